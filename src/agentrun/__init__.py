@@ -1,0 +1,55 @@
+"""agentrun: run Claude Code-style agent files against the Anthropic Messages API from Python.
+
+Public names are imported lazily (PEP 562), so ``import agentrun`` stays cheap and has no side
+effects; ``anthropic`` itself is only imported when a real API call is about to happen.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "AgentSpec": "agentrun.agentfile",
+    "load_agent": "agentrun.agentfile",
+    "find_agents": "agentrun.agentfile",
+    "AgentrunError": "agentrun.errors",
+    "ConfigError": "agentrun.errors",
+    "AgentFileError": "agentrun.errors",
+    "ModelError": "agentrun.errors",
+    "SandboxUnavailableError": "agentrun.errors",
+    "ToolResult": "agentrun.types",
+    "Usage": "agentrun.types",
+    "ModelRequest": "agentrun.types",
+    "ModelResponse": "agentrun.types",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentrun' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from agentrun.agentfile import AgentSpec, find_agents, load_agent
+    from agentrun.errors import (
+        AgentFileError,
+        AgentrunError,
+        ConfigError,
+        ModelError,
+        SandboxUnavailableError,
+    )
+    from agentrun.types import ModelRequest, ModelResponse, ToolResult, Usage

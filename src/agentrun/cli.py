@@ -1,0 +1,192 @@
+"""The ``agentrun`` command line: parsing, dispatch and exit codes.
+
+Only argparse is imported at start-up; every subcommand's module is imported when chosen, so
+``agentrun --help`` and ``--version`` stay fast. Exit codes (DESIGN.md): 0 success, 1 the run
+failed, 2 usage or configuration error (before any model call), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from agentrun import __version__
+from agentrun.errors import ConfigError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+OUTPUT_FORMATS = ("text", "json", "stream-json")
+PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions")
+SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
+
+# subcommand -> module with `add_arguments(parser)` and `run(args) -> int`
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "agents": ("agentrun.commands.agents", "list or show agent files"),
+    "tools": ("agentrun.commands.tools", "list the tools and their input schemas"),
+    "sessions": ("agentrun.commands.sessions", "list saved sessions"),
+    "sandbox": ("agentrun.commands.sandbox", "show which sandbox layers this machine enforces"),
+    "demo": ("agentrun.commands.demo", "run the backend-specialist demo offline"),
+}
+
+
+class UsageError(Exception):
+    """A bad flag or value; argparse's own exit is replaced by this so tests can call main()."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="agentrun",
+        description="Run a Claude Code-style agent file on a repository.",
+        epilog="Subcommands: "
+        + "; ".join(f"agentrun {name}: {help_}" for name, (_, help_) in SUBCOMMANDS.items()),
+    )
+    parser.add_argument("prompt", nargs="?", help="the first prompt ('-' reads stdin)")
+    parser.add_argument("--version", action="version", version=f"agentrun {__version__}")
+
+    run = parser.add_argument_group("run")
+    run.add_argument(
+        "-p",
+        "--print",
+        dest="print_mode",
+        action="store_true",
+        help="one-shot: answer PROMPT (or stdin) and exit; never prompts",
+    )
+    run.add_argument(
+        "--agent", metavar="NAME|PATH", help="agent name or file (default: backend-specialist)"
+    )
+    run.add_argument(
+        "--model",
+        metavar="SPEC",
+        help="alias (sonnet, opus, haiku), model id, script:PATH or replay:PATH",
+    )
+    run.add_argument("--cwd", metavar="DIR", help="working directory (the workspace)")
+    run.add_argument(
+        "--add-dir",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="another writable directory (repeatable)",
+    )
+    run.add_argument(
+        "--append-system-prompt", metavar="TEXT", help="text added to the system prompt"
+    )
+
+    output = parser.add_argument_group("output")
+    output.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
+    output.add_argument("--verbose", action="store_true", help="more detail on stderr")
+
+    limits = parser.add_argument_group("limits")
+    limits.add_argument("--max-turns", type=_positive_int, metavar="N")
+    limits.add_argument("--max-budget-usd", type=_positive_float, metavar="X")
+    limits.add_argument(
+        "--timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="wall-clock limit for the whole run",
+    )
+
+    perms = parser.add_argument_group("permissions and sandbox")
+    perms.add_argument("--permission-mode", choices=PERMISSION_MODES)
+    perms.add_argument(
+        "--allowedTools",
+        "--allowed-tools",
+        dest="allowed_tools",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help='e.g. "Read Bash(git diff:*)"',
+    )
+    perms.add_argument(
+        "--disallowedTools",
+        "--disallowed-tools",
+        dest="disallowed_tools",
+        action="append",
+        default=[],
+        metavar="RULES",
+    )
+    perms.add_argument("--sandbox", choices=SANDBOX_MODES, default="workspace-write")
+    perms.add_argument("--allow-network", action="store_true", help="let Bash reach the network")
+
+    sessions = parser.add_argument_group("sessions")
+    sessions.add_argument("--resume", metavar="ID", help="continue a saved session")
+    sessions.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_",
+        action="store_true",
+        help="continue the latest session of this directory",
+    )
+    sessions.add_argument("--record", metavar="PATH", help="record model requests/responses")
+    sessions.add_argument("--replay-drift", choices=("error", "warn"), default="error")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of exiting (tests call this)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args_list and args_list[0] in SUBCOMMANDS:
+            return _run_subcommand(args_list[0], args_list[1:])
+        parser = build_parser()
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exit_:  # --help / --version
+            return int(exit_.code or 0)
+        module = importlib.import_module("agentrun.commands.run")
+        return int(module.run(args))
+    except UsageError as e:
+        print(e, file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as e:
+        print(f"agentrun: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("agentrun: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run_subcommand(name: str, argv: list[str]) -> int:
+    module_name, help_ = SUBCOMMANDS[name]
+    module = importlib.import_module(module_name)
+    parser = _Parser(prog=f"agentrun {name}", description=help_)
+    module.add_arguments(parser)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return int(module.run(args))
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

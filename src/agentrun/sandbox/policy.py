@@ -1,0 +1,110 @@
+"""What a session may read and write: one policy object shared by the file tools and the jail.
+
+The file tools check it in-process (through :class:`agentrun.sandbox.paths.Workspace`); the Bash
+jail turns the same lists into Landlock rules. Keeping one object means the two can never disagree
+about what is secret or writable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+SandboxMode = Literal["workspace-write", "read-only", "danger-full-access"]
+SANDBOX_MODES: tuple[SandboxMode, ...] = ("workspace-write", "read-only", "danger-full-access")
+
+# Secrets a jailed command must never read, whatever the mode (except danger-full-access).
+# Home directories are added per user in `SandboxPolicy.create`.
+_SYSTEM_READ_DENY = (
+    "/root",
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/sudoers.d",
+    "/etc/ssh",
+    "/run/secrets",
+    "/var/run/secrets",
+)
+
+
+def agentrun_home() -> Path:
+    """agentrun's own state (sessions, settings): ``$AGENTRUN_HOME``, else ``~/.agentrun``."""
+    env = os.environ.get("AGENTRUN_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".agentrun"
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+@dataclass(frozen=True)
+class SandboxPolicy:
+    """The rules of one session. All paths are absolute and resolved (no symlinks).
+
+    ``read_deny`` lists trees nobody in the session may read, except the parts of them that lie
+    inside a writable root (a workspace under ``/root`` stays usable when run as root).
+    """
+
+    mode: SandboxMode
+    workspace: Path
+    writable_roots: tuple[Path, ...]
+    read_deny: tuple[Path, ...]
+    allow_network: bool = False
+    protected: tuple[Path, ...] = field(default=())
+    """Paths inside writable roots that stay read-only (the workspace's ``.git``)."""
+
+    @classmethod
+    def create(
+        cls,
+        workspace: Path | str,
+        *,
+        mode: SandboxMode = "workspace-write",
+        add_dirs: Sequence[Path | str] = (),
+        allow_network: bool = False,
+        extra_read_deny: Iterable[Path | str] = (),
+        home: Path | None = None,
+    ) -> SandboxPolicy:
+        ws = Path(workspace).resolve()
+        roots = (ws, *(Path(d).resolve() for d in add_dirs))
+        user_home = (home or Path.home()).resolve()
+        deny: list[Path] = [Path(p) for p in _SYSTEM_READ_DENY]
+        deny.append(user_home)
+        home_parent = Path("/home")
+        if home_parent.is_dir():
+            deny.extend(p for p in sorted(home_parent.iterdir()) if p.is_dir())
+        deny.append(agentrun_home().resolve())
+        deny.extend(Path(p).resolve() for p in extra_read_deny)
+        unique = tuple(dict.fromkeys(p.resolve() if p.exists() else p for p in deny))
+        return cls(
+            mode=mode,
+            workspace=ws,
+            writable_roots=() if mode == "read-only" else roots,
+            read_deny=unique,
+            allow_network=allow_network,
+            protected=(ws / ".git",),
+        )
+
+    @property
+    def confined(self) -> bool:
+        return self.mode != "danger-full-access"
+
+    def can_read(self, path: Path) -> bool:
+        """Whether a resolved absolute path may be read."""
+        if not self.confined:
+            return True
+        if any(_is_within(path, root) for root in (self.workspace, *self.writable_roots)):
+            return True
+        return not any(_is_within(path, denied) for denied in self.read_deny)
+
+    def can_write(self, path: Path) -> bool:
+        """Whether a resolved absolute path may be created or changed."""
+        if not self.confined:
+            return True
+        if any(_is_within(path, p) for p in self.protected):
+            return False
+        return any(_is_within(path, root) for root in self.writable_roots)
