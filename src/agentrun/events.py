@@ -1,0 +1,159 @@
+"""Typed events the loop emits, in order. The stream-json output is a rendering of these.
+
+Order within a run: ``InitEvent``; then per turn ``TextDelta``* (while the model streams),
+``AssistantEvent``, then for its tool calls ``ToolStartEvent``/``ToolEndEvent`` pairs (and
+``PermissionDeniedEvent`` for refused calls) followed by one ``ToolResultsEvent``; last
+``ResultEvent``. Only ``InitEvent``, ``AssistantEvent``, ``ToolResultsEvent`` and ``ResultEvent``
+appear in stream-json (``stream_json()`` returns None for the others).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agentrun.types import JSON, ContentBlock, Message, ToolCall, ToolResult, Usage
+
+ResultSubtype = Literal[
+    "success",
+    "error_max_turns",
+    "error_max_budget_usd",
+    "error_timeout",
+    "error_during_execution",
+    "error_interrupted",
+    "refusal",
+    "model_context_window_exceeded",
+]
+
+
+@dataclass(frozen=True)
+class InitEvent:
+    session_id: str
+    cwd: str
+    model: str
+    tools: tuple[str, ...]
+    permission_mode: str
+    agent: str
+    sandbox_mode: str
+    sandbox_enforced: tuple[str, ...]
+
+    def stream_json(self) -> JSON | None:
+        return {
+            "type": "system",
+            "subtype": "init",
+            "session_id": self.session_id,
+            "cwd": self.cwd,
+            "model": self.model,
+            "tools": list(self.tools),
+            "permissionMode": self.permission_mode,
+            "agent": self.agent,
+            "sandbox": {"mode": self.sandbox_mode, "enforced": list(self.sandbox_enforced)},
+        }
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of assistant text as it streams (live display only)."""
+
+    text: str
+
+    def stream_json(self) -> JSON | None:
+        return None
+
+
+@dataclass(frozen=True)
+class AssistantEvent:
+    session_id: str
+    message: Message
+    usage: Usage
+    stop_reason: str
+
+    def stream_json(self) -> JSON | None:
+        msg = dict(self.message)
+        msg.setdefault("type", "message")
+        msg["stop_reason"] = self.stop_reason
+        msg["usage"] = self.usage.to_dict()
+        return {"type": "assistant", "message": msg, "session_id": self.session_id}
+
+
+@dataclass(frozen=True)
+class ToolStartEvent:
+    call: ToolCall
+
+    def stream_json(self) -> JSON | None:
+        return None
+
+
+@dataclass(frozen=True)
+class ToolEndEvent:
+    call: ToolCall
+    result: ToolResult
+    duration_ms: float
+
+    def stream_json(self) -> JSON | None:
+        return None
+
+
+@dataclass(frozen=True)
+class PermissionDeniedEvent:
+    call: ToolCall
+    reason: str
+
+    def stream_json(self) -> JSON | None:
+        return None
+
+
+@dataclass(frozen=True)
+class ToolResultsEvent:
+    """The user message carrying every tool_result of one turn, in call order."""
+
+    session_id: str
+    content: list[ContentBlock]
+
+    def stream_json(self) -> JSON | None:
+        return {
+            "type": "user",
+            "message": {"role": "user", "content": self.content},
+            "session_id": self.session_id,
+        }
+
+
+@dataclass(frozen=True)
+class ResultEvent:
+    subtype: ResultSubtype
+    is_error: bool
+    result: str
+    num_turns: int
+    duration_ms: int
+    total_cost_usd: float | None
+    usage: Usage
+    session_id: str
+    permission_denials: list[JSON] = field(default_factory=list)
+    stop_reason: str | None = None
+
+    def stream_json(self) -> JSON | None:
+        return {
+            "type": "result",
+            "subtype": self.subtype,
+            "is_error": self.is_error,
+            "result": self.result,
+            "num_turns": self.num_turns,
+            "duration_ms": self.duration_ms,
+            "total_cost_usd": self.total_cost_usd,
+            "usage": self.usage.to_dict(),
+            "session_id": self.session_id,
+            "permission_denials": self.permission_denials,
+            "stop_reason": self.stop_reason,
+        }
+
+
+Event = (
+    InitEvent
+    | TextDelta
+    | AssistantEvent
+    | ToolStartEvent
+    | ToolEndEvent
+    | PermissionDeniedEvent
+    | ToolResultsEvent
+    | ResultEvent
+)
