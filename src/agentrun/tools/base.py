@@ -20,7 +20,7 @@ class ToolContext:
     - ``workspace``: the file tools' only way to open files (policy + openat2 confinement).
     - ``reads``: which files were read, when, and whether whole (Write/Edit staleness checks).
     - ``shell``: the Bash tool's persistent state (cwd, background jobs), spawning through
-      ``sandbox``.
+      ``sandbox``. Both are None where Bash is not offered (e.g. file-tool tests).
     - ``strict``: re-raise unexpected tool exceptions instead of turning them into error results
       (the test suite sets it, so a bug cannot hide behind a polite error message).
     - ``cancel``: set when the user interrupts; long-running tools stop and report it.
@@ -28,7 +28,7 @@ class ToolContext:
 
     workspace: Workspace
     reads: ReadRecords
-    shell: BashSession
-    sandbox: Sandbox
+    shell: BashSession | None = None
+    sandbox: Sandbox | None = None
     strict: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
