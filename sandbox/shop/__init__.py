@@ -1,0 +1,1 @@
+"""shop: a small inventory service (JSON REST API on http.server + sqlite3)."""
