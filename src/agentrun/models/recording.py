@@ -1,0 +1,150 @@
+"""Record a run's model traffic: ``--record PATH`` and ``RecordingModel``.
+
+The recording is JSONL. The first line is a header, then one line per model call, in order::
+
+    {"agentrun_recording": 1, "model_id": "claude-sonnet-..."}
+    {"turn": 1, "request": {...}, "response": {...}}
+
+``request`` holds what the model was sent (model, system, messages, tool names, max_tokens,
+extra); ``response`` the assistant message it gave back. ``agentrun.models.replay`` plays it
+back offline. Requests carry no credentials by construction, but a tool result can: a key a
+command printed, a config file the agent read. So every string is scrubbed of anything key-like
+before it is written, and ``authorization``/``api_key``-style fields are blanked whatever they
+hold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import IO, Any
+
+from agentrun.protocols import Model, TextSink
+from agentrun.types import JSON, ModelRequest, ModelResponse, Usage
+
+FORMAT_VERSION = 1
+REDACTED = "[REDACTED]"
+
+# Anthropic keys (sk-ant-...), other vendors' sk-... keys, and bearer tokens.
+_KEY_PATTERN = re.compile(
+    r"sk-ant-[A-Za-z0-9_\-]{8,}|\bsk-[A-Za-z0-9_\-]{20,}|(?i:bearer)\s+[A-Za-z0-9._~+/\-]{16,}=*"
+)
+_SECRET_FIELD = re.compile(r"(?i)^(x-)?(api[-_]?key|authorization|auth[-_]?token|secret)$")
+# Environment variables whose *values* must never appear in a recording, wherever they show up.
+_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+
+
+def scrub(value: Any, *, secrets: tuple[str, ...] = ()) -> Any:
+    """``value`` with key-like strings replaced by ``[REDACTED]``, recursively.
+
+    ``secrets`` are literal values to remove as well (by default the API key variables' values
+    are added by :class:`RecordingModel`).
+    """
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return _KEY_PATTERN.sub(REDACTED, value)
+    if isinstance(value, dict):
+        return {
+            key: REDACTED
+            if isinstance(key, str) and _SECRET_FIELD.match(key) and isinstance(item, str)
+            else scrub(item, secrets=secrets)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [scrub(item, secrets=secrets) for item in value]
+    return value
+
+
+def request_to_json(request: ModelRequest) -> JSON:
+    """The recorded form of a request. Tool schemas are reduced to names: they are agentrun's
+    own constants, and the names are what a replay needs to notice a changed tool set."""
+    return {
+        "model": request.model,
+        "system": request.system,
+        "messages": request.messages,
+        "tools": [tool.name for tool in request.tools],
+        "max_tokens": request.max_tokens,
+        "extra": request.extra,
+    }
+
+
+def response_to_json(response: ModelResponse) -> JSON:
+    return {
+        "id": response.id,
+        "model": response.model,
+        "content": response.content,
+        "stop_reason": response.stop_reason,
+        "usage": response.usage.to_dict(),
+    }
+
+
+def response_from_json(data: JSON) -> ModelResponse:
+    return ModelResponse(
+        content=list(data["content"]),
+        stop_reason=str(data["stop_reason"]),
+        usage=Usage.from_dict(data.get("usage")),
+        model=str(data.get("model") or ""),
+        id=str(data.get("id") or ""),
+    )
+
+
+class RecordingModel:
+    """Wraps any :class:`~agentrun.protocols.Model` and appends each request/response pair to
+    ``path`` (created or truncated at the first call, flushed after every line, so a run that
+    dies mid-way still leaves every completed turn on disk).
+
+    Failed calls are not recorded: a replay serves answers, and there was none.
+    """
+
+    def __init__(self, inner: Model, path: Path | str) -> None:
+        self.inner = inner
+        self.path = Path(path)
+        self.turns = 0
+        self._file: IO[str] | None = None
+        self._secrets = tuple(v for name in _SECRET_ENV if len(v := os.environ.get(name, "")) >= 8)
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        response = self.inner.complete(request, on_text=on_text)
+        self.turns += 1
+        self._write(
+            {
+                "turn": self.turns,
+                "request": request_to_json(request),
+                "response": response_to_json(response),
+            }
+        )
+        return response
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> RecordingModel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, entry: JSON) -> None:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", encoding="utf-8")
+            header = {"agentrun_recording": FORMAT_VERSION, "model_id": self.inner.model_id}
+            self._file.write(json.dumps(header) + "\n")
+        line = json.dumps(scrub(entry, secrets=self._secrets), ensure_ascii=False)
+        self._file.write(line + "\n")
+        self._file.flush()
+
+    def __del__(self) -> None:
+        # The loop may not know it holds a RecordingModel; don't leak the file handle.
+        file = getattr(self, "_file", None)
+        if file is not None:
+            file.close()

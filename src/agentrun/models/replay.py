@@ -1,0 +1,214 @@
+"""Replay a recorded run offline: ``--model replay:PATH`` and ``ReplayModel``.
+
+The recorded responses are served in order. Before each one, the request's newest user message
+(the prompt on the first call, then the tool results) is compared with the recorded request's:
+if a tool now behaves differently, the recorded answers no longer fit the conversation, and the
+replay says so with the turn and a unified diff. ``drift="error"`` (the default) ends the run
+with :class:`~agentrun.errors.ScriptMismatchError`; ``drift="warn"`` logs a warning, keeps the
+drift in :attr:`ReplayModel.drifts` and goes on.
+
+Two things differ between honest runs and are masked before comparing: the workspace path (each
+request's ``Working directory:`` line in the system prompt names it) and durations such as
+``0.85s`` or ``12 ms`` (pytest and friends print them).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentrun.errors import ConfigError, ScriptFormatError, ScriptMismatchError
+from agentrun.models.recording import FORMAT_VERSION, response_from_json
+from agentrun.protocols import TextSink
+from agentrun.types import JSON, Message, ModelRequest, ModelResponse
+
+logger = logging.getLogger(__name__)
+
+DRIFT_MODES = ("error", "warn")
+
+_WORKDIR = re.compile(r"^\s*Working directory:\s*(\S.*?)\s*$", re.MULTILINE)
+_DURATION = re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|seconds)\b")
+
+
+@dataclass(frozen=True)
+class RecordedTurn:
+    request: JSON
+    response: ModelResponse
+    line: int
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One request whose newest user message differed from the recording."""
+
+    turn: int
+    diff: str
+
+
+def load_recording(path: Path) -> tuple[str, list[RecordedTurn]]:
+    """The model id and turns of a recording; :class:`ScriptFormatError` names file and line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ScriptFormatError(f"cannot read the recording: {e.strerror}", path=path) from e
+    turns: list[RecordedTurn] = []
+    model_id = ""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as e:
+            raise ScriptFormatError(f"not a JSON line: {e}", path=path, line=number) from e
+        if not isinstance(entry, dict):
+            raise ScriptFormatError("expected a JSON object", path=path, line=number)
+        if number == 1:
+            if entry.get("agentrun_recording") != FORMAT_VERSION:
+                raise ScriptFormatError(
+                    f"not an agentrun recording (expected a header with "
+                    f'"agentrun_recording": {FORMAT_VERSION})',
+                    path=path,
+                    line=1,
+                )
+            model_id = str(entry.get("model_id") or "")
+            continue
+        try:
+            request = entry["request"]
+            response = response_from_json(entry["response"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ScriptFormatError(
+                f"a recorded turn needs 'request' and 'response' with content and "
+                f"stop_reason ({type(e).__name__}: {e})",
+                path=path,
+                line=number,
+            ) from e
+        turns.append(RecordedTurn(request=request, response=response, line=number))
+    if not lines:
+        raise ScriptFormatError("the recording is empty", path=path)
+    if not turns:
+        raise ScriptFormatError("the recording has no turns", path=path, line=1)
+    return model_id, turns
+
+
+class ReplayModel:
+    """Serves the responses recorded at ``path`` in order; see the module docstring."""
+
+    def __init__(self, path: Path | str, *, drift: str = "error") -> None:
+        if drift not in DRIFT_MODES:
+            raise ConfigError(f"replay drift must be one of {DRIFT_MODES}, got {drift!r}")
+        self.path = Path(path)
+        self.drift = drift
+        self._model_id, self.turns = load_recording(self.path)
+        self.used = 0
+        self.drifts: list[Drift] = []
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        number = self.used + 1
+        if self.used >= len(self.turns):
+            raise ScriptMismatchError(
+                f"{self.path}: the run asked for turn {number} but the recording has only "
+                f"{len(self.turns)} turn(s)",
+                turn=number,
+            )
+        recorded = self.turns[self.used]
+        self.used += 1
+        self._compare(number, recorded, request)
+        text = recorded.response.text()
+        if text and on_text is not None:
+            on_text(text)
+        return recorded.response
+
+    def assert_complete(self) -> None:
+        """Raise AssertionError unless every recorded turn was served."""
+        if self.used != len(self.turns):
+            raise AssertionError(
+                f"{self.path}: {self.used} of {len(self.turns)} recorded turn(s) were used"
+            )
+
+    def _compare(self, number: int, recorded: RecordedTurn, request: ModelRequest) -> None:
+        expected = newest_user_message(
+            recorded.request.get("messages") or [], workdir=_workdir(recorded.request.get("system"))
+        )
+        actual = newest_user_message(request.messages, workdir=_workdir(request.system))
+        if expected == actual:
+            return
+        diff = "".join(
+            difflib.unified_diff(
+                expected,
+                actual,
+                fromfile=f"recorded (line {recorded.line})",
+                tofile="this run",
+            )
+        )
+        what = "the prompt" if number == 1 else "the tool results"
+        message = (
+            f"{self.path}: turn {number}: {what} differ from the recording "
+            f"(a tool now behaves differently?)\n{diff}"
+        )
+        if self.drift == "error":
+            raise ScriptMismatchError(message, turn=number)
+        self.drifts.append(Drift(turn=number, diff=diff))
+        logger.warning("replay drift: %s", message)
+
+
+def newest_user_message(messages: list[Message], *, workdir: str | None = None) -> list[str]:
+    """The last user message as comparable lines: text and tool results, with the workspace
+    path and durations masked. Tool names are looked up from the assistant's tool_use blocks."""
+    if not messages:
+        return []
+    names: dict[str, str] = {}
+    for message in messages:
+        content = message.get("content")
+        if message.get("role") == "assistant" and isinstance(content, list):
+            for block in content:
+                if block.get("type") == "tool_use":
+                    names[str(block.get("id"))] = str(block.get("name"))
+    last = messages[-1]
+    content = last.get("content")
+    blocks: list[Any] = [{"type": "text", "text": content}] if isinstance(content, str) else []
+    if isinstance(content, list):
+        blocks = content
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "text":
+            lines.append("[text]\n")
+            body = str(block.get("text", ""))
+        elif kind == "tool_result":
+            name = names.get(str(block.get("tool_use_id")), "?")
+            lines.append(f"[tool_result {name} is_error={bool(block.get('is_error'))}]\n")
+            raw = block.get("content", "")
+            body = raw if isinstance(raw, str) else _text_of(raw)
+        else:
+            lines.append(f"[{kind}]\n")
+            continue
+        lines.extend(line + "\n" for line in _mask(body, workdir).splitlines())
+    return lines
+
+
+def _text_of(blocks: Any) -> str:
+    if not isinstance(blocks, list):
+        return str(blocks)
+    return "".join(
+        str(b.get("text", "")) if b.get("type") == "text" else f"[{b.get('type')}]" for b in blocks
+    )
+
+
+def _workdir(system: Any) -> str | None:
+    match = _WORKDIR.search(system) if isinstance(system, str) else None
+    return match.group(1) if match else None
+
+
+def _mask(text: str, workdir: str | None) -> str:
+    if workdir and workdir != "/":
+        text = text.replace(workdir, "<workspace>")
+    return _DURATION.sub("<duration>", text)
