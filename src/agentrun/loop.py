@@ -1,0 +1,314 @@
+"""The turn loop: model call -> persist -> permissions -> tools -> tool results -> repeat.
+
+It talks only to protocols (a Model, a tool dispatcher, a PermissionChecker) and two callbacks:
+``emit`` for typed events and ``persist`` for transcript entries. ``persist`` must be durable
+before it returns, so every completed step is on disk before the next model call.
+
+Stop reasons (issue 5): ``tool_use`` -> dispatch; ``end_turn``/``stop_sequence`` -> done;
+``max_tokens`` -> keep the partial answer and ask the model to continue; ``pause_turn`` -> send
+the assistant message back as is; ``refusal`` and ``model_context_window_exceeded`` -> stop with
+that subtype. Limits (turns, budget, wall clock) each end the run with their own subtype.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from agentrun.errors import ModelError
+from agentrun.events import (
+    AssistantEvent,
+    Event,
+    PermissionDeniedEvent,
+    ResultEvent,
+    ResultSubtype,
+    TextDelta,
+    ToolEndEvent,
+    ToolResultsEvent,
+    ToolStartEvent,
+)
+from agentrun.models.pricing import cost_usd
+from agentrun.protocols import Model, PermissionChecker
+from agentrun.types import (
+    JSON,
+    ContentBlock,
+    Message,
+    ModelRequest,
+    ToolCall,
+    ToolResult,
+    ToolSpec,
+    Usage,
+)
+
+log = logging.getLogger(__name__)
+
+Approval = Literal["allow", "deny", "always"]
+Approver = Callable[[ToolCall, str], Approval]
+"""Asked when a permission rule says "ask"; None (headless) denies every such call."""
+
+INTERRUPTED = "Interrupted by the user: the tool was stopped before it finished."
+CONTINUE_NOTE = (
+    "Your answer was cut off by the output token limit. Continue exactly where it stopped."
+)
+_STOPS: dict[str, ResultSubtype] = {
+    "refusal": "refusal",
+    "model_context_window_exceeded": "model_context_window_exceeded",
+}
+
+
+class ToolDispatcher(Protocol):
+    """What the loop needs from :class:`agentrun.tools.registry.ToolRunner`."""
+
+    def specs(self) -> list[ToolSpec]: ...
+
+    def run_calls(
+        self,
+        calls: Sequence[ToolCall],
+        *,
+        on_start: Callable[[ToolCall], None] | None = None,
+        on_end: Callable[[ToolCall, ToolResult, float], None] | None = None,
+    ) -> list[ToolResult]: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_turns: int | None = None
+    max_budget_usd: float | None = None
+    timeout_s: float | None = None
+
+
+@dataclass
+class Conversation:
+    """A session's running state; the loop appends to ``messages`` and adds up the totals."""
+
+    session_id: str
+    messages: list[Message] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = 0.0
+    always_allowed: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class LoopIO:
+    """Everything the loop talks to besides the model."""
+
+    tools: ToolDispatcher
+    permissions: PermissionChecker | None
+    emit: Callable[[Event], None]
+    persist: Callable[[JSON], None]
+    cancel: threading.Event
+    approver: Approver | None = None
+    system: str = ""
+    request_extra: JSON = field(default_factory=dict)
+
+
+def run_turns(
+    conv: Conversation,
+    prompt: str | list[ContentBlock],
+    model: Model,
+    io: LoopIO,
+    limits: Limits = Limits(),
+) -> ResultEvent:
+    """Answer one prompt: call the model and run its tools until it stops or a limit hits."""
+    run = _Run(conv, io, limits, model)
+    add_user(conv, io, prompt)
+    while True:
+        if (subtype := run.limit_reached()) is not None:
+            return run.finish(subtype, None)
+        request = ModelRequest(
+            model=model.model_id,
+            system=io.system,
+            messages=list(conv.messages),
+            tools=io.tools.specs(),
+            extra=dict(io.request_extra),
+        )
+        try:
+            response = model.complete(request, on_text=lambda t: io.emit(TextDelta(t)))
+        except KeyboardInterrupt:
+            return run.finish("error_interrupted", "interrupted")
+        except ModelError as e:
+            return run.finish("error_during_execution", "error", str(e))
+        run.account(response.usage)
+        content = _drop_truncated_tool_use(response.content, response.stop_reason)
+        message: Message = {"role": "assistant", "content": content}
+        append_message(conv.messages, message)
+        io.persist(
+            {
+                "type": "message",
+                "message": message,
+                "usage": response.usage.to_dict(),
+                "stop_reason": response.stop_reason,
+                "model": response.model,
+            }
+        )
+        io.emit(AssistantEvent(conv.session_id, message, response.usage, response.stop_reason))
+        run.text = run.text + response.text() if run.continuing else response.text()
+        run.continuing = response.stop_reason in ("max_tokens", "pause_turn")
+        if response.stop_reason in _STOPS:
+            return run.finish(_STOPS[response.stop_reason], response.stop_reason)
+        if response.stop_reason == "pause_turn":
+            continue
+        calls = [ToolCall.from_block(b) for b in content if b.get("type") == "tool_use"]
+        if not calls and response.stop_reason != "max_tokens":
+            return run.finish("success", response.stop_reason)
+        blocks = run.dispatch(calls) if calls else []
+        if response.stop_reason == "max_tokens":
+            blocks.append({"type": "text", "text": CONTINUE_NOTE})
+        add_user(conv, io, blocks, tool_results=bool(calls))
+        if io.cancel.is_set() and run.interrupted:
+            return run.finish("error_interrupted", "interrupted")
+
+
+def add_user(
+    conv: Conversation, io: LoopIO, content: str | list[ContentBlock], *, tool_results: bool = False
+) -> None:
+    """Append a user message; a dangling user message (a crash before the answer) is merged."""
+    blocks = _blocks(content)
+    append_message(conv.messages, {"role": "user", "content": blocks})
+    io.persist({"type": "message", "message": {"role": "user", "content": blocks}})
+    if tool_results:
+        io.emit(ToolResultsEvent(conv.session_id, blocks))
+
+
+def append_message(messages: list[Message], message: Message) -> None:
+    """Append, merging into a trailing message of the same role (the API wants alternation).
+
+    Both the live loop and the transcript rebuild use this, so a resumed list is identical.
+    """
+    if messages and messages[-1]["role"] == message["role"]:
+        merged = [*_blocks(messages[-1]["content"]), *_blocks(message["content"])]
+        messages[-1] = {"role": message["role"], "content": merged}
+    else:
+        messages.append(message)
+
+
+def _blocks(content: str | list[ContentBlock]) -> list[ContentBlock]:
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+
+
+def _drop_truncated_tool_use(content: list[ContentBlock], stop_reason: str) -> list[ContentBlock]:
+    # A tool_use cut off by max_tokens has incomplete input: running it would be a guess.
+    if stop_reason == "max_tokens" and content and content[-1].get("type") == "tool_use":
+        return content[:-1]
+    return list(content)
+
+
+class _Run:
+    """Bookkeeping for one run_turns call: limits, totals, dispatch and the final event."""
+
+    def __init__(self, conv: Conversation, io: LoopIO, limits: Limits, model: Model) -> None:
+        self.conv, self.io, self.limits, self.model = conv, io, limits, model
+        self.started = time.monotonic()
+        self.turns = 0
+        self.usage = Usage()
+        self.cost: float | None = 0.0
+        self.text = ""
+        self.continuing = False
+        self.interrupted = False
+        self.denials: list[JSON] = []
+        self.timer: threading.Timer | None = None
+        io.cancel.clear()
+        if limits.timeout_s is not None:
+            # Past the deadline, running tools are stopped; the loop then ends with error_timeout.
+            self.timer = threading.Timer(limits.timeout_s, io.cancel.set)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def limit_reached(self) -> ResultSubtype | None:
+        lim = self.limits
+        if lim.timeout_s is not None and time.monotonic() - self.started >= lim.timeout_s:
+            return "error_timeout"
+        if lim.max_budget_usd is not None and (self.cost or 0.0) >= lim.max_budget_usd:
+            return "error_max_budget_usd"
+        if lim.max_turns is not None and self.turns >= lim.max_turns:
+            return "error_max_turns"
+        return None
+
+    def account(self, usage: Usage) -> None:
+        self.turns += 1
+        self.usage += usage
+        self.conv.usage += usage
+        cost = cost_usd(self.model.model_id, usage)
+        if cost is None:
+            self.cost = self.conv.cost_usd = None
+        else:
+            self.cost = None if self.cost is None else self.cost + cost
+            self.conv.cost_usd = None if self.conv.cost_usd is None else self.conv.cost_usd + cost
+
+    def dispatch(self, calls: list[ToolCall]) -> list[ContentBlock]:
+        """Permission-check every call, run the allowed ones, return results in call order."""
+        results: dict[str, ToolResult] = {}
+        allowed = []
+        for call in calls:
+            refusal = self.permission(call)
+            if refusal is None:
+                allowed.append(call)
+            else:
+                results[call.id] = ToolResult(refusal, is_error=True)
+                self.denials.append(
+                    {"tool_name": call.name, "tool_use_id": call.id, "tool_input": call.input}
+                )
+                self.io.emit(PermissionDeniedEvent(call, refusal))
+
+        def on_end(call: ToolCall, result: ToolResult, duration_ms: float) -> None:
+            results[call.id] = result
+            self.io.emit(ToolEndEvent(call, result, duration_ms))
+
+        try:
+            if allowed:
+                self.io.tools.run_calls(
+                    allowed, on_start=lambda c: self.io.emit(ToolStartEvent(c)), on_end=on_end
+                )
+        except KeyboardInterrupt:
+            # Stop whatever still runs; every call without a result is reported as interrupted.
+            self.io.cancel.set()
+            self.interrupted = True
+        return [
+            results.get(c.id, ToolResult(INTERRUPTED, is_error=True)).to_block(c.id) for c in calls
+        ]
+
+    def permission(self, call: ToolCall) -> str | None:
+        """None when the call may run, else the error text the model gets."""
+        checker = self.io.permissions
+        if checker is None:
+            return None
+        decision = checker.check(call.name, call.input)
+        key = (call.name, str(call.input.get("command", "")) if call.name == "Bash" else "")
+        if decision.behavior == "allow" or key in self.conv.always_allowed:
+            return None
+        if decision.behavior == "deny":
+            return f"Permission to use {call.name} was denied: {decision.reason}"
+        if self.io.approver is None:
+            return (
+                f"Permission to use {call.name} was not granted: it needs approval and this run "
+                f"is non-interactive ({decision.reason})."
+            )
+        answer = self.io.approver(call, decision.reason)
+        if answer == "always":
+            self.conv.always_allowed.add(key)
+        return None if answer in ("allow", "always") else f"The user denied this {call.name} call."
+
+    def finish(
+        self, subtype: ResultSubtype, stop_reason: str | None, error: str = ""
+    ) -> ResultEvent:
+        event = ResultEvent(
+            subtype=subtype,
+            is_error=subtype != "success",
+            result=error or self.text,
+            num_turns=self.turns,
+            duration_ms=int((time.monotonic() - self.started) * 1000),
+            total_cost_usd=None if self.cost is None else round(self.cost, 10),
+            usage=self.usage,
+            session_id=self.conv.session_id,
+            permission_denials=self.denials,
+            stop_reason=stop_reason,
+        )
+        if self.timer is not None:
+            self.timer.cancel()
+        self.io.persist({**(event.stream_json() or {}), "ts": time.time()})
+        self.io.emit(event)
+        return event

@@ -1,0 +1,88 @@
+"""A model backed by a Python function: tests that react to what the tools returned.
+
+The function receives the whole :class:`ModelRequest` (system, messages, tools) and returns the
+next answer as any of:
+
+- a :class:`ModelResponse`, used as is;
+- a ``str``: one text block, ``end_turn``;
+- a ``dict`` in Messages shape (``{"content": [...], "stop_reason": ...}``), or in the scripted
+  turn shape (``{"text": ..., "tool_calls": [{"name": ..., "input": {...}}], "usage": {...}}``).
+
+tool_use ids are generated deterministically when a returned block has none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentrun.errors import ModelError
+from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS
+from agentrun.models.scripted import ScriptTurn, turn_response
+from agentrun.protocols import TextSink
+from agentrun.types import ContentBlock, ModelRequest, ModelResponse, Usage
+
+ModelFunction = Callable[[ModelRequest], "ModelResponse | str | dict[str, Any]"]
+
+
+@dataclass
+class FunctionModel:
+    """Answers each request with ``fn(request)``; ``calls`` counts the requests answered."""
+
+    fn: ModelFunction
+    model: str = field(default_factory=lambda: ALIASES[DEFAULT_ALIAS])
+    calls: int = 0
+
+    @property
+    def model_id(self) -> str:
+        return self.model
+
+    def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        self.calls += 1
+        response = _to_response(self.fn(request), number=self.calls, model=self.model)
+        text = response.text()
+        if text and on_text is not None:
+            on_text(text)
+        return response
+
+
+def _to_response(answer: object, *, number: int, model: str) -> ModelResponse:
+    if isinstance(answer, ModelResponse):
+        return answer
+    if isinstance(answer, str):
+        return turn_response(ScriptTurn(text=answer), turn_number=number, model=model)
+    if isinstance(answer, dict):
+        if "content" in answer:
+            return _from_message(answer, number=number, model=model)
+        calls = tuple(
+            (str(c["name"]), dict(c.get("input") or {})) for c in answer.get("tool_calls") or ()
+        )
+        turn = ScriptTurn(
+            text=str(answer.get("text") or ""),
+            tool_calls=calls,
+            usage=Usage.from_dict(answer.get("usage")),
+            stop_reason=answer.get("stop_reason"),
+        )
+        return turn_response(turn, turn_number=number, model=model)
+    raise ModelError(
+        f"FunctionModel: the function returned {type(answer).__name__}; "
+        "expected a ModelResponse, a str or a dict"
+    )
+
+
+def _from_message(answer: dict[str, Any], *, number: int, model: str) -> ModelResponse:
+    content: list[ContentBlock] = []
+    for i, block in enumerate(answer["content"], 1):
+        block = dict(block)
+        if block.get("type") == "tool_use" and not block.get("id"):
+            block["id"] = f"toolu_fn_{number:03d}_{i:02d}"
+        content.append(block)
+    has_tools = any(b.get("type") == "tool_use" for b in content)
+    return ModelResponse(
+        content=content,
+        stop_reason=str(answer.get("stop_reason") or ("tool_use" if has_tools else "end_turn")),
+        usage=Usage.from_dict(answer.get("usage")),
+        model=str(answer.get("model") or model),
+        id=str(answer.get("id") or f"msg_fn_{number:03d}"),
+    )

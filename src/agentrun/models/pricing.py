@@ -1,0 +1,72 @@
+"""Model aliases and prices, in one table each, and usage -> cost.
+
+Prices are US dollars per million tokens (Anthropic docs, Nov 2026). Cache writes (5-minute TTL)
+cost 1.25x input and cache reads 0.1x input, so they are derived rather than listed. A model that
+is not in the table still runs: its cost is ``None`` (unknown), never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentrun.types import Usage
+
+ALIASES: dict[str, str] = {
+    "sonnet": "claude-sonnet-5-5",
+    "opus": "claude-opus-5-5",
+    "haiku": "claude-haiku-5-5",
+    "fable": "claude-fable-5-2",
+}
+"""Short names users type -> current model ids. The only place ids are spelled out."""
+
+DEFAULT_ALIAS = "sonnet"
+
+CACHE_WRITE_FACTOR = 1.25
+CACHE_READ_FACTOR = 0.1
+
+
+@dataclass(frozen=True)
+class Price:
+    """Dollars per million tokens."""
+
+    input: float
+    output: float
+
+
+PRICES: dict[str, Price] = {
+    "claude-fable-5-2": Price(input=8.0, output=40.0),
+    "claude-opus-5-5": Price(input=4.0, output=20.0),
+    "claude-sonnet-5-5": Price(input=2.0, output=10.0),
+    "claude-haiku-5-5": Price(input=0.10, output=0.50),
+}
+
+
+def resolve_alias(name: str) -> str:
+    """An alias's model id; any other name is taken as a model id already."""
+    return ALIASES.get(name, name)
+
+
+def price_for(model_id: str) -> Price | None:
+    """The price of ``model_id``; a dated snapshot (``...-20261101``) gets its base's price."""
+    model_id = resolve_alias(model_id)
+    if model_id in PRICES:
+        return PRICES[model_id]
+    # Longest matching base first, so one id never picks up a shorter family's price.
+    for base in sorted(PRICES, key=len, reverse=True):
+        if model_id.startswith(base + "-"):
+            return PRICES[base]
+    return None
+
+
+def cost_usd(model_id: str, usage: Usage) -> float | None:
+    """What ``usage`` costs on ``model_id`` in dollars; None when the model's price is unknown."""
+    price = price_for(model_id)
+    if price is None:
+        return None
+    dollars = (
+        usage.input_tokens * price.input
+        + usage.cache_creation_input_tokens * price.input * CACHE_WRITE_FACTOR
+        + usage.cache_read_input_tokens * price.input * CACHE_READ_FACTOR
+        + usage.output_tokens * price.output
+    ) / 1_000_000
+    return round(dollars, 10)

@@ -1,0 +1,345 @@
+"""A deterministic model that plays a script: ``--model script:PATH`` and ``ScriptedModel``.
+
+The format (YAML or JSON, DESIGN.md)::
+
+    model: claude-sonnet-5-5          # optional: whose prices cost the scripted usage
+    turns:                            # one entry per model response, in order
+      - text: "Looking first."
+        tool_calls:
+          - {name: Read, input: {file_path: app.py}}
+      - expect:                       # checks on the tool results just sent back, in call order
+          - {is_error: false, contains: "def main"}
+        usage: {input_tokens: 1200, output_tokens: 80}
+        stop_reason: end_turn         # default: tool_use when there are tool_calls, else end_turn
+        text: "Done."
+
+Schema errors are :class:`ScriptFormatError` (a configuration error, exit 2) naming the file and
+line; a failed expectation or a request past the last turn is :class:`ScriptMismatchError`, which
+ends the run with ``error_during_execution`` and a message naming the turn, the call and the
+difference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agentrun.errors import ScriptFormatError, ScriptMismatchError
+from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
+from agentrun.protocols import TextSink
+from agentrun.types import JSON, ContentBlock, ModelRequest, ModelResponse, Usage
+
+_TURN_KEYS = {"text", "tool_calls", "expect", "usage", "stop_reason"}
+_CALL_KEYS = {"name", "input"}
+_EXPECT_KEYS = {"is_error", "contains", "not_contains", "matches", "equals"}
+_USAGE_KEYS = set(Usage().to_dict())
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Checks on one tool result. ``contains``/``not_contains`` take one string or several."""
+
+    is_error: bool | None = None
+    contains: tuple[str, ...] = ()
+    not_contains: tuple[str, ...] = ()
+    matches: str | None = None
+    equals: str | None = None
+
+    def failures(self, text: str, is_error: bool) -> list[str]:
+        """What differs, worded for a person reading a failed test; empty when all hold."""
+        out: list[str] = []
+        if self.is_error is not None and self.is_error != is_error:
+            out.append(
+                f"expected is_error {str(self.is_error).lower()}, got {str(is_error).lower()}"
+            )
+        out.extend(f"expected it to contain {s!r}" for s in self.contains if s not in text)
+        out.extend(f"expected it not to contain {s!r}" for s in self.not_contains if s in text)
+        if self.matches is not None and re.search(self.matches, text) is None:
+            out.append(f"expected it to match /{self.matches}/")
+        if self.equals is not None and text != self.equals:
+            out.append(f"expected it to equal {self.equals!r}")
+        return out
+
+
+@dataclass(frozen=True)
+class ScriptTurn:
+    """One scripted model response."""
+
+    text: str = ""
+    tool_calls: tuple[tuple[str, JSON], ...] = ()
+    expect: tuple[Expectation, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    stop_reason: str | None = None
+    line: int | None = None
+    """Where the turn starts in its file, for messages."""
+
+
+@dataclass
+class ScriptedModel:
+    """Plays ``turns`` in order, one per :meth:`complete`; see the module docstring.
+
+    Build it from a file (``ScriptedModel.load(path)``), from parsed data
+    (``ScriptedModel.from_data({...})``) or from :class:`ScriptTurn` values.
+    """
+
+    turns: Sequence[ScriptTurn]
+    model: str = field(default_factory=lambda: ALIASES[DEFAULT_ALIAS])
+    source: str = "<script>"
+    used: int = 0
+
+    @property
+    def model_id(self) -> str:
+        return self.model
+
+    @classmethod
+    def load(cls, path: Path | str) -> ScriptedModel:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as e:
+            raise ScriptFormatError(f"cannot read the script: {e.strerror}", path=path) from e
+        return cls._from_text(text, source=path)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], *, source: str = "<script>") -> ScriptedModel:
+        """From already-parsed YAML/JSON data (no line numbers in errors)."""
+        return cls._from_text(yaml.safe_dump(dict(data), sort_keys=False), source=source)
+
+    @classmethod
+    def _from_text(cls, text: str, *, source: Path | str) -> ScriptedModel:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise ScriptFormatError(f"not valid YAML/JSON: {e}", path=source, line=line) from e
+        finally:
+            loader.dispose()
+        return _Parser(loader, source).script(node)
+
+    def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        number = self.used + 1
+        if self.used >= len(self.turns):
+            raise ScriptMismatchError(
+                f"{self.source}: the run asked for turn {number} but the script has only "
+                f"{len(self.turns)} turn(s)",
+                turn=number,
+            )
+        turn = self.turns[self.used]
+        self.used += 1
+        self._check(number, turn, request)
+        if turn.text and on_text is not None:
+            on_text(turn.text)
+        return turn_response(turn, turn_number=number, model=self.model)
+
+    def assert_complete(self) -> None:
+        """Raise AssertionError unless every turn of the script was played."""
+        if self.used != len(self.turns):
+            raise AssertionError(
+                f"{self.source}: {self.used} of {len(self.turns)} scripted turn(s) were used"
+            )
+
+    def _check(self, number: int, turn: ScriptTurn, request: ModelRequest) -> None:
+        if not turn.expect:
+            return
+        results = last_tool_results(request)
+        where = f"{self.source}: turn {number}"
+        if turn.line is not None:
+            where += f" (line {turn.line})"
+        if len(turn.expect) > len(results):
+            raise ScriptMismatchError(
+                f"{where}: expected {len(turn.expect)} tool result(s), got {len(results)}",
+                turn=number,
+            )
+        for i, (exp, (name, text, is_error)) in enumerate(
+            zip(turn.expect, results, strict=False), 1
+        ):
+            problems = exp.failures(text, is_error)
+            if problems:
+                preview = text if len(text) <= 300 else text[:300] + "…"
+                raise ScriptMismatchError(
+                    f"{where}, call {i} ({name}): {'; '.join(problems)}; the result was "
+                    f"{'an error' if is_error else 'ok'}: {preview!r}",
+                    turn=number,
+                )
+
+
+def turn_response(turn: ScriptTurn, *, turn_number: int, model: str) -> ModelResponse:
+    """The assistant message for one scripted turn; tool_use ids depend only on the position."""
+    content: list[ContentBlock] = []
+    if turn.text:
+        content.append({"type": "text", "text": turn.text})
+    for i, (name, tool_input) in enumerate(turn.tool_calls, 1):
+        content.append(
+            {
+                "type": "tool_use",
+                "id": f"toolu_script_{turn_number:03d}_{i:02d}",
+                "name": name,
+                "input": tool_input,
+            }
+        )
+    stop = turn.stop_reason or ("tool_use" if turn.tool_calls else "end_turn")
+    return ModelResponse(
+        content=content,
+        stop_reason=stop,
+        usage=turn.usage,
+        model=model,
+        id=f"msg_script_{turn_number:03d}",
+    )
+
+
+def last_tool_results(request: ModelRequest) -> list[tuple[str, str, bool]]:
+    """(tool name, text, is_error) of each tool_result in the request's last message, in order."""
+    if not request.messages:
+        return []
+    names: dict[str, str] = {}
+    for message in request.messages:
+        if message.get("role") == "assistant" and isinstance(message.get("content"), list):
+            for block in message["content"]:
+                if block.get("type") == "tool_use":
+                    names[str(block.get("id"))] = str(block.get("name"))
+    content = request.messages[-1].get("content")
+    if not isinstance(content, list):
+        return []
+    out = []
+    for block in content:
+        if block.get("type") != "tool_result":
+            continue
+        raw = block.get("content", "")
+        text = raw if isinstance(raw, str) else "".join(b.get("text", "") for b in raw)
+        out.append(
+            (names.get(str(block.get("tool_use_id")), "?"), text, bool(block.get("is_error")))
+        )
+    return out
+
+
+class _Parser:
+    """Validates the composed YAML node tree, so every error can name its line."""
+
+    def __init__(self, loader: yaml.SafeLoader, source: Path | str) -> None:
+        self.loader = loader
+        self.source = source
+
+    def fail(self, node: yaml.Node, message: str) -> ScriptFormatError:
+        return ScriptFormatError(message, path=self.source, line=node.start_mark.line + 1)
+
+    def value(self, node: yaml.Node) -> Any:
+        return self.loader.construct_object(node, deep=True)
+
+    def mapping(self, node: yaml.Node | None, what: str, keys: set[str]) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            raise (
+                self.fail(node, f"{what} must be a mapping")
+                if node
+                else ScriptFormatError(f"{what} is missing", path=self.source)
+            )
+        out: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = str(self.value(key_node))
+            if key not in keys:
+                raise self.fail(
+                    key_node, f"unknown key {key!r} in {what} (expected one of {sorted(keys)})"
+                )
+            out[key] = value_node
+        return out
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(node, f"{what} must be a list")
+        return list(node.value)
+
+    def typed(self, node: yaml.Node, what: str, kind: type | tuple[type, ...]) -> Any:
+        value = self.value(node)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
+            raise self.fail(node, f"{what} must be a {names}, got {value!r}")
+        return value
+
+    def script(self, node: yaml.Node | None) -> ScriptedModel:
+        if node is None:
+            raise ScriptFormatError(
+                "the script is empty (expected a 'turns' list)", path=self.source
+            )
+        top = self.mapping(node, "the script", {"turns", "model"})
+        if "turns" not in top:
+            raise self.fail(node, "the script has no 'turns' list")
+        turns = [self.turn(n, i) for i, n in enumerate(self.sequence(top["turns"], "'turns'"), 1)]
+        if not turns:
+            raise self.fail(top["turns"], "'turns' is empty")
+        model = ALIASES[DEFAULT_ALIAS]
+        if "model" in top:
+            model = resolve_alias(self.typed(top["model"], "'model'", str))
+        return ScriptedModel(turns=turns, model=model, source=str(self.source))
+
+    def opt(
+        self, fields: dict[str, yaml.Node], key: str, what: str, kind: type | tuple[type, ...]
+    ) -> Any:
+        """The value under ``key`` checked against ``kind``, or None when absent."""
+        return self.typed(fields[key], f"{what} {key!r}", kind) if key in fields else None
+
+    def items(self, fields: dict[str, yaml.Node], key: str, what: str) -> list[yaml.Node]:
+        return self.sequence(fields[key], f"{what} {key!r}") if key in fields else []
+
+    def turn(self, node: yaml.Node, number: int) -> ScriptTurn:
+        what = f"turn {number}"
+        fields = self.mapping(node, what, _TURN_KEYS)
+        calls: list[tuple[str, JSON]] = []
+        for i, call_node in enumerate(self.items(fields, "tool_calls", what), 1):
+            call_what = f"{what} tool call {i}"
+            call = self.mapping(call_node, call_what, _CALL_KEYS)
+            if "name" not in call:
+                raise self.fail(call_node, f"{call_what} has no 'name'")
+            name = self.typed(call["name"], f"{call_what} 'name'", str)
+            calls.append((name, self.opt(call, "input", call_what, dict) or {}))
+        expects = [
+            self.expectation(n, f"{what} expect {i}")
+            for i, n in enumerate(self.items(fields, "expect", what), 1)
+        ]
+        usage = Usage()
+        if "usage" in fields:
+            raw = self.mapping(fields["usage"], f"{what} 'usage'", _USAGE_KEYS)
+            usage = Usage.from_dict({k: self.opt(raw, k, f"{what} usage", int) for k in raw})
+        return ScriptTurn(
+            text=self.opt(fields, "text", what, str) or "",
+            tool_calls=tuple(calls),
+            expect=tuple(expects),
+            usage=usage,
+            stop_reason=self.opt(fields, "stop_reason", what, str),
+            line=node.start_mark.line + 1,
+        )
+
+    def expectation(self, node: yaml.Node, what: str) -> Expectation:
+        fields = self.mapping(node, what, _EXPECT_KEYS)
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = self.opt(fields, key, what, (str, list))
+            items = [] if value is None else [value] if isinstance(value, str) else value
+            if not all(isinstance(s, str) for s in items):
+                raise self.fail(
+                    fields[key], f"{what} {key!r} must be a string or a list of strings"
+                )
+            return tuple(items)
+
+        matches = self.opt(fields, "matches", what, str)
+        if matches is not None:
+            try:
+                re.compile(matches)
+            except re.error as e:
+                raise self.fail(
+                    fields["matches"], f"{what} 'matches' is not a valid regex: {e}"
+                ) from e
+        return Expectation(
+            is_error=self.opt(fields, "is_error", what, bool),
+            contains=strings("contains"),
+            not_contains=strings("not_contains"),
+            matches=matches,
+            equals=self.opt(fields, "equals", what, str),
+        )
