@@ -1,0 +1,105 @@
+"""Settings files: where permission rules and the default permission mode come from.
+
+Read in this order, later files winning for scalar settings (``defaultMode``) while rule lists are
+unioned (deny beats ask beats allow whatever file a rule comes from, as in Claude Code):
+
+1. ``~/.agentrun/settings.json`` (``$AGENTRUN_HOME/settings.json``) — the user's;
+2. ``.claude/settings.json`` then ``.claude/settings.local.json`` in the workspace — only their
+   ``permissions``, so an existing Claude Code project works unchanged;
+3. ``.agentrun/settings.json`` then ``.agentrun/settings.local.json`` in the workspace.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentrun.errors import ConfigError
+from agentrun.sandbox.policy import agentrun_home
+
+__all__ = ["RuleSource", "Settings", "load_settings", "settings_paths"]
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    """The rules of one settings file. ``root`` anchors ``/path`` patterns (the directory that
+    holds ``.agentrun``/``.claude``)."""
+
+    path: Path
+    root: Path
+    allow: tuple[str, ...] = ()
+    ask: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    sources: tuple[RuleSource, ...]
+    default_mode: str | None = None
+
+
+def settings_paths(cwd: Path, home: Path | None = None) -> list[tuple[Path, Path]]:
+    """``(file, root)`` pairs in precedence order, lowest first. ``home`` is the user's home
+    directory (its ``.agentrun/settings.json`` is read); None means ``$AGENTRUN_HOME``."""
+    if home is not None:
+        user = (home / ".agentrun" / "settings.json", home)
+    else:
+        base = agentrun_home()
+        user = (base / "settings.json", base.parent)
+    project = [
+        cwd / ".claude" / "settings.json",
+        cwd / ".claude" / "settings.local.json",
+        cwd / ".agentrun" / "settings.json",
+        cwd / ".agentrun" / "settings.local.json",
+    ]
+    return [user, *((p, cwd) for p in project)]
+
+
+def load_settings(cwd: Path, home: Path | None = None) -> Settings:
+    """Read every settings file that exists; a malformed one is a :class:`ConfigError` naming
+    the file (a silently ignored deny rule would be worse than stopping)."""
+    sources: list[RuleSource] = []
+    default_mode: str | None = None
+    for path, root in settings_paths(cwd, home):
+        if not path.is_file():
+            continue
+        data = _read_json(path)
+        perms = data.get("permissions", {})
+        if not isinstance(perms, dict):
+            raise ConfigError(f"{path}: 'permissions' must be an object")
+        sources.append(
+            RuleSource(
+                path=path,
+                root=root,
+                allow=_rule_list(perms, "allow", path),
+                ask=_rule_list(perms, "ask", path),
+                deny=_rule_list(perms, "deny", path),
+            )
+        )
+        mode = perms.get("defaultMode")
+        if mode is not None:
+            if not isinstance(mode, str):
+                raise ConfigError(f"{path}: permissions.defaultMode must be a string")
+            default_mode = mode
+    return Settings(sources=tuple(sources), default_mode=default_mode)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read settings: {e.strerror}") from e
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path}:{e.lineno}: invalid JSON in settings: {e.msg}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: settings must be a JSON object")
+    return data
+
+
+def _rule_list(perms: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:
+    value = perms.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: permissions.{key} must be a list of strings")
+    return tuple(value)
