@@ -1,0 +1,180 @@
+"""Rendering of events, through a Console writing to a buffer."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from agentrun.events import (
+    AssistantEvent,
+    InitEvent,
+    PermissionDeniedEvent,
+    ResultEvent,
+    TextDelta,
+    ToolEndEvent,
+    ToolStartEvent,
+)
+from agentrun.render import Renderer, diff_lines, footer_text, format_cost, key_argument
+from agentrun.types import ToolCall, ToolResult, Usage
+
+
+def make(tmp_path: Path, *, color: bool = False) -> tuple[Renderer, io.StringIO]:
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=80,
+        force_terminal=color,
+        color_system="truecolor" if color else None,
+        legacy_windows=False,
+    )
+    return Renderer(console, cwd=tmp_path, model="claude-sonnet-5-5"), buf
+
+
+def run_tool(r: Renderer, call: ToolCall, result: ToolResult, effect: object = None) -> None:
+    r.on_event(ToolStartEvent(call))
+    if callable(effect):
+        effect()
+    r.on_event(ToolEndEvent(call, result, 3.0))
+
+
+@pytest.mark.parametrize(
+    ("name", "tool_input", "expected"),
+    [
+        ("Read", {"file_path": "TMP/src/app.py"}, "src/app.py"),
+        ("Bash", {"command": "pytest -q\necho done"}, "pytest -q …"),
+        ("Bash", {"command": "x" * 100}, "x" * 69 + "…"),
+        ("Grep", {"pattern": "def main", "path": "src"}, "def main in src"),
+        ("Glob", {"pattern": "**/*.py"}, "**/*.py"),
+        ("mcp__x__y", {"query": "q"}, "q"),
+    ],
+)
+def test_key_argument(tmp_path: Path, name: str, tool_input: dict[str, str], expected: str) -> None:
+    tool_input = {k: v.replace("TMP", str(tmp_path)) for k, v in tool_input.items()}
+    assert key_argument(ToolCall("t1", name, tool_input), tmp_path) == expected
+
+
+def test_format_cost_and_footer() -> None:
+    assert format_cost(None) == "cost unknown"
+    assert format_cost(0.01234) == "$0.0123"
+    assert format_cost(12.5) == "$12.50"
+    usage = Usage(input_tokens=1000, output_tokens=50, cache_read_input_tokens=234)
+    assert footer_text(model="m", turns=1, usage=usage, cost=0.5) == (
+        "m · 1 turn · 1,234 in / 50 out tokens · $0.5000"
+    )
+
+
+def test_tool_line_with_preview(tmp_path: Path) -> None:
+    r, buf = make(tmp_path)
+    out = "\n".join(f"line {i}" for i in range(1, 8))
+    run_tool(r, ToolCall("t1", "Bash", {"command": "seq 7"}), ToolResult(out))
+    assert buf.getvalue() == (
+        "● Bash(seq 7)\n  ⎿  line 1\n     line 2\n     line 3\n     … +4 lines\n"
+    )
+
+
+def test_tool_error_is_red(tmp_path: Path) -> None:
+    r, buf = make(tmp_path, color=True)
+    run_tool(r, ToolCall("t1", "Read", {"file_path": "nope"}), ToolResult("no such file", True))
+    assert "\x1b[31m  ⎿  no such file" in buf.getvalue()
+
+
+def test_edit_shows_real_diff_with_line_numbers(tmp_path: Path) -> None:
+    target = tmp_path / "app.py"
+    target.write_text("a = 1\nb = 2\nc = 3\nd = 4\n")
+    r, buf = make(tmp_path)
+    call = ToolCall(
+        "t1", "Edit", {"file_path": str(target), "old_string": "b = 2", "new_string": "b = 20"}
+    )
+    run_tool(
+        r, call, ToolResult("updated"), lambda: target.write_text("a = 1\nb = 20\nc = 3\nd = 4\n")
+    )
+    assert buf.getvalue() == (
+        "● Edit(app.py)\n"
+        "  ⎿  Updated: 1 line added, 1 removed\n"
+        "    1   a = 1\n"
+        "    2 - b = 2\n"
+        "    2 + b = 20\n"
+        "    3   c = 3\n"
+        "    4   d = 4\n"
+    )
+
+
+def test_diff_is_coloured(tmp_path: Path) -> None:
+    r, buf = make(tmp_path, color=True)
+    target = tmp_path / "new.txt"
+    call = ToolCall("t1", "Write", {"file_path": "new.txt", "content": "hello\n"})
+    run_tool(r, call, ToolResult("created"), lambda: target.write_text("hello\n"))
+    out = buf.getvalue()
+    assert "Wrote 1 line\x1b" in out
+    assert "\x1b[32m+ hello" in out  # green addition
+
+
+def test_diff_lines_truncates() -> None:
+    lines = diff_lines("", "\n".join(str(i) for i in range(100)))
+    assert len(lines) == 41
+    assert lines[-1].plain == "   … 60 more diff lines"
+
+
+def test_streamed_text_settles_as_markdown(tmp_path: Path) -> None:
+    r, buf = make(tmp_path)
+    for piece in ["# Title\n\n", "Some **bold", "** text."]:
+        r.on_event(TextDelta(piece))
+    message = {
+        "role": "assistant",
+        "content": [{"type": "text", "text": "# Title\n\nSome **bold** text."}],
+    }
+    r.on_event(AssistantEvent("s", message, Usage(), "end_turn"))
+    out = buf.getvalue()
+    assert "Some bold text." in out
+    assert "**" not in out and "# Title" not in out
+
+
+def test_unstreamed_text_printed_once(tmp_path: Path) -> None:
+    r, buf = make(tmp_path)
+    message = {"role": "assistant", "content": [{"type": "text", "text": "Done `x`."}]}
+    r.on_event(AssistantEvent("s", message, Usage(), "end_turn"))
+    assert [line.rstrip() for line in buf.getvalue().splitlines()] == ["Done x."]
+
+
+def test_permission_denied_and_error_result(tmp_path: Path) -> None:
+    r, buf = make(tmp_path)
+    r.on_event(
+        PermissionDeniedEvent(
+            ToolCall("t1", "Bash", {"command": "rm x"}), "denied by rule Bash(rm:*)"
+        )
+    )
+    r.on_event(ResultEvent("error_max_turns", True, "", 3, 10, 0.0, Usage(), "s", []))
+    assert buf.getvalue() == ("● Bash(rm x)\n  ⎿  denied by rule Bash(rm:*)\n✗ error_max_turns: \n")
+
+
+def test_header_and_footer(tmp_path: Path) -> None:
+    r, buf = make(tmp_path)
+    r.header(
+        InitEvent(
+            "s",
+            "/w",
+            "claude-sonnet-5-5",
+            ("Read",),
+            "default",
+            "be",
+            "workspace-write",
+            ("landlock",),
+        )
+    )
+    r.footer(turns=2, usage=Usage(input_tokens=10, output_tokens=5), cost=0.001)
+    assert buf.getvalue() == (
+        "agentrun · agent be · claude-sonnet-5-5 · /w\n"
+        "sandbox workspace-write (landlock) · permissions default · /help for commands\n"
+        "─ claude-sonnet-5-5 · 2 turns · 10 in / 5 out tokens · $0.0010\n"
+    )
+
+
+def test_approval_preview_for_edit(tmp_path: Path) -> None:
+    r, buf = make(tmp_path)
+    r.approval_preview(
+        ToolCall("t1", "Edit", {"file_path": "a.py", "old_string": "x = 1", "new_string": "x = 2"})
+    )
+    assert buf.getvalue() == "● Edit(a.py)\n    1 - x = 1\n    1 + x = 2\n"
