@@ -149,4 +149,4 @@ def test_denied_tree_never_listed(tmp_path: Path, denied_name: str) -> None:
         [*COMMON_FLAGS, "--files", "--no-ignore", *root.excludes, root.target], cwd=root.cwd
     ) as stream:
         listed = sorted(root.display(line) for line in stream)
-    assert listed == [f"{tmp_path.as_posix()}/ws/ok.txt"]
+    assert listed == ["ok.txt"]  # under the workspace root: shown relative to it

@@ -39,6 +39,13 @@ COMMON_FLAGS = ("--no-config", "--color", "never", "--hidden")
 """Flags every run gets: no user config file can change the output format, no ANSI colour,
 hidden files included (Claude Code's behaviour)."""
 
+# Kernel pseudo-filesystems: searching them never helps and can hang (/proc/kmsg blocks,
+# /proc/kcore is terabytes) or leak (/proc/<pid>/environ holds the runtime's API key).
+_PSEUDO_FS_EXCLUDES: dict[Path, tuple[str, ...]] = {
+    Path("/"): ("!/proc", "!/sys", "!/dev"),
+    Path("/proc"): ("!/[0-9]*", "!/kcore", "!/kmsg"),
+}
+
 _CHUNK = 1 << 16
 _STDERR_CAP = 1 << 16
 _POLL_SECONDS = 0.1
@@ -78,13 +85,16 @@ class SearchRoot:
     ``cwd`` is the directory ``rg`` runs in; ``target`` the path argument (``.`` for a
     directory, ``./NAME`` for a single file); ``prefix`` replaces the leading ``./`` of each
     output line; ``excludes`` are the ``--glob`` arguments that keep VCS folders and the
-    policy's read-denied trees out of the search.
+    policy's read-denied trees out of the search. When the workspace root lies below the
+    searched directory, ``inner`` is its ``./``-relative start, and paths under it are shown
+    relative to the root like any other workspace path.
     """
 
     cwd: Path
     target: str
     prefix: str
     excludes: tuple[str, ...]
+    inner: str = ""
 
     @classmethod
     def for_dir(cls, directory: Path, *, root: Path, policy: SandboxPolicy) -> SearchRoot:
@@ -94,6 +104,7 @@ class SearchRoot:
             target=".",
             prefix=_prefix(directory, root),
             excludes=exclude_globs(directory, policy),
+            inner=_inner(directory, root),
         )
 
     @classmethod
@@ -104,10 +115,13 @@ class SearchRoot:
             target="./" + file.name,
             prefix=_prefix(file.parent, root),
             excludes=(),
+            inner=_inner(file.parent, root),
         )
 
     def display(self, line: str) -> str:
         """One ``rg`` output line with its ``./`` path start replaced by the model's prefix."""
+        if self.inner and line.startswith(self.inner):
+            return line[len(self.inner) :]
         if line.startswith("./"):
             return self.prefix + line[2:]
         return line
@@ -122,6 +136,12 @@ def _prefix(directory: Path, root: Path) -> str:
     return text if text.endswith("/") else text + "/"
 
 
+def _inner(directory: Path, root: Path) -> str:
+    if directory in root.parents:
+        return "./" + root.relative_to(directory).as_posix() + "/"
+    return ""
+
+
 def exclude_globs(directory: Path, policy: SandboxPolicy) -> tuple[str, ...]:
     """``--glob`` exclusions for VCS folders and for every read-denied tree under ``directory``.
 
@@ -132,10 +152,14 @@ def exclude_globs(directory: Path, policy: SandboxPolicy) -> tuple[str, ...]:
     args: list[str] = []
     for name in VCS_DIRS:
         args += ["--glob", "!" + name]
-    for denied in policy.read_deny if policy.confined else ():
+    if not policy.confined:
+        return tuple(args)
+    for denied in policy.read_deny:
         if directory in denied.parents and not policy.can_read(denied):
             rel = denied.relative_to(directory).as_posix()
             args += ["--glob", "!/" + escape_glob(rel)]
+    for glob in _PSEUDO_FS_EXCLUDES.get(directory, ()):
+        args += ["--glob", glob]
     return tuple(args)
 
 

@@ -1,0 +1,140 @@
+"""Glob: find files by name pattern, newest first (Claude Code's ``Glob`` tool).
+
+Runs ``rg --files --hidden --no-ignore --glob PATTERN --sortr=modified`` in the searched
+directory. Choices, and why:
+
+- **Newest first** (``--sortr``, where Claude Code's ``--sort`` is oldest first): with a
+  100-path cap, the files touched most recently are the ones an agent most likely wants, and
+  Grep's file list uses the same order, so the two tools agree.
+- ``.gitignore`` is not applied (build output and vendored files can still be found by name),
+  but VCS folders and the session's read-denied trees are never listed, and symbolic links are
+  never followed (a link to a directory outside the workspace is not a way out).
+- An absolute pattern (``/repo/src/**/*.py``) is split at its first wildcard into a directory
+  and a pattern, since that is plainly what the model meant.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from agentrun.sandbox.paths import PathDenied
+from agentrun.tools.base import ToolContext
+from agentrun.tools.rg import COMMON_FLAGS, MISSING_RG, RgStream, SearchRoot, rg_binary
+from agentrun.types import JSON, ToolResult
+
+MAX_FILES = 100
+TIMEOUT_SECONDS = 60.0
+_WILDCARDS = frozenset("*?[{")
+
+DESCRIPTION = """\
+Find files by name with a glob pattern, in a directory tree of any size.
+- Patterns like "**/*.py", "src/**/*.{ts,tsx}" or "*.md" (a pattern without "/" matches \
+file names at any depth).
+- Returns matching file paths, most recently modified first, at most 100; a final line says \
+when there were more.
+- Hidden files are included and .gitignore is not applied; version-control folders are skipped.
+- For searching file contents use Grep. To run several searches, call this tool several times \
+in one response."""
+
+INPUT_SCHEMA: JSON = {
+    "type": "object",
+    "properties": {
+        "pattern": {
+            "type": "string",
+            "description": "The glob pattern to match file paths against.",
+        },
+        "path": {
+            "type": "string",
+            "description": "The directory to search in (default: the working directory). "
+            'Leave it out for the default; do not pass "undefined" or "null".',
+        },
+    },
+    "required": ["pattern"],
+    "additionalProperties": False,
+}
+
+
+def split_absolute(pattern: str) -> tuple[str | None, str]:
+    """``/a/b/**/*.py`` → (``/a/b``, ``**/*.py``); a relative pattern → (None, pattern)."""
+    if not pattern.startswith("/"):
+        return None, pattern
+    parts = PurePosixPath(pattern).parts
+    for i, part in enumerate(parts):
+        if any(ch in _WILDCARDS for ch in part):
+            base = str(PurePosixPath(*parts[:i]))
+            return base, "/".join(parts[i:])
+    # No wildcard at all: an exact file; search its directory for its name.
+    return str(PurePosixPath(*parts[:-1])), parts[-1]
+
+
+class GlobTool:
+    """Claude Code's ``Glob``: ``pattern`` (required), ``path`` (a directory)."""
+
+    name = "Glob"
+    description = DESCRIPTION
+    input_schema = INPUT_SCHEMA
+    read_only = True
+
+    def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+        pattern = str(input["pattern"])
+        path: Any = input.get("path") or None
+        base, pattern = split_absolute(pattern)
+        if base is not None and path is None:
+            path = base
+        pattern = pattern.removeprefix("./")
+        if not pattern:
+            return ToolResult("The glob pattern is empty; give one, e.g. **/*.py.", is_error=True)
+        ws = ctx.workspace
+        try:
+            directory = ws.check_dir(path if path is not None else ws.root)
+        except PathDenied as e:
+            return ToolResult(str(e), is_error=True)
+        binary = rg_binary()
+        if binary is None:
+            return ToolResult(MISSING_RG, is_error=True)
+
+        where = SearchRoot.for_dir(directory, root=ws.root, policy=ws.policy)
+        args = [
+            *COMMON_FLAGS,
+            "--files",
+            "--no-ignore",
+            "--sortr=modified",
+            "--glob",
+            pattern,
+            *where.excludes,
+            where.target,
+        ]
+        found: list[str] = []
+        more = False
+        with RgStream(
+            args, cwd=where.cwd, cancel=ctx.cancel, timeout=TIMEOUT_SECONDS, binary=binary
+        ) as stream:
+            for line in stream:
+                if len(found) == MAX_FILES:
+                    more = True
+                    break
+                found.append(where.display(line))
+        outcome = stream.close()
+        if outcome.failed and not found:
+            return ToolResult(
+                f"Invalid glob pattern or search: {outcome.error_text()}", is_error=True
+            )
+        if outcome.cancelled:
+            return ToolResult(
+                "Interrupted by the user: the file search was stopped.", is_error=True
+            )
+        notes = []
+        if more:
+            notes.append(
+                f"(Results are truncated: showing the {MAX_FILES} most recently modified "
+                "matches. Use a more specific pattern or path to see the others.)"
+            )
+        if outcome.timed_out:
+            notes.append(
+                f"(The search stopped after {TIMEOUT_SECONDS:.0f} s; results are incomplete. "
+                "Search a smaller directory.)"
+            )
+        if not found:
+            return ToolResult("\n".join(["No files found", *notes]))
+        return ToolResult("\n".join([*found, *notes]))

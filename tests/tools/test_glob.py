@@ -1,0 +1,182 @@
+"""Glob on real files with the real rg: patterns, order, caps, hidden/VCS, symlinks, deny list."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from agentrun.sandbox.paths import Workspace
+from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.tools.base import ToolContext
+from agentrun.tools.glob import GlobTool, split_absolute
+from agentrun.tools.records import ReadRecords
+from agentrun.types import JSON, ToolResult
+
+
+def make_ctx(root: Path, **policy: object) -> ToolContext:
+    return ToolContext(
+        workspace=Workspace(SandboxPolicy.create(root, **policy)),  # type: ignore[arg-type]
+        reads=ReadRecords(),
+    )
+
+
+def write(path: Path, text: str = "x\n", *, mtime: int | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def glob(ctx: ToolContext, **input: object) -> ToolResult:
+    return GlobTool().run(JSON(input), ctx)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    write(root / "app.py", mtime=1_000)
+    write(root / "src" / "models.py", mtime=3_000)
+    write(root / "src" / "deep" / "util.py", mtime=2_000)
+    write(root / "README.md", mtime=4_000)
+    return root
+
+
+def test_recursive_pattern_newest_first(ws: Path) -> None:
+    result = glob(make_ctx(ws), pattern="**/*.py")
+    assert result == ToolResult("src/models.py\nsrc/deep/util.py\napp.py")
+
+
+def test_pattern_without_slash_matches_any_depth(ws: Path) -> None:
+    result = glob(make_ctx(ws), pattern="*.py")
+    assert result.text().splitlines() == ["src/models.py", "src/deep/util.py", "app.py"]
+
+
+def test_anchored_pattern_is_relative_to_the_search_dir(ws: Path) -> None:
+    assert glob(make_ctx(ws), pattern="src/*.py").text() == "src/models.py"
+    assert glob(make_ctx(ws), pattern="./src/*.py").text() == "src/models.py"
+
+
+def test_brace_alternatives(ws: Path) -> None:
+    result = glob(make_ctx(ws), pattern="*.{md,py}")
+    assert result.text().splitlines()[0] == "README.md"
+    assert len(result.text().splitlines()) == 4
+
+
+def test_path_subdirectory_gives_paths_relative_to_workspace(ws: Path) -> None:
+    assert glob(make_ctx(ws), pattern="*.py", path="src/deep").text() == "src/deep/util.py"
+    assert glob(make_ctx(ws), pattern="*.py", path=str(ws / "src" / "deep")).text() == (
+        "src/deep/util.py"
+    )
+
+
+def test_path_outside_workspace_gives_absolute_paths(tmp_path: Path, ws: Path) -> None:
+    other = tmp_path / "other"
+    write(other / "lib.py")
+    result = glob(make_ctx(ws), pattern="*.py", path=str(other))
+    assert result == ToolResult(f"{other}/lib.py")
+
+
+def test_absolute_pattern_is_split_into_path_and_pattern(ws: Path) -> None:
+    result = glob(make_ctx(ws), pattern=f"{ws}/src/**/*.py")
+    assert result.text().splitlines() == ["src/models.py", "src/deep/util.py"]
+    assert split_absolute("/a/b/*.py") == ("/a/b", "*.py")
+    assert split_absolute("/a/b/c.py") == ("/a/b", "c.py")
+    assert split_absolute("src/*.py") == (None, "src/*.py")
+
+
+def test_no_files_found(ws: Path) -> None:
+    assert glob(make_ctx(ws), pattern="*.rs") == ToolResult("No files found")
+
+
+def test_missing_path_is_an_error(ws: Path) -> None:
+    result = glob(make_ctx(ws), pattern="*", path="nope")
+    assert result.is_error
+    assert result.text() == f"Directory does not exist: {ws / 'nope'}"
+
+
+def test_file_path_is_not_a_directory(ws: Path) -> None:
+    result = glob(make_ctx(ws), pattern="*", path="app.py")
+    assert result.is_error
+    assert result.text() == f"Not a directory: {ws / 'app.py'}"
+
+
+def test_hidden_files_listed_and_gitignore_not_applied(ws: Path) -> None:
+    write(ws / ".env.py")
+    write(ws / "build" / "gen.py")
+    write(ws / ".gitignore", "build/\n.env.py\n")
+    (ws / ".git").mkdir()
+    listed = set(glob(make_ctx(ws), pattern="**/*.py").text().splitlines())
+    assert {".env.py", "build/gen.py"} <= listed
+
+
+@pytest.mark.parametrize("vcs", [".git", ".hg", ".svn"])
+def test_vcs_folders_skipped(ws: Path, vcs: str) -> None:
+    write(ws / vcs / "hooks" / "pre-commit.py")
+    write(ws / "sub" / vcs / "config.py")
+    listed = glob(make_ctx(ws), pattern="**/*").text().splitlines()
+    assert not [p for p in listed if vcs in p]
+    assert "app.py" in listed
+
+
+def test_cap_at_100_with_truncation_line(tmp_path: Path) -> None:
+    for i in range(130):
+        write(tmp_path / f"f{i:03}.txt", mtime=10_000 + i)
+    lines = glob(make_ctx(tmp_path), pattern="*.txt").text().splitlines()
+    assert len(lines) == 101
+    assert lines[0] == "f129.txt"
+    assert lines[99] == "f030.txt"
+    assert lines[100].startswith("(Results are truncated: showing the 100 most recently")
+
+
+def test_exactly_100_is_not_truncated(tmp_path: Path) -> None:
+    for i in range(100):
+        write(tmp_path / f"f{i:03}.txt")
+    lines = glob(make_ctx(tmp_path), pattern="*.txt").text().splitlines()
+    assert len(lines) == 100
+    assert not lines[-1].startswith("(")
+
+
+def test_symlinked_dir_pointing_outside_is_not_followed(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write(root / "inside.txt")
+    outside = tmp_path / "outside"
+    write(outside / "secret.txt")
+    (root / "link").symlink_to(outside, target_is_directory=True)
+    (root / "filelink.txt").symlink_to(outside / "secret.txt")
+    assert glob(make_ctx(root), pattern="**/*.txt") == ToolResult("inside.txt")
+
+
+def test_denied_tree_under_search_path_is_never_listed(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write(root / "a.txt")
+    secret = tmp_path / "vault"
+    write(secret / "key.txt")
+    write(tmp_path / "public" / "b.txt")
+    ctx = make_ctx(root, extra_read_deny=[secret])
+    listed = glob(ctx, pattern="**/*.txt", path=str(tmp_path)).text().splitlines()
+    assert sorted(listed) == [f"{tmp_path}/public/b.txt", "a.txt"]
+
+
+def test_denied_path_itself_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    secret = tmp_path / "vault"
+    write(secret / "key.txt")
+    result = glob(make_ctx(root, extra_read_deny=[secret]), pattern="*", path=str(secret))
+    assert result.is_error
+    assert "deny list" in result.text()
+
+
+def test_empty_pattern_is_an_error(ws: Path) -> None:
+    result = glob(make_ctx(ws), pattern="")
+    assert result.is_error and "empty" in result.text()
+
+
+def test_glob_tool_shape() -> None:
+    tool = GlobTool()
+    assert (tool.name, tool.read_only) == ("Glob", True)
+    assert tool.input_schema["required"] == ["pattern"]
+    assert set(tool.input_schema["properties"]) == {"pattern", "path"}
