@@ -1,0 +1,104 @@
+"""Background jobs of a Bash session (``run_in_background: true``).
+
+A job's stdout and stderr go to a log file in the session's tmp dir, which the model reads with
+Read or ``cat``/``tail`` in a later Bash call. When the job ends, a last line gives its exit
+code, so the model can tell "still running" from "done". Jobs run until they finish or the
+session closes; ``close()`` kills each one with its whole process tree.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentrun.errors import SandboxUnavailableError
+from agentrun.protocols import SpawnedProcess
+from agentrun.types import ToolResult
+
+Spawn = Callable[[Sequence[str], int], SpawnedProcess]
+"""Starts an argv with stdout+stderr on the given fd, in the session's cwd and environment."""
+
+_EXIT_LINE = 'printf "\\n[agentrun: background job exited with code %s]\\n" "$?"'
+
+
+@dataclass(frozen=True)
+class BackgroundJob:
+    id: str
+    command: str
+    log_path: Path
+    process: SpawnedProcess
+
+
+class BackgroundJobs:
+    """The jobs of one session, and their log directory (created on first use)."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self._dir = log_dir
+        self._jobs: list[BackgroundJob] = []
+        self._count = 0
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def jobs(self) -> tuple[BackgroundJob, ...]:
+        with self._lock:
+            return tuple(self._jobs)
+
+    def start(
+        self,
+        command: str,
+        *,
+        spawn: Spawn,
+        bash: str,
+        cwd: Path,
+        notes: Sequence[str] = (),
+        on_error: Callable[[Exception], ToolResult],
+    ) -> ToolResult:
+        with self._lock:
+            if self._closed:
+                return ToolResult("The shell session has ended; no command can run.", True)
+            self._count += 1
+            job_id = f"bash_{self._count}"
+        self._dir.mkdir(parents=True, exist_ok=True)
+        log_path = self._dir / f"{job_id}.log"
+        script = f"trap {shlex.quote(_EXIT_LINE)} EXIT\neval {shlex.quote(command)}"
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            process = spawn([bash, "-c", script], fd)
+        except (SandboxUnavailableError, OSError) as e:
+            return on_error(e)
+        finally:
+            os.close(fd)
+        if not self._add(BackgroundJob(job_id, command, log_path, process)):
+            # close() ran while we were spawning: this job must not outlive the session.
+            process.kill()
+            return ToolResult("The shell session has ended; no command can run.", True)
+        text = (
+            f"Started in the background as {job_id}, in {cwd}.\n"
+            f"Its output (stdout and stderr) is written to {log_path}: read it with Read, or "
+            f"with `tail` or `cat` in Bash. When the job ends, a last line "
+            f"'[agentrun: background job exited with code N]' is added. "
+            "It keeps running until it finishes or the session ends."
+        )
+        if notes:
+            text += "\n\n" + "\n".join(notes)
+        return ToolResult(text)
+
+    def _add(self, job: BackgroundJob) -> bool:
+        with self._lock:
+            if self._closed:
+                return False
+            self._jobs.append(job)
+            return True
+
+    def close(self) -> None:
+        """Kill every job with everything it started. Idempotent."""
+        with self._lock:
+            self._closed = True
+            jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            job.process.kill()

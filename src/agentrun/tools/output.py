@@ -1,0 +1,122 @@
+"""A bounded buffer for command output: keeps the head and the tail, counts what it drops.
+
+A command may print gigabytes; the model gets at most ``limit`` characters. The beginning (what
+ran) and the end (the error at the bottom of a build log) matter most, so both are kept and the
+middle is replaced by a marker saying how much was cut. Memory stays around ``limit`` plus one
+chunk whatever the command prints.
+"""
+
+from __future__ import annotations
+
+import codecs
+import signal
+from collections import deque
+from collections.abc import Sequence
+from typing import Literal
+
+from agentrun.types import ToolResult
+
+MAX_OUTPUT_CHARS = 30_000
+"""The most characters of output the model sees from one command (marker included)."""
+
+
+class OutputBuffer:
+    """Feed it bytes in chunks; ``text()`` gives the decoded, capped output."""
+
+    def __init__(self, *, limit: int = MAX_OUTPUT_CHARS) -> None:
+        if limit < 200:
+            raise ValueError(f"output limit {limit} is too small to hold the cut marker")
+        self._limit = limit
+        self._head_max = limit // 2
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._head: list[str] = []
+        self._head_len = 0
+        self._tail: deque[str] = deque()
+        self._tail_len = 0
+        self._total = 0
+
+    @property
+    def total_chars(self) -> int:
+        """Characters seen so far, kept or not."""
+        return self._total
+
+    def feed(self, data: bytes) -> None:
+        self._add(self._decoder.decode(data))
+
+    def _add(self, text: str) -> None:
+        if not text:
+            return
+        self._total += len(text)
+        room = self._head_max - self._head_len
+        if room > 0:
+            taken = text[:room]
+            self._head.append(taken)
+            self._head_len += len(taken)
+            text = text[len(taken) :]
+            if not text:
+                return
+        self._tail.append(text)
+        self._tail_len += len(text)
+        # Drop whole chunks from the left while what remains still covers the kept tail.
+        keep = self._limit - self._head_max
+        while self._tail and self._tail_len - len(self._tail[0]) >= keep:
+            self._tail_len -= len(self._tail.popleft())
+
+    def text(self) -> str:
+        """The output, cut in the middle with a marker when longer than the limit."""
+        self._add(self._decoder.decode(b"", final=True))
+        head = "".join(self._head)
+        tail = "".join(self._tail)
+        if self._total <= self._limit:
+            return head + tail
+        # The marker's own length depends on the count; size it for the worst case.
+        probe = _marker(self._total)
+        keep_tail = self._limit - len(head) - len(probe)
+        kept_tail = tail[len(tail) - keep_tail :] if keep_tail > 0 else ""
+        omitted = self._total - len(head) - len(kept_tail)
+        return head + _marker(omitted) + kept_tail
+
+
+def _marker(omitted: int) -> str:
+    return f"\n\n[... {omitted:,} characters of output cut here ...]\n\n"
+
+
+def format_result(
+    outcome: Literal["exit", "timeout", "cancel"],
+    status: int | None,
+    output: str,
+    *,
+    timeout_ms: int,
+    notes: Sequence[str] = (),
+) -> ToolResult:
+    """What the model reads after a command: the outcome first, then the output, then notes."""
+    text = output.rstrip()
+    if outcome == "timeout":
+        header: str | None = (
+            f"Command timed out after {timeout_ms / 1000:g} s and was killed, "
+            "with every process it started."
+        )
+    elif outcome == "cancel":
+        header = "Command was interrupted by the user and killed, with every process it started."
+    elif status is None or status == 0:
+        header = None
+    elif status < 0:
+        header = f"Command was killed by signal {_signal_name(-status)}."
+    elif 128 < status <= 128 + 64 and (name := _signal_name(status - 128, strict=True)):
+        header = f"Exit code {status} (killed by {name})"
+    else:
+        header = f"Exit code {status}"
+    if header is None:
+        body = text or "(The command succeeded and printed nothing.)"
+    else:
+        body = f"{header}\n{text or '(no output)'}"
+    if notes:
+        body += "\n\n" + "\n".join(notes)
+    return ToolResult(body, is_error=header is not None)
+
+
+def _signal_name(number: int, *, strict: bool = False) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "" if strict else f"signal {number}"

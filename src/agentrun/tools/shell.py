@@ -1,0 +1,295 @@
+"""The Bash tool's session: one shell state (working directory, background jobs) per session.
+
+Each call is a fresh ``bash -c`` started through the :class:`Sandbox` (so the jail plugs in
+here) with a small wrapper: ``eval`` the command, and on EXIT write ``pwd -P`` to a state file.
+Spawning costs about a millisecond, and a fresh process per call means a hung or poisoned shell
+can never leak into the next call; only the working directory carries over, as in Claude Code
+(exported variables do not). A ``cd`` that leaves the session's roots is undone.
+
+stdout and stderr share one pipe, so they stay in the order they were written. The pipe is read
+in chunks into an :class:`OutputBuffer`, so memory stays bounded however much a command prints.
+When a call ends, for whatever reason, the process's whole tree is killed: nothing a foreground
+call starts outlives it. Background jobs live until the session is closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import select
+import shlex
+import shutil
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+from agentrun.errors import SandboxUnavailableError
+from agentrun.protocols import Sandbox, SpawnedProcess
+from agentrun.tools.background import BackgroundJobs
+from agentrun.tools.output import OutputBuffer, format_result
+from agentrun.types import ToolResult
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_MS = 120_000
+MAX_TIMEOUT_MS = 600_000
+
+_SLICE_S = 0.05  # how often a waiting call looks at its cancel event and deadline
+_CHUNK = 1 << 16
+_PIPE_SIZE = 1 << 20  # a bigger pipe means fewer wake-ups when a command floods its output
+_DRAIN_S = 1.0  # after the kill, how long to wait for the pipe's last bytes
+
+# Variables a command may see from the runtime's environment, and nothing else. Secrets
+# (ANTHROPIC_API_KEY above all) never make it into a shell.
+_PASSED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "USER", "LOGNAME")
+_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def build_env(
+    *, home: Path, tmp_dir: Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of every Bash command: an allowlist, never the runtime's secrets.
+
+    ``PATH``, ``LANG``, ``LC_ALL``/``LC_CTYPE``, ``TERM``, ``TZ`` and ``USER``/``LOGNAME`` come
+    from the runtime when set; ``HOME`` and ``TMPDIR`` point at the session's own directories;
+    ``extra`` (what the user configured) is added last, except any ``ANTHROPIC_*`` variable.
+    """
+    env = {name: os.environ[name] for name in _PASSED if os.environ.get(name)}
+    env.setdefault("PATH", _DEFAULT_PATH)
+    env.setdefault("LANG", "C.UTF-8")
+    env["HOME"] = str(home)
+    env["TMPDIR"] = str(tmp_dir)
+    for name, value in (extra or {}).items():
+        if not name or "=" in name or "\0" in name or "\0" in value:
+            raise ValueError(f"invalid environment variable for Bash: {name!r}")
+        if name.upper().startswith("ANTHROPIC_"):
+            log.warning("not passing %s to Bash: ANTHROPIC_* variables never reach commands", name)
+            continue
+        env[name] = value
+    return env
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+Outcome = Literal["exit", "timeout", "cancel"]
+
+
+class BashSession:
+    """The shell state of one session: current directory and background jobs.
+
+    Calls are serialised. ``close()`` kills everything still running (background jobs
+    included) and makes later calls fail politely; it may be called from another thread.
+    """
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        *,
+        cwd: Path,
+        tmp_dir: Path,
+        env: Mapping[str, str] | None = None,
+        roots: Sequence[Path] = (),
+    ) -> None:
+        self._sandbox = sandbox
+        self._start = Path(cwd).resolve()
+        self._roots = tuple(Path(r).resolve() for r in roots) or (self._start,)
+        if not any(_within(self._start, root) for root in self._roots):
+            raise ValueError(f"working directory {self._start} is outside the shell's roots")
+        self._cwd = self._start
+        self._tmp = Path(tmp_dir)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        if env is None:
+            home = self._tmp / "home"
+            home.mkdir(exist_ok=True)
+            env = build_env(home=home, tmp_dir=self._tmp)
+        self._env = dict(env)
+        self._bash = shutil.which("bash", path=self._env.get("PATH")) or "/bin/bash"
+        self._state = self._tmp / f".agentrun-cwd-{os.getpid()}-{id(self):x}"
+        self._jobs = BackgroundJobs(self._tmp / "bash-jobs")
+        self._run_lock = threading.Lock()
+        self._current: SpawnedProcess | None = None
+        self._closed = False
+
+    @property
+    def cwd(self) -> Path:
+        """The directory the next command starts in."""
+        return self._cwd
+
+    def run(
+        self,
+        command: str,
+        *,
+        timeout_ms: int = DEFAULT_TIMEOUT_MS,
+        cancel: threading.Event | None = None,
+    ) -> ToolResult:
+        """Run ``command`` to completion (or timeout/cancel) and describe the outcome."""
+        timeout_ms = max(1, min(int(timeout_ms), MAX_TIMEOUT_MS))
+        with self._run_lock:
+            if self._closed:
+                return ToolResult("The shell session has ended; no command can run.", True)
+            if cancel is not None and cancel.is_set():
+                return ToolResult("The command was interrupted before it started.", True)
+            notes: list[str] = []
+            cwd = self._checked_cwd(notes)
+            with contextlib.suppress(FileNotFoundError):
+                self._state.unlink()
+            trap = f"pwd -P >| {shlex.quote(str(self._state))} 2>/dev/null"
+            script = f"trap {shlex.quote(trap)} EXIT\neval {shlex.quote(command)}"
+            read_fd, write_fd = os.pipe()
+            os.set_blocking(read_fd, False)
+            try:
+                with contextlib.suppress(OSError):
+                    fcntl.fcntl(read_fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+                proc = self._sandbox.spawn(
+                    [self._bash, "-c", script], cwd=cwd, env=self._env, stdout=write_fd
+                )
+            except (SandboxUnavailableError, OSError) as e:
+                os.close(read_fd)
+                return _spawn_error(e)
+            finally:
+                os.close(write_fd)
+            self._current = proc
+            buffer = OutputBuffer()
+            try:
+                outcome, status = _wait(
+                    proc,
+                    read_fd,
+                    buffer,
+                    deadline=time.monotonic() + timeout_ms / 1000,
+                    cancel=cancel,
+                )
+                # Reap first, then sweep: whatever the command left running dies with the call.
+                proc.kill()
+                if status is None:
+                    status = proc.wait(5)
+                _drain(read_fd, buffer, deadline=time.monotonic() + _DRAIN_S)
+            finally:
+                os.close(read_fd)
+                self._current = None
+            self._update_cwd(notes)
+            return format_result(outcome, status, buffer.text(), timeout_ms=timeout_ms, notes=notes)
+
+    def start_background(self, command: str) -> ToolResult:
+        """Start ``command`` without waiting; its output goes to a log file in the tmp dir."""
+        with self._run_lock:
+            if self._closed:
+                return ToolResult("The shell session has ended; no command can run.", True)
+            notes: list[str] = []
+            cwd = self._checked_cwd(notes)
+            return self._jobs.start(
+                command,
+                spawn=lambda argv, fd: self._sandbox.spawn(argv, cwd=cwd, env=self._env, stdout=fd),
+                bash=self._bash,
+                cwd=cwd,
+                notes=notes,
+                on_error=_spawn_error,
+            )
+
+    def close(self) -> None:
+        """Kill every process of the session, background jobs included. Idempotent."""
+        self._closed = True
+        current = self._current
+        if current is not None:
+            current.kill()
+        self._jobs.close()
+        with contextlib.suppress(OSError):
+            self._state.unlink()
+
+    def _checked_cwd(self, notes: list[str]) -> Path:
+        if not self._cwd.is_dir():
+            notes.append(f"{self._cwd} no longer exists; the shell started in {self._start}.")
+            self._cwd = self._start
+        return self._cwd
+
+    def _update_cwd(self, notes: list[str]) -> None:
+        try:
+            saved = self._state.read_text(errors="surrogateescape")
+        except OSError:
+            return  # the command replaced the trap or exec'd; keep the previous directory
+        if not saved.endswith("\n"):
+            return  # cut short (killed while writing): not trustworthy
+        new = Path(saved[:-1])
+        if not new.is_absolute():
+            return
+        if any(_within(new, root) for root in self._roots):
+            self._cwd = new
+        else:
+            allowed = ", ".join(str(r) for r in self._roots)
+            notes.append(
+                f"Shell cwd was reset to {self._start}: {new} is outside the directories "
+                f"the shell may stay in ({allowed})."
+            )
+            self._cwd = self._start
+
+
+def _spawn_error(e: Exception) -> ToolResult:
+    if isinstance(e, SandboxUnavailableError):
+        return ToolResult(
+            f"Bash cannot run: the sandbox layer '{e.layer}' is not available ({e}). "
+            "Nothing was executed; use the Read, Write, Edit, Glob and Grep tools instead.",
+            True,
+        )
+    return ToolResult(f"Bash could not start the command: {e}", True)
+
+
+def _wait(
+    proc: SpawnedProcess,
+    fd: int,
+    buffer: OutputBuffer,
+    *,
+    deadline: float,
+    cancel: threading.Event | None,
+) -> tuple[Outcome, int | None]:
+    """Read output until the process exits, the deadline passes or ``cancel`` is set."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    eof = False
+    while True:
+        status = proc.poll()
+        if status is not None:
+            return "exit", status
+        if cancel is not None and cancel.is_set():
+            return "cancel", None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return "timeout", None
+        wait_s = min(_SLICE_S, remaining)
+        if eof:
+            # EOF can come before the exit (coreutils close stdout in atexit).
+            status = proc.wait(wait_s)
+            if status is not None:
+                return "exit", status
+        elif poller.poll(wait_s * 1000):
+            eof = _read_some(fd, buffer)
+
+
+def _read_some(fd: int, buffer: OutputBuffer, limit: int = 16 * _CHUNK) -> bool:
+    """Read what is ready (up to ``limit`` bytes, to get back to the checks); True on EOF."""
+    got = 0
+    while got < limit:
+        try:
+            data = os.read(fd, _CHUNK)
+        except BlockingIOError:
+            return False
+        if not data:
+            return True
+        buffer.feed(data)
+        got += len(data)
+        if len(data) < _CHUNK:
+            return False
+    return False
+
+
+def _drain(fd: int, buffer: OutputBuffer, *, deadline: float) -> None:
+    """Read the rest of the pipe once every writer is dead (or the deadline passes)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while (remaining := deadline - time.monotonic()) > 0:
+        if poller.poll(remaining * 1000) and _read_some(fd, buffer):
+            return
