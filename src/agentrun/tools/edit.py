@@ -1,0 +1,167 @@
+"""The Edit tool: exact string replacement in a file the model has read, in tool-spec's check order.
+
+Matching runs on LF text, so a CRLF file is matched and written back as CRLF; everything else
+(tabs, trailing spaces, unicode) must match exactly. Each refusal has its own message.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from agentrun.sandbox.paths import PathDenied
+from agentrun.tools import textfile
+from agentrun.tools.base import ToolContext
+from agentrun.tools.read import error, missing_file_text
+from agentrun.tools.write import MAX_CHECK_BYTES, check_fresh, format_note
+from agentrun.types import JSON, ToolResult
+
+CONTEXT_LINES = 3
+MAX_SNIPPET_LINES = 30
+QUOTE_CHARS = 300
+# Read's "    12\t" prefix, copied into old_string by mistake.
+_LINE_PREFIX = re.compile(r"^\s*\d+\t", re.MULTILINE)
+
+DESCRIPTION = """\
+Performs an exact string replacement in a file.
+
+- You must Read the file in this session before editing it; an edit of a file that changed on \
+disk since that read is refused.
+- old_string must match the file exactly, including indentation (tabs or spaces) and trailing \
+whitespace. When copying from Read output, leave out the line-number prefix (number and tab).
+- The edit fails if old_string occurs more than once: add surrounding lines to make it unique, \
+or set replace_all to true to replace every occurrence (useful for renaming).
+- An empty old_string creates a new file containing new_string.
+- Line endings (CRLF), encoding and permissions of the file are kept."""
+
+INPUT_SCHEMA: JSON = {
+    "type": "object",
+    "properties": {
+        "file_path": {"type": "string", "description": "The absolute path of the file to modify"},
+        "old_string": {"type": "string", "description": "The text to replace"},
+        "new_string": {
+            "type": "string",
+            "description": "The text to replace it with (must be different from old_string)",
+        },
+        "replace_all": {
+            "type": "boolean",
+            "default": False,
+            "description": "Replace all occurrences of old_string (default false)",
+        },
+    },
+    "required": ["file_path", "old_string", "new_string"],
+    "additionalProperties": False,
+}
+
+
+def _quote(text: str) -> str:
+    if len(text) <= QUOTE_CHARS:
+        return text
+    return f"{text[:QUOTE_CHARS]}… [{len(text) - QUOTE_CHARS:,} more characters]"
+
+
+def _snippet(text: str, first_line: int, changed_lines: int) -> str:
+    lines = textfile.split_lines(text)
+    start = max(first_line - CONTEXT_LINES, 1)
+    end = min(
+        first_line + changed_lines - 1 + CONTEXT_LINES, len(lines), start - 1 + MAX_SNIPPET_LINES
+    )
+    return textfile.number_lines(lines[start - 1 : end], start)
+
+
+class EditTool:
+    """Claude Code's Edit (see the module docstring and ``DESCRIPTION``)."""
+
+    name = "Edit"
+    description = DESCRIPTION
+    input_schema = INPUT_SCHEMA
+    read_only = False
+
+    def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+        file_path = input.get("file_path")
+        old = input.get("old_string")
+        new = input.get("new_string")
+        replace_all = input.get("replace_all", False)
+        if not isinstance(file_path, str):
+            return error("file_path must be a string: the path of the file to edit.")
+        if not isinstance(old, str) or not isinstance(new, str):
+            return error("old_string and new_string must both be strings.")
+        if not isinstance(replace_all, bool):
+            return error("replace_all must be true or false.")
+        if old == new:
+            return error("old_string and new_string are the same, so there is nothing to change.")
+        try:
+            return self._edit(file_path, old, new, replace_all, ctx)
+        except PathDenied as e:
+            return error(str(e))
+
+    def _edit(
+        self, file_path: str, old: str, new: str, replace_all: bool, ctx: ToolContext
+    ) -> ToolResult:
+        ws = ctx.workspace
+        shown = ws.resolve(file_path)
+        target = ws.write_target(file_path)
+        existing = target.existing
+        if old == "" and (existing is None or existing.st_size == 0):
+            outcome = ws.write_bytes(target, textfile.encode_new(new))
+            ctx.reads.record(outcome.path, outcome.mtime_ns, outcome.size, whole=True)
+            verb = "Created" if outcome.created else "Wrote"
+            lines = textfile.count_lines(len(textfile.split_lines(new)))
+            return ToolResult(f"{verb} {shown} ({lines}).")
+        if old == "":
+            return error(
+                f"old_string is empty but {shown} already has content. Give the exact text "
+                "to replace, or use Write to replace the whole file."
+            )
+        if existing is None:
+            return error(
+                missing_file_text(ws, shown, file_path)
+                + " To create a file, use Write (or Edit with an empty old_string)."
+            )
+        problem = check_fresh(ctx.reads, target, shown, need_whole=False, verb="edit")
+        if problem:
+            return error(problem)
+        if existing.st_size > MAX_CHECK_BYTES:
+            return error(f"{shown} is too large to edit ({existing.st_size:,} bytes).")
+        with ws.open_read(target.path) as opened:
+            decoded = textfile.decode(opened.read_all())
+        if decoded is None:
+            return error(f"{shown} is a binary file; Edit only changes text files.")
+        text, fmt = decoded
+        old_lf = old.replace("\r\n", "\n")
+        new_lf = new.replace("\r\n", "\n")
+        matches = text.count(old_lf)
+        if matches == 0:
+            hint = ""
+            if _LINE_PREFIX.search(old_lf):
+                hint = " It seems to include Read's line-number prefixes; leave those out."
+            return error(
+                f"old_string was not found in {shown}:\n{_quote(old)}\n"
+                "It must match the file exactly, including whitespace and indentation."
+                f"{hint} Read the file again if unsure."
+            )
+        if matches > 1 and not replace_all:
+            return error(
+                f"old_string occurs {matches} times in {shown}, but replace_all is false. "
+                "Add surrounding lines to old_string to pick one occurrence, or set replace_all "
+                "to true to replace all of them."
+            )
+        first = text.index(old_lf)
+        updated = text.replace(old_lf, new_lf, -1 if replace_all else 1)
+        data, used = textfile.encode(updated, fmt)
+        outcome = ws.write_bytes(target, data)
+        rec = ctx.reads.get(target.path)
+        ctx.reads.record(
+            outcome.path, outcome.mtime_ns, outcome.size, whole=rec is not None and rec.whole
+        )
+        return ToolResult(
+            self._summary(shown, updated, first, new_lf, matches if replace_all else 1)
+            + format_note(fmt, used)
+        )
+
+    @staticmethod
+    def _summary(shown: Path, updated: str, first: int, new: str, count: int) -> str:
+        line = updated.count("\n", 0, first) + 1
+        what = f"{count} replacements" if count > 1 else "1 replacement"
+        head = f"Edited {shown} ({what}). Lines around the first change:\n"
+        return head + _snippet(updated, line, new.count("\n") + 1)

@@ -1,0 +1,225 @@
+"""The Read tool: a file's lines, numbered, or an image; each read remembered for Write and Edit."""
+
+from __future__ import annotations
+
+import base64
+import errno
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from agentrun.sandbox.paths import OpenedFile, PathDenied, Workspace
+from agentrun.tools import textfile
+from agentrun.tools.base import ToolContext
+from agentrun.types import JSON, ToolResult
+
+DEFAULT_LIMIT = 2000
+MAX_WHOLE_BYTES = 256 * 1024
+MAX_TOKENS = 25_000
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+DESCRIPTION = """\
+Reads a file from the local filesystem and returns its lines, numbered.
+
+- file_path should be an absolute path; a relative path is taken from the working directory.
+- By default up to 2000 lines are returned from the start of the file. For long files, pass \
+offset (the 1-based line to start at) and limit (how many lines) to read a part.
+- Each line is shown as its line number, a tab, then the text; lines longer than 2000 \
+characters are cut.
+- Files over 256 KB (or about 25,000 tokens) cannot be read whole: read a part with offset and \
+limit, or search them with Grep.
+- Images (PNG, JPEG, GIF, WebP) are returned as images you can see. Other binary files are refused.
+- Reading a directory fails; use Glob or Bash `ls` to list one.
+- Read a file before you change it with Write or Edit: they refuse files not read in this session.
+- Several Reads in one response run in parallel; batch them when you need many files."""
+
+INPUT_SCHEMA: JSON = {
+    "type": "object",
+    "properties": {
+        "file_path": {"type": "string", "description": "The absolute path of the file to read"},
+        "offset": {
+            "type": "integer",
+            "description": "The line number to start reading from (1-based). Only give it for "
+            "files too large to read at once",
+        },
+        "limit": {
+            "type": "integer",
+            "description": "How many lines to read. Only give it for files too large to read "
+            "at once",
+        },
+    },
+    "required": ["file_path"],
+    "additionalProperties": False,
+}
+
+
+def error(text: str) -> ToolResult:
+    return ToolResult(text, is_error=True)
+
+
+def missing_file_text(workspace: Workspace, shown: Path, given: str) -> str:
+    """ "File does not exist" with up to three similar existing names (did-you-mean)."""
+    text = f"File does not exist: {shown}"
+    similar = workspace.similar_names(shown)
+    if similar:
+        text += ". Did you mean " + " or ".join(str(p) for p in similar) + "?"
+    if not Path(given).is_absolute():
+        text += f" (Relative paths are taken from {workspace.root}.)"
+    return text
+
+
+def open_error(workspace: Workspace, err: PathDenied, given: str) -> ToolResult:
+    """The model-facing error for a failed open, with did-you-mean for a missing file."""
+    if err.errno == errno.ENOENT and err.path is not None:
+        return error(missing_file_text(workspace, err.path, given))
+    return error(str(err))
+
+
+def _optional_int(value: Any, name: str) -> int | str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return f"{name} must be a whole number, got {value!r}."
+    return value
+
+
+def _lines(opened: OpenedFile, codec: str) -> Iterator[str]:
+    """The file's lines without their endings, decoded as they stream (bounded memory)."""
+    raw = io.FileIO(opened.fd, "rb", closefd=False)
+    raw.seek(0)
+    stream = io.TextIOWrapper(io.BufferedReader(raw), encoding=codec, newline="\n")
+    for line in stream:
+        if line.endswith("\n"):
+            line = line[:-1]
+        yield line.removesuffix("\r")
+    stream.detach()
+
+
+class ReadTool:
+    """Claude Code's Read (see the module docstring and ``DESCRIPTION``)."""
+
+    name = "Read"
+    description = DESCRIPTION
+    input_schema = INPUT_SCHEMA
+    read_only = True
+
+    def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+        file_path = input.get("file_path")
+        if not isinstance(file_path, str):
+            return error("file_path must be a string: the path of the file to read.")
+        offset = _optional_int(input.get("offset"), "offset")
+        limit = _optional_int(input.get("limit"), "limit")
+        if isinstance(offset, str):
+            return error(offset)
+        if isinstance(limit, str):
+            return error(limit)
+        if limit is not None and limit < 1:
+            return error(f"limit must be at least 1, got {limit}.")
+        try:
+            opened = ctx.workspace.open_read(file_path)
+        except PathDenied as e:
+            return open_error(ctx.workspace, e, file_path)
+        with opened:
+            shown = ctx.workspace.resolve(file_path)
+            return self._read(opened, shown, offset, limit, ctx)
+
+    def _read(
+        self,
+        opened: OpenedFile,
+        shown: Path,
+        offset: int | None,
+        limit: int | None,
+        ctx: ToolContext,
+    ) -> ToolResult:
+        st = opened.stat
+        if st.st_size == 0:
+            ctx.reads.record(opened.path, st.st_mtime_ns, 0, whole=True)
+            return ToolResult(f"The file {shown} exists but is empty.")
+        head = os.pread(opened.fd, textfile.SNIFF_BYTES, 0)
+        media = textfile.sniff_image(head)
+        if media is not None:
+            return self._image(opened, shown, media, ctx)
+        sniffed = textfile.sniff_codec(head)
+        if sniffed is None:
+            return error(
+                f"Cannot read {shown}: it is a binary file ({st.st_size:,} bytes), not text. "
+                "Use Bash (e.g. `file`, `xxd | head`) to inspect it."
+            )
+        whole_request = offset is None and limit is None
+        if whole_request and st.st_size > MAX_WHOLE_BYTES:
+            return error(
+                f"{shown} is {st.st_size // 1024:,} KB, over the {MAX_WHOLE_BYTES // 1024} KB "
+                "limit for reading a whole file. Read a part with offset and limit, or search "
+                "it with Grep."
+            )
+        start = max(offset or 1, 1)
+        count = limit or DEFAULT_LIMIT
+        codec = "utf-8-sig" if sniffed[0] == "utf-8" else "utf-16"
+        try:
+            lines, seen, more = self._select(opened, codec, start, count)
+        except UnicodeDecodeError:
+            if codec != "utf-8-sig":
+                return error(f"Cannot read {shown}: it is not valid text (UTF-16 with errors).")
+            lines, seen, more = self._select(opened, "latin-1", start, count)
+        if not lines:
+            ctx.reads.record(opened.path, st.st_mtime_ns, st.st_size, whole=False)
+            return ToolResult(
+                f"The file {shown} has {seen:,} lines; offset {start:,} is past its end. "
+                "Use a smaller offset."
+            )
+        text = textfile.number_lines(lines, start)
+        tokens = len(text) // 4
+        if tokens > MAX_TOKENS:
+            return error(
+                f"Reading {shown} this way would return about {tokens:,} tokens, over the "
+                f"{MAX_TOKENS:,} limit. Read fewer lines with offset and limit, or search it "
+                "with Grep."
+            )
+        ctx.reads.record(opened.path, st.st_mtime_ns, st.st_size, whole=start == 1 and not more)
+        if more and limit is None:
+            end = start + len(lines)
+            text += f"\n\n(The file has more lines. Continue with offset={end}.)"
+        return ToolResult(text)
+
+    @staticmethod
+    def _select(
+        opened: OpenedFile, codec: str, start: int, count: int
+    ) -> tuple[list[str], int, bool]:
+        """Lines ``start .. start+count-1``, lines seen, and whether more follow."""
+        selected: list[str] = []
+        seen = 0
+        for line in _lines(opened, codec):
+            seen += 1
+            if seen < start:
+                continue
+            if len(selected) == count:
+                return selected, seen, True
+            selected.append(line)
+        return selected, seen, False
+
+    @staticmethod
+    def _image(opened: OpenedFile, shown: Path, media: str, ctx: ToolContext) -> ToolResult:
+        st = opened.stat
+        if st.st_size > MAX_IMAGE_BYTES:
+            return error(
+                f"{shown} is a {st.st_size / 1048576:.1f} MB image, over the "
+                f"{MAX_IMAGE_BYTES // 1048576} MB limit for images."
+            )
+        data = opened.read_all()
+        ctx.reads.record(opened.path, st.st_mtime_ns, st.st_size, whole=True)
+        return ToolResult(
+            [
+                {
+                    "type": "image",
+                    "source": {
+                        "type": "base64",
+                        "media_type": media,
+                        "data": base64.b64encode(data).decode("ascii"),
+                    },
+                }
+            ]
+        )

@@ -1,0 +1,118 @@
+"""The Write tool: create a file, or replace one the model has read whole and that has not changed.
+
+The existing file's encoding, byte-order mark, line endings and mode bits are kept; the write is
+atomic (:meth:`agentrun.sandbox.paths.Workspace.write_bytes`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentrun.sandbox.paths import PathDenied, Workspace, WriteTarget
+from agentrun.tools import textfile
+from agentrun.tools.base import ToolContext
+from agentrun.tools.read import error
+from agentrun.tools.records import ReadRecords
+from agentrun.types import JSON, ToolResult
+
+MAX_CHECK_BYTES = 16 * 1024 * 1024
+"""Existing files larger than this are not decoded to learn their format (kept as UTF-8/LF)."""
+
+DESCRIPTION = """\
+Writes a file to the local filesystem, creating it (and its parent directories) or replacing it.
+
+- file_path should be an absolute path; a relative path is taken from the working directory.
+- To replace an existing file you must first Read it whole in this session, and it must not \
+have changed since; otherwise the write is refused.
+- Prefer Edit for changing part of an existing file: it sends only the change.
+- The file keeps its line endings (CRLF stays CRLF), encoding and permissions.
+- Do not create documentation or README files unless asked to."""
+
+INPUT_SCHEMA: JSON = {
+    "type": "object",
+    "properties": {
+        "file_path": {
+            "type": "string",
+            "description": "The absolute path of the file to write",
+        },
+        "content": {"type": "string", "description": "The content to write to the file"},
+    },
+    "required": ["file_path", "content"],
+    "additionalProperties": False,
+}
+
+
+def check_fresh(
+    reads: ReadRecords, target: WriteTarget, shown: Path, *, need_whole: bool, verb: str
+) -> str | None:
+    """The error text when an existing file was not read (whole) or changed since; else None."""
+    st = target.existing
+    if st is None:
+        return None
+    rec = reads.get(target.path)
+    if rec is None:
+        return f"{shown} has not been read in this session. Read it first, then {verb} it."
+    if need_whole and not rec.whole:
+        return (
+            f"{shown} was only read in part. Read the whole file (without offset and limit) "
+            f"before you {verb} it, or use Edit to change part of it."
+        )
+    if rec.mtime_ns != st.st_mtime_ns or rec.size != st.st_size:
+        return (
+            f"{shown} has changed on disk since you last read it (by the user or a command). "
+            f"Read it again before you {verb} it."
+        )
+    return None
+
+
+def current_format(workspace: Workspace, target: WriteTarget) -> textfile.TextFormat:
+    """The existing file's text format (PLAIN for new, huge or binary files)."""
+    if target.existing is None or target.existing.st_size == 0:
+        return textfile.PLAIN
+    if target.existing.st_size > MAX_CHECK_BYTES:
+        return textfile.PLAIN
+    with workspace.open_read(target.path) as opened:
+        decoded = textfile.decode(opened.read_all())
+    return textfile.PLAIN if decoded is None else decoded[1]
+
+
+def format_note(before: textfile.TextFormat, after: textfile.TextFormat) -> str:
+    if before.codec != after.codec:
+        return f" Saved as {after.codec.upper()}: the text has characters {before.codec} lacks."
+    return ""
+
+
+class WriteTool:
+    """Claude Code's Write (see the module docstring and ``DESCRIPTION``)."""
+
+    name = "Write"
+    description = DESCRIPTION
+    input_schema = INPUT_SCHEMA
+    read_only = False
+
+    def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+        file_path = input.get("file_path")
+        content = input.get("content")
+        if not isinstance(file_path, str):
+            return error("file_path must be a string: the path of the file to write.")
+        if not isinstance(content, str):
+            return error("content must be a string: the full text of the file.")
+        ws = ctx.workspace
+        try:
+            shown = ws.resolve(file_path)
+            target = ws.write_target(file_path)
+            problem = check_fresh(ctx.reads, target, shown, need_whole=True, verb="overwrite")
+            if problem:
+                return error(problem)
+            fmt = current_format(ws, target)
+            if target.existing is None:
+                data, used = textfile.encode_new(content), fmt
+            else:
+                data, used = textfile.encode(content, fmt)
+            outcome = ws.write_bytes(target, data)
+        except PathDenied as e:
+            return error(str(e))
+        ctx.reads.record(outcome.path, outcome.mtime_ns, outcome.size, whole=True)
+        lines = textfile.count_lines(len(textfile.split_lines(content.replace("\r\n", "\n"))))
+        verb = "Created" if outcome.created else "Updated"
+        return ToolResult(f"{verb} {shown} ({lines}).{format_note(fmt, used)}")
