@@ -203,9 +203,7 @@ class ShopServer(ThreadingHTTPServer):
         self.verbose = verbose
 
 
-def make_server(
-    host: str = "127.0.0.1", port: int = 0, *, db_path: str = ":memory:"
-) -> ShopServer:
+def make_server(host: str = "127.0.0.1", port: int = 0, *, db_path: str = ":memory:") -> ShopServer:
     """A server on ``host:port`` (port 0: any free port); call ``serve_forever()`` to run it."""
     return ShopServer((host, port), Shop(db.connect(db_path)))
 

@@ -27,9 +27,7 @@ def _name(value: Any, field: str) -> str:
         raise ValidationError(f"{field} must be a non-empty string", field=field)
     value = value.strip()
     if len(value) > MAX_NAME_LENGTH:
-        raise ValidationError(
-            f"{field} must be at most {MAX_NAME_LENGTH} characters", field=field
-        )
+        raise ValidationError(f"{field} must be at most {MAX_NAME_LENGTH} characters", field=field)
     return value
 
 

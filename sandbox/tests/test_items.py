@@ -33,13 +33,40 @@ def test_list_items_in_id_order(client, tools_category):
     ("body", "field", "message"),
     [
         ({"category_id": 1, "price_cents": 5}, "name", "name is required"),
-        ({"name": "", "category_id": 1, "price_cents": 5}, "name", "name must be a non-empty string"),
-        ({"name": "x", "category_id": 1, "price_cents": -1}, "price_cents", "price_cents must be at least 0"),
-        ({"name": "x", "category_id": 1, "price_cents": True}, "price_cents", "price_cents must be an integer"),
-        ({"name": "x", "category_id": 1, "price_cents": 5, "colour": "red"}, "colour", "unknown field: colour"),
-        ({"name": "x", "category_id": 42, "price_cents": 5}, "category_id", "category_id 42 does not exist"),
+        (
+            {"name": "", "category_id": 1, "price_cents": 5},
+            "name",
+            "name must be a non-empty string",
+        ),
+        (
+            {"name": "x", "category_id": 1, "price_cents": -1},
+            "price_cents",
+            "price_cents must be at least 0",
+        ),
+        (
+            {"name": "x", "category_id": 1, "price_cents": True},
+            "price_cents",
+            "price_cents must be an integer",
+        ),
+        (
+            {"name": "x", "category_id": 1, "price_cents": 5, "colour": "red"},
+            "colour",
+            "unknown field: colour",
+        ),
+        (
+            {"name": "x", "category_id": 42, "price_cents": 5},
+            "category_id",
+            "category_id 42 does not exist",
+        ),
     ],
-    ids=["missing-name", "empty-name", "negative-price", "bool-price", "unknown-field", "no-such-category"],
+    ids=[
+        "missing-name",
+        "empty-name",
+        "negative-price",
+        "bool-price",
+        "unknown-field",
+        "no-such-category",
+    ],
 )
 def test_invalid_item_is_a_400_naming_the_field(client, tools_category, body, field, message):
     status, answer = client.post("/items", body)

@@ -18,9 +18,7 @@ def test_every_migration_applies_once_in_order(tmp_path):
 
 def test_foreign_keys_are_enforced(shop):
     try:
-        shop.conn.execute(
-            "INSERT INTO items (name, category_id, price_cents) VALUES ('x', 999, 1)"
-        )
+        shop.conn.execute("INSERT INTO items (name, category_id, price_cents) VALUES ('x', 999, 1)")
     except sqlite3.IntegrityError:
         return
     raise AssertionError("an item with no category was accepted")
