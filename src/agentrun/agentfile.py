@@ -117,7 +117,10 @@ def load_agent(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise AgentFileError(f"not UTF-8 text (byte {e.start})", path=file) from e
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise AgentFileError(
+            f"not UTF-8 text (byte {raw[e.start]:#04x} at offset {e.start})", path=file, line=line
+        ) from e
     return parse_agent(text, path=file, source=source, strict=strict)
 
 
