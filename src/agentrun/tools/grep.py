@@ -1,0 +1,291 @@
+"""Grep: search file contents with ripgrep (Claude Code's ``Grep`` tool, every parameter).
+
+The regex goes to ``rg`` only (``-e PATTERN``, so a leading ``-`` is a pattern, not a flag);
+Python's ``re`` never sees it. Output is streamed and ``rg`` is killed as soon as the window
+``offset .. offset + head_limit`` (plus one entry, to know whether more exist) or the
+20,000-character cap is reached.
+
+Order, and why: ``files_with_matches`` lists the newest modified files first (Claude Code's
+order; ``--sortr=modified``); ``content`` and ``count`` go by path (``--sort=path``), so that
+paging with ``offset`` gives the same windows even after the agent edits a file in between.
+``.gitignore`` rules apply as in plain ``rg``; hidden files are searched; VCS folders, the
+session's read-denied trees and symlinked paths are not.
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+from typing import Any
+
+from agentrun.sandbox.paths import PathDenied
+from agentrun.tools.base import ToolContext
+from agentrun.tools.rg import COMMON_FLAGS, MISSING_RG, RgStream, SearchRoot, rg_binary
+from agentrun.types import JSON, ToolResult
+
+DEFAULT_HEAD_LIMIT = 250
+MAX_OUTPUT_CHARS = 20_000
+MAX_COLUMNS = 500
+TIMEOUT_SECONDS = 60.0
+OUTPUT_MODES = ("content", "files_with_matches", "count")
+
+DESCRIPTION = """\
+Search file contents with a regular expression (ripgrep).
+- Full regex syntax (ripgrep/Rust flavour): "log.*Error", "def \\w+\\(". Escape literal \
+braces and parentheses: "interface\\{\\}".
+- Narrow the files with "glob" (e.g. "*.py", "*.{ts,tsx}") or "type" (e.g. "py", "rust").
+- output_mode: "files_with_matches" (default; paths, newest modified first), "content" \
+(matching lines as path:line:text, with -A/-B/-C context), or "count" (matches per file).
+- head_limit (default 250; 0 for no limit) and offset page through long results.
+- Patterns match within one line unless multiline is true.
+- Hidden files are searched; .gitignore is respected; version-control folders are skipped.
+- Use this instead of running grep or rg through Bash."""
+
+INPUT_SCHEMA: JSON = {
+    "type": "object",
+    "properties": {
+        "pattern": {
+            "type": "string",
+            "description": "The regular expression to search file contents for.",
+        },
+        "path": {
+            "type": "string",
+            "description": "The file or directory to search (default: the working directory).",
+        },
+        "glob": {
+            "type": "string",
+            "description": 'Only search files whose names match this glob (e.g. "*.js", '
+            '"*.{ts,tsx}"); several may be given separated by spaces or commas.',
+        },
+        "output_mode": {
+            "type": "string",
+            "enum": ["content", "files_with_matches", "count"],
+            "description": '"content" shows matching lines, "files_with_matches" (default) '
+            'shows file paths, "count" shows match counts per file.',
+        },
+        "-B": {
+            "type": "integer",
+            "minimum": 0,
+            "description": 'Lines of context before each match (output_mode "content" only).',
+        },
+        "-A": {
+            "type": "integer",
+            "minimum": 0,
+            "description": 'Lines of context after each match (output_mode "content" only).',
+        },
+        "-C": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Lines of context before and after each match "
+            '(output_mode "content" only).',
+        },
+        "-n": {
+            "type": "boolean",
+            "description": 'Show line numbers (output_mode "content" only; default true).',
+        },
+        "-i": {"type": "boolean", "description": "Case-insensitive search."},
+        "type": {
+            "type": "string",
+            "description": 'Only search files of this ripgrep type (e.g. "py", "js", "rust"); '
+            "more efficient than glob for standard file types.",
+        },
+        "head_limit": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Show at most this many entries (lines, files or count lines); "
+            "default 250, 0 for no limit.",
+        },
+        "offset": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Skip this many entries before applying head_limit (default 0).",
+        },
+        "multiline": {
+            "type": "boolean",
+            "description": "Let patterns span lines and let . match newlines (default false).",
+        },
+    },
+    "required": ["pattern"],
+    "additionalProperties": False,
+}
+
+_GLOB_SEPARATORS = frozenset(", \t\n")
+
+
+def split_globs(text: str) -> list[str]:
+    """Split a ``glob`` parameter on commas and whitespace outside braces.
+
+    ``"*.py, *.md"`` → two globs; ``"*.{ts,tsx}"`` stays one (its comma is inside braces).
+    """
+    globs: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch == "{":
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+        if ch in _GLOB_SEPARATORS and depth == 0:
+            if current:
+                globs.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    if current:
+        globs.append("".join(current))
+    return globs
+
+
+_COUNT_LINE = re.compile(r"^(.*):(\d+)$")
+
+
+class GrepTool:
+    """Claude Code's ``Grep`` (see the module docstring for order and limits)."""
+
+    name = "Grep"
+    description = DESCRIPTION
+    input_schema = INPUT_SCHEMA
+    read_only = True
+
+    def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+        pattern = str(input["pattern"])
+        mode = str(input.get("output_mode") or "files_with_matches")
+        head_limit = int(input.get("head_limit", DEFAULT_HEAD_LIMIT))
+        offset = int(input.get("offset", 0))
+        where = _search_root(ctx, input.get("path") or None)
+        if isinstance(where, ToolResult):
+            return where
+        binary = rg_binary()
+        if binary is None:
+            return ToolResult(MISSING_RG, is_error=True)
+
+        args = _argv(input, mode, pattern, where)
+        window = offset + head_limit if head_limit else None
+        entries: list[str] = []
+        chars = 0
+        seen = 0
+        more = False
+        capped = False
+        with RgStream(
+            args, cwd=where.cwd, cancel=ctx.cancel, timeout=TIMEOUT_SECONDS, binary=binary
+        ) as stream:
+            for line in stream:
+                if window is not None and seen == window:
+                    more = True
+                    break
+                seen += 1
+                if seen <= offset:
+                    continue
+                shown = where.display(line)
+                chars += len(shown) + 1
+                if chars > MAX_OUTPUT_CHARS:
+                    capped = more = True
+                    break
+                entries.append(shown)
+        outcome = stream.close()
+        if outcome.cancelled:
+            return ToolResult("Interrupted by the user: the search was stopped.", is_error=True)
+        if outcome.failed and not entries and seen == 0:
+            return _rg_error(outcome.error_text())
+        text = _format(mode, entries, offset=offset, seen=seen, more=more, capped=capped)
+        if outcome.timed_out:
+            text += (
+                f"\n[The search stopped after {TIMEOUT_SECONDS:.0f} s, so results are "
+                "incomplete. Search a smaller path or use glob/type filters.]"
+            )
+        return ToolResult(text)
+
+
+def _search_root(ctx: ToolContext, path: Any) -> SearchRoot | ToolResult:
+    ws = ctx.workspace
+    try:
+        return SearchRoot.for_dir(
+            ws.check_dir(path if path is not None else ws.root), root=ws.root, policy=ws.policy
+        )
+    except PathDenied as e:
+        if path is None or e.errno != errno.ENOTDIR:
+            # Grep takes files too, so "directory does not exist" would mislead.
+            text = str(e).replace("Directory does not exist", "Path does not exist")
+            return ToolResult(text, is_error=True)
+    # A single file: open_read applies the same policy, and refuses FIFOs and devices (rg would
+    # block on them).
+    try:
+        with ws.open_read(path) as opened:
+            return SearchRoot.for_file(opened.path, root=ws.root)
+    except PathDenied as e:
+        return ToolResult(str(e), is_error=True)
+
+
+def _argv(input: JSON, mode: str, pattern: str, where: SearchRoot) -> list[str]:
+    args = [*COMMON_FLAGS, "--max-columns", str(MAX_COLUMNS), "--max-columns-preview"]
+    if input.get("multiline"):
+        args += ["--multiline", "--multiline-dotall"]
+    if input.get("-i"):
+        args.append("--ignore-case")
+    if input.get("type"):
+        args += ["--type", str(input["type"])]
+    for glob in split_globs(str(input.get("glob") or "")):
+        args += ["--glob", glob]
+    if mode == "files_with_matches":
+        args += ["--files-with-matches", "--sortr=modified"]
+    elif mode == "count":
+        args += ["--count", "--with-filename", "--sort=path"]
+    else:
+        args += ["--with-filename", "--sort=path"]
+        args.append("--line-number" if input.get("-n", True) else "--no-line-number")
+        # rg lets -A/-B win over -C whatever the order, as Claude Code's users expect.
+        for flag in ("-C", "-A", "-B"):
+            if input.get(flag) is not None:
+                args += [flag, str(int(input[flag]))]
+    # Exclusions last: rg lets the last matching glob win, so a user's "*" cannot re-include .git.
+    return [*args, *where.excludes, "-e", pattern, "--", where.target]
+
+
+def _rg_error(message: str) -> ToolResult:
+    if "regex parse error" in message or "error parsing" in message:
+        return ToolResult(
+            f"Invalid regex pattern (ripgrep syntax):\n{message}\n"
+            "Escape literal special characters with a backslash, e.g. \\( or \\{.",
+            is_error=True,
+        )
+    if "unrecognized file type" in message:
+        return ToolResult(
+            f"{message}\nUse a ripgrep type name such as py, js, ts, rust, go, java, md, "
+            "or filter by file name with the glob parameter instead.",
+            is_error=True,
+        )
+    return ToolResult(f"The search failed: {message}", is_error=True)
+
+
+def _format(
+    mode: str, entries: list[str], *, offset: int, seen: int, more: bool, capped: bool
+) -> str:
+    if not entries:
+        if offset and seen:
+            return f"No results at offset {offset}: there are only {seen} entries."
+        return "No files found" if mode == "files_with_matches" else "No matches found"
+    lines: list[str]
+    if mode == "files_with_matches":
+        noun = "file" if len(entries) == 1 else "files"
+        lines = [f"Found {len(entries)} {noun}", *entries]
+    elif mode == "count":
+        total = 0
+        for entry in entries:
+            match = _COUNT_LINE.match(entry)
+            total += int(match.group(2)) if match else 0
+        files = "file" if len(entries) == 1 else "files"
+        times = "occurrence" if total == 1 else "occurrences"
+        lines = [*entries, "", f"Found {total} total {times} across {len(entries)} {files}."]
+    else:
+        lines = list(entries)
+    if capped:
+        lines.append(
+            f"[Output cut at {MAX_OUTPUT_CHARS:,} characters. Narrow the search (path, glob, "
+            f"pattern) or page with offset={offset + len(entries)}.]"
+        )
+    elif more:
+        lines.append(
+            f"[Showing entries {offset + 1}-{offset + len(entries)}; more exist. "
+            f"Use offset={offset + len(entries)} to see the next ones.]"
+        )
+    return "\n".join(lines)
