@@ -13,7 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from agentrun import __version__
-from agentrun.errors import ConfigError
+from agentrun.errors import (
+    AgentrunError,
+    ConfigError,
+    MissingApiKeyError,
+    SandboxUnavailableError,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -63,14 +68,50 @@ def _positive_float(text: str) -> float:
     return value
 
 
+_EPILOG = """\
+examples:
+  agentrun                                   interactive session in the current directory
+  agentrun "add a /health endpoint"          interactive, starting with a prompt
+  agentrun -p "why do the tests fail?"       one-shot; the answer on stdout
+  git diff | agentrun -p --output-format json
+  agentrun -p "fix lint" --allowedTools "Edit Bash(ruff check:*)" --max-turns 20
+
+subcommands:
+{subcommands}
+
+exit codes: 0 success; 1 the run failed (max turns, budget, API error, timeout);
+            2 usage or configuration error; 130 interrupted
+"""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    # a wider option column than argparse's default keeps each flag's help on fewer lines
+    def __init__(self, prog: str) -> None:
+        import shutil
+
+        width = min(100, shutil.get_terminal_size().columns)
+        super().__init__(prog, max_help_position=30, width=width)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    subcommands = "\n".join(
+        f"  agentrun {name:<9} {help_}" for name, (_, help_) in SUBCOMMANDS.items()
+    )
+    names = ",".join(SUBCOMMANDS)
     parser = _Parser(
         prog="agentrun",
-        description="Run a Claude Code-style agent file on a repository.",
-        epilog="Subcommands: "
-        + "; ".join(f"agentrun {name}: {help_}" for name, (_, help_) in SUBCOMMANDS.items()),
+        usage=f"agentrun [options] [PROMPT]\n       agentrun {{{names}}} ...",
+        description="Run a Claude Code-style agent file on a repository, with Claude Code's six "
+        "tools in a sandbox.",
+        epilog=_EPILOG.format(subcommands=subcommands),
+        formatter_class=_HelpFormatter,
     )
-    parser.add_argument("prompt", nargs="?", help="the first prompt ('-' reads stdin)")
+    parser.add_argument(
+        "prompt",
+        nargs="?",
+        metavar="PROMPT",
+        help="the first prompt; with -p, '-' or nothing reads it from stdin",
+    )
     parser.add_argument("--version", action="version", version=f"agentrun {__version__}")
 
     run = parser.add_argument_group("run")
@@ -79,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--print",
         dest="print_mode",
         action="store_true",
-        help="one-shot: answer PROMPT (or stdin) and exit; never prompts",
+        help="one-shot: answer PROMPT (or stdin) and exit; never prompts for approval",
     )
     run.add_argument(
         "--agent", metavar="NAME|PATH", help="agent name or file (default: backend-specialist)"
@@ -87,9 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--model",
         metavar="SPEC",
-        help="alias (sonnet, opus, haiku), model id, script:PATH or replay:PATH",
+        help="alias (sonnet, opus, haiku), model id, script:PATH or replay:PATH "
+        "(default: the agent's model, else $ANTHROPIC_MODEL, else sonnet)",
     )
-    run.add_argument("--cwd", metavar="DIR", help="working directory (the workspace)")
+    run.add_argument("--cwd", metavar="DIR", help="working directory, the workspace (default: .)")
     run.add_argument(
         "--add-dir",
         metavar="DIR",
@@ -102,12 +144,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     output = parser.add_argument_group("output")
-    output.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
-    output.add_argument("--verbose", action="store_true", help="more detail on stderr")
+    output.add_argument(
+        "--output-format",
+        choices=OUTPUT_FORMATS,
+        default="text",
+        help="with -p: text (the final answer), json (one result object) or stream-json "
+        "(one event per line, as it happens); default: text",
+    )
+    output.add_argument(
+        "--verbose", action="store_true", help="with -p: show tool calls and results on stderr"
+    )
 
     limits = parser.add_argument_group("limits")
-    limits.add_argument("--max-turns", type=_positive_int, metavar="N")
-    limits.add_argument("--max-budget-usd", type=_positive_float, metavar="X")
+    limits.add_argument("--max-turns", type=_positive_int, metavar="N", help="stop after N turns")
+    limits.add_argument(
+        "--max-budget-usd", type=_positive_float, metavar="X", help="stop once X dollars are spent"
+    )
     limits.add_argument(
         "--timeout",
         type=_positive_float,
@@ -116,7 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     perms = parser.add_argument_group("permissions and sandbox")
-    perms.add_argument("--permission-mode", choices=PERMISSION_MODES)
+    perms.add_argument(
+        "--permission-mode",
+        choices=PERMISSION_MODES,
+        metavar="MODE",
+        help="default | acceptEdits | plan | dontAsk | bypassPermissions "
+        "(default: settings' defaultMode, else default)",
+    )
     perms.add_argument(
         "--allowedTools",
         "--allowed-tools",
@@ -124,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="RULES",
-        help='e.g. "Read Bash(git diff:*)"',
+        help='allow rules, space or comma separated: "Read Edit(src/**) Bash(git diff:*)"',
     )
     perms.add_argument(
         "--disallowedTools",
@@ -133,8 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="RULES",
+        help='deny rules; a bare tool name is not offered at all: "WebFetch Bash(rm:*)"',
     )
-    perms.add_argument("--sandbox", choices=SANDBOX_MODES, default="workspace-write")
+    perms.add_argument(
+        "--sandbox",
+        choices=SANDBOX_MODES,
+        default="workspace-write",
+        metavar="MODE",
+        help="workspace-write (default) | read-only | danger-full-access",
+    )
     perms.add_argument("--allow-network", action="store_true", help="let Bash reach the network")
 
     sessions = parser.add_argument_group("sessions")
@@ -147,7 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the latest session of this directory",
     )
     sessions.add_argument("--record", metavar="PATH", help="record model requests/responses")
-    sessions.add_argument("--replay-drift", choices=("error", "warn"), default="error")
+    sessions.add_argument(
+        "--replay-drift",
+        choices=("error", "warn"),
+        default="error",
+        help="with --model replay:PATH, what a tool result differing from the recording does",
+    )
     return parser
 
 
@@ -165,14 +235,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module("agentrun.commands.run")
         return int(module.run(args))
     except UsageError as e:
-        print(e, file=sys.stderr)
+        print(f"{e} (see agentrun --help)", file=sys.stderr)
         return EXIT_USAGE
     except ConfigError as e:
-        print(f"agentrun: {e}", file=sys.stderr)
+        print(f"agentrun: {_one_line(str(e))}{_hint(e)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("agentrun: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`agentrun -p ... | head`); say nothing more on a dead pipe
+        _silence_stdout()
+        return EXIT_FAILED
+    except AgentrunError as e:
+        print(f"agentrun: {_one_line(str(e))}{_hint(e)}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(e, SandboxUnavailableError) else EXIT_FAILED
+    except Exception as e:  # the top level: one line instead of a traceback
+        print(f"agentrun: internal error: {type(e).__name__}: {_one_line(str(e))}", file=sys.stderr)
+        if "--verbose" in args_list:
+            import traceback
+
+            traceback.print_exc()
+        return EXIT_FAILED
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _hint(error: Exception) -> str:
+    """What to do next, for the errors whose own message may not say it."""
+    text = str(error)
+    if isinstance(error, MissingApiKeyError) and "export" not in text:
+        return " (export ANTHROPIC_API_KEY=..., or use --model script:PATH to run offline)"
+    if isinstance(error, SandboxUnavailableError) and "--sandbox" not in text:
+        return (
+            f" (missing layer: {error.layer}; `agentrun sandbox` shows what this machine "
+            "enforces; --sandbox danger-full-access runs without confinement)"
+        )
+    return ""
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _run_subcommand(name: str, argv: list[str]) -> int:
