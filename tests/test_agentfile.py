@@ -88,7 +88,7 @@ ERRORS = [
         "h1-then-fence",
         "# Planner\n\n```yaml\n---\nname: x\n---\n```\n",
         4,
-        "frontmatter must start on line 1, but it opens on line 4 inside a code fence (line 3)",
+        "frontmatter must start on line 1, but it opens on line 4 (inside a code fence on line 3)",
     ),
 ]
 

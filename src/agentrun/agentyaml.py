@@ -103,7 +103,7 @@ def split_frontmatter(text: str, path: Path | None, *, strict: bool = False) -> 
     where = f"frontmatter must start on line 1, but it opens on line {open_index + 1} {kind}"
     if strict:
         raise AgentFileError(where, path=path, line=open_index + 1)
-    split = _cut(lines, open_index, path, indent=indent, fenced=kind.startswith("inside"))
+    split = _cut(lines, open_index, path, indent=indent, fenced=kind.startswith("(inside"))
     warning = f"{_at(path, open_index + 1)}{where}; loaded it anyway (Claude Code ignores it)"
     return Split(split.frontmatter, split.body, split.open_line, split.first_line, (warning,))
 
@@ -113,13 +113,13 @@ def _find_misplaced(lines: list[str], start: int) -> tuple[int, str, str] | None
     first = lines[start]
     if first.strip() == "---":
         indent = first[: len(first) - len(first.lstrip())]
-        return start, "indented", indent
+        return start, "(indented)", indent
     for i in range(start, min(len(lines), start + 12)):
         line = lines[i]
         if _FENCE.fullmatch(line.strip()):
             nxt = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
             if nxt is not None and lines[nxt].strip() == "---":
-                return nxt, f"inside a code fence (line {i + 1})", ""
+                return nxt, f"(inside a code fence on line {i + 1})", ""
             return None
         if line.strip() and not line.lstrip().startswith("#"):
             return None
