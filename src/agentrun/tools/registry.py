@@ -1,0 +1,199 @@
+"""The tool set of a session and the dispatcher that runs one turn's tool calls.
+
+:func:`build_tools` makes tool instances by name, importing each tool's module only when asked
+(Bash pulls in the shell and the jail; a session offered only Read should not pay for them).
+
+:class:`ToolRunner` is the boundary between the model and the tools. For every call it:
+
+1. checks the name (unknown → an error result listing the available tools);
+2. validates the input against the tool's schema (:mod:`agentrun.tools.validate`);
+3. runs the tool, turning any unexpected exception into an error result with the exception's
+   text (cut in the middle past 10,000 characters), logged with its traceback and re-raised
+   when strict, so the test suite sees bugs the model would otherwise be told about politely.
+
+Ordering: consecutive read-only calls (Read, Glob, Grep) form a batch that runs concurrently;
+any other call (Write, Edit, Bash) runs alone, after everything before it and before everything
+after it. So ``[Read a, Edit a, Read a]`` can never see the edit early or late, while ``[Read a,
+Read b, Grep]`` overlaps. Results always come back in call order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from agentrun.protocols import Tool
+from agentrun.tools.base import ToolContext
+from agentrun.tools.validate import validate_input
+from agentrun.types import ToolCall, ToolResult, ToolSpec
+
+logger = logging.getLogger(__name__)
+
+ALL_TOOL_NAMES: tuple[str, ...] = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
+
+# name -> (module, class); imported on demand by build_tools.
+_TOOL_CLASSES: dict[str, tuple[str, str]] = {
+    "Read": ("agentrun.tools.read", "ReadTool"),
+    "Write": ("agentrun.tools.write", "WriteTool"),
+    "Edit": ("agentrun.tools.edit", "EditTool"),
+    "Bash": ("agentrun.tools.bash", "BashTool"),
+    "Glob": ("agentrun.tools.glob", "GlobTool"),
+    "Grep": ("agentrun.tools.grep", "GrepTool"),
+}
+
+MAX_ERROR_CHARS = 10_000
+_KEEP = 5_000
+MAX_PARALLEL = 10
+"""At most this many read-only calls run at once (a turn rarely asks for more)."""
+
+OnStart = Callable[[ToolCall], None]
+OnEnd = Callable[[ToolCall, ToolResult, float], None]
+
+
+def build_tools(names: Sequence[str] | None = None) -> list[Tool]:
+    """Instances of the named tools, in the order given (``None``: all six, canonical order).
+
+    Unknown names are skipped: agent files name MCP tools and other tools agentrun does not
+    have, and the agent loader already warns about them. Duplicates are kept once.
+    """
+    chosen = ALL_TOOL_NAMES if names is None else tuple(dict.fromkeys(names))
+    tools: list[Tool] = []
+    for name in chosen:
+        where = _TOOL_CLASSES.get(name)
+        if where is None:
+            continue
+        module = importlib.import_module(where[0])
+        tools.append(getattr(module, where[1])())
+    return tools
+
+
+def cut_middle(text: str, *, limit: int = MAX_ERROR_CHARS, keep: int = _KEEP) -> str:
+    """``text`` if it fits in ``limit`` characters, else its first and last ``keep`` with a
+    marker saying how much was left out (the ends of a traceback or log hold the clues)."""
+    if len(text) <= limit:
+        return text
+    omitted = len(text) - 2 * keep
+    return f"{text[:keep]}\n\n... [{omitted} characters cut] ...\n\n{text[-keep:]}"
+
+
+INTERRUPTED = "Interrupted by the user: this tool call was not run."
+
+
+class ToolRunner:
+    """Validates and runs a turn's tool calls against one session's :class:`ToolContext`."""
+
+    def __init__(self, tools: Sequence[Tool], ctx: ToolContext, *, strict: bool = False) -> None:
+        self._tools = {tool.name: tool for tool in tools}
+        self.ctx = ctx
+        self.strict = strict or ctx.strict
+
+    @property
+    def tools(self) -> list[Tool]:
+        return list(self._tools.values())
+
+    def specs(self) -> list[ToolSpec]:
+        """What the model is told about the tools, in the order they were given."""
+        return [ToolSpec(t.name, t.description, t.input_schema) for t in self._tools.values()]
+
+    def run_calls(
+        self,
+        calls: Sequence[ToolCall],
+        *,
+        on_start: OnStart | None = None,
+        on_end: OnEnd | None = None,
+    ) -> list[ToolResult]:
+        """Run ``calls``; one result per call, in call order.
+
+        ``on_start`` and ``on_end`` (with the duration in seconds) are always called from the
+        calling thread: ``on_start`` in call order as each batch begins, ``on_end`` as each
+        call finishes (completion order within a concurrent batch).
+        """
+        results: list[ToolResult | None] = [None] * len(calls)
+        index = 0
+        while index < len(calls):
+            end = index + 1
+            if self._read_only(calls[index]):
+                while end < len(calls) and self._read_only(calls[end]):
+                    end += 1
+            if self.ctx.cancel.is_set():
+                break
+            batch = range(index, end)
+            if len(batch) == 1:
+                results[index] = self._run_one(calls[index], on_start, on_end)
+            else:
+                self._run_batch(calls, batch, results, on_start, on_end)
+            index = end
+        return [r if r is not None else ToolResult(INTERRUPTED, is_error=True) for r in results]
+
+    def _read_only(self, call: ToolCall) -> bool:
+        tool = self._tools.get(call.name)
+        # An unknown tool "runs" instantly and touches nothing, so it may join a batch.
+        return tool is None or bool(tool.read_only)
+
+    def _run_one(
+        self, call: ToolCall, on_start: OnStart | None, on_end: OnEnd | None
+    ) -> ToolResult:
+        if on_start is not None:
+            on_start(call)
+        started = time.perf_counter()
+        result = self._execute(call)
+        if on_end is not None:
+            on_end(call, result, time.perf_counter() - started)
+        return result
+
+    def _run_batch(
+        self,
+        calls: Sequence[ToolCall],
+        batch: range,
+        results: list[ToolResult | None],
+        on_start: OnStart | None,
+        on_end: OnEnd | None,
+    ) -> None:
+        if on_start is not None:
+            for i in batch:
+                on_start(calls[i])
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(batch))) as pool:
+            pending: dict[Future[tuple[ToolResult, float]], int] = {
+                pool.submit(self._timed, calls[i]): i for i in batch
+            }
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    i = pending.pop(future)
+                    # .result() re-raises a strict-mode exception here, in the caller's thread.
+                    result, seconds = future.result()
+                    results[i] = result
+                    if on_end is not None:
+                        on_end(calls[i], result, seconds)
+
+    def _timed(self, call: ToolCall) -> tuple[ToolResult, float]:
+        started = time.perf_counter()
+        result = self._execute(call)
+        return result, time.perf_counter() - started
+
+    def _execute(self, call: ToolCall) -> ToolResult:
+        if self.ctx.cancel.is_set():
+            return ToolResult(INTERRUPTED, is_error=True)
+        tool = self._tools.get(call.name)
+        if tool is None:
+            available = ", ".join(self._tools) or "none"
+            return ToolResult(
+                f"No tool named {call.name!r} is available. Available tools: {available}.",
+                is_error=True,
+            )
+        checked = validate_input(tool.input_schema, call.input)
+        if not checked.ok:
+            return ToolResult(checked.message(tool.name), is_error=True)
+        try:
+            return tool.run(checked.input, self.ctx)
+        except Exception as e:
+            logger.exception("tool %s raised on call %s", tool.name, call.id)
+            if self.strict:
+                raise
+            detail = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            return ToolResult(
+                cut_middle(f"{tool.name} failed unexpectedly: {detail}"), is_error=True
+            )
