@@ -1,0 +1,364 @@
+"""The session jail: one set of namespaces per session, one confined process tree per Bash call.
+
+:class:`JailSandbox` starts :mod:`agentrun.sandbox.init` once (which builds the namespaces and
+confines itself; every call inherits that), learns from it which layers are in force, and then
+serves :meth:`spawn` by handing it the call's stdout fd. It fails closed: if the mode needs a
+layer that could not be set up, :meth:`spawn` raises :class:`SandboxUnavailableError` naming the
+layer and the opt-out, and nothing runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentrun.errors import SandboxUnavailableError
+from agentrun.sandbox import cgroups
+from agentrun.sandbox.init import recv_frame, send_frame
+from agentrun.sandbox.policy import SandboxPolicy
+
+log = logging.getLogger(__name__)
+
+STATE_PREFIX = "agentrun-jail-"
+OPT_OUT = "--sandbox danger-full-access"
+
+
+@dataclass(frozen=True)
+class JailLimits:
+    """Resource limits of a session (cgroup) and of each process in it (rlimits)."""
+
+    pids: int = 512
+    memory: int = 2 << 30
+    file_size: int = 1 << 30
+    address_space: int = 4 << 30
+    cpu_seconds: int = 900
+    open_files: int = 1024
+    shm_size: int = 256 << 20
+
+    def rlimits(self) -> dict[str, int]:
+        limits = {
+            "RLIMIT_FSIZE": self.file_size,
+            "RLIMIT_AS": self.address_space,
+            "RLIMIT_CPU": self.cpu_seconds,
+            "RLIMIT_NOFILE": self.open_files,
+            "RLIMIT_CORE": 0,
+        }
+        if os.geteuid() != 0:
+            # uid 0 ignores RLIMIT_NPROC (the cgroup bounds it instead); the count is per real
+            # uid, so it also covers this user's processes outside the jail.
+            limits["RLIMIT_NPROC"] = self.pids
+        return limits
+
+
+def required_layers(policy: SandboxPolicy) -> tuple[str, ...]:
+    """What ``policy.mode`` cannot run without, on this machine and for this user."""
+    if not policy.confined:
+        return ()
+    layers = ["landlock", "seccomp", "mountns", "pidns", "caps", "no_new_privs", "rlimits"]
+    if not policy.allow_network:
+        layers.append("netns")
+    if os.geteuid() == 0:
+        layers.append("cgroup")  # root ignores RLIMIT_NPROC: only a cgroup bounds a fork bomb
+    else:
+        layers.append("userns")  # the only way an unprivileged user gets the namespaces
+    return tuple(layers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep() -> None:
+    """Remove what SIGKILLed runtimes left: init processes, cgroups, state directories."""
+    for entry in Path("/proc").iterdir():
+        name = entry.name
+        if not name.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{name}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        is_init = len(cmd) >= 5 and cmd[2] == b"agentrun.sandbox.init" and cmd[4].isdigit()
+        if is_init and not _alive(int(cmd[4])):
+            with contextlib.suppress(OSError):
+                os.kill(int(name), signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        cgroups.sweep()
+    base = Path(tempfile.gettempdir())
+    for path in base.glob(f"{STATE_PREFIX}*"):
+        owner = path.name.removeprefix(STATE_PREFIX).split("-")[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _inner_pid(host_pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{host_pid}/status").read_text().splitlines():
+            if line.startswith("NSpid:"):
+                return int(line.split()[-1])
+    except OSError:
+        pass
+    return None
+
+
+class JailProcess:
+    """One Bash call in the jail, as seen from the runtime (through its shim's status socket)."""
+
+    def __init__(self, sock: socket.socket, init_pid: int | None) -> None:
+        self._sock = sock
+        self._init_pid = init_pid
+        self._buf = b""
+        self._inner: int | None = None
+        self._status: int | None = None
+        self._done = False  # the shim said D or went away
+        self._eof = False
+
+    def _pump(self, timeout: float | None) -> None:
+        if self._eof:
+            return
+        ready, _, _ = select.select([self._sock], [], [], timeout)
+        if not ready:
+            return
+        data = self._sock.recv(4096)
+        if not data:
+            self._eof = True
+            if self._status is None:
+                self._status = -signal.SIGKILL  # the jail went away under it
+            return
+        self._buf += data
+        while b"\n" in self._buf:
+            line, self._buf = self._buf.split(b"\n", 1)
+            kind, _, value = line.decode().partition(" ")
+            if kind == "P":
+                self._inner = int(value)
+            elif kind == "X":
+                self._status = int(value)
+            elif kind == "D":
+                self._done = True
+
+    def _until(self, cond: Any, timeout: float | None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not cond() and not self._eof:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            self._pump(left)
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+
+    @property
+    def pid(self) -> int:
+        """The command's host pid when it can be found, else its pid inside the jail."""
+        self._until(lambda: self._inner is not None, 5.0)
+        inner = self._inner or 0
+        if self._init_pid is not None:
+            for shim in _children(self._init_pid):
+                for child in _children(shim):
+                    if _inner_pid(child) == inner:
+                        return child
+        return inner
+
+    def poll(self) -> int | None:
+        self._pump(0)
+        return self._status
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        self._until(lambda: self._status is not None, timeout)
+        return self._status
+
+    def kill(self) -> None:
+        if self._eof or self._done:
+            return
+        with contextlib.suppress(OSError):
+            self._sock.sendall(b"K")
+        self._until(lambda: self._done, 10.0)
+        if self._status is None:
+            self._status = -signal.SIGKILL
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._sock.close()
+
+
+class JailSandbox:
+    """The Bash jail of one session. Creating it starts the jail; :meth:`close` ends it."""
+
+    def __init__(
+        self, policy: SandboxPolicy, *, tmp_dir: Path, limits: JailLimits | None = None
+    ) -> None:
+        self._policy = policy
+        self._tmp_dir = Path(tmp_dir).resolve()
+        self._limits = limits or JailLimits()
+        self._required = required_layers(policy)
+        self._enforced: list[str] = []
+        self._missing: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ctrl: socket.socket | None = None
+        self._cgroup: cgroups.Cgroup | None = None
+        self._init_pid: int | None = None
+        sweep()
+        token = secrets.token_hex(4)
+        self._state = Path(tempfile.mkdtemp(prefix=f"{STATE_PREFIX}{os.getpid()}-{token}-"))
+        try:
+            self._start(f"{cgroups.PREFIX}{os.getpid()}-{token}")
+        except Exception as e:
+            log.warning("sandbox jail did not start: %s", e)
+            self._missing.setdefault("pidns", f"the jail did not start: {e}")
+            self.close()  # spawn() still explains what is missing
+
+    def _start(self, cg_name: str) -> None:
+        policy = self._policy
+        private_tmp = self._state / "tmp"
+        private_tmp.mkdir()
+        private_tmp.chmod(0o1777)
+        ctrl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._ctrl = ctrl
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+        with open(self._state / "init.log", "wb") as log_file:
+            self._proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "agentrun.sandbox.init",
+                    str(theirs.fileno()),
+                    str(os.getpid()),
+                ],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=log_file,
+                env=env,  # never the runtime's: its API key would sit in /proc/<pid>/environ
+                cwd="/",
+                start_new_session=True,
+            )
+        theirs.close()
+        try:
+            self._cgroup = cgroups.create(
+                cg_name, pids_max=self._limits.pids, memory_max=self._limits.memory
+            )
+            self._cgroup.add(self._proc.pid)  # before init forks anything: it waits for the config
+        except OSError as e:
+            self._missing["cgroup"] = str(e)
+        read_roots = [policy.workspace, *policy.writable_roots]
+        config = {
+            "userns": os.geteuid() != 0,
+            "netns": not policy.allow_network,
+            "private_tmp": str(private_tmp),
+            "keep": [str(p) for p in (*read_roots, self._tmp_dir)],
+            "protected": [str(p) for p in policy.protected],
+            "shm_size": self._limits.shm_size,
+            "read_deny": [str(p) for p in policy.read_deny],
+            "read_roots": [str(p) for p in read_roots],
+            "write_roots": [str(p) for p in (*policy.writable_roots, self._tmp_dir)],
+        }
+        send_frame(ctrl, config)
+        ready, _, _ = select.select([ctrl], [], [], 30)
+        frame = recv_frame(ctrl) if ready else None
+        if frame is None:
+            raise OSError(f"the jail init gave no report (see {self._state / 'init.log'})")
+        report: dict[str, Any] = frame[0]
+        self._enforced = list(report["enforced"])
+        self._missing.update(report["missing"])
+        if self._cgroup is not None:
+            self._enforced.append("cgroup")
+        self._enforced.append("rlimits")
+        self._init_pid = next(iter(_children(self._proc.pid)), None)
+
+    @property
+    def mode(self) -> str:
+        return self._policy.mode
+
+    @property
+    def enforced(self) -> tuple[str, ...]:
+        return tuple(self._enforced)
+
+    @property
+    def missing(self) -> dict[str, str]:
+        """Layers not in force, with the reason (some are optional: see ``required_layers``)."""
+        return dict(self._missing)
+
+    def _refusal(self) -> SandboxUnavailableError | None:
+        for layer in self._required:
+            if layer not in self._enforced:
+                reason = self._missing.get(layer) or next(iter(self._missing.values()), "")
+                return SandboxUnavailableError(
+                    f"the {self.mode} sandbox needs {layer}, which is not available here"
+                    f"{': ' + reason if reason else ''}. Bash was not run. Use {OPT_OUT} to run "
+                    "it unconfined (only inside a VM or container you trust).",
+                    layer=layer,
+                )
+        return None
+
+    def spawn(
+        self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], stdout: int
+    ) -> JailProcess:
+        refusal = self._refusal()
+        if refusal is not None:
+            raise refusal
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        request = {
+            "argv": list(argv),
+            "cwd": str(cwd),
+            "env": dict(env),
+            "rlimits": self._limits.rlimits(),
+        }
+        try:
+            with self._lock:
+                if self._closed or self._ctrl is None:
+                    raise OSError("the session is closed")
+                send_frame(self._ctrl, request, [stdout, theirs.fileno()])
+        except OSError as e:
+            mine.close()
+            raise SandboxUnavailableError(f"the sandbox jail is gone: {e}", layer="pidns") from e
+        finally:
+            theirs.close()
+        return JailProcess(mine, self._init_pid)
+
+    def close(self) -> None:
+        """Kill everything in the jail and remove what it made (idempotent)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._ctrl is not None:
+                self._ctrl.close()  # init reads EOF and exits; its PID namespace dies with it
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                for pid in (self._init_pid, self._proc.pid):
+                    if pid is not None:
+                        with contextlib.suppress(OSError):
+                            os.kill(pid, signal.SIGKILL)
+                self._proc.wait()
+        if self._cgroup is not None:
+            self._cgroup.remove()
+        shutil.rmtree(self._state, ignore_errors=True)
