@@ -78,7 +78,7 @@ class Runner:
             missing = ToolResult("no such tool", is_error=True)
             result = tool.run(call.input, None) if tool else missing
             if on_end:
-                on_end(call, result, 0.1)
+                on_end(call, result, 0.0001)
             out.append(result)
         return out
 

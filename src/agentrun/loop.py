@@ -142,7 +142,7 @@ def run_turns(
                 "message": message,
                 "usage": response.usage.to_dict(),
                 "stop_reason": response.stop_reason,
-                "model": response.model,
+                "model": model.model_id or response.model,
             }
         )
         io.emit(AssistantEvent(conv.session_id, message, response.usage, response.stop_reason))
@@ -254,9 +254,9 @@ class _Run:
                 )
                 self.io.emit(PermissionDeniedEvent(call, refusal))
 
-        def on_end(call: ToolCall, result: ToolResult, duration_ms: float) -> None:
+        def on_end(call: ToolCall, result: ToolResult, seconds: float) -> None:
             results[call.id] = result
-            self.io.emit(ToolEndEvent(call, result, duration_ms))
+            self.io.emit(ToolEndEvent(call, result, seconds * 1000))
 
         try:
             if allowed:
@@ -290,6 +290,9 @@ class _Run:
         answer = self.io.approver(call, decision.reason)
         if answer == "always":
             self.conv.always_allowed.add(key)
+            remember = getattr(checker, "allow_always", None)  # PermissionPolicy's own rules
+            if callable(remember):
+                remember(call.name, call.input)
         return None if answer in ("allow", "always") else f"The user denied this {call.name} call."
 
     def finish(

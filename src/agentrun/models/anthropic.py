@@ -1,0 +1,190 @@
+"""The Anthropic Messages API adapter: the only module that imports ``anthropic``.
+
+The SDK is imported inside :meth:`AnthropicModel.complete` (it costs over a second), so building
+the model, ``--help`` and scripted runs never pay for it. Requests stream (``messages.stream``)
+so long answers never hit the non-streaming time limit, and text deltas reach ``on_text`` live.
+
+Prompt caching: up to four ``cache_control`` breakpoints — the last tool, the system prompt, the
+last block of the newest message and of the user message before it — so each request reads the
+whole previous conversation from the cache and only the newest turn is written.
+
+Retries: the SDK retries 408/409/429/5xx/529 and connection errors (``max_retries``, default 2,
+honouring ``retry-after``). A stream cut mid-answer is not something the SDK can retry (the
+response had started), so this adapter retries it itself, within the same count. A final failure
+is a :class:`ModelError` carrying the HTTP status.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import logging
+from typing import Any
+
+from agentrun.errors import ModelError
+from agentrun.protocols import TextSink
+from agentrun.types import JSON, ContentBlock, Message, ModelRequest, ModelResponse, Usage
+
+log = logging.getLogger(__name__)
+
+EPHEMERAL: JSON = {"type": "ephemeral"}
+_UNCACHEABLE = ("thinking", "redacted_thinking")
+
+
+class AnthropicModel:
+    """A real Claude model through the official SDK (``ANTHROPIC_API_KEY``/``_BASE_URL`` apply)."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        max_retries: int = 2,
+        timeout_s: float | None = None,
+        cache: bool = True,
+    ) -> None:
+        self._model = model
+        self._api_key = api_key
+        self._base_url = base_url
+        self.max_retries = max_retries
+        self._timeout_s = timeout_s
+        self.cache = cache
+        self._client: Any = None
+
+    @property
+    def model_id(self) -> str:
+        return self._model
+
+    def __repr__(self) -> str:  # never show the key
+        return f"AnthropicModel({self._model!r}, max_retries={self.max_retries})"
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            import anthropic
+
+            options: dict[str, Any] = {"max_retries": self.max_retries}
+            if self._api_key is not None:
+                options["api_key"] = self._api_key
+            if self._base_url is not None:
+                options["base_url"] = self._base_url
+            if self._timeout_s is not None:
+                options["timeout"] = self._timeout_s
+            self._client = anthropic.Anthropic(**options)
+        return self._client
+
+    def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        import anthropic
+
+        retryable: tuple[type[BaseException], ...] = (
+            anthropic.APIConnectionError,
+            _StreamCutError,
+            *_transport_errors(),
+        )
+        client = self._get_client()
+        params = build_params(request, cache=self.cache)
+        for attempt in range(self.max_retries + 1):
+            try:
+                with client.messages.stream(**params) as stream:
+                    for event in stream:
+                        if event.type == "text" and on_text is not None:
+                            on_text(event.text)
+                    final = stream.get_final_message()
+                if final.stop_reason is None:
+                    raise _StreamCutError("the stream ended before message_stop")
+                return to_response(final.to_dict(mode="json", exclude_none=True))
+            except anthropic.APIStatusError as e:
+                raise ModelError(
+                    f"Anthropic API error {e.status_code}: {_message(e)}", status=e.status_code
+                ) from e
+            except retryable as e:
+                if attempt >= self.max_retries:
+                    raise ModelError(
+                        f"Anthropic API connection failed after {attempt + 1} attempt(s): {e}"
+                    ) from e
+                log.warning("stream interrupted (%s); retrying", e)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _StreamCutError(Exception):
+    """A stream that ended without its final events."""
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    # A cut mid-stream surfaces as the HTTP library's own error, unwrapped by the SDK; which
+    # library that is (httpx or its successor httpx2) depends on the SDK version.
+    for name in ("httpx2", "httpx"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        return (module.TransportError,)
+    return ()
+
+
+def _message(error: Any) -> str:
+    body = getattr(error, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return str(body["error"].get("message", error))
+    return str(getattr(error, "message", error))
+
+
+def to_response(data: JSON) -> ModelResponse:
+    """The SDK's final message (as a dict) -> ModelResponse; blocks kept verbatim."""
+    content = [_clean_block(b) for b in data.get("content", [])]
+    return ModelResponse(
+        content=content,
+        stop_reason=str(data.get("stop_reason")),
+        usage=Usage.from_dict(data.get("usage")),
+        model=str(data.get("model", "")),
+        id=str(data.get("id", "")),
+    )
+
+
+def _clean_block(block: JSON) -> JSON:
+    # The SDK's parsed text blocks carry client-side extras; the API would reject them echoed.
+    if block.get("type") == "text":
+        return {k: v for k, v in block.items() if k in ("type", "text", "citations")}
+    return block
+
+
+def build_params(request: ModelRequest, *, cache: bool = True) -> JSON:
+    """The ``messages.stream`` keyword arguments for ``request``, with cache breakpoints."""
+    tools = [t.to_dict() for t in request.tools]
+    system: list[ContentBlock] = (
+        [{"type": "text", "text": request.system}] if request.system else []
+    )
+    messages: list[Message] = copy.deepcopy(request.messages)
+    if cache:
+        if tools:
+            tools[-1]["cache_control"] = EPHEMERAL
+        if system:
+            system[-1]["cache_control"] = EPHEMERAL
+        _mark_last_block(messages, -1)
+        _mark_last_block(messages, -3)  # the previous user message: a safe read point
+    params: JSON = {
+        "model": request.model,
+        "max_tokens": request.max_tokens,
+        "messages": messages,
+        **request.extra,
+    }
+    if system:
+        params["system"] = system
+    if tools:
+        params["tools"] = tools
+    return params
+
+
+def _mark_last_block(messages: list[Message], index: int) -> None:
+    if len(messages) < -index:
+        return
+    message = messages[index]
+    if isinstance(message["content"], str):
+        if not message["content"]:
+            return
+        message["content"] = [{"type": "text", "text": message["content"]}]
+    for block in reversed(message["content"]):
+        if block.get("type") in _UNCACHEABLE or (block.get("type") == "text" and not block["text"]):
+            continue
+        block["cache_control"] = EPHEMERAL
+        return

@@ -1,0 +1,94 @@
+"""The system prompt: the agent body, an ``<env>`` block, then project memory.
+
+Like Claude Code: the agent file's body (stripped), an ``<env>`` block with the working directory,
+whether it is a git repo, the platform, OS version, today's date and the model, then the project
+memory files (``CLAUDE.md``, ``AGENTS.md``) found in the working directory and its parents up to
+the repository root (outermost first, so the most specific file has the last word), then any
+``--append-system-prompt`` text. The same inputs give the same bytes, so the prompt caches well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import sys
+from pathlib import Path
+from typing import Protocol
+
+MEMORY_FILES = ("CLAUDE.md", "AGENTS.md")
+MAX_MEMORY_CHARS = 40_000
+"""Past this a memory file is cut (with a note), so one huge file cannot crowd out the task."""
+
+
+class _Agent(Protocol):
+    @property
+    def prompt(self) -> str: ...
+
+
+def find_repo_root(cwd: Path) -> Path | None:
+    """The nearest directory at or above ``cwd`` holding ``.git`` (a dir, or a worktree file)."""
+    for directory in (cwd, *cwd.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+def memory_files(cwd: Path) -> list[Path]:
+    """Project memory files from the repo root (or just ``cwd`` outside a repo) down to ``cwd``."""
+    cwd = cwd.resolve()
+    root = find_repo_root(cwd)
+    chain = (
+        [cwd]
+        if root is None
+        else [d for d in (cwd, *cwd.parents) if d == root or root in d.parents]
+    )
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for directory in reversed(chain):
+        for name in MEMORY_FILES:
+            path = directory / name
+            if path.is_file() and (real := path.resolve()) not in seen:
+                seen.add(real)  # CLAUDE.md is often a symlink to AGENTS.md: include it once
+                found.append(path)
+    return found
+
+
+def env_block(*, cwd: Path, model_id: str, today: dt.date | None = None) -> str:
+    day = (today or dt.date.today()).isoformat()
+    is_repo = "Yes" if find_repo_root(cwd.resolve()) is not None else "No"
+    return "\n".join(
+        [
+            "<env>",
+            f"Working directory: {cwd.resolve()}",
+            f"Is directory a git repo: {is_repo}",
+            f"Platform: {sys.platform}",
+            f"OS Version: {platform.system()} {platform.release()}",
+            f"Today's date: {day}",
+            f"Model: {model_id}",
+            "</env>",
+        ]
+    )
+
+
+def build_system_prompt(
+    agent: _Agent,
+    *,
+    cwd: Path | str,
+    model_id: str,
+    append: str | None = None,
+    today: dt.date | None = None,
+) -> str:
+    """The full system prompt for ``agent`` working in ``cwd`` (see the module docstring)."""
+    cwd = Path(cwd)
+    parts = [agent.prompt.strip(), env_block(cwd=cwd, model_id=model_id, today=today)]
+    for path in memory_files(cwd):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            continue  # unreadable memory is skipped, never fatal
+        if len(text) > MAX_MEMORY_CHARS:
+            text = text[:MAX_MEMORY_CHARS] + "\n[... cut: the file is longer ...]"
+        parts.append(f"Contents of {path} (project instructions):\n\n{text}")
+    if append and append.strip():
+        parts.append(append.strip())
+    return "\n\n".join(p for p in parts if p)

@@ -1,0 +1,211 @@
+"""Assembling one session: agent, model, sandbox, tools, permissions, transcript.
+
+Everything that can be wrong with the configuration (agent file, model spec, API key, session to
+resume, sandbox mode) raises a ConfigError here, before any model call. The heavy parts (the
+sandbox, the shell) are only built when the agent is offered Bash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from agentrun.errors import ConfigError, SessionError
+from agentrun.loop import Approver, Conversation
+from agentrun.protocols import Model, PermissionChecker, Sandbox
+from agentrun.session import FileSessionStore, new_session_id, rebuild_messages
+from agentrun.types import JSON
+
+if TYPE_CHECKING:
+    from agentrun.sandbox.policy import SandboxMode
+
+SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options of :func:`agentrun.api.run` and :class:`agentrun.api.AgentSession`."""
+
+    agent: Any = "backend-specialist"
+    """An agent name, a path to an agent file, or an ``AgentSpec``."""
+    cwd: str | Path = "."
+    model: str | Model | None = None
+    max_turns: int | None = None
+    max_budget_usd: float | None = None
+    timeout_s: float | None = None
+    permission_mode: str = "default"
+    allowed_tools: Sequence[str] = ()
+    disallowed_tools: Sequence[str] = ()
+    sandbox: str = "workspace-write"
+    add_dirs: Sequence[str | Path] = ()
+    allow_network: bool = False
+    resume: str | None = None
+    continue_session: bool = False
+    append_system_prompt: str | None = None
+    record: str | Path | None = None
+    replay_drift: str = "error"
+    strict: bool = False
+    approver: Approver | None = None
+    sessions_root: str | Path | None = None
+    """Where transcripts go; default ``$AGENTRUN_HOME/sessions``."""
+
+
+class Runtime:
+    """One session's assembled parts. Build with :meth:`open`; always :meth:`close`."""
+
+    def __init__(self) -> None:
+        self._cleanup: list[Any] = []
+        self.tmp_dir: Path | None = None
+
+    @classmethod
+    def open(cls, options: RunOptions) -> Runtime:
+        rt = cls()
+        try:
+            rt._build(options)
+        except BaseException:
+            rt.close()
+            raise
+        return rt
+
+    def _build(self, o: RunOptions) -> None:
+        from agentrun.agentfile import AgentSpec, resolve_agent
+        from agentrun.models import resolve_model
+        from agentrun.permissions import PermissionPolicy, offered_tools
+        from agentrun.prompt import build_system_prompt
+        from agentrun.sandbox.policy import SandboxPolicy
+
+        cwd = Path(o.cwd).expanduser().resolve()
+        if not cwd.is_dir():
+            raise ConfigError(f"working directory {cwd} is not a directory")
+        if o.sandbox not in SANDBOX_MODES:
+            raise ConfigError(f"unknown sandbox mode {o.sandbox!r}; choose one of {SANDBOX_MODES}")
+        self.cwd = cwd
+        self.agent = o.agent if isinstance(o.agent, AgentSpec) else resolve_agent(o.agent, cwd)
+        self.store = FileSessionStore(o.sessions_root)
+        self._cleanup.append(self.store)
+        self.session_id, messages = self._session(o, cwd)
+        if isinstance(o.model, str) or o.model is None:
+            self.model: Model = resolve_model(
+                o.model, agent_model=self.agent.model, record=o.record, replay_drift=o.replay_drift
+            )
+        else:
+            self.model = o.model
+            if o.record is not None:
+                from agentrun.models.recording import RecordingModel
+
+                self.model = RecordingModel(o.model, Path(o.record))
+        self._cleanup.append(self.model)
+        add_dirs = [Path(d).expanduser().resolve() for d in o.add_dirs]
+        self.permissions: PermissionChecker = PermissionPolicy.load(
+            o.permission_mode,
+            allowed=o.allowed_tools,
+            disallowed=o.disallowed_tools,
+            agent_rules=self.agent.permission_rules,
+            cwd=cwd,
+            add_dirs=add_dirs,
+        )
+        names = offered_tools(self.agent.tools, [*self.agent.disallowed_tools, *o.disallowed_tools])
+        self.policy = SandboxPolicy.create(
+            cwd,
+            mode=cast("SandboxMode", o.sandbox),
+            add_dirs=add_dirs,
+            allow_network=o.allow_network,
+        )
+        self.sandbox = self._tools(names, o.strict)
+        self.system = build_system_prompt(
+            self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
+        )
+        self.conv = Conversation(self.session_id, messages=messages)
+        self._header_written = bool(messages) or self.store.exists(self.session_id)
+        self._header: JSON = {
+            "type": "session",
+            "version": 1,
+            "session_id": self.session_id,
+            "cwd": str(cwd),
+            "agent": self.agent.name,
+            "model": self.model.model_id,
+            "created": time.time(),
+        }
+
+    def _session(self, o: RunOptions, cwd: Path) -> tuple[str, list[Any]]:
+        session_id = o.resume
+        if o.continue_session and session_id is None:
+            session_id = self.store.latest_for_cwd(cwd)
+            if session_id is None:
+                raise ConfigError(f"no saved session to continue in {cwd}")
+        if session_id is None:
+            return new_session_id(), []
+        try:
+            return session_id, rebuild_messages(self.store.load(session_id))
+        except SessionError as e:
+            raise ConfigError(str(e)) from e
+
+    def _tools(self, names: list[str], strict: bool) -> Sandbox | None:
+        from agentrun.sandbox.paths import Workspace
+        from agentrun.tools.base import ToolContext
+        from agentrun.tools.records import ReadRecords
+        from agentrun.tools.registry import ToolRunner, build_tools
+
+        self.tmp_dir = Path(tempfile.mkdtemp(prefix="agentrun-"))
+        sandbox: Sandbox | None = None
+        shell = None
+        if "Bash" in names:
+            from agentrun.tools.shell import BashSession
+
+            sandbox = _open_sandbox(self.policy, self.tmp_dir / "sandbox")
+            self._cleanup.append(sandbox)
+            roots = self.policy.writable_roots or (self.policy.workspace,)
+            shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir / "shell", roots=roots)
+            self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
+        self.ctx = ToolContext(
+            workspace=Workspace(self.policy),
+            reads=ReadRecords(),
+            shell=shell,
+            sandbox=sandbox,
+            strict=strict,
+        )
+        self.runner = ToolRunner(build_tools(names), self.ctx, strict=strict)
+        return sandbox
+
+    def persist(self, entry: JSON) -> None:
+        """Write one transcript entry (the session header first, once)."""
+        if not self._header_written:
+            self.store.append(self.session_id, self._header)
+            self._header_written = True
+        self.store.append(self.session_id, {**entry, "ts": entry.get("ts", time.time())})
+
+    def close(self) -> None:
+        for part in self._cleanup:
+            closer = getattr(part, "close", None)
+            if callable(closer):
+                with contextlib.suppress(Exception):
+                    closer()
+        self._cleanup.clear()
+        if self.tmp_dir is not None:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            self.tmp_dir = None
+
+
+def _open_sandbox(policy: Any, tmp_dir: Path) -> Sandbox:
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        from agentrun.sandbox import open_sandbox
+    except ImportError:
+        # Until the jail's entry point exists only the explicit opt-out can run Bash.
+        if policy.mode != "danger-full-access":
+            from agentrun.errors import SandboxUnavailableError
+
+            raise SandboxUnavailableError(
+                "the Bash jail is not available in this build", layer="jail"
+            ) from None
+        from agentrun.sandbox.unconfined import UnconfinedSandbox
+
+        return UnconfinedSandbox(policy, tmp_dir=tmp_dir)
+    sandbox: Sandbox = open_sandbox(policy, tmp_dir=tmp_dir)
+    return sandbox

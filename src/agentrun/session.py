@@ -1,0 +1,219 @@
+"""Sessions: one append-only JSONL transcript per session, and the rebuild used to resume.
+
+``$AGENTRUN_HOME/sessions/<session_id>.jsonl`` (default ``~/.agentrun``). Each line is one entry,
+flushed and fsynced before :meth:`FileSessionStore.append` returns, so a crash loses at most the
+step in flight. Entry types::
+
+    {"type": "session", "session_id", "cwd", "agent", "model", "created", "version"}   first line
+    {"type": "message", "message": {"role", "content"}, ...}   every message, as appended
+    {"type": "result", "subtype", "num_turns", "total_cost_usd", "usage", ...}        end of a run
+
+Resume rebuilds the message list exactly as the loop held it (same merge rule), then repairs a
+session left mid-turn: every tool_use without a tool_result gets an "interrupted" result, so the
+next request is valid. The API key's value is replaced before anything is written, wherever it
+appears.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from agentrun.errors import SessionError
+from agentrun.loop import append_message
+from agentrun.models.pricing import cost_usd
+from agentrun.sandbox.policy import agentrun_home
+from agentrun.types import Message, ToolResult, Usage
+
+SESSION_FORMAT = 1
+INTERRUPTED_RESULT = (
+    "Interrupted: the session stopped before this tool call finished; it may have run partly."
+)
+_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+
+
+def new_session_id() -> str:
+    return str(uuid.uuid4())
+
+
+def sessions_dir() -> Path:
+    return agentrun_home() / "sessions"
+
+
+class FileSessionStore:
+    """The default :class:`agentrun.protocols.SessionStore`: JSONL files under ``root``."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root) if root is not None else sessions_dir()
+        self._files: dict[str, IO[str]] = {}
+        self._lock = threading.Lock()
+
+    def path(self, session_id: str) -> Path:
+        if not session_id or "/" in session_id or session_id.startswith("."):
+            raise SessionError(f"not a session id: {session_id!r}")
+        return self.root / f"{session_id}.jsonl"
+
+    def exists(self, session_id: str) -> bool:
+        return self.path(session_id).is_file()
+
+    def append(self, session_id: str, entry: Mapping[str, Any]) -> None:
+        line = json.dumps(dict(entry), ensure_ascii=False, separators=(",", ":"))
+        for name in _SECRET_ENV:
+            secret = os.environ.get(name, "")
+            if len(secret) >= 8 and secret in line:
+                line = line.replace(secret, "[REDACTED]")
+        with self._lock:
+            handle = self._files.get(session_id)
+            if handle is None:
+                self.root.mkdir(parents=True, exist_ok=True)
+                handle = self._files[session_id] = self.path(session_id).open("a", encoding="utf-8")
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def load(self, session_id: str) -> list[dict[str, Any]]:
+        path = self.path(session_id)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise SessionError(f"no session {session_id!r} (looked for {path})") from None
+        except OSError as e:
+            raise SessionError(f"cannot read session {path}: {e.strerror}") from e
+        entries = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                entries.append(json.loads(line))
+            except ValueError:
+                if number == len(lines):
+                    break  # a line torn by a crash mid-write: everything before it is intact
+                raise SessionError(f"{path}:{number}: not a JSON line") from None
+        return entries
+
+    def latest_for_cwd(self, cwd: Path | str) -> str | None:
+        """The most recently active session started in ``cwd``, for ``--continue``."""
+        target = str(Path(cwd).resolve())
+        for info in list_sessions(self.root):
+            if info.cwd == target:
+                return info.session_id
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            for handle in self._files.values():
+                handle.close()
+            self._files.clear()
+
+
+def rebuild_messages(entries: list[dict[str, Any]]) -> list[Message]:
+    """The conversation as the loop held it, with unanswered tool calls given a result."""
+    messages: list[Message] = []
+    for entry in entries:
+        if entry.get("type") == "message":
+            append_message(messages, entry["message"])
+    return repair(messages)
+
+
+def repair(messages: list[Message]) -> list[Message]:
+    """Give every tool_use that has no tool_result an interrupted one (a crash mid-turn)."""
+    answered = {
+        b.get("tool_use_id")
+        for m in messages
+        if m["role"] == "user" and isinstance(m["content"], list)
+        for b in m["content"]
+        if b.get("type") == "tool_result"
+    }
+    out: list[Message] = []
+    for index, message in enumerate(messages):
+        out.append(message)
+        if message["role"] != "assistant" or not isinstance(message["content"], list):
+            continue
+        missing = [
+            b["id"]
+            for b in message["content"]
+            if b.get("type") == "tool_use" and b.get("id") not in answered
+        ]
+        if missing:
+            blocks = [ToolResult(INTERRUPTED_RESULT, is_error=True).to_block(i) for i in missing]
+            following = messages[index + 1] if index + 1 < len(messages) else None
+            if following is not None and following["role"] == "user":
+                # tool_results must come first in the user message that follows
+                rest = following["content"]
+                rest = [{"type": "text", "text": rest}] if isinstance(rest, str) else rest
+                messages[index + 1] = {"role": "user", "content": [*blocks, *rest]}
+            else:
+                out.append({"role": "user", "content": blocks})
+    return out
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    session_id: str
+    cwd: str
+    agent: str
+    model: str
+    first_prompt: str
+    turns: int
+    cost_usd: float | None
+    last_activity: float
+    """Unix time of the last entry written."""
+    path: Path
+
+
+def list_sessions(root: Path | str | None = None) -> list[SessionInfo]:
+    """Every readable session under ``root``, most recently active first."""
+    store = FileSessionStore(root)
+    out = []
+    for path in store.root.glob("*.jsonl") if store.root.is_dir() else ():
+        try:
+            entries = store.load(path.stem)
+        except SessionError:
+            continue
+        out.append(summarize(path, entries))
+    return sorted(out, key=lambda s: s.last_activity, reverse=True)
+
+
+def summarize(path: Path, entries: list[dict[str, Any]]) -> SessionInfo:
+    header = next((e for e in entries if e.get("type") == "session"), {})
+    first_prompt = ""
+    turns = 0
+    cost: float | None = 0.0
+    for entry in entries:
+        if entry.get("type") != "message":
+            continue
+        message = entry["message"]
+        if message["role"] == "user" and not first_prompt:
+            first_prompt = _text(message["content"])
+        elif message["role"] == "assistant":
+            turns += 1
+            price = cost_usd(str(entry.get("model", "")), Usage.from_dict(entry.get("usage")))
+            cost = None if cost is None or price is None else cost + price
+    try:
+        last = path.stat().st_mtime
+    except OSError:
+        last = time.time()
+    return SessionInfo(
+        session_id=path.stem,
+        cwd=str(header.get("cwd", "")),
+        agent=str(header.get("agent", "")),
+        model=str(header.get("model", "")),
+        first_prompt=first_prompt,
+        turns=turns,
+        cost_usd=None if cost is None else round(cost, 10),
+        last_activity=last,
+        path=path,
+    )
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return " ".join(b.get("text", "") for b in content if b.get("type") == "text")
