@@ -118,8 +118,20 @@ def test_repair_warning_names_file_line_and_fix(tmp_path: Path) -> None:
     path = _write(tmp_path, HEAD.replace("Plans work.", "Plans: work") + "---\nBody.\n")
     assert load_agent(path).warnings == (
         f"{path}:3: frontmatter is not valid YAML (mapping values are not allowed here); read it"
-        " leniently by quoting description as text — to fix, quote the value or use a block"
-        " scalar (`key: |` then indented lines)",
+        " leniently (quoted the `description` value as text) — to fix, quote the value or use a"
+        " block scalar (`key: |` then indented lines)",
+    )
+
+
+def test_tab_repair_warning_says_so(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEAD.replace("Plans work.", "@team") + "tools:\n\t- Read\n---\nB.\n")
+    spec = load_agent(path)
+    assert (spec.description, spec.tools) == ("@team", ("Read",))
+    assert spec.warnings == (
+        f"{path}:3: frontmatter is not valid YAML (found character '@' that cannot start any"
+        " token); read it leniently (read tab indentation as spaces; quoted the `description`"
+        " value as text) — to fix, quote the value or use a block scalar (`key: |` then"
+        " indented lines)",
     )
 
 

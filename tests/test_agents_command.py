@@ -101,6 +101,16 @@ def test_list_json_shows_winners_and_sources(
     ]
 
 
+def test_cwd_before_the_action_is_kept(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = home / "proj"
+    _agent(project / ".claude" / "agents", "near")
+    assert main(["agents", "--cwd", str(project), "--json", "list"]) == 0
+    assert [r["name"] for r in json.loads(capsys.readouterr().out)] == [
+        "backend-specialist",
+        "near",
+    ]
+
+
 def test_list_table(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _agent(home / ".claude" / "agents", "rev", "tools: []\nmodel: haiku\n")
     _agent(home / ".claude" / "agents", "all")

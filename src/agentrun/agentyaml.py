@@ -205,7 +205,7 @@ def parse_frontmatter(split: Split, path: Path | None) -> Parsed:
         data, key_lines, dups = _load(split.frontmatter)
     except yaml.YAMLError as error:
         first_bad = split.first_line + _mark_line(error)
-        repaired, line_map, keys = _repair(split.frontmatter, split.first_line, path)
+        repaired, line_map, fixes = _repair(split.frontmatter, split.first_line, path)
         try:
             data, key_lines, dups = _load(repaired)
         except yaml.YAMLError as again:
@@ -214,7 +214,7 @@ def parse_frontmatter(split: Split, path: Path | None) -> Parsed:
         problem = getattr(error, "problem", None) or "invalid YAML"
         warnings.append(
             f"{_at(path, first_bad)}frontmatter is not valid YAML ({problem}); read it leniently"
-            f" by quoting {', '.join(keys) or 'nothing'} as text — to fix, {_FIX_HINT}"
+            f" ({'; '.join(fixes) or 'as written'}) — to fix, {_FIX_HINT}"
         )
 
     def file_line(line0: int) -> int:
@@ -254,7 +254,7 @@ def _unrepairable(
 
 
 def _repair(text: str, first_line: int, path: Path | None) -> tuple[str, list[int], list[str]]:
-    """Rewrite broken entries as quoted text. Returns the YAML, its line map, repaired keys.
+    """Rewrite broken entries as quoted text. Returns the YAML, its line map, what was fixed.
 
     An entry is a column-0 ``key:`` line plus the lines after it up to the next entry. Column-0
     lines that are not ``key:`` lines, or that sit inside an unclosed ``<example>``-style tag,
@@ -263,7 +263,8 @@ def _repair(text: str, first_line: int, path: Path | None) -> tuple[str, list[in
     JSON-quoted line (JSON strings are valid YAML). Broken lists, mappings and flow values
     are not guessed at: they raise.
     """
-    lines = [_detab(line) for line in text.split("\n")]
+    raw = text.split("\n")
+    lines = [_detab(line) for line in raw]
     entries: list[tuple[int, list[str]]] = []  # (index of key line, lines)
     prefix: list[str] = []
     depth = 0
@@ -304,7 +305,10 @@ def _repair(text: str, first_line: int, path: Path | None) -> tuple[str, list[in
         out.append(f"{key.group(1)}: {json.dumps(value, ensure_ascii=False)}")
         line_map.append(first_line + index)
         repaired.append(key.group(1))
-    return "\n".join(out), line_map, repaired
+    fixes = [f"quoted the `{key}` value as text" for key in repaired]
+    if lines != raw:
+        fixes.insert(0, "read tab indentation as spaces")
+    return "\n".join(out), line_map, fixes
 
 
 def _detab(line: str) -> str:

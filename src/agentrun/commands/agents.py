@@ -26,9 +26,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     list_ = actions.add_parser("list", help="the agents visible from --cwd, nearest winning")
     show = actions.add_parser("show", help="one agent's resolved spec and warnings")
     show.add_argument("agent", metavar="NAME|PATH", help="an agent name or an agent file")
+    parser.set_defaults(json=False, cwd=None)
     for sub in (parser, list_, show):
-        sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
-        sub.add_argument("--cwd", metavar="DIR", help="look for agents from DIR (default: .)")
+        # SUPPRESS: a subparser's own default would overwrite `agents --cwd X list`'s value.
+        sub.add_argument(
+            "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON"
+        )
+        sub.add_argument(
+            "--cwd",
+            metavar="DIR",
+            default=argparse.SUPPRESS,
+            help="look for agents from DIR (default: the current directory)",
+        )
 
 
 def run(args: argparse.Namespace) -> int:
