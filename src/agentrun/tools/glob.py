@@ -28,7 +28,7 @@ TIMEOUT_SECONDS = 60.0
 _WILDCARDS = frozenset("*?[{")
 
 DESCRIPTION = """\
-Find files by name with a glob pattern, in a directory tree of any size.
+Finds files by name with a glob pattern, in a directory tree of any size.
 - Patterns like "**/*.py", "src/**/*.{ts,tsx}" or "*.md" (a pattern without "/" matches \
 file names at any depth).
 - Returns matching file paths, most recently modified first, at most 100; a final line says \

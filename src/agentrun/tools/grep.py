@@ -30,7 +30,7 @@ TIMEOUT_SECONDS = 60.0
 OUTPUT_MODES = ("content", "files_with_matches", "count")
 
 DESCRIPTION = """\
-Search file contents with a regular expression (ripgrep).
+Searches file contents with a regular expression (ripgrep).
 - Full regex syntax (ripgrep/Rust flavour): "log.*Error", "def \\w+\\(". Escape literal \
 braces and parentheses: "interface\\{\\}".
 - Narrow the files with "glob" (e.g. "*.py", "*.{ts,tsx}") or "type" (e.g. "py", "rust").

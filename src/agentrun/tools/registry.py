@@ -20,6 +20,7 @@ Read b, Grep]`` overlaps. Results always come back in call order.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -70,6 +71,16 @@ def build_tools(names: Sequence[str] | None = None) -> list[Tool]:
     return tools
 
 
+def tool_specs(tools: Sequence[Tool]) -> list[ToolSpec]:
+    """What the model is told about ``tools``: name, description and input schema, in order."""
+    return [ToolSpec(t.name, t.description, t.input_schema) for t in tools]
+
+
+def specs_json(specs: Sequence[ToolSpec]) -> str:
+    """The specs as the exact JSON text the snapshot holds and ``agentrun tools --json`` prints."""
+    return json.dumps([s.to_dict() for s in specs], indent=2, ensure_ascii=False) + "\n"
+
+
 def cut_middle(text: str, *, limit: int = MAX_ERROR_CHARS, keep: int = _KEEP) -> str:
     """``text`` if it fits in ``limit`` characters, else its first and last ``keep`` with a
     marker saying how much was left out (the ends of a traceback or log hold the clues)."""
@@ -96,7 +107,7 @@ class ToolRunner:
 
     def specs(self) -> list[ToolSpec]:
         """What the model is told about the tools, in the order they were given."""
-        return [ToolSpec(t.name, t.description, t.input_schema) for t in self._tools.values()]
+        return tool_specs(list(self._tools.values()))
 
     def run_calls(
         self,

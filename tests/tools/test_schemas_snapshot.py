@@ -1,0 +1,114 @@
+"""The tool specs sent to the model are a contract: byte-identical to the committed snapshot.
+
+Changing a tool's name, description or input schema changes what every model sees. When the
+change is deliberate, regenerate the snapshot and add a CHANGELOG line:
+
+    AGENTRUN_UPDATE_SNAPSHOTS=1 python -m pytest tests/tools/test_schemas_snapshot.py
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import pytest
+
+from agentrun.cli import main
+from agentrun.tools.registry import ALL_TOOL_NAMES, build_tools, specs_json, tool_specs
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "tool_specs.json"
+UPDATE_ENV = "AGENTRUN_UPDATE_SNAPSHOTS"
+
+# Claude Code's parameter names for each tool (tool-spec.md), required ones first.
+CLAUDE_CODE_PARAMETERS = {
+    "Read": (["file_path"], ["offset", "limit"]),
+    "Write": (["file_path", "content"], []),
+    "Edit": (["file_path", "old_string", "new_string"], ["replace_all"]),
+    "Bash": (["command"], ["timeout", "description", "run_in_background"]),
+    "Glob": (["pattern"], ["path"]),
+    "Grep": (
+        ["pattern"],
+        [
+            "path",
+            "glob",
+            "type",
+            "output_mode",
+            "-A",
+            "-B",
+            "-C",
+            "-n",
+            "-i",
+            "head_limit",
+            "offset",
+            "multiline",
+        ],
+    ),
+}
+
+
+def current_json() -> str:
+    return specs_json(tool_specs(build_tools()))
+
+
+def test_specs_match_snapshot() -> None:
+    actual = current_json().encode("utf-8")
+    if os.environ.get(UPDATE_ENV) == "1":
+        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT.write_bytes(actual)
+    expected = SNAPSHOT.read_bytes() if SNAPSHOT.exists() else b""
+    if actual != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.decode("utf-8").splitlines(keepends=True),
+                actual.decode("utf-8").splitlines(keepends=True),
+                fromfile="snapshot (committed)",
+                tofile="current (sent to the model)",
+            )
+        )
+        pytest.fail(
+            "The tool specs sent to the model differ from tests/tools/snapshots/"
+            "tool_specs.json.\nIf the change is deliberate, regenerate with\n"
+            f"    {UPDATE_ENV}=1 python -m pytest tests/tools/test_schemas_snapshot.py\n"
+            "and add a CHANGELOG line (model-facing text is a contract).\n\n" + diff,
+            pytrace=False,
+        )
+
+
+@pytest.mark.parametrize("name", ALL_TOOL_NAMES)
+def test_schema_has_claude_codes_parameters(name: str) -> None:
+    [tool] = build_tools([name])
+    required, optional = CLAUDE_CODE_PARAMETERS[name]
+    schema = tool.input_schema
+    assert schema["type"] == "object"
+    assert schema["required"] == required
+    assert set(schema["properties"]) == {*required, *optional}
+    assert schema.get("additionalProperties") is False
+    assert all("type" in prop for prop in schema["properties"].values())
+    assert tool.description.strip()
+
+
+def test_cli_json_prints_the_snapshot_exactly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools", "--json"]) == 0
+    assert capsys.readouterr().out == current_json()
+    assert capsys.readouterr().out == ""
+
+
+def test_cli_json_subset(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools", "--json", "Grep", "Glob"]) == 0
+    out = capsys.readouterr().out
+    assert out == specs_json(tool_specs(build_tools(["Grep", "Glob"])))
+    assert '"name": "Read"' not in out
+
+
+def test_cli_table_lists_every_tool(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools"]) == 0
+    out = capsys.readouterr().out
+    for name in ALL_TOOL_NAMES:
+        assert f" {name} " in out
+    assert "pattern*" in out and "read-only" in out
+
+
+def test_cli_unknown_tool_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools", "Teleport"]) == 2
+    assert "unknown tool Teleport" in capsys.readouterr().err
