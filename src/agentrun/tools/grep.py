@@ -28,6 +28,8 @@ MAX_OUTPUT_CHARS = 20_000
 MAX_COLUMNS = 500
 TIMEOUT_SECONDS = 60.0
 OUTPUT_MODES = ("content", "files_with_matches", "count")
+# Room kept for the header/summary/paging lines, so the whole result stays within the cap.
+_ENTRY_CHARS = MAX_OUTPUT_CHARS - 300
 
 DESCRIPTION = """\
 Searches file contents with a regular expression (ripgrep).
@@ -178,7 +180,7 @@ class GrepTool:
                     continue
                 shown = where.display(line)
                 chars += len(shown) + 1
-                if chars > MAX_OUTPUT_CHARS:
+                if chars > _ENTRY_CHARS:
                     capped = more = True
                     break
                 entries.append(shown)
