@@ -1,0 +1,73 @@
+"""What to import in your own tests: deterministic models, a fake Messages API, record/replay,
+and helpers to run an agent and look at what it did.
+
+- :class:`ScriptedModel` plays a script of turns (DESIGN.md's format); :class:`FunctionModel`
+  answers each request with a Python function.
+- :class:`FakeAnthropicServer` is a real HTTP server on 127.0.0.1 speaking the Messages API
+  (with SSE streaming), for tests that go through the ``anthropic`` SDK.
+- :class:`RecordingModel` / :class:`ReplayModel`: record a run's model traffic, replay it offline.
+- :func:`run_agent` runs an agent and returns the ``RunResult``; :func:`tool_outcomes` lists
+  every tool call in it with its result.
+- The pytest plugin (:mod:`agentrun.testing.plugin`, loaded automatically) adds the fixtures
+  ``agentrun_workspace``, ``agentrun_workspace_factory``, ``agentrun_home`` and ``run_agent``,
+  and keeps tests off the real API unless they are marked ``@pytest.mark.agentrun_live``.
+
+Names are imported on first use, so importing this package costs nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "ScriptedModel": "agentrun.models.scripted",
+    "FunctionModel": "agentrun.models.function",
+    "RecordingModel": "agentrun.models.recording",
+    "ReplayModel": "agentrun.models.replay",
+    "FakeAnthropicServer": "agentrun.testing.fake_server",
+    "run_agent": "agentrun.testing.runner",
+    "tool_outcomes": "agentrun.testing.runner",
+    "ToolOutcome": "agentrun.testing.runner",
+    "copy_workspace": "agentrun.testing.workspace",
+    "bundled_sandbox": "agentrun.testing.workspace",
+    "real_requests_allowed": "agentrun.testing.guard",
+}
+
+__all__ = [
+    "FakeAnthropicServer",
+    "FunctionModel",
+    "RecordingModel",
+    "ReplayModel",
+    "ScriptedModel",
+    "ToolOutcome",
+    "bundled_sandbox",
+    "copy_workspace",
+    "real_requests_allowed",
+    "run_agent",
+    "tool_outcomes",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentrun.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from agentrun.models.function import FunctionModel
+    from agentrun.models.recording import RecordingModel
+    from agentrun.models.replay import ReplayModel
+    from agentrun.models.scripted import ScriptedModel
+    from agentrun.testing.fake_server import FakeAnthropicServer
+    from agentrun.testing.guard import real_requests_allowed
+    from agentrun.testing.runner import ToolOutcome, run_agent, tool_outcomes
+    from agentrun.testing.workspace import bundled_sandbox, copy_workspace

@@ -1,13 +1,137 @@
 """agentrun's pytest plugin (registered through the ``pytest11`` entry point).
 
+What it gives every test session:
+
+- ``agentrun_workspace``: a fresh empty directory for an agent to work in;
+  ``agentrun_workspace_factory(source=None)`` makes more, optionally copied from a directory.
+- ``agentrun_home``: a private ``AGENTRUN_HOME`` (sessions, settings) for the test.
+- ``run_agent(prompt, model=..., **options)``: :func:`agentrun.testing.run_agent` in
+  ``agentrun_workspace`` with ``agentrun_home``; returns the ``RunResult`` (every event in it).
+- The real-request guard (:mod:`agentrun.testing.guard`): while a test runs, real Anthropic API
+  requests fail with a 403 that says why, unless the test is marked
+  ``@pytest.mark.agentrun_live`` or pytest runs with ``--agentrun-live``.
+
 Importing it must stay cheap and side-effect free: pytest loads it in every test session of every
-project that has agentrun installed.
+project that has agentrun installed. So everything beyond ``os`` and ``pytest`` is imported
+inside the fixtures, and the guard's local server starts with the first test that runs.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+if TYPE_CHECKING:
+    from agentrun.api import RunResult
+    from agentrun.testing.guard import RefusingServer
+
+LIVE_MARKER = "agentrun_live"
+LIVE_OPTION = "--agentrun-live"
+
+WorkspaceFactory = Callable[..., Path]
+RunAgent = Callable[..., "RunResult"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("agentrun")
+    group.addoption(
+        LIVE_OPTION,
+        action="store_true",
+        default=False,
+        help="allow real Anthropic API requests in every test (default: only in tests marked "
+        f"@pytest.mark.{LIVE_MARKER})",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "agentrun_live: allow real Anthropic API requests")
+    config.addinivalue_line(
+        "markers", f"{LIVE_MARKER}: allow real Anthropic API requests in this test"
+    )
+
+
+def live_allowed(request: pytest.FixtureRequest) -> bool:
+    """Whether the running test opted in to real API requests."""
+    return bool(request.config.getoption(LIVE_OPTION)) or (
+        request.node.get_closest_marker(LIVE_MARKER) is not None
+    )
+
+
+@pytest.fixture(scope="session")
+def _agentrun_refusing_server() -> Iterator[RefusingServer]:
+    from agentrun.testing.guard import RefusingServer
+
+    server = RefusingServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _agentrun_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    if live_allowed(request):
+        yield
+        return
+    from agentrun.testing.guard import ENV_VAR
+
+    server: RefusingServer = request.getfixturevalue("_agentrun_refusing_server")
+    # Set and restored by hand, not through monkeypatch: the test's own monkeypatch must be able
+    # to point ANTHROPIC_BASE_URL at a fake server and have its undo land on our value.
+    saved = {name: os.environ.get(name) for name in ("ANTHROPIC_BASE_URL", ENV_VAR)}
+    os.environ["ANTHROPIC_BASE_URL"] = server.url
+    os.environ[ENV_VAR] = "0"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def agentrun_workspace_factory(tmp_path_factory: pytest.TempPathFactory) -> WorkspaceFactory:
+    """``make(source=None, *, name="workspace") -> Path``: a fresh directory, empty or holding
+    a copy of ``source`` (caches such as ``__pycache__`` left out)."""
+    from agentrun.testing.workspace import copy_workspace
+
+    def make(source: str | os.PathLike[str] | None = None, *, name: str = "workspace") -> Path:
+        path = tmp_path_factory.mktemp(name)
+        if source is not None:
+            copy_workspace(Path(source), path)
+        return path
+
+    return make
+
+
+@pytest.fixture
+def agentrun_workspace(agentrun_workspace_factory: WorkspaceFactory) -> Path:
+    """A fresh, empty workspace directory."""
+    return agentrun_workspace_factory()
+
+
+@pytest.fixture
+def agentrun_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A private ``AGENTRUN_HOME``, so runs never write sessions into the user's home."""
+    home = tmp_path_factory.mktemp("agentrun-home")
+    monkeypatch.setenv("AGENTRUN_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def run_agent(agentrun_workspace: Path, agentrun_home: Path) -> RunAgent:
+    """Run an agent in ``agentrun_workspace``: ``run_agent(prompt, model=..., **options)``."""
+    from agentrun.testing.runner import run_agent as run
+
+    def run_in_workspace(prompt: str, **options: Any) -> RunResult:
+        options.setdefault("cwd", agentrun_workspace)
+        return run(prompt, **options)
+
+    return run_in_workspace

@@ -1,0 +1,84 @@
+"""The guard that keeps tests off the real Anthropic API unless they opt in.
+
+While a test runs, the pytest plugin points ``ANTHROPIC_BASE_URL`` at a :class:`RefusingServer`
+on 127.0.0.1, which answers every request with HTTP 403 and :data:`BLOCKED_MESSAGE`, and sets
+:data:`ENV_VAR` to ``"0"``. It works with no help from the code under test: the Anthropic SDK
+(ours and the user's own) and any ``agentrun`` subprocess read that variable. A 403 is not
+retried by the SDK, so a stray real request fails at once, with a message that says why.
+Opting in: ``@pytest.mark.agentrun_live`` on a test, or ``pytest --agentrun-live``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ENV_VAR = "AGENTRUN_REAL_REQUESTS"
+"""``"0"`` while the guard is on; unset (or anything else) means real requests are allowed."""
+
+BLOCKED_MESSAGE = (
+    "real API requests are disabled in tests: mark the test @pytest.mark.agentrun_live "
+    "or run pytest with --agentrun-live"
+)
+
+# Where requests go when no local port can be opened (e.g. inside a jail with no loopback):
+# port 9 (discard) on 127.0.0.1 refuses the connection, which fails just as surely.
+UNREACHABLE_URL = "http://127.0.0.1:9"
+
+
+def real_requests_allowed() -> bool:
+    """False while a test runs under the guard; code about to call the real API may check it."""
+    return os.environ.get(ENV_VAR) != "0"
+
+
+class _Refuse(BaseHTTPRequestHandler):
+    def _refuse(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = json.dumps(
+            {"type": "error", "error": {"type": "permission_error", "message": BLOCKED_MESSAGE}}
+        ).encode()
+        self.send_response(403)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _refuse  # noqa: N815
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silent: the refusal reaches the caller as an API error."""
+
+
+class RefusingServer:
+    """An HTTP server on 127.0.0.1 that refuses every request with 403 (see module docstring).
+
+    ``url`` is its address, or :data:`UNREACHABLE_URL` when no port could be opened.
+    """
+
+    def __init__(self) -> None:
+        self._server: ThreadingHTTPServer | None = None
+        self.url = UNREACHABLE_URL
+
+    def start(self) -> RefusingServer:
+        try:
+            server = ThreadingHTTPServer(("127.0.0.1", 0), _Refuse)
+        except OSError:
+            return self
+        server.daemon_threads = True
+        thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="agentrun-guard", daemon=True
+        )
+        thread.start()
+        self._server = server
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
