@@ -29,23 +29,8 @@ _DASHES = re.compile(r"-{3,}")
 _FENCE = re.compile(r"(```+|~~~+)\s*(ya?ml)?\s*")
 _KEY = re.compile(r"([A-Za-z_][\w.-]*)\s*:(?:\s|$)")
 # Keys that always start a new entry, even inside an unclosed <example> in a broken description.
-_OFFICIAL_KEYS = frozenset(
-    {
-        "name",
-        "description",
-        "tools",
-        "disallowedTools",
-        "disallowed_tools",
-        "model",
-        "color",
-        "permissionMode",
-        "maxTurns",
-        "skills",
-        "memory",
-        "effort",
-        "hooks",
-    }
-)
+_OFFICIAL_KEYS = {"name", "description", "tools", "disallowedTools", "disallowed_tools", "model"}
+_OFFICIAL_KEYS |= {"color", "permissionMode", "maxTurns", "skills", "memory", "effort", "hooks"}
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w-]*)[^<>/]*>")
 _CLOSE_TAG = re.compile(r"</([A-Za-z][\w-]*)\s*>")
 _FIX_HINT = "quote the value or use a block scalar (`key: |` then indented lines)"
@@ -265,17 +250,16 @@ def _repair(text: str, first_line: int, path: Path | None) -> tuple[str, list[in
     """
     raw = text.split("\n")
     lines = [_detab(line) for line in raw]
-    entries: list[tuple[int, list[str]]] = []  # (index of key line, lines)
+    entries: list[tuple[int, re.Match[str], list[str]]] = []  # (key line index, key, lines)
     prefix: list[str] = []
     depth = 0
     for index, line in enumerate(lines):
         match = _KEY.match(line)
-        new_key = match is not None and (depth <= 0 or match.group(1) in _OFFICIAL_KEYS)
-        if new_key:
-            entries.append((index, [line]))
+        if match is not None and (depth <= 0 or match.group(1) in _OFFICIAL_KEYS):
+            entries.append((index, match, [line]))
             depth = 0
         elif entries:
-            entries[-1][1].append(line)
+            entries[-1][2].append(line)
         elif line.strip() and not line.lstrip().startswith("#"):
             raise _located_yaml_error(line, first_line + index, path)
         else:
@@ -284,7 +268,7 @@ def _repair(text: str, first_line: int, path: Path | None) -> tuple[str, list[in
     out: list[str] = list(prefix)
     line_map = [first_line + i for i in range(len(prefix))]
     repaired: list[str] = []
-    for index, entry in entries:
+    for index, key, entry in entries:
         chunk = "\n".join(entry)
         try:
             ok = isinstance(yaml.safe_load(chunk), dict)
@@ -294,8 +278,6 @@ def _repair(text: str, first_line: int, path: Path | None) -> tuple[str, list[in
             out.extend(entry)
             line_map.extend(first_line + index + k for k in range(len(entry)))
             continue
-        key = _KEY.match(entry[0])
-        assert key is not None  # entries always start on a key line
         inline = entry[0][key.end() :].strip()
         if inline.startswith(("[", "{", "|", ">")) or (
             not inline and entry[1:2] and entry[1].startswith((" ", "-"))
