@@ -266,7 +266,7 @@ def _one_line(text: str) -> str:
 def _hint(error: Exception) -> str:
     """What to do next, for the errors whose own message may not say it."""
     text = str(error)
-    if isinstance(error, MissingApiKeyError) and "export" not in text:
+    if isinstance(error, MissingApiKeyError) and "script:" not in text:
         return " (export ANTHROPIC_API_KEY=..., or use --model script:PATH to run offline)"
     if isinstance(error, SandboxUnavailableError) and "--sandbox" not in text:
         return (

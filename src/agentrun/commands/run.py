@@ -1,0 +1,190 @@
+"""The main command: one-shot (``-p``) or interactive, chosen from the flags and the terminal.
+
+One-shot prints only the chosen ``--output-format`` on stdout (stream-json lines flushed as they
+happen); everything meant for people goes to stderr. It never prompts: the run gets no approver,
+so every call that would need approval is denied and listed in ``permission_denials``.
+
+Exit codes (DESIGN.md): 0 success, 1 the run failed (max turns, budget, API error, script
+exhausted, timeout, refusal), 2 usage or configuration (raised as ConfigError before the first
+model call; ``cli.main`` prints it), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from agentrun.errors import ConfigError
+
+if TYPE_CHECKING:
+    from agentrun.events import Event
+
+__all__ = ["exit_code", "run", "session_options"]
+
+DEFAULT_AGENT = "backend-specialist"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to interactive mode or a one-shot run; returns the exit code."""
+    stdin_tty = _isatty(sys.stdin)
+    if not args.print_mode and stdin_tty and args.prompt != "-":
+        if args.output_format != "text":
+            raise ConfigError(
+                f"--output-format {args.output_format} needs -p (one-shot); add -p to the command"
+            )
+        from agentrun.interactive import run_interactive
+
+        return run_interactive(args, session_options(args))
+    prompt = _one_shot_prompt(args, stdin_tty)
+    return run_once(args, prompt)
+
+
+def session_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword options of ``agentrun.api.run`` / ``AgentSession`` from the parsed flags,
+    after checking what can be checked without loading anything heavy."""
+    from agentrun.permissions import split_rules
+
+    cwd = _directory(args.cwd or ".", "workspace", "--cwd")
+    add_dirs = tuple(_directory(d, "directory", "--add-dir") for d in args.add_dir)
+    if args.resume and args.continue_:
+        raise ConfigError("--resume and --continue cannot be combined; pick one")
+    options: dict[str, Any] = {
+        "agent": args.agent or DEFAULT_AGENT,
+        "cwd": str(cwd),
+        "model": args.model,
+        "max_turns": args.max_turns,
+        "max_budget_usd": args.max_budget_usd,
+        "timeout_s": args.timeout,
+        "allowed_tools": tuple(split_rules(args.allowed_tools)),
+        "disallowed_tools": tuple(split_rules(args.disallowed_tools)),
+        "sandbox": args.sandbox,
+        "add_dirs": tuple(str(d) for d in add_dirs),
+        "allow_network": args.allow_network,
+        "resume": args.resume,
+        "continue_session": args.continue_,
+        "append_system_prompt": args.append_system_prompt,
+        "record": args.record,
+        "replay_drift": args.replay_drift,
+        # None lets the settings files' defaultMode apply (PermissionPolicy.load)
+        "permission_mode": args.permission_mode,
+    }
+    return options
+
+
+def run_once(args: argparse.Namespace, prompt: str) -> int:
+    """A headless run: prompt in, the chosen output format out, an exit code back."""
+    options = session_options(args)  # flag errors first, before anything heavy is imported
+    from agentrun import api
+
+    out = sys.stdout
+    on_event = _event_sink(args, out)
+    result = api.run(prompt, **options, on_event=on_event, approver=None)
+    if args.output_format == "json":
+        payload = _result_json(result)
+        out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    elif args.output_format == "text" and not result.is_error:
+        out.write(result.result.rstrip("\n") + "\n")
+    out.flush()
+    if result.is_error:
+        print(f"agentrun: {result.subtype}: {_one_line(result.result)}", file=sys.stderr)
+    for denial in result.permission_denials:
+        print(f"agentrun: denied {_denial_text(denial)}", file=sys.stderr)
+    return exit_code(result.subtype)
+
+
+def exit_code(subtype: str) -> int:
+    if subtype == "success":
+        return 0
+    return 130 if subtype == "error_interrupted" else 1
+
+
+def _event_sink(args: argparse.Namespace, out: TextIO) -> Any:
+    """stream-json lines on stdout, flushed one by one; with --verbose, people's rendering of
+    the same events on stderr."""
+    renderer = None
+    if args.verbose:
+        from rich.console import Console
+
+        from agentrun.render import Renderer
+
+        renderer = Renderer(Console(file=sys.stderr, highlight=False), cwd=Path(args.cwd or "."))
+    stream = args.output_format == "stream-json"
+
+    def on_event(event: Event) -> None:
+        if stream and (line := event.stream_json()) is not None:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            out.flush()
+        if renderer is not None:
+            renderer.on_event(event)
+
+    return on_event
+
+
+def _result_json(result: Any) -> dict[str, Any]:
+    """The ``json`` output: the same object as stream-json's last line."""
+    for event in reversed(getattr(result, "events", ()) or ()):
+        line = event.stream_json()
+        if line is not None and line.get("type") == "result":
+            return dict(line)
+    usage = result.usage
+    return {
+        "type": "result",
+        "subtype": result.subtype,
+        "is_error": result.is_error,
+        "result": result.result,
+        "num_turns": result.num_turns,
+        "duration_ms": result.duration_ms,
+        "total_cost_usd": result.total_cost_usd,
+        "usage": usage.to_dict() if hasattr(usage, "to_dict") else usage,
+        "session_id": result.session_id,
+        "permission_denials": list(result.permission_denials),
+        "stop_reason": result.stop_reason,
+    }
+
+
+def _one_shot_prompt(args: argparse.Namespace, stdin_tty: bool) -> str:
+    if args.prompt is not None and args.prompt != "-":
+        return str(args.prompt)
+    if stdin_tty:
+        raise ConfigError("-p needs a prompt: pass it as an argument or pipe it on stdin")
+    try:
+        text = sys.stdin.read()
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read the prompt from stdin: {e}") from e
+    if not text.strip():
+        raise ConfigError("empty prompt on stdin: pass a prompt as an argument or pipe one in")
+    return text
+
+
+def _directory(raw: str, what: str, flag: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_dir():
+        raise ConfigError(f"{what} {raw!r} is not a directory; pass {flag} an existing directory")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise ConfigError(
+            f"{what} {raw!r} is not readable; fix its permissions or pass {flag} another directory"
+        )
+    return path.resolve()
+
+
+def _isatty(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def _denial_text(denial: dict[str, Any]) -> str:
+    name = denial.get("tool_name", "?")
+    tool_input = denial.get("tool_input") or {}
+    key = tool_input.get("command") or tool_input.get("file_path") or tool_input.get("pattern")
+    return f"{name}({_one_line(str(key), 80)})" if key else str(name)
+
+
+def _one_line(text: str, width: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"

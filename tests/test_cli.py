@@ -1,0 +1,473 @@
+"""The CLI through ``main(argv) -> int``: every flag, the output formats, the exit codes.
+
+Runs use scripted models (``--model script:PATH``), so they are offline and deterministic.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentrun.cli import main
+
+DONE = {"text": "Done."}
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace with an isolated home: no user settings, agents or sessions leak in."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AGENTRUN_HOME", str(home / ".agentrun"))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("ANTHROPIC_MODEL", raising=False)
+    work = tmp_path / "ws"
+    work.mkdir()
+    (work / "app.py").write_text("def main():\n    return 1\n")
+    return work
+
+
+def script(ws: Path, *turns: dict[str, Any], name: str = "script.json") -> str:
+    path = ws.parent / name
+    path.write_text(json.dumps({"turns": list(turns)}))
+    return f"script:{path}"
+
+
+def run_cli(ws: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--cwd", str(ws), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def read_app(turn_text: str = "Looking.") -> dict[str, Any]:
+    return {"text": turn_text, "tool_calls": [{"name": "Read", "input": {"file_path": "app.py"}}]}
+
+
+# -- help, version, usage errors ---------------------------------------------------------------
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("agentrun 0.")
+
+
+def test_help_is_grouped(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for heading in ("run:", "output:", "limits:", "permissions and sandbox:", "sessions:"):
+        assert f"\n{heading}\n" in out
+    for flag in (
+        "--agent",
+        "--cwd",
+        "--add-dir",
+        "--model",
+        "--output-format",
+        "--max-turns",
+        "--max-budget-usd",
+        "--permission-mode",
+        "--allowedTools",
+        "--disallowedTools",
+        "--sandbox",
+        "--resume",
+        "--continue",
+        "--verbose",
+    ):
+        assert flag in out
+    assert "exit codes: 0 success" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--max-turns", "0"], "--max-turns: must be at least 1, got 0"),
+        (["--max-turns", "x"], "--max-turns: expected a whole number, got 'x'"),
+        (["--max-budget-usd", "-1"], "--max-budget-usd: must be above 0"),
+        (["--output-format", "xml"], "--output-format: invalid choice: 'xml'"),
+        (["--permission-mode", "yolo"], "--permission-mode: invalid choice: 'yolo'"),
+        (["--sandbox", "none"], "--sandbox: invalid choice: 'none'"),
+        (["--timeout", "soon"], "--timeout: expected a number, got 'soon'"),
+    ],
+)
+def test_bad_flags_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["-p", "hi", *argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and message in err and "see agentrun --help" in err
+
+
+def test_missing_workspace(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-p", "hi", "--cwd", str(ws / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "is not a directory; pass --cwd an existing directory" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
+def test_unreadable_workspace(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locked = ws / "locked"
+    locked.mkdir(mode=0)
+    try:
+        assert main(["-p", "hi", "--cwd", str(locked)]) == 2
+    finally:
+        locked.chmod(0o755)
+    assert "is not readable" in capsys.readouterr().err
+
+
+def test_unreadable_add_dir(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(ws, capsys, "-p", "hi", "--add-dir", str(ws / "app.py"))
+    assert code == 2 and "pass --add-dir an existing directory" in err
+
+
+def test_resume_and_continue_conflict(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(ws, capsys, "-p", "hi", "--resume", "x", "--continue")
+    assert code == 2 and "cannot be combined" in err
+
+
+def test_empty_stdin_prompt(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("  \n"))
+    code, _, err = run_cli(ws, capsys, "-p", "--model", script(ws, DONE))
+    assert code == 2 and "empty prompt on stdin" in err
+
+
+def test_missing_api_key(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(ws, capsys, "-p", "hi", "--model", "sonnet")
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "ANTHROPIC_API_KEY" in err and "script:" in err
+
+
+def test_unknown_agent_lists_available(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(ws, capsys, "-p", "hi", "--agent", "nobody", "--model", script(ws, DONE))
+    assert code == 2
+    assert err.count("\n") == 1 and "no agent named 'nobody'" in err
+    assert "backend-specialist" in err
+
+
+def test_bad_agent_file(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = ws / "bad.md"
+    bad.write_text("no frontmatter here\n")
+    code, _, err = run_cli(ws, capsys, "-p", "hi", "--agent", str(bad), "--model", script(ws, DONE))
+    assert code == 2
+    assert err.count("\n") == 1 and str(bad) in err
+
+
+def test_bad_script_is_config_error(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = ws.parent / "bad.yaml"
+    bad.write_text("turns: 3\n")
+    code, _, err = run_cli(ws, capsys, "-p", "hi", "--model", f"script:{bad}")
+    assert code == 2 and str(bad) in err
+
+
+def test_bad_settings_file(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (ws / ".agentrun").mkdir()
+    (ws / ".agentrun" / "settings.json").write_text("{oops")
+    code, _, err = run_cli(ws, capsys, "-p", "hi", "--model", script(ws, DONE))
+    assert code == 2 and "invalid JSON in settings" in err
+
+
+def test_output_format_needs_print_in_a_terminal(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Tty())
+    code, _, err = run_cli(ws, capsys, "hi", "--output-format", "json")
+    assert code == 2 and "needs -p" in err
+
+
+# -- output formats ----------------------------------------------------------------------------
+RESULT_KEYS = {
+    "type",
+    "subtype",
+    "is_error",
+    "result",
+    "num_turns",
+    "duration_ms",
+    "total_cost_usd",
+    "usage",
+    "session_id",
+    "permission_denials",
+}
+
+
+def test_text_output_is_only_the_answer(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(ws, capsys, "-p", "look", "--model", script(ws, read_app(), DONE))
+    assert (code, out, err) == (0, "Done.\n", "")
+
+
+def test_prompt_from_stdin(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("what is here?\n"))
+    record = ws.parent / "rec.jsonl"
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "-", "--model", script(ws, DONE), "--record", str(record)
+    )
+    assert (code, out) == (0, "Done.\n")
+    assert "what is here?" in record.read_text()
+
+
+def test_json_output(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    turn = {**read_app(), "usage": {"input_tokens": 1000, "output_tokens": 100}}
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "look", "--output-format", "json", "--model", script(ws, turn, DONE)
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert out.count("\n") == 1
+    assert set(result) >= RESULT_KEYS
+    assert result["type"] == "result" and result["subtype"] == "success"
+    assert result["is_error"] is False and result["result"] == "Done."
+    assert result["num_turns"] == 2 and result["permission_denials"] == []
+    assert result["usage"]["input_tokens"] == 1000 and result["usage"]["output_tokens"] == 100
+    assert result["total_cost_usd"] == pytest.approx(1000 * 2e-6 + 100 * 10e-6)
+
+
+def test_stream_json_output(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        ws,
+        capsys,
+        "-p",
+        "look",
+        "--output-format",
+        "stream-json",
+        "--model",
+        script(ws, read_app(), DONE),
+    )
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [(x["type"], x.get("subtype")) for x in lines] == [
+        ("system", "init"),
+        ("assistant", None),
+        ("user", None),
+        ("assistant", None),
+        ("result", "success"),
+    ]
+    init, first, results, _, final = lines
+    assert init["cwd"] == str(ws.resolve()) and init["agent"] == "backend-specialist"
+    assert init["tools"] == ["Read", "Write", "Edit", "Bash", "Glob", "Grep"]
+    assert init["permissionMode"] == "default"
+    assert init["sandbox"]["mode"] == "workspace-write"
+    assert isinstance(init["sandbox"]["enforced"], list)
+    tool_use = first["message"]["content"][-1]
+    assert tool_use["type"] == "tool_use" and tool_use["name"] == "Read"
+    block = results["message"]["content"][0]
+    assert block["tool_use_id"] == tool_use["id"] and "def main" in str(block["content"])
+    assert set(final) >= RESULT_KEYS and final["result"] == "Done."
+    assert {x["session_id"] for x in lines} == {init["session_id"]}
+
+
+# -- exit codes --------------------------------------------------------------------------------
+def test_max_turns_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    turns = [read_app(), read_app(), DONE]
+    code, out, err = run_cli(
+        ws, capsys, "-p", "x", "--max-turns", "1", "--output-format", "json",
+        "--model", script(ws, *turns),
+    )  # fmt: skip
+    assert code == 1
+    assert json.loads(out)["subtype"] == "error_max_turns"
+    assert "error_max_turns" in err
+
+
+def test_budget_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    costly = {**read_app(), "usage": {"input_tokens": 100_000, "output_tokens": 0}}
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--max-budget-usd", "0.05", "--output-format", "json",
+        "--model", script(ws, costly, costly, DONE),
+    )  # fmt: skip
+    assert code == 1
+    assert json.loads(out)["subtype"] == "error_max_budget_usd"
+
+
+def test_script_exhausted_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(ws, capsys, "-p", "x", "--model", script(ws, read_app()))
+    assert (code, out) == (1, "")
+    assert "error_during_execution" in err
+
+
+def test_api_failure_exits_1(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentrun.testing.fake_server import Fail, FakeAnthropicServer
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-not-real")
+    monkeypatch.setenv("AGENTRUN_MAX_RETRIES", "0")
+    with FakeAnthropicServer([Fail(400, "bad request, no retry")]) as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        code, out, _err = run_cli(ws, capsys, "-p", "x", "--output-format", "json")
+    assert code == 1
+    result = json.loads(out)
+    assert result["subtype"] == "error_during_execution" and result["is_error"] is True
+    assert "bad request, no retry" in result["result"]
+
+
+def test_timeout_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    slow = {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 20"}}]}
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--timeout", "0.5", "--output-format", "json",
+        "--permission-mode", "bypassPermissions", "--model", script(ws, slow, DONE),
+    )  # fmt: skip
+    assert code == 1
+    assert json.loads(out)["subtype"] == "error_timeout"
+
+
+# -- permissions in -p -------------------------------------------------------------------------
+def bash_turn(command: str, **expect: Any) -> list[dict[str, Any]]:
+    return [
+        {"tool_calls": [{"name": "Bash", "input": {"command": command}}]},
+        {"expect": [expect], "text": "Done."},
+    ]
+
+
+def test_call_needing_approval_is_denied_and_listed(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    turns = bash_turn("echo hi > made.txt", is_error=True, contains="non-interactive")
+    code, out, err = run_cli(
+        ws, capsys, "-p", "x", "--output-format", "json", "--model", script(ws, *turns)
+    )
+    assert code == 0
+    denials = json.loads(out)["permission_denials"]
+    assert [(d["tool_name"], d["tool_input"]) for d in denials] == [
+        ("Bash", {"command": "echo hi > made.txt"})
+    ]
+    assert not (ws / "made.txt").exists()
+    assert "agentrun: denied Bash(echo hi > made.txt)" in err
+
+
+def test_allowed_tools_let_a_call_run(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    turns = bash_turn("echo hi", is_error=False, contains="hi")
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--allowedTools", "Read,Bash(echo:*)", "--output-format", "json",
+        "--model", script(ws, *turns),
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["permission_denials"] == []
+
+
+def test_compound_command_is_not_allowed_by_prefix_rule(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    turns = bash_turn("echo hi && touch pwned", is_error=True)
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--allowedTools", "Bash(echo:*)", "--output-format", "json",
+        "--model", script(ws, *turns),
+    )  # fmt: skip
+    assert code == 0 and len(json.loads(out)["permission_denials"]) == 1
+    assert not (ws / "pwned").exists()
+
+
+def test_disallowed_tools(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    turns = bash_turn("echo hi", is_error=True)
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--permission-mode", "bypassPermissions",
+        "--disallowedTools", "Bash(echo:*) Write", "--output-format", "stream-json",
+        "--model", script(ws, *turns),
+    )  # fmt: skip
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert "Write" not in lines[0]["tools"] and "Bash" in lines[0]["tools"]
+    assert lines[0]["permissionMode"] == "bypassPermissions"
+    assert len(lines[-1]["permission_denials"]) == 1
+
+
+@pytest.mark.parametrize("mode", ["acceptEdits", "plan", "dontAsk"])
+def test_permission_mode_flag(ws: Path, capsys: pytest.CaptureFixture[str], mode: str) -> None:
+    edit = {"name": "Edit", "input": {"file_path": "app.py", "old_string": "1", "new_string": "2"}}
+    allowed = mode == "acceptEdits"
+    turns = [
+        read_app(),  # Edit needs the file read first
+        {"tool_calls": [edit]},
+        {"expect": [{"is_error": not allowed}], "text": "ok"},
+    ]
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--permission-mode", mode, "--output-format", "stream-json",
+        "--model", script(ws, *turns),
+    )  # fmt: skip
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and lines[0]["permissionMode"] == mode
+    assert ("return 2" in (ws / "app.py").read_text()) is allowed
+
+
+def test_sandbox_flag_reaches_init(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--sandbox", "read-only", "--output-format", "stream-json",
+        "--model", script(ws, DONE),
+    )  # fmt: skip
+    assert code == 0 and json.loads(out.splitlines()[0])["sandbox"]["mode"] == "read-only"
+
+
+def test_add_dir_allows_edits_there(
+    ws: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    write = {"name": "Write", "input": {"file_path": str(extra / "n.txt"), "content": "x\n"}}
+    turns = [{"tool_calls": [write]}, {"expect": [{"is_error": False}], "text": "ok"}]
+    code, _, _ = run_cli(
+        ws, capsys, "-p", "x", "--add-dir", str(extra), "--permission-mode", "acceptEdits",
+        "--model", script(ws, *turns),
+    )  # fmt: skip
+    assert code == 0 and (extra / "n.txt").read_text() == "x\n"
+
+
+def test_append_system_prompt_and_record(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = ws.parent / "rec.jsonl"
+    code, _, _ = run_cli(
+        ws, capsys, "-p", "x", "--append-system-prompt", "ALWAYS SAY PINEAPPLE",
+        "--record", str(record), "--model", script(ws, DONE),
+    )  # fmt: skip
+    assert code == 0 and "ALWAYS SAY PINEAPPLE" in record.read_text()
+
+
+def test_verbose_renders_on_stderr_only(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(
+        ws, capsys, "-p", "x", "--verbose", "--model", script(ws, read_app(), DONE)
+    )
+    assert (code, out) == (0, "Done.\n")
+    assert "● Read(app.py)" in err and "def main" in err
+
+
+def test_agent_flag_and_agent_model(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    agents = ws / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "reader.md").write_text(
+        "---\nname: reader\ndescription: reads\ntools: Read, Glob\n---\nYou read.\n"
+    )
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--agent", "reader", "--output-format", "stream-json",
+        "--model", script(ws, DONE),
+    )  # fmt: skip
+    init = json.loads(out.splitlines()[0])
+    assert code == 0 and init["agent"] == "reader" and init["tools"] == ["Read", "Glob"]
+
+
+def test_resume_and_continue(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "first", "--output-format", "json", "--model", script(ws, DONE)
+    )
+    session = json.loads(out)["session_id"]
+    again = {"text": "Again."}
+    for flags in (["--resume", session], ["--continue"]):
+        code, out, _ = run_cli(
+            ws, capsys, "-p", "more", *flags, "--output-format", "json",
+            "--model", script(ws, again, name="again.json"),
+        )  # fmt: skip
+        assert code == 0
+        assert json.loads(out)["session_id"] == session
+
+
+def test_allow_network_flag_accepted(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(ws, capsys, "-p", "x", "--allow-network", "--model", script(ws, DONE))
+    assert (code, out) == (0, "Done.\n")
