@@ -164,4 +164,4 @@ class EditTool:
         line = updated.count("\n", 0, first) + 1
         what = f"{count} replacements" if count > 1 else "1 replacement"
         head = f"Edited {shown} ({what}). Lines around the first change:\n"
-        return head + _snippet(updated, line, new.count("\n") + 1)
+        return head + _snippet(updated, line, max(len(textfile.split_lines(new)), 1))
