@@ -78,6 +78,7 @@ class Drop:
 class FakeRequest:
     path: str
     headers: dict[str, str]
+    """Lower-cased names."""
     body: JSON
 
 
@@ -126,7 +127,9 @@ class FakeAnthropicServer:
         Handler.state = state
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -210,7 +213,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(400, "the body is not JSON")
         state = self.state
         with state.lock:
-            state.requests.append(FakeRequest(self.path, dict(self.headers.items()), body))
+            state.requests.append(
+                FakeRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            )
             reply = state.replies.popleft() if state.replies else None
             state.counter += 1
             number = state.counter

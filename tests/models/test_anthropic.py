@@ -1,0 +1,234 @@
+"""The Anthropic adapter through the real SDK against a real local server (FakeAnthropicServer)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import agentrun.api as api
+from agentrun.errors import MissingApiKeyError, ModelError
+from agentrun.models.anthropic import AnthropicModel, build_params
+from agentrun.models.pricing import cost_usd
+from agentrun.testing.fake_server import Drop, Fail, FakeAnthropicServer
+from agentrun.types import ModelRequest, Usage
+
+KEY = "sk-ant-test-0123456789abcdef"
+AGENT = """---
+name: reader
+description: Reads files.
+tools: Read, Glob
+---
+You are a careful reader of code.
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "app.py").write_text("def main():\n    return 1\n")
+    (ws / "reader.md").write_text(AGENT)
+    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.delenv("ANTHROPIC_MODEL", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    return ws
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Any:
+    with FakeAnthropicServer() as srv:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", srv.url)
+        yield srv
+
+
+def text(t: str, stop: str = "end_turn") -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": t}], "stop_reason": stop}
+
+
+def read_call(tool_id: str, path: str = "app.py") -> dict[str, Any]:
+    return {
+        "content": [
+            {"type": "text", "text": "Reading."},
+            {"type": "tool_use", "id": tool_id, "name": "Read", "input": {"file_path": path}},
+        ],
+        "stop_reason": "tool_use",
+    }
+
+
+def run(ws: Path, prompt: str = "Read app.py", **kw: Any) -> api.RunResult:
+    kw.setdefault("model", "sonnet")
+    return api.run(prompt, agent=str(ws / "reader.md"), cwd=ws, strict=True, **kw)
+
+
+def test_requests_carry_system_tools_cache_markers_and_paired_ids(workspace: Path, server: Any):
+    thinking = {"type": "thinking", "thinking": "Let me look.", "signature": "c2lnbmF0dXJl=="}
+    first = read_call("toolu_A")
+    first["content"].insert(0, thinking)
+    server.add(first, text("It returns 1."))
+    result = run(workspace)
+    assert (result.subtype, result.result, result.num_turns) == ("success", "It returns 1.", 2)
+
+    one, two = (r.body for r in server.requests)
+    headers = server.requests[0].headers
+    # Newer SDKs send the key as a bearer token, older ones as x-api-key.
+    assert KEY in (headers.get("x-api-key") or headers["authorization"])
+    assert one["model"] == "claude-sonnet-5-5" and one["stream"] is True
+    system = one["system"][0]["text"]
+    assert system.startswith("You are a careful reader of code.\n\n<env>\n")
+    assert f"Working directory: {workspace.resolve()}\n" in system
+    assert "Model: claude-sonnet-5-5\n</env>" in system
+    assert one["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert [t["name"] for t in one["tools"]] == ["Read", "Glob"]
+    assert one["tools"][0]["input_schema"]["required"] == ["file_path"]
+    assert "cache_control" not in one["tools"][0]
+    assert one["tools"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert one["messages"] == [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Read app.py", "cache_control": {"type": "ephemeral"}}
+            ],
+        }
+    ]
+    # The thinking block goes back byte for byte; the tool_result answers the tool_use id.
+    assistant, results = two["messages"][1], two["messages"][2]
+    assert assistant["content"][0] == thinking
+    assert [b["tool_use_id"] for b in results["content"]] == ["toolu_A"]
+    assert "def main" in results["content"][0]["content"]
+    assert results["content"][-1]["cache_control"] == {"type": "ephemeral"}
+    # At most four breakpoints in any request.
+    marks = str(two).count("'cache_control'")
+    assert marks <= 4
+
+
+def test_second_request_reads_the_first_from_cache(workspace: Path, server: Any):
+    server.add(read_call("toolu_1"), read_call("toolu_2"), text("done"))
+    result = run(workspace)
+    assert result.subtype == "success"
+    assert result.usage.cache_read_input_tokens > 0
+    assert result.usage.cache_creation_input_tokens > 0
+
+
+def test_usage_matches_reported_cost(workspace: Path, server: Any):
+    server.add(read_call("toolu_1"), text("done"))
+    result = run(workspace)
+    assistant_usages = [e.usage for e in result.events if type(e).__name__ == "AssistantEvent"]
+    total = sum(assistant_usages, Usage())
+    assert result.usage == total
+    assert total.output_tokens > 0 and total.cache_read_input_tokens > 0
+    assert result.total_cost_usd == pytest.approx(cost_usd("claude-sonnet-5-5", total))
+    expected = (
+        total.input_tokens * 2
+        + total.cache_creation_input_tokens * 2.5
+        + total.cache_read_input_tokens * 0.2
+        + total.output_tokens * 10
+    ) / 1e6
+    assert result.total_cost_usd == pytest.approx(expected)
+
+
+def test_529_then_success(workspace: Path, server: Any):
+    server.add(Fail(529, "Overloaded", retry_after=0.01), text("ok"))
+    result = run(workspace)
+    assert (result.subtype, result.result) == ("success", "ok")
+    assert len(server.requests) == 2
+
+
+def test_429_honours_retry_after(workspace: Path, server: Any):
+    server.add(Fail(429, "slow down", retry_after=0.3), text("ok"))
+    started = time.monotonic()
+    result = run(workspace)
+    assert result.subtype == "success"
+    assert time.monotonic() - started >= 0.3
+    assert len(server.requests) == 2
+
+
+def test_connection_dropped_mid_stream_is_retried(workspace: Path, server: Any):
+    deltas: list[str] = []
+    server.add(Drop(after=4), text("complete answer"))
+    result = run(workspace, on_event=lambda e: deltas.append(getattr(e, "text", "")))
+    assert (result.subtype, result.result) == ("success", "complete answer")
+    assert len(server.requests) == 2
+
+
+def test_final_failure_ends_run_after_saving_transcript(workspace: Path, server: Any):
+    server.add(*(Fail(500, "boom", retry_after=0.01) for _ in range(3)))
+    result = run(workspace)
+    assert (result.subtype, result.is_error) == ("error_during_execution", True)
+    assert "500" in result.result and "boom" in result.result
+    assert len(server.requests) == 3  # the first try and the SDK's two retries
+    saved = Path.home() if False else workspace.parent / "home" / "sessions"
+    lines = (saved / f"{result.session_id}.jsonl").read_text().splitlines()
+    assert '"error_during_execution"' in lines[-1]
+
+
+def test_adapter_raises_model_error_with_status(server: Any):
+    server.add(Fail(400, "bad request"))
+    model = AnthropicModel("claude-sonnet-5-5", api_key=KEY, base_url=server.url, max_retries=0)
+    request = ModelRequest("claude-sonnet-5-5", "sys", [{"role": "user", "content": "hi"}])
+    with pytest.raises(ModelError) as info:
+        model.complete(request)
+    assert info.value.status == 400
+    assert "bad request" in str(info.value)
+
+
+def test_max_tokens_mid_answer_continues(workspace: Path, server: Any):
+    server.add(text("The answer is fo", stop="max_tokens"), text("rty-two."))
+    result = run(workspace)
+    assert (result.subtype, result.result) == ("success", "The answer is forty-two.")
+    second = server.requests[1].body["messages"]
+    assert second[1]["content"][0]["text"] == "The answer is fo"
+    assert second[2]["content"][0]["text"].startswith("Your answer was cut off")
+
+
+def test_pause_turn_is_sent_back_as_is(workspace: Path, server: Any):
+    server.add(text("Searching… ", stop="pause_turn"), text("found it."))
+    result = run(workspace)
+    assert result.result == "Searching… found it."
+    last = server.requests[1].body["messages"][-1]
+    assert last["role"] == "assistant"
+    assert last["content"][0]["text"] == "Searching… "
+
+
+def test_refusal_stops(workspace: Path, server: Any):
+    server.add(text("I can't help with that.", stop="refusal"), text("never sent"))
+    result = run(workspace)
+    assert (result.subtype, result.stop_reason, result.is_error) == ("refusal", "refusal", True)
+    assert len(server.requests) == 1
+
+
+def test_missing_key_is_config_error_before_any_request(
+    workspace: Path, server: Any, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    with pytest.raises(MissingApiKeyError):
+        run(workspace)
+    assert server.requests == []
+
+
+def test_build_params_marks_at_most_four_breakpoints_and_skips_thinking():
+    messages = [
+        {"role": "user", "content": "a"},
+        {"role": "assistant", "content": [{"type": "text", "text": "b"}]},
+        {"role": "user", "content": [{"type": "text", "text": "c"}]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "d"},
+                {"type": "thinking", "thinking": "t", "signature": "s"},
+            ],
+        },
+    ]
+    request = ModelRequest("m", "sys", messages)
+    params = build_params(request)
+    assert params["messages"][-1]["content"] == [
+        {"type": "text", "text": "d", "cache_control": {"type": "ephemeral"}},
+        {"type": "thinking", "thinking": "t", "signature": "s"},
+    ]
+    assert params["messages"][1]["content"][0]["cache_control"] == {"type": "ephemeral"}
+    assert request.messages[1]["content"][0] == {"type": "text", "text": "b"}  # not mutated
+    assert str(params).count("cache_control") == 3  # system + two messages (no tools)
+    assert "cache_control" not in str(build_params(request, cache=False))
