@@ -319,3 +319,12 @@ def test_open_beneath_opens_plain_paths(ws_dir: Path, use_openat2: bool) -> None
 )
 def test_describe_os_error_is_stable(code: int, text: str) -> None:
     assert describe_os_error(OSError(code, "platform words"), "/p", action="write") == text
+
+
+def test_denied_trees_leak_neither_existence_nor_names(ws_dir: Path, outside: Path) -> None:
+    ws = Workspace(SandboxPolicy.create(ws_dir, extra_read_deny=[outside]))
+    (ws_dir / "peek").symlink_to(outside)
+    with pytest.raises(PathDenied, match="read deny list"):
+        ws.open_read(outside / "no-such-file")
+    assert ws.similar_names(ws_dir / "peek" / "secrt") == []
+    assert ws.similar_names(outside / "secrt") == []

@@ -210,6 +210,9 @@ class Workspace:
         try:
             pfd = os.open(shown, O_PATH | os.O_CLOEXEC)
         except OSError as e:
+            if not self.readable(shown):
+                # Whether a denied file exists is itself not for the model to learn.
+                raise self._read_denied(shown, shown) from None
             raise _denied(e, shown, action="read") from e
         try:
             real = _fd_path(pfd, shown)
@@ -264,10 +267,11 @@ class Workspace:
     def similar_names(self, path: Path, *, limit: int = 3) -> list[Path]:
         """Existing entries next to ``path`` whose names look like its name (for did-you-mean)."""
         parent = path.parent
-        if not self.readable(parent):
-            return []
         try:
-            names = [p.name for p in parent.iterdir()]
+            # Judge and list the directory the kernel reaches, not the lexical one: a symlinked
+            # parent must not reveal the names in a denied tree.
+            real = self.check_dir(parent)
+            names = [p.name for p in real.iterdir()]
         except OSError:
             return []
         close = difflib.get_close_matches(path.name, names, n=limit, cutoff=0.6)
