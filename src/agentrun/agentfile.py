@@ -325,6 +325,9 @@ def discover_agents(
             except AgentFileError as e:
                 errors.append(e)
                 continue
+            shadowed = agents.get(spec.name)
+            if shadowed is not None:
+                logger.debug("agent %r: %s overrides %s", spec.name, file, shadowed.path)
             agents[spec.name] = spec
     return agents, errors
 
