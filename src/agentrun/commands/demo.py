@@ -1,0 +1,158 @@
+"""``agentrun demo``: the backend-specialist adds pagination to a small service, offline.
+
+The bundled ``sandbox/`` service (from the checkout, or ``agentrun/_data/sandbox`` when
+installed) is copied to a fresh directory, and the agent works on the copy with the scripted
+session ``agentrun/demo/backend-task.yaml``: no API key, no network, the same result every
+time. The source tree is only ever read, so a checkout stays clean.
+
+With ``--output-format text`` (the default) the run is shown as the CLI shows runs to people;
+``json`` and ``stream-json`` print what ``agentrun -p`` prints, and the notes go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from agentrun.cli import OUTPUT_FORMATS
+from agentrun.errors import ConfigError
+
+DEMO_PROMPT = (
+    "Add pagination and filtering to GET /items: `limit` (1-100, default 50) and `offset` "
+    "query parameters, filters by `category_id` and `in_stock`, clear 400 errors for invalid "
+    "values, a schema migration adding an index for the category filter, and tests. Run the "
+    "test suite at the end."
+)
+AGENT = "backend-specialist"
+PERMISSION_MODE = "acceptEdits"
+# acceptEdits lets the agent edit inside the workspace; Bash may run the test suite, nothing else.
+ALLOWED_TOOLS = ("Bash(python3 -m pytest:*)",)
+
+
+def script_path() -> Path:
+    """The scripted session, shipped inside the package."""
+    return Path(str(resources.files("agentrun") / "demo" / "backend-task.yaml"))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="work in DIR (created; must be empty) instead of a temporary directory; kept",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary workspace after the run"
+    )
+    parser.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
+    parser.add_argument(
+        "--print-prompt",
+        action="store_true",
+        help="print the demo's task and exit (to give it to a real model)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.print_prompt:
+        print(DEMO_PROMPT)
+        return 0
+    from agentrun.testing.workspace import bundled_sandbox, copy_workspace
+
+    source = bundled_sandbox()
+    workspace, temporary = _workspace(args.workspace, source)
+    copy_workspace(source, workspace)
+    notes = sys.stdout if args.output_format == "text" else sys.stderr
+    keep = args.keep or not temporary
+    try:
+        if args.output_format == "text":
+            code = _run_rendered(workspace)
+        else:
+            code = _run_headless(workspace, args.output_format)
+    finally:
+        if keep:
+            print(f"\nThe workspace is at {workspace}", file=notes)
+            print(f"  cd {workspace} && python3 -m pytest", file=notes)
+        else:
+            shutil.rmtree(workspace, ignore_errors=True)
+            print(f"\nThe workspace {workspace} was removed (--keep keeps it).", file=notes)
+    return code
+
+
+def _workspace(requested: str | None, source: Path) -> tuple[Path, bool]:
+    if requested is None:
+        return Path(tempfile.mkdtemp(prefix="agentrun-demo-")), True
+    path = Path(requested).expanduser().resolve()
+    if path == source.resolve() or source.resolve() in path.parents:
+        raise ConfigError(f"--workspace {requested!r} is inside the demo's source {source}")
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise ConfigError(f"--workspace {requested!r} exists and is not an empty directory")
+    path.mkdir(parents=True, exist_ok=True)
+    return path, False
+
+
+def _run_headless(workspace: Path, output_format: str) -> int:
+    """Exactly ``agentrun -p``, so machine-readable output is the CLI's own."""
+    from agentrun.cli import main
+
+    argv = ["-p", DEMO_PROMPT, "--agent", AGENT, "--cwd", str(workspace)]
+    argv += ["--model", f"script:{script_path()}", "--permission-mode", PERMISSION_MODE]
+    for rule in ALLOWED_TOOLS:
+        argv += ["--allowedTools", rule]
+    return main([*argv, "--output-format", output_format])
+
+
+def _run_rendered(workspace: Path) -> int:
+    """The run rendered live, as the CLI renders runs for people."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from agentrun import api
+    from agentrun.commands.run import exit_code
+    from agentrun.events import Event, InitEvent, TextDelta
+    from agentrun.render import Renderer
+
+    console = Console(highlight=False)
+    renderer = Renderer(console, cwd=workspace)
+    console.print(
+        Text.assemble(
+            ("agentrun demo", "bold"),
+            f" · the {AGENT} agent on a copy of the bundled shop service\n",
+            ("scripted model (offline, no API key) · ", "dim"),
+            (f"{script_path().name}\n", "dim"),
+        )
+    )
+    console.print(Text.assemble(("> ", "bold cyan"), DEMO_PROMPT, "\n"))
+
+    def on_event(event: Event) -> None:
+        # Live streaming redraws in place, which only a terminal can show; elsewhere (CI logs,
+        # pipes) each message is printed once, whole, when it completes.
+        if isinstance(event, TextDelta) and not console.is_terminal:
+            return
+        if isinstance(event, InitEvent):
+            layers = ", ".join(event.sandbox_enforced) or "none"
+            console.print(
+                Text(
+                    f"workspace {event.cwd} · sandbox {event.sandbox_mode} ({layers}) · "
+                    f"permissions {event.permission_mode}\n",
+                    style="dim",
+                )
+            )
+        renderer.on_event(event)
+
+    try:
+        result = api.run(
+            DEMO_PROMPT,
+            agent=AGENT,
+            cwd=str(workspace),
+            model=f"script:{script_path()}",
+            permission_mode=PERMISSION_MODE,
+            allowed_tools=ALLOWED_TOOLS,
+            on_event=on_event,
+        )
+    finally:
+        renderer.close()
+    renderer.footer(turns=result.num_turns, usage=result.usage, cost=result.total_cost_usd)
+    return exit_code(result.subtype)
