@@ -1,0 +1,211 @@
+"""The CLI as a real process: exit codes, live stream-json, SIGINT, stdin that never closes."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+AGENTRUN = [sys.executable, "-m", "agentrun"]
+DONE = {"text": "Done."}
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    return {**clean, "HOME": str(home), "AGENTRUN_HOME": str(home / ".agentrun")}
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    work = tmp_path / "ws"
+    work.mkdir()
+    (work / "app.py").write_text("def main():\n    return 1\n")
+    return work
+
+
+def script(ws: Path, *turns: dict[str, Any]) -> str:
+    path = ws.parent / "script.json"
+    path.write_text(json.dumps({"turns": list(turns)}))
+    return f"script:{path}"
+
+
+def bash(command: str) -> dict[str, Any]:
+    return {"tool_calls": [{"name": "Bash", "input": {"command": command}}]}
+
+
+def agentrun(
+    ws: Path, env: dict[str, str], *argv: str, stdin: Any = subprocess.DEVNULL, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*AGENTRUN, "--cwd", str(ws), *argv],
+        env=env,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def read_line(proc: subprocess.Popen[str], timeout: float = 30) -> dict[str, Any]:
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert ready, "no stream-json line arrived in time"
+    line = proc.stdout.readline()
+    assert line, "stdout closed early"
+    parsed: dict[str, Any] = json.loads(line)
+    return parsed
+
+
+# -- exit codes --------------------------------------------------------------------------------
+def test_success_exit_0(ws: Path, env: dict[str, str]) -> None:
+    done = agentrun(ws, env, "-p", "hi", "--model", script(ws, DONE))
+    assert (done.returncode, done.stdout, done.stderr) == (0, "Done.\n", "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["--nope"], "unrecognized arguments: --nope", id="bad-flag"),
+        pytest.param(["--model", "opus"], "ANTHROPIC_API_KEY", id="missing-key"),
+        pytest.param(["--agent", "ghost"], "no agent named 'ghost'", id="bad-agent"),
+    ],
+)
+def test_usage_errors_exit_2(ws: Path, env: dict[str, str], argv: list[str], message: str) -> None:
+    done = agentrun(ws, env, "-p", "hi", *argv)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and message in done.stderr
+
+
+def test_bad_agent_file_exit_2(ws: Path, env: dict[str, str]) -> None:
+    bad = ws / "broken.md"
+    bad.write_text("---\nname: broken\n")  # no closing ---
+    done = agentrun(ws, env, "-p", "hi", "--agent", str(bad), "--model", script(ws, DONE))
+    assert done.returncode == 2 and str(bad) in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_max_turns_exit_1(ws: Path, env: dict[str, str]) -> None:
+    read = {"tool_calls": [{"name": "Read", "input": {"file_path": "app.py"}}]}
+    done = agentrun(ws, env, "-p", "hi", "--max-turns", "1", "--model", script(ws, read, DONE))
+    assert done.returncode == 1 and done.stdout == ""
+    assert "error_max_turns" in done.stderr
+
+
+def test_api_failure_exit_1(ws: Path, env: dict[str, str]) -> None:
+    from agentrun.testing.fake_server import Fail, FakeAnthropicServer
+
+    with FakeAnthropicServer([Fail(400, "rejected")]) as server:
+        env = {**env, "ANTHROPIC_API_KEY": "sk-fake", "ANTHROPIC_BASE_URL": server.url}
+        env["AGENTRUN_MAX_RETRIES"] = "0"
+        done = agentrun(ws, env, "-p", "hi", "--output-format", "json")
+    assert done.returncode == 1
+    result = json.loads(done.stdout)
+    assert result["subtype"] == "error_during_execution" and result["is_error"] is True
+
+
+# -- live output and SIGINT --------------------------------------------------------------------
+def test_stream_json_is_live_and_sigint_exits_130(ws: Path, env: dict[str, str]) -> None:
+    proc = subprocess.Popen(
+        [*AGENTRUN, "--cwd", str(ws), "-p", "hi", "--output-format", "stream-json",
+         "--allowedTools", "Bash(sleep:*)", "--model", script(ws, bash("sleep 30"), DONE)],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert read_line(proc)["type"] == "system"
+        assert read_line(proc)["type"] == "assistant"
+        # the tool is running and the process is alive: the lines were flushed as they happened
+        time.sleep(0.3)
+        assert proc.poll() is None
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 130
+        assert time.monotonic() - started < 10
+        assert proc.stdout is not None
+        rest = [json.loads(line) for line in proc.stdout.read().splitlines()]
+    finally:
+        proc.kill()
+        proc.wait()
+    assert rest[-1]["type"] == "result"
+    assert rest[-1]["subtype"] == "error_interrupted" and rest[-1]["is_error"] is True
+
+
+# -- never blocking on approval ----------------------------------------------------------------
+NEEDS_APPROVAL = [
+    bash("touch approved.txt"),
+    {"expect": [{"is_error": True}], "text": "Could not."},
+]
+
+
+def test_approval_denied_with_stdin_closed(ws: Path, env: dict[str, str]) -> None:
+    done = agentrun(
+        ws, env, "-p", "hi", "--output-format", "json",
+        "--model", script(ws, *NEEDS_APPROVAL), timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 0
+    denials = json.loads(done.stdout)["permission_denials"]
+    assert [d["tool_input"]["command"] for d in denials] == ["touch approved.txt"]
+    assert not (ws / "approved.txt").exists()
+
+
+def test_approval_denied_with_open_pipe(ws: Path, env: dict[str, str]) -> None:
+    # stdin is a pipe nobody writes to or closes: the run must neither read it nor wait on it
+    proc = subprocess.Popen(
+        [*AGENTRUN, "--cwd", str(ws), "-p", "hi", "--output-format", "json",
+         "--model", script(ws, *NEEDS_APPROVAL)],
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        code = proc.wait(timeout=30)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert code == 0
+    assert len(json.loads(out)["permission_denials"]) == 1
+
+
+def test_without_tty_or_p_stdin_is_the_prompt(ws: Path, env: dict[str, str]) -> None:
+    record = ws.parent / "rec.jsonl"
+    done = subprocess.run(
+        [*AGENTRUN, "--cwd", str(ws), "--model", script(ws, DONE), "--record", str(record)],
+        env=env, input="piped question\n", capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, "Done.\n")
+    assert "piped question" in record.read_text()
+
+
+def test_verbose_keeps_stdout_pure(ws: Path, env: dict[str, str]) -> None:
+    read = {"tool_calls": [{"name": "Read", "input": {"file_path": "app.py"}}]}
+    done = agentrun(
+        ws, env, "-p", "hi", "--verbose", "--output-format", "stream-json",
+        "--model", script(ws, read, DONE),
+    )  # fmt: skip
+    assert done.returncode == 0
+    assert [json.loads(line)["type"] for line in done.stdout.splitlines()] == [
+        "system", "assistant", "user", "assistant", "result",
+    ]  # fmt: skip
+    assert "Read(app.py)" in done.stderr
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\nfrom agentrun.cli import main\nmain(['--help'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'anthropic', 'yaml'})\n"
+        "print('HEAVY', heavy, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert "HEAVY []" in done.stderr
+    assert "usage: agentrun" in done.stdout
