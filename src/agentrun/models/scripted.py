@@ -38,6 +38,13 @@ _TURN_KEYS = {"text", "tool_calls", "expect", "usage", "stop_reason"}
 _CALL_KEYS = {"name", "input"}
 _EXPECT_KEYS = {"is_error", "contains", "not_contains", "matches", "equals"}
 _USAGE_KEYS = set(Usage().to_dict())
+_KIND_NAMES = {
+    str: "a string",
+    int: "a whole number",
+    bool: "true or false",
+    dict: "a mapping",
+    list: "a list",
+}
 
 
 @dataclass(frozen=True)
@@ -257,10 +264,9 @@ class _Parser:
     def typed(self, node: yaml.Node, what: str, kind: type | tuple[type, ...]) -> Any:
         value = self.value(node)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            names = (
-                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            )
-            raise self.fail(node, f"{what} must be a {names}, got {value!r}")
+            kinds = (kind,) if isinstance(kind, type) else kind
+            names = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
+            raise self.fail(node, f"{what} must be {names}, got {value!r}")
         return value
 
     def script(self, node: yaml.Node | None) -> ScriptedModel:

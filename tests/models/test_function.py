@@ -1,0 +1,93 @@
+"""FunctionModel: a Python function answers each request, seeing what the tools returned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agentrun.errors import ModelError
+from agentrun.models.function import FunctionModel
+from agentrun.types import ModelRequest, ModelResponse, ToolSpec, Usage
+
+REQ = ModelRequest(
+    "m", "the system", [{"role": "user", "content": "hi"}], [ToolSpec("Read", "d", {})]
+)
+
+
+def test_str_becomes_end_turn_text_and_streams() -> None:
+    seen: list[ModelRequest] = []
+    deltas: list[str] = []
+
+    def fn(request: ModelRequest) -> str:
+        seen.append(request)
+        return "hello"
+
+    model = FunctionModel(fn)
+    response = model.complete(REQ, on_text=deltas.append)
+    assert (response.text(), response.stop_reason, deltas) == ("hello", "end_turn", ["hello"])
+    assert seen == [REQ]  # system, messages and tools all reach the function
+    assert model.calls == 1
+
+
+def test_scripted_turn_dict() -> None:
+    answer = {
+        "text": "Reading",
+        "tool_calls": [{"name": "Read", "input": {"file_path": "a"}}],
+        "usage": {"input_tokens": 5},
+    }
+    response = FunctionModel(lambda r: answer).complete(REQ)
+    assert response.stop_reason == "tool_use"
+    assert response.usage == Usage(input_tokens=5)
+    assert response.tool_uses() == [
+        {
+            "type": "tool_use",
+            "id": "toolu_script_001_01",
+            "name": "Read",
+            "input": {"file_path": "a"},
+        }
+    ]
+
+
+def test_messages_shape_dict_gets_ids() -> None:
+    answer: dict[str, Any] = {"content": [{"type": "tool_use", "name": "Read", "input": {}}]}
+    model = FunctionModel(lambda r: answer)
+    model.complete(REQ)
+    response = model.complete(REQ)
+    assert response.stop_reason == "tool_use"
+    assert response.content[0]["id"] == "toolu_fn_002_01"
+
+
+def test_model_response_passes_through() -> None:
+    given = ModelResponse([{"type": "text", "text": "x"}], "refusal")
+    assert FunctionModel(lambda r: given).complete(REQ) is given
+
+
+def test_reacts_to_tool_results() -> None:
+    def fn(request: ModelRequest) -> Any:
+        last = request.messages[-1]["content"]
+        if isinstance(last, list) and last[0].get("type") == "tool_result":
+            return f"the file says {last[0]['content']}"
+        return {"tool_calls": [{"name": "Read", "input": {"file_path": "x"}}]}
+
+    model = FunctionModel(fn)
+    first = model.complete(REQ)
+    tool_id = first.tool_uses()[0]["id"]
+    follow = ModelRequest(
+        "m",
+        "s",
+        [
+            *REQ.messages,
+            first.to_message(),
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": tool_id, "content": "42"}],
+            },
+        ],
+    )
+    assert model.complete(follow).text() == "the file says 42"
+
+
+def test_wrong_return_type_is_a_model_error() -> None:
+    with pytest.raises(ModelError, match="returned int"):
+        FunctionModel(lambda r: 3).complete(REQ)  # type: ignore[arg-type,return-value]
