@@ -367,3 +367,23 @@ def test_model_facing_spec_matches_the_snapshot() -> None:
         "description": tool.description,
         "input_schema": tool.input_schema,
     } == SNAPSHOT
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_streamed_reads_of_big_files_match_small_ones(
+    ctx: ToolContext, tmp_path: Path, ending: str
+) -> None:
+    # Over 256 KB the lines stream; the output must be the same as for a small file.
+    lines = [f"row {i} é" for i in range(1, 40_001)]
+    (tmp_path / "big.txt").write_bytes(ending.join(lines).encode() + ending.encode())
+    (tmp_path / "small.txt").write_bytes(ending.join(lines[:30]).encode())
+    assert (tmp_path / "big.txt").stat().st_size > 256 * 1024
+    for name in ("big.txt", "small.txt"):
+        assert read(ctx, name, offset=28, limit=2).content == numbered(lines[27:29], 28)
+    assert read(ctx, "big.txt", offset=40_001) == ToolResult(
+        f"The file {tmp_path / 'big.txt'} has 40,000 lines; offset 40,001 is past its end. "
+        "Use a smaller offset."
+    )
+    assert read(ctx, "big.txt", offset=39_999, limit=5).content == numbered(lines[-2:], 39_999)
+    rec = ctx.reads.get(tmp_path / "big.txt")
+    assert rec is not None and rec.whole is False

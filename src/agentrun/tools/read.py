@@ -189,7 +189,21 @@ class ReadTool:
     def _select(
         opened: OpenedFile, codec: str, start: int, count: int
     ) -> tuple[list[str], int, bool]:
-        """Lines ``start .. start+count-1``, lines seen, and whether more follow."""
+        """Lines ``start .. start+count-1``, lines seen, and whether more follow.
+
+        Files up to the whole-read cap are decoded in one go (several times faster than
+        streaming); bigger ones stream, so reading a part never holds the whole file.
+        """
+        if opened.stat.st_size <= MAX_WHOLE_BYTES:
+            text = opened.read_all().decode(codec)
+            lines = text.split("\n")
+            if lines[-1] == "":
+                lines.pop()
+            chosen = lines[start - 1 : start - 1 + count]
+            if "\r" in text:
+                chosen = [line.removesuffix("\r") for line in chosen]
+            seen = len(lines) if start > len(lines) else start - 1 + len(chosen)
+            return chosen, seen, start - 1 + count < len(lines)
         selected: list[str] = []
         seen = 0
         for line in _lines(opened, codec):

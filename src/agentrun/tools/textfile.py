@@ -66,7 +66,7 @@ def sniff_codec(head: bytes) -> tuple[str, bytes] | None:
             return codec, bom
     if b"\x00" in head:
         return None
-    if head and sum(head.count(c) for c in _CONTROL) * 10 > len(head):
+    if head and (len(head) - len(head.translate(None, _CONTROL))) * 10 > len(head):
         return None
     return "utf-8", b""
 
@@ -142,4 +142,7 @@ def cut_line(line: str) -> str:
 
 def number_lines(lines: Iterable[str], start: int = 1) -> str:
     """Lines as Read shows them: a right-aligned 1-based number, a tab, the (cut) text."""
-    return "\n".join(f"{n:>6}\t{cut_line(line)}" for n, line in enumerate(lines, start))
+    return "\n".join(
+        f"{n:>6}\t{line if len(line) <= MAX_LINE_CHARS else cut_line(line)}"
+        for n, line in enumerate(lines, start)
+    )
