@@ -166,8 +166,7 @@ def test_header_and_footer(tmp_path: Path) -> None:
     )
     r.footer(turns=2, usage=Usage(input_tokens=10, output_tokens=5), cost=0.001)
     assert buf.getvalue() == (
-        "agentrun · agent be · claude-sonnet-5-5 · /w\n"
-        "sandbox workspace-write (landlock) · permissions default · /help for commands\n"
+        "claude-sonnet-5-5 · sandbox workspace-write (landlock) · permissions default\n"
         "─ claude-sonnet-5-5 · 2 turns · 10 in / 5 out tokens · $0.0010\n"
     )
 
@@ -178,3 +177,35 @@ def test_approval_preview_for_edit(tmp_path: Path) -> None:
         ToolCall("t1", "Edit", {"file_path": "a.py", "old_string": "x = 1", "new_string": "x = 2"})
     )
     assert buf.getvalue() == "● Edit(a.py)\n    1 - x = 1\n    1 + x = 2\n"
+
+
+def test_approval_preview_uses_the_files_line_numbers(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import os\n\n\ndef f():\n    x = 1\n")
+    r, buf = make(tmp_path)
+    edit = {"file_path": "a.py", "old_string": "x = 1", "new_string": "x = 2"}
+    r.approval_preview(ToolCall("t1", "Edit", edit))
+    assert buf.getvalue() == (
+        "● Edit(a.py)\n    3   \n    4   def f():\n    5 -     x = 1\n    5 +     x = 2\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "tool_input", "output", "expected"),
+    [
+        ("Read", {"file_path": "a.py"}, "     1\ta\n     2\tb\n", "  ⎿  Read 2 lines\n"),
+        ("Glob", {"pattern": "*.py"}, "a.py\nb.py\nc.py", "  ⎿  Found 3 files\n"),
+        ("Glob", {"pattern": "*.rs"}, "No files found", "  ⎿  No files found\n"),
+        (
+            "Bash",
+            {"command": "cat f"},
+            "def f():\n\treturn 1",
+            "  ⎿  def f():\n         return 1\n",
+        ),
+    ],
+)
+def test_result_previews(
+    tmp_path: Path, name: str, tool_input: dict[str, str], output: str, expected: str
+) -> None:
+    r, buf = make(tmp_path)
+    run_tool(r, ToolCall("t1", name, tool_input), ToolResult(output))
+    assert buf.getvalue().split("\n", 1)[1] == expected

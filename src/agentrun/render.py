@@ -158,13 +158,13 @@ class Renderer:
         self._running.clear()
 
     def header(self, init: InitEvent) -> None:
-        layers = ", ".join(init.sandbox_enforced) or "none"
+        """One dim line on the first turn: model, sandbox layers, permission mode."""
+        layers = ", ".join(init.sandbox_enforced) or "no layers"
         self.console.print(
-            Text.assemble(
-                ("agentrun", "bold"),
-                f" · agent {init.agent} · {init.model} · {init.cwd}\n",
-                (f"sandbox {init.sandbox_mode} ({layers}) · ", "dim"),
-                (f"permissions {init.permission_mode} · /help for commands", "dim"),
+            Text(
+                f"{init.model} · sandbox {init.sandbox_mode} ({layers}) · "
+                f"permissions {init.permission_mode}",
+                style="dim",
             )
         )
 
@@ -177,15 +177,23 @@ class Renderer:
         self._stop_live()
         self._call_line(call, "bold yellow")
         if call.name == "Edit":
-            lines = diff_lines(
-                str(call.input.get("old_string", "")), str(call.input.get("new_string", ""))
-            )
-            self._print_diff(lines)
+            self._print_diff(self._edit_preview(call))
         elif call.name == "Write":
             before = self._snapshot(call)
             self._print_diff(diff_lines(before or "", str(call.input.get("content", ""))))
         elif call.name == "Bash" and "\n" in str(call.input.get("command", "")):
             self.console.print(Text(str(call.input["command"]), style="cyan"))
+
+    def _edit_preview(self, call: ToolCall) -> list[Text]:
+        """The diff an Edit would make, on the file itself when the edit applies cleanly (real
+        line numbers), else between its two strings."""
+        old = str(call.input.get("old_string", ""))
+        new = str(call.input.get("new_string", ""))
+        before = self._snapshot(call)
+        if before is not None and old and old in before:
+            count = -1 if call.input.get("replace_all") else 1
+            return diff_lines(before, before.replace(old, new, count))
+        return diff_lines(old, new)
 
     # -- assistant text ------------------------------------------------------------------------
     def _delta(self, text: str) -> None:
@@ -237,7 +245,7 @@ class Renderer:
                 self._print_diff(diff_lines(before or "", after))
                 self._show_spinner()
                 return
-        self._preview(result)
+        self._preview(call, result)
         self._show_spinner()
 
     def _show_spinner(self) -> None:
@@ -260,10 +268,13 @@ class Renderer:
         line.append(f"({key_argument(call, self.cwd)})")
         self.console.print(line)
 
-    def _preview(self, result: ToolResult) -> None:
+    def _preview(self, call: ToolCall, result: ToolResult) -> None:
         lines = result.text().splitlines() or ["(no output)"]
         style = "red" if result.is_error else "dim"
-        shown = [_one_line(line, 100) for line in lines[:PREVIEW_LINES]]
+        if not result.is_error and call.name in _SUMMARIES:
+            self.console.print(Text(f"  ⎿  {_SUMMARIES[call.name](lines)}", style=style))
+            return
+        shown = [_clip(line.expandtabs(4).rstrip(), 100) for line in lines[:PREVIEW_LINES]]
         if len(lines) > PREVIEW_LINES:
             shown.append(f"… +{len(lines) - PREVIEW_LINES} lines")
         body = "\n".join(("  ⎿  " if i == 0 else "     ") + s for i, s in enumerate(shown))
@@ -290,6 +301,23 @@ class Renderer:
         if self._live is not None:
             self._live.stop()
             self._live = None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+# Tools whose output is long and self-evident get a one-line summary instead of a preview.
+_SUMMARIES = {
+    "Read": lambda lines: f"Read {_count(len(lines), 'line')}",
+    "Glob": lambda lines: (
+        "No files found" if lines == ["No files found"] else f"Found {_count(len(lines), 'file')}"
+    ),
+}
+
+
+def _clip(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _edit_summary(before: str | None, after: str) -> str:
