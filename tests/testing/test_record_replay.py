@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,7 +15,11 @@ from agentrun.errors import ConfigError, ScriptFormatError, ScriptMismatchError
 from agentrun.models.recording import REDACTED, RecordingModel, scrub
 from agentrun.models.replay import ReplayModel
 from agentrun.models.scripted import ScriptedModel
+from agentrun.testing import FakeAnthropicServer, run_agent, tool_outcomes
 from agentrun.types import ModelRequest, ToolSpec
+
+if TYPE_CHECKING:
+    from agentrun.api import RunResult
 
 SCRIPT = {
     "turns": [
@@ -193,3 +199,145 @@ def test_missing_file_and_bad_drift_mode(tmp_path: Path) -> None:
     record(tmp_path / "run.jsonl")
     with pytest.raises(ConfigError, match="drift must be one of"):
         ReplayModel(tmp_path / "run.jsonl", drift="ignore")
+
+
+# -- end to end: a real run recorded through the real SDK against the fake server ----------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GREETER = FIXTURES / "greeter"
+RECORDING = FIXTURES / "greeter-session.jsonl"
+PROMPT = "Use an f-string in greet()."
+SESSION = {
+    "turns": [
+        {
+            "text": "Looking at the code.",
+            "tool_calls": [
+                {"name": "Glob", "input": {"pattern": "*.py"}},
+                {"name": "Read", "input": {"file_path": "greet.py"}},
+            ],
+        },
+        {
+            "expect": [{"contains": "greet.py"}, {"contains": '"Hello " + name'}],
+            "tool_calls": [
+                {
+                    "name": "Edit",
+                    "input": {
+                        "file_path": "greet.py",
+                        "old_string": 'return "Hello " + name + "!"',
+                        "new_string": 'return f"Hello {name}!"',
+                    },
+                }
+            ],
+        },
+        {"expect": [{"is_error": False}], "text": "greet() now uses an f-string."},
+    ]
+}
+
+
+def record_session(workspace: Path, path: Path) -> RunResult:
+    """Run SESSION in ``workspace`` through the real Anthropic adapter and SDK, against a
+    FakeAnthropicServer that plays it, recording to ``path``."""
+    with FakeAnthropicServer(model=ScriptedModel.from_data(SESSION)) as server:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("ANTHROPIC_BASE_URL", server.url)
+            mp.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0123456789abcdef")
+            result = run_agent(PROMPT, model="sonnet", cwd=workspace, record=path)
+        assert len(server.requests) == 3
+    return result
+
+
+def test_record_against_the_fake_server_then_replay_offline(
+    tmp_path: Path, agentrun_workspace_factory, agentrun_home: Path
+) -> None:
+    recording = tmp_path / "session.jsonl"
+    first = agentrun_workspace_factory(GREETER)
+    recorded = record_session(first, recording)
+    assert (recorded.subtype, recorded.num_turns) == ("success", 3)
+    assert "sk-ant-test" not in recording.read_text()
+
+    # The server is gone: the replay is served from the file alone, in another workspace.
+    workspace = agentrun_workspace_factory(GREETER)
+    replay = ReplayModel(recording)
+    replayed = run_agent(PROMPT, model=replay, cwd=workspace)
+    replay.assert_complete()
+    assert (replayed.subtype, replayed.result) == ("success", "greet() now uses an f-string.")
+    assert [(o.name, o.is_error) for o in tool_outcomes(replayed)] == [
+        ("Glob", False),
+        ("Read", False),
+        ("Edit", False),
+    ]
+    assert [o.text.replace(str(workspace), "<ws>") for o in tool_outcomes(replayed)] == [
+        o.text.replace(str(first), "<ws>") for o in tool_outcomes(recorded)
+    ]
+    assert (workspace / "greet.py").read_text() == 'def greet(name):\n    return f"Hello {name}!"\n'
+
+
+def test_the_committed_recording_replays(agentrun_workspace_factory, agentrun_home: Path) -> None:
+    workspace = agentrun_workspace_factory(GREETER)
+    result = run_agent(PROMPT, model=f"replay:{RECORDING}", cwd=workspace)
+    assert (result.subtype, result.is_error) == ("success", False), result.result
+    assert 'f"Hello {name}!"' in (workspace / "greet.py").read_text()
+
+
+def test_drift_in_the_committed_recording(agentrun_workspace_factory, agentrun_home: Path) -> None:
+    # The code changed since the recording: Read now returns something else.
+    workspace = agentrun_workspace_factory(GREETER)
+    source = (workspace / "greet.py").read_text()
+    (workspace / "greet.py").write_text('"""Greetings."""\n\n' + source)
+
+    failed = run_agent(PROMPT, model=f"replay:{RECORDING}", cwd=workspace)
+    assert (failed.subtype, failed.is_error) == ("error_during_execution", True)
+    assert "turn 2: the tool results differ from the recording" in failed.result
+    assert '+     1\t"""Greetings."""' in failed.result
+    assert "-     1\tdef greet(name):" in failed.result
+    assert (workspace / "greet.py").read_text() == '"""Greetings."""\n\n' + source  # stopped
+
+    workspace = agentrun_workspace_factory(GREETER)
+    (workspace / "greet.py").write_text('"""Greetings."""\n\n' + source)
+    warned = run_agent(PROMPT, model=f"replay:{RECORDING}", cwd=workspace, replay_drift="warn")
+    assert (warned.subtype, warned.is_error) == ("success", False)
+    assert 'f"Hello {name}!"' in (workspace / "greet.py").read_text()
+
+
+def test_cli_replay_and_drift_flag(
+    tmp_path: Path,
+    agentrun_workspace_factory,
+    agentrun_home: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from agentrun.cli import main
+
+    workspace = agentrun_workspace_factory(GREETER)
+    (workspace / "greet.py").write_text("# changed\n" + (workspace / "greet.py").read_text())
+    argv = [
+        "-p",
+        PROMPT,
+        "--cwd",
+        str(workspace),
+        "--model",
+        f"replay:{RECORDING}",
+        "--permission-mode",
+        "bypassPermissions",
+        "--output-format",
+        "json",
+    ]
+    assert main(argv) == 1
+    assert "turn 2: the tool results differ" in json.loads(capsys.readouterr().out)["result"]
+
+    workspace = agentrun_workspace_factory(GREETER)
+    (workspace / "greet.py").write_text("# changed\n" + (workspace / "greet.py").read_text())
+    assert main([*argv[:3], str(workspace), *argv[4:], "--replay-drift", "warn"]) == 0
+    assert json.loads(capsys.readouterr().out)["subtype"] == "success"
+
+
+if __name__ == "__main__":
+    # Re-record the committed fixture: python tests/testing/test_record_replay.py
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        from agentrun.testing import copy_workspace
+
+        home = Path(tmp) / "home"
+        os.environ["AGENTRUN_HOME"] = str(home)
+        result = record_session(copy_workspace(GREETER, Path(tmp) / "greeter"), RECORDING)
+        print(result.subtype, RECORDING)
