@@ -25,6 +25,9 @@ _EXPORTS: dict[str, str] = {
     "Usage": "agentrun.types",
     "ModelRequest": "agentrun.types",
     "ModelResponse": "agentrun.types",
+    "run": "agentrun.api",
+    "RunResult": "agentrun.api",
+    "AgentSession": "agentrun.api",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -45,6 +48,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from agentrun.agentfile import AgentSpec, find_agents, load_agent
+    from agentrun.api import AgentSession, RunResult, run
     from agentrun.errors import (
         AgentFileError,
         AgentrunError,

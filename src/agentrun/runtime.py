@@ -158,10 +158,11 @@ class Runtime:
         if "Bash" in names:
             from agentrun.tools.shell import BashSession
 
-            sandbox = _open_sandbox(self.policy, self.tmp_dir / "sandbox")
+            # One private tmp for both: the jail makes exactly this directory writable.
+            sandbox = _open_sandbox(self.policy, self.tmp_dir)
             self._cleanup.append(sandbox)
             roots = self.policy.writable_roots or (self.policy.workspace,)
-            shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir / "shell", roots=roots)
+            shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
             self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         self.ctx = ToolContext(
             workspace=Workspace(self.policy),
@@ -193,19 +194,7 @@ class Runtime:
 
 
 def _open_sandbox(policy: Any, tmp_dir: Path) -> Sandbox:
+    from agentrun.sandbox import open_sandbox
+
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        from agentrun.sandbox import open_sandbox
-    except ImportError:
-        # Until the jail's entry point exists only the explicit opt-out can run Bash.
-        if policy.mode != "danger-full-access":
-            from agentrun.errors import SandboxUnavailableError
-
-            raise SandboxUnavailableError(
-                "the Bash jail is not available in this build", layer="jail"
-            ) from None
-        from agentrun.sandbox.unconfined import UnconfinedSandbox
-
-        return UnconfinedSandbox(policy, tmp_dir=tmp_dir)
-    sandbox: Sandbox = open_sandbox(policy, tmp_dir=tmp_dir)
-    return sandbox
+    return open_sandbox(policy, tmp_dir=tmp_dir)

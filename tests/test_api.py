@@ -1,0 +1,223 @@
+"""The Python API (run, AgentSession, RunResult) and the CLI's exit codes for each limit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import agentrun
+from agentrun.api import AgentSession, RunResult
+from agentrun.cli import main
+from agentrun.errors import ConfigError
+from agentrun.events import InitEvent, ResultEvent, ToolEndEvent
+from agentrun.models.function import FunctionModel
+from agentrun.models.scripted import ScriptedModel
+from agentrun.types import ModelRequest, ToolCall, Usage
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    work = tmp_path / "ws"
+    work.mkdir()
+    (work / "app.py").write_text("def main():\n    return 1\n")
+    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    return work
+
+
+def script(*turns: dict[str, Any]) -> ScriptedModel:
+    return ScriptedModel.from_data({"turns": list(turns)})
+
+
+def write_script(ws: Path, *turns: dict[str, Any]) -> str:
+    path = ws.parent / "script.json"
+    path.write_text(json.dumps({"turns": list(turns)}))
+    return f"script:{path}"
+
+
+READ = {"tool_calls": [{"name": "Read", "input": {"file_path": "app.py"}}]}
+
+
+def test_run_returns_everything(ws: Path) -> None:
+    model = script(READ, {"expect": [{"contains": "return 1"}], "text": "It returns 1."})
+    result = agentrun.run("What does main return?", cwd=ws, model=model, strict=True)
+    model.assert_complete()
+    assert isinstance(result, RunResult)
+    assert (result.subtype, result.is_error, result.result, result.stop_reason) == (
+        "success",
+        False,
+        "It returns 1.",
+        "end_turn",
+    )
+    assert result.num_turns == 2 and result.total_cost_usd == 0.0 and result.usage == Usage()
+    init = result.events[0]
+    assert isinstance(init, InitEvent)
+    assert (init.session_id, init.cwd, init.agent) == (
+        result.session_id,
+        str(ws.resolve()),
+        "backend-specialist",
+    )
+    assert init.tools == ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
+    assert isinstance(result.events[-1], ResultEvent)
+    assert [c.name for c, _ in result.tool_calls] == ["Read"]
+    transcript = ws.parent / "home" / "sessions" / f"{result.session_id}.jsonl"
+    kinds = [json.loads(line)["type"] for line in transcript.read_text().splitlines()]
+    assert kinds == ["session", "message", "message", "message", "message", "result"]
+
+
+def test_session_sends_several_prompts_and_totals(ws: Path) -> None:
+    seen: list[int] = []
+
+    def fn(request: ModelRequest) -> Any:
+        seen.append(len(request.messages))
+        return {"text": f"answer {len(seen)}", "usage": {"output_tokens": 1_000_000}}
+
+    with AgentSession(cwd=ws, model=FunctionModel(fn)) as session:
+        first = session.send("one")
+        second = session.send("two")
+        assert (first.result, second.result) == ("answer 1", "answer 2")
+        assert first.session_id == second.session_id == session.session_id
+        assert seen == [1, 3]  # the second request carries the whole conversation
+        assert session.usage == Usage(output_tokens=2_000_000)
+        assert session.cost == pytest.approx(20.0)
+        assert second.total_cost_usd == pytest.approx(10.0)
+
+
+def test_resume_and_continue_carry_on_the_same_session(ws: Path) -> None:
+    first = agentrun.run("remember 7", cwd=ws, model=script({"text": "noted"}))
+    seen: list[list[Any]] = []
+
+    def fn(request: ModelRequest) -> str:
+        seen.append(request.messages)
+        return "it was 7"
+
+    resumed = agentrun.run("what was it?", cwd=ws, model=FunctionModel(fn), resume=first.session_id)
+    assert resumed.session_id == first.session_id
+    assert seen[0] == [
+        {"role": "user", "content": [{"type": "text", "text": "remember 7"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "noted"}]},
+        {"role": "user", "content": [{"type": "text", "text": "what was it?"}]},
+    ]
+    continued = agentrun.run("again", cwd=ws, model=FunctionModel(fn), continue_session=True)
+    assert continued.session_id == first.session_id
+    assert len(seen[1]) == 5
+
+
+def test_unknown_resume_and_nothing_to_continue_are_config_errors(ws: Path) -> None:
+    with pytest.raises(ConfigError, match="no session 'nope'"):
+        agentrun.run("x", cwd=ws, model=script({"text": "x"}), resume="nope")
+    with pytest.raises(ConfigError, match="no saved session to continue"):
+        agentrun.run("x", cwd=ws, model=script({"text": "x"}), continue_session=True)
+
+
+def test_headless_ask_is_denied_listed_and_told(ws: Path) -> None:
+    bash = {"tool_calls": [{"name": "Bash", "input": {"command": "touch made"}}]}
+    model = script(
+        bash, {"expect": [{"is_error": True, "contains": "non-interactive"}], "text": "ok"}
+    )
+    result = agentrun.run("go", cwd=ws, model=model)
+    assert result.subtype == "success"
+    assert result.permission_denials == (
+        {
+            "tool_name": "Bash",
+            "tool_use_id": "toolu_script_001_01",
+            "tool_input": {"command": "touch made"},
+        },
+    )
+    assert not (ws / "made").exists()
+
+
+def test_approver_allows(ws: Path) -> None:
+    asked: list[str] = []
+
+    def approver(call: ToolCall, reason: str) -> Any:
+        asked.append(call.name)
+        return "allow"
+
+    write = {"tool_calls": [{"name": "Write", "input": {"file_path": "new.txt", "content": "x"}}]}
+    model = script(write, {"expect": [{"is_error": False}], "text": "ok"})
+    result = agentrun.run("go", cwd=ws, model=model, approver=approver)
+    assert (result.subtype, asked, (ws / "new.txt").read_text()) == ("success", ["Write"], "x")
+
+
+def test_interrupted_model_call_leaves_session_usable(ws: Path) -> None:
+    calls = 0
+
+    def fn(request: ModelRequest) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise KeyboardInterrupt
+        return "back"
+
+    with AgentSession(cwd=ws, model=FunctionModel(fn)) as session:
+        assert session.send("one").subtype == "error_interrupted"
+        assert session.send("two").result == "back"
+
+
+def test_tool_end_events_carry_results(ws: Path) -> None:
+    model = script(READ, {"text": "ok"})
+    result = agentrun.run("go", cwd=ws, model=model)
+    (end,) = [e for e in result.events if isinstance(e, ToolEndEvent)]
+    assert "return 1" in end.result.text() and end.duration_ms >= 0
+
+
+# -- limits through the CLI: each its subtype and exit code -------------------------------------
+
+
+def cli_json(
+    ws: Path, capsys: pytest.CaptureFixture[str], *argv: str
+) -> tuple[int, dict[str, Any]]:
+    code = main(["-p", "go", "--cwd", str(ws), "--output-format", "json", *argv])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_cli_max_turns(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write_script(ws, READ, READ, READ)
+    code, out = cli_json(ws, capsys, "--model", spec, "--max-turns", "2")
+    assert (code, out["subtype"], out["is_error"], out["num_turns"]) == (
+        1,
+        "error_max_turns",
+        True,
+        2,
+    )
+
+
+def test_cli_budget(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    costly = {**READ, "usage": {"input_tokens": 1_000_000}}
+    spec = write_script(ws, costly, costly, costly)
+    code, out = cli_json(ws, capsys, "--model", spec, "--max-budget-usd", "3")
+    assert (code, out["subtype"], out["total_cost_usd"]) == (1, "error_max_budget_usd", 4.0)
+
+
+def test_cli_wall_clock(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sleep = {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 20"}}]}
+    spec = write_script(ws, sleep, {"text": "never"})
+    code, out = cli_json(
+        ws, capsys, "--model", spec, "--timeout", "0.5", "--permission-mode", "bypassPermissions"
+    )
+    assert (code, out["subtype"], out["is_error"]) == (1, "error_timeout", True)
+    assert out["duration_ms"] < 10_000
+
+
+def test_cli_script_exhausted_and_success(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = cli_json(ws, capsys, "--model", write_script(ws, READ))
+    assert (code, out["subtype"]) == (1, "error_during_execution")
+    assert "asked for turn 2" in out["result"]
+    code, out = cli_json(ws, capsys, "--model", write_script(ws, {"text": "fine"}))
+    assert (code, out["subtype"], out["result"]) == (0, "success", "fine")
+
+
+def test_cli_bad_script_is_exit_2(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = ws.parent / "bad.yaml"
+    bad.write_text("turns:\n  - txt: hi\n")
+    assert main(["-p", "go", "--cwd", str(ws), "--model", f"script:{bad}"]) == 2
+    assert f"{bad}:2:" in capsys.readouterr().err
+
+
+def test_cli_missing_key_is_exit_2(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-p", "go", "--cwd", str(ws), "--model", "sonnet"]) == 2
+    assert "ANTHROPIC_API_KEY" in capsys.readouterr().err
