@@ -309,3 +309,9 @@ def test_model_facing_spec_matches_the_snapshot() -> None:
         "description": tool.description,
         "input_schema": tool.input_schema,
     } == SNAPSHOT
+
+
+def test_replace_all_null_means_false(ctx: ToolContext, tmp_path: Path) -> None:
+    path = seed(ctx, tmp_path / "f.txt", "a a\n")
+    result = edit(ctx, path, "a", "b", replace_all=None)
+    assert result.is_error and "occurs 2 times" in result.text()

@@ -324,3 +324,18 @@ def test_model_facing_spec_matches_the_snapshot() -> None:
         "description": tool.description,
         "input_schema": tool.input_schema,
     } == SNAPSHOT
+
+
+def test_git_reached_through_its_own_symlink_is_protected(ctx: ToolContext, tmp_path: Path) -> None:
+    (tmp_path / "gitdir/hooks").mkdir(parents=True)
+    (tmp_path / ".git").symlink_to("gitdir")
+    result = write(ctx, ".git/hooks/pre-commit", "evil")
+    assert result.is_error and "is protected" in result.text()
+    assert not (tmp_path / "gitdir/hooks/pre-commit").exists()
+
+
+def test_lone_surrogate_in_path_is_an_error(ctx: ToolContext) -> None:
+    assert write(ctx, "bad\ud800.txt", "x") == ToolResult(
+        "The file path is not valid text (it has a lone surrogate); give a plain path.",
+        is_error=True,
+    )

@@ -182,6 +182,13 @@ class Workspace:
             )
         if not raw.strip():
             raise PathDenied("The file path is empty; give a file path.", code=errno.EINVAL)
+        try:
+            os.fsencode(raw)
+        except UnicodeEncodeError:
+            raise PathDenied(
+                "The file path is not valid text (it has a lone surrogate); give a plain path.",
+                code=errno.EINVAL,
+            ) from None
         if raw == "~" or raw.startswith("~/"):
             raw = str(Path(raw).expanduser())
         # normpath, not resolve(): symlinks are judged later, on the fd, by the kernel.
@@ -292,7 +299,8 @@ class Workspace:
                 path=shown,
             )
         for protected in policy.protected:
-            if _within(real, protected):
+            # Both: `.git` may itself be a symlink, and a symlink may lead into `.git`.
+            if _within(real, protected) or _within(shown, protected):
                 raise PathDenied(
                     f"Cannot write {shown}: {protected} is protected (read-only) in this session.",
                     path=shown,

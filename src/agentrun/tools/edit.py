@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from agentrun.sandbox.paths import PathDenied
+from agentrun.sandbox.paths import describe_os_error
 from agentrun.tools import textfile
 from agentrun.tools.base import ToolContext
 from agentrun.tools.read import error, missing_file_text
@@ -81,7 +81,7 @@ class EditTool:
         file_path = input.get("file_path")
         old = input.get("old_string")
         new = input.get("new_string")
-        replace_all = input.get("replace_all", False)
+        replace_all = input.get("replace_all") or False
         if not isinstance(file_path, str):
             return error("file_path must be a string: the path of the file to edit.")
         if not isinstance(old, str) or not isinstance(new, str):
@@ -92,8 +92,8 @@ class EditTool:
             return error("old_string and new_string are the same, so there is nothing to change.")
         try:
             return self._edit(file_path, old, new, replace_all, ctx)
-        except PathDenied as e:
-            return error(str(e))
+        except OSError as e:  # PathDenied, or an I/O error while reading the file
+            return error(describe_os_error(e, file_path, action="edit"))
 
     def _edit(
         self, file_path: str, old: str, new: str, replace_all: bool, ctx: ToolContext

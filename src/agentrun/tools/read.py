@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from agentrun.sandbox.paths import OpenedFile, PathDenied, Workspace
+from agentrun.sandbox.paths import OpenedFile, PathDenied, Workspace, describe_os_error
 from agentrun.tools import textfile
 from agentrun.tools.base import ToolContext
 from agentrun.types import JSON, ToolResult
@@ -123,9 +123,12 @@ class ReadTool:
             opened = ctx.workspace.open_read(file_path)
         except PathDenied as e:
             return open_error(ctx.workspace, e, file_path)
+        shown = ctx.workspace.resolve(file_path)
         with opened:
-            shown = ctx.workspace.resolve(file_path)
-            return self._read(opened, shown, offset, limit, ctx)
+            try:
+                return self._read(opened, shown, offset, limit, ctx)
+            except OSError as e:  # an I/O error mid-read (EIO, a vanished network mount)
+                return error(describe_os_error(e, shown, action="read"))
 
     def _read(
         self,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentrun.sandbox.paths import PathDenied, Workspace, WriteTarget
+from agentrun.sandbox.paths import Workspace, WriteTarget, describe_os_error
 from agentrun.tools import textfile
 from agentrun.tools.base import ToolContext
 from agentrun.tools.read import error
@@ -110,8 +110,8 @@ class WriteTool:
             else:
                 data, used = textfile.encode(content, fmt)
             outcome = ws.write_bytes(target, data)
-        except PathDenied as e:
-            return error(str(e))
+        except OSError as e:  # PathDenied, or an I/O error while reading the old format
+            return error(describe_os_error(e, file_path, action="write"))
         ctx.reads.record(outcome.path, outcome.mtime_ns, outcome.size, whole=True)
         lines = textfile.count_lines(len(textfile.split_lines(content.replace("\r\n", "\n"))))
         verb = "Created" if outcome.created else "Updated"
