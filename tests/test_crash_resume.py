@@ -1,0 +1,120 @@
+"""Crash safety: SIGKILL the runtime mid tool call, then --resume carries on correctly.
+
+The runtime is a real ``agentrun`` subprocess talking to the fake Messages API through the real
+SDK, with a real API key in its environment; the tool call is a Bash ``sleep`` in the jail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentrun.session import INTERRUPTED_RESULT
+from agentrun.testing.fake_server import FakeAnthropicServer
+
+KEY = "sk-ant-api03-crash-test-" + "k" * 40
+
+
+def agentrun(env: dict[str, str], *argv: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "agentrun", *argv],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} never appeared")
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_tool_then_resume(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    home = tmp_path / "home"
+    bash = {
+        "type": "tool_use",
+        "id": "toolu_sleep",
+        "name": "Bash",
+        "input": {"command": "echo started > started.txt && sleep 60"},
+    }
+    with FakeAnthropicServer(
+        [
+            {"content": [{"type": "text", "text": "Starting."}, bash]},
+            {"content": [{"type": "text", "text": "Recovered."}]},
+        ]
+    ) as server:
+        env = {
+            **os.environ,
+            "AGENTRUN_HOME": str(home),
+            "ANTHROPIC_API_KEY": KEY,
+            "ANTHROPIC_BASE_URL": server.url,
+        }
+        env.pop("ANTHROPIC_MODEL", None)
+        common = [
+            "--cwd",
+            str(ws),
+            "--output-format",
+            "stream-json",
+            "--permission-mode",
+            "bypassPermissions",
+        ]
+        proc = agentrun(env, "-p", "Run the long job", *common)
+        try:
+            assert proc.stdout is not None
+            init = json.loads(proc.stdout.readline())
+            session_id = init["session_id"]
+            wait_for(ws / "started.txt")  # the tool is running now
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        finally:
+            proc.kill()
+            proc.wait()
+            assert proc.stdout is not None and proc.stderr is not None
+            proc.stdout.close()
+            proc.stderr.close()
+        assert proc.returncode == -signal.SIGKILL
+
+        transcript = home / "sessions" / f"{session_id}.jsonl"
+        before = transcript.read_text().splitlines()
+        entries = [json.loads(line) for line in before]
+        assert [e["type"] for e in entries] == ["session", "message", "message"]
+        assert entries[2]["message"]["content"][1]["id"] == "toolu_sleep"
+
+        resumed = agentrun(env, "-p", "Carry on", "--resume", session_id, *common)
+        out, err = resumed.communicate(timeout=60)
+        assert resumed.returncode == 0, err
+        result = json.loads(out.splitlines()[-1])
+        assert (result["subtype"], result["result"], result["session_id"]) == (
+            "success",
+            "Recovered.",
+            session_id,
+        )
+        messages = server.requests[-1].body["messages"]
+        assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+        tool_result, prompt = messages[2]["content"][:2]
+        assert (tool_result["tool_use_id"], tool_result["is_error"]) == ("toolu_sleep", True)
+        assert tool_result["content"] == INTERRUPTED_RESULT
+        assert prompt["text"] == "Carry on"
+
+    after = transcript.read_text().splitlines()
+    assert after[: len(before)] == before  # append-only: nothing rewritten
+    assert json.loads(after[-1])["subtype"] == "success"
+    leaked: list[Any] = [
+        p for p in home.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()
+    ]
+    assert leaked == []
