@@ -180,3 +180,12 @@ def test_glob_tool_shape() -> None:
     assert (tool.name, tool.read_only) == ("Glob", True)
     assert tool.input_schema["required"] == ["pattern"]
     assert set(tool.input_schema["properties"]) == {"pattern", "path"}
+
+
+def test_cancelled_session_stops_the_search(ws: Path) -> None:
+    ctx = make_ctx(ws)
+    ctx.cancel.set()
+    result = glob(ctx, pattern="**/*")
+    assert result == ToolResult(
+        "Interrupted by the user: the file search was stopped.", is_error=True
+    )

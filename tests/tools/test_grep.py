@@ -294,3 +294,24 @@ def test_grep_tool_shape() -> None:
         "offset",
         "multiline",
     ]
+
+
+def test_cancelled_session_stops_the_search(ws: Path) -> None:
+    ctx = make_ctx(ws)
+    ctx.cancel.set()
+    result = grep(ctx, pattern="hello")
+    assert result == ToolResult("Interrupted by the user: the search was stopped.", is_error=True)
+
+
+def test_case_insensitive_content_with_type_and_glob(ws: Path) -> None:
+    result = grep(
+        make_ctx(ws), pattern="HELLO", output_mode="content", type="ts", glob="*.ts", **{"-i": True}
+    )
+    assert result.text() == "web/ui.ts:1:const hello = 1;"
+
+
+def test_directory_outside_workspace_shows_absolute_paths(tmp_path: Path, ws: Path) -> None:
+    other = tmp_path / "other"
+    write(other / "x.py", "hello\n")
+    result = grep(make_ctx(ws), pattern="hello", path=str(other), output_mode="content")
+    assert result == ToolResult(f"{other}/x.py:1:hello")

@@ -150,3 +150,25 @@ def test_denied_tree_never_listed(tmp_path: Path, denied_name: str) -> None:
     ) as stream:
         listed = sorted(root.display(line) for line in stream)
     assert listed == ["ok.txt"]  # under the workspace root: shown relative to it
+
+
+def test_pseudo_filesystems_excluded_from_root_and_proc(tmp_path: Path) -> None:
+    policy = SandboxPolicy.create(tmp_path)
+    root_globs = exclude_globs(Path("/"), policy)
+    assert {"!/proc", "!/sys", "!/dev"} <= set(root_globs)
+    proc_globs = exclude_globs(Path("/proc"), policy)
+    assert {"!/[0-9]*", "!/kcore", "!/kmsg"} <= set(proc_globs)
+    # danger-full-access confines nothing but still skips VCS folders.
+    open_policy = SandboxPolicy.create(tmp_path, mode="danger-full-access")
+    assert all(not g.startswith("!/") for g in exclude_globs(Path("/"), open_policy))
+
+
+def test_proc_search_never_lists_process_files(tmp_path: Path) -> None:
+    root = SearchRoot.for_dir(Path("/proc"), root=tmp_path, policy=SandboxPolicy.create(tmp_path))
+    with RgStream(
+        [*COMMON_FLAGS, "--files", "--no-ignore", *root.excludes, root.target], cwd=root.cwd
+    ) as stream:
+        listed = [root.display(line) for line in stream]
+    assert "/proc/cpuinfo" in listed
+    assert not [p for p in listed if p.split("/")[2].isdigit()]
+    assert f"/proc/{os.getpid()}/environ" not in listed
