@@ -1,0 +1,162 @@
+"""Interactive mode driven through a real pseudo-terminal (pexpect), scripted model, no mocks."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+
+PROMPT = "❯"
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    work = tmp_path / "ws"
+    work.mkdir()
+    (work / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (tmp_path / "home").mkdir()
+    return work
+
+
+def spawn(ws: Path, *turns: dict[str, Any], args: tuple[str, ...] = ()) -> pexpect.spawn:
+    path = ws.parent / "script.json"
+    path.write_text(json.dumps({"turns": list(turns)}))
+    home = ws.parent / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{path}", *args],
+        env=env,
+        encoding="utf-8",
+        dimensions=(40, 110),
+        timeout=20,
+    )
+    child.expect("Ctrl-D exits")
+    child.expect(PROMPT)
+    return child
+
+
+def finish(child: pexpect.spawn) -> int:
+    child.sendline("/exit")
+    child.expect(pexpect.EOF)
+    child.close()
+    return int(child.exitstatus)
+
+
+def test_prompt_answer_footer_and_commands(ws: Path) -> None:
+    child = spawn(ws, {"text": "Hello **there**.", "usage": {"input_tokens": 1000}})
+    child.sendline("hi")
+    child.expect("Hello")
+    child.expect("there")
+    child.expect("claude-sonnet-5-5 · 1 turn · 1,000 in / 0 out tokens · \\$0.0020")
+    child.expect(PROMPT)
+    child.sendline("/cost")
+    child.expect("1 turn · 1,000 input tokens \\(0 from cache\\) · 0 output tokens · \\$0.0020")
+    child.sendline("/help")
+    child.expect("/agents")
+    child.sendline("/agents")
+    child.expect("backend-specialist")
+    child.sendline("/model")
+    child.expect("model: claude-sonnet-5-5")
+    child.sendline("/bogus")
+    child.expect("unknown command /bogus")
+    assert finish(child) == 0
+
+
+def test_first_prompt_from_argument_and_ctrl_d(ws: Path) -> None:
+    path = ws.parent / "script.json"
+    path.write_text(json.dumps({"turns": [{"text": "Answer to the argument."}]}))
+    home = ws.parent / "home"
+    env = {**os.environ, "HOME": str(home), "AGENTRUN_HOME": str(home / ".agentrun")}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{path}", "what is this?"],
+        env=env,
+        encoding="utf-8",
+        dimensions=(40, 110),
+        timeout=20,
+    )
+    child.expect("Answer to the argument.")
+    child.expect(PROMPT)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def edit_turns() -> list[dict[str, Any]]:
+    edit = {"file_path": "calc.py", "old_string": "a - b", "new_string": "a + b"}
+    return [
+        {"tool_calls": [{"name": "Read", "input": {"file_path": "calc.py"}}]},
+        {"text": "Fixing.", "tool_calls": [{"name": "Edit", "input": edit}]},
+        {"text": "Fixed."},
+    ]
+
+
+def test_approval_yes_shows_the_diff(ws: Path) -> None:
+    child = spawn(ws, *edit_turns())
+    child.sendline("fix add")
+    child.expect("Read 2 lines")
+    child.expect("Allow\\? \\[y\\]es / \\[n\\]o / \\[a\\]lways this session:")
+    child.sendline("y")
+    child.expect("Updated: 1 line added, 1 removed")
+    child.expect("2 .*\\+     return a \\+ b")  # the added line, numbered as in the file
+    child.expect("Fixed.")
+    child.expect(PROMPT)
+    assert "a + b" in (ws / "calc.py").read_text()
+    assert finish(child) == 0
+
+
+def test_approval_no_leaves_the_file(ws: Path) -> None:
+    turns = edit_turns()
+    turns[2] = {"expect": [{"is_error": True, "contains": "denied"}], "text": "Understood."}
+    child = spawn(ws, *turns)
+    child.sendline("fix add")
+    child.expect("Allow\\?")
+    child.sendline("n")
+    child.expect("Understood.")
+    child.expect(PROMPT)
+    assert "a - b" in (ws / "calc.py").read_text()
+    assert finish(child) == 0
+
+
+def test_always_is_remembered_for_the_session(ws: Path, tmp_path: Path) -> None:
+    touch = {"tool_calls": [{"name": "Bash", "input": {"command": "touch marker"}}]}
+    child = spawn(ws, touch, {"text": "One."}, touch, {"text": "Two."})
+    child.sendline("first")
+    child.expect("Allow\\?")
+    child.sendline("a")
+    child.expect("One.")
+    child.expect(PROMPT)
+    child.sendline("second")
+    index = child.expect(["Allow\\?", "Two."])
+    assert index == 1, "asked again after 'always'"
+    assert finish(child) == 0
+
+
+def test_ctrl_c_cancels_the_turn_and_keeps_the_session(ws: Path) -> None:
+    sleep = {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 30"}}]}
+    child = spawn(ws, sleep, {"text": "Still here."}, args=("--allowedTools", "Bash(sleep:*)"))
+    child.sendline("wait a while")
+    child.expect("sleep 30")  # the spinner line of the running call
+    child.sendintr()
+    child.expect("Interrupted", timeout=10)
+    child.expect(PROMPT)
+    child.sendline("are you there?")
+    child.expect("Still here.")
+    child.expect(PROMPT)
+    assert finish(child) == 0
+
+
+def test_ctrl_c_at_the_prompt_does_not_exit(ws: Path) -> None:
+    child = spawn(ws, {"text": "ok"})
+    child.sendintr()
+    child.expect("Ctrl-D or /exit to leave")
+    child.expect(PROMPT)
+    assert finish(child) == 0
