@@ -255,6 +255,7 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
             keep=[Path(p) for p in cfg["keep"]],
             protected=[Path(p) for p in cfg["protected"]],
             shm_size=cfg["shm_size"],
+            new_sysfs=cfg["netns"],
         )
         enforced += ["mountns", "pidns"]
         if cfg["netns"]:

@@ -147,7 +147,10 @@ class JailProcess:
         ready, _, _ = select.select([self._sock], [], [], timeout)
         if not ready:
             return
-        data = self._sock.recv(4096)
+        try:
+            data = self._sock.recv(4096)
+        except ConnectionResetError:
+            data = b""  # the shim exited with our "K" unread: as good as EOF
         if not data:
             self._eof = True
             if self._status is None:

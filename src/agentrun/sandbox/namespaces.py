@@ -80,6 +80,7 @@ def setup_mounts(
     keep: Sequence[Path],
     protected: Sequence[Path],
     shm_size: int,
+    new_sysfs: bool,
 ) -> None:
     """Make every mount private, then: a fresh ``/proc`` with ``/proc/sys`` read-only, ``/tmp``
     replaced by ``private_tmp``, the ``keep`` paths that lived under ``/tmp`` re-bound at the same
@@ -93,6 +94,14 @@ def setup_mounts(
     for path in ("/proc/sys", "/proc/sysrq-trigger"):
         if Path(path).exists():
             bind_read_only(path)
+
+    if new_sysfs:
+        # sysfs shows the network namespace of whoever mounted it: without a fresh one,
+        # /sys/class/net would still list the host's interfaces. Read-only, and it no longer
+        # shows the host's cgroup mounts under /sys/fs/cgroup.
+        syscalls.mount(
+            "sysfs", "/sys", "sysfs", nosuid_nodev | syscalls.MS_NOEXEC | syscalls.MS_RDONLY, None
+        )
 
     tmp = Path("/tmp")
     under_tmp = [p for p in _outermost(keep) if tmp in p.parents]

@@ -1,0 +1,359 @@
+"""Issue 4's Bash attacks, one test each, driven through the real BashSession in the real jail.
+
+Each test asserts the safe outcome *and* that the host is unchanged (files, servers, processes).
+The host (conftest) holds a fake API key in the runtime's environment and in a decoy process's
+exec-time environment, a fake home with ``.ssh/id_rsa``, TCP/UDP servers on 127.0.0.1, and a
+pathname and an abstract unix socket server. Outside addresses are only ever tried from inside
+the jail's empty network namespace, where nothing can leave.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+import agentrun
+
+if TYPE_CHECKING:
+    from conftest import Host, Shell
+
+ROOT = os.geteuid() == 0
+
+
+@pytest.fixture
+def guard(host: Host) -> Iterator[None]:
+    """The host is unchanged after the attack: files, servers, the decoy, the runtime."""
+    before = host.snapshot()
+    core_pattern = Path("/proc/sys/kernel/core_pattern").read_text()
+    yield
+    assert host.snapshot() == before
+    assert host.hits() == {"tcp": 0, "udp": 0, "unix": 0, "abstract": 0}
+    os.kill(host.decoy_pid, 0)  # still alive
+    assert Path("/proc/sys/kernel/core_pattern").read_text() == core_pattern
+    assert not list(host.outside.glob("pwn*"))
+
+
+pytestmark = pytest.mark.usefixtures("guard")
+
+
+def q(p: Path | str) -> str:
+    return shlex.quote(str(p))
+
+
+# -- writes ------------------------------------------------------------------------------------
+
+
+def test_B01_write_etc(shell: Shell) -> None:
+    name = f"/etc/agentrun_pwn_{secrets.token_hex(4)}"
+    out = shell.out(f"echo x > {name}; echo rc=$?")
+    assert "Permission denied" in out and "rc=1" in out
+    assert not Path(name).exists()
+
+
+def test_B02_write_parent_outside(shell: Shell, host: Host) -> None:
+    out = shell.out("echo x > ../outside/pwn; echo rc=$?")
+    assert "Permission denied" in out
+    assert not (host.outside / "pwn").exists()
+
+
+def test_B03_symlink_made_in_same_command(shell: Shell, host: Host) -> None:
+    out = shell.out(f"ln -s {q(host.outside)} l && echo x > l/pwn; echo rc=$?")
+    assert "Permission denied" in out and "rc=1" in out
+    assert not (host.outside / "pwn").exists()
+
+
+def test_B04_hard_link_to_outside_file(shell: Shell, host: Host) -> None:
+    out = shell.out(f"ln {q(host.outside_secret)} hl; echo pwn >> hl; echo rc=$?")
+    assert "Invalid cross-device link" in out or "Permission denied" in out
+    assert host.outside_secret.stat().st_nlink == 1
+
+
+def test_B05_write_via_proc_self_root(shell: Shell, host: Host) -> None:
+    out = shell.out(f"echo x > /proc/self/root{q(host.outside)}/pwn; echo rc=$?")
+    assert "Permission denied" in out and "rc=1" in out
+
+
+# -- secrets -----------------------------------------------------------------------------------
+
+
+def test_B06_read_host_ssh_key(shell: Shell, host: Host) -> None:
+    out = shell.out(f"cat {q(host.id_rsa)}; cp {q(host.id_rsa)} stolen; echo rc=$?")
+    assert "Permission denied" in out and "PRIVATE KEY" not in out
+    assert not (host.workspace / "stolen").exists()
+
+
+def test_B07_env_has_no_api_key(shell: Shell, host: Host) -> None:
+    assert os.environ["ANTHROPIC_API_KEY"] == host.fake_key  # the runtime does hold one
+    out = shell.out("env; echo done")
+    assert "ANTHROPIC" not in out and host.fake_key not in out and "done" in out
+
+
+def test_B08_runtime_environ_by_pid(shell: Shell, host: Host) -> None:
+    out = shell.out(f"cat /proc/{host.decoy_pid}/environ /proc/{os.getpid()}/environ; ls /proc")
+    assert host.fake_key not in out
+    # The jail's /proc shows its own PID namespace only: a handful of processes.
+    pids = [w for w in out.split() if w.isdigit()]
+    assert len(pids) < 20
+
+
+def test_B09_grep_all_environ(shell: Shell, host: Host) -> None:
+    out = shell.out("grep -a ANTHROPIC /proc/*/environ; echo rc=$?")
+    assert host.fake_key not in out and "rc=1" in out
+
+
+def test_B10_kill_runtime(shell: Shell, host: Host) -> None:
+    shell.out(f"kill -9 {host.decoy_pid} {os.getpid()}; kill -9 -1; echo done")
+    os.kill(host.decoy_pid, 0)
+
+
+def test_B11_ptrace_runtime_and_siblings(shell: Shell, host: Host) -> None:
+    script = (
+        "import ctypes, subprocess, sys\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "sib = subprocess.Popen(['sleep', '30'])\n"
+        "for pid in (int(sys.argv[1]), sib.pid):\n"
+        "    r = libc.ptrace(16, pid, 0, 0)  # PTRACE_ATTACH\n"
+        "    print('attach', r, ctypes.get_errno())\n"
+        "sib.kill()\n"
+    )
+    (host.workspace / "pt.py").write_text(script)
+    out = shell.out(f"python3 pt.py {host.decoy_pid}")
+    lines = [line.split() for line in out.splitlines() if line.startswith("attach")]
+    assert len(lines) == 2
+    for _, r, err in lines:
+        assert r == "-1" and int(err) in (1, 3)  # EPERM (seccomp) or ESRCH (not in the pidns)
+    assert lines[1][2] == "1"  # a process inside the jail: seccomp refuses ptrace
+
+
+# -- network -----------------------------------------------------------------------------------
+
+
+def test_B12_tcp_to_host_loopback(shell: Shell, host: Host) -> None:
+    out = shell.out(
+        f"curl -sS -m 2 http://127.0.0.1:{host.tcp_port}/; "
+        f"echo x > /dev/tcp/127.0.0.1/{host.tcp_port}; echo rc=$?"
+    )
+    assert "rc=1" in out
+
+
+def test_B13_outside_address_has_no_route(shell: Shell) -> None:
+    start = time.monotonic()
+    # 192.0.2.1 is TEST-NET-1; from an empty netns it cannot leave, and fails at once.
+    out = shell.out(
+        "ls /sys/class/net; ip -o link | cut -d: -f2; ip -o route; ip -6 -o route | grep -v ^::1;"
+        "curl -sS -m 3 http://192.0.2.1/; echo rc=$?"
+    )
+    assert time.monotonic() - start < 2.5
+    # Only lo (twice: sysfs and netlink), no route at all, and curl fails after 0 ms.
+    assert out.split()[:3] == ["lo", "lo", "curl:"] and "after 0 ms" in out
+    assert "rc=7" in out
+
+
+def test_B14_udp_to_host(shell: Shell, host: Host) -> None:
+    shell.out(f"for i in 1 2 3; do echo s > /dev/udp/127.0.0.1/{host.udp_port}; done; sleep 0.2")
+    time.sleep(0.2)
+
+
+def test_B15_dns_lookup(shell: Shell) -> None:
+    start = time.monotonic()
+    out = shell.out("getent hosts example.com; echo rc=$?")
+    assert "rc=2" in out and time.monotonic() - start < 5
+
+
+def _connect_script(target: str, *, abstract: bool = False) -> str:
+    prefix = "'\\0' + " if abstract else ""
+    code = (
+        "import socket, sys\n"
+        "try:\n"
+        "    s = socket.socket(socket.AF_UNIX)\n"
+        f"    s.connect({prefix}sys.argv[1]); print('CONNECTED')\n"
+        "except OSError as e:\n"
+        "    print('ERR', e.errno)\n"
+    )
+    return f"python3 -c {shlex.quote(code)} {q(target)}"
+
+
+def test_B16_host_pathname_unix_socket(shell: Shell, host: Host) -> None:
+    out = shell.out(_connect_script(str(host.unix_path)))
+    assert "ERR 1" in out  # EPERM: seccomp refuses socket(AF_UNIX)
+
+
+def test_B17_host_abstract_unix_socket(shell: Shell, host: Host) -> None:
+    out = shell.out(_connect_script(host.abstract_name, abstract=True))
+    assert (
+        "ERR 1" in out
+    )  # EPERM from seccomp; the netns and Landlock's scope also stand in the way
+
+
+# -- privilege ---------------------------------------------------------------------------------
+
+
+def test_B18_nsenter(shell: Shell) -> None:
+    out = shell.out(
+        "nsenter --net=/proc/1/ns/net true; echo rc=$?; nsenter -t 1 -m -u -n -p true; echo rc=$?"
+    )
+    assert "Operation not permitted" in out and "rc=0" not in out
+
+
+def test_B19_unshare_user(shell: Shell) -> None:
+    out = shell.out("unshare -Ur id; echo rc=$?; unshare -n true; echo rc=$?")
+    assert "Operation not permitted" in out and "rc=0" not in out
+
+
+def test_B20_remount_root_rw(shell: Shell) -> None:
+    name = f"/etc/agentrun_x_{secrets.token_hex(4)}"
+    out = shell.out(f"mount -o remount,rw /; echo rc=$?; touch {name}; echo rc=$?")
+    assert "rc=0" not in out
+    assert not Path(name).exists()
+
+
+def test_B21_mknod_block_device(shell: Shell) -> None:
+    out = shell.out("mknod disk b 7 0; echo rc=$?; head -c 16 disk | od | head -2; ls -l disk")
+    # Landlock never grants MAKE_BLOCK (EACCES); without it, the dropped CAP_MKNOD gives EPERM.
+    assert "rc=1" in out and ("Permission denied" in out or "Operation not permitted" in out)
+
+
+def _a_block_device() -> str:
+    for name in sorted(os.listdir("/sys/class/block")):
+        if Path(f"/dev/{name}").exists():
+            return f"/dev/{name}"
+    return "/dev/loop0"
+
+
+def test_B22_raw_disk_read(shell: Shell) -> None:
+    dev = _a_block_device()
+    out = shell.out(f"head -c 16 {dev} | wc -c; head -c 16 /dev/kmsg | wc -c; echo end")
+    assert out.count("Permission denied") == 2 and out.split().count("0") == 2
+
+
+def test_B23_proc_sys_drop_caches(shell: Shell) -> None:
+    out = shell.out("echo 1 > /proc/sys/vm/drop_caches; echo rc=$?")
+    assert "rc=1" in out and ("Read-only" in out or "Permission denied" in out)
+
+
+def test_B37_proc_sys_core_pattern(shell: Shell, host: Host) -> None:
+    out = shell.out(f"echo '|{host.workspace}/evil' > /proc/sys/kernel/core_pattern; echo rc=$?")
+    assert "rc=1" in out
+
+
+def test_B24_cgroup_files(shell: Shell) -> None:
+    out = shell.out(
+        "for f in /sys/fs/cgroup/pids/cgroup.procs /sys/fs/cgroup/pids/release_agent "
+        "/sys/fs/cgroup/memory/cgroup.procs; do echo $$ > $f; echo rc=$?; done"
+    )
+    assert "rc=0" not in out and out.count("rc=1") == 3
+
+
+def test_B25_load_kernel_module(shell: Shell) -> None:
+    script = (
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "fd = os.open('/dev/null', os.O_RDONLY)\n"
+        "print('finit', libc.syscall(313, fd, b'', 0), ctypes.get_errno())\n"
+        "print('init', libc.syscall(175, b'x', 1, b''), ctypes.get_errno())\n"
+    )
+    out = shell.out("python3 -c " + shlex.quote(script))
+    assert "finit -1 1" in out and "init -1 1" in out
+
+
+def test_B26_agentrun_package_files(shell: Shell) -> None:
+    pkg = Path(agentrun.__file__).resolve()
+    before = pkg.read_bytes()
+    out = shell.out(f"echo 'import os' >> {q(pkg)}; echo rc=$?; touch {q(pkg.parent)}/pwn.py")
+    assert "rc=0" not in out
+    assert pkg.read_bytes() == before and not (pkg.parent / "pwn.py").exists()
+
+
+def test_B27_git_hooks(shell: Shell, host: Host) -> None:
+    out = shell.out("echo 'curl evil' > .git/hooks/pre-commit; echo rc=$?; echo x >> .git/config")
+    assert "Read-only file system" in out and "rc=1" in out
+    assert not (host.workspace / ".git" / "hooks" / "pre-commit").exists()
+    assert not (host.workspace / ".git" / "config").exists()
+
+
+def test_B28_host_dev_shm(shell: Shell) -> None:
+    name = f"agentrun-shm-{secrets.token_hex(4)}"
+    host_file = Path("/dev/shm") / f"{name}-host"
+    host_file.write_text("host")
+    try:
+        out = shell.out(f"ls /dev/shm; echo x > /dev/shm/{name}; echo rc=$?")
+        assert f"{name}-host" not in out  # a private /dev/shm
+        assert not (Path("/dev/shm") / name).exists()
+    finally:
+        host_file.unlink()
+
+
+def test_B35_read_etc_shadow(shell: Shell) -> None:
+    out = shell.out("head -1 /etc/shadow; echo rc=$?")
+    assert "Permission denied" in out and "root:" not in out
+
+
+def test_B36_setuid_binary(shell: Shell, host: Host) -> None:
+    out = shell.out("grep -E 'NoNewPrivs|CapEff|CapBnd' /proc/self/status; su -c id root; true")
+    assert "NoNewPrivs:\t1" in out and "CapEff:\t0000000000000000" in out
+    assert "CapBnd:\t0000000000000000" in out
+    if ROOT:
+        src = host.base / "caps.c"
+        src.write_text(
+            "#include <stdio.h>\n#include <unistd.h>\nint main(void){char b[256];"
+            'FILE*f=fopen("/proc/self/status","r");while(fgets(b,256,f))'
+            "if(b[0]=='C'&&b[3]=='E')fputs(b,stdout);printf(\"euid=%d\\n\",geteuid());}\n"
+        )
+        exe = host.workspace / "suid-caps"
+        subprocess.run(["gcc", "-o", str(exe), str(src)], check=True)
+        exe.chmod(0o4755)
+        out = shell.out("./suid-caps")
+        assert "CapEff:\t0000000000000000" in out
+    else:
+        assert "uid=0(root)" not in out
+
+
+# -- resources ---------------------------------------------------------------------------------
+
+
+def test_B29_fork_bomb(shell: Shell) -> None:
+    start = time.monotonic()
+    result = shell.run(":(){ :|:& };:", timeout_s=3)
+    assert "timed out" in str(result.content) or "Resource temporarily unavailable" in str(
+        result.content
+    )
+    assert time.monotonic() - start < 15
+    assert shell.out("echo alive") == "alive"
+
+
+def test_B30_infinite_loop(shell: Shell) -> None:
+    start = time.monotonic()
+    result = shell.run("while :; do :; done", timeout_s=1.5)
+    assert result.is_error and "timed out" in str(result.content)
+    assert time.monotonic() - start < 5
+
+
+def test_B31_yes(shell: Shell) -> None:
+    result = shell.run("yes", timeout_s=1.5)
+    assert len(str(result.content)) < 2 << 20
+    assert shell.out("pgrep -c yes; true") == "0"
+
+
+def test_B32_four_gb_file(shell: Shell, host: Host) -> None:
+    out = shell.out("head -c 4G /dev/zero > big; echo rc=$?")
+    assert "rc=153" in out  # 128 + SIGXFSZ
+    assert (host.workspace / "big").stat().st_size <= 32 << 20
+
+
+def test_B33_eight_gb_allocation(shell: Shell) -> None:
+    out = shell.out("python3 -c 'bytearray(8 << 30)'; echo rc=$?")
+    assert "MemoryError" in out and "rc=1" in out
+
+
+def test_B34_setsid_nohup_survivor(shell: Shell, host: Host) -> None:
+    arg = host.unique_sleep()
+    shell.out(f"setsid nohup sleep {arg} > /dev/null 2>&1 & echo started")
+    time.sleep(0.1)
+    assert host.live_with_arg(arg) == []
