@@ -16,11 +16,12 @@ import contextlib
 import logging
 import os
 import secrets
+import select
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,13 +52,47 @@ def _read(path: str, size: int) -> bytes:
         os.close(fd)
 
 
-def _scan_processes() -> list[_ProcInfo]:
-    """Every live (non-zombie) process we can see, with its marker if it carries one."""
+def _start_ticks(pid: int) -> int:
+    """When ``pid`` started, in clock ticks since boot (0 if it cannot be read)."""
+    try:
+        stat = _read(f"/proc/{pid}/stat", 4096)
+        return int(stat[stat.rindex(b")") + 2 :].split()[19])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _pid_window(first: int | None) -> Callable[[int], bool]:
+    """Which pids may belong to processes started at or after pid ``first`` was allocated.
+
+    Pids are handed out in increasing order, wrapping at ``pid_max``, so a descendant's pid
+    lies between ``first`` and the last pid allocated. Reading only those turns a sweep of a
+    busy machine's whole /proc into a handful of reads. (A call that forks through the whole
+    pid space twice defeats this; the sandbox's final sweep in ``close()`` reads everything.)
+    """
+    if first is None:
+        return lambda pid: True
+    try:
+        last = int(_read("/proc/sys/kernel/ns_last_pid", 32))
+    except (OSError, ValueError):
+        return lambda pid: True
+    if last >= first:
+        return lambda pid: first <= pid <= last
+    return lambda pid: pid >= first or pid <= last  # wrapped around pid_max once
+
+
+def _scan_processes(*, since: int = 0, first_pid: int | None = None) -> list[_ProcInfo]:
+    """Every live (non-zombie) process we can see, with its marker if it carries one.
+
+    Only pids allocated since ``first_pid`` are looked at, and environments (the costly
+    part) are not read for processes that started before ``since`` (clock ticks since boot):
+    neither can descend from a spawn made after them.
+    """
     found: list[_ProcInfo] = []
     prefix = MARKER_VAR.encode() + b"="
+    in_window = _pid_window(first_pid)
     # os.listdir, not Path.iterdir: this runs after every Bash call and Path objects cost time.
     for name in os.listdir("/proc"):  # noqa: PTH208
-        if not name.isdigit():
+        if not name.isdigit() or not in_window(int(name)):
             continue
         try:
             stat = _read(f"/proc/{name}/stat", 4096)
@@ -65,7 +100,8 @@ def _scan_processes() -> list[_ProcInfo]:
             fields = stat[stat.rindex(b")") + 2 :].split()
             if fields[0] in (b"Z", b"X"):
                 continue
-            environ = _read(f"/proc/{name}/environ", 1 << 16)
+            older = int(fields[19]) < since
+            environ = b"" if older else _read(f"/proc/{name}/environ", 1 << 16)
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile, a kernel thread, or not ours to read
         marker = None
@@ -108,7 +144,15 @@ def _select_targets(
     return (targets & live) - {os.getpid(), 1}
 
 
-def kill_tree(*, leader: int | None, pgid: int | None, match: str, prefix: bool = False) -> None:
+def kill_tree(
+    *,
+    leader: int | None,
+    pgid: int | None,
+    match: str,
+    prefix: bool = False,
+    since: int = 0,
+    first_pid: int | None = None,
+) -> None:
     """SIGKILL until a sweep finds nothing: forks racing the kill are caught by the next round.
 
     ``leader``/``pgid`` are only trustworthy while the leader is unreaped (its pid, and so its
@@ -116,7 +160,11 @@ def kill_tree(*, leader: int | None, pgid: int | None, match: str, prefix: bool 
     """
     for sweep in range(_MAX_SWEEPS):
         targets = _select_targets(
-            _scan_processes(), leader=leader, pgid=pgid, match=match, prefix=prefix
+            _scan_processes(since=since, first_pid=first_pid),
+            leader=leader,
+            pgid=pgid,
+            match=match,
+            prefix=prefix,
         )
         if not targets:
             return
@@ -137,6 +185,9 @@ class UnconfinedProcess:
     def __init__(self, popen: subprocess.Popen[bytes], marker: str) -> None:
         self._popen = popen
         self._marker = marker
+        # Read while the child surely exists (unreaped): every descendant starts no earlier.
+        self.start_ticks = _start_ticks(popen.pid)
+        self._spawned_at = time.monotonic()
         self._lock = threading.Lock()
 
     @property
@@ -151,10 +202,26 @@ class UnconfinedProcess:
         return self._popen.poll()
 
     def wait(self, timeout: float | None = None) -> int | None:
+        if timeout is None or self._popen.returncode is not None:
+            return self._popen.wait()
+        # Popen.wait(timeout) polls with sleeps (a millisecond or more of lag on every call);
+        # a pidfd wakes us the moment the process exits.
         try:
-            return self._popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
+            pidfd = os.pidfd_open(self._popen.pid)
+        except OSError:
+            pidfd = -1
+        if pidfd < 0:
+            try:
+                return self._popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                return None
+        try:
+            poller = select.poll()
+            poller.register(pidfd, select.POLLIN)
+            poller.poll(max(0.0, timeout) * 1000)
+        finally:
+            os.close(pidfd)
+        return self._popen.poll()
 
     def kill(self) -> None:
         """Kill the process, its group, its descendants and every process carrying its marker."""
@@ -162,7 +229,14 @@ class UnconfinedProcess:
             unreaped = self._popen.returncode is None
             # start_new_session made the process its own group leader: pgid == pid.
             group = self._popen.pid if unreaped else None
-            kill_tree(leader=group, pgid=group, match=self._marker)
+            kill_tree(
+                leader=group,
+                pgid=group,
+                match=self._marker,
+                since=self.start_ticks,
+                # Past a few seconds the pid space may have wrapped twice: read all of /proc.
+                first_pid=self._popen.pid if time.monotonic() - self._spawned_at < 10 else None,
+            )
             if unreaped:
                 self._popen.wait()
 
@@ -182,6 +256,7 @@ class UnconfinedSandbox:
         self._live: list[UnconfinedProcess] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._first_ticks: int | None = None
 
     @property
     def mode(self) -> str:
@@ -220,6 +295,8 @@ class UnconfinedSandbox:
         process = UnconfinedProcess(popen, marker)
         with self._lock:
             self._live.append(process)
+            if self._first_ticks is None:
+                self._first_ticks = process.start_ticks
         return process
 
     def close(self) -> None:
@@ -230,4 +307,11 @@ class UnconfinedSandbox:
         for process in live:
             process.kill()
         # Orphans of processes that already finished are found by their marker alone.
-        kill_tree(leader=None, pgid=None, match=f"{self._token}.", prefix=True)
+        if self._first_ticks is not None:
+            kill_tree(
+                leader=None,
+                pgid=None,
+                match=f"{self._token}.",
+                prefix=True,
+                since=self._first_ticks,
+            )
