@@ -387,3 +387,9 @@ def test_streamed_reads_of_big_files_match_small_ones(
     assert read(ctx, "big.txt", offset=39_999, limit=5).content == numbered(lines[-2:], 39_999)
     rec = ctx.reads.get(tmp_path / "big.txt")
     assert rec is not None and rec.whole is False
+
+
+def test_procfs_files_reporting_size_zero_are_read(ctx: ToolContext) -> None:
+    assert Path("/proc/version").stat().st_size == 0
+    result = read(ctx, "/proc/version")
+    assert result.text().startswith("     1\tLinux version ")

@@ -139,10 +139,11 @@ class ReadTool:
         ctx: ToolContext,
     ) -> ToolResult:
         st = opened.stat
-        if st.st_size == 0:
-            ctx.reads.record(opened.path, st.st_mtime_ns, 0, whole=True)
-            return ToolResult(f"The file {shown} exists but is empty.")
         head = os.pread(opened.fd, textfile.SNIFF_BYTES, 0)
+        if not head:
+            # Judged by content, not st_size: procfs files report size 0 and are not empty.
+            ctx.reads.record(opened.path, st.st_mtime_ns, st.st_size, whole=True)
+            return ToolResult(f"The file {shown} exists but is empty.")
         media = textfile.sniff_image(head)
         if media is not None:
             return self._image(opened, shown, media, ctx)
