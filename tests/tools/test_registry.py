@@ -289,3 +289,33 @@ def test_build_tools_none_gives_all_six() -> None:
     assert [t.name for t in tools] == list(ALL_TOOL_NAMES)
     assert [t.name for t in tools if t.read_only] == ["Read", "Glob", "Grep"]
     assert all(isinstance(t, Tool) for t in tools)
+
+
+def test_ctrl_c_during_a_batch_cancels_the_running_calls(ctx: ToolContext) -> None:
+    saw_cancel: list[bool] = []
+
+    class Interrupt(BoomTool):
+        name = "Interrupt"
+        read_only = True
+
+        def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+            time.sleep(0.05)
+            raise KeyboardInterrupt
+
+    class LongSearch(BoomTool):
+        name = "LongSearch"
+        read_only = True
+
+        def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+            saw_cancel.append(ctx.cancel.wait(5))
+            return ToolResult("stopped")
+
+    runner = ToolRunner([Interrupt(), LongSearch()], ctx)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_calls(
+            [call("Interrupt", 0, file_path="a"), call("LongSearch", 1, file_path="b")]
+        )
+    assert time.monotonic() - started < 2
+    assert saw_cancel == [True]
+    assert ctx.cancel.is_set()

@@ -170,15 +170,21 @@ class ToolRunner:
             pending: dict[Future[tuple[ToolResult, float]], int] = {
                 pool.submit(self._timed, calls[i]): i for i in batch
             }
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    i = pending.pop(future)
-                    # .result() re-raises a strict-mode exception here, in the caller's thread.
-                    result, seconds = future.result()
-                    results[i] = result
-                    if on_end is not None:
-                        on_end(calls[i], result, seconds)
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        i = pending.pop(future)
+                        # .result() re-raises a strict-mode exception here, in this thread.
+                        result, seconds = future.result()
+                        results[i] = result
+                        if on_end is not None:
+                            on_end(calls[i], result, seconds)
+            except KeyboardInterrupt:
+                # Leaving the pool waits for the running tools; the cancel flag makes them
+                # stop now (rg is killed) instead of finishing a long search first.
+                self.ctx.cancel.set()
+                raise
 
     def _timed(self, call: ToolCall) -> tuple[ToolResult, float]:
         started = time.perf_counter()
