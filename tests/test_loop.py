@@ -336,3 +336,13 @@ def test_unknown_model_cost_is_none() -> None:
     result = h.run(model)
     assert result.total_cost_usd is None
     assert result.usage == Usage(input_tokens=10)
+
+
+def test_ctrl_c_at_approval_prompt_keeps_transcript_valid() -> None:
+    def approver(call: ToolCall, reason: str) -> str:
+        raise KeyboardInterrupt
+
+    h = Harness(permissions=Perms({"Echo": "ask"}), approver=approver)
+    result = h.run(script({"tool_calls": [{"name": "Echo"}]}, {"text": "unused"}))
+    assert result.subtype == "error_interrupted"
+    assert h.conv.messages[-1]["content"][0]["content"] == INTERRUPTED

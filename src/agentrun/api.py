@@ -27,6 +27,7 @@ from agentrun.events import Event, InitEvent, ResultEvent, ResultSubtype, ToolEn
 from agentrun.loop import Approver, Limits, LoopIO, run_turns
 from agentrun.protocols import Model
 from agentrun.runtime import RunOptions, Runtime
+from agentrun.session import repair
 from agentrun.types import JSON, ToolCall, ToolResult, Usage
 
 __all__ = ["AgentSession", "RunResult", "run"]
@@ -144,7 +145,13 @@ class AgentSession:
             system=rt.system,
         )
         limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
-        final = run_turns(rt.conv, prompt, rt.model, io, limits)
+        try:
+            final = run_turns(rt.conv, prompt, rt.model, io, limits)
+        except BaseException:
+            # Whatever escaped (a Ctrl-C between steps, a bug), the next send must still be a
+            # valid conversation: unanswered tool calls get an interrupted result.
+            rt.conv.messages = repair(rt.conv.messages)
+            raise
         return RunResult.from_event(final, events)
 
     def close(self) -> None:

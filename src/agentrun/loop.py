@@ -242,34 +242,36 @@ class _Run:
     def dispatch(self, calls: list[ToolCall]) -> list[ContentBlock]:
         """Permission-check every call, run the allowed ones, return results in call order."""
         results: dict[str, ToolResult] = {}
-        allowed = []
-        for call in calls:
-            refusal = self.permission(call)
-            if refusal is None:
-                allowed.append(call)
-            else:
-                results[call.id] = ToolResult(refusal, is_error=True)
-                self.denials.append(
-                    {"tool_name": call.name, "tool_use_id": call.id, "tool_input": call.input}
-                )
-                self.io.emit(PermissionDeniedEvent(call, refusal))
 
         def on_end(call: ToolCall, result: ToolResult, seconds: float) -> None:
             results[call.id] = result
             self.io.emit(ToolEndEvent(call, result, seconds * 1000))
 
         try:
+            allowed = [call for call in calls if self.allowed(call, results)]
             if allowed:
                 self.io.tools.run_calls(
                     allowed, on_start=lambda c: self.io.emit(ToolStartEvent(c)), on_end=on_end
                 )
         except KeyboardInterrupt:
-            # Stop whatever still runs; every call without a result is reported as interrupted.
+            # Ctrl-C at an approval prompt or in a tool: stop whatever still runs; every call
+            # without a result is reported as interrupted, so the transcript stays valid.
             self.io.cancel.set()
             self.interrupted = True
         return [
             results.get(c.id, ToolResult(INTERRUPTED, is_error=True)).to_block(c.id) for c in calls
         ]
+
+    def allowed(self, call: ToolCall, results: dict[str, ToolResult]) -> bool:
+        refusal = self.permission(call)
+        if refusal is None:
+            return True
+        results[call.id] = ToolResult(refusal, is_error=True)
+        self.denials.append(
+            {"tool_name": call.name, "tool_use_id": call.id, "tool_input": call.input}
+        )
+        self.io.emit(PermissionDeniedEvent(call, refusal))
+        return False
 
     def permission(self, call: ToolCall) -> str | None:
         """None when the call may run, else the error text the model gets."""
