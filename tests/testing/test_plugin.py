@@ -21,6 +21,14 @@ def test_entry_point_registers_the_plugin() -> None:
     assert plugin.value == "agentrun.testing.plugin"
 
 
+def test_public_names_resolve() -> None:
+    import agentrun.testing
+
+    assert sorted(agentrun.testing.__all__) == sorted(agentrun.testing._EXPORTS)
+    for name in agentrun.testing.__all__:
+        assert getattr(agentrun.testing, name).__name__ == name
+
+
 def test_loading_the_plugin_imports_nothing_heavy() -> None:
     code = (
         "import sys, agentrun.testing.plugin, agentrun.testing; "

@@ -2,7 +2,8 @@
 and helpers to run an agent and look at what it did.
 
 - :class:`ScriptedModel` plays a script of turns (DESIGN.md's format); :class:`FunctionModel`
-  answers each request with a Python function.
+  answers each request with a Python function (:func:`last_tool_results` reads the request's
+  newest tool results).
 - :class:`FakeAnthropicServer` is a real HTTP server on 127.0.0.1 speaking the Messages API
   (with SSE streaming), for tests that go through the ``anthropic`` SDK.
 - :class:`RecordingModel` / :class:`ReplayModel`: record a run's model traffic, replay it offline.
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "ScriptedModel": "agentrun.models.scripted",
+    "last_tool_results": "agentrun.models.scripted",
     "FunctionModel": "agentrun.models.function",
     "RecordingModel": "agentrun.models.recording",
     "ReplayModel": "agentrun.models.replay",
@@ -43,6 +45,7 @@ __all__ = [
     "ToolOutcome",
     "bundled_sandbox",
     "copy_workspace",
+    "last_tool_results",
     "real_requests_allowed",
     "run_agent",
     "tool_outcomes",
@@ -66,7 +69,7 @@ if TYPE_CHECKING:
     from agentrun.models.function import FunctionModel
     from agentrun.models.recording import RecordingModel
     from agentrun.models.replay import ReplayModel
-    from agentrun.models.scripted import ScriptedModel
+    from agentrun.models.scripted import ScriptedModel, last_tool_results
     from agentrun.testing.fake_server import FakeAnthropicServer
     from agentrun.testing.guard import real_requests_allowed
     from agentrun.testing.runner import ToolOutcome, run_agent, tool_outcomes
