@@ -157,15 +157,18 @@ class BashSession:
             self._current = proc
             buffer = OutputBuffer()
             try:
-                outcome, status = _wait(
-                    proc,
-                    read_fd,
-                    buffer,
-                    deadline=time.monotonic() + timeout_ms / 1000,
-                    cancel=cancel,
-                )
-                # Reap first, then sweep: whatever the command left running dies with the call.
-                proc.kill()
+                try:
+                    outcome, status = _wait(
+                        proc,
+                        read_fd,
+                        buffer,
+                        deadline=time.monotonic() + timeout_ms / 1000,
+                        cancel=cancel,
+                    )
+                finally:
+                    # Reap first (in _wait), then sweep: whatever the command left running dies
+                    # with the call, also when reading failed.
+                    proc.kill()
                 if status is None:
                     status = proc.wait(5)
                 _drain(read_fd, buffer, deadline=time.monotonic() + _DRAIN_S)
