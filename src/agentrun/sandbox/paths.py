@@ -11,7 +11,8 @@ meanwhile makes the write fail instead of escape. The data goes to a temp file i
 is fsynced and renamed over the target, which is never opened for writing, never truncated, and
 must be a regular file with one link.
 
-Every failure is a :class:`PathDenied` whose text is meant for the model.
+Every failure is a :class:`PathDenied` whose text is meant for the model (``fileerrors``); the
+fd-level mechanics live in ``fdops``, the syscall layer in ``openat2``.
 """
 
 from __future__ import annotations
@@ -20,125 +21,30 @@ import difflib
 import errno
 import os
 import re
-import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
-from agentrun.sandbox.openat2 import O_PATH, open_beneath, openat2_available
+from agentrun.sandbox.fdops import OpenedFile, check_existing, fd_path, open_dirs, replace_file
+from agentrun.sandbox.fileerrors import PathDenied, denied, describe_os_error
+from agentrun.sandbox.openat2 import O_PATH, openat2_available
 from agentrun.sandbox.policy import SandboxPolicy
+
+__all__ = [
+    "OpenedFile",
+    "PathDenied",
+    "Workspace",
+    "WriteOutcome",
+    "WriteTarget",
+    "describe_os_error",
+]
 
 # The runtime's own process files (environ holds the API key); other /proc entries stay readable.
 _PROC_PROCESS = re.compile(r"^/proc/(\d+|self|thread-self)(/|$)")
 
-_ERRNO_TEXT = {
-    errno.ENOENT: "does not exist",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-    errno.EISDIR: "is a directory",
-    errno.ENOTDIR: "a component of the path is not a directory",
-    errno.ELOOP: "the path goes through a symbolic link, which is not allowed here",
-    errno.EXDEV: "the path leads outside the allowed directories",
-    errno.ENAMETOOLONG: "the path is too long",
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "disk quota exceeded",
-    errno.EROFS: "the file system is read-only",
-    errno.EFBIG: "the file is too large",
-    errno.EEXIST: "already exists",
-    errno.EMFILE: "too many open files",
-    errno.EBUSY: "the file is busy",
-    errno.ETXTBSY: "the file is busy (a running program)",
-    errno.EINVAL: "invalid path",
-}
-
-
-class PathDenied(OSError):  # noqa: N818 (the agreed name other modules import)
-    """A file operation refused or failed; ``str(e)`` is the message for the model.
-
-    ``errno`` says why (``ENOENT`` lets Read suggest similar names); ``path`` is the path the
-    model gave, resolved.
-    """
-
-    def __init__(self, message: str, *, code: int = errno.EACCES, path: Path | str | None = None):
-        super().__init__(code, message)
-        self.message = message
-        self.path = None if path is None else Path(path)
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def describe_os_error(err: OSError, path: Path | str, *, action: str = "access") -> str:
-    """Stable, platform-independent model-facing text for an OSError (the one place for it)."""
-    if isinstance(err, PathDenied):
-        return err.message
-    code = err.errno or 0
-    reason = _ERRNO_TEXT.get(code) or f"error {errno.errorcode.get(code, code)}"
-    if code == errno.ENOENT:
-        return f"File does not exist: {path}"
-    return f"Cannot {action} {path}: {reason}."
-
-
-def _denied(err: OSError, path: Path | str, *, action: str = "access") -> PathDenied:
-    if isinstance(err, PathDenied):
-        return err
-    code = err.errno or errno.EIO
-    return PathDenied(describe_os_error(err, path, action=action), code=code, path=path)
-
 
 def _within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
-
-
-def _fd_path(fd: int, shown: Path) -> Path:
-    """Where an fd really points, from the kernel; refuses fds that are not files on disk."""
-    try:
-        target = str(Path(f"/proc/self/fd/{fd}").readlink())
-    except OSError:
-        # No /proc (macOS, odd containers): the best portable answer, checked the same way.
-        return Path(os.path.realpath(shown))
-    if not target.startswith("/"):
-        raise PathDenied(
-            f"Cannot read {shown}: it is not a regular file ({target}).", code=errno.EINVAL
-        )
-    if target.endswith(" (deleted)"):
-        raise PathDenied(f"File does not exist: {shown}", code=errno.ENOENT, path=shown)
-    return Path(target)
-
-
-class OpenedFile:
-    """A regular file opened for reading (non-blocking, no controlling tty). Close it after use.
-
-    ``path`` is where the fd really points (symlinks resolved); ``stat`` was taken on the fd.
-    """
-
-    def __init__(self, fd: int, path: Path, st: os.stat_result):
-        self.fd = fd
-        self.path = path
-        self.stat = st
-
-    def read_all(self) -> bytes:
-        """The whole file from offset 0 (its size was checked by the caller)."""
-        chunks: list[bytes] = []
-        offset = 0
-        while chunk := os.pread(self.fd, 1 << 20, offset):
-            chunks.append(chunk)
-            offset += len(chunk)
-        return b"".join(chunks)
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def __enter__(self) -> OpenedFile:
-        return self
-
-    def __exit__(
-        self, tp: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 @dataclass(frozen=True)
@@ -205,7 +111,7 @@ class Workspace:
             return False
         return self.policy.can_read(real)
 
-    def _read_denied(self, shown: Path, real: Path) -> PathDenied:
+    def _readdenied(self, shown: Path, real: Path) -> PathDenied:
         where = "" if real == shown else f" (it leads to {real})"
         return PathDenied(
             f"Access denied: {shown}{where} is on this session's read deny list.", path=shown
@@ -219,12 +125,12 @@ class Workspace:
         except OSError as e:
             if not self.readable(shown):
                 # Whether a denied file exists is itself not for the model to learn.
-                raise self._read_denied(shown, shown) from None
-            raise _denied(e, shown, action="read") from e
+                raise self._readdenied(shown, shown) from None
+            raise denied(e, shown, action="read") from e
         try:
-            real = _fd_path(pfd, shown)
+            real = fd_path(pfd, shown)
             if not self.readable(real):
-                raise self._read_denied(shown, real)
+                raise self._readdenied(shown, real)
             st = os.fstat(pfd)
             if stat.S_ISDIR(st.st_mode):
                 raise PathDenied(
@@ -246,7 +152,7 @@ class Workspace:
             st = os.fstat(fd)
             return OpenedFile(fd, real, st)
         except OSError as e:
-            raise _denied(e, shown, action="read") from e
+            raise denied(e, shown, action="read") from e
         finally:
             os.close(pfd)
 
@@ -260,11 +166,11 @@ class Workspace:
                 f"Directory does not exist: {shown}", code=errno.ENOENT, path=shown
             ) from None
         except OSError as e:
-            raise _denied(e, shown) from e
+            raise denied(e, shown) from e
         try:
-            real = _fd_path(fd, shown)
+            real = fd_path(fd, shown)
             if not self.readable(real):
-                raise self._read_denied(shown, real)
+                raise self._readdenied(shown, real)
             if not stat.S_ISDIR(os.fstat(fd).st_mode):
                 raise PathDenied(f"Not a directory: {shown}", code=errno.ENOTDIR, path=shown)
             return real
@@ -343,11 +249,11 @@ class Workspace:
                     tail.append(ancestor.name)
                     ancestor = ancestor.parent
             try:
-                return _fd_path(fd, ancestor).joinpath(*reversed(tail))
+                return fd_path(fd, ancestor).joinpath(*reversed(tail))
             finally:
                 os.close(fd)
         try:
-            return _fd_path(fd, shown)
+            return fd_path(fd, shown)
         finally:
             os.close(fd)
 
@@ -362,64 +268,12 @@ class Workspace:
             except FileNotFoundError:
                 st = None
             if st is not None:
-                self._check_existing(st, shown)
+                check_existing(st, shown)
         except OSError as e:
-            raise _denied(e, shown, action="write") from e
+            raise denied(e, shown, action="write") from e
         roots = [r for r in self.policy.writable_roots if _within(real, r)]
         root = max(roots, key=lambda r: len(r.parts)) if roots else Path("/")
         return WriteTarget(path=real, root=root, existing=st)
-
-    @staticmethod
-    def _check_existing(st: os.stat_result, shown: Path) -> None:
-        if stat.S_ISDIR(st.st_mode):
-            raise PathDenied(
-                f"Cannot write {shown}: it is a directory.", code=errno.EISDIR, path=shown
-            )
-        if stat.S_ISLNK(st.st_mode):
-            raise PathDenied(
-                f"Cannot write {shown}: it was replaced by a symbolic link.",
-                code=errno.ELOOP,
-                path=shown,
-            )
-        if not stat.S_ISREG(st.st_mode):
-            raise PathDenied(
-                f"Cannot write {shown}: it is not a regular file (a FIFO, socket or device).",
-                code=errno.EINVAL,
-                path=shown,
-            )
-        if st.st_nlink > 1:
-            raise PathDenied(
-                f"Cannot write {shown}: it has {st.st_nlink} hard links, so changing it would "
-                "change a file elsewhere too. Refused.",
-                code=errno.EMLINK,
-                path=shown,
-            )
-
-    def _open_parent(self, root_fd: int, parts: tuple[str, ...]) -> int:
-        """An O_PATH fd of the directory ``parts`` beneath ``root_fd``, created if missing."""
-        flags = O_PATH | os.O_DIRECTORY
-        rel = "/".join(parts)
-        try:
-            return open_beneath(root_fd, rel, flags, use_openat2=self.use_openat2)
-        except FileNotFoundError:
-            pass
-        current = os.dup(root_fd)
-        try:
-            for name in parts:
-                try:
-                    nxt = open_beneath(current, name, flags, use_openat2=self.use_openat2)
-                except FileNotFoundError:
-                    try:
-                        os.mkdir(name, 0o777, dir_fd=current)
-                    except FileExistsError:
-                        pass
-                    nxt = open_beneath(current, name, flags, use_openat2=self.use_openat2)
-                os.close(current)
-                current = nxt
-            return current
-        except BaseException:
-            os.close(current)
-            raise
 
     def write_bytes(self, target: WriteTarget, data: bytes) -> WriteOutcome:
         """Atomically replace (or create) ``target.path`` with ``data``, keeping its mode bits.
@@ -435,49 +289,15 @@ class Workspace:
         try:
             root_fd = os.open(target.root, O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
             try:
-                parent_fd = self._open_parent(root_fd, rel.parts[:-1])
+                parent_fd = open_dirs(root_fd, rel.parts[:-1], use_openat2=self.use_openat2)
             finally:
                 os.close(root_fd)
             try:
-                return self._replace(parent_fd, name, data, shown)
+                # Directories may have been renamed since write_target: judge where it really is.
+                self._writable_or_raise(fd_path(parent_fd, shown.parent) / name, shown)
+                created, st = replace_file(parent_fd, name, data, shown)
             finally:
                 os.close(parent_fd)
         except OSError as e:
-            raise _denied(e, shown, action="write") from e
-
-    def _replace(self, parent_fd: int, name: str, data: bytes, shown: Path) -> WriteOutcome:
-        # Directories may have been renamed since write_target; judge where the fd really is.
-        self._writable_or_raise(_fd_path(parent_fd, shown.parent) / name, shown)
-        try:
-            existing: os.stat_result | None = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
-        except FileNotFoundError:
-            existing = None
-        if existing is not None:
-            self._check_existing(existing, shown)
-        temp = f".{name[:200]}.{secrets.token_hex(4)}.agentrun-tmp"
-        create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        # A new file gets 0o666 minus the umask, like any editor would create it.
-        fd = os.open(temp, create, 0o600 if existing else 0o666, dir_fd=parent_fd)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            if existing is not None:
-                # Owner first: fchown clears set-id bits that fchmod then restores.
-                if os.geteuid() == 0 and (existing.st_uid, existing.st_gid) != (0, 0):
-                    os.fchown(fd, existing.st_uid, existing.st_gid)
-                os.fchmod(fd, stat.S_IMODE(existing.st_mode))
-            os.fsync(fd)
-            st = os.fstat(fd)
-            os.rename(temp, name, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
-        except BaseException:
-            try:
-                os.unlink(temp, dir_fd=parent_fd)
-            except OSError:
-                pass
-            raise
-        finally:
-            os.close(fd)
-        return WriteOutcome(
-            path=shown, created=existing is None, mtime_ns=st.st_mtime_ns, size=st.st_size
-        )
+            raise denied(e, shown, action="write") from e
+        return WriteOutcome(path=shown, created=created, mtime_ns=st.st_mtime_ns, size=st.st_size)
