@@ -137,9 +137,7 @@ def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Host]:
     secret.write_text("outside secret\n")
     ws = base / "ws"
     ws.mkdir()
-    for d in ("hooks", "objects", "refs"):
-        (ws / ".git" / d).mkdir(parents=True)
-    (ws / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
     tmp_dir = tmp_path / "bash-tmp"
     tmp_dir.mkdir()
     monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)

@@ -1,0 +1,214 @@
+"""The jail as a place to work (a workspace fully usable) and as something that cleans up after
+itself (timeouts, close, a SIGKILLed runtime)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from agentrun.sandbox.jail import JailSandbox
+
+if TYPE_CHECKING:
+    from conftest import Host, Shell
+
+ROOT = os.geteuid() == 0
+
+
+# -- the workspace is fully usable ---------------------------------------------------------------
+
+
+def test_build_with_gcc_and_make(shell: Shell, host: Host) -> None:
+    (host.workspace / "hello.c").write_text(
+        '#include <stdio.h>\nint main(void){puts("hello from the jail");return 0;}\n'
+    )
+    (host.workspace / "Makefile").write_text("hello: hello.c\n\tgcc -O0 -o hello hello.c\n")
+    out = shell.out("make -s && ./hello", timeout_s=30)
+    assert out == "hello from the jail"
+    assert (host.workspace / "hello").is_file()
+
+
+def test_python_tests_of_a_tiny_project(shell: Shell, host: Host) -> None:
+    (host.workspace / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    (host.workspace / "test_calc.py").write_text(
+        "import unittest\nfrom calc import add\n\n"
+        "class T(unittest.TestCase):\n"
+        "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n"
+    )
+    result = shell.run("python3 -m unittest -q 2>&1 | tail -1", timeout_s=30)
+    assert result.content == "OK"
+
+
+def test_git_init_add_commit_status(shell: Shell) -> None:
+    out = shell.out(
+        "git status --short | head -1; echo status=$?; mkdir proj && cd proj && git init -q && "
+        "echo hi > a && git add a && git -c user.email=a@b -c user.name=t commit -qm init && "
+        "git log --oneline | wc -l && git status --short && echo clean",
+        timeout_s=30,
+    )
+    assert "status=0" in out and out.endswith("1\nclean")
+
+
+def test_loopback_server_between_calls(shell: Shell) -> None:
+    started = shell.session.start_background("exec python3 -m http.server 8765 --bind 127.0.0.1")
+    assert not started.is_error, started.content
+    out = shell.out(
+        "for i in $(seq 100); do curl -s -o /dev/null -w '%{http_code}' 127.0.0.1:8765/ "
+        "&& break; sleep 0.05; done",
+        timeout_s=15,
+    )
+    assert out.endswith("200")
+    assert shell.out("curl -s -o /dev/null -w '%{http_code}' 127.0.0.1:8765/") == "200"
+
+
+def test_devices_fds_and_tmp(shell: Shell, host: Host) -> None:
+    out = shell.out(
+        "echo x > /dev/null && head -c 4 /dev/zero | wc -c && echo fd > /dev/stdout && "
+        "diff <(echo a) <(echo a) && echo same && t=$(mktemp) && echo y > $t && cat $t && "
+        "echo z > /tmp/scratch && cat /tmp/scratch && printf 'b\\na\\n' | sort -S 1K | head -1"
+    )
+    assert out.split() == ["4", "fd", "same", "y", "z", "a"]
+    assert not Path("/tmp/scratch").exists() or Path("/tmp/scratch").read_text() != "z\n"
+
+
+def test_stdin_is_dev_null_and_only_stdout_is_inherited(shell: Shell) -> None:
+    out = shell.out("cat; python3 -c 'import os; print(sorted(os.listdir(\"/proc/self/fd\")))'")
+    assert out == "['0', '1', '2', '3']"  # 3 is listdir's own
+
+
+def test_multiprocessing(shell: Shell, host: Host) -> None:
+    code = (
+        "import multiprocessing as mp\n"
+        "if __name__ == '__main__':\n"
+        "    with mp.Pool(2) as p:\n"
+        "        print(sum(p.map(abs, range(-10, 10))))\n"
+    )
+    (host.workspace / "mp.py").write_text(code)
+    # Pool needs its semaphores in /dev/shm: the jail's private one.
+    out = shell.out("python3 mp.py", timeout_s=30)
+    assert out == "100"
+
+
+@pytest.mark.slow
+def test_pip_install_into_workspace_venv_with_network(host: Host, make_jail) -> None:
+    from conftest import Shell as ShellClass  # the fixture module; only at run time
+
+    s = ShellClass(make_jail(allow_network=True), host)
+    try:
+        index = Path("/opt/pypi/simple/iniconfig")
+        if not index.is_dir():
+            pytest.skip("no package registry reachable from this machine")
+        out = s.out(
+            "python3 -m venv venv && venv/bin/pip install -q iniconfig 2>&1 | tail -2; "
+            "venv/bin/python -c 'import iniconfig; print(\"imported\")'",
+            timeout_s=120,
+        )
+        if "imported" not in out and ("Could not" in out or "No matching" in out):
+            pytest.skip(f"registry unreachable: {out[-200:]}")
+        assert out.endswith("imported")
+        assert list((host.workspace / "venv").glob("lib/python3*/site-packages/iniconfig"))
+    finally:
+        s.close()
+
+
+# -- cleanup -------------------------------------------------------------------------------------
+
+
+def test_timeout_kills_everything_in_the_call(shell: Shell, host: Host) -> None:
+    a, b, c = host.unique_sleep(), host.unique_sleep(), host.unique_sleep()
+    start = time.monotonic()
+    result = shell.run(
+        f"sleep {a} & setsid sleep {b} & (setsid nohup sleep {c} > /dev/null 2>&1 &); sleep 60",
+        timeout_s=1,
+    )
+    assert "timed out" in str(result.content)
+    assert time.monotonic() - start < 5
+    for arg in (a, b, c):
+        assert host.live_with_arg(arg) == []
+
+
+def _mounts() -> list[str]:
+    return Path("/proc/self/mountinfo").read_text().splitlines()
+
+
+def test_close_leaves_nothing(host: Host) -> None:
+    from conftest import TEST_LIMITS
+    from conftest import Shell as ShellClass
+
+    mounts = _mounts()
+    jail = JailSandbox(host.policy(), tmp_dir=host.tmp_dir, limits=TEST_LIMITS)
+    s = ShellClass(jail, host)
+    arg = host.unique_sleep()
+    assert not s.session.start_background(f"setsid sleep {arg}").is_error
+    assert host.wait_for(lambda: host.live_with_arg(arg))
+    state = jail._state
+    cgroup_dirs = jail._cgroup.paths if jail._cgroup else ()
+    init = jail._proc.pid if jail._proc else 0
+    assert state.is_dir() and all(p.is_dir() for p in cgroup_dirs)
+    assert ("cgroup" in jail.enforced) == ROOT
+    s.close()
+    assert host.live_with_arg(arg) == []
+    assert not state.exists()
+    assert not any(p.exists() for p in cgroup_dirs)
+    with pytest.raises(ProcessLookupError):
+        os.kill(init, 0)
+    assert _mounts() == mounts
+
+
+_RUNTIME = textwrap.dedent(
+    """
+    import json, os, sys, time
+    from pathlib import Path
+    from agentrun.sandbox.jail import JailSandbox
+    from agentrun.sandbox.policy import SandboxPolicy
+    ws, tmp, home, arg = sys.argv[1:5]
+    jail = JailSandbox(SandboxPolicy.create(ws, home=Path(home)), tmp_dir=Path(tmp))
+    fd = os.open(os.devnull, os.O_WRONLY)
+    jail.spawn(["setsid", "sleep", arg], cwd=Path(ws), env={"PATH": "/usr/bin:/bin"}, stdout=fd)
+    cg = [str(p) for p in jail._cgroup.paths] if jail._cgroup else []
+    info = {"state": str(jail._state), "cgroups": cg, "init": jail._proc.pid}
+    print(json.dumps(info), flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_sigkill_of_the_runtime_kills_the_jail_and_next_start_sweeps(host: Host) -> None:
+    arg = host.unique_sleep()
+    runtime = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _RUNTIME,
+            str(host.workspace),
+            str(host.tmp_dir),
+            str(host.home),
+            arg,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        info = json.loads(runtime.stdout.readline())  # type: ignore[union-attr]
+        assert host.wait_for(lambda: host.live_with_arg(arg))
+        runtime.send_signal(signal.SIGKILL)
+        runtime.wait()
+        # The init reads EOF on its socket and exits; PID 1 gone, the kernel kills the rest.
+        assert host.wait_for(lambda: not host.live_with_arg(arg), timeout=5)
+        assert host.wait_for(lambda: not Path(f"/proc/{info['init']}").exists(), timeout=5)
+        assert Path(info["state"]).exists()  # nobody was left to remove it...
+        assert all(Path(p).exists() for p in info["cgroups"])
+        JailSandbox(host.policy(), tmp_dir=host.tmp_dir).close()  # ...until the next start
+        assert not Path(info["state"]).exists()
+        assert not any(Path(p).exists() for p in info["cgroups"])
+    finally:
+        runtime.kill()
+        runtime.wait()
