@@ -174,3 +174,16 @@ def test_guard_restores_the_environment_after_each_test(pytester: pytest.Pyteste
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert {k: os.environ.get(k) for k in outer} == outer
+
+
+def test_this_session_is_guarded_too(
+    agentrun_workspace, agentrun_home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """agentrun's own Anthropic adapter, in this very test session: refused, with the reason."""
+    from agentrun.testing import run_agent
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
+    monkeypatch.setenv("AGENTRUN_MAX_RETRIES", "0")
+    result = run_agent("hello", model="sonnet", cwd=agentrun_workspace)
+    assert (result.subtype, result.is_error) == ("error_during_execution", True)
+    assert BLOCKED_MESSAGE in result.result
