@@ -181,7 +181,11 @@ def test_assert_complete_reports_unused_turns(tmp_path: Path) -> None:
             "'contains' must be a string or a list of strings",
         ),
         ("turns:\n  - expect: [{matches: '('}]\n", 2, "'matches' is not a valid regex"),
-        ("turns:\n  - usage: {input_tokens: many}\n", 2, "usage 'input_tokens' must be a whole number"),
+        (
+            "turns:\n  - usage: {input_tokens: many}\n",
+            2,
+            "usage 'input_tokens' must be a whole number",
+        ),
         ("turns:\n  - usage: {tokens: 1}\n", 2, "unknown key 'tokens' in turn 1 'usage'"),
         ("turns:\n  - stop_reason: 3\n", 2, "'stop_reason' must be a string"),
         ("turns:\n  - text: a\nmodel: [x]\n", 3, "'model' must be a string"),
