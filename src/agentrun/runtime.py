@@ -50,6 +50,8 @@ class RunOptions:
     append_system_prompt: str | None = None
     record: str | Path | None = None
     replay_drift: str = "error"
+    max_retries: int | None = None
+    """API retries (the SDK's); None: ``$AGENTRUN_MAX_RETRIES``, else 2."""
     strict: bool = False
     approver: Approver | None = None
     sessions_root: str | Path | None = None
@@ -92,7 +94,11 @@ class Runtime:
         self.session_id, messages = self._session(o, cwd)
         if isinstance(o.model, str) or o.model is None:
             self.model: Model = resolve_model(
-                o.model, agent_model=self.agent.model, record=o.record, replay_drift=o.replay_drift
+                o.model,
+                agent_model=self.agent.model,
+                record=o.record,
+                replay_drift=o.replay_drift,
+                max_retries=o.max_retries,
             )
         else:
             self.model = o.model
