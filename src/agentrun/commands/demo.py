@@ -18,7 +18,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from agentrun.cli import OUTPUT_FORMATS
+from agentrun.cli import OUTPUT_FORMATS, SANDBOX_MODES
 from agentrun.errors import ConfigError
 
 DEMO_PROMPT = (
@@ -49,6 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
     parser.add_argument(
+        "--sandbox",
+        choices=SANDBOX_MODES,
+        default="workspace-write",
+        help="sandbox mode for the run (danger-full-access where the kernel lacks the layers)",
+    )
+    parser.add_argument(
         "--print-prompt",
         action="store_true",
         help="print the demo's task and exit (to give it to a real model)",
@@ -68,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
     keep = args.keep or not temporary
     try:
         if args.output_format == "text":
-            code = _run_rendered(workspace)
+            code = _run_rendered(workspace, args.sandbox)
         else:
-            code = _run_headless(workspace, args.output_format)
+            code = _run_headless(workspace, args.output_format, args.sandbox)
     finally:
         if keep:
             print(f"\nThe workspace is at {workspace}", file=notes)
@@ -93,7 +99,7 @@ def _workspace(requested: str | None, source: Path) -> tuple[Path, bool]:
     return path, False
 
 
-def _run_headless(workspace: Path, output_format: str) -> int:
+def _run_headless(workspace: Path, output_format: str, sandbox: str) -> int:
     """Exactly ``agentrun -p``, so machine-readable output is the CLI's own."""
     from agentrun.cli import main
 
@@ -101,10 +107,10 @@ def _run_headless(workspace: Path, output_format: str) -> int:
     argv += ["--model", f"script:{script_path()}", "--permission-mode", PERMISSION_MODE]
     for rule in ALLOWED_TOOLS:
         argv += ["--allowedTools", rule]
-    return main([*argv, "--output-format", output_format])
+    return main([*argv, "--sandbox", sandbox, "--output-format", output_format])
 
 
-def _run_rendered(workspace: Path) -> int:
+def _run_rendered(workspace: Path, sandbox: str) -> int:
     """The run rendered live, as the CLI renders runs for people."""
     from rich.console import Console
     from rich.text import Text
@@ -150,9 +156,16 @@ def _run_rendered(workspace: Path) -> int:
             model=f"script:{script_path()}",
             permission_mode=PERMISSION_MODE,
             allowed_tools=ALLOWED_TOOLS,
+            sandbox=sandbox,
             on_event=on_event,
         )
     finally:
         renderer.close()
     renderer.footer(turns=result.num_turns, usage=result.usage, cost=result.total_cost_usd)
+    if result.is_error and "sandbox" in result.result.lower():
+        console.print(
+            "The sandbox could not run Bash here (`agentrun sandbox status` says why); "
+            "`agentrun demo --sandbox danger-full-access` runs the demo unconfined.",
+            style="yellow",
+        )
     return exit_code(result.subtype)
