@@ -471,3 +471,26 @@ def test_resume_and_continue(ws: Path, capsys: pytest.CaptureFixture[str]) -> No
 def test_allow_network_flag_accepted(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(ws, capsys, "-p", "x", "--allow-network", "--model", script(ws, DONE))
     assert (code, out) == (0, "Done.\n")
+
+
+def test_settings_deny_beats_allowed_tools_flag(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ws / ".claude").mkdir()
+    (ws / ".claude" / "settings.json").write_text(
+        json.dumps({"permissions": {"deny": ["Bash(echo:*)"]}})
+    )
+    turns = bash_turn("echo hi", is_error=True, contains="denied")
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--allowedTools", "Bash", "--output-format", "json",
+        "--model", script(ws, *turns),
+    )  # fmt: skip
+    assert code == 0 and len(json.loads(out)["permission_denials"]) == 1
+
+
+def test_sandbox_unavailable_is_one_line_with_next_step() -> None:
+    from agentrun.cli import _hint
+    from agentrun.errors import SandboxUnavailableError
+
+    hint = _hint(SandboxUnavailableError("landlock is not supported", layer="landlock"))
+    assert "missing layer: landlock" in hint and "--sandbox danger-full-access" in hint

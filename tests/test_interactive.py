@@ -160,3 +160,40 @@ def test_ctrl_c_at_the_prompt_does_not_exit(ws: Path) -> None:
     child.expect("Ctrl-D or /exit to leave")
     child.expect(PROMPT)
     assert finish(child) == 0
+
+
+def test_clear_and_model_switch(ws: Path) -> None:
+    other = ws.parent / "other.json"
+    other.write_text(json.dumps({"turns": [{"text": "From the other model."}]}))
+    child = spawn(ws, {"text": "First answer."})
+    child.sendline("/clear")
+    child.expect("new conversation")
+    child.sendline(f"/model script:{other}")
+    child.expect("model: script:")
+    child.sendline("hello")
+    child.expect("From the other model.")
+    child.expect(PROMPT)
+    assert finish(child) == 0
+
+
+def run_in_pty(ws: Path, *argv: str) -> tuple[int, str]:
+    home = ws.parent / "home"
+    env = {**os.environ, "HOME": str(home), "AGENTRUN_HOME": str(home / ".agentrun")}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "agentrun", "--cwd", str(ws), *argv], env=env, encoding="utf-8",
+        timeout=20,
+    )  # fmt: skip
+    child.expect(pexpect.EOF)
+    child.close()
+    return int(child.exitstatus), str(child.before)
+
+
+def test_bad_agent_exits_2_before_the_prompt(ws: Path) -> None:
+    code, output = run_in_pty(ws, "--agent", "ghost")
+    assert code == 2 and "no agent named 'ghost'" in output and PROMPT not in output
+
+
+def test_print_mode_on_a_terminal_needs_a_prompt(ws: Path) -> None:
+    # -p with no prompt and a terminal on stdin: say so at once instead of waiting for input
+    code, output = run_in_pty(ws, "-p")
+    assert code == 2 and "-p needs a prompt" in output

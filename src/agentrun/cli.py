@@ -224,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting (tests call this)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # answered before the parser is even built: scripts poll it
+        print(f"agentrun {__version__}")
+        return EXIT_OK
     try:
         if args_list and args_list[0] in SUBCOMMANDS:
             return _run_subcommand(args_list[0], args_list[1:])
