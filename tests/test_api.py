@@ -221,3 +221,23 @@ def test_cli_bad_script_is_exit_2(ws: Path, capsys: pytest.CaptureFixture[str]) 
 def test_cli_missing_key_is_exit_2(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-p", "go", "--cwd", str(ws), "--model", "sonnet"]) == 2
     assert "ANTHROPIC_API_KEY" in capsys.readouterr().err
+
+
+def test_refusal_with_a_tool_call_leaves_next_send_valid(ws: Path) -> None:
+    from agentrun.types import ModelResponse
+
+    seen: list[Any] = []
+
+    def fn(request: ModelRequest) -> Any:
+        seen.append(request.messages)
+        if len(seen) == 1:
+            use = {"type": "tool_use", "id": "t1", "name": "Read", "input": {"file_path": "x"}}
+            return ModelResponse([use], "refusal")
+        return "fine"
+
+    with AgentSession(cwd=ws, model=FunctionModel(fn)) as session:
+        assert session.send("one").subtype == "refusal"
+        assert session.send("two").result == "fine"
+    follow_up = seen[1][2]["content"]
+    assert (follow_up[0]["tool_use_id"], follow_up[0]["is_error"]) == ("t1", True)
+    assert follow_up[1] == {"type": "text", "text": "two"}

@@ -346,3 +346,21 @@ def test_ctrl_c_at_approval_prompt_keeps_transcript_valid() -> None:
     result = h.run(script({"tool_calls": [{"name": "Echo"}]}, {"text": "unused"}))
     assert result.subtype == "error_interrupted"
     assert h.conv.messages[-1]["content"][0]["content"] == INTERRUPTED
+
+
+def test_max_tokens_drops_a_cut_tool_use() -> None:
+    seen: list[ModelRequest] = []
+
+    def fn(request: ModelRequest) -> ModelResponse | str:
+        seen.append(request)
+        if len(seen) == 1:
+            cut = {"type": "tool_use", "id": "t", "name": "Echo", "input": {}}
+            return ModelResponse([cut], "max_tokens")
+        return "done"
+
+    h = Harness()
+    assert h.run(FunctionModel(fn)).subtype == "success"
+    assert seen[1].messages[1]["content"] == [
+        {"type": "text", "text": "[output cut off by the token limit]"}
+    ]
+    assert not any(isinstance(e, ToolStartEvent) for e in h.events)

@@ -147,11 +147,11 @@ class AgentSession:
         limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
         try:
             final = run_turns(rt.conv, prompt, rt.model, io, limits)
-        except BaseException:
-            # Whatever escaped (a Ctrl-C between steps, a bug), the next send must still be a
-            # valid conversation: unanswered tool calls get an interrupted result.
+        finally:
+            # However the run ended (a refusal cut mid tool call, a Ctrl-C between steps, a bug)
+            # the next send must be a valid conversation: unanswered tool calls get a result.
+            # A resume from the transcript applies the same repair.
             rt.conv.messages = repair(rt.conv.messages)
-            raise
         return RunResult.from_event(final, events)
 
     def close(self) -> None:
