@@ -101,9 +101,13 @@ def _scan_processes(*, since: int = 0, first_pid: int | None = None) -> list[_Pr
             if fields[0] in (b"Z", b"X"):
                 continue
             older = int(fields[19]) < since
-            environ = b"" if older else _read(f"/proc/{name}/environ", 1 << 16)
         except (OSError, ValueError, IndexError):
-            continue  # gone meanwhile, a kernel thread, or not ours to read
+            continue  # gone meanwhile
+        try:
+            environ = b"" if older else _read(f"/proc/{name}/environ", 1 << 16)
+        except OSError:
+            # Not ours to read (or setuid): no marker, but it still counts for the tree walk.
+            environ = b""
         marker = None
         for entry in environ.split(b"\0"):
             if entry.startswith(prefix):
