@@ -309,7 +309,10 @@ class JailSandbox:
         return dict(self._missing)
 
     def _refusal(self) -> SandboxUnavailableError | None:
-        for layer in self._required:
+        absent = [layer for layer in self._required if layer not in self._enforced]
+        # Name the layer that actually failed first (the others were never attempted).
+        absent.sort(key=lambda layer: layer not in self._missing)
+        for layer in absent:
             if layer not in self._enforced:
                 reason = self._missing.get(layer) or next(iter(self._missing.values()), "")
                 return SandboxUnavailableError(

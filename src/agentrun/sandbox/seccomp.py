@@ -18,7 +18,6 @@ import ctypes
 import errno
 import socket
 import struct
-from collections.abc import Iterable
 
 from agentrun.sandbox import syscalls
 
@@ -104,12 +103,8 @@ def _ret_errno(err: int) -> int:
     return _RET_ERRNO | (err & 0xFFFF)
 
 
-def build_filter(*, block_unix_sockets: bool = True, extra_denied: Iterable[int] = ()) -> bytes:
-    """The filter program as packed ``struct sock_filter`` instructions.
-
-    ``extra_denied`` adds syscall numbers to refuse with EPERM (the tests use it to take a layer
-    away from a runtime, the way a container's seccomp profile would).
-    """
+def build_filter(*, block_unix_sockets: bool = True) -> bytes:
+    """The filter program as packed ``struct sock_filter`` instructions."""
     eperm = _ret_errno(errno.EPERM)
     prog: list[bytes] = [
         _insn(_LD_W_ABS, _OFF_ARCH),
@@ -120,7 +115,7 @@ def build_filter(*, block_unix_sockets: bool = True, extra_denied: Iterable[int]
         _insn(_RET_K, RET_KILL_PROCESS),
     ]
     # One "if nr == N: return EPERM" pair per denied syscall; A still holds nr throughout.
-    for nr in sorted({*DENIED.values(), *extra_denied}):
+    for nr in sorted(DENIED.values()):
         prog += [_insn(_JEQ_K, nr, jt=0, jf=1), _insn(_RET_K, eperm)]
     prog += [_insn(_JEQ_K, _SYS_CLONE3, jt=0, jf=1), _insn(_RET_K, _ret_errno(errno.ENOSYS))]
     # clone(flags, ...): refuse any namespace flag (the low 32 bits hold every CLONE_NEW*).
