@@ -232,3 +232,37 @@ def test_build_params_marks_at_most_four_breakpoints_and_skips_thinking():
     assert request.messages[1]["content"][0] == {"type": "text", "text": "b"}  # not mutated
     assert str(params).count("cache_control") == 3  # system + two messages (no tools)
     assert "cache_control" not in str(build_params(request, cache=False))
+
+
+def test_fake_server_json_answers_and_cache_accounting(server: Any):
+    import anthropic
+
+    client = anthropic.Anthropic(base_url=server.url, api_key=KEY, max_retries=0)
+    mark = {"type": "ephemeral"}
+    system = [{"type": "text", "text": "S" * 400, "cache_control": mark}]
+    first = [
+        {"role": "user", "content": [{"type": "text", "text": "Q" * 400, "cache_control": mark}]}
+    ]
+    server.add(text("a1"), text("a2"))
+    one = client.messages.create(model="m", max_tokens=5, system=system, messages=first)  # type: ignore[arg-type]
+    assert one.content[0].text == "a1"  # type: ignore[union-attr]
+    assert (one.usage.cache_read_input_tokens, one.usage.input_tokens) == (0, 0)
+    written = one.usage.cache_creation_input_tokens
+    assert written and written > 200
+    second = [
+        {"role": "user", "content": [{"type": "text", "text": "Q" * 400}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "a1"}]},
+        {"role": "user", "content": [{"type": "text", "text": "more", "cache_control": mark}]},
+    ]
+    two = client.messages.create(model="m", max_tokens=5, system=system, messages=second)  # type: ignore[arg-type]
+    # The whole first request is read from the cache; the new tail is written at the new mark.
+    assert two.usage.cache_read_input_tokens == written
+    assert two.usage.cache_creation_input_tokens > 0
+    assert two.usage.input_tokens == 0
+    # Without a breakpoint at the end only the system prefix can be read (as with the real API).
+    second[2]["content"][0].pop("cache_control")
+    server.add(text("a3"))
+    three = client.messages.create(model="m", max_tokens=5, system=system, messages=second)  # type: ignore[arg-type]
+    assert 0 < three.usage.cache_read_input_tokens < written
+    assert three.usage.input_tokens > 0
+    assert server.requests[1].body.get("stream") in (None, False)
