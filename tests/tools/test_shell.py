@@ -179,6 +179,12 @@ def test_output_buffer_under_the_limit_is_verbatim() -> None:
     assert buffer.text() == "abc\ufffddef\n"
 
 
+def test_a_nul_character_is_refused(session: BashSession) -> None:
+    expected = (True, "The command contains a NUL character, which bash cannot run.")
+    for result in (session.run("echo a\0b"), session.start_background("echo a\0b")):
+        assert (result.is_error, result.content) == expected
+
+
 # --- working directory -----------------------------------------------------------------------
 
 

@@ -3,13 +3,17 @@
 A command may print gigabytes; the model gets at most ``limit`` characters. The beginning (what
 ran) and the end (the error at the bottom of a build log) matter most, so both are kept and the
 middle is replaced by a marker saying how much was cut. Memory stays around ``limit`` plus one
-chunk whatever the command prints.
+chunk whatever the command prints. Also here: reading a pipe into the buffer, and the text of a
+command's result (outcome first, then output, then notes).
 """
 
 from __future__ import annotations
 
 import codecs
+import os
+import select
 import signal
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Literal
@@ -18,6 +22,8 @@ from agentrun.types import ToolResult
 
 MAX_OUTPUT_CHARS = 30_000
 """The most characters of output the model sees from one command (marker included)."""
+
+CHUNK = 1 << 16
 
 
 class OutputBuffer:
@@ -120,3 +126,30 @@ def _signal_name(number: int, *, strict: bool = False) -> str:
         return signal.Signals(number).name
     except ValueError:
         return "" if strict else f"signal {number}"
+
+
+def read_available(fd: int, buffer: OutputBuffer, limit: int = 16 * CHUNK) -> bool:
+    """Read what a non-blocking ``fd`` has ready (up to ``limit`` bytes, so the caller gets back
+    to its deadline checks); True at EOF."""
+    got = 0
+    while got < limit:
+        try:
+            data = os.read(fd, CHUNK)
+        except BlockingIOError:
+            return False
+        if not data:
+            return True
+        buffer.feed(data)
+        got += len(data)
+        if len(data) < CHUNK:
+            return False
+    return False
+
+
+def drain(fd: int, buffer: OutputBuffer, *, deadline: float) -> None:
+    """Read the rest of the pipe once every writer is dead (or the deadline passes)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while (remaining := deadline - time.monotonic()) > 0:
+        if poller.poll(remaining * 1000) and read_available(fd, buffer):
+            return

@@ -30,7 +30,7 @@ from typing import Literal
 from agentrun.errors import SandboxUnavailableError
 from agentrun.protocols import Sandbox, SpawnedProcess
 from agentrun.tools.background import BackgroundJobs
-from agentrun.tools.output import OutputBuffer, format_result
+from agentrun.tools.output import OutputBuffer, drain, format_result, read_available
 from agentrun.types import ToolResult
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,6 @@ DEFAULT_TIMEOUT_MS = 120_000
 MAX_TIMEOUT_MS = 600_000
 
 _SLICE_S = 0.05  # how often a waiting call looks at its cancel event and deadline
-_CHUNK = 1 << 16
 _PIPE_SIZE = 1 << 20  # a bigger pipe means fewer wake-ups when a command floods its output
 _DRAIN_S = 1.0  # after the kill, how long to wait for the pipe's last bytes
 
@@ -135,6 +134,8 @@ class BashSession:
                 return ToolResult("The shell session has ended; no command can run.", True)
             if cancel is not None and cancel.is_set():
                 return ToolResult("The command was interrupted before it started.", True)
+            if "\0" in command:
+                return _NUL_ERROR
             notes: list[str] = []
             cwd = self._checked_cwd(notes)
             with contextlib.suppress(FileNotFoundError):
@@ -155,6 +156,8 @@ class BashSession:
             finally:
                 os.close(write_fd)
             self._current = proc
+            if self._closing():  # close() ran during the spawn and could not see this process
+                proc.kill()
             buffer = OutputBuffer()
             try:
                 try:
@@ -171,7 +174,7 @@ class BashSession:
                     proc.kill()
                 if status is None:
                     status = proc.wait(5)
-                _drain(read_fd, buffer, deadline=time.monotonic() + _DRAIN_S)
+                drain(read_fd, buffer, deadline=time.monotonic() + _DRAIN_S)
             finally:
                 os.close(read_fd)
                 self._current = None
@@ -183,6 +186,8 @@ class BashSession:
         with self._run_lock:
             if self._closed:
                 return ToolResult("The shell session has ended; no command can run.", True)
+            if "\0" in command:
+                return _NUL_ERROR
             notes: list[str] = []
             cwd = self._checked_cwd(notes)
             return self._jobs.start(
@@ -203,6 +208,9 @@ class BashSession:
         self._jobs.close()
         with contextlib.suppress(OSError):
             self._state.unlink()
+
+    def _closing(self) -> bool:
+        return self._closed
 
     def _checked_cwd(self, notes: list[str]) -> Path:
         if not self._cwd.is_dir():
@@ -229,6 +237,9 @@ class BashSession:
                 f"the shell may stay in ({allowed})."
             )
             self._cwd = self._start
+
+
+_NUL_ERROR = ToolResult("The command contains a NUL character, which bash cannot run.", True)
 
 
 def _spawn_error(e: Exception) -> ToolResult:
@@ -269,30 +280,4 @@ def _wait(
             if status is not None:
                 return "exit", status
         elif poller.poll(wait_s * 1000):
-            eof = _read_some(fd, buffer)
-
-
-def _read_some(fd: int, buffer: OutputBuffer, limit: int = 16 * _CHUNK) -> bool:
-    """Read what is ready (up to ``limit`` bytes, to get back to the checks); True on EOF."""
-    got = 0
-    while got < limit:
-        try:
-            data = os.read(fd, _CHUNK)
-        except BlockingIOError:
-            return False
-        if not data:
-            return True
-        buffer.feed(data)
-        got += len(data)
-        if len(data) < _CHUNK:
-            return False
-    return False
-
-
-def _drain(fd: int, buffer: OutputBuffer, *, deadline: float) -> None:
-    """Read the rest of the pipe once every writer is dead (or the deadline passes)."""
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    while (remaining := deadline - time.monotonic()) > 0:
-        if poller.poll(remaining * 1000) and _read_some(fd, buffer):
-            return
+            eof = read_available(fd, buffer)
