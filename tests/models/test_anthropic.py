@@ -105,10 +105,28 @@ def test_requests_carry_system_tools_cache_markers_and_paired_ids(workspace: Pat
     assert marks <= 4
 
 
+def assert_tool_results_pair(messages: list[dict[str, Any]]) -> None:
+    """Every assistant tool_use is answered, in order, first thing in the next user message."""
+    for i, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        ids = [b["id"] for b in message["content"] if b["type"] == "tool_use"]
+        if ids:
+            answers = messages[i + 1]["content"]
+            assert [b.get("tool_use_id") for b in answers[: len(ids)]] == ids
+
+
 def test_second_request_reads_the_first_from_cache(workspace: Path, server: Any):
-    server.add(read_call("toolu_1"), read_call("toolu_2"), text("done"))
+    two_calls = read_call("toolu_1")
+    two_calls["content"].append(
+        {"type": "tool_use", "id": "toolu_1b", "name": "Glob", "input": {"pattern": "*.py"}}
+    )
+    server.add(two_calls, read_call("toolu_2"), text("done"))
     result = run(workspace)
     assert result.subtype == "success"
+    for request in server.requests:
+        assert_tool_results_pair(request.body["messages"])
+    assert len(server.requests[-1].body["messages"]) == 5
     assert result.usage.cache_read_input_tokens > 0
     assert result.usage.cache_creation_input_tokens > 0
 
