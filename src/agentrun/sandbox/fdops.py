@@ -148,7 +148,9 @@ def replace_file(
             if os.geteuid() == 0 and (existing.st_uid, existing.st_gid) != (0, 0):
                 os.fchown(fd, existing.st_uid, existing.st_gid)
             os.fchmod(fd, stat.S_IMODE(existing.st_mode))
-        os.fsync(fd)
+        # fdatasync: the data and the size must be durable before the rename publishes the
+        # file; its timestamps need not be (saves a metadata flush per write).
+        os.fdatasync(fd)
         st = os.fstat(fd)
         os.rename(temp, name, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
     except BaseException:

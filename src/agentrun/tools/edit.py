@@ -60,13 +60,27 @@ def _quote(text: str) -> str:
     return f"{text[:QUOTE_CHARS]}… [{len(text) - QUOTE_CHARS:,} more characters]"
 
 
-def _snippet(text: str, first_line: int, changed_lines: int) -> str:
-    lines = textfile.split_lines(text)
-    start = max(first_line - CONTEXT_LINES, 1)
-    end = min(
-        first_line + changed_lines - 1 + CONTEXT_LINES, len(lines), start - 1 + MAX_SNIPPET_LINES
-    )
-    return textfile.number_lines(lines[start - 1 : end], start)
+def _snippet(text: str, first: int, changed_lines: int) -> str:
+    """Numbered lines around offset ``first`` of ``text``.
+
+    Only the window is split into lines: splitting a 1 MB file to show seven lines of it
+    cost more than the edit itself.
+    """
+    line = text.count("\n", 0, first) + 1
+    start = text.rfind("\n", 0, first) + 1
+    before = 0
+    while before < CONTEXT_LINES and start > 0:
+        start = text.rfind("\n", 0, start - 1) + 1
+        before += 1
+    wanted = min(before + changed_lines + CONTEXT_LINES, MAX_SNIPPET_LINES)
+    end = start
+    for _ in range(wanted):
+        nxt = text.find("\n", end)
+        if nxt == -1:
+            end = len(text)
+            break
+        end = nxt + 1
+    return textfile.number_lines(textfile.split_lines(text[start:end]), line - before)
 
 
 class EditTool:
@@ -130,7 +144,9 @@ class EditTool:
         text, fmt = decoded
         old_lf = old.replace("\r\n", "\n")
         new_lf = new.replace("\r\n", "\n")
-        matches = text.count(old_lf)
+        # One scan: find the first match, then look for a second only from there on.
+        first = text.find(old_lf)
+        matches = 0 if first < 0 else (1 if text.find(old_lf, first + 1) < 0 else 2)
         if matches == 0:
             hint = ""
             if _LINE_PREFIX.search(old_lf):
@@ -140,14 +156,18 @@ class EditTool:
                 "It must match the file exactly, including whitespace and indentation."
                 f"{hint} Read the file again if unsure."
             )
+        if matches > 1:
+            matches = text.count(old_lf)
         if matches > 1 and not replace_all:
             return error(
                 f"old_string occurs {matches} times in {shown}, but replace_all is false. "
                 "Add surrounding lines to old_string to pick one occurrence, or set replace_all "
                 "to true to replace all of them."
             )
-        first = text.index(old_lf)
-        updated = text.replace(old_lf, new_lf, -1 if replace_all else 1)
+        if replace_all:
+            updated = text.replace(old_lf, new_lf)
+        else:
+            updated = text[:first] + new_lf + text[first + len(old_lf) :]
         data, used = textfile.encode(updated, fmt)
         outcome = ws.write_bytes(target, data)
         rec = ctx.reads.get(target.path)
@@ -161,7 +181,6 @@ class EditTool:
 
     @staticmethod
     def _summary(shown: Path, updated: str, first: int, new: str, count: int) -> str:
-        line = updated.count("\n", 0, first) + 1
         what = f"{count} replacements" if count > 1 else "1 replacement"
         head = f"Edited {shown} ({what}). Lines around the first change:\n"
-        return head + _snippet(updated, line, max(len(textfile.split_lines(new)), 1))
+        return head + _snippet(updated, first, max(len(textfile.split_lines(new)), 1))

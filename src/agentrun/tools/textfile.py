@@ -73,6 +73,8 @@ def sniff_codec(head: bytes) -> tuple[str, bytes] | None:
 
 def uses_crlf(text: str) -> bool:
     """Whether most line ends are CRLF (a mixed file keeps its majority style)."""
+    if "\r" not in text:  # the common case, found with one fast scan
+        return False
     crlf = text.count("\r\n")
     return crlf > 0 and crlf * 2 >= text.count("\n")
 
@@ -102,7 +104,7 @@ def encode(text: str, fmt: TextFormat) -> tuple[bytes, TextFormat]:
     A Latin-1 file given characters Latin-1 cannot hold is written as UTF-8 instead (the format
     returned says so) rather than losing them.
     """
-    body = text.replace("\r\n", "\n")
+    body = text.replace("\r\n", "\n") if "\r" in text else text
     if fmt.crlf:
         body = body.replace("\n", "\r\n")
     try:
