@@ -131,7 +131,10 @@ def run_turns(
         except KeyboardInterrupt:
             return run.finish("error_interrupted", "interrupted")
         except ModelError as e:
-            return run.finish("error_during_execution", "error", str(e))
+            late = run.limit_reached() == "error_timeout"  # a call cut short by the deadline
+            return run.finish(
+                "error_timeout" if late else "error_during_execution", "error", str(e)
+            )
         run.account(response.usage)
         content = _drop_truncated_tool_use(response.content, response.stop_reason)
         message: Message = {"role": "assistant", "content": content}
