@@ -436,7 +436,12 @@ def test_verbose_renders_on_stderr_only(ws: Path, capsys: pytest.CaptureFixture[
         ws, capsys, "-p", "x", "--verbose", "--model", script(ws, read_app(), DONE)
     )
     assert (code, out) == (0, "Done.\n")
-    assert "● Read(app.py)" in err and "def main" in err
+    assert [line.rstrip() for line in err.splitlines()] == [
+        "Looking.",
+        "● Read(app.py)",
+        "  ⎿  Read 2 lines",
+        "Done.",
+    ]
 
 
 def test_agent_flag_and_agent_model(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:

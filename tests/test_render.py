@@ -209,3 +209,15 @@ def test_result_previews(
     r, buf = make(tmp_path)
     run_tool(r, ToolCall("t1", name, tool_input), ToolResult(output))
     assert buf.getvalue().split("\n", 1)[1] == expected
+
+
+def test_streamed_text_on_a_terminal_goes_live(tmp_path: Path) -> None:
+    r, buf = make(tmp_path, color=True)
+    for piece in ["Some **bo", "ld** text."]:
+        r.on_event(TextDelta(piece))
+    assert "Some" in buf.getvalue()  # shown before the message is complete
+    message = {"role": "assistant", "content": [{"type": "text", "text": "Some **bold** text."}]}
+    r.on_event(AssistantEvent("s", message, Usage(), "end_turn"))
+    final = buf.getvalue().rsplit("\x1b[2K", 1)[1]  # what the live region settled on
+    assert "\x1b[1mbold\x1b[0m" in final and "**" not in final
+    assert "\n" in final

@@ -200,6 +200,8 @@ class Renderer:
         if not self.show_text:
             return
         self._text += text
+        if not self.console.is_terminal:
+            return  # a file or pipe gets the settled Markdown once, at the end of the message
         if self._live is None:
             self._live = Live(
                 Markdown(self._text),
@@ -207,7 +209,7 @@ class Renderer:
                 refresh_per_second=12,
                 vertical_overflow="visible",
             )
-            self._live.start()
+            self._live.start(refresh=True)
         else:
             self._live.update(Markdown(self._text))
 
@@ -249,7 +251,7 @@ class Renderer:
         self._show_spinner()
 
     def _show_spinner(self) -> None:
-        if not self._running:
+        if not self._running or not self.console.is_terminal:
             return
         names = ", ".join(
             f"{c.name}({key_argument(c, self.cwd, 30)})" for c in self._running.values()
