@@ -80,6 +80,7 @@ class SandboxPolicy:
         deny.append(agentrun_home().resolve())
         deny.extend(Path(p).resolve() for p in extra_read_deny)
         unique = tuple(dict.fromkeys(p.resolve() if p.exists() else p for p in deny))
+        unique = _carve_runtime(unique)
         return cls(
             mode=mode,
             workspace=ws,
@@ -108,3 +109,49 @@ class SandboxPolicy:
         if any(_is_within(path, p) for p in self.protected):
             return False
         return any(_is_within(path, root) for root in self.writable_roots)
+
+
+def runtime_paths() -> tuple[Path, ...]:
+    """The running Python's installation (interpreter, standard library, site-packages) and
+    the directory agentrun's code was imported from.
+
+    Bash must be able to run ``python3 -m pytest`` with them even where they live inside a
+    denied tree (pyenv or a virtualenv under the home directory, ``/root/.pyenv`` when run as
+    root), so :meth:`SandboxPolicy.create` leaves them readable.
+    """
+    import sys
+    import sysconfig
+
+    raw = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    raw.update(sysconfig.get_paths().values())
+    raw.add(str(Path(__file__).resolve().parents[2]))
+    return tuple(sorted({Path(p).resolve() for p in raw if p}))
+
+
+def _carve_runtime(deny: tuple[Path, ...]) -> tuple[Path, ...]:
+    """``deny`` with the runtime's paths taken out: a denied tree holding one is replaced by
+    its other entries, level by level down to the kept path (siblings stay denied)."""
+    keep = runtime_paths()
+    out: list[Path] = []
+
+    def carve(tree: Path) -> None:
+        inside = [k for k in keep if tree in k.parents]
+        if not inside:
+            out.append(tree)
+            return
+        try:
+            children = sorted(tree.iterdir())
+        except OSError:
+            out.append(tree)
+            return
+        for child in children:
+            if child in keep:
+                continue
+            if any(child in k.parents for k in inside) and not child.is_symlink():
+                carve(child)
+            else:
+                out.append(child)
+
+    for tree in deny:
+        carve(tree)
+    return tuple(dict.fromkeys(out))
