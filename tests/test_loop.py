@@ -364,3 +364,38 @@ def test_max_tokens_drops_a_cut_tool_use() -> None:
         {"type": "text", "text": "[output cut off by the token limit]"}
     ]
     assert not any(isinstance(e, ToolStartEvent) for e in h.events)
+
+
+def test_transcript_is_synced_before_every_model_call_and_at_the_end() -> None:
+    """One fsync per turn: every entry written since the last sync is durable before the
+    model is called again, and the result entry is durable before run_turns returns."""
+    log: list[str] = []
+    entries: list[JSON] = []
+
+    def persist(entry: JSON) -> None:
+        entries.append(entry)
+        log.append("persist")
+
+    def answer(request: ModelRequest) -> dict[str, Any]:
+        log.append("model")
+        if len(request.messages) == 1:
+            return {"tool_calls": [{"name": "Echo", "input": {"text": "x"}}]}
+        return {"text": "done"}
+
+    io = LoopIO(
+        tools=Runner([Echo()]),
+        permissions=None,
+        emit=lambda event: None,
+        persist=persist,
+        cancel=threading.Event(),
+        sync=lambda: log.append("sync"),
+    )
+    result = run_turns(Conversation("s"), "go", FunctionModel(answer), io)
+    assert result.subtype == "success"
+    # Before each model call, the last step was a sync; nothing is written after the final one.
+    for i, step in enumerate(log):
+        if step == "model":
+            assert log[i - 1] == "sync", log
+    assert log[-1] == "sync", log
+    assert log.count("model") == 2
+    assert log.count("sync") == 3

@@ -140,6 +140,7 @@ class AgentSession:
             permissions=rt.permissions,
             emit=emit,
             persist=rt.persist,
+            sync=rt.sync,
             cancel=rt.ctx.cancel,
             approver=o.approver,
             system=rt.system,

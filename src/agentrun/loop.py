@@ -1,8 +1,9 @@
 """The turn loop: model call -> persist -> permissions -> tools -> tool results -> repeat.
 
 It talks only to protocols (a Model, a tool dispatcher, a PermissionChecker) and two callbacks:
-``emit`` for typed events and ``persist`` for transcript entries. ``persist`` must be durable
-before it returns, so every completed step is on disk before the next model call.
+``emit`` for typed events, ``persist`` for transcript entries (written and flushed at once, so a
+killed process loses nothing) and ``sync`` (fsync), called before every model call and at the end,
+so every completed step is durable on disk before the next model call.
 
 Stop reasons (issue 5): ``tool_use`` -> dispatch; ``end_turn``/``stop_sequence`` -> done;
 ``max_tokens`` -> keep the partial answer and ask the model to continue; ``pause_turn`` -> send
@@ -101,6 +102,7 @@ class LoopIO:
     emit: Callable[[Event], None]
     persist: Callable[[JSON], None]
     cancel: threading.Event
+    sync: Callable[[], None] = lambda: None
     approver: Approver | None = None
     system: str = ""
     request_extra: JSON = field(default_factory=dict)
@@ -126,6 +128,7 @@ def run_turns(
             tools=io.tools.specs(),
             extra=dict(io.request_extra),
         )
+        io.sync()
         try:
             response = model.complete(request, on_text=lambda t: io.emit(TextDelta(t)))
         except KeyboardInterrupt:
@@ -319,5 +322,6 @@ class _Run:
         if self.timer is not None:
             self.timer.cancel()
         self.io.persist({**(event.stream_json() or {}), "ts": time.time()})
+        self.io.sync()
         self.io.emit(event)
         return event

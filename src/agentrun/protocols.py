@@ -121,6 +121,10 @@ class SessionStore(Protocol):
         """Store ``entry`` durably before returning (flushed and fsynced)."""
         ...
 
+    def sync(self, session_id: str) -> None:
+        """Make every entry appended so far durable (stores may batch durability until here)."""
+        ...
+
     def load(self, session_id: str) -> list[dict[str, Any]]:
         """Every entry of the session in order; raises SessionError if there is none."""
         ...

@@ -181,11 +181,16 @@ class Runtime:
         return sandbox
 
     def persist(self, entry: JSON) -> None:
-        """Write one transcript entry (the session header first, once)."""
+        """Write and flush one transcript entry (the session header first, once)."""
         if not self._header_written:
-            self.store.append(self.session_id, self._header)
+            self.store.append(self.session_id, self._header, sync=False)
             self._header_written = True
-        self.store.append(self.session_id, {**entry, "ts": entry.get("ts", time.time())})
+        entry = {**entry, "ts": entry.get("ts", time.time())}
+        self.store.append(self.session_id, entry, sync=False)
+
+    def sync(self) -> None:
+        """Make the transcript durable; the loop calls it before each model call."""
+        self.store.sync(self.session_id)
 
     def close(self) -> None:
         for part in self._cleanup:

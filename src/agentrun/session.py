@@ -1,8 +1,10 @@
 """Sessions: one append-only JSONL transcript per session, and the rebuild used to resume.
 
 ``$AGENTRUN_HOME/sessions/<session_id>.jsonl`` (default ``~/.agentrun``). Each line is one entry,
-flushed and fsynced before :meth:`FileSessionStore.append` returns, so a crash loses at most the
-step in flight. Entry types::
+written and flushed to the OS before :meth:`FileSessionStore.append` returns (so a killed runtime
+loses nothing), and fsynced by ``append(..., sync=True)`` or :meth:`FileSessionStore.sync` (so an
+OS crash loses nothing either). The loop syncs once per turn, before every model call and at the
+end of a run: one fsync covers every entry written since the last. Entry types::
 
     {"type": "session", "session_id", "cwd", "agent", "model", "created", "version"}   first line
     {"type": "message", "message": {"role", "content"}, ...}   every message, as appended
@@ -63,7 +65,7 @@ class FileSessionStore:
     def exists(self, session_id: str) -> bool:
         return self.path(session_id).is_file()
 
-    def append(self, session_id: str, entry: Mapping[str, Any]) -> None:
+    def append(self, session_id: str, entry: Mapping[str, Any], *, sync: bool = True) -> None:
         line = json.dumps(dict(entry), ensure_ascii=False, separators=(",", ":"))
         for name in _SECRET_ENV:
             secret = os.environ.get(name, "")
@@ -76,7 +78,16 @@ class FileSessionStore:
                 handle = self._files[session_id] = self.path(session_id).open("a", encoding="utf-8")
             handle.write(line + "\n")
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
+
+    def sync(self, session_id: str) -> None:
+        """Make every entry appended so far durable (one fsync covers them all)."""
+        with self._lock:
+            handle = self._files.get(session_id)
+            if handle is not None:
+                handle.flush()
+                os.fsync(handle.fileno())
 
     def load(self, session_id: str) -> list[dict[str, Any]]:
         path = self.path(session_id)
