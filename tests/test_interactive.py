@@ -35,7 +35,7 @@ def spawn(ws: Path, *turns: dict[str, Any], args: tuple[str, ...] = ()) -> pexpe
         env=env,
         encoding="utf-8",
         dimensions=(40, 110),
-        timeout=20,
+        timeout=30,
     )
     child.expect("Ctrl-D exits")
     child.expect(PROMPT)
@@ -80,7 +80,7 @@ def test_first_prompt_from_argument_and_ctrl_d(ws: Path) -> None:
         env=env,
         encoding="utf-8",
         dimensions=(40, 110),
-        timeout=20,
+        timeout=30,
     )
     child.expect("Answer to the argument.")
     child.expect(PROMPT)
@@ -103,10 +103,10 @@ def test_approval_yes_shows_the_diff(ws: Path) -> None:
     child = spawn(ws, *edit_turns())
     child.sendline("fix add")
     child.expect("Read 2 lines")
+    child.expect("2 .*\\+     return a \\+ b")  # the diff, numbered as in the file
     child.expect("Allow\\? \\[y\\]es / \\[n\\]o / \\[a\\]lways this session:")
     child.sendline("y")
     child.expect("Updated: 1 line added, 1 removed")
-    child.expect("2 .*\\+     return a \\+ b")  # the added line, numbered as in the file
     child.expect("Fixed.")
     child.expect(PROMPT)
     assert "a + b" in (ws / "calc.py").read_text()
@@ -181,7 +181,7 @@ def run_in_pty(ws: Path, *argv: str) -> tuple[int, str]:
     env = {**os.environ, "HOME": str(home), "AGENTRUN_HOME": str(home / ".agentrun")}
     child = pexpect.spawn(
         sys.executable, ["-m", "agentrun", "--cwd", str(ws), *argv], env=env, encoding="utf-8",
-        timeout=20,
+        timeout=30,
     )  # fmt: skip
     child.expect(pexpect.EOF)
     child.close()

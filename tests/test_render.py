@@ -221,3 +221,18 @@ def test_streamed_text_on_a_terminal_goes_live(tmp_path: Path) -> None:
     final = buf.getvalue().rsplit("\x1b[2K", 1)[1]  # what the live region settled on
     assert "\x1b[1mbold\x1b[0m" in final and "**" not in final
     assert "\n" in final
+
+
+def test_approved_edit_diff_is_not_shown_twice(tmp_path: Path) -> None:
+    target = tmp_path / "a.py"
+    target.write_text("x = 1\n")
+    r, buf = make(tmp_path)
+    call = ToolCall(
+        "t1", "Edit", {"file_path": "a.py", "old_string": "x = 1", "new_string": "x = 2"}
+    )
+    r.approval_preview(call)
+    run_tool(r, call, ToolResult("ok"), lambda: target.write_text("x = 2\n"))
+    assert buf.getvalue() == (
+        "● Edit(a.py)\n    1 - x = 1\n    1 + x = 2\n"
+        "● Edit(a.py)\n  ⎿  Updated: 1 line added, 1 removed\n"
+    )

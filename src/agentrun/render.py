@@ -131,6 +131,8 @@ class Renderer:
     _live: Live | None = None
     _running: dict[str, ToolCall] = field(default_factory=dict)
     _before: dict[str, str | None] = field(default_factory=dict)
+    _previewed: set[str] = field(default_factory=set)
+    """Calls whose diff the approval prompt already showed (not shown twice)."""
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, TextDelta):
@@ -156,6 +158,7 @@ class Renderer:
         """Stop any live display (a cancelled turn leaves no spinner behind)."""
         self._stop_live()
         self._running.clear()
+        self._previewed.clear()
 
     def header(self, init: InitEvent) -> None:
         """One dim line on the first turn: model, sandbox layers, permission mode."""
@@ -176,6 +179,8 @@ class Renderer:
         """What a call would do, shown above the approval question."""
         self._stop_live()
         self._call_line(call, "bold yellow")
+        if call.name in ("Edit", "Write"):
+            self._previewed.add(call.id)
         if call.name == "Edit":
             self._print_diff(self._edit_preview(call))
         elif call.name == "Write":
@@ -244,7 +249,8 @@ class Renderer:
             after = self._snapshot(call)
             if after is not None:
                 self.console.print(Text(f"  ⎿  {_edit_summary(before, after)}", style="dim"))
-                self._print_diff(diff_lines(before or "", after))
+                if call.id not in self._previewed:
+                    self._print_diff(diff_lines(before or "", after))
                 self._show_spinner()
                 return
         self._preview(call, result)
