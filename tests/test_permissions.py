@@ -146,7 +146,21 @@ def test_compound_allowed_when_every_part_is(ws: Path) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["ls && rm -rf x", "ls; (rm -rf x)", "echo $(rm -rf x)", "if true; then rm -rf x; fi"],
+    [
+        "ls && rm -rf x",
+        "ls; (rm -rf x)",
+        "echo $(rm -rf x)",
+        "if true; then rm -rf x; fi",
+        "env FOO=1 rm -rf x",
+        "sudo -u me rm -rf x",
+        "timeout 5 rm -rf x",
+        "find . | xargs -n 1 rm",
+        "/bin/rm -rf x",
+        "FOO=1 rm -rf x",
+        "nohup nice -n 5 rm x &",
+        "function f { rm -rf x; }; f",
+        "f() { rm -rf x; }; f",
+    ],
 )
 def test_deny_rule_catches_any_part(ws: Path, command: str) -> None:
     assert bash(policy(ws, "bypassPermissions", disallowed=["Bash(rm:*)"]), command) == "deny"
@@ -306,3 +320,19 @@ def test_mcp_server_rule(ws: Path) -> None:
     p = policy(ws, allowed=["mcp__github"])
     assert p.check("mcp__github__create_issue", {}).behavior == "allow"
     assert p.check("mcp__gitlab__x", {}).behavior == "ask"
+
+
+def test_unparseable_line_under_a_deny_rule_says_why(ws: Path) -> None:
+    d = policy(ws, "bypassPermissions", disallowed=["Bash(rm:*)"]).check(
+        "Bash", {"command": "echo 'unclosed"}
+    )
+    assert d == Decision(
+        "deny",
+        "the command could not be parsed to check it against deny rule Bash(rm:*)",
+        "Bash(rm:*)",
+    )
+
+
+def test_wrappers_do_not_widen_allow_rules(ws: Path) -> None:
+    # `env` is not `git`: an allow rule for git says nothing about `env ... git`
+    assert bash(policy(ws, allowed=["Bash(git diff:*)"]), "env GIT_DIR=/x git diff") == "ask"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentrun.shellparse import ShellParseError, split_commands
+from agentrun.shellparse import ShellParseError, command_variants, split_commands
 
 
 def texts(command: str) -> list[str]:
@@ -74,6 +74,9 @@ def test_split(command: str, expected: list[str]) -> None:
         pytest.param("cat <<EOF\n$(rm x)\nEOF", id="unquoted-heredoc-subst"),
         pytest.param("cat <<EOF\nnever closed", id="heredoc-unclosed"),
         pytest.param("echo \\", id="trailing-backslash"),
+        pytest.param("function f { rm x; }", id="function-keyword"),
+        pytest.param("coproc rm x", id="coproc"),
+        pytest.param("case $x in a) rm x;; esac", id="case"),
     ],
 )
 def test_refuses_to_guess(command: str) -> None:
@@ -88,3 +91,19 @@ def test_words_are_unquoted() -> None:
         "-m",
         "fix: a b",
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "variants"),
+    [
+        ("git diff", ["git diff"]),
+        ("env FOO=1 rm -rf x", ["env FOO=1 rm -rf x", "rm -rf x"]),
+        ("sudo -u root rm x", ["sudo -u root rm x", "rm x"]),
+        ("timeout -s KILL 5 rm x", ["timeout -s KILL 5 rm x", "rm x"]),
+        ("FOO=1 /bin/rm x", ["FOO=1 /bin/rm x", "rm x", "/bin/rm x"]),
+        ("nohup nice -n 5 rm x", ["nohup nice -n 5 rm x", "nice -n 5 rm x", "rm x"]),
+    ],
+)
+def test_command_variants(command: str, variants: list[str]) -> None:
+    words = split_commands(command)[0].words
+    assert [" ".join(v) for v in command_variants(words)] == variants

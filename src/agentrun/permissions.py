@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 from agentrun.errors import ConfigError
-from agentrun.shellparse import ShellParseError, split_commands
+from agentrun.shellparse import ShellParseError, command_variants, split_commands
 from agentrun.types import JSON
 
 __all__ = [
@@ -182,6 +182,9 @@ class PermissionPolicy:
     def check(self, tool_name: str, tool_input: JSON) -> Decision:
         hit = self._first_match(self.deny, tool_name, tool_input, any_part=True)
         if hit is not None:
+            if hit.spec is not None and tool_name == "Bash" and not _parses(tool_input):
+                why = f"the command could not be parsed to check it against deny rule {hit}"
+                return Decision("deny", why, str(hit))
             return Decision("deny", f"denied by rule {hit}", str(hit))
         hit = self._first_match(self.ask, tool_name, tool_input, any_part=True)
         if hit is not None and self.mode != "bypassPermissions":
@@ -294,14 +297,23 @@ class PermissionPolicy:
         return _glob_regex(pat), base.resolve()
 
 
+def _parses(tool_input: JSON) -> bool:
+    try:
+        split_commands(str(tool_input.get("command", "")))
+    except ShellParseError:
+        return False
+    return True
+
+
 def _bash_matches(spec: str, command: str, *, any_part: bool) -> bool:
     try:
         parts = split_commands(command)
     except ShellParseError:
         # unparseable: for deny/ask assume it may match (ask will result); never allow
         return any_part
-    results = [_simple_matches(spec, p.words) for p in parts]
-    return bool(results) and (any(results) if any_part else all(results))
+    if any_part:  # deny/ask: also what wrappers and assignments would really run
+        return any(_simple_matches(spec, v) for p in parts for v in command_variants(p.words))
+    return bool(parts) and all(_simple_matches(spec, p.words) for p in parts)
 
 
 def _simple_matches(spec: str, words: tuple[str, ...]) -> bool:
