@@ -499,3 +499,42 @@ def test_sandbox_unavailable_is_one_line_with_next_step() -> None:
 
     hint = _hint(SandboxUnavailableError("landlock is not supported", layer="landlock"))
     assert "missing layer: landlock" in hint and "--sandbox danger-full-access" in hint
+
+
+@pytest.mark.parametrize(("drift", "expected_code"), [("error", 1), ("warn", 0)])
+def test_replay_drift(
+    ws: Path, capsys: pytest.CaptureFixture[str], drift: str, expected_code: int
+) -> None:
+    record = ws.parent / "rec.jsonl"
+    code, _, _ = run_cli(
+        ws, capsys, "-p", "x", "--record", str(record), "--model", script(ws, read_app(), DONE)
+    )
+    assert code == 0
+    (ws / "app.py").write_text("def main():\n    return 2\n")  # the Read result now differs
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--model", f"replay:{record}", "--replay-drift", drift
+    )
+    assert code == expected_code
+    assert (out == "Done.\n") is (drift == "warn")
+
+
+def test_allow_network_reaches_the_jail(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    turns = [
+        {"tool_calls": [{"name": "Bash", "input": {"command": "ls /sys/class/net"}}]},
+        DONE,
+    ]
+    seen = {}
+    for flag in ([], ["--allow-network"]):
+        code, out, _ = run_cli(
+            ws, capsys, "-p", "x", *flag, "--permission-mode", "bypassPermissions",
+            "--output-format", "stream-json", "--model", script(ws, *turns),
+        )  # fmt: skip
+        lines = [json.loads(line) for line in out.splitlines()]
+        enforced = lines[0]["sandbox"]["enforced"]
+        if not flag and "netns" not in enforced:
+            pytest.skip("this machine has no network namespaces")
+        assert ("netns" in enforced) is not bool(flag)
+        assert code == 0
+        seen[bool(flag)] = lines[2]["message"]["content"][0]["content"].split()
+    assert seen[False] == ["lo"]
+    assert seen[True] != ["lo"]
