@@ -538,3 +538,10 @@ def test_allow_network_reaches_the_jail(ws: Path, capsys: pytest.CaptureFixture[
         seen[bool(flag)] = lines[2]["message"]["content"][0]["content"].split()
     assert seen[False] == ["lo"]
     assert seen[True] != ["lo"]
+
+
+def test_subcommand_usage_error_points_at_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agents", "--bogus"]) == 2
+    assert capsys.readouterr().err == (
+        "agentrun agents: unrecognized arguments: --bogus (see agentrun agents --help)\n"
+    )

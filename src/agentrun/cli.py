@@ -42,10 +42,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 class UsageError(Exception):
     """A bad flag or value; argparse's own exit is replaced by this so tests can call main()."""
 
+    def __init__(self, message: str, *, prog: str = "agentrun") -> None:
+        super().__init__(message)
+        self.prog = prog
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog}: {message}", prog=self.prog)
 
 
 def _positive_int(text: str) -> int:
@@ -238,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module("agentrun.commands.run")
         return int(module.run(args))
     except UsageError as e:
-        print(f"{e} (see agentrun --help)", file=sys.stderr)
+        print(f"{e} (see {e.prog} --help)", file=sys.stderr)
         return EXIT_USAGE
     except ConfigError as e:
         print(f"agentrun: {_one_line(str(e))}{_hint(e)}", file=sys.stderr)
