@@ -82,9 +82,18 @@ def test_path_outside_workspace_gives_absolute_paths(tmp_path: Path, ws: Path) -
 def test_absolute_pattern_is_split_into_path_and_pattern(ws: Path) -> None:
     result = glob(make_ctx(ws), pattern=f"{ws}/src/**/*.py")
     assert result.text().splitlines() == ["src/models.py", "src/deep/util.py"]
-    assert split_absolute("/a/b/*.py") == ("/a/b", "*.py")
-    assert split_absolute("/a/b/c.py") == ("/a/b", "c.py")
+    assert split_absolute("/a/b/*.py") == ("/a/b", "/*.py")
+    assert split_absolute("/a/b/c.py") == ("/a/b", "/c.py")
     assert split_absolute("src/*.py") == (None, "src/*.py")
+
+
+@pytest.mark.parametrize("path", [None, ".", "src/deep"], ids=["no-path", "root", "other-dir"])
+def test_absolute_pattern_names_its_directory_exactly(ws: Path, path: str | None) -> None:
+    # "/ws/src/*.py" means the files directly in src: not src/deep/util.py, not app.py, and
+    # not whatever a path given beside it would add.
+    extra = {} if path is None else {"path": path}
+    assert glob(make_ctx(ws), pattern=f"{ws}/src/*.py", **extra).text() == "src/models.py"
+    assert glob(make_ctx(ws), pattern=f"{ws}/app.py", **extra).text() == "app.py"
 
 
 def test_no_files_found(ws: Path) -> None:

@@ -9,8 +9,9 @@ directory. Choices, and why:
 - ``.gitignore`` is not applied (build output and vendored files can still be found by name),
   but VCS folders and the session's read-denied trees are never listed, and symbolic links are
   never followed (a link to a directory outside the workspace is not a way out).
-- An absolute pattern (``/repo/src/**/*.py``) is split at its first wildcard into a directory
-  and a pattern, since that is plainly what the model meant.
+- An absolute pattern (``/repo/src/*.py``) is split at its first wildcard into a directory
+  (which wins over ``path``) and a pattern anchored to it (``/*.py``: the files directly in
+  ``/repo/src``, not those at any depth), since that is plainly what the model meant.
 """
 
 from __future__ import annotations
@@ -56,16 +57,20 @@ INPUT_SCHEMA: JSON = {
 
 
 def split_absolute(pattern: str) -> tuple[str | None, str]:
-    """``/a/b/**/*.py`` → (``/a/b``, ``**/*.py``); a relative pattern → (None, pattern)."""
+    """``/a/b/*.py`` → (``/a/b``, ``/*.py``); a relative pattern → (None, pattern).
+
+    The rest keeps a leading ``/``, which anchors it to the directory in rg's glob syntax: without
+    it ``*.py`` would match at any depth below ``/a/b``.
+    """
     if not pattern.startswith("/"):
         return None, pattern
     parts = PurePosixPath(pattern).parts
     for i, part in enumerate(parts):
         if any(ch in _WILDCARDS for ch in part):
             base = str(PurePosixPath(*parts[:i]))
-            return base, "/".join(parts[i:])
+            return base, "/" + "/".join(parts[i:])
     # No wildcard at all: an exact file; search its directory for its name.
-    return str(PurePosixPath(*parts[:-1])), parts[-1]
+    return str(PurePosixPath(*parts[:-1])), "/" + parts[-1]
 
 
 class GlobTool:
@@ -80,10 +85,10 @@ class GlobTool:
         pattern = str(input["pattern"])
         path: Any = input.get("path") or None
         base, pattern = split_absolute(pattern)
-        if base is not None and path is None:
-            path = base
+        if base is not None:
+            path = base  # an absolute pattern names its directory; a path beside it cannot
         pattern = pattern.removeprefix("./")
-        if not pattern:
+        if pattern.strip("/") == "":
             return ToolResult("The glob pattern is empty; give one, e.g. **/*.py.", is_error=True)
         ws = ctx.workspace
         try:
