@@ -104,7 +104,7 @@ def test_approval_yes_shows_the_diff(ws: Path) -> None:
     child.sendline("fix add")
     child.expect("Read 2 lines")
     child.expect("2 .*\\+     return a \\+ b")  # the diff, numbered as in the file
-    child.expect("Allow\\? \\[y\\]es / \\[n\\]o / \\[a\\]lways this session:")
+    child.expect("Allow\\? \\[y\\]es / \\[n\\]o / \\[a\\]lways \\(Edit, this session\\):")
     child.sendline("y")
     child.expect("Updated: 1 line added, 1 removed")
     child.expect("Fixed.")
@@ -130,7 +130,7 @@ def test_always_is_remembered_for_the_session(ws: Path, tmp_path: Path) -> None:
     touch = {"tool_calls": [{"name": "Bash", "input": {"command": "touch marker"}}]}
     child = spawn(ws, touch, {"text": "One."}, touch, {"text": "Two."})
     child.sendline("first")
-    child.expect("Allow\\?")
+    child.expect("\\[a\\]lways \\(this command, this session\\)")
     child.sendline("a")
     child.expect("One.")
     child.expect(PROMPT)
@@ -146,7 +146,8 @@ def test_ctrl_c_cancels_the_turn_and_keeps_the_session(ws: Path) -> None:
     child.sendline("wait a while")
     child.expect("sleep 30")  # the spinner line of the running call
     child.sendintr()
-    child.expect("Interrupted", timeout=10)
+    child.expect("⎿  interrupted", timeout=10)
+    child.expect("Interrupted: the turn was cancelled")
     child.expect(PROMPT)
     child.sendline("are you there?")
     child.expect("Still here.")

@@ -236,3 +236,12 @@ def test_approved_edit_diff_is_not_shown_twice(tmp_path: Path) -> None:
         "● Edit(a.py)\n    1 - x = 1\n    1 + x = 2\n"
         "● Edit(a.py)\n  ⎿  Updated: 1 line added, 1 removed\n"
     )
+
+
+def test_close_marks_running_calls_interrupted(tmp_path: Path) -> None:
+    r, buf = make(tmp_path)
+    r.on_event(ToolStartEvent(ToolCall("t1", "Bash", {"command": "sleep 30"})))
+    r.on_event(ResultEvent("error_interrupted", True, "interrupted", 1, 5, 0.0, Usage(), "s"))
+    r.close()
+    r.close()  # idempotent
+    assert buf.getvalue() == "● Bash(sleep 30)\n  ⎿  interrupted\n"

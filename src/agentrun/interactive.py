@@ -141,7 +141,9 @@ class InteractiveApp:
         """Show what the call would do and ask; Ctrl-C or Ctrl-D answers no."""
         self.renderer.approval_preview(call)
         self.console.print(Text(f"  {reason}", style="dim"))
-        question = "  Allow? [y]es / [n]o / [a]lways this session: "
+        # "always" remembers the exact command for Bash, the whole tool otherwise (the loop's rule)
+        scope = "this command" if call.name == "Bash" else call.name
+        question = f"  Allow? [y]es / [n]o / [a]lways ({scope}, this session): "
         while True:
             try:
                 answer = self.read(question).strip().lower()

@@ -151,12 +151,16 @@ class Renderer:
             self.model = self.model or event.model
         elif isinstance(event, ResultEvent):
             self._stop_live()
-            if event.is_error:
+            # an interrupted turn is announced by whoever interrupted it (see close())
+            if event.is_error and event.subtype != "error_interrupted":
                 self.console.print(Text(f"✗ {event.subtype}: {_one_line(event.result)}", "red"))
 
     def close(self) -> None:
-        """Stop any live display (a cancelled turn leaves no spinner behind)."""
+        """Stop any live display; calls still running (a cancelled turn) are marked so."""
         self._stop_live()
+        for call in self._running.values():
+            self._call_line(call, "yellow")
+            self.console.print(Text("  ⎿  interrupted", style="yellow"))
         self._running.clear()
         self._previewed.clear()
 

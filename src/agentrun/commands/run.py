@@ -89,7 +89,7 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
     elif args.output_format == "text" and not result.is_error:
         out.write(result.result.rstrip("\n") + "\n")
     out.flush()
-    if result.is_error:
+    if result.is_error and not args.verbose:  # --verbose already rendered it on stderr
         print(f"agentrun: {result.subtype}: {_one_line(result.result)}", file=sys.stderr)
     for denial in result.permission_denials:
         print(f"agentrun: denied {_denial_text(denial)}", file=sys.stderr)
