@@ -198,3 +198,17 @@ def test_print_mode_on_a_terminal_needs_a_prompt(ws: Path) -> None:
     # -p with no prompt and a terminal on stdin: say so at once instead of waiting for input
     code, output = run_in_pty(ws, "-p")
     assert code == 2 and "-p needs a prompt" in output
+
+
+def test_history_recalls_and_persists(ws: Path) -> None:
+    child = spawn(ws, {"text": "One."}, {"text": "Two."})
+    child.sendline("remember this line")
+    child.expect("One.")
+    child.expect(PROMPT)
+    child.send("\x1b[A")  # up arrow: readline brings the last line back
+    child.expect("remember this line")
+    child.send("\r")
+    child.expect("Two.")
+    assert finish(child) == 0
+    history = (ws.parent / "home" / ".agentrun" / "history").read_text()
+    assert "remember this line" in history
