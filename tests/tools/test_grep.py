@@ -167,6 +167,16 @@ def test_head_limit_and_offset_windows(tmp_path: Path) -> None:
     assert past.text() == "No results at offset 25: there are only 20 entries."
 
 
+@pytest.mark.parametrize("name", ["-A", "-B", "-C", "head_limit", "offset"])
+def test_numbers_must_be_whole(tmp_path: Path, name: str) -> None:
+    # The schema types are Claude Code's "number"; a fraction is refused, naming the parameter.
+    write(tmp_path / "n.txt", "line\n")
+    result = grep(make_ctx(tmp_path), pattern="line", output_mode="content", **{name: 1.5})
+    assert result == ToolResult(f'Parameter "{name}" must be a whole number; got 1.5.', True)
+    whole = grep(make_ctx(tmp_path), pattern="line", output_mode="content", **{name: 1.0})
+    assert not whole.is_error
+
+
 def test_default_head_limit_is_250_and_zero_means_unlimited(tmp_path: Path) -> None:
     write(tmp_path / "n.txt", "hit\n" * 300)
     ctx = make_ctx(tmp_path)

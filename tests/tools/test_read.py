@@ -40,8 +40,8 @@ def test_schema_and_flags_are_claude_codes() -> None:
     assert READ.input_schema["additionalProperties"] is False
     assert {k: v["type"] for k, v in READ.input_schema["properties"].items()} == {
         "file_path": "string",
-        "offset": "integer",
-        "limit": "integer",
+        "offset": "number",
+        "limit": "number",
     }
 
 
@@ -289,11 +289,12 @@ def test_deny_listed_files_are_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"offset": "3"}, "offset must be a whole number, got '3'."),
+        ({"offset": "3"}, 'Parameter "offset" must be a whole number (a line count); got "3".'),
         ({"limit": 0}, "limit must be at least 1, got 0."),
-        ({"limit": True}, "limit must be a whole number, got True."),
+        ({"limit": True}, 'Parameter "limit" must be a whole number (a line count); got true.'),
+        ({"offset": 2.5}, 'Parameter "offset" must be a whole number (a line count); got 2.5.'),
     ],
-    ids=["offset-str", "limit-zero", "limit-bool"],
+    ids=["offset-str", "limit-zero", "limit-bool", "offset-fraction"],
 )
 def test_odd_arguments_are_errors(
     ctx: ToolContext, tmp_path: Path, extra: dict[str, object], message: str
@@ -341,14 +342,14 @@ SNAPSHOT = {
         "properties": {
             "file_path": {"type": "string", "description": "The absolute path of the file to read"},
             "offset": {
-                "type": "integer",
+                "type": "number",
                 "description": "The line number to start "
                 "reading from (1-based). Only "
                 "give it for files too large "
                 "to read at once",
             },
             "limit": {
-                "type": "integer",
+                "type": "number",
                 "description": "How many lines to read. Only "
                 "give it for files too large "
                 "to read at once",

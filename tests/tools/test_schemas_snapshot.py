@@ -47,6 +47,34 @@ CLAUDE_CODE_PARAMETERS = {
 }
 
 
+# Claude Code's JSON types for every parameter ("number", not "integer", for counts and lines).
+CLAUDE_CODE_TYPES = {
+    "file_path": "string",
+    "content": "string",
+    "old_string": "string",
+    "new_string": "string",
+    "replace_all": "boolean",
+    "command": "string",
+    "timeout": "number",
+    "description": "string",
+    "run_in_background": "boolean",
+    "pattern": "string",
+    "path": "string",
+    "glob": "string",
+    "type": "string",
+    "output_mode": "string",
+    "-A": "number",
+    "-B": "number",
+    "-C": "number",
+    "-n": "boolean",
+    "-i": "boolean",
+    "head_limit": "number",
+    "offset": "number",
+    "multiline": "boolean",
+    "limit": "number",
+}
+
+
 def current_json() -> str:
     return specs_json(tool_specs(build_tools()))
 
@@ -84,7 +112,9 @@ def test_schema_has_claude_codes_parameters(name: str) -> None:
     assert schema["required"] == required
     assert set(schema["properties"]) == {*required, *optional}
     assert schema.get("additionalProperties") is False
-    assert all("type" in prop for prop in schema["properties"].values())
+    assert {k: p["type"] for k, p in schema["properties"].items()} == {
+        k: CLAUDE_CODE_TYPES[k] for k in (*required, *optional)
+    }
     assert tool.description.strip()
 
 

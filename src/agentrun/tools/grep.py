@@ -66,17 +66,17 @@ INPUT_SCHEMA: JSON = {
             'shows file paths, "count" shows match counts per file.',
         },
         "-B": {
-            "type": "integer",
+            "type": "number",
             "minimum": 0,
             "description": 'Lines of context before each match (output_mode "content" only).',
         },
         "-A": {
-            "type": "integer",
+            "type": "number",
             "minimum": 0,
             "description": 'Lines of context after each match (output_mode "content" only).',
         },
         "-C": {
-            "type": "integer",
+            "type": "number",
             "minimum": 0,
             "description": "Lines of context before and after each match "
             '(output_mode "content" only).',
@@ -92,13 +92,13 @@ INPUT_SCHEMA: JSON = {
             "more efficient than glob for standard file types.",
         },
         "head_limit": {
-            "type": "integer",
+            "type": "number",
             "minimum": 0,
             "description": "Show at most this many entries (lines, files or count lines); "
             "default 250, 0 for no limit.",
         },
         "offset": {
-            "type": "integer",
+            "type": "number",
             "minimum": 0,
             "description": "Skip this many entries before applying head_limit (default 0).",
         },
@@ -112,6 +112,7 @@ INPUT_SCHEMA: JSON = {
 }
 
 _GLOB_SEPARATORS = frozenset(", \t\n")
+_WHOLE_NUMBERS = ("-A", "-B", "-C", "head_limit", "offset")
 
 
 def split_globs(text: str) -> list[str]:
@@ -150,6 +151,13 @@ class GrepTool:
     read_only = True
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+        for name in _WHOLE_NUMBERS:
+            value = input.get(name)
+            # "number", as in Claude Code's schema: 2.5 passes validation and is refused here.
+            if isinstance(value, float) and not value.is_integer():
+                return ToolResult(
+                    f'Parameter "{name}" must be a whole number; got {value}.', is_error=True
+                )
         pattern = str(input["pattern"])
         mode = str(input.get("output_mode") or "files_with_matches")
         head_limit = int(input.get("head_limit", DEFAULT_HEAD_LIMIT))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import errno
 import io
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,12 +41,12 @@ INPUT_SCHEMA: JSON = {
     "properties": {
         "file_path": {"type": "string", "description": "The absolute path of the file to read"},
         "offset": {
-            "type": "integer",
+            "type": "number",
             "description": "The line number to start reading from (1-based). Only give it for "
             "files too large to read at once",
         },
         "limit": {
-            "type": "integer",
+            "type": "number",
             "description": "How many lines to read. Only give it for files too large to read "
             "at once",
         },
@@ -78,12 +79,18 @@ def open_error(workspace: Workspace, err: PathDenied, given: str) -> ToolResult:
 
 
 def _optional_int(value: Any, name: str) -> int | str | None:
+    """A whole number (``3`` or ``3.0``), None when absent, else the error text naming ``name``.
+
+    The schema says "number", as Claude Code's does, so ``2.5`` passes validation and is
+    refused here.
+    """
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        return f"{name} must be a whole number, got {value!r}."
+        shown = json.dumps(value) if isinstance(value, str | float) else str(value).lower()
+        return f'Parameter "{name}" must be a whole number (a line count); got {shown}.'
     return value
 
 
