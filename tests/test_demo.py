@@ -136,6 +136,14 @@ def test_the_bundled_workspace_is_the_checkouts_sandbox() -> None:
     assert bundled_sandbox() == SANDBOX
 
 
+def test_an_installed_package_uses_its_data_copy(tmp_path: Path) -> None:
+    package = tmp_path / "lib" / "site-packages" / "agentrun"
+    (package / "_data" / "sandbox" / "shop").mkdir(parents=True)
+    assert bundled_sandbox(package) == package / "_data" / "sandbox"
+    with pytest.raises(FileNotFoundError, match="the demo workspace is in neither"):
+        bundled_sandbox(tmp_path / "elsewhere" / "src" / "agentrun")
+
+
 def test_the_script_parses_and_ends_by_running_the_tests() -> None:
     model = ScriptedModel.load(script_path())
     last_call = model.turns[-2].tool_calls[-1]

@@ -18,13 +18,16 @@ def copy_workspace(source: Path, dest: Path) -> Path:
     return dest
 
 
-def bundled_sandbox() -> Path:
+def bundled_sandbox(package: Path | None = None) -> Path:
     """The demo workspace: ``sandbox/`` of a source checkout, else the copy installed with the
-    package (``agentrun/_data/sandbox``)."""
-    package = Path(str(resources.files("agentrun")))
-    checkout = package.parent.parent / "sandbox"
+    package (``agentrun/_data/sandbox``). ``package`` is the ``agentrun`` package directory
+    (default: the one imported)."""
+    if package is None:
+        package = Path(str(resources.files("agentrun")))
+    root = package.parent.parent
+    checkout = root / "sandbox"
     # A checkout is recognised by its pyproject next to src/; an installed wheel has neither.
-    if (package.parent.parent / "pyproject.toml").is_file() and (checkout / "shop").is_dir():
+    if (root / "pyproject.toml").is_file() and (checkout / "shop").is_dir():
         return checkout
     installed = package / "_data" / "sandbox"
     if installed.is_dir():
