@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from agentrun.errors import ConfigError
 
 if TYPE_CHECKING:
+    from agentrun.api import RunResult
     from agentrun.events import Event
 
 __all__ = ["exit_code", "run", "session_options"]
@@ -124,26 +125,12 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Any:
     return on_event
 
 
-def _result_json(result: Any) -> dict[str, Any]:
+def _result_json(result: RunResult) -> dict[str, Any]:
     """The ``json`` output: the same object as stream-json's last line."""
-    for event in reversed(getattr(result, "events", ()) or ()):
-        line = event.stream_json()
-        if line is not None and line.get("type") == "result":
-            return dict(line)
-    usage = result.usage
-    return {
-        "type": "result",
-        "subtype": result.subtype,
-        "is_error": result.is_error,
-        "result": result.result,
-        "num_turns": result.num_turns,
-        "duration_ms": result.duration_ms,
-        "total_cost_usd": result.total_cost_usd,
-        "usage": usage.to_dict() if hasattr(usage, "to_dict") else usage,
-        "session_id": result.session_id,
-        "permission_denials": list(result.permission_denials),
-        "stop_reason": result.stop_reason,
-    }
+    from agentrun.events import ResultEvent
+
+    final = next(e for e in reversed(result.events) if isinstance(e, ResultEvent))
+    return final.stream_json() or {}
 
 
 def _one_shot_prompt(args: argparse.Namespace, stdin_tty: bool) -> str:
