@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -37,9 +38,10 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(
                 f"--output-format {args.output_format} needs -p (one-shot); add -p to the command"
             )
+        options = session_options(args)  # flag errors before rich is even imported
         from agentrun.interactive import run_interactive
 
-        return run_interactive(args, session_options(args))
+        return run_interactive(args, options)
     prompt = _one_shot_prompt(args, stdin_tty)
     return run_once(args, prompt)
 
@@ -103,7 +105,7 @@ def exit_code(subtype: str) -> int:
     return 130 if subtype == "error_interrupted" else 1
 
 
-def _event_sink(args: argparse.Namespace, out: TextIO) -> Any:
+def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None]:
     """stream-json lines on stdout, flushed one by one; with --verbose, people's rendering of
     the same events on stderr."""
     renderer = None
