@@ -141,10 +141,10 @@ def test_nonsense_timeouts_are_errors_naming_the_parameter(ctx: ToolContext, val
 
 def test_timeout_reaches_the_session(ctx: ToolContext) -> None:
     start = time.monotonic()
-    result = BashTool().run({"command": "echo early; sleep 30", "timeout": 300}, ctx)
-    assert time.monotonic() - start < 2
+    result = BashTool().run({"command": "echo early; sleep 30", "timeout": 1200}, ctx)
+    assert time.monotonic() - start < 3
     assert result == ToolResult(
-        "Command timed out after 0.3 s and was killed, with every process it started.\nearly",
+        "Command timed out after 1.2 s and was killed, with every process it started.\nearly",
         is_error=True,
     )
 

@@ -20,6 +20,7 @@ from agentrun.sandbox.policy import SandboxPolicy
 from agentrun.sandbox.unconfined import UnconfinedSandbox
 from agentrun.tools.output import MAX_OUTPUT_CHARS, OutputBuffer
 from agentrun.tools.shell import BashSession, build_env
+from agentrun.types import ToolResult
 
 MARKER_RE = r"\n\n\[\.\.\. ([\d,]+) characters of output cut here \.\.\.\]\n\n"
 
@@ -157,6 +158,29 @@ shell.close(); box.close()
     assert growth_kib < 60 * 1024
     assert length <= MAX_OUTPUT_CHARS
     assert total == 100_000_000
+
+
+def test_binary_garbage_and_invalid_utf8_become_replacement_characters(
+    session: BashSession,
+) -> None:
+    result = session.run(r"printf 'ok\000\001\a\377\376 \033[1mbold\033[0m\tend\r\n'")
+    assert result == ToolResult("ok\ufffd\ufffd\ufffd\ufffd\ufffd \x1b[1mbold\x1b[0m\tend")
+    noise = session.run("head -c 200000 /dev/urandom").text()
+    assert len(noise) <= MAX_OUTPUT_CHARS
+    assert "\x00" not in noise and "\x07" not in noise
+    noise.encode("utf-8")  # no lone surrogates: the text can go into JSON as it is
+
+
+def test_a_timeout_under_a_second_reminds_that_it_is_in_milliseconds(
+    session: BashSession,
+) -> None:
+    result = session.run("sleep 5", timeout_ms=30)
+    assert result == ToolResult(
+        "Command timed out after 0.03 s and was killed, with every process it started.\n"
+        "(no output)\n\n"
+        "`timeout` is in milliseconds: 30 means 0.03 s. Give e.g. 60000 for a minute.",
+        is_error=True,
+    )
 
 
 def test_output_buffer_decodes_characters_split_across_chunks() -> None:

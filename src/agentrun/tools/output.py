@@ -25,6 +25,13 @@ MAX_OUTPUT_CHARS = 30_000
 
 CHUNK = 1 << 16
 
+# C0 control characters and DEL become U+FFFD, like undecodable bytes: a command printing binary
+# must not hand the model (or the transcript and terminal after it) NULs and bells. Tab, LF, CR
+# and ESC stay: they carry layout, progress lines and colours a model can read.
+_CONTROL_TABLE = dict.fromkeys(
+    [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F], "\ufffd"
+)
+
 
 class OutputBuffer:
     """Feed it bytes in chunks; ``text()`` gives the decoded, capped output."""
@@ -69,10 +76,14 @@ class OutputBuffer:
             self._tail_len -= len(self._tail.popleft())
 
     def text(self) -> str:
-        """The output, cut in the middle with a marker when longer than the limit."""
+        """The output, cut in the middle with a marker when longer than the limit.
+
+        Invalid UTF-8 and control characters (see ``_CONTROL_TABLE``) come out as U+FFFD, one
+        character each, so lengths and the cut are the same as for the raw text.
+        """
         self._add(self._decoder.decode(b"", final=True))
-        head = "".join(self._head)
-        tail = "".join(self._tail)
+        head = "".join(self._head).translate(_CONTROL_TABLE)
+        tail = "".join(self._tail).translate(_CONTROL_TABLE)
         if self._total <= self._limit:
             return head + tail
         # The marker's own length depends on the count; size it for the worst case.
@@ -116,6 +127,13 @@ def format_result(
         body = text or "(The command succeeded and printed nothing.)"
     else:
         body = f"{header}\n{text or '(no output)'}"
+    if outcome == "timeout" and timeout_ms < 1000:
+        # A model that meant seconds (timeout: 30) learns why its command had no chance.
+        notes = [
+            *notes,
+            f"`timeout` is in milliseconds: {timeout_ms} means {timeout_ms / 1000:g} s. "
+            "Give e.g. 60000 for a minute.",
+        ]
     if notes:
         body += "\n\n" + "\n".join(notes)
     return ToolResult(body, is_error=header is not None)
