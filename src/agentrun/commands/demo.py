@@ -12,6 +12,7 @@ With ``--output-format text`` (the default) the run is shown as the CLI shows ru
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from agentrun.testing.workspace import bundled_sandbox, copy_workspace
 
+    _runtime_python_first()
     source = bundled_sandbox()
     workspace, temporary = _workspace(args.workspace, source)
     copy_workspace(source, workspace)
@@ -85,6 +87,18 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(workspace, ignore_errors=True)
             print(f"\nThe workspace {workspace} was removed (--keep keeps it).", file=notes)
     return code
+
+
+def _runtime_python_first() -> None:
+    """Put the directory of the Python running agentrun first on PATH (Bash inherits PATH).
+
+    The session ends with ``python3 -m pytest``, and pytest is certain to be installed only for
+    this interpreter: agentrun run from a virtualenv that is not activated would otherwise find
+    some other ``python3`` (or a pyenv shim the sandbox does not let it read).
+    """
+    bindir = Path(sys.executable).parent
+    if (bindir / "python3").exists():
+        os.environ["PATH"] = os.pathsep.join([str(bindir), os.environ.get("PATH", "")])
 
 
 def _workspace(requested: str | None, source: Path) -> tuple[Path, bool]:
