@@ -182,6 +182,10 @@ def test_similar_names(ws: Workspace) -> None:
     ]
     assert ws.similar_names(ws.root / "readme.txt") == [ws.root / "readme.md"]
     assert ws.similar_names(ws.root / "zzz") == []
+    # The shared extension does not make a name similar.
+    (ws.root / "u.md").write_text("")
+    assert ws.similar_names(ws.root / "nosuch.md") == []
+    assert ws.similar_names(ws.root / "Readme") == [ws.root / "readme.md"]
     assert ws.similar_names(ws.root / "no" / "such" / "dir") == []
 
 

@@ -187,10 +187,21 @@ class Workspace:
             names = [p.name for p in real.iterdir()]
         except OSError:
             return []
-        close = difflib.get_close_matches(path.name, names, n=limit, cutoff=0.6)
+        # Names are compared by stem: whole names share their extension, which made "nosuch.txt"
+        # look like "u.txt". Same stem first (another extension), then the closest stems.
         stem = path.stem.lower()
-        same_stem = [n for n in names if Path(n).stem.lower() == stem and n not in close]
-        return [parent / n for n in [*close, *same_stem][:limit]]
+        scored: list[tuple[float, str]] = []
+        for name in names:
+            other = Path(name).stem.lower()
+            matcher = difflib.SequenceMatcher(None, stem, other)
+            if other == stem:
+                scored.append((2.0, name))
+            elif matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
+                ratio = matcher.ratio()
+                if ratio >= 0.6:
+                    scored.append((ratio, name))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [parent / name for _, name in scored[:limit]]
 
     # -- writing ------------------------------------------------------------------------------
 
