@@ -293,7 +293,7 @@ SNAPSHOT = {
     "directories) or replacing it.\n"
     "\n"
     "- file_path should be an absolute path; a relative path is taken from "
-    "the working directory.\n"
+    "the session's working directory (a `cd` in Bash does not change that).\n"
     "- To replace an existing file you must first Read it whole in this "
     "session, and it must not have changed since; otherwise the write is "
     "refused.\n"

@@ -33,7 +33,9 @@ Finds files by name with a glob pattern, in a directory tree of any size.
 - Patterns like "**/*.py", "src/**/*.{ts,tsx}" or "*.md" (a pattern without "/" matches \
 file names at any depth).
 - Returns matching file paths, most recently modified first, at most 100; a final line says \
-when there were more.
+when there were more. Paths inside the working directory are relative to it (whatever "path" \
+is); others are absolute.
+- An absolute pattern ("/repo/src/*.py") searches its own directory.
 - Hidden files are included and .gitignore is not applied; version-control folders are skipped.
 - For searching file contents use Grep. To run several searches, call this tool several times \
 in one response."""

@@ -37,7 +37,9 @@ Searches file contents with a regular expression (ripgrep).
 braces and parentheses: "interface\\{\\}".
 - Narrow the files with "glob" (e.g. "*.py", "*.{ts,tsx}") or "type" (e.g. "py", "rust").
 - output_mode: "files_with_matches" (default; paths, newest modified first), "content" \
-(matching lines as path:line:text, with -A/-B/-C context), or "count" (matches per file).
+(matching lines as path:line:text, with -A/-B/-C context, files in path order), or "count" \
+(matching lines per file, then a total). Matching lines over 500 characters are cut.
+- Paths inside the working directory are shown relative to it; others are absolute.
 - head_limit (default 250; 0 for no limit) and offset page through long results.
 - Patterns match within one line unless multiline is true.
 - Hidden files are searched; .gitignore is respected; version-control folders are skipped.
@@ -63,7 +65,7 @@ INPUT_SCHEMA: JSON = {
             "type": "string",
             "enum": ["content", "files_with_matches", "count"],
             "description": '"content" shows matching lines, "files_with_matches" (default) '
-            'shows file paths, "count" shows match counts per file.',
+            'shows file paths, "count" shows the number of matching lines per file.',
         },
         "-B": {
             "type": "number",

@@ -24,13 +24,14 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 DESCRIPTION = """\
 Reads a file from the local filesystem and returns its lines, numbered.
 
-- file_path should be an absolute path; a relative path is taken from the working directory.
+- file_path should be an absolute path; a relative path is taken from the session's working \
+directory (a `cd` in Bash does not change that).
 - By default up to 2000 lines are returned from the start of the file. For long files, pass \
 offset (the 1-based line to start at) and limit (how many lines) to read a part.
 - Each line is shown as its line number, a tab, then the text; lines longer than 2000 \
 characters are cut.
-- Files over 256 KB (or about 25,000 tokens) cannot be read whole: read a part with offset and \
-limit, or search them with Grep.
+- Files over 256 KB cannot be read whole, and one read returns at most about 25,000 tokens: \
+read a part with offset and limit, or search with Grep.
 - Images (PNG, JPEG, GIF, WebP) are returned as images you can see. Other binary files are refused.
 - Reading a directory fails; use Glob or Bash `ls` to list one.
 - Read a file before you change it with Write or Edit: they refuse files not read in this session.

@@ -21,7 +21,8 @@ MAX_CHECK_BYTES = 16 * 1024 * 1024
 DESCRIPTION = """\
 Writes a file to the local filesystem, creating it (and its parent directories) or replacing it.
 
-- file_path should be an absolute path; a relative path is taken from the working directory.
+- file_path should be an absolute path; a relative path is taken from the session's working \
+directory (a `cd` in Bash does not change that).
 - To replace an existing file you must first Read it whole in this session, and it must not \
 have changed since; otherwise the write is refused.
 - Prefer Edit for changing part of an existing file: it sends only the change.
