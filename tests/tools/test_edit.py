@@ -202,6 +202,19 @@ def test_trailing_whitespace_and_unicode_are_exact(ctx: ToolContext, tmp_path: P
     assert path.read_text() == "résumé 🎉\n"
 
 
+def test_combining_characters_and_emoji_sequences_match_exactly(
+    ctx: ToolContext, tmp_path: Path
+) -> None:
+    # "é" as e + U+0301 (NFD) is not the precomposed U+00E9: no normalisation, as in the file.
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji, three code points joined
+    path = seed(ctx, tmp_path / "f.txt", f"cafe\u0301 {family} \U0001f44d\U0001f3fd\n")
+    assert edit(ctx, path, "caf\u00e9", "tea").text().startswith("old_string was not found")
+    assert not edit(ctx, path, "cafe\u0301", "th\u00e9").is_error
+    assert not edit(ctx, path, family, "\U0001f3e0").is_error
+    assert not edit(ctx, path, "\U0001f3fd", "").is_error  # a skin tone alone is a code point
+    assert path.read_bytes() == "th\u00e9 \U0001f3e0 \U0001f44d\n".encode()
+
+
 def test_edits_chain_without_rereading(ctx: ToolContext, tmp_path: Path) -> None:
     path = seed(ctx, tmp_path / "f.txt", "a b c\n")
     for old, new in [("a", "A"), ("b", "B"), ("c", "C")]:
