@@ -170,7 +170,7 @@ def test_clear_and_model_switch(ws: Path) -> None:
     child.sendline("/clear")
     child.expect("new conversation")
     child.sendline(f"/model script:{other}")
-    child.expect("model: script:")
+    child.expect("model: claude-sonnet-5-5")  # the scripted model's id
     child.sendline("hello")
     child.expect("From the other model.")
     child.expect(PROMPT)
@@ -212,3 +212,15 @@ def test_history_recalls_and_persists(ws: Path) -> None:
     assert finish(child) == 0
     history = (ws.parent / "home" / ".agentrun" / "history").read_text()
     assert "remember this line" in history
+
+
+def test_bad_model_switch_keeps_the_session(ws: Path) -> None:
+    child = spawn(ws, {"text": "Kept."})
+    child.sendline("/model")
+    child.expect("model: claude-sonnet-5-5")  # the real id, before any turn
+    child.sendline(f"/model script:{ws.parent / 'missing.yaml'}")
+    child.expect("missing.yaml")
+    child.expect("model: claude-sonnet-5-5")
+    child.sendline("still there?")
+    child.expect("Kept.")
+    assert finish(child) == 0

@@ -70,6 +70,7 @@ class InteractiveApp:
         self.cost: float | None = 0.0
         self._header_shown = False
         self.session = self._new_session()
+        self.renderer.model = _model_id(self.session) or self.renderer.model
 
     def _new_session(self, **overrides: Any) -> Any:
         from agentrun.api import AgentSession
@@ -177,22 +178,32 @@ class InteractiveApp:
         elif name == "/agents":
             self._list_agents()
         elif name == "/model":
-            if arg:
+            resume = self.session.session_id if self.turns else None
+            if arg and self._replace_session(model=arg, resume=resume):
                 self.options["model"] = arg
-                self.renderer.model = arg
-                self._replace_session(resume=self.session.session_id if self.turns else None)
             self.console.print(f"  model: {self.renderer.model or 'default'}")
         else:
             self.console.print(Text(f"  unknown command {name}; /help lists them", style="red"))
         return True
 
-    def _replace_session(self, **overrides: Any) -> None:
+    def _replace_session(self, **overrides: Any) -> bool:
+        """Swap in a new session; on a configuration error (a mistyped /model) say so and keep
+        the current one."""
+        from agentrun.errors import ConfigError
+
+        try:
+            new = self._new_session(**{"resume": None, "continue_session": False, **overrides})
+        except ConfigError as e:
+            self.console.print(Text(f"  {e}", style="red"))
+            return False
+        old, self.session = self.session, new
         with contextlib.suppress(Exception):
-            self.session.close()
+            old.close()
         self._header_shown = False
         if not overrides.get("resume"):
             self.turns, self.usage, self.cost = 0, Usage(), 0.0
-        self.session = self._new_session(**{"resume": None, "continue_session": False, **overrides})
+        self.renderer.model = _model_id(new) or self.renderer.model
+        return True
 
     def _list_agents(self) -> None:
         from agentrun.agentfile import find_agents
@@ -203,6 +214,10 @@ class InteractiveApp:
             desc = " ".join(spec.description.split())
             desc = desc if len(desc) <= 70 else desc[:69] + "…"
             self.console.print(Text.assemble(f" {mark} ", (name, "bold"), f"  {desc}"))
+
+
+def _model_id(session: Any) -> str:
+    return str(getattr(getattr(session, "model", None), "model_id", "") or "")
 
 
 @contextlib.contextmanager
