@@ -126,7 +126,6 @@ class Renderer:
     console: Console
     cwd: Path = field(default_factory=Path.cwd)
     model: str = ""
-    show_text: bool = True
     _text: str = ""
     _live: Live | None = None
     _running: dict[str, ToolCall] = field(default_factory=dict)
@@ -163,6 +162,7 @@ class Renderer:
             self.console.print(Text("  ⎿  interrupted", style="yellow"))
         self._running.clear()
         self._previewed.clear()
+        self._before.clear()
 
     def header(self, init: InitEvent) -> None:
         """One dim line on the first turn: model, sandbox layers, permission mode."""
@@ -206,8 +206,6 @@ class Renderer:
 
     # -- assistant text ------------------------------------------------------------------------
     def _delta(self, text: str) -> None:
-        if not self.show_text:
-            return
         self._text += text
         if not self.console.is_terminal:
             return  # a file or pipe gets the settled Markdown once, at the end of the message
@@ -230,7 +228,7 @@ class Renderer:
             )
             self._live.update(Markdown(text or self._text))
         self._stop_live()
-        if not streamed and self.show_text:
+        if not streamed:
             for block in _blocks(event.message):
                 if block.get("type") == "text" and block.get("text", "").strip():
                     self.console.print(Markdown(block["text"]))
