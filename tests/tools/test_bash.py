@@ -137,6 +137,7 @@ def test_nonsense_timeouts_are_errors_naming_the_parameter(ctx: ToolContext, val
     result = BashTool().run({"command": "true", "timeout": value}, ctx)
     assert result.is_error
     assert result.text().startswith("`timeout` must be")
+    assert "'" not in result.text() and "True" not in result.text()  # JSON, not Python's repr
 
 
 def test_timeout_reaches_the_session(ctx: ToolContext) -> None:

@@ -202,7 +202,7 @@ def test_unknown_tool_lists_available(ctx: ToolContext) -> None:
     runner = make_runner(ctx, Timeline())
     [result] = runner.run_calls([call("Teleport", 0, file_path="x")])
     assert result == ToolResult(
-        "No tool named 'Teleport' is available. Available tools: Look, Change.", is_error=True
+        'No tool named "Teleport" is available. Available tools: Look, Change.', is_error=True
     )
 
 

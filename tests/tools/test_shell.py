@@ -435,6 +435,33 @@ class NoLandlockSandbox:
         pass
 
 
+class MissingShellSandbox:
+    """Spawns for real, but the shell it was given does not exist (a broken install)."""
+
+    mode = "danger-full-access"
+    enforced: tuple[str, ...] = ()
+
+    def spawn(
+        self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], stdout: int
+    ) -> SpawnedProcess:
+        subprocess.Popen(["/nonexistent/bash", *argv[1:]], cwd=cwd, env=env, stdout=stdout)
+        raise AssertionError("unreachable: the exec fails")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failed_spawn_is_an_error_result_in_stable_words(tmp_path: Path, ws: Path) -> None:
+    shell = BashSession(MissingShellSandbox(), cwd=ws, tmp_dir=tmp_path / "tmp")
+    expected = (
+        "Bash could not start the command (ENOENT: does not exist). Nothing was run; try "
+        "again, or use the Read, Write, Edit, Glob and Grep tools."
+    )
+    for result in (shell.run("true"), shell.start_background("true")):
+        assert (result.is_error, result.content) == (True, expected)
+    shell.close()
+
+
 def test_sandbox_unavailable_becomes_an_error_naming_the_layer(tmp_path: Path, ws: Path) -> None:
     shell = BashSession(NoLandlockSandbox(), cwd=ws, tmp_dir=tmp_path / "tmp")
     expected = (

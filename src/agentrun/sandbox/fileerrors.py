@@ -46,6 +46,14 @@ class PathDenied(OSError):  # noqa: N818 (the agreed name other modules import)
         return self.message
 
 
+def os_error_reason(err: OSError) -> str:
+    """``"ENOSPC: no space left on the device"``: the errno's name and our stable wording."""
+    code = err.errno or 0
+    name = errno.errorcode.get(code, str(code))
+    reason = _ERRNO_TEXT.get(code)
+    return f"{name}: {reason}" if reason else name
+
+
 def describe_os_error(err: OSError, path: Path | str, *, action: str = "access") -> str:
     """Stable, platform-independent model-facing text for an OSError (the one place for it)."""
     if isinstance(err, PathDenied):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -82,18 +83,23 @@ class BashTool:
         return shell.run(command, timeout_ms=timeout, cancel=ctx.cancel)
 
 
+def _show(value: Any) -> str:
+    """A value as the model wrote it (JSON), not as Python prints it."""
+    return json.dumps(value, default=str)
+
+
 def _timeout_ms(value: Any) -> int | ToolResult:
     """The timeout in ms: default when absent, clamped to the maximum, an error when nonsense."""
     if value is None:
         return DEFAULT_TIMEOUT_MS
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return ToolResult(
-            f"`timeout` must be a number of milliseconds, got {value!r}.", is_error=True
+            f"`timeout` must be a number of milliseconds, got {_show(value)}.", is_error=True
         )
     if value <= 0:
         return ToolResult(
             f"`timeout` must be a positive number of milliseconds (at most {MAX_TIMEOUT_MS}), "
-            f"got {value!r}.",
+            f"got {_show(value)}.",
             is_error=True,
         )
     return max(1, min(math.ceil(value), MAX_TIMEOUT_MS))

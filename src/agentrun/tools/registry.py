@@ -198,7 +198,8 @@ class ToolRunner:
         if tool is None:
             available = ", ".join(self._tools) or "none"
             return ToolResult(
-                f"No tool named {call.name!r} is available. Available tools: {available}.",
+                f"No tool named {json.dumps(call.name, ensure_ascii=False)} is available. "
+                f"Available tools: {available}.",
                 is_error=True,
             )
         checked = validate_input(tool.input_schema, call.input)

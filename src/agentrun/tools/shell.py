@@ -29,6 +29,7 @@ from typing import Literal
 
 from agentrun.errors import SandboxUnavailableError
 from agentrun.protocols import Sandbox, SpawnedProcess
+from agentrun.sandbox.fileerrors import os_error_reason
 from agentrun.tools.background import BackgroundJobs
 from agentrun.tools.output import OutputBuffer, drain, format_result, read_available
 from agentrun.types import ToolResult
@@ -249,7 +250,12 @@ def _spawn_error(e: Exception) -> ToolResult:
             "Nothing was executed; use the Read, Write, Edit, Glob and Grep tools instead.",
             True,
         )
-    return ToolResult(f"Bash could not start the command: {e}", True)
+    reason = os_error_reason(e) if isinstance(e, OSError) else type(e).__name__
+    return ToolResult(
+        f"Bash could not start the command ({reason}). Nothing was run; try again, or use the "
+        "Read, Write, Edit, Glob and Grep tools.",
+        True,
+    )
 
 
 def _wait(
