@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -66,8 +68,9 @@ def run(ws: Path, prompt: str = "Read app.py", **kw: Any) -> api.RunResult:
 
 def test_requests_carry_system_tools_cache_markers_and_paired_ids(workspace: Path, server: Any):
     thinking = {"type": "thinking", "thinking": "Let me look.", "signature": "c2lnbmF0dXJl=="}
+    redacted = {"type": "redacted_thinking", "data": "RW5jcnlwdGVkIHJlYXNvbmluZw+/=="}
     first = read_call("toolu_A")
-    first["content"].insert(0, thinking)
+    first["content"][:0] = [thinking, redacted]
     server.add(first, text("It returns 1."))
     result = run(workspace)
     assert (result.subtype, result.result, result.num_turns) == ("success", "It returns 1.", 2)
@@ -96,7 +99,7 @@ def test_requests_carry_system_tools_cache_markers_and_paired_ids(workspace: Pat
     ]
     # The thinking block goes back byte for byte; the tool_result answers the tool_use id.
     assistant, results = two["messages"][1], two["messages"][2]
-    assert assistant["content"][0] == thinking
+    assert assistant["content"][:2] == [thinking, redacted]
     assert [b["tool_use_id"] for b in results["content"]] == ["toolu_A"]
     assert "def main" in results["content"][0]["content"]
     assert results["content"][-1]["cache_control"] == {"type": "ephemeral"}
@@ -148,11 +151,71 @@ def test_usage_matches_reported_cost(workspace: Path, server: Any):
     assert result.total_cost_usd == pytest.approx(expected)
 
 
-def test_529_then_success(workspace: Path, server: Any):
-    server.add(Fail(529, "Overloaded", retry_after=0.01), text("ok"))
+@pytest.mark.parametrize("status", [529, 408, 409, 503])
+def test_retryable_status_then_success(workspace: Path, server: Any, status: int):
+    server.add(Fail(status, "Overloaded", retry_after=0.01), text("ok"))
     result = run(workspace)
     assert (result.subtype, result.result) == ("success", "ok")
     assert len(server.requests) == 2
+
+
+def test_retry_count_is_configurable(workspace: Path, server: Any):
+    server.add(Fail(529, "Overloaded", retry_after=0.01), text("never sent"))
+    result = run(workspace, max_retries=0)
+    assert (result.subtype, len(server.requests)) == ("error_during_execution", 1)
+    assert result.result == "Anthropic API error 529: Overloaded"
+
+
+def test_connection_failures_are_retried_by_the_sdk_only(workspace: Path):
+    """A refused or reset connection: the SDK's own retries, never multiplied by ours."""
+    attempts = 0
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+
+    def reset_every_connection() -> None:
+        nonlocal attempts
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            attempts += 1
+            conn.recv(65536)
+            conn.close()
+
+    threading.Thread(target=reset_every_connection, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    model = AnthropicModel("claude-sonnet-5-5", api_key=KEY, base_url=url, max_retries=1)
+    request = ModelRequest("claude-sonnet-5-5", "sys", [{"role": "user", "content": "hi"}])
+    try:
+        with pytest.raises(ModelError, match="connection failed after 2 attempt"):
+            model.complete(request)
+    finally:
+        listener.close()
+    assert attempts == 2
+
+
+def test_error_event_mid_stream_is_retried(workspace: Path, server: Any):
+    server.add(Drop(after=4, error_type="overloaded_error"), text("complete answer"))
+    result = run(workspace)
+    assert (result.subtype, result.result) == ("success", "complete answer")
+    assert len(server.requests) == 2
+
+
+def test_error_events_mid_stream_end_the_run_with_their_status(workspace: Path, server: Any):
+    server.add(*(Drop(after=2, error_type="overloaded_error") for _ in range(3)))
+    result = run(workspace)
+    assert (result.subtype, result.result) == (
+        "error_during_execution",
+        "Anthropic API error 529: Overloaded",
+    )
+    assert len(server.requests) == 3
+    server.requests.clear()
+    server.add(Drop(after=2, error_type="invalid_request_error", error_message="bad"))
+    result = run(workspace)
+    assert result.result == "Anthropic API error 400: bad"
+    assert len(server.requests) == 1  # not retryable
 
 
 def test_429_honours_retry_after(workspace: Path, server: Any):
@@ -211,10 +274,11 @@ def test_pause_turn_is_sent_back_as_is(workspace: Path, server: Any):
     assert last["content"][0]["text"] == "Searching… "
 
 
-def test_refusal_stops(workspace: Path, server: Any):
-    server.add(text("I can't help with that.", stop="refusal"), text("never sent"))
+@pytest.mark.parametrize("reason", ["refusal", "model_context_window_exceeded"])
+def test_refusal_and_full_context_stop(workspace: Path, server: Any, reason: str):
+    server.add(text("I can't go on.", stop=reason), text("never sent"))
     result = run(workspace)
-    assert (result.subtype, result.stop_reason, result.is_error) == ("refusal", "refusal", True)
+    assert (result.subtype, result.stop_reason, result.is_error) == (reason, reason, True)
     assert len(server.requests) == 1
 
 

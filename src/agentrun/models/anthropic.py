@@ -8,10 +8,13 @@ Prompt caching: up to four ``cache_control`` breakpoints — the last tool, the 
 last block of the newest message and of the user message before it — so each request reads the
 whole previous conversation from the cache and only the newest turn is written.
 
-Retries: the SDK retries 408/409/429/5xx/529 and connection errors (``max_retries``, default 2,
-honouring ``retry-after``). A stream cut mid-answer is not something the SDK can retry (the
-response had started), so this adapter retries it itself, within the same count. A final failure
-is a :class:`ModelError` carrying the HTTP status.
+Retries: the SDK retries 408/409/429/5xx/529 and connection errors when it opens the stream
+(``max_retries``, default 2, honouring ``retry-after``); what it raises after that is final and
+is never retried again here (that would square the count). Failures the SDK cannot retry, because
+the response had started, are retried by this adapter within the same count: a stream cut
+mid-answer, and an ``error`` event sent mid-stream (``overloaded_error`` and the like, which the
+API sends on a 200 response). A final failure is a :class:`ModelError` carrying the HTTP status
+(for an ``error`` event, the status its error type stands for).
 """
 
 from __future__ import annotations
@@ -76,16 +79,19 @@ class AnthropicModel:
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
         import anthropic
 
-        retryable: tuple[type[BaseException], ...] = (
+        cut_errors: tuple[type[BaseException], ...] = (
             anthropic.APIConnectionError,
             _StreamCutError,
             *_transport_errors(),
         )
         client = self._get_client()
         params = build_params(request, cache=self.cache)
-        for attempt in range(self.max_retries + 1):
+        attempts = self.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            opened = False  # past this, the SDK's own retries are spent or inapplicable
             try:
                 with client.messages.stream(**params) as stream:
+                    opened = True
                     for event in stream:
                         if event.type == "text" and on_text is not None:
                             on_text(event.text)
@@ -94,15 +100,22 @@ class AnthropicModel:
                     raise _StreamCutError("the stream ended before message_stop")
                 return to_response(final.to_dict(mode="json", exclude_none=True))
             except anthropic.APIStatusError as e:
-                raise ModelError(
-                    f"Anthropic API error {e.status_code}: {_message(e)}", status=e.status_code
-                ) from e
-            except retryable as e:
-                if attempt >= self.max_retries:
+                status, message = _status(e)
+                if not (opened and _retryable(status)) or attempt == attempts:
                     raise ModelError(
-                        f"Anthropic API connection failed after {attempt + 1} attempt(s): {e}"
+                        f"Anthropic API error {status}: {message}", status=status
                     ) from e
+                log.warning("error event mid-stream (%s %s); retrying", status, message)
+            except cut_errors as e:
+                if not opened:  # the SDK already tried max_retries + 1 times to connect
+                    raise ModelError(
+                        f"Anthropic API connection failed after {attempts} attempt(s): {e}"
+                    ) from e
+                if attempt == attempts:
+                    raise ModelError(f"Anthropic API stream cut off {attempts} time(s): {e}") from e
                 log.warning("stream interrupted (%s); retrying", e)
+            except anthropic.AnthropicError as e:  # e.g. a response the SDK cannot parse
+                raise ModelError(f"Anthropic API call failed: {e}") from e
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -120,6 +133,33 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
             continue
         return (module.TransportError,)
     return ()
+
+
+# What an ``error`` event's type stands for: the API sends these mid-stream on a 200 response.
+_ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+
+
+def _status(error: Any) -> tuple[int, str]:
+    status = int(error.status_code)
+    body = getattr(error, "body", None)
+    if status < 400 and isinstance(body, dict) and isinstance(body.get("error"), dict):
+        status = _ERROR_STATUS.get(str(body["error"].get("type")), 500)
+    return status, _message(error)
+
+
+def _retryable(status: int) -> bool:
+    """The statuses the SDK retries (it cannot once a stream has started)."""
+    return status in (408, 409, 429) or status >= 500
 
 
 def _message(error: Any) -> str:

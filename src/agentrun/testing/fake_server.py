@@ -10,7 +10,7 @@ from, in order of precedence:
 1. a queue of replies (``server.add(...)`` or the constructor): a Messages-shaped dict
    (``{"content": [...], "stop_reason": "end_turn"}``), a :class:`ModelResponse`, a
    :class:`Fail` (an HTTP error, e.g. 529 or 429 with ``retry-after``) or a :class:`Drop` (the
-   connection is cut mid-stream);
+   connection is cut mid-stream, or the stream ends with an ``error`` event);
 2. a ``model`` (any agentrun Model, e.g. a ``ScriptedModel``) asked with the decoded request.
 
 Usage is computed like the real API, so prompt caching can be measured: a request is a sequence
@@ -68,10 +68,16 @@ class Fail:
 
 @dataclass(frozen=True)
 class Drop:
-    """Start streaming the next request's answer, then cut the connection after ``after`` events."""
+    """Start streaming the next request's answer, then cut the connection after ``after`` events.
+
+    With ``error_type`` (e.g. ``"overloaded_error"``) the stream is not cut: it ends with an SSE
+    ``error`` event of that type, as the real API does when it fails mid-answer.
+    """
 
     after: int = 3
     text: str = "This answer never arrives in full"
+    error_type: str | None = None
+    error_message: str = "Overloaded"
 
 
 @dataclass(frozen=True)
@@ -320,6 +326,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._start_stream()
         for event in sse_events(message)[: drop.after]:
             self._event(event)
+        if drop.error_type is not None:
+            self._event(
+                {
+                    "type": "error",
+                    "error": {"type": drop.error_type, "message": drop.error_message},
+                }
+            )
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            return
         # Cut the socket without the terminating chunk: the client sees an incomplete body.
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
