@@ -545,3 +545,15 @@ def test_subcommand_usage_error_points_at_its_help(capsys: pytest.CaptureFixture
     assert capsys.readouterr().err == (
         "agentrun agents: unrecognized arguments: --bogus (see agentrun agents --help)\n"
     )
+
+
+def test_long_and_kebab_aliases(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    turns = bash_turn("echo hi", is_error=False, contains="hi")
+    code, out, _ = run_cli(
+        ws, capsys, "--print", "x", "--allowed-tools", "Bash(echo:*)",
+        "--disallowed-tools", "Write", "--output-format", "stream-json",
+        "--model", script(ws, *turns),
+    )  # fmt: skip
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and "Write" not in lines[0]["tools"]
+    assert lines[-1]["permission_denials"] == []
