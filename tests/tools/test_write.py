@@ -79,11 +79,30 @@ def test_overwrite_after_partial_read_is_refused(ctx: ToolContext, tmp_path: Pat
     (tmp_path / "f.txt").write_text("a\nb\nc\n")
     READ.run({"file_path": "f.txt", "offset": 2, "limit": 1}, ctx)
     assert write(ctx, "f.txt", "new") == ToolResult(
-        f"{tmp_path / 'f.txt'} was only read in part. Read the whole file (without offset and "
-        "limit) before you overwrite it, or use Edit to change part of it.",
+        f"{tmp_path / 'f.txt'} was only read in part. Before you overwrite it, read all of "
+        "it: no offset, and a limit of at least its line count (without one only the first "
+        "2000 lines are read). Or use Edit to change part of it.",
         is_error=True,
     )
     assert (tmp_path / "f.txt").read_text() == "a\nb\nc\n"
+
+
+def test_following_the_partial_read_advice_unlocks_a_long_file(
+    ctx: ToolContext, tmp_path: Path
+) -> None:
+    # 2,500 lines: a Read without offset and limit shows 2,000, so it is still a partial read;
+    # the advice must lead somewhere (a limit covering every line), never into a loop.
+    (tmp_path / "long.txt").write_text("x\n" * 2500)
+    READ.run({"file_path": "long.txt"}, ctx)
+    assert (
+        write(ctx, "long.txt", "new\n")
+        .text()
+        .startswith(f"{tmp_path / 'long.txt'} was only read in part.")
+    )
+    assert not READ.run({"file_path": "long.txt", "limit": 2500}, ctx).is_error
+    assert write(ctx, "long.txt", "new\n") == ToolResult(
+        f"Updated {tmp_path / 'long.txt'} (1 line)."
+    )
 
 
 @pytest.mark.parametrize("change", ["mtime", "size"])

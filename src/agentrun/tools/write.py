@@ -55,8 +55,9 @@ def check_fresh(
         return f"{shown} has not been read in this session. Read it first, then {verb} it."
     if need_whole and not rec.whole:
         return (
-            f"{shown} was only read in part. Read the whole file (without offset and limit) "
-            f"before you {verb} it, or use Edit to change part of it."
+            f"{shown} was only read in part. Before you {verb} it, read all of it: no offset, "
+            "and a limit of at least its line count (without one only the first 2000 lines are "
+            "read). Or use Edit to change part of it."
         )
     if rec.mtime_ns != st.st_mtime_ns or rec.size != st.st_size:
         return (
