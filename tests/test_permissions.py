@@ -9,6 +9,8 @@ import pytest
 
 from agentrun.errors import ConfigError
 from agentrun.permissions import Decision, PermissionPolicy, Rule, offered_tools, split_rules
+from agentrun.rules import command_variants
+from agentrun.shellparse import split_commands
 
 
 @pytest.fixture
@@ -336,3 +338,19 @@ def test_unparseable_line_under_a_deny_rule_says_why(ws: Path) -> None:
 def test_wrappers_do_not_widen_allow_rules(ws: Path) -> None:
     # `env` is not `git`: an allow rule for git says nothing about `env ... git`
     assert bash(policy(ws, allowed=["Bash(git diff:*)"]), "env GIT_DIR=/x git diff") == "ask"
+
+
+@pytest.mark.parametrize(
+    ("command", "variants"),
+    [
+        ("git diff", ["git diff"]),
+        ("env FOO=1 rm -rf x", ["env FOO=1 rm -rf x", "rm -rf x"]),
+        ("sudo -u root rm x", ["sudo -u root rm x", "rm x"]),
+        ("timeout -s KILL 5 rm x", ["timeout -s KILL 5 rm x", "rm x"]),
+        ("FOO=1 /bin/rm x", ["FOO=1 /bin/rm x", "rm x", "/bin/rm x"]),
+        ("nohup nice -n 5 rm x", ["nohup nice -n 5 rm x", "nice -n 5 rm x", "rm x"]),
+    ],
+)
+def test_command_variants(command: str, variants: list[str]) -> None:
+    words = split_commands(command)[0].words
+    assert [" ".join(v) for v in command_variants(words)] == variants

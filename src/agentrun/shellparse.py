@@ -15,10 +15,9 @@ runs ``rm``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-__all__ = ["ShellParseError", "SimpleCommand", "command_variants", "split_commands"]
+__all__ = ["ShellParseError", "SimpleCommand", "split_commands"]
 
 _SEPARATORS = (";", "\n", "&", "|")
 # Reserved words that may start a command but are not the command itself; stripping them
@@ -318,55 +317,3 @@ def _strip_keywords(words: list[str]) -> list[str]:
     while end > start and words[end - 1] in _CLOSING_KEYWORDS:
         end -= 1
     return words[start:end]
-
-
-# Commands that run their arguments as another command, with the options they take before it
-# (those in the value take an argument). `env rm x` or `sudo -u me rm x` still runs `rm`.
-_WRAPPERS: dict[str, frozenset[str]] = {
-    "env": frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}),
-    "sudo": frozenset({"-u", "-g", "-h", "-p", "-C", "-U", "-r", "-t", "-D"}),
-    "nohup": frozenset(),
-    "time": frozenset({"-f", "-o"}),
-    "command": frozenset(),
-    "builtin": frozenset(),
-    "exec": frozenset({"-a"}),
-    "nice": frozenset({"-n", "--adjustment"}),
-    "ionice": frozenset({"-c", "-n", "-p"}),
-    "setsid": frozenset(),
-    "stdbuf": frozenset({"-i", "-o", "-e"}),
-    "timeout": frozenset({"-s", "--signal", "-k", "--kill-after"}),
-    "xargs": frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--delimiter"}),
-    "doas": frozenset({"-u", "-C"}),
-    "chrt": frozenset(),
-    "taskset": frozenset(),
-}
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", flags=re.S)
-
-
-def command_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """``words`` and the commands it would really run, for deny rules: without leading
-    ``NAME=value`` assignments, through wrappers (``env``, ``sudo``, ``timeout 5``, ``xargs``,
-    ...) and with a path-qualified command named by its basename (``/bin/rm`` -> ``rm``)."""
-    out = [words]
-    rest = words
-    while rest:
-        i = 0
-        while i < len(rest) and _ASSIGNMENT.fullmatch(rest[i]):
-            i += 1
-        if i < len(rest) and "/" in rest[i]:
-            out.append((rest[i].rsplit("/", 1)[1], *rest[i + 1 :]))
-        name = rest[i].rsplit("/", 1)[-1] if i < len(rest) else ""
-        if name not in _WRAPPERS:
-            if i:
-                out.append(rest[i:])
-            break
-        i += 1
-        takes_arg = _WRAPPERS[name]
-        while i < len(rest) and (rest[i].startswith("-") or _ASSIGNMENT.fullmatch(rest[i])):
-            i += 2 if rest[i] in takes_arg else 1
-        if name == "timeout" and i < len(rest):
-            i += 1  # the duration
-        rest = rest[i:]
-        if rest:
-            out.append(rest)
-    return list(dict.fromkeys(v for v in out if v))

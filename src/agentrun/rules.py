@@ -1,0 +1,264 @@
+"""What one permission rule matches: ``Tool`` or ``Tool(spec)``, in Claude Code's syntax.
+
+- Bash specs: ``npm test`` exact, ``git diff:*`` prefix (word by word), ``git * main`` wildcard,
+  each matched against one simple command (:mod:`agentrun.shellparse` finds them all). Deny and
+  ask rules also look through wrappers and assignments (``env X=1 sudo rm`` runs ``rm``).
+- Path specs (Read, Edit, Write, Glob, Grep): gitignore-style. ``//abs`` is absolute, ``~/p`` is
+  under home, ``/p`` is relative to the settings file's project, ``p`` and ``./p`` to the working
+  directory; a pattern without a slash matches at any depth. ``Read(...)`` also covers Glob and
+  Grep (they read files), ``Edit(...)`` every tool that edits files.
+- Bare names: ``Tool`` exactly, ``mcp__server`` for all of that server's tools.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentrun.errors import ConfigError
+from agentrun.shellparse import ShellParseError, split_commands
+from agentrun.types import JSON
+
+__all__ = [
+    "EDIT_TOOLS",
+    "Rule",
+    "bash_parses",
+    "bash_spec_matches",
+    "command_variants",
+    "split_rules",
+    "tool_paths",
+    "within",
+]
+
+EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
+# A path rule written for one tool covers its siblings (Claude Code: Read rules apply to Grep
+# and Glob; Edit rules to every tool that edits files).
+_PATH_FAMILY = {
+    "Read": frozenset({"Read", "Glob", "Grep"}),
+    "Edit": EDIT_TOOLS,
+    "Write": frozenset({"Write"}),
+    "Glob": frozenset({"Glob"}),
+    "Grep": frozenset({"Grep"}),
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    tool: str
+    spec: str | None = None
+    root: Path | None = None
+    """Anchor for ``/path`` patterns (the settings file's project); None means the cwd."""
+
+    @classmethod
+    def parse(cls, text: str, *, root: Path | None = None) -> Rule:
+        text = text.strip()
+        m = re.fullmatch(r"([A-Za-z0-9_\-]+)(?:\((.*)\))?", text, flags=re.S)
+        if not m:
+            raise ConfigError(f"bad permission rule {text!r}: expected Tool or Tool(spec)")
+        spec = m.group(2)
+        return cls(tool=m.group(1), spec=spec if spec not in (None, "", "*") else None, root=root)
+
+    def __str__(self) -> str:
+        return self.tool if self.spec is None else f"{self.tool}({self.spec})"
+
+    def matches(
+        self, tool: str, tool_input: JSON, *, cwd: Path, home: Path, any_part: bool
+    ) -> bool:
+        """Whether this rule covers the call. ``any_part`` (deny/ask): one matching part of a
+        compound command, or one spelling of a path, is enough; otherwise (allow) all must."""
+        if self.spec is None:
+            return self.tool == tool or (
+                self.tool.startswith("mcp__") and tool.startswith(self.tool + "__")
+            )
+        if tool == "Bash" and self.tool == "Bash":
+            return _bash_matches(self.spec, str(tool_input.get("command", "")), any_part=any_part)
+        family = _PATH_FAMILY.get(self.tool)
+        if family is None or tool not in family:
+            return False
+        paths = tool_paths(tool_input, tool, cwd)
+        if not paths:
+            return False
+        regex, base = self._path_pattern(cwd, home)
+        hits = [_path_matches(regex, base, p) for p in paths]
+        # deny/ask if any spelling of the path matches; allow only if all do (symlinks)
+        return any(hits) if any_part else all(hits)
+
+    def _path_pattern(self, cwd: Path, home: Path) -> tuple[re.Pattern[str], Path]:
+        spec = self.spec or ""
+        if spec.startswith("//"):
+            base, pat = Path("/"), spec[2:]
+        elif spec.startswith("~/"):
+            base, pat = home, spec[2:]
+        elif spec.startswith("/"):
+            base, pat = self.root or cwd, spec[1:]
+        else:
+            base, pat = cwd, spec[2:] if spec.startswith("./") else spec
+        return _glob_regex(pat), base.resolve()
+
+
+def split_rules(values: str | Iterable[str]) -> list[str]:
+    """Split ``--allowedTools`` values on spaces and commas outside parentheses."""
+    texts = [values] if isinstance(values, str) else list(values)
+    out: list[str] = []
+    for text in texts:
+        depth, cur = 0, list[str]()
+        for ch in text:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth = max(0, depth - 1)
+            if depth == 0 and (ch in ", \t\n"):
+                if cur:
+                    out.append("".join(cur))
+                cur = []
+                continue
+            cur.append(ch)
+        if depth:
+            raise ConfigError(f"bad permission rule {text!r}: unbalanced parentheses")
+        if cur:
+            out.append("".join(cur))
+    return out
+
+
+def tool_paths(tool_input: JSON, tool: str, cwd: Path) -> list[Path]:
+    """The path a file tool acts on, as written (normalised) and with symlinks resolved."""
+    key = "path" if tool in ("Glob", "Grep") else "file_path"
+    raw = tool_input.get(key) or ("." if key == "path" else None)
+    if not isinstance(raw, str) or not raw:
+        return []
+    lexical = Path(os.path.normpath(cwd / Path(raw).expanduser()))
+    return list(dict.fromkeys([lexical, lexical.resolve()]))
+
+
+def bash_parses(command: str) -> bool:
+    try:
+        split_commands(command)
+    except ShellParseError:
+        return False
+    return True
+
+
+def bash_spec_matches(spec: str, words: tuple[str, ...]) -> bool:
+    """One rule spec against one simple command's words (compared word by word, so quoting
+    in the rule or the command does not matter)."""
+    prefix = spec.endswith(":*")
+    try:
+        spec_parts = split_commands(spec.removesuffix(":*"))
+    except ShellParseError:
+        return False
+    if len(spec_parts) != 1:
+        return False
+    want = spec_parts[0].words
+    if prefix:
+        return words[: len(want)] == want
+    if "*" in spec:
+        regex = ".*".join(re.escape(part) for part in spec.split("*"))
+        return re.fullmatch(regex, " ".join(words), flags=re.S) is not None
+    return words == want
+
+
+def _bash_matches(spec: str, command: str, *, any_part: bool) -> bool:
+    try:
+        parts = split_commands(command)
+    except ShellParseError:
+        # unparseable: for deny/ask assume it may match (ask will result); never allow
+        return any_part
+    if any_part:  # deny/ask: also what wrappers and assignments would really run
+        return any(bash_spec_matches(spec, v) for p in parts for v in command_variants(p.words))
+    return bool(parts) and all(bash_spec_matches(spec, p.words) for p in parts)
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """gitignore-style: ``**`` spans directories, ``*`` and ``?`` stay within one; a pattern
+    with no inner slash matches at any depth; a match on a directory covers what is below it."""
+    pattern = pattern.rstrip("/")
+    anywhere = "/" not in pattern
+    # `dir/**` also names `dir` itself (Glob/Grep given the directory as their path)
+    if pattern.endswith("/**"):
+        pattern = pattern[:-3]
+    i, out = 0, []
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    body = "".join(out)
+    return re.compile(("(?:.*/)?" if anywhere else "") + body + "(?:/.*)?", flags=re.S)
+
+
+def _path_matches(regex: re.Pattern[str], base: Path, path: Path) -> bool:
+    if path == base:
+        return regex.fullmatch("") is not None
+    if not within(path, base):
+        return False
+    return regex.fullmatch(path.relative_to(base).as_posix()) is not None
+
+
+def within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+# Commands that run their arguments as another command, with the options they take before it
+# (those in the value take an argument). `env rm x` or `sudo -u me rm x` still runs `rm`.
+_WRAPPERS: dict[str, frozenset[str]] = {
+    "env": frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}),
+    "sudo": frozenset({"-u", "-g", "-h", "-p", "-C", "-U", "-r", "-t", "-D"}),
+    "nohup": frozenset(),
+    "time": frozenset({"-f", "-o"}),
+    "command": frozenset(),
+    "builtin": frozenset(),
+    "exec": frozenset({"-a"}),
+    "nice": frozenset({"-n", "--adjustment"}),
+    "ionice": frozenset({"-c", "-n", "-p"}),
+    "setsid": frozenset(),
+    "stdbuf": frozenset({"-i", "-o", "-e"}),
+    "timeout": frozenset({"-s", "--signal", "-k", "--kill-after"}),
+    "xargs": frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--delimiter"}),
+    "doas": frozenset({"-u", "-C"}),
+    "chrt": frozenset(),
+    "taskset": frozenset(),
+}
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", flags=re.S)
+
+
+def command_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """``words`` and the commands it would really run, for deny rules: without leading
+    ``NAME=value`` assignments, through wrappers (``env``, ``sudo``, ``timeout 5``, ``xargs``,
+    ...) and with a path-qualified command named by its basename (``/bin/rm`` -> ``rm``)."""
+    out = [words]
+    rest = words
+    while rest:
+        i = 0
+        while i < len(rest) and _ASSIGNMENT.fullmatch(rest[i]):
+            i += 1
+        if i < len(rest) and "/" in rest[i]:
+            out.append((rest[i].rsplit("/", 1)[1], *rest[i + 1 :]))
+        name = rest[i].rsplit("/", 1)[-1] if i < len(rest) else ""
+        if name not in _WRAPPERS:
+            if i:
+                out.append(rest[i:])
+            break
+        i += 1
+        takes_arg = _WRAPPERS[name]
+        while i < len(rest) and (rest[i].startswith("-") or _ASSIGNMENT.fullmatch(rest[i])):
+            i += 2 if rest[i] in takes_arg else 1
+        if name == "timeout" and i < len(rest):
+            i += 1  # the duration
+        rest = rest[i:]
+        if rest:
+            out.append(rest)
+    return list(dict.fromkeys(v for v in out if v))
