@@ -177,6 +177,14 @@ def test_numbers_must_be_whole(tmp_path: Path, name: str) -> None:
     assert not whole.is_error
 
 
+def test_crlf_files_anchor_at_line_ends_and_show_no_carriage_returns(tmp_path: Path) -> None:
+    (tmp_path / "win.txt").write_bytes(b"alpha\r\nbeta\r\ngamma\r\n")
+    ctx = make_ctx(tmp_path)
+    result = grep(ctx, pattern="^beta$", output_mode="content", **{"-A": 1})
+    assert result == ToolResult("win.txt:2:beta\nwin.txt-3-gamma")
+    assert grep(ctx, pattern="a$", output_mode="count").text().startswith("win.txt:3\n")
+
+
 def test_default_head_limit_is_250_and_zero_means_unlimited(tmp_path: Path) -> None:
     write(tmp_path / "n.txt", "hit\n" * 300)
     ctx = make_ctx(tmp_path)

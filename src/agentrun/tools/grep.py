@@ -9,7 +9,8 @@ Order, and why: ``files_with_matches`` lists the newest modified files first (Cl
 order; ``--sortr=modified``); ``content`` and ``count`` go by path (``--sort=path``), so that
 paging with ``offset`` gives the same windows even after the agent edits a file in between.
 ``.gitignore`` rules apply as in plain ``rg``; hidden files are searched; VCS folders, the
-session's read-denied trees and symlinked paths are not.
+session's read-denied trees and symlinked paths are not. CRLF files behave like LF ones: ``$``
+matches before ``\r\n`` (``--crlf``) and shown lines carry no ``\r``.
 """
 
 from __future__ import annotations
@@ -188,7 +189,8 @@ class GrepTool:
                 seen += 1
                 if seen <= offset:
                     continue
-                shown = where.display(line)
+                # CRLF files: the model sees the line, not its carriage return.
+                shown = where.display(line.removesuffix("\r"))
                 chars += len(shown) + 1
                 if chars > _ENTRY_CHARS:
                     capped = more = True
@@ -229,7 +231,8 @@ def _search_root(ctx: ToolContext, path: Any) -> SearchRoot | ToolResult:
 
 
 def _argv(input: JSON, mode: str, pattern: str, where: SearchRoot) -> list[str]:
-    args = [*COMMON_FLAGS, "--max-columns", str(MAX_COLUMNS), "--max-columns-preview"]
+    # --crlf: "$" also matches before "\r\n", so anchored patterns work in CRLF files too.
+    args = [*COMMON_FLAGS, "--crlf", "--max-columns", str(MAX_COLUMNS), "--max-columns-preview"]
     if input.get("multiline"):
         args += ["--multiline", "--multiline-dotall"]
     if input.get("-i"):
