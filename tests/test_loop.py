@@ -234,6 +234,47 @@ def test_wall_clock_limit_stops_running_tool() -> None:
     assert time.monotonic() - started < 5
 
 
+def test_wall_clock_limit_ends_a_model_call_still_answering() -> None:
+    release = threading.Event()
+    streamed: list[str] = []
+
+    def slow(request: ModelRequest) -> str:
+        release.wait(10)
+        return "too late"
+
+    class Streaming(FunctionModel):
+        def complete(self, request: ModelRequest, *, on_text: Any = None) -> ModelResponse:
+            on_text("thinking out loud… ")
+            response = super().complete(request)
+            try:
+                on_text("the end")  # the loop gave up: this must not reach the events
+            except Exception as e:
+                streamed.append(type(e).__name__)
+                raise
+            return response
+
+    h = Harness()
+    started = time.monotonic()
+    result = h.run(Streaming(slow), limits=Limits(timeout_s=0.3))
+    assert (result.subtype, result.is_error, result.num_turns) == ("error_timeout", True, 0)
+    assert time.monotonic() - started < 3
+    release.set()
+    deadline = time.monotonic() + 5
+    while not streamed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert streamed == ["_AbandonedCallError"]  # the abandoned call was stopped at its next delta
+    assert [type(e) for e in h.events] == [TextDelta, ResultEvent]
+    assert h.entries[-1]["subtype"] == "error_timeout"
+
+
+def test_wall_clock_limit_leaves_a_prompt_answer_alone() -> None:
+    h = Harness()
+    model = script({"text": "quick", "usage": {"output_tokens": 5}})
+    result = h.run(model, limits=Limits(timeout_s=30))
+    assert (result.subtype, result.result, result.usage) == ("success", "quick", Usage(0, 5))
+    assert [type(e) for e in h.events] == [TextDelta, AssistantEvent, ResultEvent]
+
+
 def test_max_tokens_continues_and_joins_text() -> None:
     h = Harness()
     model = script(

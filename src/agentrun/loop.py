@@ -39,6 +39,7 @@ from agentrun.types import (
     ContentBlock,
     Message,
     ModelRequest,
+    ModelResponse,
     ToolCall,
     ToolResult,
     ToolSpec,
@@ -117,56 +118,61 @@ def run_turns(
 ) -> ResultEvent:
     """Answer one prompt: call the model and run its tools until it stops or a limit hits."""
     run = _Run(conv, io, limits, model)
-    add_user(conv, io, prompt)
-    while True:
-        if (subtype := run.limit_reached()) is not None:
-            return run.finish(subtype, None)
-        request = ModelRequest(
-            model=model.model_id,
-            system=io.system,
-            messages=list(conv.messages),
-            tools=io.tools.specs(),
-            extra=dict(io.request_extra),
-        )
-        io.sync()
-        try:
-            response = model.complete(request, on_text=lambda t: io.emit(TextDelta(t)))
-        except KeyboardInterrupt:
-            return run.finish("error_interrupted", "interrupted")
-        except ModelError as e:
-            late = run.limit_reached() == "error_timeout"  # a call cut short by the deadline
-            return run.finish(
-                "error_timeout" if late else "error_during_execution", "error", str(e)
+    try:
+        add_user(conv, io, prompt)
+        while True:
+            if (subtype := run.limit_reached()) is not None:
+                return run.finish(subtype, None)
+            request = ModelRequest(
+                model=model.model_id,
+                system=io.system,
+                messages=list(conv.messages),
+                tools=io.tools.specs(),
+                extra=dict(io.request_extra),
             )
-        run.account(response.usage)
-        content = _drop_truncated_tool_use(response.content, response.stop_reason)
-        message: Message = {"role": "assistant", "content": content}
-        append_message(conv.messages, message)
-        io.persist(
-            {
-                "type": "message",
-                "message": message,
-                "usage": response.usage.to_dict(),
-                "stop_reason": response.stop_reason,
-                "model": model.model_id or response.model,
-            }
-        )
-        io.emit(AssistantEvent(conv.session_id, message, response.usage, response.stop_reason))
-        run.text = run.text + response.text() if run.continuing else response.text()
-        run.continuing = response.stop_reason in ("max_tokens", "pause_turn")
-        if response.stop_reason in _STOPS:
-            return run.finish(_STOPS[response.stop_reason], response.stop_reason)
-        if response.stop_reason == "pause_turn":
-            continue
-        calls = [ToolCall.from_block(b) for b in content if b.get("type") == "tool_use"]
-        if not calls and response.stop_reason != "max_tokens":
-            return run.finish("success", response.stop_reason)
-        blocks = run.dispatch(calls) if calls else []
-        if response.stop_reason == "max_tokens":
-            blocks.append({"type": "text", "text": CONTINUE_NOTE})
-        add_user(conv, io, blocks, tool_results=bool(calls))
-        if io.cancel.is_set() and run.interrupted:
-            return run.finish("error_interrupted", "interrupted")
+            io.sync()
+            try:
+                response = run.call(request)
+            except KeyboardInterrupt:
+                return run.finish("error_interrupted", "interrupted")
+            except ModelError as e:
+                late = run.limit_reached() == "error_timeout"  # a call cut short by the deadline
+                return run.finish(
+                    "error_timeout" if late else "error_during_execution", "error", str(e)
+                )
+            if response is None:  # the wall clock ran out while the model was answering
+                return run.finish("error_timeout", None)
+            run.account(response.usage)
+            content = _drop_truncated_tool_use(response.content, response.stop_reason)
+            message: Message = {"role": "assistant", "content": content}
+            append_message(conv.messages, message)
+            io.persist(
+                {
+                    "type": "message",
+                    "message": message,
+                    "usage": response.usage.to_dict(),
+                    "stop_reason": response.stop_reason,
+                    "model": model.model_id or response.model,
+                }
+            )
+            io.emit(AssistantEvent(conv.session_id, message, response.usage, response.stop_reason))
+            run.text = run.text + response.text() if run.continuing else response.text()
+            run.continuing = response.stop_reason in ("max_tokens", "pause_turn")
+            if response.stop_reason in _STOPS:
+                return run.finish(_STOPS[response.stop_reason], response.stop_reason)
+            if response.stop_reason == "pause_turn":
+                continue
+            calls = [ToolCall.from_block(b) for b in content if b.get("type") == "tool_use"]
+            if not calls and response.stop_reason != "max_tokens":
+                return run.finish("success", response.stop_reason)
+            blocks = run.dispatch(calls) if calls else []
+            if response.stop_reason == "max_tokens":
+                blocks.append({"type": "text", "text": CONTINUE_NOTE})
+            add_user(conv, io, blocks, tool_results=bool(calls))
+            if io.cancel.is_set() and run.interrupted:
+                return run.finish("error_interrupted", "interrupted")
+    finally:
+        run.stop_timer()  # however the run ends, a pending deadline must not fire later
 
 
 def add_user(
@@ -204,6 +210,10 @@ def _drop_truncated_tool_use(content: list[ContentBlock], stop_reason: str) -> l
     return list(content)
 
 
+class _AbandonedCallError(Exception):
+    """Raised into a model call the loop gave up on (the wall clock ran out), to stop it."""
+
+
 class _Run:
     """Bookkeeping for one run_turns call: limits, totals, dispatch and the final event."""
 
@@ -224,6 +234,53 @@ class _Run:
             self.timer = threading.Timer(limits.timeout_s, io.cancel.set)
             self.timer.daemon = True
             self.timer.start()
+
+    def call(self, request: ModelRequest) -> ModelResponse | None:
+        """The model's answer, or None when the wall-clock limit passed first.
+
+        Under a wall-clock limit the call runs in a worker thread, so the deadline ends the run
+        even while the model is still answering. The abandoned call emits nothing more, and a
+        streaming adapter stops at its next text delta (``on_text`` raises there).
+        """
+
+        def emit(text: str) -> None:
+            self.io.emit(TextDelta(text))
+
+        if self.limits.timeout_s is None:
+            return self.model.complete(request, on_text=emit)
+        outcome: list[ModelResponse | BaseException] = []
+        done, lock = threading.Event(), threading.Lock()
+        abandoned = False
+
+        def on_text(text: str) -> None:
+            with lock:
+                if abandoned:
+                    raise _AbandonedCallError
+                emit(text)
+
+        def work() -> None:
+            try:
+                outcome.append(self.model.complete(request, on_text=on_text))
+            except BaseException as e:  # handed to the waiting thread as is
+                outcome.append(e)
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="agentrun-model-call", daemon=True).start()
+        try:
+            answered = done.wait(max(0.0, self.started + self.limits.timeout_s - time.monotonic()))
+        finally:
+            with lock:
+                abandoned = not done.is_set()  # a Ctrl-C while waiting abandons the call too
+        if not answered:
+            return None
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    def stop_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
 
     def limit_reached(self) -> ResultSubtype | None:
         lim = self.limits
@@ -319,8 +376,7 @@ class _Run:
             permission_denials=self.denials,
             stop_reason=stop_reason,
         )
-        if self.timer is not None:
-            self.timer.cancel()
+        self.stop_timer()
         self.io.persist({**(event.stream_json() or {}), "ts": time.time()})
         self.io.sync()
         self.io.emit(event)

@@ -13,6 +13,7 @@ import pytest
 import agentrun.api as api
 from agentrun.errors import MissingApiKeyError, ModelError
 from agentrun.models.anthropic import AnthropicModel, build_params
+from agentrun.models.function import FunctionModel
 from agentrun.models.pricing import cost_usd
 from agentrun.testing.fake_server import Drop, Fail, FakeAnthropicServer
 from agentrun.types import ModelRequest, Usage
@@ -244,6 +245,23 @@ def test_final_failure_ends_run_after_saving_transcript(workspace: Path, server:
     saved = Path.home() if False else workspace.parent / "home" / "sessions"
     lines = (saved / f"{result.session_id}.jsonl").read_text().splitlines()
     assert '"error_during_execution"' in lines[-1]
+
+
+def test_wall_clock_limit_ends_a_slow_api_call(workspace: Path, monkeypatch: pytest.MonkeyPatch):
+    release = threading.Event()
+
+    def slow(request: ModelRequest) -> str:
+        release.wait(10)
+        return "too late"
+
+    with FakeAnthropicServer(model=FunctionModel(slow)) as slow_server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", slow_server.url)
+        started = time.monotonic()
+        result = run(workspace, timeout_s=0.5)
+        elapsed = time.monotonic() - started
+        release.set()
+    assert (result.subtype, result.is_error, result.num_turns) == ("error_timeout", True, 0)
+    assert elapsed < 5  # importing the SDK aside, the deadline ends the call
 
 
 def test_adapter_raises_model_error_with_status(server: Any):
