@@ -193,6 +193,23 @@ def test_cli_budget(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (code, out["subtype"], out["total_cost_usd"]) == (1, "error_max_budget_usd", 4.0)
 
 
+def test_budget_on_a_model_without_a_price_is_a_config_error(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = ScriptedModel.from_data({"model": "claude-mystery-1", "turns": [{"text": "x"}]})
+    with pytest.raises(ConfigError, match="price of model 'claude-mystery-1' is unknown"):
+        agentrun.run("go", cwd=ws, model=model, max_budget_usd=1.0)
+    assert model.used == 0
+    assert agentrun.run("go", cwd=ws, model=model).total_cost_usd is None  # no budget: it runs
+    path = ws.parent / "mystery.json"
+    path.write_text(json.dumps({"model": "claude-mystery-1", "turns": [{"text": "x"}]}))
+    code = main(
+        ["-p", "go", "--cwd", str(ws), "--model", f"script:{path}", "--max-budget-usd", "1"]
+    )
+    assert code == 2
+    assert "--max-budget-usd cannot be enforced" in capsys.readouterr().err
+
+
 def test_cli_wall_clock(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sleep = {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 20"}}]}
     spec = write_script(ws, sleep, {"text": "never"})

@@ -1,8 +1,9 @@
 """Assembling one session: agent, model, sandbox, tools, permissions, transcript.
 
 Everything that can be wrong with the configuration (agent file, model spec, API key, session to
-resume, sandbox mode) raises a ConfigError here, before any model call. The heavy parts (the
-sandbox, the shell) are only built when the agent is offered Bash.
+resume, sandbox mode, a budget on a model whose price is unknown) raises a ConfigError here,
+before any model call. The heavy parts (the sandbox, the shell) are only built when the agent is
+offered Bash.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class Runtime:
     def _build(self, o: RunOptions) -> None:
         from agentrun.agentfile import AgentSpec, resolve_agent
         from agentrun.models import resolve_model
+        from agentrun.models.pricing import PRICES, price_for
         from agentrun.permissions import PermissionPolicy, offered_tools
         from agentrun.prompt import build_system_prompt
         from agentrun.sandbox.policy import SandboxPolicy
@@ -107,6 +109,13 @@ class Runtime:
 
                 self.model = RecordingModel(o.model, Path(o.record))
         self._cleanup.append(self.model)
+        if o.max_budget_usd is not None and price_for(self.model.model_id) is None:
+            # Running on would spend without the cap the user asked for.
+            raise ConfigError(
+                f"--max-budget-usd cannot be enforced: the price of model "
+                f"{self.model.model_id!r} is unknown; pick a model with a known price "
+                f"({', '.join(sorted(PRICES))}) or drop the budget"
+            )
         add_dirs = [Path(d).expanduser().resolve() for d in o.add_dirs]
         self.permissions: PermissionChecker = PermissionPolicy.load(
             o.permission_mode,
