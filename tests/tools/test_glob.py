@@ -96,6 +96,12 @@ def test_absolute_pattern_names_its_directory_exactly(ws: Path, path: str | None
     assert glob(make_ctx(ws), pattern=f"{ws}/app.py", **extra).text() == "app.py"
 
 
+def test_leading_dotdot_moves_the_search_up(ws: Path) -> None:
+    assert glob(make_ctx(ws), pattern="../*.py", path="src/deep").text() == "src/models.py"
+    outside = glob(make_ctx(ws / "src"), pattern="../*.md")
+    assert outside.text() == f"{ws}/README.md"
+
+
 def test_no_files_found(ws: Path) -> None:
     assert glob(make_ctx(ws), pattern="*.rs") == ToolResult("No files found")
 

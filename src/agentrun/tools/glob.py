@@ -11,7 +11,8 @@ directory. Choices, and why:
   never followed (a link to a directory outside the workspace is not a way out).
 - An absolute pattern (``/repo/src/*.py``) is split at its first wildcard into a directory
   (which wins over ``path``) and a pattern anchored to it (``/*.py``: the files directly in
-  ``/repo/src``, not those at any depth), since that is plainly what the model meant.
+  ``/repo/src``, not those at any depth), since that is plainly what the model meant. A leading
+  ``../`` likewise moves the search directory up (rg itself never matches ``..``).
 """
 
 from __future__ import annotations
@@ -90,6 +91,12 @@ class GlobTool:
         if base is not None:
             path = base  # an absolute pattern names its directory; a path beside it cannot
         pattern = pattern.removeprefix("./")
+        # rg never matches "..": a leading "../" moves the search up instead, as the model meant.
+        if pattern.startswith("../"):
+            while pattern.startswith("../"):
+                pattern = pattern[3:]
+                path = f"{path if path is not None else '.'}/.."
+            pattern = "/" + pattern  # anchored, like the absolute pattern it stands for
         if pattern.strip("/") == "":
             return ToolResult("The glob pattern is empty; give one, e.g. **/*.py.", is_error=True)
         ws = ctx.workspace
