@@ -75,6 +75,20 @@ def test_overwrite_without_read_is_refused(ctx: ToolContext, tmp_path: Path) -> 
     assert (tmp_path / "f.txt").read_text() == "original"
 
 
+def test_unread_binary_file_gets_advice_that_does_not_loop(
+    ctx: ToolContext, tmp_path: Path
+) -> None:
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01\x02binary")
+    assert READ.run({"file_path": "blob.bin"}, ctx).is_error  # so "Read it first" cannot work
+    assert write(ctx, "blob.bin", "text") == ToolResult(
+        f"{tmp_path / 'blob.bin'} is an existing binary file, which Read cannot show, so Write "
+        "will not replace it. If it really should become this text, remove it first with Bash "
+        "(`rm`), then Write.",
+        is_error=True,
+    )
+    assert (tmp_path / "blob.bin").read_bytes() == b"\x00\x01\x02binary"
+
+
 def test_overwrite_after_partial_read_is_refused(ctx: ToolContext, tmp_path: Path) -> None:
     (tmp_path / "f.txt").write_text("a\nb\nc\n")
     READ.run({"file_path": "f.txt", "offset": 2, "limit": 1}, ctx)

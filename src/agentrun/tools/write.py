@@ -6,6 +6,7 @@ atomic (:meth:`agentrun.sandbox.paths.Workspace.write_bytes`).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from agentrun.sandbox.paths import Workspace, WriteTarget, describe_os_error
@@ -84,6 +85,15 @@ def format_note(before: textfile.TextFormat, after: textfile.TextFormat) -> str:
     return ""
 
 
+def _is_binary(workspace: Workspace, target: WriteTarget) -> bool:
+    """Whether the existing file's start looks binary to Read (an image counts too)."""
+    with workspace.open_read(target.path) as opened:
+        head = os.pread(opened.fd, textfile.SNIFF_BYTES, 0)
+    if textfile.sniff_image(head) is not None:
+        return False  # Read shows images, so the ordinary "read it first" advice holds
+    return textfile.sniff_codec(head) is None
+
+
 class WriteTool:
     """Claude Code's Write (see the module docstring and ``DESCRIPTION``)."""
 
@@ -104,6 +114,13 @@ class WriteTool:
             shown = ws.resolve(file_path)
             target = ws.write_target(file_path)
             problem = check_fresh(ctx.reads, target, shown, need_whole=True, verb="overwrite")
+            if problem and ctx.reads.get(target.path) is None and _is_binary(ws, target):
+                # "Read it first" would loop: Read refuses binary files.
+                return error(
+                    f"{shown} is an existing binary file, which Read cannot show, so Write will "
+                    "not replace it. If it really should become this text, remove it first "
+                    "with Bash (`rm`), then Write."
+                )
             if problem:
                 return error(problem)
             fmt = current_format(ws, target)
