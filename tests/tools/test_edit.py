@@ -239,6 +239,17 @@ def test_binary_files_are_refused(ctx: ToolContext, tmp_path: Path) -> None:
     )
 
 
+def test_unread_binary_file_is_refused_as_binary_not_as_unread(
+    ctx: ToolContext, tmp_path: Path
+) -> None:
+    # "Read it first" would send the model to Read, which refuses binary files: a loop.
+    path = tmp_path / "blob.bin"
+    path.write_bytes(b"\x00\x01PNG")
+    assert edit(ctx, path, "PNG", "GIF") == ToolResult(
+        f"{path} is a binary file; Edit only changes text files.", is_error=True
+    )
+
+
 def test_read_only_mode_refuses_before_anything_else(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, mode="read-only")
     path = seed(ctx, tmp_path / "f.txt", "abc")

@@ -13,9 +13,10 @@ from agentrun.sandbox.paths import describe_os_error
 from agentrun.tools import textfile
 from agentrun.tools.base import ToolContext
 from agentrun.tools.read import error, missing_file_text
-from agentrun.tools.write import MAX_CHECK_BYTES, check_fresh, format_note
+from agentrun.tools.write import MAX_CHECK_BYTES, check_fresh, format_note, is_binary
 from agentrun.types import JSON, ToolResult
 
+_BINARY = "{shown} is a binary file; Edit only changes text files."
 CONTEXT_LINES = 3
 MAX_SNIPPET_LINES = 30
 QUOTE_CHARS = 300
@@ -133,6 +134,8 @@ class EditTool:
                 + " To create a file, use Write (or Edit with an empty old_string)."
             )
         problem = check_fresh(ctx.reads, target, shown, need_whole=False, verb="edit")
+        if problem and ctx.reads.get(target.path) is None and is_binary(ws, target):
+            return error(_BINARY.format(shown=shown))  # not "Read it first": Read refuses it
         if problem:
             return error(problem)
         if existing.st_size > MAX_CHECK_BYTES:
@@ -140,7 +143,7 @@ class EditTool:
         with ws.open_read(target.path) as opened:
             decoded = textfile.decode(opened.read_all())
         if decoded is None:
-            return error(f"{shown} is a binary file; Edit only changes text files.")
+            return error(_BINARY.format(shown=shown))
         text, fmt = decoded
         old_lf = old.replace("\r\n", "\n")
         new_lf = new.replace("\r\n", "\n")

@@ -85,7 +85,7 @@ def format_note(before: textfile.TextFormat, after: textfile.TextFormat) -> str:
     return ""
 
 
-def _is_binary(workspace: Workspace, target: WriteTarget) -> bool:
+def is_binary(workspace: Workspace, target: WriteTarget) -> bool:
     """Whether the existing file's start looks binary to Read (an image counts too)."""
     with workspace.open_read(target.path) as opened:
         head = os.pread(opened.fd, textfile.SNIFF_BYTES, 0)
@@ -114,7 +114,7 @@ class WriteTool:
             shown = ws.resolve(file_path)
             target = ws.write_target(file_path)
             problem = check_fresh(ctx.reads, target, shown, need_whole=True, verb="overwrite")
-            if problem and ctx.reads.get(target.path) is None and _is_binary(ws, target):
+            if problem and ctx.reads.get(target.path) is None and is_binary(ws, target):
                 # "Read it first" would loop: Read refuses binary files.
                 return error(
                     f"{shown} is an existing binary file, which Read cannot show, so Write will "
