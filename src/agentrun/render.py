@@ -214,7 +214,7 @@ class Renderer:
                 Markdown(self._text),
                 console=self.console,
                 refresh_per_second=12,
-                vertical_overflow="visible",
+                vertical_overflow="ellipsis",  # a long answer never smears; stop() prints it whole
             )
             self._live.start(refresh=True)
         else:
