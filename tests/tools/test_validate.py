@@ -163,3 +163,13 @@ def test_near_miss_does_not_override_the_real_name() -> None:
 def test_additional_properties_allowed_when_schema_says_so() -> None:
     schema = {"type": "object", "properties": {}, "additionalProperties": True}
     assert validate_input(schema, {"x": 1}).input == {"x": 1}
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [("a.py", 'string "a.py"'), (["a.py"], 'array ["a.py"]'), (None, "null")],
+    ids=["string", "array", "null"],
+)
+def test_input_that_is_not_an_object_is_an_error_not_a_crash(data: Any, shown: str) -> None:
+    result = validate_input(SCHEMA, data)
+    assert result.errors == (f"The input must be a JSON object of named parameters; got {shown}.",)

@@ -67,8 +67,13 @@ class _MismatchError(Exception):
     """Internal: a value does not fit its schema (the message is model-facing)."""
 
 
-def validate_input(schema: JSON, data: Mapping[str, Any]) -> Validation:
+def validate_input(schema: JSON, data: Mapping[str, Any] | Any) -> Validation:
     """Check ``data`` against an object ``schema``; never raises for bad input."""
+    if not isinstance(data, Mapping):
+        got = "null" if data is None else f"{_kind(data)} {_show(data)}"
+        return Validation(
+            input={}, errors=(f"The input must be a JSON object of named parameters; got {got}.",)
+        )
     properties: Mapping[str, JSON] = schema.get("properties") or {}
     required = [str(name) for name in schema.get("required") or ()]
     allow_extra = bool(schema.get("additionalProperties", False))
