@@ -188,6 +188,13 @@ def test_assert_complete_reports_unused_turns(tmp_path: Path) -> None:
         ),
         ("turns:\n  - usage: {tokens: 1}\n", 2, "unknown key 'tokens' in turn 1 'usage'"),
         ("turns:\n  - stop_reason: 3\n", 2, "'stop_reason' must be a string"),
+        (
+            "turns:\n  - text: a\n    stop_reason: end_trun\n",
+            3,
+            "turn 1 'stop_reason' 'end_trun' is not a stop reason",
+        ),
+        ("turns:\n  - text: a\n    text: b\n", 3, "duplicate key 'text' in turn 1"),
+        ("turns: [{text: a}]\nturns: [{text: b}]\n", 2, "duplicate key 'turns' in the script"),
         ("turns:\n  - text: a\nmodel: [x]\n", 3, "'model' must be a string"),
         ("turns:\n  - text: 'a\n", 3, "not valid YAML/JSON"),
         ("turns: [1]\n", 1, "turn 1 must be a mapping"),
@@ -213,3 +220,26 @@ def test_missing_file_is_a_format_error(tmp_path: Path) -> None:
 def test_from_data() -> None:
     model = ScriptedModel.from_data({"turns": [{"text": "x", "usage": {"output_tokens": 3}}]})
     assert model.complete(request()).usage == Usage(output_tokens=3)
+
+
+def test_from_data_errors_name_no_line_of_a_file_that_never_was() -> None:
+    with pytest.raises(ScriptFormatError) as info:
+        ScriptedModel.from_data({"turns": [{"text": "a"}, {"txt": "b"}]}, source="mine")
+    assert (info.value.line, str(info.value)) == (
+        None,
+        "mine: unknown key 'txt' in turn 2 "
+        "(expected one of ['expect', 'stop_reason', 'text', 'tool_calls', 'usage'])",
+    )
+    model = ScriptedModel.from_data({"turns": [{"text": "a"}, {"expect": [{"equals": "x"}]}]})
+    model.complete(request())
+    with pytest.raises(ScriptMismatchError) as mismatch:
+        model.complete(request(("y", False)))
+    assert str(mismatch.value).startswith("<script>: turn 2, call 1 (Read): expected it to equal")
+    with pytest.raises(ScriptFormatError, match="not plain YAML/JSON data"):
+        ScriptedModel.from_data({"turns": [{"text": object()}]})
+
+
+@pytest.mark.parametrize("reason", ["end_turn", "stop_sequence", "pause_turn", "refusal"])
+def test_every_stop_reason_is_accepted(tmp_path: Path, reason: str) -> None:
+    model = ScriptedModel.load(write(tmp_path, f"turns: [{{text: a, stop_reason: {reason}}}]\n"))
+    assert model.complete(request()).stop_reason == reason

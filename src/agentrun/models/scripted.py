@@ -38,6 +38,16 @@ _TURN_KEYS = {"text", "tool_calls", "expect", "usage", "stop_reason"}
 _CALL_KEYS = {"name", "input"}
 _EXPECT_KEYS = {"is_error", "contains", "not_contains", "matches", "equals"}
 _USAGE_KEYS = set(Usage().to_dict())
+STOP_REASONS = (
+    "end_turn",
+    "tool_use",
+    "max_tokens",
+    "stop_sequence",
+    "pause_turn",
+    "refusal",
+    "model_context_window_exceeded",
+)
+"""The Messages API's stop reasons: a script may give any of them, and nothing else."""
 _KIND_NAMES = {
     str: "a string",
     int: "a whole number",
@@ -114,11 +124,15 @@ class ScriptedModel:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], *, source: str = "<script>") -> ScriptedModel:
-        """From already-parsed YAML/JSON data (no line numbers in errors)."""
-        return cls._from_text(yaml.safe_dump(dict(data), sort_keys=False), source=source)
+        """From already-parsed YAML/JSON data (errors name no line: there is no file)."""
+        try:
+            text = yaml.safe_dump(dict(data), sort_keys=False)
+        except yaml.YAMLError as e:
+            raise ScriptFormatError(f"not plain YAML/JSON data: {e}", path=source) from e
+        return cls._from_text(text, source=source, lines=False)
 
     @classmethod
-    def _from_text(cls, text: str, *, source: Path | str) -> ScriptedModel:
+    def _from_text(cls, text: str, *, source: Path | str, lines: bool = True) -> ScriptedModel:
         loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
@@ -128,7 +142,7 @@ class ScriptedModel:
             raise ScriptFormatError(f"not valid YAML/JSON: {e}", path=source, line=line) from e
         finally:
             loader.dispose()
-        return _Parser(loader, source).script(node)
+        return _Parser(loader, source, lines=lines).script(node)
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
         number = self.used + 1
@@ -229,12 +243,17 @@ def last_tool_results(request: ModelRequest) -> list[tuple[str, str, bool]]:
 class _Parser:
     """Validates the composed YAML node tree, so every error can name its line."""
 
-    def __init__(self, loader: yaml.SafeLoader, source: Path | str) -> None:
+    def __init__(self, loader: yaml.SafeLoader, source: Path | str, *, lines: bool = True) -> None:
         self.loader = loader
         self.source = source
+        self.lines = lines
+        """False for data that never was a file: its YAML's line numbers would mislead."""
+
+    def line(self, node: yaml.Node) -> int | None:
+        return node.start_mark.line + 1 if self.lines else None
 
     def fail(self, node: yaml.Node, message: str) -> ScriptFormatError:
-        return ScriptFormatError(message, path=self.source, line=node.start_mark.line + 1)
+        return ScriptFormatError(message, path=self.source, line=self.line(node))
 
     def value(self, node: yaml.Node) -> Any:
         return self.loader.construct_object(node, deep=True)
@@ -253,6 +272,8 @@ class _Parser:
                 raise self.fail(
                     key_node, f"unknown key {key!r} in {what} (expected one of {sorted(keys)})"
                 )
+            if key in out:  # YAML would silently keep the last one
+                raise self.fail(key_node, f"duplicate key {key!r} in {what}")
             out[key] = value_node
         return out
 
@@ -313,13 +334,20 @@ class _Parser:
         if "usage" in fields:
             raw = self.mapping(fields["usage"], f"{what} 'usage'", _USAGE_KEYS)
             usage = Usage.from_dict({k: self.opt(raw, k, f"{what} usage", int) for k in raw})
+        stop_reason = self.opt(fields, "stop_reason", what, str)
+        if stop_reason is not None and stop_reason not in STOP_REASONS:
+            raise self.fail(
+                fields["stop_reason"],
+                f"{what} 'stop_reason' {stop_reason!r} is not a stop reason "
+                f"(expected one of {list(STOP_REASONS)})",
+            )
         return ScriptTurn(
             text=self.opt(fields, "text", what, str) or "",
             tool_calls=tuple(calls),
             expect=tuple(expects),
             usage=usage,
-            stop_reason=self.opt(fields, "stop_reason", what, str),
-            line=node.start_mark.line + 1,
+            stop_reason=stop_reason,
+            line=self.line(node),
         )
 
     def expectation(self, node: yaml.Node, what: str) -> Expectation:
