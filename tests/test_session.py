@@ -127,6 +127,24 @@ def test_api_key_is_never_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert key not in text and "KEY=[REDACTED]" in text
 
 
+def test_anything_shaped_like_a_key_is_never_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    key = "sk-ant-api03-" + "Zx9_-" * 12  # e.g. given to AnthropicModel(api_key=...)
+    store = FileSessionStore(tmp_path)
+    content = f"cat .env\nANTHROPIC_API_KEY={key}\nsk-ant-short stays"
+    store.append(
+        "s", msg("user", [{"type": "tool_result", "tool_use_id": "x", "content": content}])
+    )
+    store.close()
+    (entry,) = FileSessionStore(tmp_path).load("s")
+    assert entry["message"]["content"][0]["content"] == (
+        "cat .env\nANTHROPIC_API_KEY=[REDACTED]\nsk-ant-short stays"
+    )
+
+
 def test_sessions_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

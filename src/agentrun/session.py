@@ -12,14 +12,17 @@ end of a run: one fsync covers every entry written since the last. Entry types::
 
 Resume rebuilds the message list exactly as the loop held it (same merge rule), then repairs a
 session left mid-turn: every tool_use without a tool_result gets an "interrupted" result, so the
-next request is valid. The API key's value is replaced before anything is written, wherever it
-appears.
+next request is valid. The API key's value (``ANTHROPIC_API_KEY``, ``ANTHROPIC_AUTH_TOKEN``) is
+replaced before anything is written, wherever it appears, and so is anything shaped like an
+Anthropic key (``sk-ant-...``: one given to ``AnthropicModel(api_key=...)``, say, that a tool
+then printed).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 import uuid
@@ -39,6 +42,8 @@ INTERRUPTED_RESULT = (
     "Interrupted: the session stopped before this tool call finished; it may have run partly."
 )
 _SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+_KEY_SHAPE = re.compile(r"sk-ant-[A-Za-z0-9_\-]{16,}")
+REDACTED = "[REDACTED]"
 
 
 def new_session_id() -> str:
@@ -70,12 +75,17 @@ class FileSessionStore:
         for name in _SECRET_ENV:
             secret = os.environ.get(name, "")
             if len(secret) >= 8 and secret in line:
-                line = line.replace(secret, "[REDACTED]")
+                line = line.replace(secret, REDACTED)
+        line = _KEY_SHAPE.sub(REDACTED, line)
         with self._lock:
             handle = self._files.get(session_id)
             if handle is None:
                 self.root.mkdir(parents=True, exist_ok=True)
-                handle = self._files[session_id] = self.path(session_id).open("a", encoding="utf-8")
+                path = self.path(session_id)
+                created = not path.exists()
+                handle = self._files[session_id] = path.open("a", encoding="utf-8")
+                if created:
+                    _sync_directory(self.root)  # so the new file's name survives an OS crash too
             handle.write(line + "\n")
             handle.flush()
             if sync:
@@ -122,6 +132,19 @@ class FileSessionStore:
             for handle in self._files.values():
                 handle.close()
             self._files.clear()
+
+
+def _sync_directory(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems cannot sync a directory; the file's own fsync still holds
+    finally:
+        os.close(fd)
 
 
 def rebuild_messages(entries: list[dict[str, Any]]) -> list[Message]:
