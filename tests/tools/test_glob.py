@@ -109,13 +109,19 @@ def test_no_files_found(ws: Path) -> None:
 def test_missing_path_is_an_error(ws: Path) -> None:
     result = glob(make_ctx(ws), pattern="*", path="nope")
     assert result.is_error
-    assert result.text() == f"Directory does not exist: {ws / 'nope'}"
+    assert result.text() == (
+        f"Directory does not exist: {ws / 'nope'}. Give an existing directory, or leave path "
+        "out to search the working directory."
+    )
 
 
 def test_file_path_is_not_a_directory(ws: Path) -> None:
     result = glob(make_ctx(ws), pattern="*", path="app.py")
     assert result.is_error
-    assert result.text() == f"Not a directory: {ws / 'app.py'}"
+    assert result.text() == (
+        f"Not a directory: {ws / 'app.py'}. path must be a directory; to look at one file, "
+        "use Read."
+    )
 
 
 def test_hidden_files_listed_and_gitignore_not_applied(ws: Path) -> None:

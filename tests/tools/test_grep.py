@@ -265,7 +265,10 @@ def test_single_file_path(ws: Path) -> None:
 def test_missing_path_is_an_error(ws: Path) -> None:
     result = grep(make_ctx(ws), pattern="x", path="nope")
     assert result.is_error
-    assert result.text() == f"Path does not exist: {ws / 'nope'}"
+    assert result.text() == (
+        f"Path does not exist: {ws / 'nope'}. Give an existing file or directory, or leave path "
+        "out to search the working directory."
+    )
 
 
 def test_fifo_path_is_refused_not_blocking(tmp_path: Path) -> None:

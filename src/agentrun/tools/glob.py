@@ -17,6 +17,7 @@ directory. Choices, and why:
 
 from __future__ import annotations
 
+import errno
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -28,6 +29,11 @@ from agentrun.types import JSON, ToolResult
 MAX_FILES = 100
 TIMEOUT_SECONDS = 60.0
 _WILDCARDS = frozenset("*?[{")
+_PATH_ADVICE = {
+    errno.ENOENT: ". Give an existing directory, or leave path out to search the working "
+    "directory.",
+    errno.ENOTDIR: ". path must be a directory; to look at one file, use Read.",
+}
 
 DESCRIPTION = """\
 Finds files by name with a glob pattern, in a directory tree of any size.
@@ -103,7 +109,7 @@ class GlobTool:
         try:
             directory = ws.check_dir(path if path is not None else ws.root)
         except PathDenied as e:
-            return ToolResult(str(e), is_error=True)
+            return ToolResult(str(e) + _PATH_ADVICE.get(e.errno or 0, ""), is_error=True)
         binary = rg_binary()
         if binary is None:
             return ToolResult(MISSING_RG, is_error=True)

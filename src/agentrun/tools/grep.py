@@ -220,6 +220,9 @@ def _search_root(ctx: ToolContext, path: Any) -> SearchRoot | ToolResult:
         if path is None or e.errno != errno.ENOTDIR:
             # Grep takes files too, so "directory does not exist" would mislead.
             text = str(e).replace("Directory does not exist", "Path does not exist")
+            if e.errno == errno.ENOENT:
+                text += ". Give an existing file or directory, or leave path out to search the "
+                text += "working directory."
             return ToolResult(text, is_error=True)
     # A single file: open_read applies the same policy, and refuses FIFOs and devices (rg would
     # block on them).
