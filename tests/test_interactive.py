@@ -224,3 +224,24 @@ def test_bad_model_switch_keeps_the_session(ws: Path) -> None:
     child.sendline("still there?")
     child.expect("Kept.")
     assert finish(child) == 0
+
+
+def test_type_ahead_never_answers_an_approval(ws: Path) -> None:
+    write = {"name": "Write", "input": {"file_path": "new.txt", "content": "x\n"}}
+    child = spawn(
+        ws,
+        {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 1"}}]},
+        {"tool_calls": [write]},
+        {"text": "Finished."},
+        args=("--allowedTools", "Bash(sleep:*)"),
+    )
+    child.sendline("go")
+    child.expect("sleep 1")
+    child.sendline("y")  # typed while the tool runs, before any question
+    child.expect("Allow\\?")
+    assert child.expect(["Finished", pexpect.TIMEOUT], timeout=1.5) == 1, "approved by type-ahead"
+    assert not (ws / "new.txt").exists()
+    child.sendline("n")
+    child.expect("Finished.")
+    assert not (ws / "new.txt").exists()
+    assert finish(child) == 0

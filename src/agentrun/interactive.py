@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -69,6 +71,7 @@ class InteractiveApp:
         self.usage = Usage()
         self.cost: float | None = 0.0
         self._header_shown = False
+        self.term = _Terminal()
         self.session = self._new_session()
         self.renderer.model = _model_id(self.session) or self.renderer.model
 
@@ -108,11 +111,13 @@ class InteractiveApp:
                     continue
                 self.send(line)
         finally:
+            self.term.restore()
             self.renderer.close()
             with contextlib.suppress(Exception):
                 self.session.close()
 
     def send(self, prompt: str) -> None:
+        self.term.quiet()
         try:
             result = self.session.send(prompt)
         except KeyboardInterrupt:
@@ -121,6 +126,8 @@ class InteractiveApp:
             self.renderer.close()
             self.console.print(Text("⏹ Interrupted: the turn was cancelled.", style="yellow"))
             return
+        finally:
+            self.term.restore()
         self.renderer.close()
         self.turns += result.num_turns
         self.usage = self.usage + result.usage
@@ -145,15 +152,20 @@ class InteractiveApp:
         # "always" remembers the exact command for Bash, the whole tool otherwise (the loop's rule)
         scope = "this command" if call.name == "Bash" else call.name
         question = f"  Allow? [y]es / [n]o / [a]lways ({scope}, this session): "
-        while True:
-            try:
-                answer = self.read(question).strip().lower()
-            except (KeyboardInterrupt, EOFError):
-                self.console.print()
-                answer = "n"
-            _forget_last_history_line()
-            if answer in _ANSWERS:
-                return _ANSWERS[answer]
+        self.term.restore()
+        self.term.discard_typeahead()  # a key typed earlier must never answer this question
+        try:
+            while True:
+                try:
+                    answer = self.read(question).strip().lower()
+                except (KeyboardInterrupt, EOFError):
+                    self.console.print()
+                    answer = "n"
+                _forget_last_history_line()
+                if answer in _ANSWERS:
+                    return _ANSWERS[answer]
+        finally:
+            self.term.quiet()
 
     # -- slash commands ------------------------------------------------------------------------
     def command(self, line: str) -> bool:
@@ -214,6 +226,48 @@ class InteractiveApp:
             desc = " ".join(spec.description.split())
             desc = desc if len(desc) <= 70 else desc[:69] + "…"
             self.console.print(Text.assemble(f" {mark} ", (name, "bold"), f"  {desc}"))
+
+
+class _Terminal:
+    """The terminal's echo, switched off while a turn runs (keys typed then would smear the
+    spinner; they still reach the next prompt), and its type-ahead, discarded before an approval
+    question. Does nothing when stdin is not a terminal."""
+
+    def __init__(self) -> None:
+        self.fd: int | None = None
+        self.saved: list[Any] | None = None
+        try:
+            import termios
+
+            fd = sys.stdin.fileno()
+            if os.isatty(fd):
+                self.saved, self.fd = termios.tcgetattr(fd), fd
+        except (ImportError, OSError, ValueError):
+            pass
+
+    def quiet(self) -> None:
+        if self.fd is None:
+            return
+        import termios
+
+        attrs = termios.tcgetattr(self.fd)
+        attrs[3] &= ~termios.ECHO
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+
+    def restore(self) -> None:
+        if self.fd is not None and self.saved is not None:
+            import termios
+
+            with contextlib.suppress(termios.error):
+                termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
+
+    def discard_typeahead(self) -> None:
+        if self.fd is not None:
+            import termios
+
+            with contextlib.suppress(termios.error):
+                termios.tcflush(self.fd, termios.TCIFLUSH)
 
 
 def _model_id(session: Any) -> str:
