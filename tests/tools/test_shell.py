@@ -385,6 +385,22 @@ def test_home_and_tmpdir_are_session_directories(session: BashSession, tmp_path:
     assert output == f"{tmp_path / 'tmp' / 'home'}\n{tmp_path / 'tmp'}\nok"
 
 
+def test_a_command_that_would_open_an_editor_fails_at_once(
+    session: BashSession, ws: Path
+) -> None:
+    # Without an -m, `git commit` starts an editor; it must not wait for a human until timeout.
+    start = time.monotonic()
+    result = session.run(
+        "git init -q repo && cd repo && "
+        "git -c user.email=a@b.c -c user.name=A commit --allow-empty",
+        timeout_ms=20_000,
+    )
+    assert time.monotonic() - start < 5
+    assert result.is_error
+    assert result.text().startswith("Exit code 1\n")
+    assert "Aborting commit due to empty commit message" in result.text()
+
+
 def test_build_env_is_an_allowlist(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant")
     monkeypatch.setenv("GITHUB_TOKEN", "ghp")
@@ -406,6 +422,12 @@ def test_build_env_is_an_allowlist(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         "HOME",
         "TMPDIR",
         "CI",
+        "GIT_EDITOR",
+        "EDITOR",
+        "VISUAL",
+        "GIT_PAGER",
+        "PAGER",
+        "GIT_TERMINAL_PROMPT",
     }
     assert (env["HOME"], env["TMPDIR"], env["TZ"], env["CI"]) == (
         str(tmp_path / "h"),

@@ -47,6 +47,17 @@ _DRAIN_S = 1.0  # after the kill, how long to wait for the pipe's last bytes
 # (ANTHROPIC_API_KEY above all) never make it into a shell.
 _PASSED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "USER", "LOGNAME")
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# No command may wait for a human: `git commit` without -m opened vim on the output pipe and hung
+# until the timeout (2 minutes by default). With `true` as the editor git goes on with the message
+# it has, or aborts an empty one at once and says so; pagers just print.
+_NON_INTERACTIVE = {
+    "GIT_EDITOR": "true",
+    "EDITOR": "true",
+    "VISUAL": "true",
+    "GIT_PAGER": "cat",
+    "PAGER": "cat",
+    "GIT_TERMINAL_PROMPT": "0",
+}
 
 
 def build_env(
@@ -56,9 +67,11 @@ def build_env(
 
     ``PATH``, ``LANG``, ``LC_ALL``/``LC_CTYPE``, ``TERM``, ``TZ`` and ``USER``/``LOGNAME`` come
     from the runtime when set; ``HOME`` and ``TMPDIR`` point at the session's own directories;
-    ``extra`` (what the user configured) is added last, except any ``ANTHROPIC_*`` variable.
+    editors and pagers are non-interactive (``_NON_INTERACTIVE``); ``extra`` (what the user
+    configured) is added last, except any ``ANTHROPIC_*`` variable.
     """
     env = {name: os.environ[name] for name in _PASSED if os.environ.get(name)}
+    env.update(_NON_INTERACTIVE)
     env.setdefault("PATH", _DEFAULT_PATH)
     env.setdefault("LANG", "C.UTF-8")
     env["HOME"] = str(home)
