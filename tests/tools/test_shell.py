@@ -385,9 +385,7 @@ def test_home_and_tmpdir_are_session_directories(session: BashSession, tmp_path:
     assert output == f"{tmp_path / 'tmp' / 'home'}\n{tmp_path / 'tmp'}\nok"
 
 
-def test_a_command_that_would_open_an_editor_fails_at_once(
-    session: BashSession, ws: Path
-) -> None:
+def test_a_command_that_would_open_an_editor_fails_at_once(session: BashSession, ws: Path) -> None:
     # Without an -m, `git commit` starts an editor; it must not wait for a human until timeout.
     start = time.monotonic()
     result = session.run(
