@@ -68,6 +68,76 @@ def test_run_returns_everything(ws: Path) -> None:
     assert kinds == ["session", "message", "message", "message", "message", "result"]
 
 
+def test_stream_json_lines_have_design_md_fields(ws: Path) -> None:
+    model = script(READ, {"text": "It returns 1.", "usage": {"output_tokens": 7}})
+    result = agentrun.run("go", cwd=ws, model=model, permission_mode="acceptEdits")
+    lines = [line for e in result.events if (line := e.stream_json()) is not None]
+    assert [(line["type"], line.get("subtype")) for line in lines] == [
+        ("system", "init"),
+        ("assistant", None),
+        ("user", None),
+        ("assistant", None),
+        ("result", "success"),
+    ]
+    init, call, results, answer, final = lines
+    assert list(init) == [
+        "type",
+        "subtype",
+        "session_id",
+        "cwd",
+        "model",
+        "tools",
+        "permissionMode",
+        "agent",
+        "sandbox",
+    ]
+    assert (init["permissionMode"], init["model"], init["cwd"]) == (
+        "acceptEdits",
+        "claude-sonnet-5-5",
+        str(ws.resolve()),
+    )
+    assert list(init["sandbox"]) == ["mode", "enforced"]
+    assert init["sandbox"]["mode"] == "workspace-write"
+    assert answer == {
+        "type": "assistant",
+        "message": {
+            "id": "msg_script_002",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-sonnet-5-5",
+            "content": [{"type": "text", "text": "It returns 1."}],
+            "stop_reason": "end_turn",
+            "usage": Usage(output_tokens=7).to_dict(),
+        },
+        "session_id": result.session_id,
+    }
+    assert call["message"]["content"][0]["type"] == "tool_use"
+    assert list(results) == ["type", "message", "session_id"]
+    assert results["message"]["role"] == "user"
+    assert [b["type"] for b in results["message"]["content"]] == ["tool_result"]
+    assert list(final) == [
+        "type",
+        "subtype",
+        "is_error",
+        "result",
+        "num_turns",
+        "duration_ms",
+        "total_cost_usd",
+        "usage",
+        "session_id",
+        "permission_denials",
+        "stop_reason",
+    ]
+    assert (final["result"], final["num_turns"], final["session_id"]) == (
+        "It returns 1.",
+        2,
+        result.session_id,
+    )
+    assert final["usage"] == Usage(output_tokens=7).to_dict()
+    assert final["total_cost_usd"] == pytest.approx(7 * 10 / 1e6)
+    assert final["permission_denials"] == []
+
+
 def test_session_sends_several_prompts_and_totals(ws: Path) -> None:
     seen: list[int] = []
 

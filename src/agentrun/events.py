@@ -67,12 +67,22 @@ class AssistantEvent:
     message: Message
     usage: Usage
     stop_reason: str
+    model: str = ""
+    """The model that answered, as the API reported it."""
+    id: str = ""
+    """The API's message id (``msg_...``)."""
 
     def stream_json(self) -> JSON | None:
-        msg = dict(self.message)
-        msg.setdefault("type", "message")
-        msg["stop_reason"] = self.stop_reason
-        msg["usage"] = self.usage.to_dict()
+        # Claude Code's shape: the Messages API's own message object.
+        msg: JSON = {
+            "id": self.id,
+            "type": "message",
+            "role": "assistant",
+            "model": self.model,
+            "content": self.message["content"],
+            "stop_reason": self.stop_reason,
+            "usage": self.usage.to_dict(),
+        }
         return {"type": "assistant", "message": msg, "session_id": self.session_id}
 
 

@@ -155,7 +155,16 @@ def run_turns(
                     "model": model.model_id or response.model,
                 }
             )
-            io.emit(AssistantEvent(conv.session_id, message, response.usage, response.stop_reason))
+            io.emit(
+                AssistantEvent(
+                    conv.session_id,
+                    message,
+                    response.usage,
+                    response.stop_reason,
+                    model=response.model or model.model_id,
+                    id=response.id,
+                )
+            )
             run.text = run.text + response.text() if run.continuing else response.text()
             run.continuing = response.stop_reason in ("max_tokens", "pause_turn")
             if response.stop_reason in _STOPS:
