@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -388,6 +390,44 @@ def test_streamed_reads_of_big_files_match_small_ones(
     assert read(ctx, "big.txt", offset=39_999, limit=5).content == numbered(lines[-2:], 39_999)
     rec = ctx.reads.get(tmp_path / "big.txt")
     assert rec is not None and rec.whole is False
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_streamed_huge_lines_are_cut_with_their_true_length(
+    ctx: ToolContext, tmp_path: Path, ending: str
+) -> None:
+    huge = "é" + "x" * 399_998 + "€"  # 400,000 characters, multi-byte at both ends
+    (tmp_path / "big.txt").write_bytes(f"{huge}{ending}next{ending}".encode())
+    cut = f"{huge[:2000]}… [line cut: 400,000 characters]"
+    assert read(ctx, "big.txt", offset=1, limit=2).content == numbered([cut, "next"])
+    assert read(ctx, "big.txt", offset=2).content == numbered(["next"], 2)
+
+
+def test_a_gigantic_line_is_never_held_in_memory(tmp_path: Path) -> None:
+    big = tmp_path / "one-line.json"
+    with big.open("wb") as f:
+        for _ in range(64):
+            f.write(b"[1,2,3]," * (1 << 17))  # 64 MiB without a newline
+    child = f"""
+import resource
+from pathlib import Path
+from agentrun.sandbox.paths import Workspace
+from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.tools.base import ToolContext
+from agentrun.tools.read import ReadTool
+from agentrun.tools.records import ReadRecords
+policy = SandboxPolicy.create(Path({str(tmp_path)!r}))
+ctx = ToolContext(workspace=Workspace(policy), reads=ReadRecords())
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+text = ReadTool().run({{"file_path": {str(big)!r}, "offset": 1, "limit": 5}}, ctx).text()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, text[-40:])
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=60, check=True
+    )
+    growth_kib, tail = done.stdout.split(maxsplit=1)
+    assert int(growth_kib) < 16 * 1024
+    assert tail.strip().endswith("[line cut: 67,108,864 characters]")
 
 
 def test_procfs_files_reporting_size_zero_are_read(ctx: ToolContext) -> None:

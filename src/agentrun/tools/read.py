@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import codecs
 import errno
 import io
 import json
@@ -95,16 +96,57 @@ def _optional_int(value: Any, name: str) -> int | str | None:
     return value
 
 
-def _lines(opened: OpenedFile, codec: str) -> Iterator[str]:
-    """The file's lines without their endings, decoded as they stream (bounded memory)."""
+_KEEP_BYTES = textfile.MAX_LINE_CHARS * 4 + 4
+"""Bytes of a line kept while streaming: enough for the characters Read shows of it."""
+_CHUNK = 1 << 16
+
+
+def _lines(opened: OpenedFile, codec: str, start: int) -> Iterator[str | None]:
+    """The file's lines, ending removed and already cut (:func:`textfile.cut_line`), streamed.
+
+    Lines before ``start`` come out as None without being decoded. Memory stays bounded even
+    for a gigabyte on one line (a minified bundle, a JSON dump): only its first
+    :data:`_KEEP_BYTES` are kept, the rest is only counted. UTF-16 files go through a text
+    stream instead, whole line by whole line.
+    """
     raw = io.FileIO(opened.fd, "rb", closefd=False)
     raw.seek(0)
-    stream = io.TextIOWrapper(io.BufferedReader(raw), encoding=codec, newline="\n")
-    for line in stream:
-        if line.endswith("\n"):
-            line = line[:-1]
-        yield line.removesuffix("\r")
-    stream.detach()
+    reader = io.BufferedReader(raw, _CHUNK)
+    if codec not in ("utf-8-sig", "latin-1"):
+        stream = io.TextIOWrapper(reader, encoding=codec, newline="\n")
+        for n, line in enumerate(stream, 1):
+            yield (
+                None if n < start else textfile.cut_line(line.removesuffix("\n").removesuffix("\r"))
+            )
+        stream.detach()
+        return
+    text_codec = "utf-8" if codec == "utf-8-sig" else codec
+    n = 0
+    while part := reader.readline(_KEEP_BYTES):
+        n += 1
+        if n == 1 and codec == "utf-8-sig":
+            part = part.removeprefix(codecs.BOM_UTF8)
+        ended = part.endswith(b"\n") or len(part) < _KEEP_BYTES  # readline is short only at EOF
+        if n < start:
+            while not ended and (part := reader.readline(_CHUNK)):
+                ended = part.endswith(b"\n")
+            yield None
+            continue
+        if ended:
+            yield textfile.cut_line(part.rstrip(b"\n").removesuffix(b"\r").decode(text_codec))
+            continue
+        decoder = codecs.getincrementaldecoder(text_codec)()
+        kept = decoder.decode(part)
+        total = len(kept)
+        tail = kept
+        while not ended and (part := reader.readline(_CHUNK)):
+            ended = part.endswith(b"\n")
+            tail = decoder.decode(part)
+            total += len(tail)
+        total += len(decoder.decode(b"", final=True))
+        if tail.endswith("\n"):
+            total -= 2 if tail.endswith("\r\n") else 1
+        yield textfile.cut_line(kept, total)
 
 
 class ReadTool:
@@ -183,7 +225,7 @@ class ReadTool:
                 f"The file {shown} has {seen:,} lines; offset {start:,} is past its end. "
                 "Use a smaller offset."
             )
-        text = textfile.number_lines(lines, start)
+        text = textfile.number_lines(lines, start, cut=False)
         tokens = len(text) // 4
         if tokens > MAX_TOKENS:
             return error(
@@ -201,7 +243,7 @@ class ReadTool:
     def _select(
         opened: OpenedFile, codec: str, start: int, count: int
     ) -> tuple[list[str], int, bool]:
-        """Lines ``start .. start+count-1``, lines seen, and whether more follow.
+        """Lines ``start .. start+count-1`` (cut), lines seen, and whether more follow.
 
         Files up to the whole-read cap are decoded in one go (several times faster than
         streaming); bigger ones stream, so reading a part never holds the whole file.
@@ -214,13 +256,14 @@ class ReadTool:
             chosen = lines[start - 1 : start - 1 + count]
             if "\r" in text:
                 chosen = [line.removesuffix("\r") for line in chosen]
+            chosen = [textfile.cut_line(line) for line in chosen]
             seen = len(lines) if start > len(lines) else start - 1 + len(chosen)
             return chosen, seen, start - 1 + count < len(lines)
         selected: list[str] = []
         seen = 0
-        for line in _lines(opened, codec):
+        for line in _lines(opened, codec, start):
             seen += 1
-            if seen < start:
+            if line is None:
                 continue
             if len(selected) == count:
                 return selected, seen, True

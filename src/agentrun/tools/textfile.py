@@ -135,16 +135,24 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def cut_line(line: str) -> str:
-    """``line``, cut at :data:`MAX_LINE_CHARS` with a marker saying how long it was."""
-    if len(line) <= MAX_LINE_CHARS:
+def cut_line(line: str, total: int | None = None) -> str:
+    """``line``, cut at :data:`MAX_LINE_CHARS` with a marker saying how long it was.
+
+    ``total`` is the full length when ``line`` holds only the start of a longer line (a
+    streamed read never holds a huge line whole).
+    """
+    length = len(line) if total is None else total
+    if length <= MAX_LINE_CHARS:
         return line
-    return f"{line[:MAX_LINE_CHARS]}… [line cut: {len(line):,} characters]"
+    return f"{line[:MAX_LINE_CHARS]}… [line cut: {length:,} characters]"
 
 
-def number_lines(lines: Iterable[str], start: int = 1) -> str:
-    """Lines as Read shows them: a right-aligned 1-based number, a tab, the (cut) text."""
+def number_lines(lines: Iterable[str], start: int = 1, *, cut: bool = True) -> str:
+    """Lines as Read shows them: a right-aligned 1-based number, a tab, the (cut) text.
+
+    ``cut=False``: the lines were already cut with :func:`cut_line`.
+    """
     return "\n".join(
-        f"{n:>6}\t{line if len(line) <= MAX_LINE_CHARS else cut_line(line)}"
+        f"{n:>6}\t{line if not cut or len(line) <= MAX_LINE_CHARS else cut_line(line)}"
         for n, line in enumerate(lines, start)
     )
