@@ -13,12 +13,21 @@ from pathlib import Path
 
 import pytest
 
+import agentrun
 from agentrun.commands.demo import DEMO_PROMPT, script_path
 from agentrun.models.scripted import ScriptedModel
 from agentrun.testing.workspace import bundled_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 SANDBOX = REPO / "sandbox"
+
+# The Bash jail gives each session a private /tmp, so a Python or an agentrun checkout living
+# under /tmp is invisible inside it (`python3 -m pytest` cannot start there). Where that is the
+# case the demo still runs end to end, unconfined; everywhere else it runs in the real sandbox.
+_RUNTIME = (Path(sys.prefix).resolve(), Path(agentrun.__file__).resolve().parents[1])
+SANDBOX_FLAGS = (
+    ["--sandbox", "danger-full-access"] if any(Path("/tmp") in p.parents for p in _RUNTIME) else []
+)
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
@@ -73,7 +82,7 @@ def clean_checkout():
 
 def test_demo_finishes_the_task_offline(tmp_path: Path, clean_checkout: None) -> None:
     workspace = tmp_path / "shop"
-    proc = demo(tmp_path, "--workspace", str(workspace))
+    proc = demo(tmp_path, "--workspace", str(workspace), *SANDBOX_FLAGS)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     for expected in (
@@ -105,7 +114,7 @@ def test_demo_finishes_the_task_offline(tmp_path: Path, clean_checkout: None) ->
 
 
 def test_demo_json_output_and_temporary_workspace(tmp_path: Path, clean_checkout: None) -> None:
-    proc = demo(tmp_path, "--output-format", "json")
+    proc = demo(tmp_path, "--output-format", "json", *SANDBOX_FLAGS)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert (result["type"], result["subtype"], result["is_error"]) == ("result", "success", False)
