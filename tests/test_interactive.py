@@ -245,3 +245,20 @@ def test_type_ahead_never_answers_an_approval(ws: Path) -> None:
     child.expect("Finished.")
     assert not (ws / "new.txt").exists()
     assert finish(child) == 0
+
+
+def test_ctrl_c_at_an_approval_cancels_the_turn(ws: Path) -> None:
+    turns = edit_turns()
+    turns[2] = {"expect": [{"is_error": True}], "text": "Next prompt answered."}
+    child = spawn(ws, *turns)
+    child.sendline("fix add")
+    child.expect("Allow\\?")
+    child.sendintr()
+    child.expect("Interrupted: the turn was cancelled")
+    child.expect(PROMPT)
+    assert "a - b" in (ws / "calc.py").read_text()
+    # the model was not called again by the cancelled turn: its next turn answers this prompt,
+    # and it sees the refused Edit's error result (the transcript stayed valid)
+    child.sendline("carry on")
+    child.expect("Next prompt answered.")
+    assert finish(child) == 0

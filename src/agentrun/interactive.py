@@ -19,7 +19,7 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.text import Text
 
-from agentrun.events import Event, InitEvent
+from agentrun.events import Event, InitEvent, ToolResultsEvent
 from agentrun.render import Renderer, format_cost
 from agentrun.types import ToolCall, Usage
 
@@ -71,6 +71,7 @@ class InteractiveApp:
         self.usage = Usage()
         self.cost: float | None = 0.0
         self._header_shown = False
+        self._cancel_turn = False
         self.term = _Terminal()
         self.session = self._new_session()
         self.renderer.model = _model_id(self.session) or self.renderer.model
@@ -117,14 +118,21 @@ class InteractiveApp:
                 self.session.close()
 
     def send(self, prompt: str) -> None:
+        from agentrun.errors import AgentrunError
+
         self.term.quiet()
+        self._cancel_turn = False
         try:
             result = self.session.send(prompt)
         except KeyboardInterrupt:
             # The loop turns a Ctrl-C mid-turn into an error_interrupted result; this catches
-            # one landing in between (rendering, bookkeeping). The session stays usable.
+            # one landing in between (rendering, approvals). The session stays usable.
             self.renderer.close()
             self.console.print(Text("⏹ Interrupted: the turn was cancelled.", style="yellow"))
+            return
+        except AgentrunError as e:  # the turn failed; the session and the prompt go on
+            self.renderer.close()
+            self.console.print(Text(f"✗ {e}", style="red"))
             return
         finally:
             self.term.restore()
@@ -138,6 +146,11 @@ class InteractiveApp:
         self.renderer.footer(turns=self.turns, usage=self.usage, cost=self.cost)
 
     def _on_event(self, event: Event) -> None:
+        if isinstance(event, ToolResultsEvent) and self._cancel_turn:
+            # Ctrl-C at an approval: the denials are recorded (the transcript stays valid),
+            # then the turn ends here instead of going back to the model.
+            self._cancel_turn = False
+            raise KeyboardInterrupt
         if isinstance(event, InitEvent) and not self._header_shown:
             self._header_shown = True
             self.renderer.model = event.model
@@ -146,7 +159,10 @@ class InteractiveApp:
 
     # -- approvals -----------------------------------------------------------------------------
     def approve(self, call: ToolCall, reason: str) -> Answer:
-        """Show what the call would do and ask; Ctrl-C or Ctrl-D answers no."""
+        """Show what the call would do and ask. Ctrl-D answers no; Ctrl-C answers no and
+        cancels the turn (any other call of the batch is refused without asking)."""
+        if self._cancel_turn:
+            return "deny"
         self.renderer.approval_preview(call)
         self.console.print(Text(f"  {reason}", style="dim"))
         # "always" remembers the exact command for Bash, the whole tool otherwise (the loop's rule)
@@ -158,7 +174,11 @@ class InteractiveApp:
             while True:
                 try:
                     answer = self.read(question).strip().lower()
-                except (KeyboardInterrupt, EOFError):
+                except KeyboardInterrupt:
+                    self.console.print()
+                    self._cancel_turn = True
+                    return "deny"
+                except EOFError:
                     self.console.print()
                     answer = "n"
                 _forget_last_history_line()
