@@ -262,3 +262,14 @@ def test_ctrl_c_at_an_approval_cancels_the_turn(ws: Path) -> None:
     child.sendline("carry on")
     child.expect("Next prompt answered.")
     assert finish(child) == 0
+
+
+def test_backslash_continues_the_prompt(ws: Path) -> None:
+    record = ws.parent / "rec.jsonl"
+    child = spawn(ws, {"text": "Got both lines."}, args=("--record", str(record)))
+    child.sendline("first line \\")
+    child.expect("…")
+    child.sendline("second line")
+    child.expect("Got both lines.")
+    assert finish(child) == 0
+    assert "first line \\nsecond line" in record.read_text()

@@ -34,7 +34,10 @@ COMMANDS = {
     "/model": "show the model; /model SPEC switches (the conversation carries over)",
     "/exit": "leave (Ctrl-D works too)",
 }
+# shown under the commands by /help
+_KEYS = "end a line with \\ to continue it · Ctrl-C cancels a turn · Ctrl-D exits"
 _PROMPT = "\001\x1b[1;36m\002❯\001\x1b[0m\002 "
+_CONTINUE = "\001\x1b[2m\002…\001\x1b[0m\002 "
 _ANSWERS: dict[str, Answer] = {
     "y": "allow",
     "yes": "allow",
@@ -95,7 +98,7 @@ class InteractiveApp:
             while True:
                 if pending is None:
                     try:
-                        line = self.read(_PROMPT).strip()
+                        line = self._read_prompt().strip()
                     except KeyboardInterrupt:
                         self.console.print(Text("(Ctrl-D or /exit to leave)", style="dim"))
                         continue
@@ -116,6 +119,13 @@ class InteractiveApp:
             self.renderer.close()
             with contextlib.suppress(Exception):
                 self.session.close()
+
+    def _read_prompt(self) -> str:
+        """One prompt; a line ending in a backslash continues on the next (multi-line input)."""
+        line = self.read(_PROMPT)
+        while line.endswith("\\"):
+            line = line[:-1] + "\n" + self.read(_CONTINUE)
+        return line
 
     def send(self, prompt: str) -> None:
         from agentrun.errors import AgentrunError
@@ -197,6 +207,7 @@ class InteractiveApp:
         if name == "/help":
             for cmd, text in COMMANDS.items():
                 self.console.print(Text.assemble((f"  {cmd:<8}", "bold"), f" {text}"))
+            self.console.print(Text(f"  {_KEYS}", style="dim"))
         elif name == "/cost":
             self.console.print(
                 f"  {self.turns} turn{'' if self.turns == 1 else 's'} · "
