@@ -310,6 +310,29 @@ def test_cli_missing_key_is_exit_2(ws: Path, capsys: pytest.CaptureFixture[str])
     assert "ANTHROPIC_API_KEY" in capsys.readouterr().err
 
 
+def test_an_empty_answer_leaves_next_send_valid(ws: Path) -> None:
+    seen: list[Any] = []
+
+    def fn(request: ModelRequest) -> Any:
+        seen.append(request.messages)
+        return {"content": []} if len(seen) == 1 else "fine"
+
+    with AgentSession(cwd=ws, model=FunctionModel(fn)) as session:
+        assert session.send("one").subtype == "success"
+        assert session.send("two").result == "fine"
+        session_id = session.session_id
+    assert seen[1] == [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "one"}, {"type": "text", "text": "two"}],
+        }
+    ]
+    resumed: list[Any] = []
+    agentrun.run("three", cwd=ws, model=FunctionModel(lambda r: resumed.append(r) or "x"),
+                 resume=session_id)  # fmt: skip
+    assert [m["role"] for m in resumed[0].messages] == ["user", "assistant", "user"]
+
+
 def test_refusal_with_a_tool_call_leaves_next_send_valid(ws: Path) -> None:
     from agentrun.types import ModelResponse
 

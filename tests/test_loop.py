@@ -389,6 +389,19 @@ def test_ctrl_c_at_approval_prompt_keeps_transcript_valid() -> None:
     assert h.conv.messages[-1]["content"][0]["content"] == INTERRUPTED
 
 
+def test_max_tokens_with_no_content_leaves_a_note() -> None:
+    seen: list[ModelRequest] = []
+
+    def fn(request: ModelRequest) -> ModelResponse | str:
+        seen.append(request)
+        return ModelResponse([], "max_tokens") if len(seen) == 1 else "done"
+
+    assert Harness().run(FunctionModel(fn)).subtype == "success"
+    assert seen[1].messages[1]["content"] == [
+        {"type": "text", "text": "[output cut off by the token limit]"}
+    ]
+
+
 def test_max_tokens_drops_a_cut_tool_use() -> None:
     seen: list[ModelRequest] = []
 

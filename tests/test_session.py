@@ -86,6 +86,19 @@ def test_repair_puts_results_first_in_a_following_user_message() -> None:
     assert rebuilt[2]["content"][1] == {"type": "text", "text": "next prompt"}
 
 
+def test_rebuild_drops_empty_assistant_messages_and_merges_around_them() -> None:
+    entries = [
+        msg("user", [{"type": "text", "text": "a"}]),
+        msg("assistant", [], usage={"output_tokens": 1}),  # the API answered with nothing
+        msg("user", [{"type": "text", "text": "b"}]),
+        msg("assistant", [{"type": "text", "text": "ok"}]),
+    ]
+    assert rebuild_messages(entries) == [
+        {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "ok"}]},
+    ]
+
+
 def test_list_sessions_summaries(tmp_path: Path) -> None:
     store = FileSessionStore(tmp_path)
     store.append(

@@ -213,8 +213,8 @@ def _blocks(content: str | list[ContentBlock]) -> list[ContentBlock]:
 
 def _drop_truncated_tool_use(content: list[ContentBlock], stop_reason: str) -> list[ContentBlock]:
     # A tool_use cut off by max_tokens has incomplete input: running it would be a guess.
-    if stop_reason == "max_tokens" and content and content[-1].get("type") == "tool_use":
-        # An assistant message may not be empty, so a lone cut tool_use leaves a note instead.
+    if stop_reason == "max_tokens" and (not content or content[-1].get("type") == "tool_use"):
+        # The turn goes on, and an assistant message may not be empty: leave a note instead.
         return content[:-1] or [{"type": "text", "text": "[output cut off by the token limit]"}]
     return list(content)
 

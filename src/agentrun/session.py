@@ -157,7 +157,14 @@ def rebuild_messages(entries: list[dict[str, Any]]) -> list[Message]:
 
 
 def repair(messages: list[Message]) -> list[Message]:
-    """Give every tool_use that has no tool_result an interrupted one (a crash mid-turn)."""
+    """Give every tool_use that has no tool_result an interrupted one (a crash mid-turn), and
+    drop empty assistant messages (the API can answer with no content, but rejects an empty
+    message anywhere but last), merging the user messages around them."""
+    kept: list[Message] = []
+    for message in messages:
+        if message["role"] != "assistant" or message["content"]:
+            append_message(kept, message)
+    messages = kept
     answered = {
         b.get("tool_use_id")
         for m in messages
