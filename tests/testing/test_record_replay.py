@@ -76,6 +76,11 @@ def test_recording_is_a_header_then_one_line_per_call(tmp_path: Path) -> None:
     assert [line["turn"] for line in lines[1:]] == [1, 2]
     assert lines[1]["request"]["messages"] == [{"role": "user", "content": "go"}]
     assert lines[1]["request"]["tools"] == ["Bash"]
+    assert lines[1]["request"]["system"] == SYSTEM.format(cwd="/ws/a")
+    # Later lines carry only what is new: the answer and the tool results, no repeated system.
+    assert lines[2]["request"]["messages_from"] == 1
+    assert [m["role"] for m in lines[2]["request"]["messages"]] == ["assistant", "user"]
+    assert "system" not in lines[2]["request"]
     assert lines[2]["response"]["content"] == [{"type": "text", "text": "Done."}]
     assert lines[2]["response"]["usage"]["input_tokens"] == 10
 

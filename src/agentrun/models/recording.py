@@ -6,11 +6,14 @@ The recording is JSONL. The first line is a header, then one line per model call
     {"turn": 1, "request": {...}, "response": {...}}
 
 ``request`` holds what the model was sent (model, system, messages, tool names, max_tokens,
-extra); ``response`` the assistant message it gave back. ``agentrun.models.replay`` plays it
-back offline. Requests carry no credentials by construction, but a tool result can: a key a
-command printed, a config file the agent read. So every string is scrubbed of anything key-like
-before it is written, and ``authorization``/``api_key``-style fields are blanked whatever they
-hold.
+extra); ``response`` the assistant message it gave back. So that a long session does not write
+its whole history again on every line, ``messages`` holds only what is new since the previous
+request, from index ``messages_from`` of the conversation, and ``system`` is written only when
+it changed. ``agentrun.models.replay`` plays it back offline.
+
+Requests carry no credentials by construction, but a tool result can: a key a command printed,
+a config file the agent read. So every string is scrubbed of anything key-like before it is
+written, and ``authorization``/``api_key``-style fields are blanked whatever they hold.
 """
 
 from __future__ import annotations
@@ -58,17 +61,22 @@ def scrub(value: Any, *, secrets: tuple[str, ...] = ()) -> Any:
     return value
 
 
-def request_to_json(request: ModelRequest) -> JSON:
-    """The recorded form of a request. Tool schemas are reduced to names: they are agentrun's
-    own constants, and the names are what a replay needs to notice a changed tool set."""
-    return {
-        "model": request.model,
-        "system": request.system,
-        "messages": request.messages,
-        "tools": [tool.name for tool in request.tools],
-        "max_tokens": request.max_tokens,
-        "extra": request.extra,
-    }
+def request_to_json(request: ModelRequest, *, previous: ModelRequest | None = None) -> JSON:
+    """The recorded form of a request: compared with ``previous`` (the request before it),
+    only the new messages, and the system prompt only if it changed. Tool schemas are reduced
+    to names: they are agentrun's own constants."""
+    start = 0
+    if previous is not None and request.messages[: len(previous.messages)] == previous.messages:
+        start = len(previous.messages)
+    data: JSON = {"model": request.model}
+    if previous is None or request.system != previous.system:
+        data["system"] = request.system
+    data["messages_from"] = start
+    data["messages"] = request.messages[start:]
+    data["tools"] = [tool.name for tool in request.tools]
+    data["max_tokens"] = request.max_tokens
+    data["extra"] = request.extra
+    return data
 
 
 def response_to_json(response: ModelResponse) -> JSON:
@@ -104,6 +112,7 @@ class RecordingModel:
         self.path = Path(path)
         self.turns = 0
         self._file: IO[str] | None = None
+        self._previous: ModelRequest | None = None
         self._secrets = tuple(v for name in _SECRET_ENV if len(v := os.environ.get(name, "")) >= 8)
 
     @property
@@ -116,10 +125,11 @@ class RecordingModel:
         self._write(
             {
                 "turn": self.turns,
-                "request": request_to_json(request),
+                "request": request_to_json(request, previous=self._previous),
                 "response": response_to_json(response),
             }
         )
+        self._previous = request
         return response
 
     def close(self) -> None:

@@ -40,6 +40,8 @@ class RecordedTurn:
     request: JSON
     response: ModelResponse
     line: int
+    system: str
+    """The system prompt in force (a line repeats it only when it changed)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ def load_recording(path: Path) -> tuple[str, list[RecordedTurn]]:
         raise ScriptFormatError(f"cannot read the recording: {e.strerror}", path=path) from e
     turns: list[RecordedTurn] = []
     model_id = ""
+    system = ""
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -80,14 +83,15 @@ def load_recording(path: Path) -> tuple[str, list[RecordedTurn]]:
         try:
             request = entry["request"]
             response = response_from_json(entry["response"])
-        except (KeyError, TypeError, ValueError) as e:
+            system = str(request.get("system", system))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise ScriptFormatError(
                 f"a recorded turn needs 'request' and 'response' with content and "
                 f"stop_reason ({type(e).__name__}: {e})",
                 path=path,
                 line=number,
             ) from e
-        turns.append(RecordedTurn(request=request, response=response, line=number))
+        turns.append(RecordedTurn(request=request, response=response, line=number, system=system))
     if not lines:
         raise ScriptFormatError("the recording is empty", path=path)
     if not turns:
@@ -136,7 +140,7 @@ class ReplayModel:
 
     def _compare(self, number: int, recorded: RecordedTurn, request: ModelRequest) -> None:
         expected = newest_user_message(
-            recorded.request.get("messages") or [], workdir=_workdir(recorded.request.get("system"))
+            recorded.request.get("messages") or [], workdir=_workdir(recorded.system)
         )
         actual = newest_user_message(request.messages, workdir=_workdir(request.system))
         if expected == actual:
