@@ -227,7 +227,7 @@ def test_json_output(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     result = json.loads(out)
     assert out.count("\n") == 1
-    assert set(result) >= RESULT_KEYS
+    assert set(result) == RESULT_KEYS | {"stop_reason"}  # DESIGN's fields, plus Claude Code's
     assert result["type"] == "result" and result["subtype"] == "success"
     assert result["is_error"] is False and result["result"] == "Done."
     assert result["num_turns"] == 2 and result["permission_denials"] == []
@@ -265,7 +265,14 @@ def test_stream_json_output(ws: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert tool_use["type"] == "tool_use" and tool_use["name"] == "Read"
     block = results["message"]["content"][0]
     assert block["tool_use_id"] == tool_use["id"] and "def main" in str(block["content"])
-    assert set(final) >= RESULT_KEYS and final["result"] == "Done."
+    assert set(final) == RESULT_KEYS | {"stop_reason"} and final["result"] == "Done."
+    assert set(init) == {
+        "type", "subtype", "session_id", "cwd", "model", "tools", "permissionMode", "agent",
+        "sandbox",
+    }  # fmt: skip
+    assert set(first) == {"type", "message", "session_id"}
+    assert set(results) == {"type", "message", "session_id"}
+    assert results["message"]["role"] == "user"
     assert {x["session_id"] for x in lines} == {init["session_id"]}
 
 
