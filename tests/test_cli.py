@@ -564,3 +564,8 @@ def test_long_and_kebab_aliases(ws: Path, capsys: pytest.CaptureFixture[str]) ->
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and "Write" not in lines[0]["tools"]
     assert lines[-1]["permission_denials"] == []
+
+
+def test_empty_prompt_argument(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(ws, capsys, "-p", "  ", "--model", script(ws, DONE))
+    assert (code, out) == (2, "") and "empty prompt" in err

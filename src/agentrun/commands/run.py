@@ -137,6 +137,8 @@ def _result_json(result: RunResult) -> dict[str, Any]:
 
 def _one_shot_prompt(args: argparse.Namespace, stdin_tty: bool) -> str:
     if args.prompt is not None and args.prompt != "-":
+        if not args.prompt.strip():
+            raise ConfigError("empty prompt: say what the agent should do")
         return str(args.prompt)
     if stdin_tty:
         raise ConfigError("-p needs a prompt: pass it as an argument or pipe it on stdin")
