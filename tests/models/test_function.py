@@ -91,3 +91,20 @@ def test_reacts_to_tool_results() -> None:
 def test_wrong_return_type_is_a_model_error() -> None:
     with pytest.raises(ModelError, match="returned int"):
         FunctionModel(lambda r: 3).complete(REQ)  # type: ignore[arg-type,return-value]
+
+
+def test_malformed_answer_is_a_model_error_naming_it() -> None:
+    model = FunctionModel(lambda r: {"tool_calls": [{"input": {}}]})
+    with pytest.raises(ModelError, match=r"answer 1 cannot be read \(KeyError: 'name'\)"):
+        model.complete(REQ)
+
+
+def test_the_function_cannot_change_the_conversation() -> None:
+    def fn(request: ModelRequest) -> str:
+        request.messages[0]["content"] = "rewritten"
+        request.messages.append({"role": "user", "content": "extra"})
+        return "ok"
+
+    request = ModelRequest("m", "s", [{"role": "user", "content": "hi"}])
+    FunctionModel(fn).complete(request)
+    assert request.messages == [{"role": "user", "content": "hi"}]

@@ -8,11 +8,15 @@ next answer as any of:
 - a ``dict`` in Messages shape (``{"content": [...], "stop_reason": ...}``), or in the scripted
   turn shape (``{"text": ..., "tool_calls": [{"name": ..., "input": {...}}], "usage": {...}}``).
 
-tool_use ids are generated deterministically when a returned block has none.
+tool_use ids are generated deterministically when a returned block has none. The function gets
+its own copy of the request, so whatever it does to it never changes the session's conversation.
+An answer of another type, or a dict that cannot be read (a tool call without a ``name``), is a
+:class:`ModelError`: the run ends with ``error_during_execution`` naming the problem.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +44,14 @@ class FunctionModel:
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
         self.calls += 1
-        response = _to_response(self.fn(request), number=self.calls, model=self.model)
+        answer = self.fn(copy.deepcopy(request))
+        try:
+            response = _to_response(answer, number=self.calls, model=self.model)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ModelError(
+                f"FunctionModel: answer {self.calls} cannot be read ({type(e).__name__}: {e}): "
+                f"{answer!r:.300}"
+            ) from e
         text = response.text()
         if text and on_text is not None:
             on_text(text)
