@@ -118,3 +118,88 @@ def test_sigkill_mid_tool_then_resume(tmp_path: Path) -> None:
         p for p in home.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()
     ]
     assert leaked == []
+
+
+def running_commands(token: str) -> list[str]:
+    """Command lines of live processes that mention ``token``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if token in text and "pytest" not in text:
+            found.append(text)
+    return found
+
+
+@pytest.mark.slow
+def test_sigint_mid_tool_kills_it_and_the_session_resumes(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    token = f"{os.getpid() % 1000}.{time.time_ns() % 997}"  # a sleep nobody else runs
+    first = tmp_path / "first.json"
+    first.write_text(
+        json.dumps(
+            {
+                "turns": [
+                    {
+                        "tool_calls": [
+                            {
+                                "name": "Bash",
+                                "input": {"command": f"echo started > started.txt; sleep {token}"},
+                            }
+                        ]
+                    },
+                    {"text": "never reached"},
+                ]
+            }
+        )
+    )
+    second = tmp_path / "second.json"
+    second.write_text(
+        json.dumps(
+            {
+                "turns": [
+                    {
+                        "expect": [{"is_error": True, "contains": "Interrupted by the user"}],
+                        "text": "Picked up where we stopped.",
+                    }
+                ]
+            }
+        )
+    )
+    env = {**os.environ, "AGENTRUN_HOME": str(tmp_path / "home")}
+    env.pop("ANTHROPIC_API_KEY", None)
+    common = ["--cwd", str(ws), "--output-format", "stream-json"]
+    common += ["--permission-mode", "bypassPermissions"]
+    proc = agentrun(env, "-p", "Run the long job", "--model", f"script:{first}", *common)
+    try:
+        assert proc.stdout is not None
+        session_id = json.loads(proc.stdout.readline())["session_id"]
+        wait_for(ws / "started.txt")
+        assert running_commands(f"sleep {token}") != []
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 130
+    result = json.loads(out.splitlines()[-1])
+    assert (result["subtype"], result["session_id"]) == ("error_interrupted", session_id)
+    deadline = time.monotonic() + 5
+    while running_commands(f"sleep {token}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running_commands(f"sleep {token}") == []  # the tool was killed, not left behind
+
+    resumed = agentrun(
+        env, "-p", "Carry on", "--resume", session_id, "--model", f"script:{second}", *common
+    )
+    out, err = resumed.communicate(timeout=60)
+    assert resumed.returncode == 0, err
+    result = json.loads(out.splitlines()[-1])
+    assert (result["subtype"], result["result"], result["session_id"]) == (
+        "success",
+        "Picked up where we stopped.",
+        session_id,
+    )
