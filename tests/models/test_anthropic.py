@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -234,6 +235,9 @@ def test_connection_dropped_mid_stream_is_retried(workspace: Path, server: Any):
     result = run(workspace, on_event=lambda e: deltas.append(getattr(e, "text", "")))
     assert (result.subtype, result.result) == ("success", "complete answer")
     assert len(server.requests) == 2
+    # Live text shows the cut attempt's words, then the whole retried answer (the renderer
+    # settles on the final message); the conversation holds only the complete answer.
+    assert "".join(deltas) == "This answer never arrives in full" + "complete answer"
 
 
 def test_final_failure_ends_run_after_saving_transcript(workspace: Path, server: Any):
@@ -242,9 +246,14 @@ def test_final_failure_ends_run_after_saving_transcript(workspace: Path, server:
     assert (result.subtype, result.is_error) == ("error_during_execution", True)
     assert "500" in result.result and "boom" in result.result
     assert len(server.requests) == 3  # the first try and the SDK's two retries
-    saved = Path.home() if False else workspace.parent / "home" / "sessions"
-    lines = (saved / f"{result.session_id}.jsonl").read_text().splitlines()
-    assert '"error_during_execution"' in lines[-1]
+    saved = workspace.parent / "home" / "sessions" / f"{result.session_id}.jsonl"
+    entries = [json.loads(line) for line in saved.read_text().splitlines()]
+    assert [e["type"] for e in entries] == ["session", "message", "result"]
+    assert entries[1]["message"]["content"] == [{"type": "text", "text": "Read app.py"}]
+    assert (entries[-1]["subtype"], entries[-1]["result"]) == (
+        "error_during_execution",
+        "Anthropic API error 500: boom",
+    )
 
 
 def test_wall_clock_limit_ends_a_slow_api_call(workspace: Path, monkeypatch: pytest.MonkeyPatch):
