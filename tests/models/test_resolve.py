@@ -29,8 +29,19 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
         (None, "opus", "claude-opus-5-5"),
         ("fable", "opus", "claude-fable-5-2"),
         ("claude-new-9", None, "claude-new-9"),
+        (None, "default", "claude-sonnet-5-5"),
+        ("default", "opus", "claude-opus-5-5"),
     ],
-    ids=["default", "inherit", "flag-inherit-uses-agent", "agent", "flag-wins", "full-id"],
+    ids=[
+        "default",
+        "inherit",
+        "flag-inherit-uses-agent",
+        "agent",
+        "flag-wins",
+        "full-id",
+        "agent-says-default",
+        "flag-says-default",
+    ],
 )
 def test_choice(spec: str | None, agent_model: str | None, expected: str) -> None:
     model = resolve_model(spec, agent_model=agent_model)

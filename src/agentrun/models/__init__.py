@@ -16,6 +16,8 @@ from agentrun.protocols import Model
 
 __all__ = ["ALIASES", "default_model_id", "resolve_model"]
 
+_DEFAULTS = (None, "", "inherit", "default")
+
 
 def default_model_id() -> str:
     """``ANTHROPIC_MODEL`` if set, else the sonnet alias's id."""
@@ -30,8 +32,8 @@ def resolve_model(
     replay_drift: str = "error",
     max_retries: int | None = None,
 ) -> Model:
-    """The model for a run. ``spec`` (``--model``) wins over ``agent_model``; ``inherit`` or
-    nothing means :func:`default_model_id`.
+    """The model for a run. ``spec`` (``--model``) wins over ``agent_model``; ``inherit``,
+    ``default`` (both seen in agent files) or nothing means :func:`default_model_id`.
 
     SPEC forms: an alias (``sonnet``, ``opus``, ``haiku``, ``fable``), a model id,
     ``script:PATH``, ``replay:PATH``. A real model without ``ANTHROPIC_API_KEY`` (or
@@ -39,8 +41,8 @@ def resolve_model(
     ``record`` wraps the model in a :class:`RecordingModel` writing to that path.
     ``max_retries`` defaults to ``$AGENTRUN_MAX_RETRIES``, else the SDK's 2.
     """
-    chosen = spec if spec not in (None, "", "inherit") else agent_model
-    if chosen in (None, "", "inherit"):
+    chosen = spec if spec not in _DEFAULTS else agent_model
+    if chosen in _DEFAULTS:
         chosen = default_model_id()
     assert chosen is not None
     model: Model

@@ -7,6 +7,7 @@ is not in the table still runs: its cost is ``None`` (unknown), never a guess.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from agentrun.types import Usage
@@ -20,6 +21,8 @@ ALIASES: dict[str, str] = {
 """Short names users type -> current model ids. The only place ids are spelled out."""
 
 DEFAULT_ALIAS = "sonnet"
+
+_SNAPSHOT = re.compile(r"(.+)-(?:\d{8}|latest)")
 
 CACHE_WRITE_FACTOR = 1.25
 CACHE_READ_FACTOR = 0.1
@@ -38,6 +41,16 @@ PRICES: dict[str, Price] = {
     "claude-opus-5-5": Price(input=4.0, output=20.0),
     "claude-sonnet-5-5": Price(input=2.0, output=10.0),
     "claude-haiku-5-5": Price(input=0.10, output=0.50),
+    # Earlier models that agent files still name (``model: claude-sonnet-4-20250514`` is in 137
+    # of the 1,552 corpus files); a dated id gets its base's price (see price_for).
+    "claude-opus-4-5": Price(input=5.0, output=25.0),
+    "claude-opus-4-1": Price(input=15.0, output=75.0),
+    "claude-opus-4": Price(input=15.0, output=75.0),
+    "claude-sonnet-4-5": Price(input=3.0, output=15.0),
+    "claude-sonnet-4": Price(input=3.0, output=15.0),
+    "claude-haiku-4-5": Price(input=1.0, output=5.0),
+    "claude-3-7-sonnet": Price(input=3.0, output=15.0),
+    "claude-3-5-haiku": Price(input=0.80, output=4.0),
 }
 
 
@@ -47,15 +60,12 @@ def resolve_alias(name: str) -> str:
 
 
 def price_for(model_id: str) -> Price | None:
-    """The price of ``model_id``; a dated snapshot (``...-20261101``) gets its base's price."""
+    """The price of ``model_id``; a dated snapshot (``...-20261101``) or ``...-latest`` gets its
+    base's price. Any other suffix is another model (``claude-opus-4-6`` is not
+    ``claude-opus-4``): unknown, never a guess."""
     model_id = resolve_alias(model_id)
-    if model_id in PRICES:
-        return PRICES[model_id]
-    # Longest matching base first, so one id never picks up a shorter family's price.
-    for base in sorted(PRICES, key=len, reverse=True):
-        if model_id.startswith(base + "-"):
-            return PRICES[base]
-    return None
+    match = _SNAPSHOT.fullmatch(model_id)
+    return PRICES.get(match.group(1) if match else model_id)
 
 
 def cost_usd(model_id: str, usage: Usage) -> float | None:
