@@ -361,12 +361,13 @@ def test_ctrl_c_during_tool_gives_interrupted_results() -> None:
     assert (last[1]["content"], last[1]["is_error"]) == (INTERRUPTED, True)
 
 
-def test_ctrl_c_during_model_call() -> None:
+@pytest.mark.parametrize("timeout_s", [None, 30.0], ids=["no-deadline", "under-a-deadline"])
+def test_ctrl_c_during_model_call(timeout_s: float | None) -> None:
     def fn(request: ModelRequest) -> str:
         raise KeyboardInterrupt
 
     h = Harness()
-    result = h.run(FunctionModel(fn))
+    result = h.run(FunctionModel(fn), limits=Limits(timeout_s=timeout_s))
     assert (result.subtype, result.is_error) == ("error_interrupted", True)
     assert h.entries[-1]["subtype"] == "error_interrupted"
 
