@@ -131,6 +131,12 @@ def test_second_request_reads_the_first_from_cache(workspace: Path, server: Any)
     assert result.subtype == "success"
     for request in server.requests:
         assert_tool_results_pair(request.body["messages"])
+        # Breakpoints: the last tool, the system prompt, the newest message and (once there is
+        # one) the user message before it; never more than the API's four.
+        marks = json.dumps(request.body).count('"cache_control"')
+        assert marks == min(4, 2 + len(request.body["messages"]) // 2 + 1), request.body
+        assert request.body["tools"][-1]["cache_control"] == {"type": "ephemeral"}
+        assert request.body["system"][-1]["cache_control"] == {"type": "ephemeral"}
     assert len(server.requests[-1].body["messages"]) == 5
     assert result.usage.cache_read_input_tokens > 0
     assert result.usage.cache_creation_input_tokens > 0
