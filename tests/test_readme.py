@@ -64,6 +64,22 @@ def test_the_script_and_the_pytest_examples_pass(pytester: pytest.Pytester) -> N
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "tests/test_greeting.py")
     result.assert_outcomes(passed=2)
 
+    # The one-line CLI use of the script, on an app that has the file.
+    (command,) = re.findall(r"`(agentrun --model script:[^`]+)`", section("Testing your agents"))
+    app = pytester.mkdir("app")
+    (app / "greet.py").write_text('def greet(name):\n    return "Hello " + name\n')
+    env = {**os.environ, "AGENTRUN_HOME": str(pytester.path / "home")}
+    proc = subprocess.run(
+        ["bash", "-c", command],
+        cwd=pytester.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "greet() now says hi.\n"), proc.stderr
+    assert '"Hi " + name' in (app / "greet.py").read_text()
+
 
 def test_the_record_and_replay_commands_work(tmp_path: Path) -> None:
     (script,) = blocks("Testing your agents", "bash")
