@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -381,3 +382,65 @@ def test_fake_server_json_answers_and_cache_accounting(server: Any):
     assert 0 < three.usage.cache_read_input_tokens < written
     assert three.usage.input_tokens > 0
     assert server.requests[1].body.get("stream") in (None, False)
+
+
+USE = {"type": "tool_use", "id": "toolu_X", "name": "Read", "input": {}}
+ANSWER = {"type": "tool_result", "tool_use_id": "toolu_X", "content": "x"}
+MARK = {"type": "ephemeral"}
+
+
+@pytest.mark.parametrize(
+    ("messages", "system", "error"),
+    [
+        ([{"role": "assistant", "content": "hi"}], None, "first message must use the user role"),
+        (
+            [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": []},
+                {"role": "user", "content": "b"},
+            ],
+            None,
+            "messages.1: all messages must have non-empty content",
+        ),
+        (
+            [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": [USE]},
+                {"role": "user", "content": "b"},
+            ],
+            None,
+            "messages.2: `tool_use` ids were found without `tool_result` blocks "
+            "immediately after: toolu_X",
+        ),
+        (
+            [{"role": "user", "content": [ANSWER]}],
+            None,
+            "unexpected `tool_use_id` found in `tool_result` blocks: toolu_X",
+        ),
+        (
+            [{"role": "user", "content": [{"type": "text", "text": "q", "cache_control": MARK}]}],
+            [{"type": "text", "text": f"s{i}", "cache_control": MARK} for i in range(4)],
+            "A maximum of 4 blocks with cache_control may be provided. Found 5.",
+        ),
+    ],
+    ids=["assistant-first", "empty-message", "unanswered-tool-use", "stray-result", "five-marks"],
+)
+def test_fake_server_rejects_what_the_api_rejects(
+    server: Any, messages: list[Any], system: Any, error: str
+) -> None:
+    import anthropic
+
+    client = anthropic.Anthropic(base_url=server.url, api_key=KEY, max_retries=0)
+    server.add(text("served"))
+    extra = {"system": system} if system else {}
+    with pytest.raises(anthropic.BadRequestError, match=re.escape(error)):
+        client.messages.create(model="m", max_tokens=5, messages=messages, **extra)
+    # A rejected request leaves the queued reply for the next one; validate=False lets it by.
+    with FakeAnthropicServer([text("lenient")], validate=False) as lenient:
+        loose = anthropic.Anthropic(base_url=lenient.url, api_key=KEY, max_retries=0)
+        reply = loose.messages.create(model="m", max_tokens=5, messages=messages, **extra)
+        assert reply.content[0].text == "lenient"  # type: ignore[union-attr]
+    ok = client.messages.create(
+        model="m", max_tokens=5, messages=[{"role": "user", "content": "fine"}]
+    )
+    assert ok.content[0].text == "served"  # type: ignore[union-attr]

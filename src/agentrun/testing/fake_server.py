@@ -20,6 +20,12 @@ of segments (each tool, each system block, each message content block, in that o
 request's last breakpoint are cache writes (and those prefixes are remembered); the rest is plain
 input. (No minimum cacheable length and no TTL: the fake never forgets.)
 
+Requests are checked like the real API checks them, and a broken one gets the same 400
+``invalid_request_error`` (``validate=False`` turns this off): the first message is a user message;
+no message but a final assistant one is empty; every ``tool_use`` is answered by a ``tool_result``
+in the next message and every ``tool_result`` answers one of the previous message's ``tool_use``
+ids; at most four ``cache_control`` breakpoints.
+
 Every request is logged in ``server.requests`` (path, headers, decoded body) for assertions::
 
     with FakeAnthropicServer([{"content": [{"type": "text", "text": "hi"}]}]) as server:
@@ -99,13 +105,16 @@ class _State:
     cached: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counter: int = 0
+    validate: bool = True
 
 
 class FakeAnthropicServer:
     """A Messages API stand-in on ``127.0.0.1`` (see the module docstring). A context manager."""
 
-    def __init__(self, replies: Iterable[Reply] = (), *, model: Model | None = None) -> None:
-        self._state = _State(replies=deque(replies), model=model)
+    def __init__(
+        self, replies: Iterable[Reply] = (), *, model: Model | None = None, validate: bool = True
+    ) -> None:
+        self._state = _State(replies=deque(replies), model=model, validate=validate)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -150,6 +159,50 @@ class FakeAnthropicServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def request_problem(body: JSON) -> str | None:
+    """What the real Messages API would reject in ``body`` (its wording), or None."""
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    if messages[0].get("role") != "user":
+        return "messages: the first message must use the user role"
+    marks = json.dumps(body).count('"cache_control"')
+    if marks > 4:
+        return f"A maximum of 4 blocks with cache_control may be provided. Found {marks}."
+    for i, message in enumerate(messages):
+        content = message.get("content")
+        if not content and not (i == len(messages) - 1 and message.get("role") == "assistant"):
+            return (
+                f"messages.{i}: all messages must have non-empty content except for the "
+                "optional final assistant message"
+            )
+        if message.get("role") == "user":
+            offered = _ids(messages[i - 1], "tool_use", "id") if i else []
+            strays = [r for r in _ids(message, "tool_result", "tool_use_id") if r not in offered]
+            if strays:
+                return (
+                    f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` "
+                    f"blocks: {strays[0]}. Each `tool_result` block must have a corresponding "
+                    "`tool_use` block in the previous message."
+                )
+        elif i + 1 < len(messages):
+            answered = _ids(messages[i + 1], "tool_result", "tool_use_id")
+            missing = [a for a in _ids(message, "tool_use", "id") if a not in answered]
+            if missing:
+                return (
+                    f"messages.{i + 1}: `tool_use` ids were found without `tool_result` blocks "
+                    f"immediately after: {', '.join(missing)}. Each `tool_use` block must have "
+                    "a corresponding `tool_result` block in the next message."
+                )
+    return None
+
+
+def _ids(message: JSON, block_type: str, key: str) -> list[str]:
+    content = message.get("content")
+    blocks = content if isinstance(content, list) else []
+    return [str(b.get(key)) for b in blocks if isinstance(b, dict) and b.get("type") == block_type]
 
 
 def _tokens(value: object) -> int:
@@ -218,15 +271,20 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self._error(400, "the body is not JSON")
         state = self.state
+        routed = self.path.startswith("/v1/messages")
+        problem = request_problem(body) if routed and state.validate else None
         with state.lock:
             state.requests.append(
                 FakeRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
-            reply = state.replies.popleft() if state.replies else None
+            # A rejected request leaves the queued replies for the requests that follow.
+            reply = state.replies.popleft() if state.replies and routed and not problem else None
             state.counter += 1
             number = state.counter
-        if not self.path.startswith("/v1/messages"):
+        if not routed:
             return self._error(404, f"no route {self.path}")
+        if problem is not None:
+            return self._error(400, problem)
         if isinstance(reply, Fail):
             return self._error(reply.status, reply.message, reply.retry_after)
         if isinstance(reply, Drop):
