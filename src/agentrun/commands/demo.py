@@ -26,7 +26,7 @@ DEMO_PROMPT = (
     "Add pagination and filtering to GET /items: `limit` (1-100, default 50) and `offset` "
     "query parameters, filters by `category_id` and `in_stock`, clear 400 errors for invalid "
     "values, a schema migration adding an index for the category filter, and tests. Run the "
-    "test suite at the end."
+    "test suite with `python3 -m pytest` at the end."
 )
 AGENT = "backend-specialist"
 PERMISSION_MODE = "acceptEdits"
