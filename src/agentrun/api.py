@@ -187,6 +187,7 @@ def run(
     on_event: Callable[[Event], None] | None = None,
     approver: Approver | None = None,
     record: str | Path | None = None,
+    max_retries: int | None = None,
     strict: bool = False,
     **extra: Any,
 ) -> RunResult:
@@ -195,8 +196,9 @@ def run(
     ``model``: a SPEC (alias, model id, ``script:PATH``, ``replay:PATH``) or a Model object
     (``ScriptedModel``, ``FunctionModel``, ...); None means the agent's model, else the default.
     ``approver`` answers "ask" decisions; None (headless) denies them and lists them in
-    ``permission_denials``. ``extra`` takes the remaining :class:`RunOptions`
-    (``replay_drift``, ``sessions_root``).
+    ``permission_denials``. ``max_retries``: API retries (408/409/429/5xx/529, connection
+    errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2). ``extra`` takes the remaining
+    :class:`RunOptions` (``replay_drift``, ``sessions_root``).
     """
     options = {
         "agent": agent,
@@ -215,6 +217,7 @@ def run(
         "continue_session": continue_session,
         "append_system_prompt": append_system_prompt,
         "record": record,
+        "max_retries": max_retries,
         "strict": strict,
         **extra,
     }
