@@ -18,6 +18,7 @@ from agentrun.models.anthropic import AnthropicModel, build_params
 from agentrun.models.function import FunctionModel
 from agentrun.models.pricing import cost_usd
 from agentrun.testing.fake_server import Drop, Fail, FakeAnthropicServer
+from agentrun.tools.registry import build_tools
 from agentrun.types import ModelRequest, Usage
 
 KEY = "sk-ant-test-0123456789abcdef"
@@ -90,6 +91,12 @@ def test_requests_carry_system_tools_cache_markers_and_paired_ids(workspace: Pat
     assert one["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert [t["name"] for t in one["tools"]] == ["Read", "Glob"]
     assert one["tools"][0]["input_schema"]["required"] == ["file_path"]
+    # The schemas go out exactly as the tools define them (Claude Code's), nothing added.
+    offered = [{k: v for k, v in t.items() if k != "cache_control"} for t in one["tools"]]
+    assert offered == [
+        {"name": t.name, "description": t.description, "input_schema": t.input_schema}
+        for t in build_tools(["Read", "Glob"])
+    ]
     assert "cache_control" not in one["tools"][0]
     assert one["tools"][-1]["cache_control"] == {"type": "ephemeral"}
     assert one["messages"] == [
