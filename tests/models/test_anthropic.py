@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import socket
@@ -116,6 +117,23 @@ def test_requests_carry_system_tools_cache_markers_and_paired_ids(workspace: Pat
     # At most four breakpoints in any request.
     marks = str(two).count("'cache_control'")
     assert marks <= 4
+
+
+def test_system_prompt_carries_memory_and_appended_text(workspace: Path, server: Any):
+    (workspace / "AGENTS.md").write_text("Run the tests with make test.\n")
+    server.add(text("ok"), text("ok"))
+    run(workspace, append_system_prompt="Answer in one line.")
+    run(workspace, append_system_prompt="Answer in one line.")
+    first, second = (r.body["system"] for r in server.requests)
+    assert first == second  # the same inputs give the same bytes: the prefix caches
+    (block,) = first
+    body, env = block["text"].split("\n\n", 1)
+    assert body == "You are a careful reader of code."
+    assert f"Today's date: {dt.date.today().isoformat()}\n" in env
+    assert env.split("</env>", 1)[1] == (
+        f"\n\nContents of {workspace.resolve() / 'AGENTS.md'} (project instructions):\n\n"
+        "Run the tests with make test.\n\nAnswer in one line."
+    )
 
 
 def assert_tool_results_pair(messages: list[dict[str, Any]]) -> None:
