@@ -97,6 +97,9 @@ def test_malformed_answer_is_a_model_error_naming_it() -> None:
     model = FunctionModel(lambda r: {"tool_calls": [{"input": {}}]})
     with pytest.raises(ModelError, match=r"answer 1 cannot be read \(KeyError: 'name'\)"):
         model.complete(REQ)
+    typo = FunctionModel(lambda r: {"text": "x", "stop_reason": "end_trun"})
+    with pytest.raises(ModelError, match="stop_reason 'end_trun' is not one of"):
+        typo.complete(REQ)
 
 
 def test_the_function_cannot_change_the_conversation() -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from agentrun.errors import ModelError
 from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS
-from agentrun.models.scripted import ScriptTurn, turn_response
+from agentrun.models.scripted import STOP_REASONS, ScriptTurn, turn_response
 from agentrun.protocols import TextSink
 from agentrun.types import ContentBlock, ModelRequest, ModelResponse, Usage
 
@@ -64,6 +64,9 @@ def _to_response(answer: object, *, number: int, model: str) -> ModelResponse:
     if isinstance(answer, str):
         return turn_response(ScriptTurn(text=answer), turn_number=number, model=model)
     if isinstance(answer, dict):
+        stop = answer.get("stop_reason")
+        if stop is not None and stop not in STOP_REASONS:
+            raise ValueError(f"stop_reason {stop!r} is not one of {list(STOP_REASONS)}")
         if "content" in answer:
             return _from_message(answer, number=number, model=model)
         calls = tuple(
