@@ -305,6 +305,17 @@ def test_wall_clock_limit_ends_a_slow_api_call(workspace: Path, monkeypatch: pyt
     assert elapsed < 5  # importing the SDK aside, the deadline ends the call
 
 
+def test_adapter_closes_and_reopens(server: Any):
+    server.add(text("one"), text("two"))
+    model = AnthropicModel("claude-sonnet-5-5", api_key=KEY, base_url=server.url)
+    request = ModelRequest("claude-sonnet-5-5", "sys", [{"role": "user", "content": "hi"}])
+    assert model.complete(request).text() == "one"
+    model.close()
+    model.close()  # idempotent
+    assert model.complete(request).text() == "two"
+    model.close()
+
+
 def test_adapter_raises_model_error_with_status(server: Any):
     server.add(Fail(400, "bad request"))
     model = AnthropicModel("claude-sonnet-5-5", api_key=KEY, base_url=server.url, max_retries=0)

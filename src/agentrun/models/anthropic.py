@@ -76,6 +76,12 @@ class AnthropicModel:
             self._client = anthropic.Anthropic(**options)
         return self._client
 
+    def close(self) -> None:
+        """Release the SDK client's connections (a later call opens a new client)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
         import anthropic
 
