@@ -369,6 +369,7 @@ def test_ctrl_c_during_model_call(timeout_s: float | None) -> None:
     h = Harness()
     result = h.run(FunctionModel(fn), limits=Limits(timeout_s=timeout_s))
     assert (result.subtype, result.is_error) == ("error_interrupted", True)
+    assert result.result == "Interrupted by the user."
     assert h.entries[-1]["subtype"] == "error_interrupted"
 
 

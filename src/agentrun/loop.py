@@ -53,6 +53,7 @@ Approver = Callable[[ToolCall, str], Approval]
 """Asked when a permission rule says "ask"; None (headless) denies every such call."""
 
 INTERRUPTED = "Interrupted by the user: the tool was stopped before it finished."
+INTERRUPTED_RUN = "Interrupted by the user."
 CONTINUE_NOTE = (
     "Your answer was cut off by the output token limit. Continue exactly where it stopped."
 )
@@ -134,7 +135,7 @@ def run_turns(
             try:
                 response = run.call(request)
             except KeyboardInterrupt:
-                return run.finish("error_interrupted", "interrupted")
+                return run.finish("error_interrupted", "interrupted", INTERRUPTED_RUN)
             except ModelError as e:
                 late = run.limit_reached() == "error_timeout"  # a call cut short by the deadline
                 return run.finish(
@@ -179,7 +180,7 @@ def run_turns(
                 blocks.append({"type": "text", "text": CONTINUE_NOTE})
             add_user(conv, io, blocks, tool_results=bool(calls))
             if io.cancel.is_set() and run.interrupted:
-                return run.finish("error_interrupted", "interrupted")
+                return run.finish("error_interrupted", "interrupted", INTERRUPTED_RUN)
     finally:
         run.stop_timer()  # however the run ends, a pending deadline must not fire later
 
