@@ -237,3 +237,29 @@ def test_next_start_sweeps_stale_leftovers(host: Host) -> None:
         assert live.exists()
     finally:
         live.rmdir()
+
+
+def test_stdout_reaches_eof_when_the_command_exits(host: Host, make_jail) -> None:
+    """No process of the jail (the next call's shim, say) may keep a call's pipe open."""
+    jail = make_jail()
+    for _ in range(3):
+        r, w = os.pipe()
+        proc = jail.spawn(["echo", "hi"], cwd=host.workspace, env={"PATH": "/usr/bin"}, stdout=w)
+        os.close(w)
+        assert proc.wait(5) == 0
+        start = time.monotonic()
+        assert os.read(r, 100) == b"hi\n" and os.read(r, 100) == b""
+        assert time.monotonic() - start < 0.5
+        os.close(r)
+        proc.kill()
+
+
+def test_pid_is_the_commands_host_pid(host: Host, make_jail) -> None:
+    jail = make_jail()
+    arg = host.unique_sleep()
+    proc = jail.spawn(["sleep", arg], cwd=host.workspace, env={"PATH": "/usr/bin"}, stdout=2)
+    assert host.wait_for(lambda: host.live_with_arg(arg))
+    assert host.live_with_arg(arg) == [proc.pid]
+    assert proc.poll() is None
+    proc.kill()
+    assert proc.poll() == -9 and host.live_with_arg(arg) == []

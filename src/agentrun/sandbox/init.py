@@ -286,10 +286,13 @@ def _serve(sock: socket.socket) -> None:
             if len(fds) == 2:
                 send_frame(spare, req, fds)
                 spare.close()
-                spare = _fork_spare(sock, wake)
         finally:
+            # Before the next fork: a spare holding this call's stdout would keep the runtime's
+            # pipe open (no EOF) for as long as it waits.
             for fd in fds:
                 os.close(fd)
+        if spare.fileno() == -1:
+            spare = _fork_spare(sock, wake)
 
 
 def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
