@@ -38,6 +38,17 @@ def test_append_load_round_trip(tmp_path: Path) -> None:
     assert (tmp_path / "s1.jsonl").read_text().count("\n") == 2
 
 
+def test_transcripts_are_private_to_their_owner(tmp_path: Path) -> None:
+    root = tmp_path / "home" / "sessions"
+    store = FileSessionStore(root)
+    store.append("s1", {"type": "session"})
+    store.close()
+    assert (root.stat().st_mode & 0o777, (root / "s1.jsonl").stat().st_mode & 0o777) == (
+        0o700,
+        0o600,
+    )
+
+
 def test_torn_last_line_is_ignored_but_torn_middle_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text('{"type": "session"}\n{"type": "mess')

@@ -80,10 +80,12 @@ class FileSessionStore:
         with self._lock:
             handle = self._files.get(session_id)
             if handle is None:
-                self.root.mkdir(parents=True, exist_ok=True)
+                # Transcripts hold code and command output: readable by their owner only.
+                self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
                 path = self.path(session_id)
                 created = not path.exists()
-                handle = self._files[session_id] = path.open("a", encoding="utf-8")
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                handle = self._files[session_id] = os.fdopen(fd, "a", encoding="utf-8")
                 if created:
                     _sync_directory(self.root)  # so the new file's name survives an OS crash too
             handle.write(line + "\n")
