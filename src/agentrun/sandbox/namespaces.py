@@ -104,7 +104,7 @@ def setup_mounts(
         )
 
     tmp = Path("/tmp")
-    under_tmp = [p for p in _outermost(keep) if tmp in p.parents]
+    under_tmp = [p for p in _outermost(keep) if tmp in p.parents and p.exists()]
     # Open the paths before /tmp is covered; binding from /proc/self/fd/N reaches them after.
     fds = {p: os.open(p, os.O_PATH | os.O_CLOEXEC) for p in under_tmp}
     try:
