@@ -245,3 +245,21 @@ def test_close_marks_running_calls_interrupted(tmp_path: Path) -> None:
     r.close()
     r.close()  # idempotent
     assert buf.getvalue() == "● Bash(sleep 30)\n  ⎿  interrupted\n"
+
+
+def test_live_refresh_thread_never_takes_sigint(tmp_path: Path) -> None:
+    # a Ctrl-C landing on rich's thread would be lost by readline's select() in the main thread
+    import threading
+
+    r, _ = make(tmp_path, color=True)
+    r.on_event(ToolStartEvent(ToolCall("t1", "Bash", {"command": "sleep 1"})))
+    try:
+        live = [t for t in threading.enumerate() if type(t).__name__ == "_RefreshThread"]
+        assert live, "the spinner runs in rich's refresh thread"
+        status = Path(f"/proc/self/task/{live[0].native_id}/status").read_text()
+        blocked = int(status.split("SigBlk:")[1].split()[0], 16)
+        assert blocked & (1 << (2 - 1)), "SIGINT (2) must be blocked in the refresh thread"
+        own = Path(f"/proc/self/task/{threading.get_native_id()}/status").read_text()
+        assert not int(own.split("SigBlk:")[1].split()[0], 16) & 2, "main thread unchanged"
+    finally:
+        r.close()

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +19,7 @@ from rich.text import Text
 
 from agentrun.events import Event, InitEvent, ToolResultsEvent
 from agentrun.render import Renderer, format_cost
+from agentrun.terminal import Terminal, forget_last_history_line, history
 from agentrun.types import ToolCall, Usage
 
 __all__ = ["InteractiveApp", "run_interactive"]
@@ -51,7 +50,7 @@ _ANSWERS: dict[str, Answer] = {
 def run_interactive(args: argparse.Namespace, options: dict[str, Any]) -> int:
     first = args.prompt if args.prompt not in (None, "-") else None
     app = InteractiveApp(options, console=Console(highlight=False))
-    with _history():
+    with history():
         return app.run(first)
 
 
@@ -75,7 +74,7 @@ class InteractiveApp:
         self.cost: float | None = 0.0
         self._header_shown = False
         self._cancel_turn = False
-        self.term = _Terminal()
+        self.term = Terminal()
         self.session = self._new_session()
         self.renderer.model = _model_id(self.session) or self.renderer.model
 
@@ -191,7 +190,7 @@ class InteractiveApp:
                 except EOFError:
                     self.console.print()
                     answer = "n"
-                _forget_last_history_line()
+                forget_last_history_line()
                 if answer in _ANSWERS:
                     return _ANSWERS[answer]
         finally:
@@ -259,81 +258,5 @@ class InteractiveApp:
             self.console.print(Text.assemble(f" {mark} ", (name, "bold"), f"  {desc}"))
 
 
-class _Terminal:
-    """The terminal's echo, switched off while a turn runs (keys typed then would smear the
-    spinner; they still reach the next prompt), and its type-ahead, discarded before an approval
-    question. Does nothing when stdin is not a terminal."""
-
-    def __init__(self) -> None:
-        self.fd: int | None = None
-        self.saved: list[Any] | None = None
-        try:
-            import termios
-
-            fd = sys.stdin.fileno()
-            if os.isatty(fd):
-                self.saved, self.fd = termios.tcgetattr(fd), fd
-        except (ImportError, OSError, ValueError):
-            pass
-
-    def quiet(self) -> None:
-        if self.fd is None:
-            return
-        import termios
-
-        attrs = termios.tcgetattr(self.fd)
-        attrs[3] &= ~termios.ECHO
-        with contextlib.suppress(termios.error):
-            termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
-
-    def restore(self) -> None:
-        if self.fd is not None and self.saved is not None:
-            import termios
-
-            with contextlib.suppress(termios.error):
-                termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
-
-    def discard_typeahead(self) -> None:
-        if self.fd is not None:
-            import termios
-
-            with contextlib.suppress(termios.error):
-                termios.tcflush(self.fd, termios.TCIFLUSH)
-
-
 def _model_id(session: Any) -> str:
     return str(getattr(getattr(session, "model", None), "model_id", "") or "")
-
-
-@contextlib.contextmanager
-def _history() -> Any:
-    """Line editing and a persistent history file, when readline is available."""
-    try:
-        import readline
-    except ImportError:  # pragma: no cover - readline is missing on some platforms
-        yield
-        return
-    from agentrun.sandbox.policy import agentrun_home
-
-    path = agentrun_home() / "history"
-    with contextlib.suppress(OSError):
-        readline.read_history_file(path)
-    readline.set_history_length(1000)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(path)
-
-
-def _forget_last_history_line() -> None:
-    # approval answers ("y") are not worth recalling with the up arrow
-    try:
-        import readline
-    except ImportError:  # pragma: no cover
-        return
-    n = readline.get_current_history_length()
-    if n:
-        with contextlib.suppress(ValueError):
-            readline.remove_history_item(n - 1)

@@ -10,6 +10,7 @@ the given ``Console``, so tests render into a buffer.
 from __future__ import annotations
 
 import difflib
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -216,7 +217,7 @@ class Renderer:
                 refresh_per_second=12,
                 vertical_overflow="ellipsis",  # a long answer never smears; stop() prints it whole
             )
-            self._live.start(refresh=True)
+            _start_live(self._live, refresh=True)
         else:
             self._live.update(Markdown(self._text))
 
@@ -270,7 +271,7 @@ class Renderer:
             transient=True,
             refresh_per_second=12,
         )
-        self._live.start()
+        _start_live(self._live)
 
     def _call_line(self, call: ToolCall, style: str) -> None:
         line = Text("● ", style=style)
@@ -311,6 +312,23 @@ class Renderer:
         if self._live is not None:
             self._live.stop()
             self._live = None
+
+
+def _start_live(live: Live, *, refresh: bool = False) -> None:
+    """Start a live display whose refresh thread can never receive SIGINT.
+
+    A Ctrl-C delivered to that thread (it may linger a moment after ``stop()``) would not wake
+    the main thread out of readline's ``select()``: the approval question would ignore it.
+    Threads inherit their creator's signal mask, so SIGINT is blocked just around the start.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        live.start(refresh=refresh)
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        live.start(refresh=refresh)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _count(n: int, noun: str) -> str:
