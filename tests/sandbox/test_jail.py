@@ -263,3 +263,15 @@ def test_pid_is_the_commands_host_pid(host: Host, make_jail) -> None:
     assert proc.poll() is None
     proc.kill()
     assert proc.poll() == -9 and host.live_with_arg(arg) == []
+
+
+def test_path_entries_the_jail_cannot_read_are_dropped(host: Host, make_jail) -> None:
+    jail = make_jail()
+    r, w = os.pipe()
+    hidden = f"{host.home}/.local/bin"
+    env = {"PATH": f"{hidden}:/usr/local/bin:/usr/bin:/bin"}
+    proc = jail.spawn(["sh", "-c", "echo $PATH"], cwd=host.workspace, env=env, stdout=w)
+    os.close(w)
+    assert proc.wait(5) == 0
+    assert os.read(r, 1000).decode().strip() == "/usr/local/bin:/usr/bin:/bin"
+    os.close(r)

@@ -130,6 +130,7 @@ class JailSandbox:
         self._ctrl: socket.socket | None = None
         self._cgroup: cgroups.Cgroup | None = None
         self._init_pid: int | None = None
+        self._paths: dict[str, str] = {}  # PATH as given -> PATH without unreadable entries
         sweep()
         token = secrets.token_hex(4)
         self._state = Path(tempfile.mkdtemp(prefix=f"{STATE_PREFIX}{os.getpid()}-{token}-"))
@@ -226,17 +227,29 @@ class JailSandbox:
                 )
         return None
 
+    def _readable_path(self, value: str) -> str:
+        """``value`` without the directories the deny list hides (``/root/.pyenv/shims``...):
+        a command found there would only fail with EACCES instead of the next one being used."""
+        if value not in self._paths:
+            dirs = [d for d in value.split(":") if d]
+            readable = [d for d in dirs if self._policy.can_read(Path(os.path.realpath(d)))]
+            self._paths[value] = ":".join(readable)
+        return self._paths[value]
+
     def spawn(
         self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], stdout: int
     ) -> JailProcess:
         refusal = self._refusal()
         if refusal is not None:
             raise refusal
+        env = dict(env)
+        if "PATH" in env:
+            env["PATH"] = self._readable_path(env["PATH"])
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         request = {
             "argv": list(argv),
             "cwd": str(cwd),
-            "env": dict(env),
+            "env": env,
             "rlimits": self._limits.rlimits(),
         }
         try:
