@@ -569,3 +569,14 @@ def test_long_and_kebab_aliases(ws: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_empty_prompt_argument(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(ws, capsys, "-p", "  ", "--model", script(ws, DONE))
     assert (code, out) == (2, "") and "empty prompt" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [(["--resume", "no-such-session"], "no-such-session"), (["--continue"], "no saved session")],
+)
+def test_nothing_to_resume_exits_2(
+    ws: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    code, out, err = run_cli(ws, capsys, "-p", "x", *flags, "--model", script(ws, DONE))
+    assert (code, out) == (2, "") and message in err and err.count("\n") == 1
