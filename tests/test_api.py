@@ -224,7 +224,11 @@ def test_interrupted_model_call_leaves_session_usable(ws: Path) -> None:
         return "back"
 
     with AgentSession(cwd=ws, model=FunctionModel(fn)) as session:
-        assert session.send("one").subtype == "error_interrupted"
+        interrupted = session.send("one")
+        assert (interrupted.subtype, interrupted.stop_reason) == (
+            "error_during_execution",
+            "interrupted",
+        )
         assert session.send("two").result == "back"
 
 
@@ -346,7 +350,8 @@ def test_refusal_with_a_tool_call_leaves_next_send_valid(ws: Path) -> None:
         return "fine"
 
     with AgentSession(cwd=ws, model=FunctionModel(fn)) as session:
-        assert session.send("one").subtype == "refusal"
+        refused = session.send("one")
+        assert (refused.subtype, refused.stop_reason) == ("error_during_execution", "refusal")
         assert session.send("two").result == "fine"
     follow_up = seen[1][2]["content"]
     assert (follow_up[0]["tool_use_id"], follow_up[0]["is_error"]) == ("t1", True)

@@ -137,7 +137,8 @@ def test_stream_json_is_live_and_sigint_exits_130(ws: Path, env: dict[str, str])
         proc.kill()
         proc.wait()
     assert rest[-1]["type"] == "result"
-    assert rest[-1]["subtype"] == "error_interrupted" and rest[-1]["is_error"] is True
+    assert rest[-1]["subtype"] == "error_during_execution" and rest[-1]["is_error"] is True
+    assert rest[-1]["stop_reason"] == "interrupted"
 
 
 # -- never blocking on approval ----------------------------------------------------------------

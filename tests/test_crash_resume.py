@@ -186,7 +186,11 @@ def test_sigint_mid_tool_kills_it_and_the_session_resumes(tmp_path: Path) -> Non
         proc.wait()
     assert proc.returncode == 130
     result = json.loads(out.splitlines()[-1])
-    assert (result["subtype"], result["session_id"]) == ("error_interrupted", session_id)
+    assert (result["subtype"], result["stop_reason"], result["session_id"]) == (
+        "error_during_execution",
+        "interrupted",
+        session_id,
+    )
     deadline = time.monotonic() + 5
     while running_commands(f"sleep {token}") and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -308,7 +308,11 @@ def test_pause_turn_sends_assistant_back_as_is() -> None:
 def test_refusal_and_context_window_stop(reason: str) -> None:
     h = Harness()
     result = h.run(script({"text": "no", "stop_reason": reason}, {"text": "unused"}))
-    assert (result.subtype, result.stop_reason, result.is_error) == (reason, reason, True)
+    assert (result.subtype, result.stop_reason, result.is_error) == (
+        "error_during_execution",
+        reason,
+        True,
+    )
 
 
 def test_headless_ask_is_denied_and_listed() -> None:
@@ -355,7 +359,7 @@ def test_ctrl_c_during_tool_gives_interrupted_results() -> None:
         {"text": "unused"},
     )
     result = h.run(model)
-    assert result.subtype == "error_interrupted"
+    assert (result.subtype, result.stop_reason) == ("error_during_execution", "interrupted")
     last = h.conv.messages[-1]["content"]
     assert last[0]["content"] == "echo: a"
     assert (last[1]["content"], last[1]["is_error"]) == (INTERRUPTED, True)
@@ -368,9 +372,13 @@ def test_ctrl_c_during_model_call(timeout_s: float | None) -> None:
 
     h = Harness()
     result = h.run(FunctionModel(fn), limits=Limits(timeout_s=timeout_s))
-    assert (result.subtype, result.is_error) == ("error_interrupted", True)
+    assert (result.subtype, result.stop_reason, result.is_error) == (
+        "error_during_execution",
+        "interrupted",
+        True,
+    )
     assert result.result == "Interrupted by the user."
-    assert h.entries[-1]["subtype"] == "error_interrupted"
+    assert h.entries[-1]["stop_reason"] == "interrupted"
 
 
 def test_unknown_model_cost_is_none() -> None:
@@ -387,7 +395,7 @@ def test_ctrl_c_at_approval_prompt_keeps_transcript_valid() -> None:
 
     h = Harness(permissions=Perms({"Echo": "ask"}), approver=approver)
     result = h.run(script({"tool_calls": [{"name": "Echo"}]}, {"text": "unused"}))
-    assert result.subtype == "error_interrupted"
+    assert (result.subtype, result.stop_reason) == ("error_during_execution", "interrupted")
     assert h.conv.messages[-1]["content"][0]["content"] == INTERRUPTED
 
 
@@ -455,3 +463,20 @@ def test_transcript_is_synced_before_every_model_call_and_at_the_end() -> None:
     assert log[-1] == "sync", log
     assert log.count("model") == 2
     assert log.count("sync") == 3
+
+
+def test_result_subtypes_are_the_contracts_closed_set() -> None:
+    """DESIGN.md's four subtypes plus issue 5's own one for the wall clock; nothing else, so a
+    script matching on subtype never meets an unknown value (refusal, Ctrl-C and friends are
+    error_during_execution with their own stop_reason)."""
+    from typing import get_args
+
+    from agentrun.events import ResultSubtype
+
+    assert set(get_args(ResultSubtype)) == {
+        "success",
+        "error_max_turns",
+        "error_max_budget_usd",
+        "error_during_execution",
+        "error_timeout",
+    }

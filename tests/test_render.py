@@ -241,7 +241,11 @@ def test_approved_edit_diff_is_not_shown_twice(tmp_path: Path) -> None:
 def test_close_marks_running_calls_interrupted(tmp_path: Path) -> None:
     r, buf = make(tmp_path)
     r.on_event(ToolStartEvent(ToolCall("t1", "Bash", {"command": "sleep 30"})))
-    r.on_event(ResultEvent("error_interrupted", True, "interrupted", 1, 5, 0.0, Usage(), "s"))
+    r.on_event(
+        ResultEvent(
+            "error_during_execution", True, "x", 1, 5, 0.0, Usage(), "s", stop_reason="interrupted"
+        )
+    )
     r.close()
     r.close()  # idempotent
     assert buf.getvalue() == "● Bash(sleep 30)\n  ⎿  interrupted\n"

@@ -71,7 +71,7 @@ def test_rebuild_merges_like_the_loop_and_repairs_unanswered_tool_use() -> None:
         msg("user", [{"type": "text", "text": "a"}]),
         msg("user", [{"type": "text", "text": "b"}]),  # a crash before the answer, then a prompt
         msg("assistant", [{"type": "text", "text": "running"}, USE]),
-        {"type": "result", "subtype": "error_interrupted"},
+        {"type": "result", "subtype": "error_during_execution", "stop_reason": "interrupted"},
     ]
     assert rebuild_messages(entries) == [
         {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},

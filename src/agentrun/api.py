@@ -13,7 +13,8 @@ Both share everything with the CLI (which is a thin layer over them)::
 Configuration errors (bad agent file, unknown model, missing API key, unknown session) raise
 :class:`agentrun.errors.ConfigError` when the session is built, before any model call. Run
 failures are not exceptions: they come back as a ``RunResult`` with ``is_error`` and a
-``subtype`` (``error_max_turns``, ``error_during_execution``, ``error_interrupted``, ...).
+``subtype`` (``error_max_turns``, ``error_during_execution``, ...) and a ``stop_reason``
+(``"interrupted"`` after Ctrl-C, ``"refusal"``, ...).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class AgentSession:
     Takes the same keyword options as :func:`run`. The transcript is saved as it goes, so the
     session can be resumed later (``resume=session.session_id``). Ctrl-C during a model call or
     a tool cancels that turn (tools are stopped, their results say so) and ``send`` returns a
-    result with subtype ``error_interrupted``; the session stays usable.
+    result with stop_reason ``"interrupted"``; the session stays usable.
     """
 
     def __init__(

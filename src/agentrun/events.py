@@ -18,12 +18,17 @@ ResultSubtype = Literal[
     "success",
     "error_max_turns",
     "error_max_budget_usd",
-    "error_timeout",
     "error_during_execution",
-    "error_interrupted",
-    "refusal",
-    "model_context_window_exceeded",
+    "error_timeout",
 ]
+"""DESIGN.md's four result subtypes, plus ``error_timeout`` for the wall-clock limit (issue 5
+gives each limit its own subtype). Every other way a run can end unsuccessfully — an API
+failure, a script mismatch, a refusal, a full context window, Ctrl-C — is
+``error_during_execution``, told apart by ``stop_reason`` (``"error"``, ``"refusal"``,
+``"model_context_window_exceeded"``, ``"interrupted"``)."""
+
+INTERRUPTED_STOP = "interrupted"
+"""The ``stop_reason`` of a run the user interrupted (Ctrl-C / SIGINT; CLI exit code 130)."""
 
 
 @dataclass(frozen=True)

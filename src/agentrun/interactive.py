@@ -17,7 +17,7 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.text import Text
 
-from agentrun.events import Event, InitEvent, ToolResultsEvent
+from agentrun.events import INTERRUPTED_STOP, Event, InitEvent, ToolResultsEvent
 from agentrun.render import Renderer, format_cost
 from agentrun.terminal import Terminal, forget_last_history_line, history
 from agentrun.types import ToolCall, Usage
@@ -134,7 +134,7 @@ class InteractiveApp:
         try:
             result = self.session.send(prompt)
         except KeyboardInterrupt:
-            # The loop turns a Ctrl-C mid-turn into an error_interrupted result; this catches
+            # The loop turns a Ctrl-C mid-turn into an "interrupted" result; this catches
             # one landing in between (rendering, approvals). The session stays usable.
             self.renderer.close()
             self.console.print(Text("⏹ Interrupted: the turn was cancelled.", style="yellow"))
@@ -150,7 +150,7 @@ class InteractiveApp:
         self.usage = self.usage + result.usage
         if self.cost is not None:
             self.cost = None if result.total_cost_usd is None else self.cost + result.total_cost_usd
-        if result.subtype == "error_interrupted":
+        if result.stop_reason == INTERRUPTED_STOP:
             self.console.print(Text("⏹ Interrupted: the turn was cancelled.", style="yellow"))
         self.renderer.footer(turns=self.turns, usage=self.usage, cost=self.cost)
 

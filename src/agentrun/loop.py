@@ -22,6 +22,7 @@ from typing import Literal, Protocol
 
 from agentrun.errors import ModelError
 from agentrun.events import (
+    INTERRUPTED_STOP,
     AssistantEvent,
     Event,
     PermissionDeniedEvent,
@@ -57,10 +58,8 @@ INTERRUPTED_RUN = "Interrupted by the user."
 CONTINUE_NOTE = (
     "Your answer was cut off by the output token limit. Continue exactly where it stopped."
 )
-_STOPS: dict[str, ResultSubtype] = {
-    "refusal": "refusal",
-    "model_context_window_exceeded": "model_context_window_exceeded",
-}
+# Stop reasons that end the run unsuccessfully; the reason itself stays in ``stop_reason``.
+_STOPS = frozenset({"refusal", "model_context_window_exceeded"})
 
 
 class ToolDispatcher(Protocol):
@@ -135,7 +134,7 @@ def run_turns(
             try:
                 response = run.call(request)
             except KeyboardInterrupt:
-                return run.finish("error_interrupted", "interrupted", INTERRUPTED_RUN)
+                return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
             except ModelError as e:
                 late = run.limit_reached() == "error_timeout"  # a call cut short by the deadline
                 return run.finish(
@@ -169,7 +168,7 @@ def run_turns(
             run.text = run.text + response.text() if run.continuing else response.text()
             run.continuing = response.stop_reason in ("max_tokens", "pause_turn")
             if response.stop_reason in _STOPS:
-                return run.finish(_STOPS[response.stop_reason], response.stop_reason)
+                return run.finish("error_during_execution", response.stop_reason)
             if response.stop_reason == "pause_turn":
                 continue
             calls = [ToolCall.from_block(b) for b in content if b.get("type") == "tool_use"]
@@ -180,7 +179,7 @@ def run_turns(
                 blocks.append({"type": "text", "text": CONTINUE_NOTE})
             add_user(conv, io, blocks, tool_results=bool(calls))
             if io.cancel.is_set() and run.interrupted:
-                return run.finish("error_interrupted", "interrupted", INTERRUPTED_RUN)
+                return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
     finally:
         run.stop_timer()  # however the run ends, a pending deadline must not fire later
 

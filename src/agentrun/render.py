@@ -22,6 +22,7 @@ from rich.spinner import Spinner
 from rich.text import Text
 
 from agentrun.events import (
+    INTERRUPTED_STOP,
     AssistantEvent,
     Event,
     InitEvent,
@@ -152,7 +153,7 @@ class Renderer:
         elif isinstance(event, ResultEvent):
             self._stop_live()
             # an interrupted turn is announced by whoever interrupted it (see close())
-            if event.is_error and event.subtype != "error_interrupted":
+            if event.is_error and event.stop_reason != INTERRUPTED_STOP:
                 self.console.print(Text(f"✗ {event.subtype}: {_one_line(event.result)}", "red"))
 
     def close(self) -> None:

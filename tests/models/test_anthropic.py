@@ -348,7 +348,11 @@ def test_pause_turn_is_sent_back_as_is(workspace: Path, server: Any):
 def test_refusal_and_full_context_stop(workspace: Path, server: Any, reason: str):
     server.add(text("I can't go on.", stop=reason), text("never sent"))
     result = run(workspace)
-    assert (result.subtype, result.stop_reason, result.is_error) == (reason, reason, True)
+    assert (result.subtype, result.stop_reason, result.is_error) == (
+        "error_during_execution",
+        reason,
+        True,
+    )
     assert len(server.requests) == 1
 
 

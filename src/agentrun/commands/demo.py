@@ -182,4 +182,4 @@ def _run_rendered(workspace: Path, sandbox: str) -> int:
             "`agentrun demo --sandbox danger-full-access` runs the demo unconfined.",
             style="yellow",
         )
-    return exit_code(result.subtype)
+    return exit_code(result.subtype, result.stop_reason)

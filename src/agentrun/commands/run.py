@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from agentrun.errors import ConfigError
+from agentrun.events import INTERRUPTED_STOP
 
 if TYPE_CHECKING:
     from agentrun.api import RunResult
@@ -96,13 +97,13 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
         print(f"agentrun: {result.subtype}: {_one_line(result.result)}", file=sys.stderr)
     for denial in result.permission_denials:
         print(f"agentrun: denied {_denial_text(denial)}", file=sys.stderr)
-    return exit_code(result.subtype)
+    return exit_code(result.subtype, result.stop_reason)
 
 
-def exit_code(subtype: str) -> int:
+def exit_code(subtype: str, stop_reason: str | None = None) -> int:
     if subtype == "success":
         return 0
-    return 130 if subtype == "error_interrupted" else 1
+    return 130 if stop_reason == INTERRUPTED_STOP else 1
 
 
 def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None]:
