@@ -112,6 +112,9 @@ def test_B09_grep_all_environ(shell: Shell, host: Host) -> None:
 def test_B10_kill_runtime(shell: Shell, host: Host) -> None:
     shell.out(f"kill -9 {host.decoy_pid} {os.getpid()}; kill -9 -1; echo done")
     os.kill(host.decoy_pid, 0)
+    # Killing everything it can reach in the jail (the next call's shim too) does not take the
+    # session down.
+    assert shell.out("echo alive") == "alive"
 
 
 def test_B11_ptrace_runtime_and_siblings(shell: Shell, host: Host) -> None:
@@ -206,7 +209,9 @@ def test_B18_nsenter(shell: Shell) -> None:
 def test_B19_unshare_user(shell: Shell) -> None:
     # `unshare -U` alone needs no capability: only seccomp stops it (-r also needs a uid_map
     # write, which Landlock refuses).
-    out = shell.out("unshare -U true; echo rc=$?; unshare -Ur id; echo rc=$?; unshare -n true; echo rc=$?")
+    out = shell.out(
+        "unshare -U true; echo rc=$?; unshare -Ur id; echo rc=$?; unshare -n true; echo rc=$?"
+    )
     assert "Operation not permitted" in out and "rc=0" not in out
 
 

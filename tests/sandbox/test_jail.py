@@ -275,3 +275,11 @@ def test_path_entries_the_jail_cannot_read_are_dropped(host: Host, make_jail) ->
     assert proc.wait(5) == 0
     assert os.read(r, 1000).decode().strip() == "/usr/local/bin:/usr/bin:/bin"
     os.close(r)
+
+
+def test_session_survives_a_command_stopping_every_process(shell: Shell) -> None:
+    result = shell.run("kill -STOP -1", timeout_s=1)  # the next call's shim included
+    assert result.is_error
+    start = time.monotonic()
+    assert shell.out("echo alive") == "alive"
+    assert time.monotonic() - start < 5

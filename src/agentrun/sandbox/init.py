@@ -34,6 +34,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,9 @@ def _fork_spare(sock: socket.socket, wake: int) -> socket.socket:
             sock.close()
             mine.close()
             frame = recv_frame(theirs)
-            theirs.close()
             if frame is not None and len(frame[1]) == 2:
+                theirs.sendall(b"A")
+                theirs.close()
                 for fd in frame[1]:
                     os.set_inheritable(fd, False)  # SCM_RIGHTS fds arrive without close-on-exec
                 run_shim(frame[0], frame[1][0], frame[1][1])
@@ -66,6 +68,22 @@ def _fork_spare(sock: socket.socket, wake: int) -> socket.socket:
             os._exit(0)
     theirs.close()
     return mine
+
+
+def _hand_over(spare: socket.socket, req: Any, fds: list[int]) -> bool:
+    """Give a call to the spare shim; False if it is dead or does not acknowledge in time."""
+    try:
+        send_frame(spare, req, fds)
+        spare.settimeout(1.0)
+        if spare.recv(1) == b"A":
+            return True
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        # It may be stopped rather than dead; it has the call's fds, so it must not wake up.
+        pid = struct.unpack("3i", spare.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
+        os.kill(pid, signal.SIGKILL)
+    return False
 
 
 def _serve(sock: socket.socket) -> None:
@@ -88,7 +106,13 @@ def _serve(sock: socket.socket) -> None:
         req, fds = frame
         try:
             if len(fds) == 2:
-                send_frame(spare, req, fds)
+                for _ in range(3):
+                    if _hand_over(spare, req, fds):
+                        break
+                    # A command killed or stopped the spare (`kill -9 -1` reaches every process
+                    # of the jail but PID 1): make another and hand it the call instead.
+                    spare.close()
+                    spare = _fork_spare(sock, wake)
                 spare.close()
         finally:
             # Before the next fork: a spare holding this call's stdout would keep the runtime's

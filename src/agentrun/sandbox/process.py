@@ -9,6 +9,7 @@ counts as killed.
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import signal
 import socket
@@ -23,6 +24,26 @@ def children(pid: int) -> list[int]:
         return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _descendants(root: int) -> list[int]:
+    """Live (non-zombie) descendants of host pid ``root``, from the host's /proc."""
+    parent: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_bytes()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(b")") + 2 :].split()
+            if fields[0] not in (b"Z", b"X"):
+                parent[int(entry.name)] = int(fields[1])
+    found: list[int] = []
+    frontier = {root}
+    while frontier:
+        frontier = {p for p, pp in parent.items() if pp in frontier}
+        found.extend(frontier)
+    return found
 
 
 def _inner_pid(host_pid: int) -> int | None:
@@ -43,6 +64,7 @@ class JailProcess:
         self._init_pid = init_pid
         self._buf = b""
         self._inner: int | None = None
+        self._shim: int | None = None  # the shim's pid inside the jail
         self._status: int | None = None
         self._done = False  # the shim said D or went away
         self._eof = False
@@ -73,7 +95,9 @@ class JailProcess:
             line, self._buf = self._buf.split(b"\n", 1)
             kind, _, value = line.decode().partition(" ")
             if kind == "P":
-                self._inner = int(value)
+                pids = value.split()
+                self._inner = int(pids[0])
+                self._shim = int(pids[-1])
             elif kind == "X":
                 self._status = int(value)
             elif kind == "D":
@@ -87,17 +111,27 @@ class JailProcess:
             if deadline is not None and time.monotonic() >= deadline:
                 return
 
+    def _host_pid(self, inner: int | None, *, parent_inner: int | None = None) -> int | None:
+        """The host pid of the jail's process ``inner`` (a shim, or a shim's child)."""
+        if self._init_pid is None or inner is None:
+            return None
+        for shim in children(self._init_pid):
+            if parent_inner is None:
+                if _inner_pid(shim) == inner:
+                    return shim
+                continue
+            if _inner_pid(shim) == parent_inner:
+                for child in children(shim):
+                    if _inner_pid(child) == inner:
+                        return child
+        return None
+
     @property
     def pid(self) -> int:
         """The command's host pid when it can be found, else its pid inside the jail."""
         self._until(lambda: self._inner is not None, 5.0)
-        inner = self._inner or 0
-        if self._init_pid is not None:
-            for shim in children(self._init_pid):
-                for child in children(shim):
-                    if _inner_pid(child) == inner:
-                        return child
-        return inner
+        host = self._host_pid(self._inner, parent_inner=self._shim)
+        return host if host is not None else self._inner or 0
 
     def poll(self) -> int | None:
         self._pump(0)
@@ -112,7 +146,24 @@ class JailProcess:
             return
         with contextlib.suppress(OSError):
             self._sock.sendall(b"K")
-        self._until(lambda: self._done, 10.0)
+        self._until(lambda: self._done, 1.0)
+        if not (self._done or self._eof):
+            # The shim did not answer: a command stopped it (`kill -STOP -1`) or keeps it busy.
+            # Kill the call's tree from outside, the shim last (its children would otherwise
+            # be re-parented to the jail's PID 1 and lost from view).
+            shim = self._host_pid(self._shim)
+            if shim is not None:
+                for _ in range(200):
+                    tree = _descendants(shim)
+                    if not tree:
+                        break
+                    for pid in tree:
+                        with contextlib.suppress(OSError):
+                            os.kill(pid, signal.SIGKILL)
+                    time.sleep(0.005)
+                with contextlib.suppress(OSError):
+                    os.kill(shim, signal.SIGKILL)
+            self._until(lambda: self._done, 2.0)
         if self._status is None:
             self._status = -signal.SIGKILL
 

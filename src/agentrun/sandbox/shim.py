@@ -3,8 +3,8 @@
 It is a child subreaper, so whatever the call starts and orphans (``setsid``, double forks) is
 re-parented to it rather than to the jail's PID 1: the whole tree of one call stays findable,
 and killable, without killing other calls' background jobs. Status lines on its socket:
-``P <pid>`` once started, ``X <exit status>`` when the command ends, ``D`` once no process of
-the call is left. ``K`` from the runtime kills the tree.
+``P <pid> <shim pid>`` once started, ``X <exit status>`` when the command ends, ``D`` once no
+process of the call is left. ``K`` from the runtime kills the tree.
 """
 
 from __future__ import annotations
@@ -114,9 +114,8 @@ def _spawn_command(req: dict[str, Any], stdout_fd: int) -> int:
 def run_shim(req: dict[str, Any], stdout_fd: int, status_fd: int) -> None:
     """One Bash call: start the command, report on it, reap its jobs, kill its tree on request.
 
-    Status lines: ``P <pid>`` once started, ``X <exit status>`` when it ends, ``D`` once no
-    process of the call is left (sent with ``X`` when nothing outlived the command, so the
-    runtime's kill() after a normal exit costs no round trip).
+    ``D`` goes out with ``X`` when nothing outlived the command, so the runtime's kill() after a
+    normal exit costs no round trip.
     """
     syscalls.prctl(syscalls.PR_SET_CHILD_SUBREAPER, 1)
     wake = sigchld_pipe()
@@ -129,7 +128,7 @@ def run_shim(req: dict[str, Any], stdout_fd: int, status_fd: int) -> None:
             status.sendall(b"P 0\nX 127\nD\n")
         os._exit(0)
     os.close(stdout_fd)
-    status.sendall(f"P {child}\n".encode())
+    status.sendall(f"P {child} {os.getpid()}\n".encode())
     main_done = False
     watching = True
     while True:
