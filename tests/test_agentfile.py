@@ -302,3 +302,10 @@ def test_wheel_ships_the_builtin_agents(tmp_path: Path) -> None:
         str(site / "_data" / "agents"),
         "builtin",
     ]
+
+
+@pytest.mark.parametrize("model", ["fable", "opusplan", "sonnet[1m]", "inherit", "default"])
+def test_every_model_alias_loads_without_a_warning(tmp_path: Path, model: str) -> None:
+    path = tmp_path / "a.md"
+    path.write_text(f"---\nname: a\ndescription: d\nmodel: {model}\n---\nBody.\n")
+    assert load_agent(path).warnings == ()

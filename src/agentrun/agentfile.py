@@ -32,6 +32,7 @@ from typing import Any
 
 from agentrun.agentyaml import Parsed, normalise, parse_frontmatter, split_frontmatter
 from agentrun.errors import AgentFileError, ConfigError
+from agentrun.models.pricing import ALIASES
 
 __all__ = [
     "KNOWN_TOOLS",
@@ -47,9 +48,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 KNOWN_TOOLS = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
-_MODEL_ALIASES = frozenset(
-    {"inherit", "default", "sonnet", "opus", "haiku", "opusplan", "sonnet[1m]", "opus[1m]"}
-)
+_MODEL_ALIASES = frozenset({"inherit", "default", *ALIASES})
 _RULE = re.compile(r"[A-Za-z_][\w-]*\(.*\)", re.DOTALL)
 _NAME_STYLE = re.compile(r"[a-z0-9][a-z0-9._:-]*")
 _CORE_KEYS = frozenset({"name", "description", "tools", "disallowedTools", "disallowed_tools"})

@@ -14,6 +14,9 @@ def test_every_alias_has_a_price() -> None:
         "opus": "claude-opus-5-5",
         "haiku": "claude-haiku-5-5",
         "fable": "claude-fable-5-2",
+        "sonnet[1m]": "claude-sonnet-5-5",
+        "opus[1m]": "claude-opus-5-5",
+        "opusplan": "claude-opus-5-5",
     }
     assert all(model in PRICES for model in ALIASES.values())
 

@@ -17,6 +17,11 @@ ALIASES: dict[str, str] = {
     "opus": "claude-opus-5-5",
     "haiku": "claude-haiku-5-5",
     "fable": "claude-fable-5-2",
+    # Claude Code's variants: the current models already have a 1M context, and agentrun has
+    # no plan-mode model switch, so these are plain synonyms.
+    "sonnet[1m]": "claude-sonnet-5-5",
+    "opus[1m]": "claude-opus-5-5",
+    "opusplan": "claude-opus-5-5",
 }
 """Short names users type -> current model ids. The only place ids are spelled out."""
 

@@ -5,7 +5,8 @@ and helpers to run an agent and look at what it did.
   answers each request with a Python function (:func:`last_tool_results` reads the request's
   newest tool results).
 - :class:`FakeAnthropicServer` is a real HTTP server on 127.0.0.1 speaking the Messages API
-  (with SSE streaming), for tests that go through the ``anthropic`` SDK.
+  (with SSE streaming), for tests that go through the ``anthropic`` SDK; :class:`Fail` and
+  :class:`Drop` make it answer with an HTTP error or cut a stream.
 - :class:`RecordingModel` / :class:`ReplayModel`: record a run's model traffic, replay it offline.
 - :func:`run_agent` runs an agent and returns the ``RunResult``; :func:`tool_outcomes` lists
   every tool call in it with its result.
@@ -28,6 +29,8 @@ _EXPORTS: dict[str, str] = {
     "RecordingModel": "agentrun.models.recording",
     "ReplayModel": "agentrun.models.replay",
     "FakeAnthropicServer": "agentrun.testing.fake_server",
+    "Fail": "agentrun.testing.fake_server",
+    "Drop": "agentrun.testing.fake_server",
     "run_agent": "agentrun.testing.runner",
     "tool_outcomes": "agentrun.testing.runner",
     "ToolOutcome": "agentrun.testing.runner",
@@ -37,6 +40,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "Drop",
+    "Fail",
     "FakeAnthropicServer",
     "FunctionModel",
     "RecordingModel",
@@ -70,7 +75,7 @@ if TYPE_CHECKING:
     from agentrun.models.recording import RecordingModel
     from agentrun.models.replay import ReplayModel
     from agentrun.models.scripted import ScriptedModel, last_tool_results
-    from agentrun.testing.fake_server import FakeAnthropicServer
+    from agentrun.testing.fake_server import Drop, Fail, FakeAnthropicServer
     from agentrun.testing.guard import real_requests_allowed
     from agentrun.testing.runner import ToolOutcome, run_agent, tool_outcomes
     from agentrun.testing.workspace import bundled_sandbox, copy_workspace
