@@ -283,3 +283,20 @@ def test_session_survives_a_command_stopping_every_process(shell: Shell) -> None
     start = time.monotonic()
     assert shell.out("echo alive") == "alive"
     assert time.monotonic() - start < 5
+
+
+def test_tmp_dir_is_created_and_writable_at_its_own_path(host: Host, tmp_path: Path) -> None:
+    from conftest import TEST_LIMITS
+
+    tmp_dir = tmp_path / "not" / "yet"
+    jail = JailSandbox(host.policy(), tmp_dir=tmp_dir, limits=TEST_LIMITS)
+    try:
+        r, w = os.pipe()
+        cmd = f"echo state > {tmp_dir}/f && cat {tmp_dir}/f"
+        proc = jail.spawn(["sh", "-c", cmd], cwd=host.workspace, env={"PATH": "/bin"}, stdout=w)
+        os.close(w)
+        assert proc.wait(5) == 0 and os.read(r, 100) == b"state\n"
+        os.close(r)
+        assert (tmp_dir / "f").read_text() == "state\n"
+    finally:
+        jail.close()

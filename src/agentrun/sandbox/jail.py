@@ -120,6 +120,8 @@ class JailSandbox:
     ) -> None:
         self._policy = policy
         self._tmp_dir = Path(tmp_dir).resolve()
+        # It must exist now: the jail binds it and grants it to Landlock when it starts.
+        self._tmp_dir.mkdir(parents=True, exist_ok=True)
         self._limits = limits or JailLimits()
         self._required = required_layers(policy)
         self._enforced: list[str] = []
