@@ -62,3 +62,31 @@ def test_status_text_for_each_mode(tmp_path, capsys: pytest.CaptureFixture[str])
     )
     report = json.loads(capsys.readouterr().out)
     assert report["enforced"] == [] and report["required"] == []
+
+
+_NO_LANDLOCK = """
+import sys
+from agentrun.cli import main
+from agentrun.sandbox import seccomp, syscalls
+prog = [seccomp._insn(0x20, 0)]  # A = nr; landlock_* -> EPERM, everything else allowed
+for nr in (444, 445, 446):
+    prog += [seccomp._insn(0x15, nr, 0, 1), seccomp._insn(0x06, 0x00050001)]
+prog.append(seccomp._insn(0x06, seccomp.RET_ALLOW))
+syscalls.set_no_new_privs()
+seccomp.install(b"".join(prog))
+sys.exit(main(["sandbox", "status", "--json", "--cwd", sys.argv[1]]))
+"""
+
+
+def test_status_says_missing_and_exits_1_without_landlock(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _NO_LANDLOCK, str(tmp_path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["ok"] is False and "landlock" not in report["enforced"]
+    assert report["layers"]["landlock"]["state"] == "MISSING"
+    assert "Operation not permitted" in report["layers"]["landlock"]["detail"]
