@@ -150,7 +150,8 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
         report["landlock_abi"] = abi
         if abi < landlock.MINIMUM_ABI:
             raise OSError(
-                f"Landlock ABI {abi} < {landlock.MINIMUM_ABI} (kernel too old or disabled)"
+                f"Landlock ABI {abi} < {landlock.MINIMUM_ABI} (kernel too old, Landlock disabled, "
+                "or its syscalls refused by a container's seccomp profile)"
             )
         grants = landlock.read_grants([Path(p) for p in cfg["read_deny"]])
         grants += [landlock.Grant(Path(p), landlock.READ) for p in cfg["read_roots"]]
