@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from agentrun.sandbox.jail import JailSandbox
+from agentrun.sandbox.jail import JailSandbox, required_layers
 
 if TYPE_CHECKING:
     from conftest import Host, Shell
@@ -300,3 +301,32 @@ def test_tmp_dir_is_created_and_writable_at_its_own_path(host: Host, tmp_path: P
         assert (tmp_dir / "f").read_text() == "state\n"
     finally:
         jail.close()
+
+
+def test_the_jail_starts_at_the_first_call_and_promises_exactly_what_it_enforces(
+    host: Host,
+) -> None:
+    """A session that never runs Bash pays no jail start-up; the layers it reports before the
+    start are the ones every call then runs under."""
+    jail = JailSandbox(host.policy(), tmp_dir=host.tmp_dir)
+    try:
+        promised = jail.enforced
+        assert not jail.started and jail._proc is None
+        assert set(promised) >= set(required_layers(host.policy()))
+        read, write = os.pipe()
+        proc = jail.spawn(["true"], cwd=host.workspace, env={"PATH": "/usr/bin:/bin"}, stdout=write)
+        os.close(write)
+        assert proc.wait(timeout=10) == 0
+        os.close(read)
+        assert jail.started and jail._proc is not None
+        assert jail.enforced == promised
+    finally:
+        jail.close()
+
+
+def test_a_jail_that_never_ran_anything_leaves_nothing(host: Host) -> None:
+    before = set(Path(tempfile.gettempdir()).glob("agentrun-jail-*"))
+    jail = JailSandbox(host.policy(), tmp_dir=host.tmp_dir)
+    jail.close()
+    assert jail._proc is None and jail._state is None
+    assert set(Path(tempfile.gettempdir()).glob("agentrun-jail-*")) <= before

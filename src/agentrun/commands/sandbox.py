@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if policy.confined:
         with tempfile.TemporaryDirectory(prefix="agentrun-status-") as tmp:
             jail = JailSandbox(policy, tmp_dir=Path(tmp))
+            jail.start()
             enforced, missing = jail.enforced, jail.missing
             jail.close()
     ok = all(layer in enforced for layer in required)

@@ -1,10 +1,16 @@
 """The session jail: one set of namespaces per session, one confined process tree per Bash call.
 
-:class:`JailSandbox` starts :mod:`agentrun.sandbox.init` once (which builds the namespaces and
-confines itself; every call inherits that), learns from it which layers are in force, and then
-serves :meth:`spawn` by handing it the call's stdout fd. It fails closed: if the mode needs a
-layer that could not be set up, :meth:`spawn` raises :class:`SandboxUnavailableError` naming the
-layer and the opt-out, and nothing runs.
+:class:`JailSandbox` starts :mod:`agentrun.sandbox.init` once, at the session's first Bash call
+(which builds the namespaces and confines itself; every call inherits that), learns from it which
+layers are in force, and then serves :meth:`spawn` by handing it the call's stdout fd. It fails
+closed: if the mode needs a layer that could not be set up, :meth:`spawn` raises
+:class:`SandboxUnavailableError` naming the layer and the opt-out, and nothing runs.
+
+The start is lazy because it costs a Python start-up plus the namespace set-up (~100 ms here):
+a session that never runs Bash — most scripted and read-only runs — should not pay it. Until
+then :attr:`JailSandbox.enforced` reports the layers the probe found for this mode; a Bash call
+runs only once every one of them is in force, so the claim made before the start holds for
+every command that runs.
 """
 
 from __future__ import annotations
@@ -79,6 +85,30 @@ def required_layers(policy: SandboxPolicy) -> tuple[str, ...]:
     return tuple(layers)
 
 
+# The order the jail reports its layers in once started (see _start and agentrun.sandbox.init).
+_LAYER_ORDER = (
+    "mountns",
+    "pidns",
+    "netns",
+    "userns",
+    "caps",
+    "no_new_privs",
+    "landlock",
+    "seccomp",
+    "cgroup",
+    "rlimits",
+)
+
+
+def _promised_layers(required: Sequence[str]) -> tuple[str, ...]:
+    """The layers a not-yet-started jail will enforce: those its mode needs that the probe
+    found available here (a missing one makes every spawn refuse, so it is not claimed)."""
+    from agentrun.sandbox.probe import probe
+
+    available = probe()
+    return tuple(layer for layer in _LAYER_ORDER if layer in required and available.get(layer))
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -113,7 +143,7 @@ def sweep() -> None:
 
 
 class JailSandbox:
-    """The Bash jail of one session. Creating it starts the jail; :meth:`close` ends it."""
+    """The Bash jail of one session: started by the first :meth:`spawn`, ended by :meth:`close`."""
 
     def __init__(
         self, policy: SandboxPolicy, *, tmp_dir: Path, limits: JailLimits | None = None
@@ -133,25 +163,37 @@ class JailSandbox:
         self._cgroup: cgroups.Cgroup | None = None
         self._init_pid: int | None = None
         self._paths: dict[str, str] = {}  # PATH as given -> PATH without unreadable entries
-        sweep()
-        token = secrets.token_hex(4)
-        self._state = Path(tempfile.mkdtemp(prefix=f"{STATE_PREFIX}{os.getpid()}-{token}-"))
-        try:
-            self._start(f"{cgroups.PREFIX}{os.getpid()}-{token}")
-        except Exception as e:
-            log.warning("sandbox jail did not start: %s", e)
-            self._missing.setdefault("pidns", f"the jail did not start: {e}")
-            self.close()  # spawn() still explains what is missing
+        self._state: Path | None = None
+        self._started = False
+        self._promised = _promised_layers(self._required)
+        sweep()  # what SIGKILLed runtimes left behind goes at every session start (~2 ms)
 
-    def _start(self, cg_name: str) -> None:
+    def start(self) -> None:
+        """Start the jail now (idempotent; spawn() calls it). A failure is recorded, not raised:
+        spawn() explains it, and :attr:`enforced` then shows what is really in force."""
+        with self._lock:
+            if self._started or self._closed:
+                return
+            self._started = True
+            token = secrets.token_hex(4)
+            self._state = Path(tempfile.mkdtemp(prefix=f"{STATE_PREFIX}{os.getpid()}-{token}-"))
+            try:
+                self._start(f"{cgroups.PREFIX}{os.getpid()}-{token}", self._state)
+                return
+            except Exception as e:
+                log.warning("sandbox jail did not start: %s", e)
+                self._missing.setdefault("pidns", f"the jail did not start: {e}")
+        self.close()  # spawn() still explains what is missing
+
+    def _start(self, cg_name: str, state: Path) -> None:
         policy = self._policy
-        private_tmp = self._state / "tmp"
+        private_tmp = state / "tmp"
         private_tmp.mkdir()
         private_tmp.chmod(0o1777)
         ctrl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._ctrl = ctrl
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-        with open(self._state / "init.log", "wb") as log_file:
+        with open(state / "init.log", "wb") as log_file:
             self._proc = subprocess.Popen(
                 [
                     sys.executable,
@@ -192,7 +234,7 @@ class JailSandbox:
         ready, _, _ = select.select([ctrl], [], [], 30)
         frame = recv_frame(ctrl) if ready else None
         if frame is None:
-            raise OSError(f"the jail init gave no report (see {self._state / 'init.log'})")
+            raise OSError(f"the jail init gave no report (see {state / 'init.log'})")
         report: dict[str, Any] = frame[0]
         self._enforced = list(report["enforced"])
         self._missing.update(report["missing"])
@@ -207,7 +249,13 @@ class JailSandbox:
 
     @property
     def enforced(self) -> tuple[str, ...]:
-        return tuple(self._enforced)
+        """The layers every Bash call of this session runs under: measured once the jail has
+        started, the probe's answer before (spawn refuses unless all of those are in force)."""
+        return tuple(self._enforced) if self._started else self._promised
+
+    @property
+    def started(self) -> bool:
+        return self._started
 
     @property
     def missing(self) -> dict[str, str]:
@@ -215,7 +263,8 @@ class JailSandbox:
         return dict(self._missing)
 
     def _refusal(self) -> SandboxUnavailableError | None:
-        absent = [layer for layer in self._required if layer not in self._enforced]
+        wanted = dict.fromkeys((*self._required, *self._promised))
+        absent = [layer for layer in wanted if layer not in self._enforced]
         # Name the layer that actually failed first (the others were never attempted).
         absent.sort(key=lambda layer: layer not in self._missing)
         for layer in absent:
@@ -241,6 +290,7 @@ class JailSandbox:
     def spawn(
         self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], stdout: int
     ) -> JailProcess:
+        self.start()
         refusal = self._refusal()
         if refusal is not None:
             raise refusal
@@ -285,4 +335,5 @@ class JailSandbox:
                 self._proc.wait()
         if self._cgroup is not None:
             self._cgroup.remove()
-        shutil.rmtree(self._state, ignore_errors=True)
+        if self._state is not None:
+            shutil.rmtree(self._state, ignore_errors=True)
