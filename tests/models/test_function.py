@@ -111,3 +111,25 @@ def test_the_function_cannot_change_the_conversation() -> None:
     request = ModelRequest("m", "s", [{"role": "user", "content": "hi"}])
     FunctionModel(fn).complete(request)
     assert request.messages == [{"role": "user", "content": "hi"}]
+
+
+def test_each_message_is_copied_once_and_a_replaced_one_again() -> None:
+    """Copies are made per new message, not per turn (a per-turn deep copy of the history
+    made long sessions quadratic); a message the loop replaced (a merge) is copied afresh."""
+    seen: list[ModelRequest] = []
+
+    def fn(request: ModelRequest) -> str:
+        seen.append(request)
+        return "ok"
+
+    model = FunctionModel(fn)
+    first: dict[str, Any] = {"role": "user", "content": "hi"}
+    answer: dict[str, Any] = {"role": "assistant", "content": "ok"}
+    model.complete(ModelRequest("m", "s", [first]))
+    model.complete(ModelRequest("m", "s", [first, answer, {"role": "user", "content": "more"}]))
+    merged = {"role": "user", "content": [{"type": "text", "text": "more, merged"}]}
+    model.complete(ModelRequest("m", "s", [first, answer, merged]))
+    assert seen[1].messages[0] is seen[0].messages[0]  # reused, not copied again
+    assert seen[2].messages[1] is seen[1].messages[1]
+    assert seen[2].messages[2] == merged and seen[2].messages[2] is not merged
+    assert seen[2].messages[2] is not seen[1].messages[2]
