@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from pathlib import Path
 from types import TracebackType
@@ -135,7 +134,7 @@ def replace_file(
         existing = None
     if existing is not None:
         check_existing(existing, shown)
-    temp = f".{name[:200]}.{secrets.token_hex(4)}.agentrun-tmp"
+    temp = f".{name[:200]}.{os.urandom(4).hex()}.agentrun-tmp"
     create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     # A new file gets 0o666 minus the umask, like any editor would create it.
     fd = os.open(temp, create, 0o600 if existing else 0o666, dir_fd=parent_fd)

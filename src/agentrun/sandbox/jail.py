@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import select
 import shutil
 import signal
@@ -175,7 +174,7 @@ class JailSandbox:
             if self._started or self._closed:
                 return
             self._started = True
-            token = secrets.token_hex(4)
+            token = os.urandom(4).hex()
             self._state = Path(tempfile.mkdtemp(prefix=f"{STATE_PREFIX}{os.getpid()}-{token}-"))
             try:
                 self._start(f"{cgroups.PREFIX}{os.getpid()}-{token}", self._state)

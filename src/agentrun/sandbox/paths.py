@@ -17,7 +17,6 @@ fd-level mechanics live in ``fdops``, the syscall layer in ``openat2``.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 import re
@@ -189,11 +188,13 @@ class Workspace:
             return []
         # Names are compared by stem: whole names share their extension, which made "nosuch.txt"
         # look like "u.txt". Same stem first (another extension), then the closest stems.
+        from difflib import SequenceMatcher  # only on this error path: 2 ms to import
+
         stem = path.stem.lower()
         scored: list[tuple[float, str]] = []
         for name in names:
             other = Path(name).stem.lower()
-            matcher = difflib.SequenceMatcher(None, stem, other)
+            matcher = SequenceMatcher(None, stem, other)
             if other == stem:
                 scored.append((2.0, name))
             elif matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:

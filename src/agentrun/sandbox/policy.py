@@ -7,6 +7,7 @@ about what is secret or writable.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class SandboxPolicy:
         return any(_is_within(path, root) for root in self.writable_roots)
 
 
+@functools.cache
 def runtime_paths() -> tuple[Path, ...]:
     """The running Python's installation (interpreter, standard library, site-packages) and
     the directory agentrun's code was imported from.
@@ -132,10 +134,13 @@ def _carve_runtime(deny: tuple[Path, ...]) -> tuple[Path, ...]:
     """``deny`` with the runtime's paths taken out: a denied tree holding one is replaced by
     its other entries, level by level down to the kept path (siblings stay denied)."""
     keep = runtime_paths()
+    # Sets of each kept path's ancestors: "tree in k.parents" walks a lazy sequence, and this
+    # runs at every session start.
+    ancestors = {k: frozenset(k.parents) for k in keep}
     out: list[Path] = []
 
     def carve(tree: Path) -> None:
-        inside = [k for k in keep if tree in k.parents]
+        inside = [k for k in keep if tree in ancestors[k]]
         if not inside:
             out.append(tree)
             return
@@ -147,7 +152,7 @@ def _carve_runtime(deny: tuple[Path, ...]) -> tuple[Path, ...]:
         for child in children:
             if child in keep:
                 continue
-            if any(child in k.parents for k in inside) and not child.is_symlink():
+            if any(child in ancestors[k] for k in inside) and not child.is_symlink():
                 carve(child)
             else:
                 out.append(child)

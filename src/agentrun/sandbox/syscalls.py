@@ -12,9 +12,8 @@ import ctypes
 import ctypes.util
 import functools
 import os
-import platform
 
-SUPPORTED_ARCH = platform.machine() == "x86_64"
+SUPPORTED_ARCH = os.uname().machine == "x86_64"  # os.uname: `platform` costs 3 ms to import
 
 # x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). Landlock's three calls got the
 # same numbers on every architecture, as every syscall added after 5.x did.

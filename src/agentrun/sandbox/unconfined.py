@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import select
 import signal
 import subprocess
@@ -255,7 +254,7 @@ class UnconfinedSandbox:
     def __init__(self, policy: SandboxPolicy, *, tmp_dir: Path) -> None:
         self._policy = policy
         self.tmp_dir = tmp_dir
-        self._token = secrets.token_hex(8)
+        self._token = os.urandom(8).hex()
         self._count = 0
         self._live: list[UnconfinedProcess] = []
         self._lock = threading.Lock()
