@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentrun.sandbox import syscalls
+
 ROOT = Path("/sys/fs/cgroup")
 PREFIX = "agentrun-"
 
@@ -111,16 +113,6 @@ def create(name: str, *, pids_max: int, memory_max: int) -> Cgroup:
     return Cgroup(tuple(made), 1)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def owner_of(name: str) -> int | None:
     """The runtime pid encoded in an ``agentrun-<pid>-<token>`` name."""
     parts = name.split("-")
@@ -136,7 +128,7 @@ def sweep() -> int:
             candidates += [p for p in base.iterdir() if p.name.startswith(PREFIX) and p.is_dir()]
     for path in candidates:
         owner = owner_of(path.name)
-        if owner is None or _alive(owner):
+        if owner is None or syscalls.pid_alive(owner):
             continue
         Cgroup((path,), 2 if path.parent == ROOT else 1).remove()
         removed += 1

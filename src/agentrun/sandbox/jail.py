@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from agentrun.errors import SandboxUnavailableError
-from agentrun.sandbox import cgroups
+from agentrun.sandbox import cgroups, syscalls
 from agentrun.sandbox.policy import SandboxPolicy
 from agentrun.sandbox.process import JailProcess, children
 from agentrun.sandbox.wire import recv_frame, send_frame
@@ -108,16 +108,6 @@ def _promised_layers(required: Sequence[str]) -> tuple[str, ...]:
     return tuple(layer for layer in _LAYER_ORDER if layer in required and available.get(layer))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep() -> None:
     """Remove what SIGKILLed runtimes left: init processes, cgroups, state directories."""
     for entry in Path("/proc").iterdir():
@@ -129,7 +119,7 @@ def sweep() -> None:
         except OSError:
             continue
         is_init = len(cmd) >= 5 and cmd[2] == b"agentrun.sandbox.init" and cmd[4].isdigit()
-        if is_init and not _alive(int(cmd[4])):
+        if is_init and not syscalls.pid_alive(int(cmd[4])):
             with contextlib.suppress(OSError):
                 os.kill(int(name), signal.SIGKILL)
     with contextlib.suppress(OSError):
@@ -137,7 +127,7 @@ def sweep() -> None:
     base = Path(tempfile.gettempdir())
     for path in base.glob(f"{STATE_PREFIX}*"):
         owner = path.name.removeprefix(STATE_PREFIX).split("-")[0]
-        if owner.isdigit() and not _alive(int(owner)):
+        if owner.isdigit() and not syscalls.pid_alive(int(owner)):
             shutil.rmtree(path, ignore_errors=True)
 
 

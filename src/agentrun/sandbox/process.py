@@ -18,32 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agentrun.sandbox import syscalls
+
 
 def children(pid: int) -> list[int]:
     try:
         return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
-
-
-def _descendants(root: int) -> list[int]:
-    """Live (non-zombie) descendants of host pid ``root``, from the host's /proc."""
-    parent: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_bytes()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(b")") + 2 :].split()
-            if fields[0] not in (b"Z", b"X"):
-                parent[int(entry.name)] = int(fields[1])
-    found: list[int] = []
-    frontier = {root}
-    while frontier:
-        frontier = {p for p, pp in parent.items() if pp in frontier}
-        found.extend(frontier)
-    return found
 
 
 def _inner_pid(host_pid: int) -> int | None:
@@ -154,7 +136,7 @@ class JailProcess:
             shim = self._host_pid(self._shim)
             if shim is not None:
                 for _ in range(200):
-                    tree = _descendants(shim)
+                    tree = syscalls.descendants(shim, zombies=False)
                     if not tree:
                         break
                     for pid in tree:

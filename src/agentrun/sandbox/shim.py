@@ -17,7 +17,6 @@ import shutil
 import signal
 import socket
 import time
-from pathlib import Path
 from typing import Any
 
 from agentrun.sandbox import syscalls
@@ -42,26 +41,6 @@ def sigchld_pipe() -> int:
     signal.set_wakeup_fd(w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     return r
-
-
-def _descendants(root: int) -> list[int]:
-    parent: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        name = entry.name
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            # comm may contain spaces and parentheses: the fields start after the last ')'.
-            parent[int(name)] = int(stat[stat.rindex(b")") + 2 :].split()[1])
-    found: list[int] = []
-    frontier = {root}
-    while frontier:
-        frontier = {p for p, pp in parent.items() if pp in frontier}
-        found.extend(frontier)
-    return found
 
 
 # Reset in the command: Python ignores SIGPIPE and SIGXFSZ and P1 ignores SIGINT, and ignored
@@ -160,7 +139,7 @@ def run_shim(req: dict[str, Any], stdout_fd: int, status_fd: int) -> None:
 def _kill_tree(child: int, main_done: bool, status: socket.socket) -> None:
     me = os.getpid()
     for _ in range(1000):
-        for pid in _descendants(me):
+        for pid in syscalls.descendants(me, zombies=True):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         reaped = reap()

@@ -185,3 +185,38 @@ def capabilities_effective() -> int:
 
 def set_no_new_privs() -> None:
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` exists (EPERM means it does, owned by someone else)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def descendants(root: int, *, zombies: bool) -> list[int]:
+    """Every descendant of ``root`` in this /proc, nearest first. ``zombies=False`` leaves out
+    exited-but-unreaped processes (nothing left to kill); the shim, a subreaper waiting for its
+    tree to be gone, counts them until it has reaped them."""
+    parent: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            # comm may contain spaces and parentheses: the fields start after the last ')'.
+            fields = stat[stat.rindex(b")") + 2 :].split()
+            if zombies or fields[0] not in (b"Z", b"X"):
+                parent[int(entry.name)] = int(fields[1])
+    found: list[int] = []
+    frontier = {root}
+    while frontier:
+        frontier = {p for p, pp in parent.items() if pp in frontier}
+        found.extend(frontier)
+    return found
