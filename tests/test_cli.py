@@ -298,6 +298,18 @@ def test_budget_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(out)["subtype"] == "error_max_budget_usd"
 
 
+def test_budget_without_text_still_explains(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    silent = {
+        "tool_calls": read_app()["tool_calls"],
+        "usage": {"input_tokens": 1_000_000, "output_tokens": 0},
+    }
+    code, out, err = run_cli(
+        ws, capsys, "-p", "x", "--max-budget-usd", "0.05", "--model", script(ws, silent, DONE)
+    )
+    assert (code, out) == (1, "")
+    assert err == "agentrun: error_max_budget_usd: no final answer after 1 turn(s), cost $2.0000\n"
+
+
 def test_script_exhausted_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(ws, capsys, "-p", "x", "--model", script(ws, read_app()))
     assert (code, out) == (1, "")

@@ -210,3 +210,30 @@ def test_help_imports_nothing_heavy() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert "HEAVY []" in done.stderr
     assert "usage: agentrun" in done.stdout
+
+
+def _closed_stdin(ws: Path, env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    """agentrun started with file descriptor 0 closed (``<&-``), as some CI runners do."""
+    cmd = [*AGENTRUN, "--cwd", str(ws), *argv]
+    return subprocess.run(
+        ["sh", "-c", 'exec "$@" <&-', "sh", *cmd],
+        env=env, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+
+
+def test_fd0_closed_prompt_missing_is_a_usage_error(ws: Path, env: dict[str, str]) -> None:
+    done = _closed_stdin(ws, env, "-p", "--model", script(ws, DONE))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "agentrun: -p needs a prompt: pass it as an argument or pipe it on stdin\n"
+    )
+
+
+def test_fd0_closed_approval_is_denied(ws: Path, env: dict[str, str]) -> None:
+    done = _closed_stdin(
+        ws, env, "-p", "hi", "--output-format", "json", "--model", script(ws, *NEEDS_APPROVAL)
+    )
+    assert done.returncode == 0, done.stderr
+    denials = json.loads(done.stdout)["permission_denials"]
+    assert [d["tool_input"]["command"] for d in denials] == ["touch approved.txt"]
+    assert not (ws / "approved.txt").exists()

@@ -94,7 +94,8 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
         out.write(result.result.rstrip("\n") + "\n")
     out.flush()
     if result.is_error and not args.verbose:  # --verbose already rendered it on stderr
-        print(f"agentrun: {result.subtype}: {_one_line(result.result)}", file=sys.stderr)
+        detail = _one_line(result.result) or _no_answer(result)
+        print(f"agentrun: {result.subtype}: {detail}", file=sys.stderr)
     for denial in result.permission_denials:
         print(f"agentrun: denied {_denial_text(denial)}", file=sys.stderr)
     return exit_code(result.subtype, result.stop_reason)
@@ -136,12 +137,17 @@ def _result_json(result: RunResult) -> dict[str, Any]:
     return final.stream_json() or {}
 
 
+def _no_answer(result: RunResult) -> str:
+    cost = "unknown" if result.total_cost_usd is None else f"${result.total_cost_usd:.4f}"
+    return f"no final answer after {result.num_turns} turn(s), cost {cost}"
+
+
 def _one_shot_prompt(args: argparse.Namespace, stdin_tty: bool) -> str:
     if args.prompt is not None and args.prompt != "-":
         if not args.prompt.strip():
             raise ConfigError("empty prompt: say what the agent should do")
         return str(args.prompt)
-    if stdin_tty:
+    if stdin_tty or sys.stdin is None:  # None: the process was started with stdin closed
         raise ConfigError("-p needs a prompt: pass it as an argument or pipe it on stdin")
     try:
         text = sys.stdin.read()
