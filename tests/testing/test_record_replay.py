@@ -167,6 +167,47 @@ def test_secrets_never_reach_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
     assert text.count(REDACTED) == 3
 
 
+def test_a_scrubbed_secret_is_not_drift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recording holds [REDACTED] where the tool printed a key; the replay's tool prints the
+    key again (here with no API key in the environment at all), which is no drift, and a diff
+    about something else never shows the key."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "plain-secret-value-123")
+    path = tmp_path / "run.jsonl"
+    output = "token=sk-ant-api03-abcdefghijklmnop\nenv says plain-secret-value-123"
+    record(path, output=output)
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    replay = ReplayModel(path)
+    first = prompt()
+    r1 = replay.complete(first)
+    assert replay.complete(after_tool(first, r1.content, output)).text() == "Done."
+
+    replay = ReplayModel(path)
+    r1 = replay.complete(first)
+    with pytest.raises(ScriptMismatchError) as info:
+        replay.complete(after_tool(first, r1.content, output + "\nnew line"))
+    assert "+new line\n" in str(info.value)
+    assert "sk-ant-api03" not in str(info.value)
+    replay = ReplayModel(path)
+    r1 = replay.complete(first)
+    with pytest.raises(ScriptMismatchError) as info:  # [REDACTED] stands for one thing, not all
+        replay.complete(after_tool(first, r1.content, "token=x"))
+    assert " token=[REDACTED]\n-env says [REDACTED]\n" in str(info.value)
+
+
+def test_the_private_tmp_dir_is_not_drift(tmp_path: Path) -> None:
+    """Each run's private tmp (TMPDIR, $HOME for Bash) has a new random name."""
+    import tempfile
+
+    tmp = tempfile.gettempdir()
+    path = tmp_path / "run.jsonl"
+    record(path, output=f"TMPDIR={tmp}/agentrun-ab_3x9zq\nHOME={tmp}/agentrun-ab_3x9zq/home")
+    replay = ReplayModel(path)
+    first = prompt()
+    r1 = replay.complete(first)
+    later = f"TMPDIR={tmp}/agentrun-k2m0pp1_\nHOME={tmp}/agentrun-k2m0pp1_/home"
+    assert replay.complete(after_tool(first, r1.content, later)).text() == "Done."
+
+
 def test_scrub_blanks_secret_fields_and_keeps_the_rest() -> None:
     value = {"x-api-key": "anything", "Authorization": "Basic abc", "n": 3, "l": ["ok", None]}
     assert scrub(value) == {

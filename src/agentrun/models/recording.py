@@ -99,6 +99,11 @@ def response_from_json(data: JSON) -> ModelResponse:
     )
 
 
+def env_secrets() -> tuple[str, ...]:
+    """The values of the API key variables set now (long enough not to be a false match)."""
+    return tuple(v for name in _SECRET_ENV if len(v := os.environ.get(name, "")) >= 8)
+
+
 class RecordingModel:
     """Wraps any :class:`~agentrun.protocols.Model` and appends each request/response pair to
     ``path`` (created or truncated at the first call, flushed after every line, so a run that
@@ -113,7 +118,7 @@ class RecordingModel:
         self.turns = 0
         self._file: IO[str] | None = None
         self._previous: ModelRequest | None = None
-        self._secrets = tuple(v for name in _SECRET_ENV if len(v := os.environ.get(name, "")) >= 8)
+        self._secrets = env_secrets()
 
     @property
     def model_id(self) -> str:

@@ -7,9 +7,13 @@ replay says so with the turn and a unified diff. ``drift="error"`` (the default)
 with :class:`~agentrun.errors.ScriptMismatchError`; ``drift="warn"`` logs a warning, keeps the
 drift in :attr:`ReplayModel.drifts` and goes on.
 
-Two things differ between honest runs and are masked before comparing: the workspace path (each
-request's ``Working directory:`` line in the system prompt names it) and durations such as
-``0.85s`` or ``12 ms`` (pytest and friends print them).
+Three things differ between honest runs and are masked before comparing: the workspace path (each
+request's ``Working directory:`` line in the system prompt names it), the run's private tmp
+directory (a new random name each run; Bash's ``TMPDIR`` and ``HOME``), and durations such as
+``0.85s`` or ``12 ms`` (pytest and friends print them). The recording was scrubbed of secrets, so
+this run's text is scrubbed the same way before comparing (a diff never shows a key either), and
+a recorded ``[REDACTED]`` matches whatever stands in its place: a secret the recorder knew by
+value (the API key of the recording run) need not be known to the replay.
 """
 
 from __future__ import annotations
@@ -18,12 +22,19 @@ import difflib
 import json
 import logging
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from agentrun.errors import ConfigError, ScriptFormatError, ScriptMismatchError
-from agentrun.models.recording import FORMAT_VERSION, response_from_json
+from agentrun.models.recording import (
+    FORMAT_VERSION,
+    REDACTED,
+    env_secrets,
+    response_from_json,
+    scrub,
+)
 from agentrun.protocols import TextSink
 from agentrun.types import JSON, Message, ModelRequest, ModelResponse
 
@@ -33,6 +44,8 @@ DRIFT_MODES = ("error", "warn")
 
 _WORKDIR = re.compile(r"^\s*Working directory:\s*(\S.*?)\s*$", re.MULTILINE)
 _DURATION = re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|seconds)\b")
+# runtime.py's private tmp: tempfile.mkdtemp(prefix="agentrun-"), 8 random characters.
+_PRIVATE_TMP = re.compile(re.escape(tempfile.gettempdir()) + r"/agentrun-[a-z0-9_]{8}\b")
 
 
 @dataclass(frozen=True)
@@ -142,7 +155,14 @@ class ReplayModel:
         expected = newest_user_message(
             recorded.request.get("messages") or [], workdir=_workdir(recorded.system)
         )
-        actual = newest_user_message(request.messages, workdir=_workdir(request.system))
+        actual = newest_user_message(
+            request.messages, workdir=_workdir(request.system), secrets=env_secrets()
+        )
+        # A line that matches its recorded counterpart up to [REDACTED] is that line.
+        actual = [
+            line if i >= len(expected) or not _redacted_match(expected[i], line) else expected[i]
+            for i, line in enumerate(actual)
+        ]
         if expected == actual:
             return
         diff = "".join(
@@ -164,9 +184,12 @@ class ReplayModel:
         logger.warning("replay drift: %s", message)
 
 
-def newest_user_message(messages: list[Message], *, workdir: str | None = None) -> list[str]:
-    """The last user message as comparable lines: text and tool results, with the workspace
-    path and durations masked. Tool names are looked up from the assistant's tool_use blocks."""
+def newest_user_message(
+    messages: list[Message], *, workdir: str | None = None, secrets: tuple[str, ...] = ()
+) -> list[str]:
+    """The last user message as comparable lines: text and tool results, scrubbed as a recording
+    is (``secrets`` too), with the workspace path, the private tmp and durations masked. Tool
+    names are looked up from the assistant's tool_use blocks."""
     if not messages:
         return []
     names: dict[str, str] = {}
@@ -195,6 +218,7 @@ def newest_user_message(messages: list[Message], *, workdir: str | None = None) 
         else:
             lines.append(f"[{kind}]\n")
             continue
+        body = scrub(body, secrets=secrets)
         lines.extend(line + "\n" for line in _mask(body, workdir).splitlines())
     return lines
 
@@ -215,4 +239,20 @@ def _workdir(system: Any) -> str | None:
 def _mask(text: str, workdir: str | None) -> str:
     if workdir and workdir != "/":
         text = text.replace(workdir, "<workspace>")
-    return _DURATION.sub("<duration>", text)
+    return _DURATION.sub("<duration>", _PRIVATE_TMP.sub("<tmp>", text))
+
+
+def _redacted_match(recorded: str, line: str) -> bool:
+    """Whether ``line`` is ``recorded`` with something in place of each [REDACTED]."""
+    if REDACTED not in recorded or recorded == line:
+        return recorded == line
+    parts = recorded.split(REDACTED)
+    if not (line.startswith(parts[0]) and line.endswith(parts[-1])):
+        return False
+    pos, end = len(parts[0]), len(line) - len(parts[-1])
+    for part in parts[1:-1]:  # each literal piece in order, something before it
+        found = line.find(part, pos + 1, end)
+        if found == -1:
+            return False
+        pos = found + len(part)
+    return pos < end
