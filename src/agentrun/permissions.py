@@ -24,8 +24,8 @@ from agentrun.errors import ConfigError
 from agentrun.rules import (
     EDIT_TOOLS,
     Rule,
-    bash_parses,
     bash_spec_matches,
+    bash_unverifiable,
     split_rules,
     tool_paths,
     within,
@@ -129,12 +129,11 @@ class PermissionPolicy:
     def check(self, tool_name: str, tool_input: JSON) -> Decision:
         hit = self._first_match(self.deny, tool_name, tool_input, any_part=True)
         if hit is not None:
-            if (
-                hit.spec is not None
-                and tool_name == "Bash"
-                and not bash_parses(str(tool_input.get("command", "")))
-            ):
-                why = f"the command could not be parsed to check it against deny rule {hit}"
+            unknown = None
+            if hit.spec is not None and tool_name == "Bash":
+                unknown = bash_unverifiable(str(tool_input.get("command", "")))
+            if unknown is not None:
+                why = f"the command cannot be checked against deny rule {hit}: {unknown}"
                 return Decision("deny", why, str(hit))
             return Decision("deny", f"denied by rule {hit}", str(hit))
         hit = self._first_match(self.ask, tool_name, tool_input, any_part=True)
