@@ -358,6 +358,14 @@ def test_slash_rule_is_relative_to_the_settings_project(ws: Path) -> None:
         ("{not json", "invalid JSON in settings"),
         ('{"permissions": {"allow": "Bash"}}', "permissions.allow must be a list of strings"),
         ("[]", "settings must be a JSON object"),
+        (
+            '{"permissions": {"defaultMode": "yolo"}}',
+            "permissions.defaultMode 'yolo' is not a permission mode; choose one of default, ",
+        ),
+        (
+            '{"permissions": {"deny": ["Bash(rm"]}}',
+            r"permissions.deny: bad permission rule 'Bash\(rm': expected Tool or Tool\(spec\)",
+        ),
     ],
 )
 def test_malformed_settings_are_config_errors(ws: Path, content: str, message: str) -> None:

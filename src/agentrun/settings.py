@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agentrun.errors import ConfigError
+from agentrun.rules import Rule
 from agentrun.sandbox.policy import agentrun_home
 
 __all__ = ["RuleSource", "Settings", "load_settings", "settings_paths"]
@@ -80,8 +81,13 @@ def load_settings(cwd: Path, home: Path | None = None) -> Settings:
         )
         mode = perms.get("defaultMode")
         if mode is not None:
-            if not isinstance(mode, str):
-                raise ConfigError(f"{path}: permissions.defaultMode must be a string")
+            from agentrun.permissions import PERMISSION_MODES
+
+            if mode not in PERMISSION_MODES:
+                raise ConfigError(
+                    f"{path}: permissions.defaultMode {mode!r} is not a permission mode; "
+                    f"choose one of {', '.join(PERMISSION_MODES)}"
+                )
             default_mode = mode
     return Settings(sources=tuple(sources), default_mode=default_mode)
 
@@ -102,4 +108,9 @@ def _rule_list(perms: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:
     value = perms.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{path}: permissions.{key} must be a list of strings")
+    for text in value:
+        try:
+            Rule.parse(text)
+        except ConfigError as e:
+            raise ConfigError(f"{path}: permissions.{key}: {e}") from e
     return tuple(value)
