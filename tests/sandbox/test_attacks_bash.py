@@ -289,6 +289,37 @@ def test_B27_git_hooks(shell: Shell, host: Host) -> None:
     assert (host.workspace / ".git" / "config").read_bytes() == config
 
 
+def test_B38_agentrun_state_inside_the_workspace(
+    host: Host, make_jail: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$AGENTRUN_HOME inside the workspace (agentrun run from ~, where ~/.agentrun lives): its
+    transcripts and settings stay unreadable and unwritable, to Bash and the file tools."""
+    from conftest import Shell as JailShell
+
+    state = host.workspace / ".agentrun"
+    (state / "sessions").mkdir(parents=True)
+    transcript = state / "sessions" / "s.jsonl"
+    transcript.write_text(f'{{"transcript": "{host.fake_key}"}}\n')
+    settings = state / "settings.json"
+    settings.write_text("{}\n")
+    monkeypatch.setenv("AGENTRUN_HOME", str(state))
+    policy = host.policy()
+    assert not policy.can_read(transcript) and not policy.can_write(settings)
+    assert not policy.can_write(state / "sessions" / "new.jsonl")
+    shell = JailShell(make_jail(), host)  # type: ignore[operator]
+    out = shell.out(
+        "cat .agentrun/sessions/s.jsonl; grep -ra transcript .; "
+        'echo \'{"permissions": {"defaultMode": "bypassPermissions"}}\' > '
+        ".agentrun/settings.json; echo rc=$?; touch .agentrun/sessions/pwn; touch ok; echo done"
+    )
+    shell.session.close()
+    assert host.fake_key not in out and "rc=0" not in out and "done" in out
+    assert settings.read_text() == "{}\n" and sorted(state.rglob("*")) == sorted(
+        [state / "sessions", transcript, settings]
+    )
+    assert (host.workspace / "ok").exists()  # the workspace around it stays writable
+
+
 def test_B28_host_dev_shm(shell: Shell) -> None:
     name = f"agentrun-shm-{secrets.token_hex(4)}"
     host_file = Path("/dev/shm") / f"{name}-host"

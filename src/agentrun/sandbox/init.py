@@ -135,6 +135,7 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
             private_tmp=Path(cfg["private_tmp"]),
             keep=[Path(p) for p in cfg["keep"]],
             protected=[Path(p) for p in cfg["protected"]],
+            hidden=[Path(p) for p in cfg["hidden"]],
             shm_size=cfg["shm_size"],
             new_sysfs=cfg["netns"],
         )

@@ -214,6 +214,7 @@ class JailSandbox:
             "private_tmp": str(private_tmp),
             "keep": [str(p) for p in (*read_roots, self._tmp_dir)],
             "protected": [str(p) for p in policy.protected],
+            "hidden": [str(p) for p in policy.hidden],
             "shm_size": self._limits.shm_size,
             "read_deny": [str(p) for p in policy.read_deny],
             "read_roots": [str(p) for p in read_roots],

@@ -56,7 +56,11 @@ def _locked_flags(path: str) -> int:
 
 
 def bind_read_only(path: str) -> None:
-    syscalls.mount(path, path, None, syscalls.MS_BIND | syscalls.MS_REC, None)
+    bind_read_only_from(path, path)
+
+
+def bind_read_only_from(source: str, path: str) -> None:
+    syscalls.mount(source, path, None, syscalls.MS_BIND | syscalls.MS_REC, None)
     syscalls.mount(
         None,
         path,
@@ -81,10 +85,12 @@ def setup_mounts(
     protected: Sequence[Path],
     shm_size: int,
     new_sysfs: bool,
+    hidden: Sequence[Path] = (),
 ) -> None:
     """Make every mount private, then: a fresh ``/proc`` with ``/proc/sys`` read-only, ``/tmp``
     replaced by ``private_tmp``, the ``keep`` paths that lived under ``/tmp`` re-bound at the same
-    absolute path, a private ``/dev/shm`` tmpfs, and ``protected`` paths read-only."""
+    absolute path, a private ``/dev/shm`` tmpfs, ``protected`` paths read-only and ``hidden``
+    ones covered by an empty read-only tmpfs (or ``/dev/null`` for a file)."""
     # Nothing done from here on may propagate back to the host's mount table.
     syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE, None)
     nosuid_nodev = syscalls.MS_NOSUID | syscalls.MS_NODEV
@@ -122,3 +128,11 @@ def setup_mounts(
     for p in protected:
         if os.path.lexists(p) and not p.is_symlink():
             bind_read_only(str(p))
+    for p in hidden:
+        if p.is_symlink() or not p.exists():
+            continue
+        if p.is_dir():
+            flags = nosuid_nodev | syscalls.MS_NOEXEC | syscalls.MS_RDONLY
+            syscalls.mount("tmpfs", str(p), "tmpfs", flags, "size=4k,mode=000")
+        else:
+            bind_read_only_from("/dev/null", str(p))

@@ -58,6 +58,10 @@ class SandboxPolicy:
     allow_network: bool = False
     protected: tuple[Path, ...] = field(default=())
     """Paths inside writable roots that stay read-only (the workspace's ``.git``)."""
+    hidden: tuple[Path, ...] = field(default=())
+    """Paths inside the workspace or a writable root that stay unreadable and unwritable:
+    agentrun's own state (transcripts, settings) when ``$AGENTRUN_HOME`` lies there, as
+    ``~/.agentrun`` does for a session run from the home directory."""
 
     @classmethod
     def create(
@@ -82,6 +86,8 @@ class SandboxPolicy:
         deny.extend(Path(p).resolve() for p in extra_read_deny)
         unique = tuple(dict.fromkeys(p.resolve() if p.exists() else p for p in deny))
         unique = _carve_runtime(unique)
+        state = agentrun_home().resolve()
+        hidden = tuple(state for root in roots if root in state.parents)[:1]
         return cls(
             mode=mode,
             workspace=ws,
@@ -89,6 +95,7 @@ class SandboxPolicy:
             read_deny=unique,
             allow_network=allow_network,
             protected=(ws / ".git",),
+            hidden=hidden,
         )
 
     @property
@@ -99,6 +106,8 @@ class SandboxPolicy:
         """Whether a resolved absolute path may be read."""
         if not self.confined:
             return True
+        if any(_is_within(path, p) for p in self.hidden):
+            return False
         if any(_is_within(path, root) for root in (self.workspace, *self.writable_roots)):
             return True
         return not any(_is_within(path, denied) for denied in self.read_deny)
@@ -107,7 +116,7 @@ class SandboxPolicy:
         """Whether a resolved absolute path may be created or changed."""
         if not self.confined:
             return True
-        if any(_is_within(path, p) for p in self.protected):
+        if any(_is_within(path, p) for p in (*self.protected, *self.hidden)):
             return False
         return any(_is_within(path, root) for root in self.writable_roots)
 
