@@ -401,6 +401,32 @@ def test_disallowed_tools(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(lines[-1]["permission_denials"]) == 1
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        "bash -c 'rm -f app.py'",
+        "sh -c 'true; rm -f app.py'",
+        "eval rm -f app.py",
+        "find . -name app.py -exec rm {} +",
+        "C='rm -f app.py'; bash -c \"$C\"",
+        "echo 'rm -f app.py' | sh",
+    ],
+)
+def test_disallowed_rule_sees_through_shells(
+    ws: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    # even in bypassPermissions, Bash(rm:*) stops rm however the line hands it to a shell
+    code, out, err = run_cli(
+        ws, capsys, "-p", "x", "--permission-mode", "bypassPermissions",
+        "--disallowedTools", "Bash(rm:*)", "--output-format", "json",
+        "--model", script(ws, *bash_turn(command, is_error=True)),
+    )  # fmt: skip
+    assert code == 0, err
+    denials = json.loads(out)["permission_denials"]
+    assert [d["tool_input"]["command"] for d in denials] == [command]
+    assert (ws / "app.py").exists()
+
+
 @pytest.mark.parametrize("mode", ["acceptEdits", "plan", "dontAsk"])
 def test_permission_mode_flag(ws: Path, capsys: pytest.CaptureFixture[str], mode: str) -> None:
     edit = {"name": "Edit", "input": {"file_path": "app.py", "old_string": "1", "new_string": "2"}}
