@@ -39,7 +39,12 @@ def test_each_mode_enforces_its_expected_layers(host: Host, mode, network) -> No
     sandbox = open_sandbox(host.policy(mode, allow_network=network), tmp_dir=host.tmp_dir)
     try:
         assert sandbox.mode == mode
-        assert set(sandbox.enforced) == expected_layers(mode, allow_network=network)
+        expected = expected_layers(mode, allow_network=network)
+        assert set(sandbox.enforced) == expected  # promised before the (lazy) start
+        start = getattr(sandbox, "start", None)
+        if start is not None:
+            start()
+        assert set(sandbox.enforced) == expected  # and measured once started
         assert len(sandbox.enforced) == len(set(sandbox.enforced))
     finally:
         sandbox.close()
@@ -103,7 +108,10 @@ _TAKE_AWAY = textwrap.dedent(
     from agentrun.sandbox import seccomp, syscalls
     from agentrun.sandbox.jail import JailSandbox
     from agentrun.sandbox.policy import SandboxPolicy
-    ws, tmp, home, marker, nrs = sys.argv[1:6]
+    from agentrun.sandbox.probe import probe
+    ws, tmp, home, marker, nrs, when = sys.argv[1:7]
+    if when == "after-probe":
+        probe()  # cached: the jail promises what the machine offered before the syscalls went
     # A container-like runtime: these syscalls are refused to it and to everything it starts.
     prog = [seccomp._insn(0x20, 0)]  # A = nr; then "nr == N: EPERM" for each, else allow
     for nr in nrs.split(","):
@@ -112,11 +120,13 @@ _TAKE_AWAY = textwrap.dedent(
     syscalls.set_no_new_privs()
     seccomp.install(b"".join(prog))
     jail = JailSandbox(SandboxPolicy.create(ws, home=Path(home)), tmp_dir=Path(tmp))
+    promised = list(jail.enforced)
     try:
         jail.spawn(["touch", marker], cwd=Path(ws), env={"PATH": "/usr/bin:/bin"}, stdout=1)
         result = {"ran": True}
     except SandboxUnavailableError as e:
         result = {"layer": e.layer, "message": str(e), "enforced": list(jail.enforced)}
+    result["promised"] = promised
     jail.close()
     print(json.dumps(result))
     """
@@ -124,11 +134,18 @@ _TAKE_AWAY = textwrap.dedent(
 
 
 @pytest.mark.parametrize(
-    ("syscalls_denied", "layer"),
-    [("444,445,446", "landlock"), ("272", "pidns" if os.geteuid() == 0 else "userns")],
-    ids=["no-landlock", "no-namespaces"],
+    ("syscalls_denied", "layer", "when"),
+    [
+        ("444,445,446", "landlock", "before-probe"),
+        ("272", "pidns" if os.geteuid() == 0 else "userns", "before-probe"),
+        # The probe found the layer, so the jail promised it; the start then fails to put it
+        # in force: spawn must still refuse (the promise is checked, not trusted).
+        ("444,445,446", "landlock", "after-probe"),
+        ("165", "mountns", "after-probe"),
+    ],
+    ids=["no-landlock", "no-namespaces", "landlock-lost-after-probe", "mount-lost-after-probe"],
 )
-def test_fails_closed_when_a_layer_is_missing(host: Host, syscalls_denied, layer) -> None:
+def test_fails_closed_when_a_layer_is_missing(host: Host, syscalls_denied, layer, when) -> None:
     marker = host.workspace / "ran"
     proc = subprocess.run(
         [
@@ -140,6 +157,7 @@ def test_fails_closed_when_a_layer_is_missing(host: Host, syscalls_denied, layer
             str(host.home),
             str(marker),
             syscalls_denied,
+            when,
         ],
         capture_output=True,
         text=True,
@@ -151,6 +169,7 @@ def test_fails_closed_when_a_layer_is_missing(host: Host, syscalls_denied, layer
     assert result["layer"] == layer
     assert layer in result["message"] and "--sandbox danger-full-access" in result["message"]
     assert layer not in result["enforced"]
+    assert (layer in result["promised"]) == (when == "after-probe")
     assert not marker.exists()
 
 
