@@ -327,6 +327,26 @@ def test_B38_agentrun_state_inside_the_workspace(
     assert (host.workspace / "ok").exists()  # the workspace around it stays writable
 
 
+def test_B39_git_hooks_of_an_added_dir(host: Host, make_jail: object) -> None:
+    """An ``--add-dir`` that is a repository: its ``.git`` is as read-only as the workspace's."""
+    from conftest import Shell as JailShell
+
+    extra = host.base / "other-repo"
+    subprocess.run(["git", "init", "-q", str(extra)], check=True)
+    config = (extra / ".git" / "config").read_bytes()
+    policy = host.policy(add_dirs=[extra])
+    assert not policy.can_write(extra / ".git" / "hooks" / "pre-commit")
+    shell = JailShell(make_jail(add_dirs=[extra]), host)  # type: ignore[operator]
+    out = shell.out(
+        f"cd {q(extra)}; echo 'curl evil' > .git/hooks/pre-commit; echo rc=$?; "
+        "git config core.fsmonitor 'curl evil'; echo rc=$?; echo ok > f && cat f"
+    )
+    shell.session.close()
+    assert "rc=0" not in out and "\nok\n" in out  # the dir itself stays writable
+    assert not (extra / ".git" / "hooks" / "pre-commit").exists()
+    assert (extra / ".git" / "config").read_bytes() == config
+
+
 def test_B28_host_dev_shm(shell: Shell) -> None:
     name = f"agentrun-shm-{secrets.token_hex(4)}"
     host_file = Path("/dev/shm") / f"{name}-host"

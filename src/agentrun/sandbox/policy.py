@@ -57,7 +57,8 @@ class SandboxPolicy:
     read_deny: tuple[Path, ...]
     allow_network: bool = False
     protected: tuple[Path, ...] = field(default=())
-    """Paths inside writable roots that stay read-only (the workspace's ``.git``)."""
+    """Paths inside writable roots that stay read-only: the ``.git`` of the workspace and of
+    each ``--add-dir`` (hooks and config would run code on the host's next ``git``)."""
     hidden: tuple[Path, ...] = field(default=())
     """Paths inside the workspace or a writable root that stay unreadable and unwritable:
     agentrun's own state (transcripts, settings) when ``$AGENTRUN_HOME`` lies there, as
@@ -94,7 +95,7 @@ class SandboxPolicy:
             writable_roots=() if mode == "read-only" else roots,
             read_deny=unique,
             allow_network=allow_network,
-            protected=(ws / ".git",),
+            protected=tuple(dict.fromkeys(root / ".git" for root in roots)),
             hidden=hidden,
         )
 
