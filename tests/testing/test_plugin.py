@@ -89,10 +89,13 @@ def test_guard_refuses_real_requests_with_a_reason(pytester: pytest.Pytester) ->
     pytester.makepyfile(
         GUARDED_SDK_CALL
         + f"""
-    def test_sdk_request_is_refused():
+    def test_the_request_is_refused_and_the_test_fails_even_so():
         with pytest.raises(anthropic.PermissionDeniedError) as info:
             call()
         assert {BLOCKED_MESSAGE!r} in str(info.value)
+
+    def test_an_unhandled_refusal_says_why_first():
+        call()
 
     def test_flag_says_blocked():
         from agentrun.testing import real_requests_allowed
@@ -100,7 +103,46 @@ def test_guard_refuses_real_requests_with_a_reason(pytester: pytest.Pytester) ->
     """
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=1, failed=2)
+    refused = f"this test made 1 real Anthropic API request(s): {BLOCKED_MESSAGE}"
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_the_request_is_refused_and_the_test_fails_even_so _*",
+            refused,
+            "*_ test_an_unhandled_refusal_says_why_first _*",
+            refused,
+        ]
+    )
+
+
+def test_an_agent_run_that_reaches_for_the_api_fails_its_test(pytester: pytest.Pytester) -> None:
+    """agentrun's own Anthropic adapter, in process and in an ``agentrun -p`` subprocess: the
+    run ends in an error naming the guard, and the test fails although it asserts nothing."""
+    pytester.makepyfile(
+        f"""
+        import subprocess, sys
+        from agentrun.testing import run_agent
+
+        def test_in_process(monkeypatch, agentrun_workspace, agentrun_home):
+            monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
+            monkeypatch.setenv("AGENTRUN_MAX_RETRIES", "0")
+            result = run_agent("hello", model="sonnet", cwd=agentrun_workspace)
+            assert (result.subtype, result.is_error) == ("error_during_execution", True)
+            assert {BLOCKED_MESSAGE!r} in result.result
+
+        def test_in_a_subprocess(monkeypatch, agentrun_workspace, agentrun_home):
+            monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
+            monkeypatch.setenv("AGENTRUN_MAX_RETRIES", "0")
+            argv = [sys.executable, "-m", "agentrun", "-p", "hi", "--cwd", str(agentrun_workspace)]
+            assert subprocess.run(argv, capture_output=True).returncode == 1
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    refused = f"this test made 1 real Anthropic API request(s): {BLOCKED_MESSAGE}"
+    result.stdout.fnmatch_lines(
+        ["*_ test_in_process _*", refused, "*_ test_in_a_subprocess _*", refused]
+    )
 
 
 def test_guard_gives_way_to_a_fake_server_set_by_the_test(pytester: pytest.Pytester) -> None:
@@ -174,16 +216,3 @@ def test_guard_restores_the_environment_after_each_test(pytester: pytest.Pyteste
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert {k: os.environ.get(k) for k in outer} == outer
-
-
-def test_this_session_is_guarded_too(
-    agentrun_workspace, agentrun_home, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """agentrun's own Anthropic adapter, in this very test session: refused, with the reason."""
-    from agentrun.testing import run_agent
-
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
-    monkeypatch.setenv("AGENTRUN_MAX_RETRIES", "0")
-    result = run_agent("hello", model="sonnet", cwd=agentrun_workspace)
-    assert (result.subtype, result.is_error) == ("error_during_execution", True)
-    assert BLOCKED_MESSAGE in result.result

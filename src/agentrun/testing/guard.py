@@ -4,7 +4,10 @@ While a test runs, the pytest plugin points ``ANTHROPIC_BASE_URL`` at a :class:`
 on 127.0.0.1, which answers every request with HTTP 403 and :data:`BLOCKED_MESSAGE`, and sets
 :data:`ENV_VAR` to ``"0"``. It works with no help from the code under test: the Anthropic SDK
 (ours and the user's own) and any ``agentrun`` subprocess read that variable. A 403 is not
-retried by the SDK, so a stray real request fails at once, with a message that says why.
+retried by the SDK, so a stray real request fails at once, with a message that says why. The
+server counts what it refused, and the plugin fails the test that made such a request even if
+the code under test swallowed the error (a run that ended in ``error_during_execution``, a
+``try``/``except``): the test must not pass while its agent never reached a model.
 Opting in: ``@pytest.mark.agentrun_live`` on a test, or ``pytest --agentrun-live``.
 """
 
@@ -33,8 +36,17 @@ def real_requests_allowed() -> bool:
     return os.environ.get(ENV_VAR) != "0"
 
 
+class _CountingServer(ThreadingHTTPServer):
+    refused = 0
+    lock = threading.Lock()
+
+
 class _Refuse(BaseHTTPRequestHandler):
+    server: _CountingServer
+
     def _refuse(self) -> None:
+        with self.server.lock:  # counted before the answer: the caller sees both at once
+            self.server.refused += 1
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
@@ -60,15 +72,21 @@ class RefusingServer:
     """
 
     def __init__(self) -> None:
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _CountingServer | None = None
         self.url = UNREACHABLE_URL
+
+    @property
+    def refused(self) -> int:
+        """How many requests it has refused so far."""
+        return self._server.refused if self._server is not None else 0
 
     def start(self) -> RefusingServer:
         try:
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _Refuse)
+            server = _CountingServer(("127.0.0.1", 0), _Refuse)
         except OSError:
             return self
         server.daemon_threads = True
+        server.lock = threading.Lock()
         thread = threading.Thread(
             target=server.serve_forever, args=(0.05,), name="agentrun-guard", daemon=True
         )

@@ -8,7 +8,7 @@ What it gives every test session:
 - ``run_agent(prompt, model=..., **options)``: :func:`agentrun.testing.run_agent` in
   ``agentrun_workspace`` with ``agentrun_home``; returns the ``RunResult`` (every event in it).
 - The real-request guard (:mod:`agentrun.testing.guard`): while a test runs, real Anthropic API
-  requests fail with a 403 that says why, unless the test is marked
+  requests fail with a 403 that says why, and the test that made one fails, unless it is marked
   ``@pytest.mark.agentrun_live`` or pytest runs with ``--agentrun-live``.
 
 Importing it must stay cheap and side-effect free: pytest loads it in every test session of every
@@ -28,6 +28,9 @@ import pytest
 if TYPE_CHECKING:
     from agentrun.api import RunResult
     from agentrun.testing.guard import RefusingServer
+
+_REFUSED_BEFORE = pytest.StashKey[tuple["RefusingServer", int]]()
+"""On a guarded test's item: the guard's server and its refusal count when the test began."""
 
 LIVE_MARKER = "agentrun_live"
 LIVE_OPTION = "--agentrun-live"
@@ -79,6 +82,7 @@ def _agentrun_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     from agentrun.testing.guard import ENV_VAR
 
     server: RefusingServer = request.getfixturevalue("_agentrun_refusing_server")
+    request.node.stash[_REFUSED_BEFORE] = (server, server.refused)
     # Set and restored by hand, not through monkeypatch: the test's own monkeypatch must be able
     # to point ANTHROPIC_BASE_URL at a fake server and have its undo land on our value.
     saved = {name: os.environ.get(name) for name in ("ANTHROPIC_BASE_URL", ENV_VAR)}
@@ -92,6 +96,28 @@ def _agentrun_guard(request: pytest.FixtureRequest) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Fail a guarded test that made a real API request, whatever became of the refusal."""
+    guarded = item.stash.get(_REFUSED_BEFORE, None)
+    try:
+        yield
+    except Exception as e:  # the test failed already: say why first
+        if guarded is not None and guarded[0].refused > guarded[1]:
+            raise pytest.fail.Exception(_refused_message(*guarded), pytrace=False) from e
+        raise
+    if guarded is not None and guarded[0].refused > guarded[1]:
+        pytest.fail(_refused_message(*guarded), pytrace=False)
+
+
+def _refused_message(server: RefusingServer, before: int) -> str:
+    from agentrun.testing.guard import BLOCKED_MESSAGE
+
+    return (
+        f"this test made {server.refused - before} real Anthropic API request(s): {BLOCKED_MESSAGE}"
+    )
 
 
 @pytest.fixture
