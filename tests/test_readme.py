@@ -3,7 +3,8 @@
 The "Testing your agents" section's code blocks are extracted and executed as a user would:
 files whose first line names a path (``# tests/...``) are written there and the Python ones run
 under pytest (with agentrun's plugin, in a separate session); the shell lines run in bash, the
-"real model" one against a FakeAnthropicServer standing in for the API.
+"real model" ones (recording, and the set-up's same-task-with-a-real-model command) against a
+FakeAnthropicServer standing in for the API.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from agentrun.commands.demo import script_path
 from agentrun.models.scripted import ScriptedModel
 from agentrun.testing import FakeAnthropicServer
 
@@ -51,6 +53,30 @@ def test_setup_commands_are_the_agreed_ones() -> None:
     assert commands[0] == "pip install -e . && agentrun demo\n"
     assert commands[-1] == "pip install -e '.[test]' && python -m pytest\n"
     assert "agentrun demo --print-prompt" in commands[1]
+
+
+def test_the_real_model_command_does_the_demo_task(tmp_path: Path) -> None:
+    """The set-up's "same task with a real model" command, as printed, against the Messages API
+    played by the demo's own session: its flags must let the agent do the whole task unasked."""
+    (command,) = [c for c in blocks("Set-up: two commands", "bash") if "--print-prompt" in c]
+    assert command.count("/tmp/shop") == 2
+    command = command.replace("/tmp/shop", str(tmp_path / "shop"))
+    session = ScriptedModel.load(script_path())
+    env = {**os.environ, "AGENTRUN_HOME": str(tmp_path / "home")}
+    with FakeAnthropicServer(model=session) as server:
+        env.update(ANTHROPIC_BASE_URL=server.url, ANTHROPIC_API_KEY="sk-ant-test-000000000000")
+        proc = subprocess.run(
+            ["bash", "-c", command],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("All 31 tests pass")
+    session.assert_complete()
+    assert (tmp_path / "shop/shop/migrations/003_index_items_category.sql").is_file()
 
 
 def test_the_script_and_the_pytest_examples_pass(pytester: pytest.Pytester) -> None:
