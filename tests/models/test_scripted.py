@@ -87,6 +87,19 @@ def test_json_scripts_work_too(tmp_path: Path) -> None:
     assert (response.text(), response.stop_reason) == ("hi", "end_turn")
 
 
+def test_json_as_json_tools_write_it(tmp_path: Path) -> None:
+    """Tab indentation (YAML refuses it) and a character beyond U+FFFF written as two escapes
+    (json.dumps does that for every emoji); errors still name the right line."""
+    text = '{\n\t"turns": [\n\t\t{"text": "Done \\ud83d\\ude00 \\u00e9\\t."}\n\t]\n}\n'
+    response = ScriptedModel.load(write(tmp_path, text, "s.json")).complete(request())
+    assert response.text() == "Done \U0001f600 \u00e9\t."
+    with pytest.raises(ScriptFormatError) as info:
+        ScriptedModel.load(write(tmp_path, text.replace('"text"', '"txt"'), "bad.json"))
+    assert (info.value.line, "unknown key 'txt' in turn 1" in str(info.value)) == (3, True)
+    with pytest.raises(ScriptFormatError, match="not valid YAML/JSON"):  # tabs, and not JSON
+        ScriptedModel.load(write(tmp_path, "turns:\n\t- text: a\n", "tabs.yaml"))
+
+
 def test_ids_are_deterministic(tmp_path: Path) -> None:
     path = write(tmp_path, "turns:\n  - tool_calls: [{name: Read}]\n")
     a = ScriptedModel.load(path).complete(request())

@@ -21,6 +21,7 @@ difference.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,15 +134,17 @@ class ScriptedModel:
 
     @classmethod
     def _from_text(cls, text: str, *, source: Path | str, lines: bool = True) -> ScriptedModel:
-        loader = yaml.SafeLoader(text)
         try:
-            node = loader.get_single_node()
+            loader, node = _compose(text)
         except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            raise ScriptFormatError(f"not valid YAML/JSON: {e}", path=source, line=line) from e
-        finally:
-            loader.dispose()
+            if "\t" not in text or not _is_json(text):
+                mark = getattr(e, "problem_mark", None)
+                line = mark.line + 1 if mark is not None else None
+                raise ScriptFormatError(f"not valid YAML/JSON: {e}", path=source, line=line) from e
+            # YAML refuses tabs as indentation, JSON allows them; and in valid JSON a tab is
+            # only ever whitespace (one inside a string is escaped), so spaces mean the same
+            # and keep every line where it was.
+            loader, node = _compose(text.replace("\t", " "))
         return _Parser(loader, source, lines=lines).script(node)
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
@@ -189,6 +192,40 @@ class ScriptedModel:
                     f"{'an error' if is_error else 'ok'}: {preview!r}",
                     turn=number,
                 )
+
+
+def _compose(text: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
+    loader = yaml.SafeLoader(text)
+    try:
+        return loader, loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _whole_characters(value: Any) -> Any:
+    """``value`` with each UTF-16 surrogate pair joined into its character, recursively.
+
+    JSON writes a character beyond U+FFFF as two escapes (``json.dumps`` does it for every
+    emoji: ``"\\ud83d\\ude00"``); YAML reads them as two lone surrogates, which no encoder
+    accepts.
+    """
+    if isinstance(value, str):
+        if not any("\ud800" <= c <= "\udfff" for c in value):
+            return value
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_whole_characters(v) for v in value]
+    if isinstance(value, dict):
+        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}
+    return value
 
 
 def turn_response(turn: ScriptTurn, *, turn_number: int, model: str) -> ModelResponse:
@@ -256,7 +293,7 @@ class _Parser:
         return ScriptFormatError(message, path=self.source, line=self.line(node))
 
     def value(self, node: yaml.Node) -> Any:
-        return self.loader.construct_object(node, deep=True)
+        return _whole_characters(self.loader.construct_object(node, deep=True))
 
     def mapping(self, node: yaml.Node | None, what: str, keys: set[str]) -> dict[str, yaml.Node]:
         if not isinstance(node, yaml.MappingNode):
