@@ -347,6 +347,23 @@ def test_B39_git_hooks_of_an_added_dir(host: Host, make_jail: object) -> None:
     assert (extra / ".git" / "config").read_bytes() == config
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: BashSession._update_cwd (tools/shell.py) reads the cwd file the jail can swap "
+    "for a symlink, as the unconfined runtime (a FIFO there hangs it, /dev/zero exhausts it)",
+)
+def test_B40_runtime_reads_a_denied_file_for_the_jail(shell: Shell, host: Host) -> None:
+    """The runtime must not read, on the jail's behalf, what the jail itself may not."""
+    secret = host.home / "secret-path"
+    secret.write_text("/HOST-SECRET-VALUE\n")  # shaped like the cwd the runtime expects
+    out = shell.out(
+        "f=$(tr '\\0' '\\n' < /proc/$$/cmdline | grep -o '/[^ ]*agentrun-cwd-[0-9a-f-]*' "
+        f'| head -1); rm -f "$f"; ln -s {q(secret)} "$f"; cat {q(secret)}; echo rc=$?'
+    )
+    assert "Permission denied" in out  # the jail itself cannot read it...
+    assert "HOST-SECRET-VALUE" not in out  # ...and the runtime must not read it for the jail
+
+
 def test_B28_host_dev_shm(shell: Shell) -> None:
     name = f"agentrun-shm-{secrets.token_hex(4)}"
     host_file = Path("/dev/shm") / f"{name}-host"
