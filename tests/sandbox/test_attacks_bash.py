@@ -444,6 +444,19 @@ def test_B33_eight_gb_allocation(shell: Shell) -> None:
     assert "MemoryError" in out and "rc=1" in out
 
 
+@pytest.mark.skipif(
+    os.environ.get("AGENTRUN_SANDBOX_EXPECT", "root" if ROOT else "") != "root",
+    reason="the session's memory cgroup exists only where cgroups are writable (root)",
+)
+def test_B41_memory_past_the_session_cgroup(shell: Shell) -> None:
+    """Under RLIMIT_AS (2 GiB here) but over the session's memory limit (384 MiB): the cgroup,
+    not the host, ends it; the session goes on."""
+    code = "b = bytearray(640 << 20)\nfor i in range(0, len(b), 4096):\n    b[i] = 1\nprint('ke' + 'pt')"
+    out = shell.out(f"python3 -c {shlex.quote(code)}; echo rc=$?")
+    assert "kept" not in out and "rc=137" in out, out
+    assert shell.out("echo alive") == "alive"
+
+
 def test_B34_setsid_nohup_survivor(shell: Shell, host: Host) -> None:
     arg = host.unique_sleep()
     shell.out(f"setsid nohup sleep {arg} > /dev/null 2>&1 & echo started")
