@@ -318,6 +318,29 @@ def test_record_against_the_fake_server_then_replay_offline(
     assert (workspace / "greet.py").read_text() == 'def greet(name):\n    return f"Hello {name}!"\n'
 
 
+def test_a_real_run_that_prints_its_private_paths_replays(
+    tmp_path: Path, agentrun_workspace_factory, agentrun_home: Path
+) -> None:
+    """The workspace, TMPDIR and HOME differ from run to run; none of them is drift."""
+    session = {
+        "turns": [
+            {"tool_calls": [{"name": "Bash", "input": {"command": 'echo "$PWD $TMPDIR $HOME"'}}]},
+            {"expect": [{"is_error": False, "contains": "/home"}], "text": "Done."},
+        ]
+    }
+    recording = tmp_path / "run.jsonl"
+    first = agentrun_workspace_factory(GREETER)
+    with RecordingModel(ScriptedModel.from_data(session), recording) as model:
+        recorded = run_agent("Where am I?", model=model, cwd=first)
+    assert recorded.subtype == "success", recorded.result
+    replayed = run_agent(
+        "Where am I?", model=ReplayModel(recording), cwd=agentrun_workspace_factory(GREETER)
+    )
+    assert (replayed.subtype, replayed.result) == ("success", "Done."), replayed.result
+    texts = [o.text for r in (recorded, replayed) for o in tool_outcomes(r)]
+    assert texts[0] != texts[1]  # the paths did differ
+
+
 def test_the_committed_recording_replays(agentrun_workspace_factory, agentrun_home: Path) -> None:
     workspace = agentrun_workspace_factory(GREETER)
     result = run_agent(PROMPT, model=f"replay:{RECORDING}", cwd=workspace)
