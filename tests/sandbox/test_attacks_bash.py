@@ -277,6 +277,43 @@ def test_B25_load_kernel_module(shell: Shell) -> None:
     assert "finit -1 1" in out and "init -1 1" in out
 
 
+def test_B42_syscalls_only_seccomp_refuses(shell: Shell) -> None:
+    """io_uring and keyrings need no capability (and setns/bpf/userfaultfd/perf may need none on
+    some kernels): only the filter stops them, so each must fail with its EPERM."""
+    script = (
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "def call(name, nr, *args):\n"
+        "    rc = libc.syscall(nr, *args)\n"
+        "    print(name, rc, ctypes.get_errno())\n"
+        "params = ctypes.create_string_buffer(120)\n"
+        "call('io_uring_setup', 425, 4, params)\n"
+        "call('add_key', 248, b'user', b'agentrun', b'x', 1, -2)\n"
+        "call('keyctl', 250, 0, -2, 0)\n"  # KEYCTL_GET_KEYRING_ID of the process keyring
+        "call('bpf', 321, 0, None, 0)\n"
+        "call('setns', 308, 0, 0)\n"
+        "call('userfaultfd', 323, 0)\n"
+        "attr = ctypes.create_string_buffer(128)\n"
+        "call('perf_event_open', 298, attr, 0, -1, -1, 0)\n"
+    )
+    out = shell.out("python3 -c " + shlex.quote(script))
+    names = ("io_uring_setup", "add_key", "keyctl", "bpf", "setns", "userfaultfd")
+    for name in (*names, "perf_event_open"):
+        assert f"{name} -1 1\n" in out + "\n", out
+
+
+def test_B43_rlimits_of_every_call(shell: Shell) -> None:
+    """File size, address space, CPU time, open files and core dumps, as configured, and hard
+    (a command cannot raise them back)."""
+    from conftest import TEST_LIMITS
+
+    out = shell.out("ulimit -H -f -v -t -n -c | awk '{print $NF}'; ulimit -n 4096; echo rc=$?")
+    kib = 1024
+    lim = TEST_LIMITS
+    expected = [lim.file_size // kib, lim.address_space // kib, lim.cpu_seconds, lim.open_files, 0]
+    assert out.split()[:5] == [str(v) for v in expected], out
+    assert "rc=1" in out
+
+
 def test_B26_agentrun_package_files(shell: Shell) -> None:
     pkg = Path(agentrun.__file__).resolve()
     before = pkg.read_bytes()
@@ -451,7 +488,10 @@ def test_B33_eight_gb_allocation(shell: Shell) -> None:
 def test_B41_memory_past_the_session_cgroup(shell: Shell) -> None:
     """Under RLIMIT_AS (2 GiB here) but over the session's memory limit (384 MiB): the cgroup,
     not the host, ends it; the session goes on."""
-    code = "b = bytearray(640 << 20)\nfor i in range(0, len(b), 4096):\n    b[i] = 1\nprint('ke' + 'pt')"
+    code = (
+        "b = bytearray(640 << 20)\nfor i in range(0, len(b), 4096):\n    b[i] = 1\n"
+        "print('ke' + 'pt')"
+    )
     out = shell.out(f"python3 -c {shlex.quote(code)}; echo rc=$?")
     assert "kept" not in out and "rc=137" in out, out
     assert shell.out("echo alive") == "alive"
