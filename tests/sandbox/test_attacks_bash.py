@@ -418,6 +418,26 @@ def test_B35_read_etc_shadow(shell: Shell) -> None:
     assert "Permission denied" in out and "root:" not in out
 
 
+@pytest.mark.skipif(not ROOT, reason="as another uid, DAC already hides root's 0700 trees")
+def test_B44_root_only_secret_trees(shell: Shell) -> None:
+    """uid 0 without capabilities still owns root's mode-0700 trees (TLS keys, systemd's
+    DynamicUser state): the deny list, not DAC, must hide what is in them."""
+    trees = [Path(t) for t in ("/etc/ssl/private", "/var/lib/private") if Path(t).is_dir()]
+    if not trees:
+        pytest.skip("no root-only secret tree on this machine")
+    planted = [t / f"agentrun-test-{secrets.token_hex(4)}.key" for t in trees]
+    try:
+        for f in planted:
+            f.write_text("ROOT-ONLY-SECRET\n")
+            f.chmod(0o600)
+        out = shell.out("; ".join(f"cat {q(f)}; echo rc=$?" for f in planted))
+    finally:
+        for f in planted:
+            f.unlink(missing_ok=True)
+    assert "ROOT-ONLY-SECRET" not in out and "rc=0" not in out, out
+    assert out.count("Permission denied") == len(planted)
+
+
 def test_B36_setuid_binary(shell: Shell, host: Host) -> None:
     out = shell.out("grep -E 'NoNewPrivs|CapEff|CapBnd' /proc/self/status; su -c id root; true")
     assert "NoNewPrivs:\t1" in out and "CapEff:\t0000000000000000" in out

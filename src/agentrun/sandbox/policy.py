@@ -30,6 +30,16 @@ _SYSTEM_READ_DENY = (
     "/etc/ssh",
     "/run/secrets",
     "/var/run/secrets",
+    # Root's own 0700 trees: uid 0 without capabilities still owns them, so only this hides
+    # them from a jail run as root (TLS keys, Kerberos keys, systemd credentials and the
+    # DynamicUser state, old password hashes).
+    "/etc/ssl/private",
+    "/etc/pki/tls/private",
+    "/etc/letsencrypt",
+    "/etc/krb5.keytab",
+    "/etc/security/opasswd",
+    "/run/credentials",
+    "/var/lib/private",
 )
 
 
