@@ -237,3 +237,16 @@ def test_fd0_closed_approval_is_denied(ws: Path, env: dict[str, str]) -> None:
     denials = json.loads(done.stdout)["permission_denials"]
     assert [d["tool_input"]["command"] for d in denials] == ["touch approved.txt"]
     assert not (ws / "approved.txt").exists()
+
+
+def test_piped_stdin_beside_a_prompt_is_named_on_stderr(ws: Path, env: dict[str, str]) -> None:
+    done = agentrun(ws, env, "-p", "review", "--model", script(ws, DONE), timeout=30)
+    assert (done.returncode, done.stderr) == (0, "")  # /dev/null: nothing was ignored
+    piped = subprocess.run(
+        [*AGENTRUN, "--cwd", str(ws), "-p", "review", "--model", script(ws, DONE)],
+        env=env, input="diff --git a/app.py b/app.py\n", capture_output=True, text=True,
+        timeout=30,
+    )  # fmt: skip
+    assert (piped.returncode, piped.stdout) == (0, "Done.\n")
+    assert piped.stderr.startswith("agentrun: warning: stdin is ignored when the prompt is an")
+    assert piped.stderr.count("\n") == 1

@@ -146,6 +146,14 @@ def _one_shot_prompt(args: argparse.Namespace, stdin_tty: bool) -> str:
     if args.prompt is not None and args.prompt != "-":
         if not args.prompt.strip():
             raise ConfigError("empty prompt: say what the agent should do")
+        if not stdin_tty and _stdin_has_data():
+            # `git diff | agentrun -p "review"` feeds Claude Code both; DESIGN reads stdin only
+            # without a prompt, so say so rather than drop the diff silently
+            print(
+                "agentrun: warning: stdin is ignored when the prompt is an argument; "
+                'to send both, write the prompt as -p "review this: $(cat)"',
+                file=sys.stderr,
+            )
         return str(args.prompt)
     if stdin_tty or sys.stdin is None:  # None: the process was started with stdin closed
         raise ConfigError("-p needs a prompt: pass it as an argument or pipe it on stdin")
@@ -156,6 +164,20 @@ def _one_shot_prompt(args: argparse.Namespace, stdin_tty: bool) -> str:
     if not text.strip():
         raise ConfigError("empty prompt on stdin: pass a prompt as an argument or pipe one in")
     return text
+
+
+def _stdin_has_data() -> bool:
+    """Whether piped stdin already holds data; never waits (an open pipe nobody writes to is
+    not data) and reads at most one byte of what is ignored anyway."""
+    import select
+
+    try:
+        fd = sys.stdin.fileno()
+        if not select.select([fd], [], [], 0)[0]:
+            return False
+        return os.read(fd, 1) != b""
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _directory(raw: str, what: str, flag: str) -> Path:
