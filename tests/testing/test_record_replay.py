@@ -153,6 +153,12 @@ def test_a_different_prompt_is_drift_on_turn_1(tmp_path: Path) -> None:
         ReplayModel(path).complete(other)
 
 
+def test_the_recording_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    record(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
 def test_secrets_never_reach_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "plain-secret-value-123")
     path = tmp_path / "run.jsonl"

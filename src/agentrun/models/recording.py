@@ -106,8 +106,8 @@ def env_secrets() -> tuple[str, ...]:
 
 class RecordingModel:
     """Wraps any :class:`~agentrun.protocols.Model` and appends each request/response pair to
-    ``path`` (created or truncated at the first call, flushed after every line, so a run that
-    dies mid-way still leaves every completed turn on disk).
+    ``path`` (created mode 0600 or truncated at the first call, flushed after every line, so a
+    run that dies mid-way still leaves every completed turn on disk).
 
     Failed calls are not recorded: a replay serves answers, and there was none.
     """
@@ -151,7 +151,9 @@ class RecordingModel:
     def _write(self, entry: JSON) -> None:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("w", encoding="utf-8")
+            # Private, like a transcript: it holds the code and command output the agent saw.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+            self._file = open(os.open(self.path, flags, 0o600), "w", encoding="utf-8")
             header = {"agentrun_recording": FORMAT_VERSION, "model_id": self.inner.model_id}
             self._file.write(json.dumps(header) + "\n")
         line = json.dumps(scrub(entry, secrets=self._secrets), ensure_ascii=False)
