@@ -153,7 +153,7 @@ class RecordingModel:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Private, like a transcript: it holds the code and command output the agent saw.
             flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
-            self._file = open(os.open(self.path, flags, 0o600), "w", encoding="utf-8")
+            self._file = open(os.open(self.path, flags, 0o600), "w", encoding="utf-8")  # noqa: SIM115
             header = {"agentrun_recording": FORMAT_VERSION, "model_id": self.inner.model_id}
             self._file.write(json.dumps(header) + "\n")
         line = json.dumps(scrub(entry, secrets=self._secrets), ensure_ascii=False)
