@@ -356,3 +356,48 @@ def test_refusal_with_a_tool_call_leaves_next_send_valid(ws: Path) -> None:
     follow_up = seen[1][2]["content"]
     assert (follow_up[0]["tool_use_id"], follow_up[0]["is_error"]) == ("t1", True)
     assert follow_up[1] == {"type": "text", "text": "two"}
+
+
+def test_the_agent_files_disallowed_rules_are_enforced(ws: Path) -> None:
+    """`disallowedTools: Bash(rm:*)` in the agent file holds like --disallowedTools, even in
+    bypassPermissions mode; plain Bash calls still run."""
+    agent = ws.parent / "careful.md"
+    agent.write_text(
+        "---\nname: careful\ndescription: Never deletes.\n"
+        "tools: Read, Bash\ndisallowedTools: Bash(rm:*)\n---\nBe careful.\n"
+    )
+    (ws / "keep.txt").write_text("precious\n")
+    model = script(
+        {"tool_calls": [{"name": "Bash", "input": {"command": "rm keep.txt"}}]},
+        {
+            "expect": [{"is_error": True, "contains": "denied"}],
+            "tool_calls": [{"name": "Bash", "input": {"command": "echo still here"}}],
+        },
+        {"expect": [{"is_error": False, "contains": "still here"}], "text": "Kept it."},
+    )
+    result = agentrun.run(
+        "clean up",
+        agent=str(agent),
+        cwd=ws,
+        model=model,
+        permission_mode="bypassPermissions",
+        sandbox="danger-full-access",
+        strict=True,
+    )
+    model.assert_complete()
+    assert result.subtype == "success"
+    assert (ws / "keep.txt").read_text() == "precious\n"
+    assert [d["tool_input"] for d in result.permission_denials] == [{"command": "rm keep.txt"}]
+
+
+def test_a_call_to_an_unknown_tool_is_not_a_permission_matter(ws: Path) -> None:
+    model = script(
+        {"tool_calls": [{"name": "WebFetch", "input": {"url": "https://example.com"}}]},
+        {"expect": [{"is_error": True, "contains": "Read"}], "text": "No fetching."},
+    )
+    result = agentrun.run("fetch", cwd=ws, model=model, strict=True)
+    model.assert_complete()
+    assert result.subtype == "success" and result.permission_denials == ()
+    (call, outcome) = result.tool_calls[0]
+    assert call.name == "WebFetch" and "WebFetch" in outcome.text()
+    assert "approval" not in outcome.text() and "ermission" not in outcome.text()

@@ -236,6 +236,7 @@ class _Run:
         self.continuing = False
         self.interrupted = False
         self.denials: list[JSON] = []
+        self.offered = frozenset(spec.name for spec in io.tools.specs())
         self.timer: threading.Timer | None = None
         io.cancel.clear()
         if limits.timeout_s is not None:
@@ -349,8 +350,8 @@ class _Run:
     def permission(self, call: ToolCall) -> str | None:
         """None when the call may run, else the error text the model gets."""
         checker = self.io.permissions
-        if checker is None:
-            return None
+        if checker is None or call.name not in self.offered:
+            return None  # an unknown tool is the dispatcher's to refuse, naming the real ones
         decision = checker.check(call.name, call.input)
         key = (call.name, str(call.input.get("command", "")) if call.name == "Bash" else "")
         if decision.behavior == "allow" or key in self.conv.always_allowed:

@@ -120,7 +120,9 @@ class Runtime:
         self.permissions: PermissionChecker = PermissionPolicy.load(
             o.permission_mode,
             allowed=o.allowed_tools,
-            disallowed=o.disallowed_tools,
+            # The agent file's disallowedTools are deny rules too: `Bash(rm:*)` there must hold
+            # like on the command line (bare names are also removed from the offered tools).
+            disallowed=[*o.disallowed_tools, *self.agent.disallowed_tools],
             agent_rules=self.agent.permission_rules,
             cwd=cwd,
             add_dirs=add_dirs,
