@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -436,6 +437,23 @@ def test_B44_root_only_secret_trees(shell: Shell) -> None:
             f.unlink(missing_ok=True)
     assert "ROOT-ONLY-SECRET" not in out and "rc=0" not in out, out
     assert out.count("Permission denied") == len(planted)
+
+
+@pytest.mark.skipif(
+    not os.access("/run/user", os.W_OK), reason="needs a writable /run/user to plant a file"
+)
+def test_B45_session_runtime_dirs(shell: Shell) -> None:
+    """``/run/user/<uid>`` ($XDG_RUNTIME_DIR) holds login-session credentials (registry
+    ``containers/auth.json``, keyrings); a jail runs as the same uid, so only the deny list
+    hides them."""
+    planted = Path("/run/user") / f"agentrun-test-{secrets.token_hex(4)}"
+    planted.mkdir(mode=0o700)
+    try:
+        (planted / "auth.json").write_text('{"auths": "RUNTIME-DIR-SECRET"}\n')
+        out = shell.out(f"cat {q(planted / 'auth.json')}; echo rc=$?")
+    finally:
+        shutil.rmtree(planted, ignore_errors=True)
+    assert "RUNTIME-DIR-SECRET" not in out and "Permission denied" in out, out
 
 
 def test_B36_setuid_binary(shell: Shell, host: Host) -> None:

@@ -30,6 +30,7 @@ _SYSTEM_READ_DENY = (
     "/etc/ssh",
     "/run/secrets",
     "/var/run/secrets",
+    "/run/user",  # $XDG_RUNTIME_DIR: login-session credentials (registry auth, keyrings)
     # Root's own 0700 trees: uid 0 without capabilities still owns them, so only this hides
     # them from a jail run as root (TLS keys, Kerberos keys, systemd credentials and the
     # DynamicUser state, old password hashes).
