@@ -201,12 +201,20 @@ class JailSandbox:
             )
         theirs.close()
         try:
-            self._cgroup = cgroups.create(
+            cgroup = cgroups.create(
                 cg_name, pids_max=self._limits.pids, memory_max=self._limits.memory
             )
-            self._cgroup.add(self._proc.pid)  # before init forks anything: it waits for the config
         except OSError as e:
             self._missing["cgroup"] = str(e)
+        else:
+            try:
+                cgroup.add(self._proc.pid)  # before init forks anything: it waits for the config
+            except OSError as e:
+                # Counted as enforced only with init inside (a v1 pair half joined kills it).
+                cgroup.remove()
+                self._missing["cgroup"] = f"cannot move the jail into its cgroup: {e}"
+            else:
+                self._cgroup = cgroup
         read_roots = [policy.workspace, *policy.writable_roots]
         config = {
             "userns": os.geteuid() != 0,
