@@ -78,6 +78,21 @@ def test_B04_hard_link_to_outside_file(shell: Shell, host: Host) -> None:
     assert host.outside_secret.stat().st_nlink == 1
 
 
+def test_B46_truncate_and_move_outside_files(shell: Shell, host: Host) -> None:
+    """truncate(2) takes a path, not a writable fd (Landlock handles it only from ABI 3), and a
+    rename into the workspace would take the file away from outside (refer + remove rights)."""
+    secret = q(host.outside_secret)
+    out = shell.out(
+        f"truncate -s 0 {secret}; echo rc=$?; mv {secret} ./stolen; echo rc=$?; "
+        "python3 -c "
+        + q(f"import os; os.truncate({str(host.outside_secret)!r}, 0)")
+        + " 2>&1 | tail -1"
+    )
+    assert "rc=0" not in out and "PermissionError" in out, out
+    assert host.outside_secret.read_text() == "outside secret\n"
+    assert not (host.workspace / "stolen").exists()
+
+
 def test_B05_write_via_proc_self_root(shell: Shell, host: Host) -> None:
     out = shell.out(f"echo x > /proc/self/root{q(host.outside)}/pwn; echo rc=$?")
     assert "Permission denied" in out and "rc=1" in out
