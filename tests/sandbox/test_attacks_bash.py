@@ -417,6 +417,19 @@ def test_B40_runtime_reads_a_denied_file_for_the_jail(shell: Shell, host: Host) 
     assert "HOST-SECRET-VALUE" not in out  # ...and the runtime must not read it for the jail
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: only an existing .git is bound read-only; in a workspace without one (a plain "
+    "directory, or a monorepo's subdirectory) Bash can create .git with core.fsmonitor/hooks",
+)
+def test_B47_git_planted_where_the_workspace_has_none(shell: Shell, host: Host) -> None:
+    """The host's next ``git status`` in the workspace must not run what the jail configured."""
+    shutil.rmtree(host.workspace / ".git")
+    shell.out("git init -q . ; git config core.fsmonitor 'echo pwned'; echo rc=$?")
+    config = host.workspace / ".git" / "config"
+    assert not config.exists() or "fsmonitor" not in config.read_text()
+
+
 def test_B28_host_dev_shm(shell: Shell) -> None:
     name = f"agentrun-shm-{secrets.token_hex(4)}"
     host_file = Path("/dev/shm") / f"{name}-host"
