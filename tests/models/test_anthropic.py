@@ -484,3 +484,39 @@ def test_fake_server_rejects_what_the_api_rejects(
         model="m", max_tokens=5, messages=[{"role": "user", "content": "fine"}]
     )
     assert ok.content[0].text == "served"  # type: ignore[union-attr]
+
+
+def test_a_real_api_host_is_refused_under_the_test_guard() -> None:
+    """agentrun's pytest plugin is active here (real requests off): an explicit base_url to a
+    real host must fail before any connection, not slip past the ANTHROPIC_BASE_URL redirect."""
+    from agentrun.errors import ModelError
+    from agentrun.models.anthropic import AnthropicModel
+    from agentrun.testing.guard import real_requests_allowed
+    from agentrun.types import ModelRequest
+
+    assert not real_requests_allowed()
+    model = AnthropicModel(
+        "claude-sonnet-5-5", api_key="sk-test", base_url="https://api.anthropic.com"
+    )
+    request = ModelRequest("claude-sonnet-5-5", "system", [{"role": "user", "content": "hi"}])
+    with pytest.raises(ModelError, match="real API requests are disabled in tests"):
+        model.complete(request)
+
+
+def test_a_failing_serving_model_is_reported_not_retried(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the model behind the fake server raises (a script past its end), the client gets
+    one 400 naming it, not a dropped connection the SDK retries."""
+    from agentrun.models.scripted import ScriptedModel
+    from agentrun.testing.fake_server import FakeAnthropicServer
+
+    script = ScriptedModel.from_data({"turns": [{"text": "only turn"}]})
+    with FakeAnthropicServer(model=script) as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        first = run(workspace)
+        second = run(workspace)
+    assert first.subtype == "success"
+    assert second.subtype == "error_during_execution"
+    assert "fake server's model failed" in second.result and "turn 2" in second.result
+    assert len(server.requests) == 2

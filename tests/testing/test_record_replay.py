@@ -416,3 +416,20 @@ if __name__ == "__main__":
         os.environ["AGENTRUN_HOME"] = str(home)
         result = record_session(copy_workspace(GREETER, Path(tmp) / "greeter"), RECORDING)
         print(result.subtype, RECORDING)
+
+
+def test_cli_text_mode_prints_the_drift_diff_whole_on_stderr(
+    agentrun_workspace_factory, agentrun_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In the default text format the failure goes to stderr; a multi-line one (the drift diff
+    CI logs show) keeps its lines instead of being squashed and cut."""
+    from agentrun.cli import main
+
+    workspace = agentrun_workspace_factory(GREETER)
+    (workspace / "greet.py").write_text("# changed\n" + (workspace / "greet.py").read_text())
+    argv = ["-p", PROMPT, "--cwd", str(workspace), "--model", f"replay:{RECORDING}"]
+    assert main([*argv, "--permission-mode", "bypassPermissions"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "turn 2: the tool results differ" in captured.err
+    assert "\n+" in captured.err and "\n-" in captured.err  # diff lines, each on its own line

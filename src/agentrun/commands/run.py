@@ -94,8 +94,7 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
         out.write(result.result.rstrip("\n") + "\n")
     out.flush()
     if result.is_error and not args.verbose:  # --verbose already rendered it on stderr
-        detail = _one_line(result.result) or _no_answer(result)
-        print(f"agentrun: {result.subtype}: {detail}", file=sys.stderr)
+        print(f"agentrun: {result.subtype}: {_error_detail(result)}", file=sys.stderr)
     for denial in result.permission_denials:
         print(f"agentrun: denied {_denial_text(denial)}", file=sys.stderr)
     return exit_code(result.subtype, result.stop_reason)
@@ -203,6 +202,15 @@ def _denial_text(denial: dict[str, Any]) -> str:
     tool_input = denial.get("tool_input") or {}
     key = tool_input.get("command") or tool_input.get("file_path") or tool_input.get("pattern")
     return f"{name}({_one_line(str(key), 80)})" if key else str(name)
+
+
+def _error_detail(result: RunResult) -> str:
+    """One line for a one-line message; a multi-line one (a replay drift diff, an expectation
+    failure) whole, up to 4,000 characters: squashed into one line it could not be read."""
+    text = result.result.strip()
+    if "\n" not in text:
+        return _one_line(text) or _no_answer(result)
+    return "\n" + (text if len(text) <= 4000 else text[:3999] + "…")
 
 
 def _one_line(text: str, width: int = 300) -> str:

@@ -34,6 +34,21 @@ EPHEMERAL: JSON = {"type": "ephemeral"}
 _UNCACHEABLE = ("thinking", "redacted_thinking")
 
 
+def _refuse_real_api_under_test_guard(base_url: str) -> None:
+    """Inside a test run guarded by agentrun's pytest plugin, refuse a client that would reach
+    a non-local host. The plugin points ANTHROPIC_BASE_URL at a refusing server, but a
+    ``base_url`` given in code (or a client made before the guard was set) ignores that."""
+    from urllib.parse import urlsplit
+
+    from agentrun.testing.guard import BLOCKED_MESSAGE, real_requests_allowed
+
+    if real_requests_allowed():
+        return
+    host = urlsplit(base_url).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
+        raise ModelError(f"{BLOCKED_MESSAGE} (this model would reach {base_url})")
+
+
 class AnthropicModel:
     """A real Claude model through the official SDK (``ANTHROPIC_API_KEY``/``_BASE_URL`` apply)."""
 
@@ -73,7 +88,9 @@ class AnthropicModel:
                 options["base_url"] = self._base_url
             if self._timeout_s is not None:
                 options["timeout"] = self._timeout_s
-            self._client = anthropic.Anthropic(**options)
+            client = anthropic.Anthropic(**options)
+            _refuse_real_api_under_test_guard(str(client.base_url))
+            self._client = client
         return self._client
 
     def close(self) -> None:

@@ -289,7 +289,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(reply.status, reply.message, reply.retry_after)
         if isinstance(reply, Drop):
             return self._drop(body, reply)
-        message = self._answer(body, reply, number)
+        try:
+            message = self._answer(body, reply, number)
+        except Exception as e:  # the serving model's own failure, e.g. a script mismatch
+            # A 400 is not retried: the client sees this message at once, instead of a dropped
+            # connection retried three times and reported as "connection failed".
+            return self._error(400, f"the fake server's model failed: {type(e).__name__}: {e}")
         if message is None:
             return self._error(500, "the fake server has no reply queued for this request")
         with state.lock:
