@@ -133,6 +133,7 @@ def setup_mounts(
             continue
         if p.is_dir():
             flags = nosuid_nodev | syscalls.MS_NOEXEC | syscalls.MS_RDONLY
-            syscalls.mount("tmpfs", str(p), "tmpfs", flags, "size=4k,mode=000")
+            # Empty and listable: `git status` or `find .` see nothing rather than an error.
+            syscalls.mount("tmpfs", str(p), "tmpfs", flags, "size=4k,mode=555")
         else:
             bind_read_only_from("/dev/null", str(p))
