@@ -400,11 +400,6 @@ def test_B39_git_hooks_of_an_added_dir(host: Host, make_jail: object) -> None:
     assert (extra / ".git" / "config").read_bytes() == config
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: BashSession._update_cwd (tools/shell.py) reads the cwd file the jail can swap "
-    "for a symlink, as the unconfined runtime (a FIFO there hangs it, /dev/zero exhausts it)",
-)
 def test_B40_runtime_reads_a_denied_file_for_the_jail(shell: Shell, host: Host) -> None:
     """The runtime must not read, on the jail's behalf, what the jail itself may not."""
     secret = host.home / "secret-path"

@@ -493,3 +493,22 @@ def test_sandbox_unavailable_becomes_an_error_naming_the_layer(tmp_path: Path, w
         assert (result.is_error, result.content) == (True, expected)
     assert not (ws / "x").exists()
     shell.close()
+
+
+@pytest.mark.parametrize(
+    "plant",
+    ["mkfifo", "ln -s /dev/zero", "ln -s /etc/hostname"],
+    ids=["fifo", "dev-zero", "symlink"],
+)
+@pytest.mark.timeout(20)
+def test_a_planted_cwd_state_file_is_never_followed(
+    session: BashSession, ws: Path, plant: str
+) -> None:
+    """The command may replace the shell's cwd state file: the runtime must not block on a
+    FIFO, read /dev/zero into memory, or follow a symlink to read a file for the command."""
+    state = session._state
+    trap = f"trap 'rm -f {state}; {plant} {state}' EXIT"
+    result = session.run(f"cd sub; {trap}")
+    assert not result.is_error
+    assert session.cwd == ws  # the planted file was refused: the directory did not change
+    assert session.run("pwd").content == str(ws)

@@ -21,6 +21,7 @@ import os
 import select
 import shlex
 import shutil
+import stat
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -233,9 +234,8 @@ class BashSession:
         return self._cwd
 
     def _update_cwd(self, notes: list[str]) -> None:
-        try:
-            saved = self._state.read_text(errors="surrogateescape")
-        except OSError:
+        saved = _read_state_file(self._state)
+        if saved is None:
             return  # the command replaced the trap or exec'd; keep the previous directory
         if not saved.endswith("\n"):
             return  # cut short (killed while writing): not trustworthy
@@ -251,6 +251,35 @@ class BashSession:
                 f"the shell may stay in ({allowed})."
             )
             self._cwd = self._start
+
+
+_STATE_MAX = 8192
+
+
+def _read_state_file(path: Path) -> str | None:
+    """The cwd state file's text, read the way a file the jail controls must be read.
+
+    The command can replace it with a symlink to something it may not read itself, a FIFO or
+    /dev/zero; the runtime (unconfined) must neither read a secret on its behalf nor hang or
+    fill memory. So: no symlinks, no blocking, regular files of one link only, bounded size.
+    """
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or st.st_size > _STATE_MAX:
+            return None
+        data = os.read(fd, _STATE_MAX + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) > _STATE_MAX:
+        return None
+    return data.decode(errors="surrogateescape")
 
 
 _NUL_ERROR = ToolResult("The command contains a NUL character, which bash cannot run.", True)
