@@ -512,3 +512,30 @@ def test_a_planted_cwd_state_file_is_never_followed(
     assert not result.is_error
     assert session.cwd == ws  # the planted file was refused: the directory did not change
     assert session.run("pwd").content == str(ws)
+
+
+def test_a_planted_background_log_never_redirects_the_runtime(
+    session: BashSession, tmp_path: Path
+) -> None:
+    """The unconfined runtime creates background logs in a directory commands can write to;
+    a symlink planted there (to a file, or in place of the directory) must not make it
+    truncate or write anything outside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text("keep me\n")
+    jobs = tmp_path / "tmp" / "bash-jobs"
+    session.run(
+        f"mkdir -p {jobs} && ln -s {victim} {jobs}/bash_1.log && ln -s {victim} {jobs}/bash_2.log"
+    )
+    first = session.start_background("echo written-by-job")
+    assert not first.is_error
+    time.sleep(0.3)
+    assert victim.read_text() == "keep me\n"
+    assert "written-by-job" in (jobs / "bash_1.log").read_text()  # a fresh, real log
+
+    session.run(f"rm -rf {jobs} && ln -s {outside} {jobs}")
+    second = session.start_background("echo again")
+    assert second.is_error
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
+    assert victim.read_text() == "keep me\n"

@@ -8,6 +8,7 @@ session closes; ``close()`` kills each one with its whole process tree.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import threading
@@ -21,6 +22,27 @@ from agentrun.types import ToolResult
 
 Spawn = Callable[[Sequence[str], int], SpawnedProcess]
 """Starts an argv with stdout+stderr on the given fd, in the session's cwd and environment."""
+
+
+def _create_log(directory: Path, name: str) -> int:
+    """Create a job's log for writing, in a directory the jailed commands can write to.
+
+    The runtime is not confined, so nothing a command planted there may redirect it: the
+    directory is opened without following a symlink, any entry of that name is removed, and
+    the log is created exclusively (O_EXCL also refuses a symlink put back in between).
+    Otherwise a command could point ``bash_2.log`` at ``~/.bashrc`` and have the runtime
+    truncate it and write the next job's output into it.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=dir_fd)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        return os.open(name, flags, 0o600, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+
 
 _EXIT_LINE = 'printf "\\n[agentrun: background job exited with code %s]\\n" "$?"'
 
@@ -63,10 +85,12 @@ class BackgroundJobs:
                 return ToolResult("The shell session has ended; no command can run.", True)
             self._count += 1
             job_id = f"bash_{self._count}"
-        self._dir.mkdir(parents=True, exist_ok=True)
         log_path = self._dir / f"{job_id}.log"
         script = f"trap {shlex.quote(_EXIT_LINE)} EXIT\neval {shlex.quote(command)}"
-        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            fd = _create_log(self._dir, log_path.name)
+        except OSError as e:
+            return on_error(e)
         try:
             process = spawn([bash, "-c", script], fd)
         except (SandboxUnavailableError, OSError) as e:
