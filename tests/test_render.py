@@ -267,3 +267,29 @@ def test_live_refresh_thread_never_takes_sigint(tmp_path: Path) -> None:
         assert not int(own.split("SigBlk:")[1].split()[0], 16) & 2, "main thread unchanged"
     finally:
         r.close()
+
+
+def test_terminal_control_sequences_from_tools_and_the_model_are_made_visible() -> None:
+    """Bash output, file contents and model text are untrusted: an OSC 52 (clipboard) or any
+    other escape sequence in them must reach the terminal as visible text, not as ESC."""
+    import io
+
+    from rich.console import Console
+
+    from agentrun.events import AssistantEvent, ToolEndEvent, ToolStartEvent
+    from agentrun.render import Renderer
+    from agentrun.types import ToolCall, ToolResult, Usage
+
+    osc52 = "\x1b]52;c;cm0gLXJmIH4=\x07"
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100, color_system=None)
+    r = Renderer(console)
+    call = ToolCall("t1", "Bash", {"command": f"echo {osc52}"})
+    r.on_event(ToolStartEvent(call))
+    r.on_event(ToolEndEvent(call, ToolResult(f"out {osc52} \x9b2J\rspoof"), 3.0))
+    message = {"role": "assistant", "content": [{"type": "text", "text": f"Done {osc52}"}]}
+    r.on_event(AssistantEvent("s", message, Usage(), "end_turn"))
+    r.close()
+    shown = buf.getvalue()
+    assert "\x1b]" not in shown and "\x9b" not in shown and "\rspoof" not in shown
+    assert "␛]52;c;cm0gLXJmIH4=" in shown  # visible, so the user sees what was attempted

@@ -78,7 +78,7 @@ def key_argument(call: ToolCall, cwd: Path | None = None, width: int = 70) -> st
         text = _relative(text, cwd)
     if call.name in ("Glob", "Grep") and call.input.get("path"):
         text += f" in {_relative(str(call.input['path']), cwd)}"
-    first, *rest = text.splitlines() or [""]
+    first, *rest = safe(text).splitlines() or [""]
     if rest:
         first += " …"
     return first if len(first) <= width else first[: width - 1] + "…"
@@ -117,7 +117,7 @@ def diff_lines(before: str, after: str, *, context: int = 2) -> list[Text]:
 def _diff_line(number: int, sign: str, text: str, style: str) -> Text:
     line = Text()
     line.append(f"{number:>5} ", style="dim")
-    line.append(f"{sign} {text}", style=style)
+    line.append(f"{sign} {safe(text)}", style=style)
     return line
 
 
@@ -193,7 +193,7 @@ class Renderer:
             before = self._snapshot(call)
             self._print_diff(diff_lines(before or "", str(call.input.get("content", ""))))
         elif call.name == "Bash" and "\n" in str(call.input.get("command", "")):
-            self.console.print(Text(str(call.input["command"]), style="cyan"))
+            self.console.print(Text(safe(str(call.input["command"])), style="cyan"))
 
     def _edit_preview(self, call: ToolCall) -> list[Text]:
         """The diff an Edit would make, on the file itself when the edit applies cleanly (real
@@ -208,7 +208,7 @@ class Renderer:
 
     # -- assistant text ------------------------------------------------------------------------
     def _delta(self, text: str) -> None:
-        self._text += text
+        self._text += safe(text)
         if not self.console.is_terminal:
             return  # a file or pipe gets the settled Markdown once, at the end of the message
         if self._live is None:
@@ -228,12 +228,12 @@ class Renderer:
             text = "".join(
                 b.get("text", "") for b in _blocks(event.message) if b.get("type") == "text"
             )
-            self._live.update(Markdown(text or self._text))
+            self._live.update(Markdown(safe(text) or self._text))
         self._stop_live()
         if not streamed:
             for block in _blocks(event.message):
                 if block.get("type") == "text" and block.get("text", "").strip():
-                    self.console.print(Markdown(block["text"]))
+                    self.console.print(Markdown(safe(block["text"])))
         self._text = ""
 
     # -- tools ---------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ class Renderer:
         self.console.print(line)
 
     def _preview(self, call: ToolCall, result: ToolResult) -> None:
-        lines = result.text().splitlines() or ["(no output)"]
+        lines = safe(result.text()).splitlines() or ["(no output)"]
         style = "red" if result.is_error else "dim"
         if not result.is_error and call.name in _SUMMARIES:
             self.console.print(Text(f"  ⎿  {_SUMMARIES[call.name](lines)}", style=style))
@@ -367,6 +367,22 @@ def _blocks(message: JSON) -> list[JSON]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
 
 
+# Control characters from the model or a tool, made visible instead of sent to the terminal:
+# rich passes ESC through, so Bash output could otherwise set the user's clipboard (OSC 52),
+# retitle the window or overwrite lines. Newlines and tabs stay; C0 controls become their
+# Unicode "control picture" (ESC -> U+241B), DEL and C1 controls U+FFFD.
+_CONTROLS = {
+    **{c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)},
+    0x7F: 0xFFFD,
+    **{c: 0xFFFD for c in range(0x80, 0xA0)},
+}
+
+
+def safe(text: str) -> str:
+    """``text`` with terminal control characters made visible (see ``_CONTROLS``)."""
+    return text.translate(_CONTROLS)
+
+
 def _one_line(text: str, width: int = 200) -> str:
-    line = " ".join(text.split())
+    line = " ".join(safe(text).split())
     return line if len(line) <= width else line[: width - 1] + "…"
