@@ -401,3 +401,30 @@ def test_a_call_to_an_unknown_tool_is_not_a_permission_matter(ws: Path) -> None:
     (call, outcome) = result.tool_calls[0]
     assert call.name == "WebFetch" and "WebFetch" in outcome.text()
     assert "approval" not in outcome.text() and "ermission" not in outcome.text()
+
+
+def test_a_sessions_directory_given_in_code_is_hidden_from_the_tools(ws: Path) -> None:
+    """A custom sessions_root inside the workspace holds transcripts: neither the file tools
+    nor jailed Bash may read them (like $AGENTRUN_HOME)."""
+    store = ws / "transcripts"
+    store.mkdir()
+    (store / "old.jsonl").write_text('{"secret": "TRANSCRIPT-SECRET"}\n')
+    model = script(
+        {"tool_calls": [{"name": "Read", "input": {"file_path": "transcripts/old.jsonl"}}]},
+        {
+            "expect": [{"is_error": True, "not_contains": "TRANSCRIPT-SECRET"}],
+            "tool_calls": [{"name": "Bash", "input": {"command": "cat transcripts/old.jsonl"}}],
+        },
+        {"expect": [{"not_contains": "TRANSCRIPT-SECRET"}], "text": "Could not read it."},
+    )
+    result = agentrun.run(
+        "read the old transcript",
+        cwd=ws,
+        model=model,
+        permission_mode="bypassPermissions",
+        sessions_root=store,
+        strict=True,
+    )
+    model.assert_complete()
+    assert result.subtype == "success"
+    assert (store / f"{result.session_id}.jsonl").is_file()  # the store itself still works

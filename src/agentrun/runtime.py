@@ -133,6 +133,7 @@ class Runtime:
             mode=cast("SandboxMode", o.sandbox),
             add_dirs=add_dirs,
             allow_network=o.allow_network,
+            state_dirs=[o.sessions_root] if o.sessions_root is not None else (),
         )
         self.sandbox = self._tools(names, o.strict)
         self.system = build_system_prompt(

@@ -84,6 +84,7 @@ class SandboxPolicy:
         add_dirs: Sequence[Path | str] = (),
         allow_network: bool = False,
         extra_read_deny: Iterable[Path | str] = (),
+        state_dirs: Iterable[Path | str] = (),
         home: Path | None = None,
     ) -> SandboxPolicy:
         ws = Path(workspace).resolve()
@@ -94,12 +95,14 @@ class SandboxPolicy:
         home_parent = Path("/home")
         if home_parent.is_dir():
             deny.extend(p for p in sorted(home_parent.iterdir()) if p.is_dir())
-        deny.append(agentrun_home().resolve())
+        # agentrun's own state (transcripts, settings), plus a sessions directory given in code:
+        # never readable, and hidden even when it lies inside a workspace.
+        states = tuple(dict.fromkeys([agentrun_home().resolve(), *(Path(p).resolve() for p in state_dirs)]))
+        deny.extend(states)
         deny.extend(Path(p).resolve() for p in extra_read_deny)
         unique = tuple(dict.fromkeys(p.resolve() if p.exists() else p for p in deny))
         unique = _carve_runtime(unique)
-        state = agentrun_home().resolve()
-        hidden = tuple(state for root in roots if root in state.parents)[:1]
+        hidden = tuple(s for s in states if any(root in s.parents for root in roots))
         return cls(
             mode=mode,
             workspace=ws,
