@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-import agentrun
 from agentrun.commands.demo import DEMO_PROMPT, script_path
 from agentrun.models.scripted import ScriptedModel
 from agentrun.testing.workspace import bundled_sandbox
@@ -21,13 +20,9 @@ from agentrun.testing.workspace import bundled_sandbox
 REPO = Path(__file__).resolve().parent.parent
 SANDBOX = REPO / "sandbox"
 
-# The Bash jail gives each session a private /tmp, so a Python or an agentrun checkout living
-# under /tmp is invisible inside it (`python3 -m pytest` cannot start there). Where that is the
-# case the demo still runs end to end, unconfined; everywhere else it runs in the real sandbox.
-_RUNTIME = (Path(sys.prefix).resolve(), Path(agentrun.__file__).resolve().parents[1])
-SANDBOX_FLAGS = (
-    ["--sandbox", "danger-full-access"] if any(Path("/tmp") in p.parents for p in _RUNTIME) else []
-)
+# Always the real sandbox: the jail keeps the running Python and agentrun's code visible even
+# when they live under /tmp (a CI clone there), where its private /tmp would otherwise hide them.
+SANDBOX_FLAGS: list[str] = []
 
 
 def tree_hashes(root: Path) -> dict[str, str]:

@@ -33,7 +33,7 @@ from typing import Any
 
 from agentrun.errors import SandboxUnavailableError
 from agentrun.sandbox import cgroups, syscalls
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.sandbox.policy import SandboxPolicy, runtime_paths
 from agentrun.sandbox.process import JailProcess, children
 from agentrun.sandbox.wire import recv_frame, send_frame
 
@@ -220,7 +220,14 @@ class JailSandbox:
             "userns": os.geteuid() != 0,
             "netns": not policy.allow_network,
             "private_tmp": str(private_tmp),
-            "keep": [str(p) for p in (*read_roots, self._tmp_dir)],
+            # The running Python and agentrun's own code stay visible when they live under /tmp
+            # (a virtualenv or a checkout there, as in a CI clone): Bash must be able to run
+            # `python3 -m pytest`, whose plugin entry points import agentrun. Visible is all:
+            # Landlock still grants writes only to the write roots.
+            "keep": [
+                str(p)
+                for p in (*read_roots, self._tmp_dir, *(r for r in runtime_paths() if r.is_dir()))
+            ],
             "protected": [str(p) for p in policy.protected],
             "hidden": [str(p) for p in policy.hidden],
             "shm_size": self._limits.shm_size,
