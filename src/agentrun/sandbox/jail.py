@@ -216,24 +216,30 @@ class JailSandbox:
             else:
                 self._cgroup = cgroup
         read_roots = [policy.workspace, *policy.writable_roots]
+        write_roots = [*policy.writable_roots, self._tmp_dir]
+        runtime = [r for r in runtime_paths() if r.is_dir()]
+        # Re-bound under the private /tmp, a runtime path would inherit the write right Landlock
+        # grants that /tmp: bind it read-only (unless it lies in a write root, e.g. a workspace
+        # venv, which stays as writable as the rest of the workspace).
+        read_only_runtime = [
+            r
+            for r in runtime
+            if Path("/tmp") in r.parents and not any(w == r or w in r.parents for w in write_roots)
+        ]
         config = {
             "userns": os.geteuid() != 0,
             "netns": not policy.allow_network,
             "private_tmp": str(private_tmp),
             # The running Python and agentrun's own code stay visible when they live under /tmp
             # (a virtualenv or a checkout there, as in a CI clone): Bash must be able to run
-            # `python3 -m pytest`, whose plugin entry points import agentrun. Visible is all:
-            # Landlock still grants writes only to the write roots.
-            "keep": [
-                str(p)
-                for p in (*read_roots, self._tmp_dir, *(r for r in runtime_paths() if r.is_dir()))
-            ],
-            "protected": [str(p) for p in policy.protected],
+            # `python3 -m pytest`, whose plugin entry points import agentrun. Read-only: see above.
+            "keep": [str(p) for p in (*read_roots, self._tmp_dir, *runtime)],
+            "protected": [str(p) for p in (*policy.protected, *read_only_runtime)],
             "hidden": [str(p) for p in policy.hidden],
             "shm_size": self._limits.shm_size,
             "read_deny": [str(p) for p in policy.read_deny],
             "read_roots": [str(p) for p in read_roots],
-            "write_roots": [str(p) for p in (*policy.writable_roots, self._tmp_dir)],
+            "write_roots": [str(p) for p in write_roots],
         }
         send_frame(ctrl, config)
         ready, _, _ = select.select([ctrl], [], [], 30)
