@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -330,3 +331,38 @@ def test_a_jail_that_never_ran_anything_leaves_nothing(host: Host) -> None:
     jail.close()
     assert jail._proc is None and jail._state is None
     assert set(Path(tempfile.gettempdir()).glob("agentrun-jail-*")) <= before
+
+
+def test_a_runtime_under_tmp_is_visible_and_read_only_in_the_jail(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Python or agentrun checkout under /tmp (a CI clone, a venv there) must stay visible
+    under the jail's private /tmp, so `python3 -m pytest` can start, but read-only: re-bound
+    there it would otherwise inherit the private /tmp's write right (B26 in such a clone)."""
+    import agentrun.sandbox.jail as jail_module
+
+    runtime = Path(tempfile.mkdtemp(prefix="agentrun-fake-runtime-", dir="/tmp"))
+    try:
+        (runtime / "site.py").write_text("# the runtime's code\n")
+        monkeypatch.setattr(jail_module, "runtime_paths", lambda: (runtime,))
+        jail = JailSandbox(host.policy(), tmp_dir=host.tmp_dir)
+        try:
+            read, write = os.pipe()
+            script = f"cat {runtime}/site.py; echo pwn >> {runtime}/site.py; echo rc=$?"
+            proc = jail.spawn(
+                ["bash", "-c", script],
+                cwd=host.workspace,
+                env={"PATH": "/usr/bin:/bin"},
+                stdout=write,
+            )
+            os.close(write)
+            assert proc.wait(timeout=10) is not None
+            with os.fdopen(read, "rb") as pipe:
+                out = pipe.read().decode()
+        finally:
+            jail.close()
+        assert "# the runtime's code" in out  # visible
+        assert "rc=0" not in out  # not writable
+        assert (runtime / "site.py").read_text() == "# the runtime's code\n"
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
