@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from proctools import live_with_arg, unique_sleep, wait_for
 
 from agentrun.sandbox.jail import JailLimits, JailSandbox
 from agentrun.sandbox.policy import SandboxMode, SandboxPolicy
@@ -239,34 +240,3 @@ def shell(host: Host, make_jail: object) -> Iterator[Shell]:
         yield s
     finally:
         s.close()
-
-
-def wait_for(predicate: object, timeout: float = 3.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.01)
-    return bool(predicate())  # type: ignore[operator]
-
-
-def live_with_arg(arg: str) -> list[int]:
-    """Host pids of live (non-zombie) processes with ``arg`` as one of their argv entries."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-            with open(f"/proc/{name}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if arg.encode() in argv and state not in (b"Z", b"X"):
-            found.append(int(name))
-    return found
-
-
-def unique_sleep() -> str:
-    return f"{1000 + secrets.randbelow(9000)}.{secrets.randbelow(10**6):06d}"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from proctools import live_with_arg, unique_sleep, wait_for
 
 from agentrun.errors import SandboxUnavailableError
 from agentrun.sandbox.policy import SandboxPolicy
@@ -17,36 +18,10 @@ from agentrun.sandbox.unconfined import MARKER_VAR, UnconfinedProcess, Unconfine
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
-def unique_sleep() -> str:
-    """A sleep argument no other process on this shared machine uses, to find ours in /proc."""
-    return f"{1000 + secrets.randbelow(9000)}.{secrets.randbelow(10**6):06d}"
 
 
-def live_with_arg(arg: str) -> list[int]:
-    """Pids of live (non-zombie) processes with ``arg`` as one of their argv entries."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-            with open(f"/proc/{name}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if arg.encode() in argv and state not in (b"Z", b"X"):
-            found.append(int(name))
-    return found
 
 
-def wait_for(predicate, timeout: float = 3.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 @pytest.fixture

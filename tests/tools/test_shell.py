@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import subprocess
 import sys
 import threading
@@ -21,39 +19,9 @@ from agentrun.sandbox.unconfined import UnconfinedSandbox
 from agentrun.tools.output import MAX_OUTPUT_CHARS, OutputBuffer
 from agentrun.tools.shell import BashSession, build_env
 from agentrun.types import ToolResult
+from proctools import live_with_arg, unique_sleep, wait_for
 
 MARKER_RE = r"\n\n\[\.\.\. ([\d,]+) characters of output cut here \.\.\.\]\n\n"
-
-
-def unique_sleep() -> str:
-    """A sleep argument no other process on this shared machine uses, to find ours in /proc."""
-    return f"{1000 + secrets.randbelow(9000)}.{secrets.randbelow(10**6):06d}"
-
-
-def live_with_arg(arg: str) -> list[int]:
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-            with open(f"/proc/{name}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if arg.encode() in argv and state not in (b"Z", b"X"):
-            found.append(int(name))
-    return found
-
-
-def wait_for(predicate, timeout: float = 3.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 @pytest.fixture
