@@ -287,54 +287,6 @@ def test_odd_input_is_an_error(ctx: ToolContext, payload: dict[str, object], mes
     assert result.is_error and message in result.text()
 
 
-# The model-facing contract: changing it is deliberate (and changelogged), so it is pinned here.
-SNAPSHOT = {
-    "name": "Edit",
-    "description": "Performs an exact string replacement in a file.\n"
-    "\n"
-    "- You must Read the file in this session before editing it; an edit of "
-    "a file that changed on disk since that read is refused.\n"
-    "- old_string must match the file exactly, including indentation (tabs "
-    "or spaces) and trailing whitespace. When copying from Read output, "
-    "leave out the line-number prefix (number and tab).\n"
-    "- The edit fails if old_string occurs more than once: add surrounding "
-    "lines to make it unique, or set replace_all to true to replace every "
-    "occurrence (useful for renaming).\n"
-    "- An empty old_string creates a new file containing new_string.\n"
-    "- Line endings (CRLF), encoding and permissions of the file are kept.",
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "file_path": {
-                "type": "string",
-                "description": "The absolute path of the file to modify",
-            },
-            "old_string": {"type": "string", "description": "The text to replace"},
-            "new_string": {
-                "type": "string",
-                "description": "The text to replace it with (must be different from old_string)",
-            },
-            "replace_all": {
-                "type": "boolean",
-                "default": False,
-                "description": "Replace all occurrences of old_string (default false)",
-            },
-        },
-        "required": ["file_path", "old_string", "new_string"],
-        "additionalProperties": False,
-    },
-}
-
-
-def test_model_facing_spec_matches_the_snapshot() -> None:
-    tool = EditTool()
-    assert {
-        "name": tool.name,
-        "description": tool.description,
-        "input_schema": tool.input_schema,
-    } == SNAPSHOT
-
-
 def test_replace_all_null_means_false(ctx: ToolContext, tmp_path: Path) -> None:
     path = seed(ctx, tmp_path / "f.txt", "a a\n")
     result = edit(ctx, path, "a", "b", replace_all=None)

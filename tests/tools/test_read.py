@@ -317,61 +317,6 @@ def test_float_offset_that_is_whole_is_accepted(ctx: ToolContext, tmp_path: Path
     assert read(ctx, "f", offset=2.0).content == numbered(["b"], 2)
 
 
-# The model-facing contract: changing it is deliberate (and changelogged), so it is pinned here.
-SNAPSHOT = {
-    "name": "Read",
-    "description": "Reads a file from the local filesystem and returns its lines, "
-    "numbered.\n"
-    "\n"
-    "- file_path should be an absolute path; a relative path is taken from "
-    "the session's working directory (a `cd` in Bash does not change that).\n"
-    "- By default up to 2000 lines are returned from the start of the file. "
-    "For long files, pass offset (the 1-based line to start at) and limit "
-    "(how many lines) to read a part.\n"
-    "- Each line is shown as its line number, a tab, then the text; lines "
-    "longer than 2000 characters are cut.\n"
-    "- Files over 256 KB cannot be read whole, and one read returns at most "
-    "about 25,000 tokens: read a part with offset and limit, or search with Grep.\n"
-    "- Images (PNG, JPEG, GIF, WebP) are returned as images you can see. "
-    "Other binary files are refused.\n"
-    "- Reading a directory fails; use Glob or Bash `ls` to list one.\n"
-    "- Read a file before you change it with Write or Edit: they refuse "
-    "files not read in this session.\n"
-    "- Several Reads in one response run in parallel; batch them when you "
-    "need many files.",
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "file_path": {"type": "string", "description": "The absolute path of the file to read"},
-            "offset": {
-                "type": "number",
-                "description": "The line number to start "
-                "reading from (1-based). Only "
-                "give it for files too large "
-                "to read at once",
-            },
-            "limit": {
-                "type": "number",
-                "description": "How many lines to read. Only "
-                "give it for files too large "
-                "to read at once",
-            },
-        },
-        "required": ["file_path"],
-        "additionalProperties": False,
-    },
-}
-
-
-def test_model_facing_spec_matches_the_snapshot() -> None:
-    tool = ReadTool()
-    assert {
-        "name": tool.name,
-        "description": tool.description,
-        "input_schema": tool.input_schema,
-    } == SNAPSHOT
-
-
 @pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["lf", "crlf"])
 def test_streamed_reads_of_big_files_match_small_ones(
     ctx: ToolContext, tmp_path: Path, ending: str

@@ -319,46 +319,6 @@ def test_odd_input_is_an_error(ctx: ToolContext, payload: dict[str, object], mes
     assert WRITE.run(payload, ctx) == ToolResult(message, is_error=True)
 
 
-# The model-facing contract: changing it is deliberate (and changelogged), so it is pinned here.
-SNAPSHOT = {
-    "name": "Write",
-    "description": "Writes a file to the local filesystem, creating it (and its parent "
-    "directories) or replacing it.\n"
-    "\n"
-    "- file_path should be an absolute path; a relative path is taken from "
-    "the session's working directory (a `cd` in Bash does not change that).\n"
-    "- To replace an existing file you must first Read it whole in this "
-    "session, and it must not have changed since; otherwise the write is "
-    "refused.\n"
-    "- Prefer Edit for changing part of an existing file: it sends only the "
-    "change.\n"
-    "- The file keeps its line endings (CRLF stays CRLF), encoding and "
-    "permissions.\n"
-    "- Do not create documentation or README files unless asked to.",
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "file_path": {
-                "type": "string",
-                "description": "The absolute path of the file to write",
-            },
-            "content": {"type": "string", "description": "The content to write to the file"},
-        },
-        "required": ["file_path", "content"],
-        "additionalProperties": False,
-    },
-}
-
-
-def test_model_facing_spec_matches_the_snapshot() -> None:
-    tool = WriteTool()
-    assert {
-        "name": tool.name,
-        "description": tool.description,
-        "input_schema": tool.input_schema,
-    } == SNAPSHOT
-
-
 def test_git_reached_through_its_own_symlink_is_protected(ctx: ToolContext, tmp_path: Path) -> None:
     (tmp_path / "gitdir/hooks").mkdir(parents=True)
     (tmp_path / ".git").symlink_to("gitdir")
