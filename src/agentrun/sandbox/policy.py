@@ -97,7 +97,9 @@ class SandboxPolicy:
             deny.extend(p for p in sorted(home_parent.iterdir()) if p.is_dir())
         # agentrun's own state (transcripts, settings), plus a sessions directory given in code:
         # never readable, and hidden even when it lies inside a workspace.
-        states = tuple(dict.fromkeys([agentrun_home().resolve(), *(Path(p).resolve() for p in state_dirs)]))
+        states = tuple(
+            dict.fromkeys([agentrun_home().resolve(), *(Path(p).resolve() for p in state_dirs)])
+        )
         deny.extend(states)
         deny.extend(Path(p).resolve() for p in extra_read_deny)
         unique = tuple(dict.fromkeys(p.resolve() if p.exists() else p for p in deny))
