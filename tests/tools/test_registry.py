@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -289,6 +291,43 @@ def test_build_tools_none_gives_all_six() -> None:
     assert [t.name for t in tools] == list(ALL_TOOL_NAMES)
     assert [t.name for t in tools if t.read_only] == ["Read", "Glob", "Grep"]
     assert all(isinstance(t, Tool) for t in tools)
+
+
+def test_offering_tools_imports_none_of_their_code() -> None:
+    # A fresh interpreter: this one has imported every tool already.
+    code = (
+        "import sys\n"
+        "from agentrun.tools.registry import build_tools, tool_specs\n"
+        "tool_specs(build_tools())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('agentrun.tools.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = out.stdout.strip()
+    for module in ("read", "write", "edit", "bash", "glob", "grep", "shell", "rg", "validate"):
+        assert f"'agentrun.tools.{module}'" not in loaded, loaded
+
+
+@pytest.mark.parametrize("name", ALL_TOOL_NAMES)
+def test_a_lazy_tool_is_described_exactly_like_its_implementation(name: str) -> None:
+    [lazy] = build_tools([name])
+    real = lazy.load()  # type: ignore[attr-defined]
+    assert type(real).__name__ == f"{name}Tool"
+    assert (lazy.name, lazy.description, lazy.input_schema, lazy.read_only) == (
+        real.name,
+        real.description,
+        real.input_schema,
+        real.read_only,
+    )
+    assert lazy.load() is real  # type: ignore[attr-defined]
+
+
+def test_lazy_tools_load_once_under_a_concurrent_batch(ctx: ToolContext, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("alpha\n")
+    [read] = build_tools(["Read"])
+    calls = [ToolCall(f"c{i}", "Read", {"file_path": str(tmp_path / "a.txt")}) for i in range(6)]
+    results = ToolRunner([read], ctx, strict=True).run_calls(calls)
+    assert all("alpha" in str(r.content) and not r.is_error for r in results)
+    assert read.load() is read.load()  # type: ignore[attr-defined]
 
 
 def test_ctrl_c_during_a_batch_cancels_the_running_calls(ctx: ToolContext) -> None:

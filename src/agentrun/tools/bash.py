@@ -7,62 +7,16 @@ import math
 from typing import Any
 
 from agentrun.tools.base import ToolContext
-from agentrun.tools.output import MAX_OUTPUT_CHARS
-from agentrun.tools.shell import DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS
+from agentrun.tools.specs import BASH_DESCRIPTION, BASH_SCHEMA, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS
 from agentrun.types import JSON, ToolResult
-
-DESCRIPTION = f"""\
-Runs a bash command and returns its output (stdout and stderr together, in the order written).
-
-- Each call starts a fresh shell, but the working directory carries over: a `cd` sticks for \
-later calls, as long as it stays inside the workspace (otherwise it is reset to the workspace \
-root). Exported variables and shell functions do not carry over.
-- `timeout` is in milliseconds: default {DEFAULT_TIMEOUT_MS:,} (2 minutes), at most \
-{MAX_TIMEOUT_MS:,} (10 minutes). A command still running then is killed with every process it \
-started.
-- Output longer than {MAX_OUTPUT_CHARS:,} characters is cut in the middle (its beginning and \
-end are kept); pipe long output through `head`, `tail` or `grep`.
-- A non-zero exit makes the result an error that starts with the exit code.
-- Commands read no input (stdin is empty): never start anything interactive; pass flags like \
-`-y` or `--no-edit` instead.
-- For a server, a watcher or a long build, set `run_in_background: true`: the call returns at \
-once with a job id and a log file holding the job's output; read it later with Read or with \
-`tail`/`cat` in Bash. A process started with `&` in an ordinary call is killed when that call \
-ends; background jobs are killed when the session ends.
-- To read, search, find or change files, prefer the Read, Grep, Glob, Edit and Write tools \
-over `cat`, `grep`, `find`, `sed` or `echo >`.
-- Quote paths that contain spaces. Chain dependent commands with `&&`.
-"""
-
-INPUT_SCHEMA: JSON = {
-    "type": "object",
-    "properties": {
-        "command": {"type": "string", "description": "The bash command to run."},
-        "timeout": {
-            "type": "number",
-            "description": f"Optional timeout in milliseconds (at most {MAX_TIMEOUT_MS}).",
-        },
-        "description": {
-            "type": "string",
-            "description": "A short description, in 5-10 words, of what the command does.",
-        },
-        "run_in_background": {
-            "type": "boolean",
-            "description": "Set to true to start the command in the background and return "
-            "at once; its output goes to a log file you can read later.",
-        },
-    },
-    "required": ["command"],
-    "additionalProperties": False,
-}
 
 
 class BashTool:
     """Runs shell commands through the session's :class:`agentrun.tools.shell.BashSession`."""
 
     name = "Bash"
-    description = DESCRIPTION
-    input_schema = INPUT_SCHEMA
+    description = BASH_DESCRIPTION
+    input_schema = BASH_SCHEMA
     read_only = False
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:

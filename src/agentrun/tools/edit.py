@@ -13,6 +13,7 @@ from agentrun.sandbox.paths import describe_os_error
 from agentrun.tools import textfile
 from agentrun.tools.base import ToolContext
 from agentrun.tools.read import error, missing_file_text
+from agentrun.tools.specs import EDIT_DESCRIPTION, EDIT_SCHEMA
 from agentrun.tools.write import MAX_CHECK_BYTES, check_fresh, format_note, is_binary
 from agentrun.types import JSON, ToolResult
 
@@ -22,37 +23,6 @@ MAX_SNIPPET_LINES = 30
 QUOTE_CHARS = 300
 # Read's "    12\t" prefix, copied into old_string by mistake.
 _LINE_PREFIX = re.compile(r"^\s*\d+\t", re.MULTILINE)
-
-DESCRIPTION = """\
-Performs an exact string replacement in a file.
-
-- You must Read the file in this session before editing it; an edit of a file that changed on \
-disk since that read is refused.
-- old_string must match the file exactly, including indentation (tabs or spaces) and trailing \
-whitespace. When copying from Read output, leave out the line-number prefix (number and tab).
-- The edit fails if old_string occurs more than once: add surrounding lines to make it unique, \
-or set replace_all to true to replace every occurrence (useful for renaming).
-- An empty old_string creates a new file containing new_string.
-- Line endings (CRLF), encoding and permissions of the file are kept."""
-
-INPUT_SCHEMA: JSON = {
-    "type": "object",
-    "properties": {
-        "file_path": {"type": "string", "description": "The absolute path of the file to modify"},
-        "old_string": {"type": "string", "description": "The text to replace"},
-        "new_string": {
-            "type": "string",
-            "description": "The text to replace it with (must be different from old_string)",
-        },
-        "replace_all": {
-            "type": "boolean",
-            "default": False,
-            "description": "Replace all occurrences of old_string (default false)",
-        },
-    },
-    "required": ["file_path", "old_string", "new_string"],
-    "additionalProperties": False,
-}
 
 
 def _quote(text: str) -> str:
@@ -88,8 +58,8 @@ class EditTool:
     """Claude Code's Edit (see the module docstring and ``DESCRIPTION``)."""
 
     name = "Edit"
-    description = DESCRIPTION
-    input_schema = INPUT_SCHEMA
+    description = EDIT_DESCRIPTION
+    input_schema = EDIT_SCHEMA
     read_only = False
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:

@@ -24,6 +24,7 @@ from typing import Any
 from agentrun.sandbox.paths import PathDenied
 from agentrun.tools.base import ToolContext
 from agentrun.tools.rg import COMMON_FLAGS, MISSING_RG, RgStream, SearchRoot, rg_binary
+from agentrun.tools.specs import GLOB_DESCRIPTION, GLOB_SCHEMA
 from agentrun.types import JSON, ToolResult
 
 MAX_FILES = 100
@@ -33,35 +34,6 @@ _PATH_ADVICE = {
     errno.ENOENT: ". Give an existing directory, or leave path out to search the working "
     "directory.",
     errno.ENOTDIR: ". path must be a directory; to look at one file, use Read.",
-}
-
-DESCRIPTION = """\
-Finds files by name with a glob pattern, in a directory tree of any size.
-- Patterns like "**/*.py", "src/**/*.{ts,tsx}" or "*.md" (a pattern without "/" matches \
-file names at any depth).
-- Returns matching file paths, most recently modified first, at most 100; a final line says \
-when there were more. Paths inside the working directory are relative to it (whatever "path" \
-is); others are absolute.
-- An absolute pattern ("/repo/src/*.py") searches its own directory.
-- Hidden files are included and .gitignore is not applied; version-control folders are skipped.
-- For searching file contents use Grep. To run several searches, call this tool several times \
-in one response."""
-
-INPUT_SCHEMA: JSON = {
-    "type": "object",
-    "properties": {
-        "pattern": {
-            "type": "string",
-            "description": "The glob pattern to match file paths against.",
-        },
-        "path": {
-            "type": "string",
-            "description": "The directory to search in (default: the working directory). "
-            'Leave it out for the default; do not pass "undefined" or "null".',
-        },
-    },
-    "required": ["pattern"],
-    "additionalProperties": False,
 }
 
 
@@ -86,8 +58,8 @@ class GlobTool:
     """Claude Code's ``Glob``: ``pattern`` (required), ``path`` (a directory)."""
 
     name = "Glob"
-    description = DESCRIPTION
-    input_schema = INPUT_SCHEMA
+    description = GLOB_DESCRIPTION
+    input_schema = GLOB_SCHEMA
     read_only = True
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:

@@ -22,6 +22,7 @@ from typing import Any
 from agentrun.sandbox.paths import PathDenied
 from agentrun.tools.base import ToolContext
 from agentrun.tools.rg import COMMON_FLAGS, MISSING_RG, RgStream, SearchRoot, rg_binary
+from agentrun.tools.specs import GREP_DESCRIPTION, GREP_SCHEMA
 from agentrun.types import JSON, ToolResult
 
 DEFAULT_HEAD_LIMIT = 250
@@ -32,87 +33,6 @@ OUTPUT_MODES = ("content", "files_with_matches", "count")
 # Room kept for the header/summary/paging lines, so the whole result stays within the cap.
 _ENTRY_CHARS = MAX_OUTPUT_CHARS - 300
 
-DESCRIPTION = """\
-Searches file contents with a regular expression (ripgrep).
-- Full regex syntax (ripgrep/Rust flavour): "log.*Error", "def \\w+\\(". Escape literal \
-braces and parentheses: "interface\\{\\}".
-- Narrow the files with "glob" (e.g. "*.py", "*.{ts,tsx}") or "type" (e.g. "py", "rust").
-- output_mode: "files_with_matches" (default; paths, newest modified first), "content" \
-(matching lines as path:line:text, with -A/-B/-C context, files in path order), or "count" \
-(matching lines per file, then a total). Matching lines over 500 characters are cut.
-- Paths inside the working directory are shown relative to it; others are absolute.
-- head_limit (default 250; 0 for no limit) and offset page through long results.
-- Patterns match within one line unless multiline is true.
-- Hidden files are searched; .gitignore is respected; version-control folders are skipped.
-- Use this instead of running grep or rg through Bash."""
-
-INPUT_SCHEMA: JSON = {
-    "type": "object",
-    "properties": {
-        "pattern": {
-            "type": "string",
-            "description": "The regular expression to search file contents for.",
-        },
-        "path": {
-            "type": "string",
-            "description": "The file or directory to search (default: the working directory).",
-        },
-        "glob": {
-            "type": "string",
-            "description": 'Only search files whose names match this glob (e.g. "*.js", '
-            '"*.{ts,tsx}"); several may be given separated by spaces or commas.',
-        },
-        "output_mode": {
-            "type": "string",
-            "enum": ["content", "files_with_matches", "count"],
-            "description": '"content" shows matching lines, "files_with_matches" (default) '
-            'shows file paths, "count" shows the number of matching lines per file.',
-        },
-        "-B": {
-            "type": "number",
-            "minimum": 0,
-            "description": 'Lines of context before each match (output_mode "content" only).',
-        },
-        "-A": {
-            "type": "number",
-            "minimum": 0,
-            "description": 'Lines of context after each match (output_mode "content" only).',
-        },
-        "-C": {
-            "type": "number",
-            "minimum": 0,
-            "description": "Lines of context before and after each match "
-            '(output_mode "content" only).',
-        },
-        "-n": {
-            "type": "boolean",
-            "description": 'Show line numbers (output_mode "content" only; default true).',
-        },
-        "-i": {"type": "boolean", "description": "Case-insensitive search."},
-        "type": {
-            "type": "string",
-            "description": 'Only search files of this ripgrep type (e.g. "py", "js", "rust"); '
-            "more efficient than glob for standard file types.",
-        },
-        "head_limit": {
-            "type": "number",
-            "minimum": 0,
-            "description": "Show at most this many entries (lines, files or count lines); "
-            "default 250, 0 for no limit.",
-        },
-        "offset": {
-            "type": "number",
-            "minimum": 0,
-            "description": "Skip this many entries before applying head_limit (default 0).",
-        },
-        "multiline": {
-            "type": "boolean",
-            "description": "Let patterns span lines and let . match newlines (default false).",
-        },
-    },
-    "required": ["pattern"],
-    "additionalProperties": False,
-}
 
 _GLOB_SEPARATORS = frozenset(", \t\n")
 _WHOLE_NUMBERS = ("-A", "-B", "-C", "head_limit", "offset")
@@ -149,8 +69,8 @@ class GrepTool:
     """Claude Code's ``Grep`` (see the module docstring for order and limits)."""
 
     name = "Grep"
-    description = DESCRIPTION
-    input_schema = INPUT_SCHEMA
+    description = GREP_DESCRIPTION
+    input_schema = GREP_SCHEMA
     read_only = True
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:

@@ -18,10 +18,8 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Literal
 
+from agentrun.tools.specs import MAX_OUTPUT_CHARS
 from agentrun.types import ToolResult
-
-MAX_OUTPUT_CHARS = 30_000
-"""The most characters of output the model sees from one command (marker included)."""
 
 CHUNK = 1 << 16
 

@@ -15,47 +15,13 @@ from typing import Any
 from agentrun.sandbox.paths import OpenedFile, PathDenied, Workspace, describe_os_error
 from agentrun.tools import textfile
 from agentrun.tools.base import ToolContext
+from agentrun.tools.specs import READ_DESCRIPTION, READ_SCHEMA
 from agentrun.types import JSON, ToolResult
 
 DEFAULT_LIMIT = 2000
 MAX_WHOLE_BYTES = 256 * 1024
 MAX_TOKENS = 25_000
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-
-DESCRIPTION = """\
-Reads a file from the local filesystem and returns its lines, numbered.
-
-- file_path should be an absolute path; a relative path is taken from the session's working \
-directory (a `cd` in Bash does not change that).
-- By default up to 2000 lines are returned from the start of the file. For long files, pass \
-offset (the 1-based line to start at) and limit (how many lines) to read a part.
-- Each line is shown as its line number, a tab, then the text; lines longer than 2000 \
-characters are cut.
-- Files over 256 KB cannot be read whole, and one read returns at most about 25,000 tokens: \
-read a part with offset and limit, or search with Grep.
-- Images (PNG, JPEG, GIF, WebP) are returned as images you can see. Other binary files are refused.
-- Reading a directory fails; use Glob or Bash `ls` to list one.
-- Read a file before you change it with Write or Edit: they refuse files not read in this session.
-- Several Reads in one response run in parallel; batch them when you need many files."""
-
-INPUT_SCHEMA: JSON = {
-    "type": "object",
-    "properties": {
-        "file_path": {"type": "string", "description": "The absolute path of the file to read"},
-        "offset": {
-            "type": "number",
-            "description": "The line number to start reading from (1-based). Only give it for "
-            "files too large to read at once",
-        },
-        "limit": {
-            "type": "number",
-            "description": "How many lines to read. Only give it for files too large to read "
-            "at once",
-        },
-    },
-    "required": ["file_path"],
-    "additionalProperties": False,
-}
 
 
 def error(text: str) -> ToolResult:
@@ -153,8 +119,8 @@ class ReadTool:
     """Claude Code's Read (see the module docstring and ``DESCRIPTION``)."""
 
     name = "Read"
-    description = DESCRIPTION
-    input_schema = INPUT_SCHEMA
+    description = READ_DESCRIPTION
+    input_schema = READ_SCHEMA
     read_only = True
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:

@@ -1,7 +1,8 @@
 """The tool set of a session and the dispatcher that runs one turn's tool calls.
 
-:func:`build_tools` makes tool instances by name, importing each tool's module only when asked
-(Bash pulls in the shell and the jail; a session offered only Read should not pay for them).
+:func:`build_tools` gives the tools by name as :class:`LazyTool` stand-ins: what the model is told
+comes from :mod:`agentrun.tools.specs`, and a tool's module is imported at its first call (Bash
+pulls in the shell; a run that answers without tools should not pay for any of them).
 
 :class:`ToolRunner` is the boundary between the model and the tools. For every call it:
 
@@ -21,19 +22,20 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING
 
 from agentrun.protocols import Tool
 from agentrun.tools.base import ToolContext
-from agentrun.tools.validate import validate_input
-from agentrun.types import ToolCall, ToolResult, ToolSpec
+from agentrun.tools.specs import READ_ONLY, TOOL_SPECS
+from agentrun.types import JSON, ToolCall, ToolResult, ToolSpec
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
-ALL_TOOL_NAMES: tuple[str, ...] = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
+ALL_TOOL_NAMES: tuple[str, ...] = tuple(TOOL_SPECS)
 
 # name -> (module, class); imported on demand by build_tools.
 _TOOL_CLASSES: dict[str, tuple[str, str]] = {
@@ -54,21 +56,39 @@ OnStart = Callable[[ToolCall], None]
 OnEnd = Callable[[ToolCall, ToolResult, float], None]
 
 
+class LazyTool:
+    """One of the six tools, described from its spec; its module is imported and the real tool
+    made at the first call (once, even when a concurrent batch calls it from several threads)."""
+
+    def __init__(self, name: str) -> None:
+        spec = TOOL_SPECS[name]
+        self.name = name
+        self.description = spec.description
+        self.input_schema = spec.input_schema
+        self.read_only = name in READ_ONLY
+        self._tool: Tool | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Tool:
+        """The real tool (imported on the first use)."""
+        with self._lock:
+            if self._tool is None:
+                module, cls = _TOOL_CLASSES[self.name]
+                self._tool = getattr(importlib.import_module(module), cls)()
+            return self._tool
+
+    def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+        return self.load().run(input, ctx)
+
+
 def build_tools(names: Sequence[str] | None = None) -> list[Tool]:
-    """Instances of the named tools, in the order given (``None``: all six, canonical order).
+    """The named tools, in the order given (``None``: all six, canonical order).
 
     Unknown names are skipped: agent files name MCP tools and other tools agentrun does not
     have, and the agent loader already warns about them. Duplicates are kept once.
     """
     chosen = ALL_TOOL_NAMES if names is None else tuple(dict.fromkeys(names))
-    tools: list[Tool] = []
-    for name in chosen:
-        where = _TOOL_CLASSES.get(name)
-        if where is None:
-            continue
-        module = importlib.import_module(where[0])
-        tools.append(getattr(module, where[1])())
-    return tools
+    return [LazyTool(name) for name in chosen if name in _TOOL_CLASSES]
 
 
 def tool_specs(tools: Sequence[Tool]) -> list[ToolSpec]:
@@ -163,6 +183,8 @@ class ToolRunner:
         on_start: OnStart | None,
         on_end: OnEnd | None,
     ) -> None:
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait  # ~1 ms: on use
+
         if on_start is not None:
             for i in batch:
                 on_start(calls[i])
@@ -202,13 +224,18 @@ class ToolRunner:
                 f"Available tools: {available}.",
                 is_error=True,
             )
+        # Imported at the first call, like the tools: a run without tool calls never needs it.
+        from agentrun.tools.validate import validate_input
+
         checked = validate_input(tool.input_schema, call.input)
         if not checked.ok:
             return ToolResult(checked.message(tool.name), is_error=True)
         try:
             return tool.run(checked.input, self.ctx)
         except Exception as e:
-            logger.exception("tool %s raised on call %s", tool.name, call.id)
+            import logging  # ~3 ms to import: only on this rare path
+
+            logging.getLogger(__name__).exception("tool %s raised on call %s", tool.name, call.id)
             if self.strict:
                 raise
             detail = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__

@@ -33,12 +33,10 @@ from agentrun.protocols import Sandbox, SpawnedProcess
 from agentrun.sandbox.fileerrors import os_error_reason
 from agentrun.tools.background import BackgroundJobs
 from agentrun.tools.output import OutputBuffer, drain, format_result, read_available
+from agentrun.tools.specs import DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS
 from agentrun.types import ToolResult
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TIMEOUT_MS = 120_000
-MAX_TIMEOUT_MS = 600_000
 
 _SLICE_S = 0.05  # how often a waiting call looks at its cancel event and deadline
 _PIPE_SIZE = 1 << 20  # a bigger pipe means fewer wake-ups when a command floods its output

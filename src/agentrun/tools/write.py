@@ -14,34 +14,11 @@ from agentrun.tools import textfile
 from agentrun.tools.base import ToolContext
 from agentrun.tools.read import error
 from agentrun.tools.records import ReadRecords
+from agentrun.tools.specs import WRITE_DESCRIPTION, WRITE_SCHEMA
 from agentrun.types import JSON, ToolResult
 
 MAX_CHECK_BYTES = 16 * 1024 * 1024
 """Existing files larger than this are not decoded to learn their format (kept as UTF-8/LF)."""
-
-DESCRIPTION = """\
-Writes a file to the local filesystem, creating it (and its parent directories) or replacing it.
-
-- file_path should be an absolute path; a relative path is taken from the session's working \
-directory (a `cd` in Bash does not change that).
-- To replace an existing file you must first Read it whole in this session, and it must not \
-have changed since; otherwise the write is refused.
-- Prefer Edit for changing part of an existing file: it sends only the change.
-- The file keeps its line endings (CRLF stays CRLF), encoding and permissions.
-- Do not create documentation or README files unless asked to."""
-
-INPUT_SCHEMA: JSON = {
-    "type": "object",
-    "properties": {
-        "file_path": {
-            "type": "string",
-            "description": "The absolute path of the file to write",
-        },
-        "content": {"type": "string", "description": "The content to write to the file"},
-    },
-    "required": ["file_path", "content"],
-    "additionalProperties": False,
-}
 
 
 def check_fresh(
@@ -98,8 +75,8 @@ class WriteTool:
     """Claude Code's Write (see the module docstring and ``DESCRIPTION``)."""
 
     name = "Write"
-    description = DESCRIPTION
-    input_schema = INPUT_SCHEMA
+    description = WRITE_DESCRIPTION
+    input_schema = WRITE_SCHEMA
     read_only = False
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
