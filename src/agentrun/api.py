@@ -133,7 +133,7 @@ class AgentSession:
                 permission_mode=str(getattr(rt.permissions, "mode", o.permission_mode)),
                 agent=rt.agent.name,
                 sandbox_mode=o.sandbox,
-                sandbox_enforced=tuple(rt.sandbox.enforced) if rt.sandbox is not None else (),
+                sandbox_enforced=rt.enforced_layers(),
             )
         )
         io = LoopIO(

@@ -2,8 +2,8 @@
 
 Everything that can be wrong with the configuration (agent file, model spec, API key, session to
 resume, sandbox mode, a budget on a model whose price is unknown) raises a ConfigError here,
-before any model call. The heavy parts (the sandbox, the shell) are only built when the agent is
-offered Bash.
+before any model call. The heavy parts (the path checks, the shell and its sandbox) are built at
+the first tool call that needs them: a run that answers without tools never imports them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from agentrun.session import FileSessionStore, new_session_id, rebuild_messages
 from agentrun.types import JSON
 
 if TYPE_CHECKING:
+    from agentrun.sandbox.paths import Workspace
     from agentrun.sandbox.policy import SandboxMode
+    from agentrun.tools.shell import BashSession
 
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
 
@@ -65,6 +67,8 @@ class Runtime:
     def __init__(self) -> None:
         self._cleanup: list[Any] = []
         self.tmp_dir: Path | None = None
+        self.sandbox: Sandbox | None = None
+        """Bash's sandbox, made at the first Bash call."""
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
@@ -135,7 +139,7 @@ class Runtime:
             allow_network=o.allow_network,
             state_dirs=[o.sessions_root] if o.sessions_root is not None else (),
         )
-        self.sandbox = self._tools(names, o.strict)
+        self._tools(names, o.strict)
         self.system = build_system_prompt(
             self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
         )
@@ -164,33 +168,50 @@ class Runtime:
         except SessionError as e:
             raise ConfigError(str(e)) from e
 
-    def _tools(self, names: list[str], strict: bool) -> Sandbox | None:
-        from agentrun.sandbox.paths import Workspace
+    def _tools(self, names: list[str], strict: bool) -> None:
         from agentrun.tools.base import ToolContext
         from agentrun.tools.records import ReadRecords
         from agentrun.tools.registry import ToolRunner, build_tools
 
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="agentrun-"))
-        sandbox: Sandbox | None = None
-        shell = None
-        if "Bash" in names:
-            from agentrun.tools.shell import BashSession
-
-            # One private tmp for both: the jail makes exactly this directory writable.
-            sandbox = _open_sandbox(self.policy, self.tmp_dir)
-            self._cleanup.append(sandbox)
-            roots = self.policy.writable_roots or (self.policy.workspace,)
-            shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
-            self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         self.ctx = ToolContext(
-            workspace=Workspace(self.policy),
             reads=ReadRecords(),
-            shell=shell,
-            sandbox=sandbox,
+            open_workspace=self._open_workspace,
+            open_shell=self._open_shell if "Bash" in names else None,
             strict=strict,
         )
         self.runner = ToolRunner(build_tools(names), self.ctx, strict=strict)
-        return sandbox
+
+    def _open_workspace(self) -> Workspace:
+        from agentrun.sandbox.paths import Workspace
+
+        return Workspace(self.policy)
+
+    def _open_shell(self) -> BashSession:
+        """The shell and its sandbox, at the first Bash call (the jail itself starts at the
+        first spawn)."""
+        from agentrun.sandbox import open_sandbox
+        from agentrun.tools.shell import BashSession
+
+        assert self.tmp_dir is not None
+        # One private tmp for both: the jail makes exactly this directory writable.
+        self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir)
+        self._cleanup.append(self.sandbox)
+        roots = self.policy.writable_roots or (self.policy.workspace,)
+        shell = BashSession(self.sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
+        return shell
+
+    def enforced_layers(self) -> tuple[str, ...]:
+        """The layers Bash runs under: measured once the jail is up, before that the ones it
+        will have (see :func:`agentrun.sandbox.layers.promised_layers`); none without Bash."""
+        if self.sandbox is not None:
+            return tuple(self.sandbox.enforced)
+        if "Bash" not in [tool.name for tool in self.runner.tools]:
+            return ()
+        from agentrun.sandbox.layers import promised_layers
+
+        return promised_layers(self.policy)
 
     def persist(self, entry: JSON) -> None:
         """Write and flush one transcript entry (the session header first, once)."""
@@ -214,10 +235,3 @@ class Runtime:
         if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None
-
-
-def _open_sandbox(policy: Any, tmp_dir: Path) -> Sandbox:
-    from agentrun.sandbox import open_sandbox
-
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    return open_sandbox(policy, tmp_dir=tmp_dir)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from agentrun.sandbox.jail import JailSandbox, required_layers
+from agentrun.sandbox.jail import JailSandbox
+from agentrun.sandbox.layers import required_layers
 
 if TYPE_CHECKING:
     from conftest import Host, Shell
@@ -208,7 +209,9 @@ def test_sigkill_of_the_runtime_kills_the_jail_and_next_start_sweeps(host: Host)
         assert host.wait_for(lambda: not Path(f"/proc/{info['init']}").exists(), timeout=5)
         # Nobody was left to remove the state dir and the cgroup, until the next start (ours,
         # or another test run's on this shared machine) sweeps them.
-        JailSandbox(host.policy(), tmp_dir=host.tmp_dir).close()
+        jail = JailSandbox(host.policy(), tmp_dir=host.tmp_dir)
+        jail.start()
+        jail.close()
         assert not Path(info["state"]).exists()
         assert not any(Path(p).exists() for p in info["cgroups"])
     finally:
@@ -216,7 +219,7 @@ def test_sigkill_of_the_runtime_kills_the_jail_and_next_start_sweeps(host: Host)
         runtime.wait()
 
 
-def test_next_start_sweeps_stale_leftovers(host: Host) -> None:
+def test_the_next_jail_start_sweeps_stale_leftovers(host: Host) -> None:
     from agentrun.sandbox import cgroups
 
     dead = subprocess.Popen(["true"])
@@ -233,7 +236,12 @@ def test_next_start_sweeps_stale_leftovers(host: Host) -> None:
     live = Path("/tmp") / f"agentrun-jail-{os.getpid()}-cafe-x"  # owner alive: kept
     live.mkdir()
     try:
-        JailSandbox(host.policy(), tmp_dir=host.tmp_dir).close()
+        idle = JailSandbox(host.policy(), tmp_dir=host.tmp_dir)
+        idle.close()
+        assert state.exists()  # a session that never runs Bash does not pay for the sweep
+        jail = JailSandbox(host.policy(), tmp_dir=host.tmp_dir)
+        jail.start()
+        jail.close()
         assert not state.exists()
         assert not any(p.exists() for p in stale_cgroups)
         assert live.exists()

@@ -90,3 +90,107 @@ def test_status_says_missing_and_exits_1_without_landlock(tmp_path) -> None:
     assert report["ok"] is False and "landlock" not in report["enforced"]
     assert report["layers"]["landlock"]["state"] == "MISSING"
     assert report["layers"]["landlock"]["detail"].startswith("Landlock ABI 0 < 3")
+
+
+@pytest.fixture
+def fresh_probe(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """The probe module as a new process sees it, with its disk cache under ``tmp_path``."""
+    from agentrun.sandbox import probe as probe_module
+
+    if probe_module.cache_key() is None:
+        pytest.skip("this process runs under a seccomp filter: the probe never caches then")
+    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(probe_module, "_details", None)
+    return probe_module
+
+
+def test_the_answer_is_kept_on_disk_under_its_key(fresh_probe) -> None:
+    details = fresh_probe.probe_details()
+    path = fresh_probe.cache_path()
+    saved = json.loads(path.read_text())
+    assert saved["key"] == json.loads(json.dumps(fresh_probe.cache_key()))
+    assert {k: tuple(v) for k, v in saved["layers"].items()} == details
+    assert path.parent.stat().st_mode & 0o777 == 0o700  # it sits in agentrun's private home
+    assert not [p for p in path.parent.iterdir() if p != path]  # no temporary left behind
+
+
+def test_a_matching_cache_is_used_without_probing(fresh_probe, monkeypatch) -> None:
+    key = fresh_probe.cache_key()
+    planted = {layer: [True, f"planted {layer}"] for layer in LAYERS}
+    path = fresh_probe.cache_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"key": key, "layers": planted}))
+
+    def no_probe() -> None:
+        raise AssertionError("probed although the cache matched")
+
+    monkeypatch.setattr(fresh_probe, "_probe_now", no_probe)
+    assert fresh_probe.probe_details()["netns"] == (True, "planted netns")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["other boot", "other user", "garbage", "missing layer", "wrong shape"],
+)
+def test_a_stale_or_broken_cache_is_probed_again_and_replaced(fresh_probe, damage: str) -> None:
+    key = fresh_probe.cache_key()
+    layers = {layer: [True, "planted"] for layer in LAYERS}
+    if damage == "other boot":
+        key["/proc/sys/kernel/random/boot_id"] = "00000000-0000-0000-0000-000000000000\n"
+    elif damage == "other user":
+        key["euid"] = key["euid"] + 1  # type: ignore[operator]
+    elif damage == "missing layer":
+        del layers["landlock"]
+    elif damage == "wrong shape":
+        layers["netns"] = True
+    text = "{not json" if damage == "garbage" else json.dumps({"key": key, "layers": layers})
+    path = fresh_probe.cache_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    details = fresh_probe.probe_details()
+    assert all(why != "planted" for _, why in details.values())
+    assert details["rlimits"] == (True, "setrlimit")
+    assert json.loads(path.read_text())["key"] == json.loads(json.dumps(fresh_probe.cache_key()))
+
+
+def test_fresh_ignores_the_cache(fresh_probe) -> None:
+    key = fresh_probe.cache_key()
+    path = fresh_probe.cache_path()
+    path.parent.mkdir(parents=True)
+    planted = {layer: [False, "planted"] for layer in LAYERS}
+    path.write_text(json.dumps({"key": key, "layers": planted}))
+    assert fresh_probe.probe_details()["rlimits"] == (False, "planted")
+    assert fresh_probe.probe_details(fresh=True)["rlimits"] == (True, "setrlimit")
+    assert fresh_probe.probe_details()["rlimits"] == (True, "setrlimit")
+
+
+def test_an_unwritable_home_only_costs_the_cache(fresh_probe, tmp_path) -> None:
+    (tmp_path / "home").write_text("a file where the home directory should be")
+    assert fresh_probe.probe_details()["rlimits"] == (True, "setrlimit")
+
+
+_UNDER_A_FILTER = """
+import json, sys
+from agentrun.sandbox import probe, seccomp, syscalls
+syscalls.set_no_new_privs()
+seccomp.install(seccomp._insn(0x06, seccomp.RET_ALLOW))  # a filter that refuses nothing
+print(json.dumps({"key": probe.cache_key(), "netns": probe.probe_details()["netns"]}))
+"""
+
+
+def test_a_process_under_a_seccomp_filter_neither_reads_nor_writes_the_cache(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    proc = subprocess.run(
+        [sys.executable, "-c", _UNDER_A_FILTER],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "AGENTRUN_HOME": str(home)},
+    )
+    report = json.loads(proc.stdout)
+    assert report["key"] is None
+    assert report["netns"][0] is True  # probed for real: the filter refuses nothing
+    assert not (home / "cache").exists()

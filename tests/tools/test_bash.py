@@ -35,9 +35,7 @@ def ctx(tmp_path: Path, ws: Path) -> Iterator[ToolContext]:
     policy = SandboxPolicy.create(ws, mode="danger-full-access")
     sandbox = UnconfinedSandbox(policy, tmp_dir=tmp_path / "tmp")
     shell = BashSession(sandbox, cwd=ws, tmp_dir=tmp_path / "tmp")
-    yield ToolContext(
-        workspace=Workspace(policy), reads=ReadRecords(), shell=shell, sandbox=sandbox
-    )
+    yield ToolContext(workspace=Workspace(policy), reads=ReadRecords(), shell=shell)
     shell.close()
     sandbox.close()
 

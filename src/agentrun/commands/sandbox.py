@@ -24,14 +24,15 @@ def run(args: argparse.Namespace) -> int:
 
     Exit 0 when every layer the mode needs is in force, 1 when Bash would be refused.
     """
-    from agentrun.sandbox.jail import JailSandbox, required_layers
+    from agentrun.sandbox.jail import JailSandbox
+    from agentrun.sandbox.layers import required_layers
     from agentrun.sandbox.probe import LAYERS, probe_details
 
     policy = SandboxPolicy.create(
         Path(args.cwd), mode=args.sandbox, add_dirs=args.add_dir, allow_network=args.allow_network
     )
     required = required_layers(policy)
-    details = probe_details()
+    details = probe_details(fresh=True)  # a diagnosis looks again (and refreshes the cache)
     enforced: tuple[str, ...] = ()
     missing: dict[str, str] = {}
     if policy.confined:

@@ -33,6 +33,7 @@ from typing import Any
 
 from agentrun.errors import SandboxUnavailableError
 from agentrun.sandbox import cgroups, syscalls
+from agentrun.sandbox.layers import promised_layers, required_layers
 from agentrun.sandbox.policy import SandboxPolicy, runtime_paths
 from agentrun.sandbox.process import JailProcess, children
 from agentrun.sandbox.wire import recv_frame, send_frame
@@ -68,44 +69,6 @@ class JailLimits:
             # uid, so it also covers this user's processes outside the jail.
             limits["RLIMIT_NPROC"] = self.pids
         return limits
-
-
-def required_layers(policy: SandboxPolicy) -> tuple[str, ...]:
-    """What ``policy.mode`` cannot run without, on this machine and for this user."""
-    if not policy.confined:
-        return ()
-    layers = ["landlock", "seccomp", "mountns", "pidns", "caps", "no_new_privs", "rlimits"]
-    if not policy.allow_network:
-        layers.append("netns")
-    if os.geteuid() == 0:
-        layers.append("cgroup")  # root ignores RLIMIT_NPROC: only a cgroup bounds a fork bomb
-    else:
-        layers.append("userns")  # the only way an unprivileged user gets the namespaces
-    return tuple(layers)
-
-
-# The order the jail reports its layers in once started (see _start and agentrun.sandbox.init).
-_LAYER_ORDER = (
-    "mountns",
-    "pidns",
-    "netns",
-    "userns",
-    "caps",
-    "no_new_privs",
-    "landlock",
-    "seccomp",
-    "cgroup",
-    "rlimits",
-)
-
-
-def _promised_layers(required: Sequence[str]) -> tuple[str, ...]:
-    """The layers a not-yet-started jail will enforce: those its mode needs that the probe
-    found available here (a missing one makes every spawn refuse, so it is not claimed)."""
-    from agentrun.sandbox.probe import probe
-
-    available = probe()
-    return tuple(layer for layer in _LAYER_ORDER if layer in required and available.get(layer))
 
 
 def sweep() -> None:
@@ -154,8 +117,7 @@ class JailSandbox:
         self._paths: dict[str, str] = {}  # PATH as given -> PATH without unreadable entries
         self._state: Path | None = None
         self._started = False
-        self._promised = _promised_layers(self._required)
-        sweep()  # what SIGKILLed runtimes left behind goes at every session start (~2 ms)
+        self._promised = promised_layers(policy)
 
     def start(self) -> None:
         """Start the jail now (idempotent; spawn() calls it). A failure is recorded, not raised:
@@ -164,6 +126,7 @@ class JailSandbox:
             if self._started or self._closed:
                 return
             self._started = True
+            sweep()  # what SIGKILLed runtimes left behind goes before a new jail comes (~2 ms)
             token = os.urandom(4).hex()
             self._state = Path(tempfile.mkdtemp(prefix=f"{STATE_PREFIX}{os.getpid()}-{token}-"))
             try:

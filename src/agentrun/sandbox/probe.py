@@ -1,16 +1,27 @@
 """Which confinement layers this machine and user can have, found cheaply and cached.
 
-A probe is a hint (for ``agentrun sandbox status`` and for skipping tests honestly); the jail
-itself reports what it actually put in force, and that is what fail-closed decisions use.
+A probe is a hint (for the run's init event before the jail starts, ``agentrun sandbox status``
+and skipping tests honestly); the jail itself reports what it actually put in force, and that is
+what fail-closed decisions use.
+
+Probing forks four children to try namespaces (~6 ms), on the path of every session start, so
+the answer is also kept on disk (``$AGENTRUN_HOME/cache/probe.json``) under a key naming what it
+depends on: the boot, kernel, user, the namespaces and confinement this process already runs in,
+and the sysctls that gate user namespaces. A process already under a seccomp filter is never
+served from the cache: no one can read what its filter refuses. Anything else changing can at
+worst make the init event claim a layer the jail then fails to set up, and then every Bash call
+refuses.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import json
 import os
 from pathlib import Path
 
-from agentrun.sandbox import cgroups, landlock, syscalls
+import agentrun
+from agentrun.sandbox.policy import agentrun_home
 
 LAYERS = (
     "landlock",
@@ -30,6 +41,8 @@ def _try_unshare(*flag_sets: int) -> list[str]:
     """Unshare each of ``flag_sets`` in its own throwaway child, all at once; for each, "" on
     success, else the reason. (Children run concurrently: a new netns alone takes ~2 ms, and
     the probe sits on the path of every session start.)"""
+    from agentrun.sandbox import syscalls
+
     syscalls.libc()  # load libc before fork, so the child only makes the syscall
     pids = []
     for flags in flag_sets:
@@ -51,9 +64,87 @@ def _try_unshare(*flag_sets: int) -> list[str]:
     return reasons
 
 
-@functools.cache
-def probe_details() -> dict[str, tuple[bool, str]]:
-    """Each layer: (available, why or why not)."""
+_SYSCTLS = (
+    "/proc/sys/kernel/random/boot_id",
+    "/proc/sys/user/max_user_namespaces",
+    "/proc/sys/kernel/unprivileged_userns_clone",
+    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+    "/proc/sys/kernel/seccomp/actions_avail",
+    "/proc/self/cgroup",
+    "/proc/self/attr/current",  # the LSM label (an AppArmor profile can forbid namespaces)
+)
+_STATUS_FIELDS = ("Seccomp:", "NoNewPrivs:", "CapEff:")
+
+_details: dict[str, tuple[bool, str]] | None = None
+
+
+def cache_key() -> dict[str, object] | None:
+    """What the probe's answer depends on (a few /proc reads); None when it cannot be known."""
+    key: dict[str, object] = {
+        "agentrun": agentrun.__version__,
+        "kernel": os.uname().release,
+        "euid": os.geteuid(),
+    }
+    for path in _SYSCTLS:
+        with contextlib.suppress(OSError):
+            key[path] = Path(path).read_text()
+    for ns in ("user", "mnt", "pid", "net", "cgroup"):
+        with contextlib.suppress(OSError):
+            key[f"ns/{ns}"] = str(Path(f"/proc/self/ns/{ns}").readlink())
+    try:
+        status = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return None
+    fields = [line.split() for line in status if line.startswith(_STATUS_FIELDS)]
+    if ["Seccomp:", "0"] not in fields:
+        return None  # a filter may refuse what the probe tries, and two filters look alike
+    key["status"] = fields
+    return key
+
+
+def cache_path() -> Path:
+    return agentrun_home() / "cache" / "probe.json"
+
+
+def _load_cached(key: dict[str, object]) -> dict[str, tuple[bool, str]] | None:
+    try:
+        saved = json.loads(cache_path().read_text())
+        if saved["key"] != key:
+            return None
+        details = {str(k): (bool(v[0]), str(v[1])) for k, v in saved["layers"].items()}
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None  # absent, unreadable or from another version: probe again
+    return details if tuple(details) == LAYERS else None
+
+
+def _save(key: dict[str, object], details: dict[str, tuple[bool, str]]) -> None:
+    path = cache_path()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps({"key": key, "layers": details}))
+        tmp.replace(path)  # whole or not at all: a concurrent start never reads half
+
+
+def probe_details(*, fresh: bool = False) -> dict[str, tuple[bool, str]]:
+    """Each layer: (available, why or why not). Cached in this process and on disk; ``fresh``
+    probes again and rewrites the cache (``agentrun sandbox status`` does)."""
+    global _details
+    if _details is not None and not fresh:
+        return _details
+    key = cache_key()
+    details = None if fresh or key is None else _load_cached(key)
+    if details is None:
+        details = _probe_now()
+        if key is not None:
+            _save(key, details)
+    _details = details
+    return details
+
+
+def _probe_now() -> dict[str, tuple[bool, str]]:
+    from agentrun.sandbox import cgroups, landlock, syscalls
+
     out: dict[str, tuple[bool, str]] = {}
     abi = landlock.abi_version()
     ok = abi >= landlock.MINIMUM_ABI

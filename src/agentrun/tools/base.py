@@ -3,32 +3,67 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Sandbox
     from agentrun.sandbox.paths import Workspace
     from agentrun.tools.records import ReadRecords
     from agentrun.tools.shell import BashSession
 
 
-@dataclass
 class ToolContext:
     """Per-session state shared by the tools. Built once per session, reused every call.
 
     - ``workspace``: the file tools' only way to open files (policy + openat2 confinement).
     - ``reads``: which files were read, when, and whether whole (Write/Edit staleness checks).
-    - ``shell``: the Bash tool's persistent state (cwd, background jobs), spawning through
-      ``sandbox``. Both are None where Bash is not offered (e.g. file-tool tests).
+    - ``shell``: the Bash tool's persistent state (cwd, background jobs) and its sandbox; None
+      where Bash is not offered (e.g. file-tool tests).
     - ``strict``: re-raise unexpected tool exceptions instead of turning them into error results
       (the test suite sets it, so a bug cannot hide behind a polite error message).
     - ``cancel``: set when the user interrupts; long-running tools stop and report it.
+
+    The workspace and the shell may instead be given as ``open_workspace`` / ``open_shell``,
+    called once at the first use: the runtime does, so that a session imports the path checks
+    and starts the jail only when a tool first needs them, not to answer "hi".
     """
 
-    workspace: Workspace
-    reads: ReadRecords
-    shell: BashSession | None = None
-    sandbox: Sandbox | None = None
-    strict: bool = False
-    cancel: threading.Event = field(default_factory=threading.Event)
+    def __init__(
+        self,
+        *,
+        reads: ReadRecords,
+        workspace: Workspace | None = None,
+        open_workspace: Callable[[], Workspace] | None = None,
+        shell: BashSession | None = None,
+        open_shell: Callable[[], BashSession] | None = None,
+        strict: bool = False,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        if (workspace is None) == (open_workspace is None):
+            raise TypeError("give exactly one of workspace and open_workspace")
+        self.reads = reads
+        self.strict = strict
+        self.cancel = cancel if cancel is not None else threading.Event()
+        self._workspace = workspace
+        self._open_workspace = open_workspace
+        self._shell = shell
+        self._open_shell = open_shell
+        # Read-only tools run concurrently: two first uses must not build two workspaces.
+        self._lock = threading.Lock()
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            with self._lock:
+                if self._workspace is None and self._open_workspace is not None:
+                    self._workspace = self._open_workspace()
+        assert self._workspace is not None
+        return self._workspace
+
+    @property
+    def shell(self) -> BashSession | None:
+        if self._shell is None and self._open_shell is not None:
+            with self._lock:
+                if self._shell is None:
+                    self._shell = self._open_shell()
+        return self._shell

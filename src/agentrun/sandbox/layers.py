@@ -1,0 +1,51 @@
+"""Which confinement layers a sandbox mode needs, and which a session can claim before its jail
+has started (the jail starts at the first Bash call; the run's init event is printed long before).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentrun.sandbox.policy import SandboxPolicy
+
+REPORT_ORDER = (
+    "mountns",
+    "pidns",
+    "netns",
+    "userns",
+    "caps",
+    "no_new_privs",
+    "landlock",
+    "seccomp",
+    "cgroup",
+    "rlimits",
+)
+"""The order a started jail reports its layers in (see the jail's start and
+:mod:`agentrun.sandbox.init`); claims made before the start use it too."""
+
+
+def required_layers(policy: SandboxPolicy) -> tuple[str, ...]:
+    """What ``policy.mode`` cannot run without, on this machine and for this user."""
+    if not policy.confined:
+        return ()
+    layers = ["landlock", "seccomp", "mountns", "pidns", "caps", "no_new_privs", "rlimits"]
+    if not policy.allow_network:
+        layers.append("netns")
+    if os.geteuid() == 0:
+        layers.append("cgroup")  # root ignores RLIMIT_NPROC: only a cgroup bounds a fork bomb
+    else:
+        layers.append("userns")  # the only way an unprivileged user gets the namespaces
+    return tuple(layers)
+
+
+def promised_layers(policy: SandboxPolicy) -> tuple[str, ...]:
+    """The layers a not-yet-started jail for ``policy`` will enforce: those its mode needs that
+    the probe found available here. A needed layer that is missing makes every spawn refuse, so
+    it is not claimed; a claimed one that then fails to come up refuses too (fail closed)."""
+    from agentrun.sandbox.probe import probe
+
+    required = required_layers(policy)
+    available = probe()
+    return tuple(layer for layer in REPORT_ORDER if layer in required and available.get(layer))
