@@ -187,3 +187,22 @@ def test_sessions_command(
     assert (row["session_id"], row["turns"], row["first_prompt"]) == ("abc", 0, "fix the bug")
     assert main(["sessions", "--json", "--cwd", "/nowhere"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_session_ids_are_random_version_4_uuids() -> None:
+    import uuid
+
+    from agentrun.session import new_session_id
+
+    ids = [new_session_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text  # canonical form: lower-case hex, 8-4-4-4-12
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    # Every one of the 122 random bits varies (a fixed bit would show as always 0 or always 1).
+    ints = [uuid.UUID(t).int for t in ids]
+    fixed = (1 << 128) - 1
+    for value in ints:
+        fixed &= ~(value ^ ints[0])
+    assert bin(fixed).count("1") == 6  # only the version and variant bits are fixed

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +143,8 @@ def _cut(
             rest = rest[after + 1 :]
     body = "\n".join(rest)
     if indent:
+        import textwrap  # ~1 ms, for the rare indented file only
+
         body = textwrap.dedent(body)
     return Split("\n".join(block), body.strip(), open_index + 1, open_index + 2)
 

@@ -33,6 +33,8 @@ INTERRUPTED_STOP = "interrupted"
 
 @dataclass(frozen=True)
 class InitEvent:
+    """The run's first event: who runs, with which tools, under which sandbox layers."""
+
     session_id: str
     cwd: str
     model: str
@@ -68,6 +70,8 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class AssistantEvent:
+    """One complete model response (text and tool calls), with its usage."""
+
     session_id: str
     message: Message
     usage: Usage
@@ -93,6 +97,8 @@ class AssistantEvent:
 
 @dataclass(frozen=True)
 class ToolStartEvent:
+    """A tool call is about to run (live display only)."""
+
     call: ToolCall
 
     def stream_json(self) -> JSON | None:
@@ -101,6 +107,8 @@ class ToolStartEvent:
 
 @dataclass(frozen=True)
 class ToolEndEvent:
+    """A tool call finished, with its result and how long it took (live display only)."""
+
     call: ToolCall
     result: ToolResult
     duration_ms: float
@@ -111,6 +119,8 @@ class ToolEndEvent:
 
 @dataclass(frozen=True)
 class PermissionDeniedEvent:
+    """A tool call was refused by the permission rules or the user; it did not run."""
+
     call: ToolCall
     reason: str
 
@@ -135,6 +145,8 @@ class ToolResultsEvent:
 
 @dataclass(frozen=True)
 class ResultEvent:
+    """The run's last event: how it ended, what it cost, and the final text."""
+
     subtype: ResultSubtype
     is_error: bool
     result: str

@@ -13,7 +13,6 @@ that subtype. Limits (turns, budget, wall clock) each end the run with their own
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -47,8 +46,6 @@ from agentrun.types import (
     Usage,
 )
 
-log = logging.getLogger(__name__)
-
 Approval = Literal["allow", "deny", "always"]
 Approver = Callable[[ToolCall, str], Approval]
 """Asked when a permission rule says "ask"; None (headless) denies every such call."""
@@ -78,6 +75,8 @@ class ToolDispatcher(Protocol):
 
 @dataclass(frozen=True)
 class Limits:
+    """When the loop stops on its own: turns, spend, wall-clock time (None: no limit)."""
+
     max_turns: int | None = None
     max_budget_usd: float | None = None
     timeout_s: float | None = None

@@ -51,6 +51,8 @@ READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite"})
 
 @dataclass(frozen=True)
 class Decision:
+    """What to do with one tool call (allow, deny or ask), why, and the rule that decided."""
+
     behavior: Behavior
     reason: str
     rule: str | None = None

@@ -47,6 +47,8 @@ _PATH_FAMILY = {
 
 @dataclass(frozen=True)
 class Rule:
+    """One permission rule: a tool name, optionally narrowed by a spec (``Bash(git:*)``)."""
+
     tool: str
     spec: str | None = None
     root: Path | None = None

@@ -37,6 +37,8 @@ class RuleSource:
 
 @dataclass(frozen=True)
 class Settings:
+    """The merged settings files: their rules in precedence order, and the default mode."""
+
     sources: tuple[RuleSource, ...]
     default_mode: str | None = None
 
