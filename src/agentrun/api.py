@@ -22,14 +22,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentrun.events import Event, InitEvent, ResultEvent, ResultSubtype, ToolEndEvent
 from agentrun.loop import Approver, Limits, LoopIO, run_turns
-from agentrun.protocols import Model
 from agentrun.runtime import RunOptions, Runtime
 from agentrun.session import repair
-from agentrun.types import JSON, ToolCall, ToolResult, Usage
+
+if TYPE_CHECKING:
+    from agentrun.protocols import Model
+    from agentrun.types import JSON, ToolCall, ToolResult, Usage
 
 __all__ = ["AgentSession", "RunResult", "run"]
 

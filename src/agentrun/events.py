@@ -10,9 +10,10 @@ appear in stream-json (``stream_json()`` returns None for the others).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from agentrun.types import JSON, ContentBlock, Message, ToolCall, ToolResult, Usage
+if TYPE_CHECKING:
+    from agentrun.types import JSON, ContentBlock, Message, ToolCall, ToolResult, Usage
 
 ResultSubtype = Literal[
     "success",

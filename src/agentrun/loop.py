@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from agentrun.errors import ModelError
 from agentrun.events import (
@@ -33,7 +33,6 @@ from agentrun.events import (
     ToolStartEvent,
 )
 from agentrun.models.pricing import cost_usd
-from agentrun.protocols import Model, PermissionChecker
 from agentrun.types import (
     JSON,
     ContentBlock,
@@ -45,6 +44,9 @@ from agentrun.types import (
     ToolSpec,
     Usage,
 )
+
+if TYPE_CHECKING:
+    from agentrun.protocols import Model, PermissionChecker
 
 Approval = Literal["allow", "deny", "always"]
 Approver = Callable[[ToolCall, str], Approval]

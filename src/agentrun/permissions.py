@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from agentrun.errors import ConfigError
 from agentrun.rules import (
@@ -31,7 +31,9 @@ from agentrun.rules import (
     within,
 )
 from agentrun.shellparse import ShellParseError, split_commands
-from agentrun.types import JSON
+
+if TYPE_CHECKING:
+    from agentrun.types import JSON
 
 __all__ = [
     "ALL_TOOLS",

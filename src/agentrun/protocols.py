@@ -11,10 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from agentrun.types import JSON, ModelRequest, ModelResponse, ToolResult
-
 if TYPE_CHECKING:
     from agentrun.tools.base import ToolContext
+    from agentrun.types import JSON, ModelRequest, ModelResponse, ToolResult
 
 
 TextSink = Callable[[str], None]

@@ -32,10 +32,9 @@ from agentrun.events import (
     ToolEndEvent,
     ToolStartEvent,
 )
-from agentrun.types import JSON, ToolCall, Usage
 
 if TYPE_CHECKING:
-    from agentrun.types import ToolResult
+    from agentrun.types import JSON, ToolCall, ToolResult, Usage
 
 __all__ = ["Renderer", "diff_lines", "footer_text", "format_cost", "key_argument"]
 

@@ -17,10 +17,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentrun.errors import ConfigError
 from agentrun.shellparse import ShellParseError, split_commands
-from agentrun.types import JSON
+
+if TYPE_CHECKING:
+    from agentrun.types import JSON
 
 __all__ = [
     "EDIT_TOOLS",

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from agentrun.errors import ConfigError, SessionError
 from agentrun.loop import Approver, Conversation
-from agentrun.protocols import Model, PermissionChecker, Sandbox
 from agentrun.session import FileSessionStore, new_session_id, rebuild_messages
-from agentrun.types import JSON
 
 if TYPE_CHECKING:
+    from agentrun.protocols import Model, PermissionChecker, Sandbox
     from agentrun.sandbox.paths import Workspace
     from agentrun.sandbox.policy import SandboxMode
     from agentrun.tools.shell import BashSession
+    from agentrun.types import JSON
 
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
 

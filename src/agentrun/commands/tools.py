@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from agentrun.tools.registry import ALL_TOOL_NAMES, build_tools, specs_json, tool_specs
-from agentrun.types import ToolSpec
+
+if TYPE_CHECKING:
+    from agentrun.types import ToolSpec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentrun.errors import ConfigError, MissingApiKeyError
 from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
-from agentrun.protocols import Model
+
+if TYPE_CHECKING:
+    from agentrun.protocols import Model
 
 __all__ = ["ALIASES", "default_model_id", "resolve_model"]
 

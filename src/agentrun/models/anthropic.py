@@ -22,11 +22,13 @@ from __future__ import annotations
 import copy
 import importlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentrun.errors import ModelError
-from agentrun.protocols import TextSink
 from agentrun.types import JSON, ContentBlock, Message, ModelRequest, ModelResponse, Usage
+
+if TYPE_CHECKING:
+    from agentrun.protocols import TextSink
 
 log = logging.getLogger(__name__)
 

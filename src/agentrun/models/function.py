@@ -21,13 +21,15 @@ import copy
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentrun.errors import ModelError
 from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS
 from agentrun.models.scripted import STOP_REASONS, ScriptTurn, turn_response
-from agentrun.protocols import TextSink
 from agentrun.types import ContentBlock, Message, ModelRequest, ModelResponse, Usage
+
+if TYPE_CHECKING:
+    from agentrun.protocols import TextSink
 
 ModelFunction = Callable[[ModelRequest], "ModelResponse | str | dict[str, Any]"]
 

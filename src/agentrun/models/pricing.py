@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from agentrun.types import Usage
+if TYPE_CHECKING:
+    from agentrun.types import Usage
 
 ALIASES: dict[str, str] = {
     "sonnet": "claude-sonnet-5-5",

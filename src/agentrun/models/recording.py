@@ -22,10 +22,12 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from agentrun.protocols import Model, TextSink
 from agentrun.types import JSON, ModelRequest, ModelResponse, Usage
+
+if TYPE_CHECKING:
+    from agentrun.protocols import Model, TextSink
 
 FORMAT_VERSION = 1
 REDACTED = "[REDACTED]"

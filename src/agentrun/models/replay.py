@@ -25,7 +25,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentrun.errors import ConfigError, ScriptFormatError, ScriptMismatchError
 from agentrun.models.recording import (
@@ -35,8 +35,10 @@ from agentrun.models.recording import (
     response_from_json,
     scrub,
 )
-from agentrun.protocols import TextSink
-from agentrun.types import JSON, Message, ModelRequest, ModelResponse
+
+if TYPE_CHECKING:
+    from agentrun.protocols import TextSink
+    from agentrun.types import JSON, Message, ModelRequest, ModelResponse
 
 logger = logging.getLogger(__name__)
 

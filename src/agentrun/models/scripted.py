@@ -26,14 +26,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from agentrun.errors import ScriptFormatError, ScriptMismatchError
 from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
-from agentrun.protocols import TextSink
 from agentrun.types import JSON, ContentBlock, ModelRequest, ModelResponse, Usage
+
+if TYPE_CHECKING:
+    from agentrun.protocols import TextSink
 
 _TURN_KEYS = {"text", "tool_calls", "expect", "usage", "stop_reason"}
 _CALL_KEYS = {"name", "input"}

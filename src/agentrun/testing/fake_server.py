@@ -45,10 +45,12 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentrun.protocols import Model
 from agentrun.types import JSON, ModelRequest, ModelResponse, ToolSpec
+
+if TYPE_CHECKING:
+    from agentrun.protocols import Model
 
 __all__ = ["Drop", "Fail", "FakeAnthropicServer", "FakeRequest"]
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentrun.tools.base import ToolContext
 from agentrun.tools.specs import BASH_DESCRIPTION, BASH_SCHEMA, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS
 from agentrun.types import JSON, ToolResult
+
+if TYPE_CHECKING:
+    from agentrun.tools.base import ToolContext
 
 
 class BashTool:

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import errno
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentrun.sandbox.paths import PathDenied
-from agentrun.tools.base import ToolContext
 from agentrun.tools.rg import COMMON_FLAGS, MISSING_RG, RgStream, SearchRoot, rg_binary
 from agentrun.tools.specs import GLOB_DESCRIPTION, GLOB_SCHEMA
 from agentrun.types import JSON, ToolResult
+
+if TYPE_CHECKING:
+    from agentrun.tools.base import ToolContext
 
 MAX_FILES = 100
 TIMEOUT_SECONDS = 60.0

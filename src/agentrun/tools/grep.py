@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import errno
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentrun.sandbox.paths import PathDenied
-from agentrun.tools.base import ToolContext
 from agentrun.tools.rg import COMMON_FLAGS, MISSING_RG, RgStream, SearchRoot, rg_binary
 from agentrun.tools.specs import GREP_DESCRIPTION, GREP_SCHEMA
 from agentrun.types import JSON, ToolResult
+
+if TYPE_CHECKING:
+    from agentrun.tools.base import ToolContext
 
 DEFAULT_HEAD_LIMIT = 250
 MAX_OUTPUT_CHARS = 20_000

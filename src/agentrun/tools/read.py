@@ -10,13 +10,15 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentrun.sandbox.paths import OpenedFile, PathDenied, Workspace, describe_os_error
 from agentrun.tools import textfile
-from agentrun.tools.base import ToolContext
 from agentrun.tools.specs import READ_DESCRIPTION, READ_SCHEMA
 from agentrun.types import JSON, ToolResult
+
+if TYPE_CHECKING:
+    from agentrun.tools.base import ToolContext
 
 DEFAULT_LIMIT = 2000
 MAX_WHOLE_BYTES = 256 * 1024

@@ -29,8 +29,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from agentrun.sandbox.policy import SandboxPolicy
+if TYPE_CHECKING:
+    from agentrun.sandbox.policy import SandboxPolicy
 
 VCS_DIRS = (".git", ".svn", ".hg", ".bzr", ".jj", ".sl", "_darcs", "CVS")
 """Version-control folders neither Glob nor Grep ever enter (any depth)."""

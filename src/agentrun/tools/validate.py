@@ -23,9 +23,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentrun.types import JSON
+if TYPE_CHECKING:
+    from agentrun.types import JSON
 
 NEAR_MISS_NAMES: Mapping[str, str] = {
     "path": "file_path",

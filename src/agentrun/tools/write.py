@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentrun.sandbox.paths import Workspace, WriteTarget, describe_os_error
 from agentrun.tools import textfile
-from agentrun.tools.base import ToolContext
 from agentrun.tools.read import error
-from agentrun.tools.records import ReadRecords
 from agentrun.tools.specs import WRITE_DESCRIPTION, WRITE_SCHEMA
 from agentrun.types import JSON, ToolResult
+
+if TYPE_CHECKING:
+    from agentrun.tools.base import ToolContext
+    from agentrun.tools.records import ReadRecords
 
 MAX_CHECK_BYTES = 16 * 1024 * 1024
 """Existing files larger than this are not decoded to learn their format (kept as UTF-8/LF)."""
