@@ -8,6 +8,7 @@ failed, 2 usage or configuration error (before any model call), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -307,4 +308,9 @@ def _run_subcommand(name: str, argv: list[str]) -> int:
 
 def entry() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    # Everything is closed and flushed by now; what remains is interpreter shutdown, whose
+    # final garbage collection walks every object the imports made (~5 ms of a short run).
+    # Frozen objects are skipped; nothing left relies on a cycle being collected.
+    gc.freeze()
+    sys.exit(code)

@@ -9,6 +9,7 @@ the first tool call that needs them: a run that answers without tools never impo
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import tempfile
 import time
@@ -24,7 +25,7 @@ from agentrun.session import FileSessionStore, new_session_id, rebuild_messages
 if TYPE_CHECKING:
     from agentrun.protocols import Model, PermissionChecker, Sandbox
     from agentrun.sandbox.paths import Workspace
-    from agentrun.sandbox.policy import SandboxMode
+    from agentrun.sandbox.policy import SandboxMode, SandboxPolicy
     from agentrun.tools.shell import BashSession
     from agentrun.types import JSON
 
@@ -86,7 +87,6 @@ class Runtime:
         from agentrun.models.pricing import PRICES, price_for
         from agentrun.permissions import PermissionPolicy, offered_tools
         from agentrun.prompt import build_system_prompt
-        from agentrun.sandbox.policy import SandboxPolicy
 
         cwd = Path(o.cwd).expanduser().resolve()
         if not cwd.is_dir():
@@ -132,13 +132,8 @@ class Runtime:
             add_dirs=add_dirs,
         )
         names = offered_tools(self.agent.tools, [*self.agent.disallowed_tools, *o.disallowed_tools])
-        self.policy = SandboxPolicy.create(
-            cwd,
-            mode=cast("SandboxMode", o.sandbox),
-            add_dirs=add_dirs,
-            allow_network=o.allow_network,
-            state_dirs=[o.sessions_root] if o.sessions_root is not None else (),
-        )
+        self._options = o
+        self._add_dirs = add_dirs
         self._tools(names, o.strict)
         self.system = build_system_prompt(
             self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
@@ -182,6 +177,21 @@ class Runtime:
         )
         self.runner = ToolRunner(build_tools(names), self.ctx, strict=strict)
 
+    @functools.cached_property
+    def policy(self) -> SandboxPolicy:
+        """The sandbox's rules (deny list, writable roots), worked out at the first tool call
+        that needs them: it reads the file system and the interpreter's layout (~2 ms)."""
+        from agentrun.sandbox.policy import SandboxPolicy
+
+        o = self._options
+        return SandboxPolicy.create(
+            self.cwd,
+            mode=cast("SandboxMode", o.sandbox),
+            add_dirs=self._add_dirs,
+            allow_network=o.allow_network,
+            state_dirs=[o.sessions_root] if o.sessions_root is not None else (),
+        )
+
     def _open_workspace(self) -> Workspace:
         from agentrun.sandbox.paths import Workspace
 
@@ -211,7 +221,7 @@ class Runtime:
             return ()
         from agentrun.sandbox.layers import promised_layers
 
-        return promised_layers(self.policy)
+        return promised_layers(self._options.sandbox, allow_network=self._options.allow_network)
 
     def persist(self, entry: JSON) -> None:
         """Write and flush one transcript entry (the session header first, once)."""

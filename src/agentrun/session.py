@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from agentrun.errors import SessionError
+from agentrun.home import agentrun_home
 from agentrun.loop import append_message
 from agentrun.models.pricing import cost_usd
-from agentrun.sandbox.policy import agentrun_home
 from agentrun.types import Message, ToolResult, Usage
 
 SESSION_FORMAT = 1

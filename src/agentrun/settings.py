@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from agentrun.errors import ConfigError
+from agentrun.home import agentrun_home
 from agentrun.rules import Rule
-from agentrun.sandbox.policy import agentrun_home
 
 __all__ = ["RuleSource", "Settings", "load_settings", "settings_paths"]
 

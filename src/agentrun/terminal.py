@@ -65,7 +65,7 @@ def history() -> Iterator[None]:
     except ImportError:  # pragma: no cover - readline is missing on some platforms
         yield
         return
-    from agentrun.sandbox.policy import agentrun_home
+    from agentrun.home import agentrun_home
 
     path = agentrun_home() / "history"
     with contextlib.suppress(OSError):

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     policy = SandboxPolicy.create(
         Path(args.cwd), mode=args.sandbox, add_dirs=args.add_dir, allow_network=args.allow_network
     )
-    required = required_layers(policy)
+    required = required_layers(policy.mode, allow_network=policy.allow_network)
     details = probe_details(fresh=True)  # a diagnosis looks again (and refreshes the cache)
     enforced: tuple[str, ...] = ()
     missing: dict[str, str] = {}

@@ -105,7 +105,7 @@ class JailSandbox:
         # It must exist now: the jail binds it and grants it to Landlock when it starts.
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
         self._limits = limits or JailLimits()
-        self._required = required_layers(policy)
+        self._required = required_layers(policy.mode, allow_network=policy.allow_network)
         self._enforced: list[str] = []
         self._missing: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -117,7 +117,7 @@ class JailSandbox:
         self._paths: dict[str, str] = {}  # PATH as given -> PATH without unreadable entries
         self._state: Path | None = None
         self._started = False
-        self._promised = promised_layers(policy)
+        self._promised = promised_layers(policy.mode, allow_network=policy.allow_network)
 
     def start(self) -> None:
         """Start the jail now (idempotent; spawn() calls it). A failure is recorded, not raised:

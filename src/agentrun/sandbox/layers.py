@@ -5,10 +5,6 @@ has started (the jail starts at the first Bash call; the run's init event is pri
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from agentrun.sandbox.policy import SandboxPolicy
 
 REPORT_ORDER = (
     "mountns",
@@ -26,12 +22,12 @@ REPORT_ORDER = (
 :mod:`agentrun.sandbox.init`); claims made before the start use it too."""
 
 
-def required_layers(policy: SandboxPolicy) -> tuple[str, ...]:
-    """What ``policy.mode`` cannot run without, on this machine and for this user."""
-    if not policy.confined:
+def required_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
+    """What a sandbox ``mode`` cannot run without, on this machine and for this user."""
+    if mode == "danger-full-access":
         return ()
     layers = ["landlock", "seccomp", "mountns", "pidns", "caps", "no_new_privs", "rlimits"]
-    if not policy.allow_network:
+    if not allow_network:
         layers.append("netns")
     if os.geteuid() == 0:
         layers.append("cgroup")  # root ignores RLIMIT_NPROC: only a cgroup bounds a fork bomb
@@ -40,12 +36,12 @@ def required_layers(policy: SandboxPolicy) -> tuple[str, ...]:
     return tuple(layers)
 
 
-def promised_layers(policy: SandboxPolicy) -> tuple[str, ...]:
-    """The layers a not-yet-started jail for ``policy`` will enforce: those its mode needs that
-    the probe found available here. A needed layer that is missing makes every spawn refuse, so
+def promised_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
+    """The layers a not-yet-started jail for ``mode`` will enforce: those it needs that the
+    probe found available here. A needed layer that is missing makes every spawn refuse, so
     it is not claimed; a claimed one that then fails to come up refuses too (fail closed)."""
     from agentrun.sandbox.probe import probe
 
-    required = required_layers(policy)
+    required = required_layers(mode, allow_network=allow_network)
     available = probe()
     return tuple(layer for layer in REPORT_ORDER if layer in required and available.get(layer))

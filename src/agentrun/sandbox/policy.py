@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from agentrun.home import agentrun_home
+
 SandboxMode = Literal["workspace-write", "read-only", "danger-full-access"]
 SANDBOX_MODES: tuple[SandboxMode, ...] = ("workspace-write", "read-only", "danger-full-access")
 
@@ -42,12 +44,6 @@ _SYSTEM_READ_DENY = (
     "/run/credentials",
     "/var/lib/private",
 )
-
-
-def agentrun_home() -> Path:
-    """agentrun's own state (sessions, settings): ``$AGENTRUN_HOME``, else ``~/.agentrun``."""
-    env = os.environ.get("AGENTRUN_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".agentrun"
 
 
 def _is_within(path: Path, root: Path) -> bool:

@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 
 import agentrun
-from agentrun.sandbox.policy import agentrun_home
+from agentrun.home import agentrun_home
 
 LAYERS = (
     "landlock",
