@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from agentrun.errors import ConfigError
+from agentrun.pathutil import is_within
 from agentrun.rules import (
     EDIT_TOOLS,
     Rule,
@@ -28,7 +29,6 @@ from agentrun.rules import (
     bash_unverifiable,
     split_rules,
     tool_paths,
-    within,
 )
 from agentrun.shellparse import ShellParseError, split_commands
 
@@ -157,7 +157,7 @@ class PermissionPolicy:
             return Decision("allow", f"{tool_name} is read-only")
         if self.mode == "acceptEdits" and tool_name in EDIT_TOOLS:
             paths = tool_paths(tool_input, tool_name, self.cwd)
-            if paths and all(any(within(p, r) for r in self.roots) for p in paths):
+            if paths and all(any(is_within(p, r) for r in self.roots) for p in paths):
                 return Decision("allow", "acceptEdits mode: edit inside the workspace")
         if self.mode == "dontAsk":
             return Decision("deny", f"{tool_name} is not allowed by any rule (dontAsk mode)")

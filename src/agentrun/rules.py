@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentrun.errors import ConfigError
+from agentrun.pathutil import is_within
 from agentrun.shellparse import ShellParseError, split_commands
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ __all__ = [
     "command_variants",
     "split_rules",
     "tool_paths",
-    "within",
 ]
 
 EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
@@ -329,13 +329,9 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
 def _path_matches(regex: re.Pattern[str], base: Path, path: Path) -> bool:
     if path == base:
         return regex.fullmatch("") is not None
-    if not within(path, base):
+    if not is_within(path, base):
         return False
     return regex.fullmatch(path.relative_to(base).as_posix()) is not None
-
-
-def within(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
 
 
 # Commands that run their arguments as another command, with the options they take before it

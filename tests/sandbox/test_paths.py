@@ -108,6 +108,22 @@ def test_open_read_reports_the_real_path_through_a_symlink(ws: Workspace) -> Non
 
 
 @pytest.mark.timeout(10)
+@pytest.mark.parametrize("change", ["grew", "shrank", "same"])
+def test_read_all_reads_what_is_there_when_read(ws: Workspace, change: str) -> None:
+    # read_all trusts the size fstat gave only as a first guess.
+    path = ws.root / "f.txt"
+    path.write_bytes(b"x" * 70_000)
+    with ws.open_read(path) as opened:
+        if change == "grew":
+            with path.open("ab") as f:
+                f.write(b"y" * 3_000_000)
+        elif change == "shrank":
+            os.truncate(path, 10)
+        expected = path.read_bytes()
+        assert opened.read_all() == expected
+    assert len(expected) == {"grew": 3_070_000, "shrank": 10, "same": 70_000}[change]
+
+
 def test_open_read_refuses_a_fifo_without_blocking(ws: Workspace) -> None:
     os.mkfifo(ws.root / "pipe")
     with pytest.raises(PathDenied, match="not a regular file"):

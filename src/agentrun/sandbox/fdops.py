@@ -46,8 +46,14 @@ class OpenedFile:
 
     def read_all(self) -> bytes:
         """The whole file from offset 0 (its size was checked by the caller)."""
-        chunks: list[bytes] = []
-        offset = 0
+        # One read of the size fstat gave, plus a byte to see the end: a short read of a
+        # regular file means end of file. Reading in fixed chunks cost a second syscall and a
+        # second buffer the size of the chunk just to learn that.
+        first = os.pread(self.fd, self.stat.st_size + 1, 0)
+        if len(first) <= self.stat.st_size:
+            return first
+        chunks = [first]  # it grew since: read on to the end
+        offset = len(first)
         while chunk := os.pread(self.fd, 1 << 20, offset):
             chunks.append(chunk)
             offset += len(chunk)

@@ -28,6 +28,7 @@ from agentrun.sandbox.fdops import OpenedFile, check_existing, fd_path, open_dir
 from agentrun.sandbox.fileerrors import PathDenied, denied, describe_os_error
 from agentrun.sandbox.openat2 import O_PATH, openat2_available
 from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.pathutil import is_within
 
 __all__ = [
     "OpenedFile",
@@ -40,10 +41,6 @@ __all__ = [
 
 # The runtime's own process files (environ holds the API key); other /proc entries stay readable.
 _PROC_PROCESS = re.compile(r"^/proc/(\d+|self|thread-self)(/|$)")
-
-
-def _within(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
 
 
 @dataclass(frozen=True)
@@ -218,7 +215,7 @@ class Workspace:
             )
         for protected in policy.protected:
             # Both: `.git` may itself be a symlink, and a symlink may lead into `.git`.
-            if _within(real, protected) or _within(shown, protected):
+            if is_within(real, protected) or is_within(shown, protected):
                 raise PathDenied(
                     f"Cannot write {shown}: {protected} is protected (read-only) in this session.",
                     path=shown,
@@ -283,7 +280,7 @@ class Workspace:
                 check_existing(st, shown)
         except OSError as e:
             raise denied(e, shown, action="write") from e
-        roots = [r for r in self.policy.writable_roots if _within(real, r)]
+        roots = [r for r in self.policy.writable_roots if is_within(real, r)]
         root = max(roots, key=lambda r: len(r.parts)) if roots else Path("/")
         return WriteTarget(path=real, root=root, existing=st)
 

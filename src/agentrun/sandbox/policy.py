@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from agentrun.home import agentrun_home
+from agentrun.pathutil import is_within
 
 SandboxMode = Literal["workspace-write", "read-only", "danger-full-access"]
 SANDBOX_MODES: tuple[SandboxMode, ...] = ("workspace-write", "read-only", "danger-full-access")
@@ -44,10 +45,6 @@ _SYSTEM_READ_DENY = (
     "/run/credentials",
     "/var/lib/private",
 )
-
-
-def _is_within(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
 
 
 @dataclass(frozen=True)
@@ -119,19 +116,19 @@ class SandboxPolicy:
         """Whether a resolved absolute path may be read."""
         if not self.confined:
             return True
-        if any(_is_within(path, p) for p in self.hidden):
+        if any(is_within(path, p) for p in self.hidden):
             return False
-        if any(_is_within(path, root) for root in (self.workspace, *self.writable_roots)):
+        if any(is_within(path, root) for root in (self.workspace, *self.writable_roots)):
             return True
-        return not any(_is_within(path, denied) for denied in self.read_deny)
+        return not any(is_within(path, denied) for denied in self.read_deny)
 
     def can_write(self, path: Path) -> bool:
         """Whether a resolved absolute path may be created or changed."""
         if not self.confined:
             return True
-        if any(_is_within(path, p) for p in (*self.protected, *self.hidden)):
+        if any(is_within(path, p) for p in (*self.protected, *self.hidden)):
             return False
-        return any(_is_within(path, root) for root in self.writable_roots)
+        return any(is_within(path, root) for root in self.writable_roots)
 
 
 @functools.cache

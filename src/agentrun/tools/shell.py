@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from agentrun.errors import SandboxUnavailableError
+from agentrun.pathutil import is_within
 from agentrun.sandbox.fileerrors import os_error_reason
 from agentrun.tools.background import BackgroundJobs
 from agentrun.tools.output import OutputBuffer, drain, format_result, read_available
@@ -87,10 +88,6 @@ def build_env(
     return env
 
 
-def _within(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
 Outcome = Literal["exit", "timeout", "cancel"]
 
 
@@ -113,7 +110,7 @@ class BashSession:
         self._sandbox = sandbox
         self._start = Path(cwd).resolve()
         self._roots = tuple(Path(r).resolve() for r in roots) or (self._start,)
-        if not any(_within(self._start, root) for root in self._roots):
+        if not any(is_within(self._start, root) for root in self._roots):
             raise ValueError(f"working directory {self._start} is outside the shell's roots")
         self._cwd = self._start
         self._tmp = Path(tmp_dir)
@@ -242,7 +239,7 @@ class BashSession:
         new = Path(saved[:-1])
         if not new.is_absolute():
             return
-        if any(_within(new, root) for root in self._roots):
+        if any(is_within(new, root) for root in self._roots):
             self._cwd = new
         else:
             allowed = ", ".join(str(r) for r in self._roots)
