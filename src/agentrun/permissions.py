@@ -15,7 +15,7 @@ tools only; others denied), ``dontAsk`` (whatever is not allowed is denied, neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -129,6 +129,27 @@ class PermissionPolicy:
             home=home or Path.home(),
             workspace_roots=add_dirs,
         )
+
+    def search_filter(self, tool: str) -> Callable[[Path], bool] | None:
+        """For one Grep or Glob call: whether a file it found is one a deny rule keeps from
+        ``tool`` (``Read(./.env)`` covers both), or None when no deny rule names a path.
+
+        The rules already refuse a search *of* a denied path; this keeps a search of a
+        directory above it from showing the file's name or lines. Answers are cached per call
+        (a file has many matching lines)."""
+        rules = [r for r in self.deny if r.spec is not None and r.tool != "Bash"]
+        if not rules:
+            return None
+        seen: dict[Path, bool] = {}
+
+        def denied(path: Path) -> bool:
+            hit = seen.get(path)
+            if hit is None:
+                match = self._first_match(rules, tool, {"path": str(path)}, any_part=True)
+                hit = seen[path] = match is not None
+            return hit
+
+        return denied
 
     def check(self, tool_name: str, tool_input: JSON) -> Decision:
         hit = self._first_match(self.deny, tool_name, tool_input, any_part=True)

@@ -13,7 +13,7 @@ import functools
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -121,7 +121,8 @@ class Runtime:
                 f"({', '.join(sorted(PRICES))}) or drop the budget"
             )
         add_dirs = [Path(d).expanduser().resolve() for d in o.add_dirs]
-        self.permissions: PermissionChecker = PermissionPolicy.load(
+        self.permissions: PermissionChecker
+        self.permissions = rules = PermissionPolicy.load(
             o.permission_mode,
             allowed=o.allowed_tools,
             # The agent file's disallowedTools are deny rules too: `Bash(rm:*)` there must hold
@@ -134,7 +135,7 @@ class Runtime:
         names = offered_tools(self.agent.tools, [*self.agent.disallowed_tools, *o.disallowed_tools])
         self._options = o
         self._add_dirs = add_dirs
-        self._tools(names, o.strict)
+        self._tools(names, o.strict, search_filter=rules.search_filter)
         self.system = build_system_prompt(
             self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
         )
@@ -163,7 +164,13 @@ class Runtime:
         except SessionError as e:
             raise ConfigError(str(e)) from e
 
-    def _tools(self, names: list[str], strict: bool) -> None:
+    def _tools(
+        self,
+        names: list[str],
+        strict: bool,
+        *,
+        search_filter: Callable[[str], Callable[[Path], bool] | None],
+    ) -> None:
         from agentrun.tools.base import ToolContext
         from agentrun.tools.records import ReadRecords
         from agentrun.tools.registry import ToolRunner, build_tools
@@ -174,6 +181,7 @@ class Runtime:
             open_workspace=self._open_workspace,
             open_shell=self._open_shell if "Bash" in names else None,
             strict=strict,
+            search_filter=search_filter,
         )
         self.runner = ToolRunner(build_tools(names), self.ctx, strict=strict)
 

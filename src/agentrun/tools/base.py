@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from agentrun.sandbox.paths import Workspace
     from agentrun.tools.records import ReadRecords
     from agentrun.tools.shell import BashSession
@@ -22,6 +24,8 @@ class ToolContext:
     - ``strict``: re-raise unexpected tool exceptions instead of turning them into error results
       (the test suite sets it, so a bug cannot hide behind a polite error message).
     - ``cancel``: set when the user interrupts; long-running tools stop and report it.
+    - ``search_filter``: for Grep and Glob, a test of which found files the permission rules
+      keep from the tool (see :meth:`agentrun.permissions.PermissionPolicy.search_filter`).
 
     The workspace and the shell may instead be given as ``open_workspace`` / ``open_shell``,
     called once at the first use: the runtime does, so that a session imports the path checks
@@ -38,6 +42,7 @@ class ToolContext:
         open_shell: Callable[[], BashSession] | None = None,
         strict: bool = False,
         cancel: threading.Event | None = None,
+        search_filter: Callable[[str], Callable[[Path], bool] | None] | None = None,
     ) -> None:
         if (workspace is None) == (open_workspace is None):
             raise TypeError("give exactly one of workspace and open_workspace")
@@ -48,6 +53,7 @@ class ToolContext:
         self._open_workspace = open_workspace
         self._shell = shell
         self._open_shell = open_shell
+        self._search_filter = search_filter
         # Read-only tools run concurrently: two first uses must not build two workspaces.
         self._lock = threading.Lock()
 
@@ -67,3 +73,8 @@ class ToolContext:
                 if self._shell is None:
                     self._shell = self._open_shell()
         return self._shell
+
+    def hidden_from(self, tool: str) -> Callable[[Path], bool] | None:
+        """For one search by ``tool``: whether a found file must be left out of its results
+        (None: nothing to leave out)."""
+        return self._search_filter(tool) if self._search_filter is not None else None

@@ -99,12 +99,15 @@ class GlobTool:
             *where.excludes,
             where.target,
         ]
+        hidden = ctx.hidden_from("Glob")
         found: list[str] = []
         more = False
         with RgStream(
             args, cwd=where.cwd, cancel=ctx.cancel, timeout=TIMEOUT_SECONDS, binary=binary
         ) as stream:
             for line in stream:
+                if hidden is not None and hidden(where.cwd / line):
+                    continue  # a file a deny rule keeps from Glob: not even its name
                 if len(found) == MAX_FILES:
                     more = True
                     break

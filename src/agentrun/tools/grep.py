@@ -25,6 +25,9 @@ from agentrun.tools.specs import GREP_DESCRIPTION, GREP_SCHEMA
 from agentrun.types import JSON, ToolResult
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from agentrun.tools.base import ToolContext
 
 DEFAULT_HEAD_LIMIT = 250
@@ -94,7 +97,17 @@ class GrepTool:
         if binary is None:
             return ToolResult(MISSING_RG, is_error=True)
 
+        hidden = ctx.hidden_from("Grep")
         args = _argv(input, mode, pattern, where)
+        if hidden is not None:
+            # Each path then ends in a NUL, so it can be told apart from the text that follows
+            # and tested against the rules (line numbers make match and context lines
+            # distinguishable; they are taken out again when the model did not ask for them).
+            # (files_with_matches lines are whole paths already: there --null would end each
+            # path with a NUL instead of a newline.)
+            extra = {"content": ["--null", "--line-number"], "count": ["--null"]}
+            args = [*extra.get(mode, []), *args]
+        numbers = bool(input.get("-n", True))
         window = offset + head_limit if head_limit else None
         entries: list[str] = []
         chars = 0
@@ -104,7 +117,15 @@ class GrepTool:
         with RgStream(
             args, cwd=where.cwd, cancel=ctx.cancel, timeout=TIMEOUT_SECONDS, binary=binary
         ) as stream:
-            for line in stream:
+            for raw in stream:
+                line = raw
+                if hidden is not None:
+                    kept = _unless_hidden(
+                        raw.removesuffix("\r"), mode, where, hidden, numbers=numbers
+                    )
+                    if kept is None or (kept == "--" and (not entries or entries[-1] == "--")):
+                        continue  # a hidden file's line, or the separator of its group
+                    line = kept
                 if window is not None and seen == window:
                     more = True
                     break
@@ -119,6 +140,8 @@ class GrepTool:
                     break
                 entries.append(shown)
         outcome = stream.close()
+        if entries and entries[-1] == "--":
+            entries.pop()  # the groups after it were hidden
         if outcome.cancelled:
             return ToolResult("Interrupted by the user: the search was stopped.", is_error=True)
         if outcome.failed and not entries and seen == 0:
@@ -130,6 +153,29 @@ class GrepTool:
                 "incomplete. Search a smaller path or use glob/type filters.]"
             )
         return ToolResult(text)
+
+
+_NUMBERED = re.compile(r"(\d+)([:-])")
+
+
+def _unless_hidden(
+    line: str, mode: str, where: SearchRoot, hidden: Callable[[Path], bool], *, numbers: bool
+) -> str | None:
+    """One output line in rg's usual form, or None when its file is hidden."""
+    if mode == "files_with_matches":
+        return None if hidden(where.cwd / line) else line
+    path, nul, rest = line.partition("\0")
+    if not nul:
+        return line  # "--" between context groups
+    if hidden(where.cwd / path):
+        return None
+    if mode == "count":
+        return f"{path}:{rest}"
+    numbered = _NUMBERED.match(rest)
+    if numbered is None:
+        return f"{path}:{rest}"
+    sep = numbered.group(2)  # ":" a matching line, "-" a context line
+    return f"{path}{sep}{rest if numbers else rest[numbered.end() :]}"
 
 
 def _search_root(ctx: ToolContext, path: Any) -> SearchRoot | ToolResult:
