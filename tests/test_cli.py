@@ -503,6 +503,26 @@ def test_agent_flag_and_agent_model(ws: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0 and init["agent"] == "reader" and init["tools"] == ["Read", "Glob"]
 
 
+def test_agent_file_warnings_reach_stderr_not_stdout(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    agents = ws / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "web.md").write_text(
+        "---\nname: web\ndescription: browses\ntools: Read, WebFetch, TodoWrite\n---\nYou browse.\n"
+    )
+    code, out, err = run_cli(
+        ws, capsys, "-p", "x", "--agent", "web", "--output-format", "json",
+        "--model", script(ws, DONE),
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["result"] == "Done."  # stdout stays one JSON object
+    [warning] = err.splitlines()
+    assert warning.startswith(f"agentrun: warning: {agents / 'web.md'}:4: ")
+    assert "WebFetch, TodoWrite" in warning
+    code, _, err = run_cli(ws, capsys, "-p", "x", "--model", script(ws, DONE))
+    assert code == 0 and err == ""  # the bundled agent has nothing to warn about
+
+
 def test_resume_and_continue(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(
         ws, capsys, "-p", "first", "--output-format", "json", "--model", script(ws, DONE)

@@ -69,6 +69,17 @@ def test_prompt_answer_footer_and_commands(ws: Path) -> None:
     assert finish(child) == 0
 
 
+def test_agent_file_warnings_are_shown_at_the_start(ws: Path) -> None:
+    agents = ws / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "web.md").write_text(
+        "---\nname: web\ndescription: browses\ntools: Read, WebFetch\n---\nYou browse.\n"
+    )
+    child = spawn(ws, {"text": "ok"}, args=("--agent", "web"))
+    assert "warning:" in child.before and "WebFetch" in child.before
+    assert finish(child) == 0
+
+
 def test_first_prompt_from_argument_and_ctrl_d(ws: Path) -> None:
     path = ws.parent / "script.json"
     path.write_text(json.dumps({"turns": [{"text": "Answer to the argument."}]}))

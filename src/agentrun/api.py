@@ -30,6 +30,7 @@ from agentrun.runtime import RunOptions, Runtime
 from agentrun.session import repair
 
 if TYPE_CHECKING:
+    from agentrun.agentfile import AgentSpec
     from agentrun.protocols import Model
     from agentrun.types import JSON, ToolCall, ToolResult, Usage
 
@@ -111,6 +112,11 @@ class AgentSession:
     @property
     def model(self) -> Model:
         return self._rt.model
+
+    @property
+    def agent(self) -> AgentSpec:
+        """The agent file this session runs (its ``warnings`` say what was not understood)."""
+        return self._rt.agent
 
     @property
     def messages(self) -> list[JSON]:

@@ -92,6 +92,8 @@ class InteractiveApp:
             Text("/help for commands · Ctrl-C cancels a turn · Ctrl-D exits", style="dim"),
             sep="\n",
         )
+        for warning in self.session.agent.warnings:
+            self.console.print(Text(f"warning: {warning}", style="yellow"))
         pending = first_prompt
         try:
             while True:

@@ -83,7 +83,14 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
     """A headless run: prompt in, the chosen output format out, an exit code back."""
     options = session_options(args)  # flag errors first, before anything heavy is imported
     from agentrun import api
+    from agentrun.agentfile import resolve_agent
 
+    # Loaded here rather than by the session so that what the file says that agentrun cannot
+    # honour (tools it lacks, repaired YAML) is on stderr before the run, not never.
+    agent = resolve_agent(options["agent"], Path(options["cwd"]))
+    for warning in agent.warnings:
+        print(f"agentrun: warning: {warning}", file=sys.stderr)
+    options["agent"] = agent
     out = sys.stdout
     on_event = _event_sink(args, out)
     result = api.run(prompt, **options, on_event=on_event, approver=None)
