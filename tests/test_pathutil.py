@@ -24,6 +24,11 @@ PATHS = [
     "rel",
     "rel/x",
     "relx",
+    "//",
+    "//a",
+    "//a/b",
+    "//etc/hostname",
+    "/etc",
 ]
 
 

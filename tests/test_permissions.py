@@ -424,3 +424,12 @@ def test_wrappers_do_not_widen_allow_rules(ws: Path) -> None:
 def test_command_variants(command: str, variants: list[str]) -> None:
     words = split_commands(command)[0].words
     assert [" ".join(v) for v in command_variants(words)] == variants
+
+
+@pytest.mark.parametrize("given", ["//etc/hostname", "///etc/hostname", "/etc//hostname"])
+def test_a_doubled_slash_is_the_same_path_to_the_rules(ws: Path, given: str) -> None:
+    # The kernel reads //etc as /etc; a rule on /etc must not be dodged (or crash) by spelling.
+    p = policy(ws, disallowed=["Read(//etc/**)"], allowed=["Edit(//tmp/**)"])
+    assert p.check("Read", {"file_path": given}).behavior == "deny"
+    assert p.check("Edit", {"file_path": "//tmp/x"}).behavior == "allow"
+    assert p.check("Edit", {"file_path": "//var/x"}).behavior == "ask"

@@ -13,4 +13,6 @@ def is_within(path: PurePath, root: PurePath) -> bool:
     """Whether ``path`` is ``root`` or lies beneath it, compared lexically (as pathlib does:
     no symlinks resolved, ``..`` not collapsed), so callers pass normalised paths."""
     p, r = str(path), str(root)
+    if p.startswith("//") != r.startswith("//"):
+        return False  # POSIX keeps a leading "//" as a root of its own, and so does pathlib
     return p == r or p.startswith(r if r.endswith("/") else r + "/")

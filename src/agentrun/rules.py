@@ -134,7 +134,10 @@ def tool_paths(tool_input: JSON, tool: str, cwd: Path) -> list[Path]:
     raw = tool_input.get(key) or ("." if key == "path" else None)
     if not isinstance(raw, str) or not raw:
         return []
-    lexical = Path(os.path.normpath(cwd / Path(raw).expanduser()))
+    normal = os.path.normpath(cwd / Path(raw).expanduser())
+    if normal.startswith("//"):
+        normal = "/" + normal.lstrip("/")  # the kernel reads //etc as /etc; so do the rules
+    lexical = Path(normal)
     return list(dict.fromkeys([lexical, lexical.resolve()]))
 
 

@@ -136,3 +136,63 @@ def test_through_the_cli(ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "abc123" not in result["content"]
     assert not [ln for ln in result["content"].splitlines() if ln.startswith(".env")]
     assert "secrets/key.pem:1:TOKEN pem body" in result["content"]  # no rule for it
+
+
+MORE = {
+    "b.txt": "x\nTOKEN\ny\n",
+    "crlf.txt": "one\r\nTOKEN\r\ntwo\r\n",
+    "gaps.txt": "TOKEN\na\nb\nc\nd\nTOKEN\n",
+    "12-3:odd.txt": "1\nTOKEN 45:x\n6-y\n",
+}
+
+
+@pytest.fixture
+def many(ws: Path) -> Path:
+    for name, text in MORE.items():
+        (ws / name).write_bytes(text.encode())
+    return ws
+
+
+@pytest.mark.parametrize("mode", ["content", "count", "files_with_matches"])
+@pytest.mark.parametrize("numbers", [True, False])
+@pytest.mark.parametrize("context_lines", [None, 1])
+@pytest.mark.parametrize("multiline", [False, True])
+def test_a_filter_that_hides_nothing_changes_nothing(
+    many: Path, mode: str, numbers: bool, context_lines: int | None, multiline: bool
+) -> None:
+    # The filtered path parses rg's --null output and rebuilds its usual form: it must give
+    # exactly what the plain path gives, whatever the flags.
+    args: dict[str, object] = {"output_mode": mode, "-n": numbers, "multiline": multiline}
+    if context_lines is not None:
+        args["-C"] = context_lines
+    if multiline:
+        args["pattern"] = "TOKEN\\n?[a-z]*"
+    plain = grep(context(many), **args)
+    assert grep(context(many, "Read(./nothing-here)"), **args) == plain
+
+
+def test_paging_with_offset_adds_up_to_the_whole(many: Path) -> None:
+    ctx = context(many, *DENY)
+    whole = grep(ctx, output_mode="content", **{"-C": 1}, head_limit=0).splitlines()
+    assert "--" in whole and not any(ln.startswith((".env", "secrets/")) for ln in whole)
+    pages: list[str] = []
+    offset = 0
+    while True:
+        page = grep(ctx, output_mode="content", **{"-C": 1}, head_limit=3, offset=offset)
+        lines = page.splitlines()
+        body = [ln for ln in lines if not ln.startswith("[Showing")]
+        pages += body
+        if len(body) == len(lines):
+            break
+        offset += 3
+    assert pages == whole
+
+
+def test_a_newline_in_a_hidden_name_does_not_split_it(ws: Path) -> None:
+    (ws / "secrets" / "x\ny.txt").write_text("TOKEN=live-secret-2\n")
+    ctx = context(ws, *DENY)
+    for mode in ("content", "count", "files_with_matches"):
+        out = grep(ctx, output_mode=mode)
+        assert "live-secret" not in out and "y.txt" not in out, (mode, out)
+    globbed = str(GlobTool().run({"pattern": "**/*"}, ctx).content)
+    assert "y.txt" not in globbed and "secrets" not in globbed

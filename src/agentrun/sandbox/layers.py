@@ -43,5 +43,7 @@ def promised_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
     from agentrun.sandbox.probe import probe
 
     required = required_layers(mode, allow_network=allow_network)
+    if not required:
+        return ()  # danger-full-access claims nothing: no need to probe
     available = probe()
     return tuple(layer for layer in REPORT_ORDER if layer in required and available.get(layer))

@@ -100,10 +100,17 @@ class GlobTool:
             where.target,
         ]
         hidden = ctx.hidden_from("Glob")
+        if hidden is not None:
+            args.insert(0, "--null")  # NUL-ended paths: a newline in a name cannot split it
         found: list[str] = []
         more = False
         with RgStream(
-            args, cwd=where.cwd, cancel=ctx.cancel, timeout=TIMEOUT_SECONDS, binary=binary
+            args,
+            cwd=where.cwd,
+            cancel=ctx.cancel,
+            timeout=TIMEOUT_SECONDS,
+            binary=binary,
+            terminator=b"\0" if hidden is not None else b"\n",
         ) as stream:
             for line in stream:
                 if hidden is not None and hidden(where.cwd / line):

@@ -25,7 +25,7 @@ from agentrun.tools.specs import GREP_DESCRIPTION, GREP_SCHEMA
 from agentrun.types import JSON, ToolResult
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
 
     from agentrun.tools.base import ToolContext
@@ -98,34 +98,31 @@ class GrepTool:
             return ToolResult(MISSING_RG, is_error=True)
 
         hidden = ctx.hidden_from("Grep")
-        args = _argv(input, mode, pattern, where)
-        if hidden is not None:
-            # Each path then ends in a NUL, so it can be told apart from the text that follows
-            # and tested against the rules (line numbers make match and context lines
-            # distinguishable; they are taken out again when the model did not ask for them).
-            # (files_with_matches lines are whole paths already: there --null would end each
-            # path with a NUL instead of a newline.)
-            extra = {"content": ["--null", "--line-number"], "count": ["--null"]}
-            args = [*extra.get(mode, []), *args]
         numbers = bool(input.get("-n", True))
+        if hidden is None:
+            args = _argv(input, mode, pattern, where)
+        else:
+            # --null ends each path with a NUL, so it is told apart from the text after it (or,
+            # listing files, from a newline in its name) and tested against the rules. Line
+            # numbers tell match lines from context lines; they go again if not asked for.
+            args = ["--null", *_argv({**input, "-n": True}, mode, pattern, where)]
         window = offset + head_limit if head_limit else None
         entries: list[str] = []
         chars = 0
         seen = 0
         more = False
         capped = False
+        listing = hidden is not None and mode == "files_with_matches"
         with RgStream(
-            args, cwd=where.cwd, cancel=ctx.cancel, timeout=TIMEOUT_SECONDS, binary=binary
+            args,
+            cwd=where.cwd,
+            cancel=ctx.cancel,
+            timeout=TIMEOUT_SECONDS,
+            binary=binary,
+            terminator=b"\0" if listing else b"\n",
         ) as stream:
-            for raw in stream:
-                line = raw
-                if hidden is not None:
-                    kept = _unless_hidden(
-                        raw.removesuffix("\r"), mode, where, hidden, numbers=numbers
-                    )
-                    if kept is None or (kept == "--" and (not entries or entries[-1] == "--")):
-                        continue  # a hidden file's line, or the separator of its group
-                    line = kept
+            lines = stream if hidden is None else _visible(stream, mode, where, hidden, numbers)
+            for line in lines:
                 if window is not None and seen == window:
                     more = True
                     break
@@ -140,8 +137,6 @@ class GrepTool:
                     break
                 entries.append(shown)
         outcome = stream.close()
-        if entries and entries[-1] == "--":
-            entries.pop()  # the groups after it were hidden
         if outcome.cancelled:
             return ToolResult("Interrupted by the user: the search was stopped.", is_error=True)
         if outcome.failed and not entries and seen == 0:
@@ -158,15 +153,48 @@ class GrepTool:
 _NUMBERED = re.compile(r"(\d+)([:-])")
 
 
+def _visible(
+    stream: Iterable[str],
+    mode: str,
+    where: SearchRoot,
+    hidden: Callable[[Path], bool],
+    numbers: bool,
+) -> Iterator[str]:
+    """rg's ``--null`` output in its usual form, without the lines of hidden files and without
+    the separators of their context groups: for a search hiding nothing, exactly rg's lines."""
+    separator = False  # a "--" is due before the next line shown
+    shown = False
+    carried = ""
+    for raw in stream:
+        if mode == "files_with_matches":  # NUL-terminated paths
+            if not hidden(where.cwd / raw):
+                yield raw
+            continue
+        line = carried + raw
+        carried = ""
+        if line.removesuffix("\r") == "--":  # rg ends it with \r between groups of one file
+            separator = shown
+            continue
+        if "\0" not in line:
+            # A file name holding a newline: its start came alone. Join it to the rest rather
+            # than judge (or show) a fragment.
+            carried = line + "\n"
+            continue
+        kept = _unless_hidden(line.removesuffix("\r"), mode, where, hidden, numbers=numbers)
+        if kept is None:
+            continue
+        if separator:
+            yield "--"
+            separator = False
+        shown = True
+        yield kept
+
+
 def _unless_hidden(
     line: str, mode: str, where: SearchRoot, hidden: Callable[[Path], bool], *, numbers: bool
 ) -> str | None:
-    """One output line in rg's usual form, or None when its file is hidden."""
-    if mode == "files_with_matches":
-        return None if hidden(where.cwd / line) else line
-    path, nul, rest = line.partition("\0")
-    if not nul:
-        return line  # "--" between context groups
+    """One ``path NUL rest`` output line in rg's usual form, or None when its file is hidden."""
+    path, _, rest = line.partition("\0")
     if hidden(where.cwd / path):
         return None
     if mode == "count":

@@ -202,8 +202,12 @@ class RgStream:
         cancel: threading.Event | None = None,
         timeout: float | None = None,
         binary: str | None = None,
+        terminator: bytes = b"\n",
     ) -> None:
+        """``terminator`` splits the output: ``b"\0"`` for ``--null`` path lists, where a file
+        name may hold a newline."""
         exe = binary or rg_binary()
+        self._terminator = terminator
         if exe is None:
             raise FileNotFoundError("rg")
         self._cancel = cancel
@@ -261,7 +265,7 @@ class RgStream:
                             self._stderr += chunk[:room]
                     else:
                         pending += chunk
-                        *lines, pending = pending.split(b"\n")
+                        *lines, pending = pending.split(self._terminator)
                         for raw in lines:
                             yield raw.decode("utf-8", "replace")
         if pending:
