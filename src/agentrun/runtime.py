@@ -215,7 +215,7 @@ class Runtime:
         # One private tmp for both: the jail makes exactly this directory writable.
         self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir)
         self._cleanup.append(self.sandbox)
-        roots = self.policy.writable_roots or (self.policy.workspace,)
+        roots = self.policy.readable_roots
         shell = BashSession(self.sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell

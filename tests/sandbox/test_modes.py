@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -192,3 +193,56 @@ def test_bash_tool_reports_the_refusal(host: Host) -> None:
     assert result.is_error and "landlock" in str(result.content)
     assert not (host.workspace / "ran").exists()
     session.close()
+
+
+_UNDER_TMP = """
+import json, sys
+from agentrun import api
+from agentrun.events import ToolEndEvent
+ws, extra, script, mode = sys.argv[1:5]
+ends = []
+result = api.run("go", cwd=ws, add_dirs=[extra], model=f"script:{script}", sandbox=mode,
+                 permission_mode="bypassPermissions",
+                 on_event=lambda e: ends.append(e) if isinstance(e, ToolEndEvent) else None)
+print(json.dumps({"ok": not result.is_error, "out": [str(e.result.content) for e in ends]}))
+"""
+
+
+@pytest.mark.parametrize("mode", ["read-only", "workspace-write"])
+def test_a_workspace_under_tmp_gets_its_modes_rights_exactly(tmp_path: Path, mode: str) -> None:
+    """/tmp is private in the jail and the workspace is bound back into it: it must not pick up
+    the private /tmp's write right in read-only mode, nor lose its own in workspace-write."""
+    import json
+    import subprocess
+    import sys
+
+    if Path("/tmp") not in tmp_path.parents:
+        pytest.skip("pytest's tmp_path is not under /tmp here")
+    ws, extra = tmp_path / "ws", tmp_path / "extra"
+    ws.mkdir()
+    extra.mkdir()
+    (ws / "app.txt").write_text("app\n")
+    (extra / "e.txt").write_text("extra\n")
+    command = (
+        f"cat app.txt {extra}/e.txt; echo x > new.txt; echo rc=$?; mkdir d; echo rc=$?; "
+        f"echo y > {extra}/n.txt; echo rc=$?"
+    )
+    script = tmp_path / "s.json"
+    call = {"name": "Bash", "input": {"command": command}}
+    script.write_text(json.dumps({"turns": [{"tool_calls": [call]}, {"text": "done"}]}))
+    proc = subprocess.run(
+        [sys.executable, "-c", _UNDER_TMP, str(ws), str(extra), str(script), mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    report = json.loads(proc.stdout.splitlines()[-1])
+    assert report["ok"]
+    [out] = report["out"]
+    assert "app\nextra\n" in out  # both roots readable in either mode
+    written = [(ws / "new.txt").exists(), (ws / "d").exists(), (extra / "n.txt").exists()]
+    if mode == "read-only":
+        assert out.count("rc=1") == 3 and written == [False, False, False]
+    else:
+        assert out.count("rc=0") == 3 and written == [True, True, True]

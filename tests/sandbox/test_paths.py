@@ -270,6 +270,21 @@ def test_add_dir_is_a_second_writable_root(ws_dir: Path, tmp_path: Path) -> None
     assert (extra / "x.txt").read_text() == "ok"
 
 
+def test_read_only_still_reads_an_add_dir_inside_a_denied_tree(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    project = home / "project"
+    project.mkdir(parents=True)
+    (project / "notes.txt").write_text("notes")
+    ws_dir = tmp_path / "ws"
+    ws_dir.mkdir()
+    policy = SandboxPolicy.create(ws_dir, mode="read-only", add_dirs=[project], home=home)
+    assert policy.writable_roots == () and policy.readable_roots == (ws_dir, project)
+    assert policy.can_read(project / "notes.txt") and not policy.can_read(home / "other")
+    assert not policy.can_write(project / "notes.txt")
+    with Workspace(policy).open_read(project / "notes.txt") as opened:
+        assert opened.read_all() == b"notes"
+
+
 def test_full_access_writes_outside_roots(ws_dir: Path, outside: Path) -> None:
     ws = Workspace(SandboxPolicy.create(ws_dir, mode="danger-full-access"))
     target = ws.write_target(outside / "free.txt")

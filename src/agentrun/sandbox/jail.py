@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from agentrun.errors import SandboxUnavailableError
+from agentrun.pathutil import is_within
 from agentrun.sandbox import cgroups, syscalls
 from agentrun.sandbox.layers import promised_layers, required_layers
 from agentrun.sandbox.policy import SandboxPolicy, runtime_paths
@@ -178,16 +179,18 @@ class JailSandbox:
                 self._missing["cgroup"] = f"cannot move the jail into its cgroup: {e}"
             else:
                 self._cgroup = cgroup
-        read_roots = [policy.workspace, *policy.writable_roots]
+        read_roots = list(policy.readable_roots)
         write_roots = [*policy.writable_roots, self._tmp_dir]
         runtime = [r for r in runtime_paths() if r.is_dir()]
-        # Re-bound under the private /tmp, a runtime path would inherit the write right Landlock
-        # grants that /tmp: bind it read-only (unless it lies in a write root, e.g. a workspace
-        # venv, which stays as writable as the rest of the workspace).
-        read_only_runtime = [
-            r
-            for r in runtime
-            if Path("/tmp") in r.parents and not any(w == r or w in r.parents for w in write_roots)
+        kept = [*read_roots, self._tmp_dir, *runtime]
+        # Re-bound under the private /tmp, a kept path would inherit the write right Landlock
+        # grants that /tmp: bind read-only each one outside the write roots — the runtime (a
+        # workspace venv stays as writable as the workspace), and in read-only mode the
+        # workspace and --add-dirs themselves.
+        read_only_kept = [
+            p
+            for p in dict.fromkeys(kept)
+            if Path("/tmp") in p.parents and not any(is_within(p, w) for w in write_roots)
         ]
         config = {
             "userns": os.geteuid() != 0,
@@ -196,8 +199,8 @@ class JailSandbox:
             # The running Python and agentrun's own code stay visible when they live under /tmp
             # (a virtualenv or a checkout there, as in a CI clone): Bash must be able to run
             # `python3 -m pytest`, whose plugin entry points import agentrun. Read-only: see above.
-            "keep": [str(p) for p in (*read_roots, self._tmp_dir, *runtime)],
-            "protected": [str(p) for p in (*policy.protected, *read_only_runtime)],
+            "keep": [str(p) for p in kept],
+            "protected": [str(p) for p in (*policy.protected, *read_only_kept)],
             "hidden": [str(p) for p in policy.hidden],
             "shm_size": self._limits.shm_size,
             "read_deny": [str(p) for p in policy.read_deny],

@@ -67,6 +67,14 @@ class SandboxPolicy:
     """Paths inside the workspace or a writable root that stay unreadable and unwritable:
     agentrun's own state (transcripts, settings) when ``$AGENTRUN_HOME`` lies there, as
     ``~/.agentrun`` does for a session run from the home directory."""
+    roots: tuple[Path, ...] = field(default=())
+    """The workspace and each ``--add-dir``, in every mode (read-only keeps no writable roots
+    but must still read them); empty means the workspace and the writable roots."""
+
+    @property
+    def readable_roots(self) -> tuple[Path, ...]:
+        """The trees readable whatever the deny list says: the workspace and each --add-dir."""
+        return self.roots or tuple(dict.fromkeys((self.workspace, *self.writable_roots)))
 
     @classmethod
     def create(
@@ -106,6 +114,7 @@ class SandboxPolicy:
             allow_network=allow_network,
             protected=tuple(dict.fromkeys(root / ".git" for root in roots)),
             hidden=hidden,
+            roots=tuple(dict.fromkeys(roots)),
         )
 
     @property
@@ -118,7 +127,7 @@ class SandboxPolicy:
             return True
         if any(is_within(path, p) for p in self.hidden):
             return False
-        if any(is_within(path, root) for root in (self.workspace, *self.writable_roots)):
+        if any(is_within(path, root) for root in self.readable_roots):
             return True
         return not any(is_within(path, denied) for denied in self.read_deny)
 
