@@ -624,6 +624,26 @@ def test_long_and_kebab_aliases(ws: Path, capsys: pytest.CaptureFixture[str]) ->
     assert lines[-1]["permission_denials"] == []
 
 
+def test_rule_flags_take_several_arguments_like_claude_code(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    turns = [
+        {"tool_calls": [{"name": "Bash", "input": {"command": "echo a > a.txt"}}]},
+        {"tool_calls": [{"name": "Bash", "input": {"command": "echo b > b.txt"}}]},
+        {"tool_calls": [{"name": "Bash", "input": {"command": "echo c > c.txt"}}]},
+        DONE,
+    ]
+    code, out, _ = run_cli(
+        ws, capsys, "-p", "x", "--output-format", "json", "--model", script(ws, *turns),
+        "--allowedTools", "Bash(echo a:*)", "Bash(echo b:*),Glob",
+        "--disallowedTools", "Write", "Edit",
+    )  # fmt: skip
+    assert code == 0
+    assert (ws / "a.txt").exists() and (ws / "b.txt").exists() and not (ws / "c.txt").exists()
+    [denial] = json.loads(out)["permission_denials"]
+    assert denial["tool_input"] == {"command": "echo c > c.txt"}
+
+
 def test_empty_prompt_argument(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(ws, capsys, "-p", "  ", "--model", script(ws, DONE))
     assert (code, out) == (2, "") and "empty prompt" in err

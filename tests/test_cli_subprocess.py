@@ -239,14 +239,46 @@ def test_fd0_closed_approval_is_denied(ws: Path, env: dict[str, str]) -> None:
     assert not (ws / "approved.txt").exists()
 
 
-def test_piped_stdin_beside_a_prompt_is_named_on_stderr(ws: Path, env: dict[str, str]) -> None:
-    done = agentrun(ws, env, "-p", "review", "--model", script(ws, DONE), timeout=30)
-    assert (done.returncode, done.stderr) == (0, "")  # /dev/null: nothing was ignored
+def _first_prompt(env: dict[str, str]) -> str:
+    [transcript] = (Path(env["AGENTRUN_HOME"]) / "sessions").glob("*.jsonl")
+    entries = [json.loads(line) for line in transcript.read_text().splitlines()]
+    first = next(e for e in entries if e.get("type") == "message")
+    content = first["message"]["content"]
+    return content if isinstance(content, str) else content[0]["text"]
+
+
+def test_piped_stdin_follows_a_prompt_argument(ws: Path, env: dict[str, str]) -> None:
+    # `git diff | agentrun -p "review"`, as with Claude Code: the model gets both.
     piped = subprocess.run(
         [*AGENTRUN, "--cwd", str(ws), "-p", "review", "--model", script(ws, DONE)],
         env=env, input="diff --git a/app.py b/app.py\n", capture_output=True, text=True,
         timeout=30,
     )  # fmt: skip
-    assert (piped.returncode, piped.stdout) == (0, "Done.\n")
-    assert piped.stderr.startswith("agentrun: warning: stdin is ignored when the prompt is an")
-    assert piped.stderr.count("\n") == 1
+    assert (piped.returncode, piped.stdout, piped.stderr) == (0, "Done.\n", "")
+    assert _first_prompt(env) == "review\n\ndiff --git a/app.py b/app.py\n"
+
+
+def test_dev_null_stdin_adds_nothing_and_waits_for_nothing(ws: Path, env: dict[str, str]) -> None:
+    done = agentrun(ws, env, "-p", "review", "--model", script(ws, DONE), timeout=30)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert _first_prompt(env) == "review"
+
+
+def test_an_idle_stdin_pipe_is_given_up_on_with_a_warning(ws: Path, env: dict[str, str]) -> None:
+    # A CI runner's stdin: a pipe nobody writes to and nobody closes.
+    import time
+
+    started = time.monotonic()
+    with subprocess.Popen(
+        [*AGENTRUN, "--cwd", str(ws), "-p", "review", "--model", script(ws, DONE)],
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:  # fmt: skip
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.wait(timeout=30)  # stdin stays open: the CLI must not wait for its end
+        out, err = proc.stdout.read(), proc.stderr.read()
+        proc.stdin.close()
+    assert proc.returncode == 0 and out == "Done.\n"
+    assert err.startswith("agentrun: warning: no input on stdin after 3 s; going on without it")
+    assert 2.5 < time.monotonic() - started < 25
+    assert _first_prompt(env) == "review"

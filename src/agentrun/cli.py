@@ -184,16 +184,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--allowedTools",
         "--allowed-tools",
         dest="allowed_tools",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="RULES",
-        help='allow rules, space or comma separated: "Read Edit(src/**) Bash(git diff:*)"',
+        help="allow rules, as one or several arguments (like Claude Code), space or comma "
+        'separated: "Read" "Edit(src/**)" "Bash(git diff:*)"',
     )
     perms.add_argument(
         "--disallowedTools",
         "--disallowed-tools",
         dest="disallowed_tools",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="RULES",
         help='deny rules; a bare tool name is not offered at all: "WebFetch Bash(rm:*)"',

@@ -134,7 +134,8 @@ def test_an_agent_run_that_reaches_for_the_api_fails_its_test(pytester: pytest.P
             monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
             monkeypatch.setenv("AGENTRUN_MAX_RETRIES", "0")
             argv = [sys.executable, "-m", "agentrun", "-p", "hi", "--cwd", str(agentrun_workspace)]
-            assert subprocess.run(argv, capture_output=True).returncode == 1
+            done = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL)
+            assert done.returncode == 1
         """
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")

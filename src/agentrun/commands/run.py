@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["exit_code", "run", "session_options"]
 
 DEFAULT_AGENT = "backend-specialist"
+STDIN_WAIT_S = 3.0
+"""How long a prompt argument waits for piped stdin to start (Claude Code waits as long)."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -152,14 +154,11 @@ def _one_shot_prompt(args: argparse.Namespace, stdin_tty: bool) -> str:
     if args.prompt is not None and args.prompt != "-":
         if not args.prompt.strip():
             raise ConfigError("empty prompt: say what the agent should do")
-        if not stdin_tty and _stdin_has_data():
-            # `git diff | agentrun -p "review"` feeds Claude Code both; DESIGN reads stdin only
-            # without a prompt, so say so rather than drop the diff silently
-            print(
-                "agentrun: warning: stdin is ignored when the prompt is an argument; "
-                'to send both, write the prompt as -p "review this: $(cat)"',
-                file=sys.stderr,
-            )
+        piped = None if stdin_tty or sys.stdin is None else _piped_text()
+        if piped:
+            # `git diff | agentrun -p "review"`: like Claude Code, the piped text follows the
+            # prompt (a blank line between them).
+            return f"{args.prompt}\n\n{piped}"
         return str(args.prompt)
     if stdin_tty or sys.stdin is None:  # None: the process was started with stdin closed
         raise ConfigError("-p needs a prompt: pass it as an argument or pipe it on stdin")
@@ -172,18 +171,27 @@ def _one_shot_prompt(args: argparse.Namespace, stdin_tty: bool) -> str:
     return text
 
 
-def _stdin_has_data() -> bool:
-    """Whether piped stdin already holds data; never waits (an open pipe nobody writes to is
-    not data) and reads at most one byte of what is ignored anyway."""
+def _piped_text(wait_s: float = STDIN_WAIT_S) -> str | None:
+    """What is piped in beside a prompt argument: all of it once the first byte comes within
+    ``wait_s``; None (and a warning) when nothing does, as from a CI runner's idle pipe."""
     import select
 
     try:
-        fd = sys.stdin.fileno()
-        if not select.select([fd], [], [], 0)[0]:
-            return False
-        return os.read(fd, 1) != b""
+        ready = select.select([sys.stdin.fileno()], [], [], wait_s)[0]
     except (AttributeError, OSError, ValueError):
-        return False
+        return None  # no real stdin behind sys.stdin (an embedding host, a test runner)
+    if not ready:
+        print(
+            f"agentrun: warning: no input on stdin after {wait_s:g} s; going on without it "
+            "(redirect stdin from /dev/null to skip the wait)",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        text = sys.stdin.read()
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read stdin: {e}") from e
+    return text if text.strip() else None
 
 
 def _directory(raw: str, what: str, flag: str) -> Path:
