@@ -285,7 +285,7 @@ def test_max_turns_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None
     )  # fmt: skip
     assert code == 1
     assert json.loads(out)["subtype"] == "error_max_turns"
-    assert "error_max_turns" in err
+    assert err == "agentrun: error_max_turns: reached --max-turns 1 (1 turn, $0.0000 spent)\n"
 
 
 def test_budget_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -307,7 +307,10 @@ def test_budget_without_text_still_explains(ws: Path, capsys: pytest.CaptureFixt
         ws, capsys, "-p", "x", "--max-budget-usd", "0.05", "--model", script(ws, silent, DONE)
     )
     assert (code, out) == (1, "")
-    assert err == "agentrun: error_max_budget_usd: no final answer after 1 turn(s), cost $2.0000\n"
+    assert (
+        err
+        == "agentrun: error_max_budget_usd: reached --max-budget-usd 0.05 (1 turn, $2.0000 spent)\n"
+    )
 
 
 def test_script_exhausted_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -334,12 +337,13 @@ def test_api_failure_exits_1(
 
 def test_timeout_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     slow = {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 20"}}]}
-    code, out, _ = run_cli(
+    code, out, err = run_cli(
         ws, capsys, "-p", "x", "--timeout", "0.5", "--output-format", "json",
         "--permission-mode", "bypassPermissions", "--model", script(ws, slow, DONE),
     )  # fmt: skip
     assert code == 1
     assert json.loads(out)["subtype"] == "error_timeout"
+    assert err.startswith("agentrun: error_timeout: reached --timeout 0.5 s (1 turn")
 
 
 # -- permissions in -p -------------------------------------------------------------------------
@@ -642,6 +646,36 @@ def test_rule_flags_take_several_arguments_like_claude_code(
     assert (ws / "a.txt").exists() and (ws / "b.txt").exists() and not (ws / "c.txt").exists()
     [denial] = json.loads(out)["permission_denials"]
     assert denial["tool_input"] == {"command": "echo c > c.txt"}
+
+
+def test_agent_path_is_taken_from_the_shell_directory_then_cwd(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = "---\nname: {name}\ndescription: d\ntools: Read\n---\nYou read.\n"
+    (ws.parent / "ag").mkdir()
+    (ws.parent / "ag" / "ok.md").write_text(body.format(name="from-shell"))
+    (ws / "ag").mkdir()
+    (ws / "ag" / "ok.md").write_text(body.format(name="from-cwd"))
+    (ws / "ag" / "only.md").write_text(body.format(name="only-in-cwd"))
+    monkeypatch.chdir(ws.parent)
+    for given, name in [("ag/ok.md", "from-shell"), ("ag/only.md", "only-in-cwd")]:
+        code, out, _ = run_cli(
+            ws, capsys, "-p", "x", "--agent", given, "--output-format", "stream-json",
+            "--model", script(ws, DONE),
+        )  # fmt: skip
+        assert code == 0 and json.loads(out.splitlines()[0])["agent"] == name
+
+
+def test_a_script_left_unplayed_is_named(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = script(ws, DONE, read_app(), DONE)
+    code, out, err = run_cli(ws, capsys, "-p", "x", "--model", model)
+    assert (code, out) == (0, "Done.\n")
+    path = model.removeprefix("script:")
+    assert err == (
+        f"agentrun: warning: {path}: the run ended after turn 1; 2 scripted turns never played\n"
+    )
+    code, _, err = run_cli(ws, capsys, "-p", "x", "--model", script(ws, read_app(), DONE))
+    assert code == 0 and err == ""  # every turn played: nothing to say
 
 
 def test_empty_prompt_argument(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -268,7 +268,8 @@ def _tool_list(
             line=where.line(key),
         )
     unique = tuple(dict.fromkeys(names))
-    foreign = [n for n in unique if n not in KNOWN_TOOLS and n != "*"]
+    # `Bash(git diff:*)` offers Bash (narrowed by a rule): only the name before "(" counts.
+    foreign = [n for n in unique if n.split("(", 1)[0].strip() not in (*KNOWN_TOOLS, "*")]
     if foreign:
         warnings.append(
             where.say(

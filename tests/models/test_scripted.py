@@ -200,6 +200,11 @@ def test_assert_complete_reports_unused_turns(tmp_path: Path) -> None:
             "usage 'input_tokens' must be a whole number",
         ),
         ("turns:\n  - usage: {tokens: 1}\n", 2, "unknown key 'tokens' in turn 1 'usage'"),
+        (
+            "turns:\n  - text: a\n    usage:\n      input_tokens: -5\n",
+            4,
+            "turn 1 usage 'input_tokens' must be >= 0, got -5",
+        ),
         ("turns:\n  - stop_reason: 3\n", 2, "'stop_reason' must be a string"),
         (
             "turns:\n  - text: a\n    stop_reason: end_trun\n",

@@ -58,7 +58,7 @@ def session(sandbox: UnconfinedSandbox, tmp_path: Path, ws: Path) -> Iterator[Ba
         ("true", False, "(The command succeeded and printed nothing.)"),
         ("exit 3", True, "Exit code 3\n(no output)"),
         ("echo oops >&2; exit 2", True, "Exit code 2\noops"),
-        ("exit 137", True, "Exit code 137 (killed by SIGKILL)\n(no output)"),
+        ("exit 137", True, "Exit code 137 (as when killed by SIGKILL)\n(no output)"),
         ("kill -TERM $$", True, "Command was killed by signal SIGTERM.\n(no output)"),
         ("cat; echo after", False, "after"),  # stdin is empty, never the terminal
     ],

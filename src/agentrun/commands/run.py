@@ -59,7 +59,7 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.resume and args.continue_:
         raise ConfigError("--resume and --continue cannot be combined; pick one")
     options: dict[str, Any] = {
-        "agent": args.agent or DEFAULT_AGENT,
+        "agent": _agent_arg(args.agent),
         "cwd": str(cwd),
         "model": args.model,
         "max_turns": args.max_turns,
@@ -95,7 +95,9 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
     options["agent"] = agent
     out = sys.stdout
     on_event = _event_sink(args, out)
-    result = api.run(prompt, **options, on_event=on_event, approver=None)
+    with api.AgentSession(on_event=on_event, approver=None, **options) as session:
+        result = session.send(prompt)
+        unplayed = _unplayed_turns(session.model)
     if args.output_format == "json":
         payload = _result_json(result)
         out.write(json.dumps(payload, ensure_ascii=False) + "\n")
@@ -103,10 +105,26 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
         out.write(result.result.rstrip("\n") + "\n")
     out.flush()
     if result.is_error and not args.verbose:  # --verbose already rendered it on stderr
-        print(f"agentrun: {result.subtype}: {_error_detail(result)}", file=sys.stderr)
+        print(f"agentrun: {result.subtype}: {_limit_text(result, args)}", file=sys.stderr)
     for denial in result.permission_denials:
         print(f"agentrun: denied {_denial_text(denial)}", file=sys.stderr)
+    if unplayed and not result.is_error:
+        print(f"agentrun: warning: {unplayed}", file=sys.stderr)
     return exit_code(result.subtype, result.stop_reason)
+
+
+def _unplayed_turns(model: object) -> str | None:
+    """For a scripted run that ended before its script did: say so (a test script whose last
+    turns never ran usually means the run went another way than its author meant)."""
+    from agentrun.models.scripted import ScriptedModel
+
+    if not isinstance(model, ScriptedModel) or model.used >= len(model.turns):
+        return None
+    left = len(model.turns) - model.used
+    return (
+        f"{model.source}: the run ended after turn {model.used}; "
+        f"{left} scripted turn{'s' if left != 1 else ''} never played"
+    )
 
 
 def exit_code(subtype: str, stop_reason: str | None = None) -> int:
@@ -143,6 +161,20 @@ def _result_json(result: RunResult) -> dict[str, Any]:
 
     final = next(e for e in reversed(result.events) if isinstance(e, ResultEvent))
     return final.stream_json() or {}
+
+
+def _limit_text(result: RunResult, args: argparse.Namespace) -> str:
+    """Why the run stopped, naming the limit that stopped it (the last text says nothing
+    about that); other failures: the error itself."""
+    turns = f"{result.num_turns} turn{'s' if result.num_turns != 1 else ''}"
+    cost = "" if result.total_cost_usd is None else f", ${result.total_cost_usd:.4f} spent"
+    if result.subtype == "error_max_turns":
+        return f"reached --max-turns {args.max_turns} ({turns}{cost})"
+    if result.subtype == "error_max_budget_usd":
+        return f"reached --max-budget-usd {args.max_budget_usd} ({turns}{cost})"
+    if result.subtype == "error_timeout":
+        return f"reached --timeout {args.timeout:g} s ({turns}{cost})"
+    return _error_detail(result)
 
 
 def _no_answer(result: RunResult) -> str:
@@ -192,6 +224,19 @@ def _piped_text(wait_s: float = STDIN_WAIT_S) -> str | None:
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read stdin: {e}") from e
     return text if text.strip() else None
+
+
+def _agent_arg(raw: str | None) -> str:
+    """``--agent``: a relative path to a file that exists from the shell's directory is taken
+    from there, like every other path argument (``script:PATH``, ``--add-dir``); anything else
+    is a name, or a path from ``--cwd`` (where the session looks for agents)."""
+    if not raw:
+        return DEFAULT_AGENT
+    path = Path(raw).expanduser()
+    looks_like_path = "/" in raw or raw.endswith(".md")
+    if looks_like_path and not path.is_absolute() and path.is_file():
+        return str(path.resolve())
+    return raw
 
 
 def _directory(raw: str, what: str, flag: str) -> Path:

@@ -372,7 +372,11 @@ class _Parser:
         usage = Usage()
         if "usage" in fields:
             raw = self.mapping(fields["usage"], f"{what} 'usage'", _USAGE_KEYS)
-            usage = Usage.from_dict({k: self.opt(raw, k, f"{what} usage", int) for k in raw})
+            counts = {k: self.opt(raw, k, f"{what} usage", int) for k in raw}
+            for key, count in counts.items():
+                if count < 0:  # a negative count would make a negative cost
+                    raise self.fail(raw[key], f"{what} usage {key!r} must be >= 0, got {count}")
+            usage = Usage.from_dict(counts)
         stop_reason = self.opt(fields, "stop_reason", what, str)
         if stop_reason is not None and stop_reason not in STOP_REASONS:
             raise self.fail(

@@ -118,7 +118,8 @@ def format_result(
     elif status < 0:
         header = f"Command was killed by signal {_signal_name(-status)}."
     elif 128 < status <= 128 + 64 and (name := _signal_name(status - 128, strict=True)):
-        header = f"Exit code {status} (killed by {name})"
+        # bash reports 128+N both for a child killed by signal N and for `exit 128+N`.
+        header = f"Exit code {status} (as when killed by {name})"
     else:
         header = f"Exit code {status}"
     if header is None:
