@@ -412,17 +412,52 @@ def test_B40_runtime_reads_a_denied_file_for_the_jail(shell: Shell, host: Host) 
     assert "HOST-SECRET-VALUE" not in out  # ...and the runtime must not read it for the jail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: only an existing .git is bound read-only; in a workspace without one (a plain "
-    "directory, or a monorepo's subdirectory) Bash can create .git with core.fsmonitor/hooks",
-)
 def test_B47_git_planted_where_the_workspace_has_none(shell: Shell, host: Host) -> None:
     """The host's next ``git status`` in the workspace must not run what the jail configured."""
     shutil.rmtree(host.workspace / ".git")
-    shell.out("git init -q . ; git config core.fsmonitor 'echo pwned'; echo rc=$?")
-    config = host.workspace / ".git" / "config"
-    assert not config.exists() or "fsmonitor" not in config.read_text()
+    out = shell.out(
+        "git init -q . ; echo rc=$?; git config core.fsmonitor 'echo pwned'; echo rc=$?; "
+        "mkdir .git/hooks; echo rc=$?; mv .git moved; echo rc=$?; rmdir .git; echo rc=$?"
+    )
+    assert "rc=0" not in out, out
+    placeholder = host.workspace / ".git"
+    assert placeholder.is_dir() and not any(placeholder.iterdir())  # what the host sees
+    assert not (host.workspace / "moved").exists()
+    host_git = subprocess.run(
+        ["git", "-C", str(host.workspace), "status"], capture_output=True, text=True
+    )
+    assert "not a git repository" in host_git.stderr  # the empty .git is skipped, as before
+    shell.close()
+    assert not placeholder.exists()  # the session's end takes it away again
+
+
+def test_B47_a_monorepo_subdirectory_keeps_its_enclosing_repository(host: Host) -> None:
+    from conftest import JAIL_PATH
+
+    from agentrun.sandbox.jail import JailSandbox
+    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.tools.shell import BashSession, build_env
+
+    sub = host.workspace / "pkg"  # host.workspace is a git repository; pkg has no .git
+    sub.mkdir()
+    jail = JailSandbox(SandboxPolicy.create(sub, home=host.home), tmp_dir=host.tmp_dir)
+    env = build_env(home=host.tmp_dir / "home", tmp_dir=host.tmp_dir, extra={"PATH": JAIL_PATH})
+    (host.tmp_dir / "home").mkdir(exist_ok=True)
+    session = BashSession(jail, cwd=sub, tmp_dir=host.tmp_dir, env=env, roots=(sub,))
+    try:
+        out = session.run("git rev-parse --show-toplevel; git init -q .; echo rc=$?").content
+        assert isinstance(out, str)
+        lines = out.strip().splitlines()
+        assert lines[0] == str(host.workspace)  # git in the jail still finds the enclosing repo
+        assert lines[-1] != "rc=0"  # but cannot make one here
+        on_host = subprocess.run(
+            ["git", "-C", str(sub), "rev-parse", "--show-toplevel"], capture_output=True, text=True
+        )
+        assert on_host.stdout.strip() == str(host.workspace)  # nor does the host's git change
+    finally:
+        session.close()
+        jail.close()
+    assert not (sub / ".git").exists()
 
 
 def test_B28_host_dev_shm(shell: Shell) -> None:

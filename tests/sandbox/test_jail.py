@@ -186,6 +186,7 @@ _RUNTIME = textwrap.dedent(
 
 def test_sigkill_of_the_runtime_kills_the_jail_and_next_start_sweeps(host: Host) -> None:
     arg = host.unique_sleep()
+    shutil.rmtree(host.workspace / ".git")  # so the jail plants a .git placeholder to leave
     runtime = subprocess.Popen(
         [
             sys.executable,
@@ -207,13 +208,16 @@ def test_sigkill_of_the_runtime_kills_the_jail_and_next_start_sweeps(host: Host)
         # The init reads EOF on its socket and exits; PID 1 gone, the kernel kills the rest.
         assert host.wait_for(lambda: not host.live_with_arg(arg), timeout=5)
         assert host.wait_for(lambda: not Path(f"/proc/{info['init']}").exists(), timeout=5)
-        # Nobody was left to remove the state dir and the cgroup, until the next start (ours,
-        # or another test run's on this shared machine) sweeps them.
+        # Nobody was left to remove the state dir, the cgroup and the .git placeholder, until
+        # the next start (ours, or another test run's on this shared machine) sweeps them.
+        assert (host.workspace / ".git").is_dir()
         jail = JailSandbox(host.policy(), tmp_dir=host.tmp_dir)
         jail.start()
         jail.close()
         assert not Path(info["state"]).exists()
         assert not any(Path(p).exists() for p in info["cgroups"])
+        # (had the sweep left it, the new jail would have found it there and not removed it)
+        assert not (host.workspace / ".git").exists()
     finally:
         runtime.kill()
         runtime.wait()

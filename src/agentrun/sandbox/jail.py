@@ -33,7 +33,7 @@ from typing import Any
 
 from agentrun.errors import SandboxUnavailableError
 from agentrun.pathutil import is_within
-from agentrun.sandbox import cgroups, syscalls
+from agentrun.sandbox import cgroups, gitguard, syscalls
 from agentrun.sandbox.layers import promised_layers, required_layers
 from agentrun.sandbox.policy import SandboxPolicy, runtime_paths
 from agentrun.sandbox.process import JailProcess, children
@@ -92,6 +92,7 @@ def sweep() -> None:
     for path in base.glob(f"{STATE_PREFIX}*"):
         owner = path.name.removeprefix(STATE_PREFIX).split("-")[0]
         if owner.isdigit() and not syscalls.pid_alive(int(owner)):
+            gitguard.sweep(path)
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -117,6 +118,7 @@ class JailSandbox:
         self._init_pid: int | None = None
         self._paths: dict[str, str] = {}  # PATH as given -> PATH without unreadable entries
         self._state: Path | None = None
+        self._placeholders: list[Path] = []
         self._started = False
         self._promised = promised_layers(policy.mode, allow_network=policy.allow_network)
 
@@ -140,6 +142,11 @@ class JailSandbox:
 
     def _start(self, cg_name: str, state: Path) -> None:
         policy = self._policy
+        # Before init binds policy.protected read-only: a root without a .git gets an empty one.
+        roots_git = {root / ".git" for root in policy.writable_roots}
+        self._placeholders = gitguard.plant(
+            [p for p in policy.protected if p in roots_git], state
+        )
         private_tmp = state / "tmp"
         private_tmp.mkdir()
         private_tmp.chmod(0o1777)
@@ -312,5 +319,6 @@ class JailSandbox:
                 self._proc.wait()
         if self._cgroup is not None:
             self._cgroup.remove()
+        gitguard.remove(self._placeholders)  # the jail's mounts on them died with it
         if self._state is not None:
             shutil.rmtree(self._state, ignore_errors=True)
