@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +116,7 @@ def test_approval_yes_shows_the_diff(ws: Path) -> None:
     child.sendline("fix add")
     child.expect("Read 2 lines")
     child.expect("2 .*\\+     return a \\+ b")  # the diff, numbered as in the file
-    child.expect("Allow\\? \\[y\\]es / \\[n\\]o / \\[a\\]lways \\(Edit, this session\\):")
+    child.expect("Allow\\? \\[y\\]es / \\[n\\]o / \\[a\\]lways \\(file edits in the workspace")
     child.sendline("y")
     child.expect("Updated: 1 line added, 1 removed")
     child.expect("Fixed.")
@@ -141,7 +142,7 @@ def test_always_is_remembered_for_the_session(ws: Path, tmp_path: Path) -> None:
     touch = {"tool_calls": [{"name": "Bash", "input": {"command": "touch marker"}}]}
     child = spawn(ws, touch, {"text": "One."}, touch, {"text": "Two."})
     child.sendline("first")
-    child.expect("\\[a\\]lways \\(this command, this session\\)")
+    child.expect("\\[a\\]lways \\(each command of this line, this session\\)")
     child.sendline("a")
     child.expect("One.")
     child.expect(PROMPT)
@@ -166,12 +167,162 @@ def test_ctrl_c_cancels_the_turn_and_keeps_the_session(ws: Path) -> None:
     assert finish(child) == 0
 
 
-def test_ctrl_c_at_the_prompt_does_not_exit(ws: Path) -> None:
+def _settle() -> None:
+    """Let readline enter its wait: a SIGINT landing just before it does is only noticed at the
+    next key (CPython's readline checks signals when select returns), so a test would hang."""
+    time.sleep(0.3)
+
+
+def test_ctrl_c_at_the_prompt_does_not_exit_but_twice_does(ws: Path) -> None:
     child = spawn(ws, {"text": "ok"})
+    child.send("half a thought")
+    _settle()
     child.sendintr()
-    child.expect("Ctrl-D or /exit to leave")
+    child.expect("Ctrl-C again, Ctrl-D or /exit to leave")
+    assert "\n" in child.before.split("half a thought")[-1]  # the hint starts a line of its own
+    child.expect(PROMPT)
+    child.sendline("hi")  # a line in between: the next Ctrl-C is a first one again
+    child.expect("ok")
+    child.expect(PROMPT)
+    _settle()
+    child.sendintr()
+    child.expect("Ctrl-C again")
+    child.expect(PROMPT)
+    _settle()
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_a_pasted_block_of_lines_is_one_prompt(ws: Path) -> None:
+    child = spawn(ws, {"text": "One answer."}, {"text": "Second answer."})
+    # What a terminal sends for a paste when bracketed paste is on (readline asks for it).
+    child.send("\x1b[200~first line\nsecond line\x1b[201~")
+    child.send("\r")
+    child.expect("One answer.")
+    child.expect("1 turn")
     child.expect(PROMPT)
     assert finish(child) == 0
+    assert _prompts(ws) == ["first line\nsecond line"]
+
+
+def test_ctrl_c_at_an_approval_still_counts_the_turn(ws: Path) -> None:
+    costly = {
+        "tool_calls": [{"name": "Bash", "input": {"command": "echo a"}}],
+        "usage": {"input_tokens": 100_000, "output_tokens": 1000},
+    }
+    child = spawn(ws, costly, {"text": "Fine.", "usage": {"input_tokens": 10}})
+    child.sendline("go")
+    child.expect("Allow\\?")
+    _settle()
+    child.sendintr()
+    child.expect("Interrupted: the turn was cancelled")
+    child.expect("1 turn · 100,000 in / 1,000 out tokens")  # the footer, the turn counted
+    child.expect(PROMPT)
+    child.sendline("continue")
+    child.expect("Fine.")
+    child.sendline("/cost")
+    child.expect("2 turns · 100,010 input tokens")
+    assert finish(child) == 0
+
+
+def test_history_is_appended_as_prompts_are_sent(ws: Path) -> None:
+    history = ws.parent / "home" / ".agentrun" / "history"
+    first = spawn(
+        ws, {"text": "A."}, {"tool_calls": [{"name": "Bash", "input": {"command": "true"}}]}
+    )
+    first.sendline("prompt from A")
+    first.expect("A.")
+    first.expect(PROMPT)
+    assert history.read_text().splitlines() == ["prompt from A"]  # before any exit
+    first.sendline("second from A")
+    first.expect("Allow\\?")
+    first.sendline("")  # an empty answer must not take a prompt out of the history
+    first.expect("Allow\\?")
+    first.sendline("n")
+    first.expect(PROMPT)
+    second = spawn(ws, {"text": "B."})
+    second.sendline("prompt from B")
+    second.expect("B.")
+    second.expect(PROMPT)
+    assert finish(second) == 0
+    first.kill(9)  # a killed terminal: what it sent is kept all the same
+    lines = history.read_text().splitlines()
+    assert lines == ["prompt from A", "second from A", "prompt from B", "/exit"]
+
+
+def test_sigterm_leaves_through_the_clean_up(ws: Path) -> None:
+    sleep = {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 77"}}]}
+    child = spawn(ws, sleep, args=("--allowedTools", "Bash(sleep:*)"))
+    child.sendline("wait")
+    child.expect("sleep 77")
+    child.kill(15)
+    child.expect(pexpect.EOF, timeout=20)
+    child.close()
+    assert child.exitstatus == 128 + 15 or child.signalstatus is None
+    assert "\x1b[?25h" in str(child.before)  # the cursor is shown again
+    assert not [p for p in Path("/proc").glob("[0-9]*/cmdline") if _cmdline(p) == "sleep 77"]
+
+
+def test_a_prompt_may_start_with_a_path(ws: Path) -> None:
+    child = spawn(ws, {"text": "It lists hosts."})
+    child.sendline("/etc/hosts explain this file")
+    child.expect("It lists hosts.")
+    child.expect(PROMPT)
+    child.sendline("/nosuch")
+    child.expect("unknown command /nosuch")
+    assert finish(child) == 0
+
+
+def test_resuming_says_which_conversation_goes_on(ws: Path) -> None:
+    first = spawn(ws, {"text": "The first answer."})
+    first.sendline("remember this")
+    first.expect("The first answer.")
+    first.expect(PROMPT)
+    assert finish(first) == 0
+    again = spawn(ws, {"text": "Second."}, args=("--continue",))
+    assert "resumed session" in again.before and "last answer: The first answer." in again.before
+    assert finish(again) == 0
+
+
+def test_a_prompt_argument_is_shown_and_kept(ws: Path) -> None:
+    path = ws.parent / "script.json"
+    path.write_text(json.dumps({"turns": [{"text": "Answered."}]}))
+    home = ws.parent / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
+    child = pexpect.spawn(
+        sys.executable, ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{path}",
+                         "from the command line"],
+        env=env, encoding="utf-8", dimensions=(40, 110), timeout=30,
+    )  # fmt: skip
+    child.expect("❯ .{0,8}from the command line")  # (colour codes between)
+    child.expect("Answered.")
+    child.expect(PROMPT)
+    assert finish(child) == 0
+    assert (home / ".agentrun" / "history").read_text().splitlines()[0] == "from the command line"
+
+
+def _cmdline(path: Path) -> str:
+    try:
+        return path.read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
+
+
+def _prompts(ws: Path) -> list[str]:
+    """The user prompts of the one saved session (its transcript)."""
+    [transcript] = (ws.parent / "home" / ".agentrun" / "sessions").glob("*.jsonl")
+    out = []
+    for line in transcript.read_text().splitlines():
+        entry = json.loads(line)
+        message = entry.get("message") or {}
+        if entry.get("type") == "message" and message.get("role") == "user":
+            content = message["content"]
+            blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+            out += [b["text"] for b in blocks if b.get("type") == "text"]
+    return out
 
 
 def test_clear_and_model_switch(ws: Path) -> None:

@@ -147,7 +147,14 @@ def test_permission_denied_and_error_result(tmp_path: Path) -> None:
         )
     )
     r.on_event(ResultEvent("error_max_turns", True, "", 3, 10, 0.0, Usage(), "s", []))
-    assert buf.getvalue() == ("● Bash(rm x)\n  ⎿  denied by rule Bash(rm:*)\n✗ error_max_turns: \n")
+    r.on_event(ResultEvent("error_during_execution", True, "API said no", 1, 5, None, Usage(), "s"))
+    r.on_event(ResultEvent("error_max_budget_usd", True, "Mid-way.", 1, 5, 1.5, Usage(), "s"))
+    assert buf.getvalue() == (
+        "● Bash(rm x)\n  ⎿  denied by rule Bash(rm:*)\n"
+        "✗ error_max_turns: stopped at the turn limit (3 turns, $0.0000)\n"
+        "✗ error_during_execution: API said no\n"
+        "✗ error_max_budget_usd: stopped at the budget (1 turn, $1.50)\n"
+    )
 
 
 def test_header_and_footer(tmp_path: Path) -> None:

@@ -3,13 +3,16 @@
 A thin layer over the same loop as ``-p``: each line the user types is one ``session.send``;
 events are drawn by :class:`agentrun.render.Renderer`; calls that need approval are asked here
 (yes / no / always for this session). Ctrl-C during a turn cancels that turn only (the session
-goes on); Ctrl-C at the prompt clears the line; Ctrl-D or ``/exit`` leaves.
+goes on); Ctrl-C at the prompt clears the line, twice in a row leaves, as do Ctrl-D and
+``/exit``. SIGTERM and SIGHUP leave too, through the same clean-up (the terminal's echo and
+cursor come back, the session's jobs are killed).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -17,9 +20,16 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.text import Text
 
-from agentrun.events import INTERRUPTED_STOP, Event, InitEvent, ToolResultsEvent
+from agentrun.events import INTERRUPTED_STOP, AssistantEvent, Event, InitEvent, ToolResultsEvent
 from agentrun.render import Renderer, format_cost
-from agentrun.terminal import Terminal, forget_last_history_line, history
+from agentrun.terminal import (
+    Terminal,
+    add_history,
+    forget_last_history_line,
+    history,
+    leave_on_signals,
+    save_last_history_line,
+)
 from agentrun.types import ToolCall, Usage
 
 __all__ = ["InteractiveApp", "run_interactive"]
@@ -37,6 +47,8 @@ COMMANDS = {
 _KEYS = "end a line with \\ to continue it · Ctrl-C cancels a turn · Ctrl-D exits"
 _PROMPT = "\001\x1b[1;36m\002❯\001\x1b[0m\002 "
 _CONTINUE = "\001\x1b[2m\002…\001\x1b[0m\002 "
+# "/help", "/model opus": a command. "/etc/hosts explain this": a prompt that starts with a path.
+_COMMAND = re.compile(r"/[A-Za-z][\w-]*(?:\s|$)")
 _ANSWERS: dict[str, Answer] = {
     "y": "allow",
     "yes": "allow",
@@ -50,7 +62,7 @@ _ANSWERS: dict[str, Answer] = {
 def run_interactive(args: argparse.Namespace, options: dict[str, Any]) -> int:
     first = args.prompt if args.prompt not in (None, "-") else None
     app = InteractiveApp(options, console=Console(highlight=False))
-    with history():
+    with history(), leave_on_signals():
         return app.run(first)
 
 
@@ -70,8 +82,10 @@ class InteractiveApp:
         self.cwd = Path(self.options.get("cwd") or ".")
         self.renderer = Renderer(console, cwd=self.cwd, model=self.options.get("model") or "")
         self.turns = 0
-        self.usage = Usage()
-        self.cost: float | None = 0.0
+        # What sessions replaced by /model used: the footer and /cost count the whole
+        # conversation. The current session's own totals come from it (see totals()).
+        self._earlier_usage = Usage()
+        self._earlier_cost: float | None = 0.0
         self._header_shown = False
         self._cancel_turn = False
         self.term = Terminal()
@@ -94,23 +108,35 @@ class InteractiveApp:
         )
         for warning in self.session.agent.warnings:
             self.console.print(Text(f"warning: {warning}", style="yellow"))
+        self._show_resumed()
         pending = first_prompt
+        interrupted = False  # the last key at the prompt was Ctrl-C
         try:
             while True:
                 if pending is None:
                     try:
                         line = self._read_prompt().strip()
                     except KeyboardInterrupt:
-                        self.console.print(Text("(Ctrl-D or /exit to leave)", style="dim"))
+                        if interrupted:
+                            self.console.print()
+                            return 0
+                        interrupted = True
+                        hint = "(Ctrl-C again, Ctrl-D or /exit to leave)"
+                        self.console.print(Text(f"\n{hint}", style="dim"))
                         continue
                     except EOFError:
                         self.console.print()
                         return 0
+                    if line:
+                        save_last_history_line()
                 else:
                     line, pending = pending.strip(), None
+                    self.console.print(Text.assemble(("❯ ", "bold cyan"), line))
+                    add_history(line)
+                interrupted = False
                 if not line:
                     continue
-                if line.startswith("/"):
+                if _COMMAND.match(line):
                     if not self.command(line):
                         return 0
                     continue
@@ -137,9 +163,11 @@ class InteractiveApp:
             result = self.session.send(prompt)
         except KeyboardInterrupt:
             # The loop turns a Ctrl-C mid-turn into an "interrupted" result; this catches
-            # one landing in between (rendering, approvals). The session stays usable.
+            # one landing in between (rendering, approvals). The session stays usable, and
+            # what the turn cost is counted all the same (the totals live in the session).
             self.renderer.close()
             self.console.print(Text("⏹ Interrupted: the turn was cancelled.", style="yellow"))
+            self.renderer.footer(turns=self.turns, usage=self.usage, cost=self.cost)
             return
         except AgentrunError as e:  # the turn failed; the session and the prompt go on
             self.renderer.close()
@@ -148,15 +176,42 @@ class InteractiveApp:
         finally:
             self.term.restore()
         self.renderer.close()
-        self.turns += result.num_turns
-        self.usage = self.usage + result.usage
-        if self.cost is not None:
-            self.cost = None if result.total_cost_usd is None else self.cost + result.total_cost_usd
         if result.stop_reason == INTERRUPTED_STOP:
             self.console.print(Text("⏹ Interrupted: the turn was cancelled.", style="yellow"))
         self.renderer.footer(turns=self.turns, usage=self.usage, cost=self.cost)
 
+    @property
+    def usage(self) -> Usage:
+        """Tokens of the whole conversation (earlier sessions of a /model switch included)."""
+        now: Usage = self.session.usage
+        return self._earlier_usage + now
+
+    @property
+    def cost(self) -> float | None:
+        now: float | None = self.session.cost
+        if self._earlier_cost is None or now is None:
+            return None
+        return self._earlier_cost + now
+
+    def _show_resumed(self) -> None:
+        """After --resume / --continue: which conversation goes on, and where it stopped."""
+        messages = self.session.messages
+        if not messages:
+            return
+        last = next((_text_of(m) for m in reversed(messages) if m.get("role") == "assistant"), "")
+        line = " ".join(last.split())
+        line = line if len(line) <= 100 else line[:99] + "…"
+        self.console.print(
+            Text(
+                f"resumed session {self.session.session_id} · {len(messages)} messages"
+                + (f" · last answer: {line}" if line else ""),
+                style="dim",
+            )
+        )
+
     def _on_event(self, event: Event) -> None:
+        if isinstance(event, AssistantEvent):
+            self.turns += 1
         if isinstance(event, ToolResultsEvent) and self._cancel_turn:
             # Ctrl-C at an approval: the denials are recorded (the transcript stays valid),
             # then the turn ends here instead of going back to the model.
@@ -176,23 +231,32 @@ class InteractiveApp:
             return "deny"
         self.renderer.approval_preview(call)
         self.console.print(Text(f"  {reason}", style="dim"))
-        # "always" remembers the exact command for Bash, the whole tool otherwise (the loop's rule)
-        scope = "this command" if call.name == "Bash" else call.name
+        # What "always" adds (PermissionPolicy.allow_always): each simple command of a Bash line
+        # exactly; every edit inside the workspace for Edit and Write; the tool otherwise.
+        if call.name == "Bash":
+            scope = "each command of this line"
+        elif call.name in ("Edit", "Write"):
+            scope = "file edits in the workspace"
+        else:
+            scope = call.name
         question = f"  Allow? [y]es / [n]o / [a]lways ({scope}, this session): "
         self.term.restore()
         self.term.discard_typeahead()  # a key typed earlier must never answer this question
         try:
             while True:
                 try:
-                    answer = self.read(question).strip().lower()
+                    raw = self.read(question)
                 except KeyboardInterrupt:
                     self.console.print()
                     self._cancel_turn = True
                     return "deny"
                 except EOFError:
                     self.console.print()
-                    answer = "n"
-                forget_last_history_line()
+                    raw = "n"
+                else:
+                    if raw:  # readline kept it: an answer is not worth recalling
+                        forget_last_history_line()
+                answer = raw.strip().lower()
                 if answer in _ANSWERS:
                     return _ANSWERS[answer]
         finally:
@@ -244,8 +308,12 @@ class InteractiveApp:
         with contextlib.suppress(Exception):
             old.close()
         self._header_shown = False
-        if not overrides.get("resume"):
-            self.turns, self.usage, self.cost = 0, Usage(), 0.0
+        if overrides.get("resume"):  # the conversation goes on: so does its count
+            self._earlier_usage = self._earlier_usage + old.usage
+            if self._earlier_cost is not None:
+                self._earlier_cost = None if old.cost is None else self._earlier_cost + old.cost
+        else:
+            self.turns, self._earlier_usage, self._earlier_cost = 0, Usage(), 0.0
         self.renderer.model = _model_id(new) or self.renderer.model
         return True
 
@@ -258,6 +326,17 @@ class InteractiveApp:
             desc = " ".join(spec.description.split())
             desc = desc if len(desc) <= 70 else desc[:69] + "…"
             self.console.print(Text.assemble(f" {mark} ", (name, "bold"), f"  {desc}"))
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    return " ".join(
+        str(b.get("text", ""))
+        for b in content or ()
+        if isinstance(b, dict) and b.get("type") == "text"
+    )
 
 
 def _model_id(session: Any) -> str:

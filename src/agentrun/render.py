@@ -57,6 +57,23 @@ def format_cost(usd: float | None) -> str:
     return f"${usd:.4f}" if usd < 1 else f"${usd:.2f}"
 
 
+_LIMITS = {
+    "error_max_turns": "the turn limit",
+    "error_max_budget_usd": "the budget",
+    "error_timeout": "the time limit",
+}
+
+
+def stop_text(event: ResultEvent) -> str:
+    """Why a run failed, in one line: the limit it reached (its last text says nothing of that),
+    else its error."""
+    limit = _LIMITS.get(event.subtype)
+    if limit is None:
+        return _one_line(event.result)
+    turns = f"{event.num_turns} turn{'' if event.num_turns == 1 else 's'}"
+    return f"stopped at {limit} ({turns}, {format_cost(event.total_cost_usd)})"
+
+
 def footer_text(*, model: str, turns: int, usage: Usage, cost: float | None) -> str:
     """The status line: model, turns, tokens and dollars so far."""
     return (
@@ -153,7 +170,7 @@ class Renderer:
             self._stop_live()
             # an interrupted turn is announced by whoever interrupted it (see close())
             if event.is_error and event.stop_reason != INTERRUPTED_STOP:
-                self.console.print(Text(f"✗ {event.subtype}: {_one_line(event.result)}", "red"))
+                self.console.print(Text(f"✗ {event.subtype}: {stop_text(event)}", "red"))
 
     def close(self) -> None:
         """Stop any live display; calls still running (a cancelled turn) are marked so."""

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["Terminal", "forget_last_history_line", "history"]
+__all__ = [
+    "Terminal",
+    "add_history",
+    "forget_last_history_line",
+    "history",
+    "leave_on_signals",
+    "save_last_history_line",
+]
+
+HISTORY_LINES = 1000
 
 
 class Terminal:
@@ -57,26 +67,49 @@ class Terminal:
                 termios.tcflush(self.fd, termios.TCIFLUSH)
 
 
+def _history_path() -> Any:
+    from agentrun.home import agentrun_home
+
+    return agentrun_home() / "history"
+
+
 @contextlib.contextmanager
 def history() -> Iterator[None]:
-    """Line editing and a persistent history file, when readline is available."""
+    """Line editing and a persistent history file, when readline is available.
+
+    Bracketed paste is switched on (Python's readline starts with it off), so a pasted block of
+    several lines is one prompt, not one prompt per line. Each prompt is appended to the file as
+    it is sent (:func:`save_last_history_line`): a killed terminal keeps it, and two sessions
+    sharing the file keep each other's.
+    """
     try:
         import readline
     except ImportError:  # pragma: no cover - readline is missing on some platforms
         yield
         return
-    from agentrun.home import agentrun_home
-
-    path = agentrun_home() / "history"
+    readline.parse_and_bind("set enable-bracketed-paste on")
+    path = _history_path()
     with contextlib.suppress(OSError):
         readline.read_history_file(path)
-    readline.set_history_length(1000)
+        if readline.get_current_history_length() > 2 * HISTORY_LINES:
+            readline.set_history_length(HISTORY_LINES)
+            readline.write_history_file(path)  # trimmed now and then, not on every exit
+    readline.set_history_length(-1)
+    yield
+
+
+def save_last_history_line() -> None:
+    """Append the line just read to the history file."""
     try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(path)
+        import readline
+    except ImportError:  # pragma: no cover
+        return
+    path = _history_path()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.touch(mode=0o600)
+        readline.append_history_file(1, path)
 
 
 def forget_last_history_line() -> None:
@@ -89,3 +122,30 @@ def forget_last_history_line() -> None:
     if n:
         with contextlib.suppress(ValueError):
             readline.remove_history_item(n - 1)
+
+
+def add_history(line: str) -> None:
+    """A prompt given on the command line goes into the history like a typed one."""
+    try:
+        import readline
+    except ImportError:  # pragma: no cover
+        return
+    readline.add_history(line)
+    save_last_history_line()
+
+
+@contextlib.contextmanager
+def leave_on_signals() -> Iterator[None]:
+    """SIGTERM or SIGHUP (a closed terminal) leave like /exit, through every ``finally``: the
+    echo and the cursor come back, the session's jobs are killed. The exit code is 128 + the
+    signal, as a shell reports it."""
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
