@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentrun.events import Event, InitEvent, ResultEvent, ResultSubtype, ToolEndEvent
+from agentrun.events import (
+    Event,
+    InitEvent,
+    ResultEvent,
+    ResultSubtype,
+    ToolEndEvent,
+    ToolStartEvent,
+)
 from agentrun.loop import Approver, Limits, LoopIO, run_turns
 from agentrun.runtime import RunOptions, Runtime
 from agentrun.session import repair
@@ -55,8 +62,13 @@ class RunResult:
 
     @property
     def tool_calls(self) -> list[tuple[ToolCall, ToolResult]]:
-        """Every tool call that ran and its result, in the order they finished."""
-        return [(e.call, e.result) for e in self.events if isinstance(e, ToolEndEvent)]
+        """Every tool call that ran and its result, in the order the model made the calls
+        (a turn's read-only calls run concurrently and finish in any order)."""
+        starts = (e for e in self.events if isinstance(e, ToolStartEvent))
+        order = {e.call.id: i for i, e in enumerate(starts)}
+        ends = [e for e in self.events if isinstance(e, ToolEndEvent)]
+        ends.sort(key=lambda e: order.get(e.call.id, len(order)))
+        return [(e.call, e.result) for e in ends]
 
     @classmethod
     def from_event(cls, event: ResultEvent, events: Sequence[Event]) -> RunResult:

@@ -77,6 +77,8 @@ GUARDED_SDK_CALL = """
     import anthropic
     import pytest
 
+    import agentrun  # a test module of an agentrun user: the guard applies to its tests
+
     def call():
         client = anthropic.Anthropic(api_key="sk-ant-test-not-a-real-key", max_retries=0)
         return client.messages.create(
@@ -138,7 +140,9 @@ def test_an_agent_run_that_reaches_for_the_api_fails_its_test(pytester: pytest.P
             assert done.returncode == 1
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # In a subprocess: an in-process run would import agentrun's modules anew, and pytester's
+    # sys.modules snapshot would leave this session holding two copies of their classes.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=2)
     refused = f"this test made 1 real Anthropic API request(s): {BLOCKED_MESSAGE}"
     result.stdout.fnmatch_lines(
@@ -209,6 +213,8 @@ def test_guard_restores_the_environment_after_each_test(pytester: pytest.Pyteste
         f"""
         import os
 
+        import agentrun
+
         def test_inside():
             assert os.environ["{ENV_VAR}"] == "0"
             assert os.environ["ANTHROPIC_BASE_URL"] != {outer["ANTHROPIC_BASE_URL"]!r}
@@ -217,3 +223,34 @@ def test_guard_restores_the_environment_after_each_test(pytester: pytest.Pyteste
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert {k: os.environ.get(k) for k in outer} == outer
+
+
+def test_the_guard_leaves_other_projects_alone(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installing agentrun must not change another project's tests: only tests of agentrun
+    (its fixtures, or a module importing it) get the guard's ANTHROPIC_BASE_URL."""
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "https://gateway.example")
+    pytester.makepyfile(
+        test_other="""
+        import os
+
+        def test_unrelated():
+            assert os.environ["ANTHROPIC_BASE_URL"] == "https://gateway.example"
+        """,
+        test_ours="""
+        import os
+        from agentrun.testing import run_agent
+
+        def test_by_import():
+            assert os.environ["ANTHROPIC_BASE_URL"].startswith("http://127.0.0.1:")
+        """,
+        test_fixture="""
+        import os
+
+        def test_by_fixture(agentrun_workspace):
+            assert os.environ["ANTHROPIC_BASE_URL"].startswith("http://127.0.0.1:")
+        """,
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)

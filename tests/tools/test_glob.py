@@ -210,3 +210,8 @@ def test_cancelled_session_stops_the_search(ws: Path) -> None:
     assert result == ToolResult(
         "Interrupted by the user: the file search was stopped.", is_error=True
     )
+
+
+def test_a_nul_character_is_the_models_error_not_a_crash(ws: Path) -> None:
+    result = glob(make_ctx(ws), pattern="*\x00.py")  # called directly: a crash would raise
+    assert result.is_error and "NUL character" in result.text()

@@ -336,3 +336,12 @@ def test_directory_outside_workspace_shows_absolute_paths(tmp_path: Path, ws: Pa
     write(other / "x.py", "hello\n")
     result = grep(make_ctx(ws), pattern="hello", path=str(other), output_mode="content")
     assert result == ToolResult(f"{other}/x.py:1:hello")
+
+
+@pytest.mark.parametrize("key", ["pattern", "glob", "type"])
+def test_a_nul_character_is_the_models_error_not_a_crash(ws: Path, key: str) -> None:
+    given: dict[str, object] = {"pattern": "x", key: "a\x00b"}
+    result = grep(make_ctx(ws), **given)  # called directly: a crash would raise here
+    assert result.is_error and result.text() == (
+        f'"{key}" contains a NUL character, which a search cannot take; remove it.'
+    )

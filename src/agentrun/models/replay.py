@@ -175,11 +175,11 @@ class ReplayModel:
                 tofile="this run",
             )
         )
-        what = "the prompt" if number == 1 else "the tool results"
-        message = (
-            f"{self.path}: turn {number}: {what} differ from the recording "
-            f"(a tool now behaves differently?)\n{diff}"
-        )
+        if number == 1:
+            what = "the prompt differs from the recording (was the prompt or the agent changed?)"
+        else:
+            what = "the tool results differ from the recording (a tool now behaves differently?)"
+        message = f"{self.path}: turn {number}: {what}\n{diff}"
         if self.drift == "error":
             raise ScriptMismatchError(message, turn=number)
         self.drifts.append(Drift(turn=number, diff=diff))

@@ -7,9 +7,11 @@ What it gives every test session:
 - ``agentrun_home``: a private ``AGENTRUN_HOME`` (sessions, settings) for the test.
 - ``run_agent(prompt, model=..., **options)``: :func:`agentrun.testing.run_agent` in
   ``agentrun_workspace`` with ``agentrun_home``; returns the ``RunResult`` (every event in it).
-- The real-request guard (:mod:`agentrun.testing.guard`): while a test runs, real Anthropic API
-  requests fail with a 403 that says why, and the test that made one fails, unless it is marked
-  ``@pytest.mark.agentrun_live`` or pytest runs with ``--agentrun-live``.
+- The real-request guard (:mod:`agentrun.testing.guard`): while a test of agentrun runs (one
+  using these fixtures or in a module that imports agentrun), real Anthropic API requests fail
+  with a 403 that says why, and the test that made one fails, unless it is marked
+  ``@pytest.mark.agentrun_live`` or pytest runs with ``--agentrun-live``. ``-p no:agentrun``
+  turns the plugin off.
 
 Importing it must stay cheap and side-effect free: pytest loads it in every test session of every
 project that has agentrun installed. So everything beyond ``os`` and ``pytest`` is imported
@@ -74,9 +76,24 @@ def _agentrun_refusing_server() -> Iterator[RefusingServer]:
         server.stop()
 
 
+def uses_agentrun(item: pytest.Item) -> bool:
+    """Whether a test is about agentrun: it asks for one of the plugin's fixtures, or its module
+    imported something of agentrun. Other projects that merely have agentrun installed keep
+    their own ``ANTHROPIC_BASE_URL``: the plugin loads everywhere, the guard applies here only."""
+    names = getattr(item, "fixturenames", ())
+    if any(n == "run_agent" or n.startswith("agentrun_") for n in names):
+        return True
+    module = getattr(item, "module", None)
+    for value in vars(module).values() if module is not None else ():
+        owner = getattr(value, "__module__", None) or getattr(value, "__name__", None)
+        if isinstance(owner, str) and owner.partition(".")[0] == "agentrun":
+            return True
+    return False
+
+
 @pytest.fixture(autouse=True)
 def _agentrun_guard(request: pytest.FixtureRequest) -> Iterator[None]:
-    if live_allowed(request):
+    if live_allowed(request) or not uses_agentrun(request.node):
         yield
         return
     from agentrun.testing.guard import ENV_VAR
@@ -158,6 +175,8 @@ def run_agent(agentrun_workspace: Path, agentrun_home: Path) -> RunAgent:
 
     def run_in_workspace(prompt: str, **options: Any) -> RunResult:
         options.setdefault("cwd", agentrun_workspace)
+        # No ~/.claude/agents of whoever runs the tests: the same suite, the same agents.
+        options.setdefault("agents_home", agentrun_home)
         return run(prompt, **options)
 
     return run_in_workspace

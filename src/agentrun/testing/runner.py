@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,30 +39,61 @@ def run_agent(
     *,
     model: Model | str,
     cwd: str | os.PathLike[str] = ".",
-    agent: str = "backend-specialist",
+    agent: Any = "backend-specialist",
     permission_mode: str = "bypassPermissions",
     strict: bool = True,
+    project: str | os.PathLike[str] | None = None,
+    agents_home: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> RunResult:
     """Run ``agent`` on ``prompt`` in ``cwd`` with ``model`` (a Model, or a SPEC such as
     ``script:PATH`` or ``replay:PATH``); returns the ``RunResult``, every event included.
 
+    ``agent`` is found from ``project`` (default: the current directory, where pytest runs),
+    not from the workspace, which is a temporary directory: a relative path is taken from
+    there, a name is looked up in its ``.claude/agents`` (and in ``agents_home``'s, default the
+    user's home; the pytest fixture passes an empty one so a machine's own agents stay out).
+
     Defaults suited to tests: ``bypassPermissions`` (nobody is there to approve, and the
     sandbox still confines every tool to the workspace) and ``strict`` (a tool that raises
-    fails the test instead of becoming a polite error result). Every other keyword goes to
-    :func:`agentrun.api.run` as is.
+    fails the test instead of becoming a polite error result). A Ctrl-C during the run is
+    raised again (as ``KeyboardInterrupt``) so that it stops the test session. Every other
+    keyword goes to :func:`agentrun.api.run` as is.
     """
     from agentrun import api
+    from agentrun.events import INTERRUPTED_STOP
 
-    return api.run(
+    spec = _find_agent(agent, Path(project or Path.cwd()), Path(cwd), agents_home)
+    result = api.run(
         prompt,
         model=model,
         cwd=os.fspath(cwd),
-        agent=agent,
+        agent=spec,
         permission_mode=permission_mode,
         strict=strict,
         **options,
     )
+    if result.stop_reason == INTERRUPTED_STOP:
+        raise KeyboardInterrupt
+    return result
+
+
+def _find_agent(
+    agent: Any, project: Path, workspace: Path, home: str | os.PathLike[str] | None
+) -> Any:
+    """The project's agent; else the workspace's (a test may copy one in with the code)."""
+    from agentrun.agentfile import resolve_agent
+    from agentrun.errors import ConfigError
+
+    if not isinstance(agent, str):
+        return agent  # an AgentSpec already
+    try:
+        return resolve_agent(agent, project, home=home)
+    except ConfigError as first:
+        try:
+            return resolve_agent(agent, workspace, home=home)
+        except ConfigError:
+            raise first from None
 
 
 def tool_outcomes(result: RunResult) -> list[ToolOutcome]:

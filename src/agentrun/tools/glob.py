@@ -22,7 +22,14 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from agentrun.sandbox.paths import PathDenied
-from agentrun.tools.rg import COMMON_FLAGS, MISSING_RG, RgStream, SearchRoot, rg_binary
+from agentrun.tools.rg import (
+    COMMON_FLAGS,
+    MISSING_RG,
+    RgStream,
+    SearchRoot,
+    refuse_nul,
+    rg_binary,
+)
 from agentrun.tools.specs import GLOB_DESCRIPTION, GLOB_SCHEMA
 from agentrun.types import JSON, ToolResult
 
@@ -65,6 +72,9 @@ class GlobTool:
     read_only = True
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+        refused = refuse_nul(input, ("pattern",))
+        if refused is not None:
+            return refused
         pattern = str(input["pattern"])
         path: Any = input.get("path") or None
         base, pattern = split_absolute(pattern)

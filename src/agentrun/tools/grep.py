@@ -20,7 +20,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from agentrun.sandbox.paths import PathDenied
-from agentrun.tools.rg import COMMON_FLAGS, MISSING_RG, RgStream, SearchRoot, rg_binary
+from agentrun.tools.rg import (
+    COMMON_FLAGS,
+    MISSING_RG,
+    RgStream,
+    SearchRoot,
+    refuse_nul,
+    rg_binary,
+)
 from agentrun.tools.specs import GREP_DESCRIPTION, GREP_SCHEMA
 from agentrun.types import JSON, ToolResult
 
@@ -86,6 +93,9 @@ class GrepTool:
                 return ToolResult(
                     f'Parameter "{name}" must be a whole number; got {value}.', is_error=True
                 )
+        refused = refuse_nul(input, ("pattern", "glob", "type"))
+        if refused is not None:
+            return refused
         pattern = str(input["pattern"])
         mode = str(input.get("output_mode") or "files_with_matches")
         head_limit = int(input.get("head_limit", DEFAULT_HEAD_LIMIT))

@@ -31,8 +31,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from agentrun.types import ToolResult
+
 if TYPE_CHECKING:
     from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.types import JSON
 
 VCS_DIRS = (".git", ".svn", ".hg", ".bzr", ".jj", ".sl", "_darcs", "CVS")
 """Version-control folders neither Glob nor Grep ever enter (any depth)."""
@@ -184,6 +187,19 @@ class RgOutcome:
         """rg's own message without its ``rg: `` prefixes, for an error result."""
         lines = [ln.removeprefix("rg: ") for ln in self.stderr.strip().splitlines()]
         return "\n".join(lines) or f"ripgrep failed (exit {self.returncode})"
+
+
+def refuse_nul(input: JSON, keys: Sequence[str]) -> ToolResult | None:
+    """An error result when one of ``keys`` holds a NUL character: no program can take one as
+    an argument, and the model should hear that rather than about a crash."""
+    for key in keys:
+        value = input.get(key)
+        if isinstance(value, str) and "\x00" in value:
+            return ToolResult(
+                f'"{key}" contains a NUL character, which a search cannot take; remove it.',
+                is_error=True,
+            )
+    return None
 
 
 class RgStream:

@@ -1,0 +1,109 @@
+"""run_agent as a test suite uses it: whose agent runs, in what order the calls come back, and
+what a Ctrl-C does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentrun.events import InitEvent
+from agentrun.models.function import FunctionModel
+from agentrun.testing import run_agent, tool_outcomes
+from agentrun.types import ModelRequest
+
+pytest_plugins = ("pytester",)
+
+AGENT = "---\nname: {name}\ndescription: d\ntools: {tools}\n---\nYou are {name}.\n"
+
+
+def _agent_of(result: Any) -> tuple[str, tuple[str, ...]]:
+    [init] = [e for e in result.events if isinstance(e, InitEvent)]
+    return init.agent, init.tools
+
+
+def _done(request: ModelRequest) -> dict[str, Any]:
+    return {"text": "done"}
+
+
+def test_agents_come_from_the_project_not_the_temporary_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, agentrun_home: Path
+) -> None:
+    project, workspace = tmp_path / "project", tmp_path / "ws"
+    (project / ".claude" / "agents").mkdir(parents=True)
+    (project / "agents").mkdir()
+    workspace.mkdir()
+    (project / ".claude" / "agents" / "mine.md").write_text(AGENT.format(name="mine", tools="Read"))
+    (project / "agents" / "file.md").write_text(AGENT.format(name="by-path", tools="Grep"))
+    monkeypatch.chdir(project)  # where pytest runs
+    by_name = run_agent("x", model=FunctionModel(_done), cwd=workspace, agent="mine")
+    assert _agent_of(by_name) == ("mine", ("Read",))
+    by_path = run_agent("x", model=FunctionModel(_done), cwd=workspace, agent="agents/file.md")
+    assert _agent_of(by_path) == ("by-path", ("Grep",))
+    # an agent shipped inside the workspace (copied in with the code) is found there
+    (workspace / ".claude" / "agents").mkdir(parents=True)
+    (workspace / ".claude" / "agents" / "local.md").write_text(
+        AGENT.format(name="local", tools="Glob")
+    )
+    local = run_agent("x", model=FunctionModel(_done), cwd=workspace, agent="local")
+    assert _agent_of(local) == ("local", ("Glob",))
+
+
+def test_the_fixture_keeps_a_machines_own_agents_out(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = pytester.path / "home"
+    (home / ".claude" / "agents").mkdir(parents=True)
+    personal = AGENT.format(name="backend-specialist", tools="Read")
+    (home / ".claude" / "agents" / "backend-specialist.md").write_text(personal)
+    monkeypatch.setenv("HOME", str(home))
+    pytester.makepyfile(
+        """
+        from agentrun.events import InitEvent
+        from agentrun.models.function import FunctionModel
+
+        def test_builtin(run_agent):
+            result = run_agent("x", model=FunctionModel(lambda r: {"text": "ok"}))
+            [init] = [e for e in result.events if isinstance(e, InitEvent)]
+            assert init.tools == ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_tool_calls_come_back_in_the_order_the_model_made_them(agentrun_workspace: Path) -> None:
+    for i in range(8):
+        (agentrun_workspace / f"f{i}.txt").write_text("needle\n" * (1 + 2000 * (i % 3)))
+    patterns = [f"needle{'' if i % 2 else '$'}" for i in range(8)]
+    calls = [
+        {"name": "Grep", "input": {"pattern": p, "path": f"f{i}.txt", "output_mode": "count"}}
+        for i, p in enumerate(patterns)
+    ]
+    for _ in range(3):
+        answers = iter([{"tool_calls": calls}, {"text": "done"}])
+        model = FunctionModel(lambda r, answers=answers: next(answers))
+        result = run_agent("x", model=model, cwd=agentrun_workspace)
+        assert [c.input["path"] for c, _ in result.tool_calls] == [f"f{i}.txt" for i in range(8)]
+        assert [o.call.input["path"] for o in tool_outcomes(result)] == [
+            f"f{i}.txt" for i in range(8)
+        ]
+
+
+def test_a_ctrl_c_during_a_run_stops_the_test_session(agentrun_workspace: Path) -> None:
+    def interrupted(request: ModelRequest) -> dict[str, Any]:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_agent("x", model=FunctionModel(interrupted), cwd=agentrun_workspace)
+
+
+def test_a_script_file_path_is_from_the_project_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, agentrun_workspace: Path
+) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "s.json").write_text(json.dumps({"turns": [{"text": "scripted"}]}))
+    monkeypatch.chdir(tmp_path)
+    result = run_agent("x", model="script:tests/s.json", cwd=agentrun_workspace)
+    assert result.result == "scripted"
