@@ -18,12 +18,6 @@ from agentrun.sandbox.unconfined import MARKER_VAR, UnconfinedProcess, Unconfine
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
-
-
-
-
-
-
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[UnconfinedSandbox]:
     policy = SandboxPolicy.create(tmp_path, mode="danger-full-access")
