@@ -37,6 +37,8 @@ def test_memory_from_repo_root_down_and_append(tmp_path: Path) -> None:
     sub = repo / "pkg" / "sub"
     sub.mkdir(parents=True)
     (repo / ".git").mkdir()
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (sub / ".git").mkdir()  # an empty one (the sandbox's placeholder): git skips it, so do we
     (tmp_path / "CLAUDE.md").write_text("outside the repo: never read")
     (repo / "AGENTS.md").write_text("root rules")
     (repo / "CLAUDE.md").symlink_to("AGENTS.md")  # the same file: included once

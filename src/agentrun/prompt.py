@@ -26,9 +26,12 @@ class _Agent(Protocol):
 
 
 def find_repo_root(cwd: Path) -> Path | None:
-    """The nearest directory at or above ``cwd`` holding ``.git`` (a dir, or a worktree file)."""
+    """The nearest directory at or above ``cwd`` holding a ``.git`` that git would take: a
+    worktree file, or a directory with a ``HEAD`` (an empty one, like the sandbox's placeholder
+    in a root without a repository, is skipped, as git skips it)."""
     for directory in (cwd, *cwd.parents):
-        if (directory / ".git").exists():
+        git = directory / ".git"
+        if git.is_file() or (git / "HEAD").exists():
             return directory
     return None
 

@@ -431,6 +431,24 @@ def test_B47_git_planted_where_the_workspace_has_none(shell: Shell, host: Host) 
     assert not placeholder.exists()  # the session's end takes it away again
 
 
+def test_B47_closing_one_session_leaves_anothers_guard_in_place(host: Host, make_jail) -> None:
+    from conftest import Shell
+
+    shutil.rmtree(host.workspace / ".git")
+    first, second = Shell(make_jail(), host), Shell(make_jail(), host)
+    try:
+        assert "rc=0" not in first.out("git init -q .; echo rc=$?")
+        assert "rc=0" not in second.out("git init -q .; echo rc=$?")
+        first.close()  # the session that planted it ends first
+        out = second.out("git init -q . ; echo rc=$?; mkdir .git/hooks; echo rc=$?")
+        assert "rc=0" not in out, out
+        assert not (host.workspace / ".git" / "hooks").exists()
+    finally:
+        first.close()
+        second.close()
+    assert not (host.workspace / ".git").exists()
+
+
 def test_B47_a_monorepo_subdirectory_keeps_its_enclosing_repository(host: Host) -> None:
     from conftest import JAIL_PATH
 

@@ -118,7 +118,7 @@ class JailSandbox:
         self._init_pid: int | None = None
         self._paths: dict[str, str] = {}  # PATH as given -> PATH without unreadable entries
         self._state: Path | None = None
-        self._placeholders: list[Path] = []
+        self._placeholders: list[gitguard.Placeholder] = []
         self._started = False
         self._promised = promised_layers(policy.mode, allow_network=policy.allow_network)
 
@@ -143,10 +143,7 @@ class JailSandbox:
     def _start(self, cg_name: str, state: Path) -> None:
         policy = self._policy
         # Before init binds policy.protected read-only: a root without a .git gets an empty one.
-        roots_git = {root / ".git" for root in policy.writable_roots}
-        self._placeholders = gitguard.plant(
-            [p for p in policy.protected if p in roots_git], state
-        )
+        self._placeholders = gitguard.plant(policy.writable_roots, state)
         private_tmp = state / "tmp"
         private_tmp.mkdir()
         private_tmp.chmod(0o1777)
@@ -319,6 +316,7 @@ class JailSandbox:
                 self._proc.wait()
         if self._cgroup is not None:
             self._cgroup.remove()
-        gitguard.remove(self._placeholders)  # the jail's mounts on them died with it
+        gitguard.release(self._placeholders)  # the jail's mounts on them died with it
+        self._placeholders = []
         if self._state is not None:
             shutil.rmtree(self._state, ignore_errors=True)
