@@ -678,6 +678,22 @@ def test_a_script_left_unplayed_is_named(ws: Path, capsys: pytest.CaptureFixture
     assert code == 0 and err == ""  # every turn played: nothing to say
 
 
+def test_a_prompt_swallowed_by_a_rule_flag_is_pointed_out(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("the real prompt"))
+    code, _, err = run_cli(
+        ws, capsys, "-p", "--allowedTools", "Read", "summarize this", "--model", script(ws, DONE)
+    )
+    assert code == 0
+    assert err.splitlines() == [
+        "agentrun: warning: --allowedTools: 'summarize' is not a tool name; a prompt written "
+        "after --allowedTools is read as rules (put the prompt first)",
+        "agentrun: warning: --allowedTools: 'this' is not a tool name; a prompt written "
+        "after --allowedTools is read as rules (put the prompt first)",
+    ]
+
+
 def test_empty_prompt_argument(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(ws, capsys, "-p", "  ", "--model", script(ws, DONE))
     assert (code, out) == (2, "") and "empty prompt" in err

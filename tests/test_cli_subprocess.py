@@ -282,3 +282,12 @@ def test_an_idle_stdin_pipe_is_given_up_on_with_a_warning(ws: Path, env: dict[st
     assert err.startswith("agentrun: warning: no input on stdin after 3 s; going on without it")
     assert 2.5 < time.monotonic() - started < 25
     assert _first_prompt(env) == "review"
+
+
+def test_stdin_that_is_not_utf8_is_replaced_not_fatal(ws: Path, env: dict[str, str]) -> None:
+    piped = subprocess.run(
+        [*AGENTRUN, "--cwd", str(ws), "-p", "review", "--model", script(ws, DONE)],
+        env=env, input=b"caf\xe9 au lait\n", capture_output=True, timeout=30,
+    )  # fmt: skip
+    assert piped.returncode == 0, piped.stderr
+    assert _first_prompt(env) == "review\n\ncaf\ufffd au lait\n"

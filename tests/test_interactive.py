@@ -266,9 +266,12 @@ def test_sigterm_leaves_through_the_clean_up(ws: Path) -> None:
 
 
 def test_a_prompt_may_start_with_a_path(ws: Path) -> None:
-    child = spawn(ws, {"text": "It lists hosts."})
+    child = spawn(ws, {"text": "It lists hosts."}, {"text": "Disk."})
     child.sendline("/etc/hosts explain this file")
     child.expect("It lists hosts.")
+    child.expect(PROMPT)
+    child.sendline("/tmp is full, why?")
+    child.expect("Disk.")
     child.expect(PROMPT)
     child.sendline("/nosuch")
     child.expect("unknown command /nosuch")
@@ -284,6 +287,24 @@ def test_resuming_says_which_conversation_goes_on(ws: Path) -> None:
     again = spawn(ws, {"text": "Second."}, args=("--continue",))
     assert "resumed session" in again.before and "last answer: The first answer." in again.before
     assert finish(again) == 0
+
+
+def test_a_model_switch_keeps_a_resumed_conversation(ws: Path) -> None:
+    first = spawn(ws, {"text": "The first answer."})
+    first.sendline("remember this")
+    first.expect("The first answer.")
+    first.expect(PROMPT)
+    assert finish(first) == 0
+    other = ws.parent / "other.json"
+    other.write_text(json.dumps({"turns": [{"text": "Still the same conversation."}]}))
+    again = spawn(ws, {"text": "unused"}, args=("--continue",))
+    again.sendline(f"/model script:{other}")
+    again.expect("model:")
+    again.sendline("and now?")
+    again.expect("Still the same conversation.")
+    again.expect(PROMPT)
+    assert finish(again) == 0
+    assert _prompts(ws) == ["remember this", "and now?"]  # one transcript, both prompts
 
 
 def test_a_prompt_argument_is_shown_and_kept(ws: Path) -> None:

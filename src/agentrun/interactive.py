@@ -47,8 +47,9 @@ COMMANDS = {
 _KEYS = "end a line with \\ to continue it · Ctrl-C cancels a turn · Ctrl-D exits"
 _PROMPT = "\001\x1b[1;36m\002❯\001\x1b[0m\002 "
 _CONTINUE = "\001\x1b[2m\002…\001\x1b[0m\002 "
-# "/help", "/model opus": a command. "/etc/hosts explain this": a prompt that starts with a path.
-_COMMAND = re.compile(r"/[A-Za-z][\w-]*(?:\s|$)")
+# "/help", "/model opus", "/hepl" (a typo, told so): commands. "/etc/hosts explain this" or
+# "/tmp is full, why?": prompts that start with a path.
+_COMMAND = re.compile(r"/[A-Za-z][\w-]*")
 _ANSWERS: dict[str, Answer] = {
     "y": "allow",
     "yes": "allow",
@@ -136,14 +137,15 @@ class InteractiveApp:
                 interrupted = False
                 if not line:
                     continue
-                if _COMMAND.match(line):
+                if _is_command(line):
                     if not self.command(line):
                         return 0
                     continue
                 self.send(line)
         finally:
             self.term.restore()
-            self.renderer.close()
+            with contextlib.suppress(OSError):  # a hung-up terminal must not skip the rest
+                self.renderer.close()
             with contextlib.suppress(Exception):
                 self.session.close()
 
@@ -286,7 +288,8 @@ class InteractiveApp:
         elif name == "/agents":
             self._list_agents()
         elif name == "/model":
-            resume = self.session.session_id if self.turns else None
+            # the conversation so far goes on, including one opened with --resume/--continue
+            resume = self.session.session_id if self.session.messages else None
             if arg and self._replace_session(model=arg, resume=resume):
                 self.options["model"] = arg
             self.console.print(f"  model: {self.renderer.model or 'default'}")
@@ -326,6 +329,13 @@ class InteractiveApp:
             desc = " ".join(spec.description.split())
             desc = desc if len(desc) <= 70 else desc[:69] + "…"
             self.console.print(Text.assemble(f" {mark} ", (name, "bold"), f"  {desc}"))
+
+
+def _is_command(line: str) -> bool:
+    word, _, rest = line.partition(" ")
+    return (
+        word in COMMANDS or word == "/quit" or (not rest and _COMMAND.fullmatch(word) is not None)
+    )
 
 
 def _text_of(message: dict[str, Any]) -> str:

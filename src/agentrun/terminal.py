@@ -104,6 +104,8 @@ def save_last_history_line() -> None:
         import readline
     except ImportError:  # pragma: no cover
         return
+    if not hasattr(readline, "append_history_file"):  # pragma: no cover - libedit builds
+        return
     path = _history_path()
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,6 +143,8 @@ def leave_on_signals() -> Iterator[None]:
     signal, as a shell reports it."""
 
     def leave(signum: int, _frame: object) -> None:
+        for sig in previous:  # a second one must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
         raise SystemExit(128 + signum)
 
     previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}

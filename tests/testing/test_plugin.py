@@ -251,6 +251,13 @@ def test_the_guard_leaves_other_projects_alone(
         def test_by_fixture(agentrun_workspace):
             assert os.environ["ANTHROPIC_BASE_URL"].startswith("http://127.0.0.1:")
         """,
+        test_lazy="""
+        import os
+
+        def test_by_an_import_inside():
+            from agentrun.testing import run_agent
+            assert os.environ["ANTHROPIC_BASE_URL"].startswith("http://127.0.0.1:")
+        """,
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)

@@ -92,11 +92,23 @@ def test_tool_calls_come_back_in_the_order_the_model_made_them(agentrun_workspac
 
 
 def test_a_ctrl_c_during_a_run_stops_the_test_session(agentrun_workspace: Path) -> None:
-    def interrupted(request: ModelRequest) -> dict[str, Any]:
-        raise KeyboardInterrupt
+    import os
+    import signal
+
+    def pressed(request: ModelRequest) -> dict[str, Any]:
+        os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, as the terminal sends it
+        return {"text": "never seen"}
 
     with pytest.raises(KeyboardInterrupt):
-        run_agent("x", model=FunctionModel(interrupted), cwd=agentrun_workspace)
+        run_agent("x", model=FunctionModel(pressed), cwd=agentrun_workspace)
+
+
+def test_a_model_raising_keyboardinterrupt_on_purpose_is_a_result(agentrun_workspace: Path) -> None:
+    def interrupted(request: ModelRequest) -> dict[str, Any]:
+        raise KeyboardInterrupt  # a test of how a run ends when the user interrupts it
+
+    result = run_agent("x", model=FunctionModel(interrupted), cwd=agentrun_workspace)
+    assert (result.subtype, result.stop_reason) == ("error_during_execution", "interrupted")
 
 
 def test_a_script_file_path_is_from_the_project_too(

@@ -52,7 +52,6 @@ def run(args: argparse.Namespace) -> int:
 def session_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword options of ``agentrun.api.run`` / ``AgentSession`` from the parsed flags,
     after checking what can be checked without loading anything heavy."""
-    from agentrun.permissions import split_rules
 
     cwd = _directory(args.cwd or ".", "workspace", "--cwd")
     add_dirs = tuple(_directory(d, "directory", "--add-dir") for d in args.add_dir)
@@ -65,8 +64,8 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
         "max_turns": args.max_turns,
         "max_budget_usd": args.max_budget_usd,
         "timeout_s": args.timeout,
-        "allowed_tools": tuple(split_rules(args.allowed_tools)),
-        "disallowed_tools": tuple(split_rules(args.disallowed_tools)),
+        "allowed_tools": _rules(args.allowed_tools, "--allowedTools"),
+        "disallowed_tools": _rules(args.disallowed_tools, "--disallowedTools"),
         "sandbox": args.sandbox,
         "add_dirs": tuple(str(d) for d in add_dirs),
         "allow_network": args.allow_network,
@@ -195,8 +194,8 @@ def _one_shot_prompt(args: argparse.Namespace, stdin_tty: bool) -> str:
     if stdin_tty or sys.stdin is None:  # None: the process was started with stdin closed
         raise ConfigError("-p needs a prompt: pass it as an argument or pipe it on stdin")
     try:
-        text = sys.stdin.read()
-    except (OSError, ValueError, UnicodeDecodeError) as e:
+        text = _read_stdin()
+    except (OSError, ValueError) as e:
         raise ConfigError(f"cannot read the prompt from stdin: {e}") from e
     if not text.strip():
         raise ConfigError("empty prompt on stdin: pass a prompt as an argument or pipe one in")
@@ -220,10 +219,36 @@ def _piped_text(wait_s: float = STDIN_WAIT_S) -> str | None:
         )
         return None
     try:
-        text = sys.stdin.read()
-    except (OSError, ValueError, UnicodeDecodeError) as e:
+        text = _read_stdin()
+    except (OSError, ValueError) as e:
         raise ConfigError(f"cannot read stdin: {e}") from e
     return text if text.strip() else None
+
+
+def _read_stdin() -> str:
+    """All of stdin as text; bytes that are not UTF-8 become U+FFFD (a pipe of a Latin-1 file
+    must not end the run, nor reach the API as unencodable surrogates)."""
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:
+        return sys.stdin.read()
+    return bytes(raw.read()).decode("utf-8", errors="replace")
+
+
+def _rules(values: list[str], flag: str) -> tuple[str, ...]:
+    """The rules of a rule flag. It takes several arguments, like Claude Code's, so a prompt
+    written after it is read as rules: a word that cannot be a tool name is said on stderr."""
+    from agentrun.rules import split_rules
+
+    rules = tuple(split_rules(values))
+    for rule in rules:
+        name = rule.partition("(")[0]
+        if not (name[:1].isupper() or name.startswith("mcp__")):
+            print(
+                f"agentrun: warning: {flag}: {rule!r} is not a tool name; a prompt written "
+                f"after {flag} is read as rules (put the prompt first)",
+                file=sys.stderr,
+            )
+    return rules
 
 
 def _agent_arg(raw: str | None) -> str:

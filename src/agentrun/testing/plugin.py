@@ -88,7 +88,9 @@ def uses_agentrun(item: pytest.Item) -> bool:
         owner = getattr(value, "__module__", None) or getattr(value, "__name__", None)
         if isinstance(owner, str) and owner.partition(".")[0] == "agentrun":
             return True
-    return False
+    # `import agentrun...` inside the test function itself
+    code = getattr(getattr(item, "function", None), "__code__", None)
+    return any(name.partition(".")[0] == "agentrun" for name in getattr(code, "co_names", ()))
 
 
 @pytest.fixture(autouse=True)

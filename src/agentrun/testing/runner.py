@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,18 +68,43 @@ def run_agent(
     from agentrun.events import INTERRUPTED_STOP
 
     spec = _find_agent(agent, Path(project or Path.cwd()), Path(cwd), agents_home)
-    result = api.run(
-        prompt,
-        model=model,
-        cwd=os.fspath(cwd),
-        agent=spec,
-        permission_mode=permission_mode,
-        strict=strict,
-        **options,
-    )
-    if result.stop_reason == INTERRUPTED_STOP:
-        raise KeyboardInterrupt
+    with _watching_sigint() as interrupted:
+        result = api.run(
+            prompt,
+            model=model,
+            cwd=os.fspath(cwd),
+            agent=spec,
+            permission_mode=permission_mode,
+            strict=strict,
+            **options,
+        )
+    if interrupted and result.stop_reason == INTERRUPTED_STOP:
+        raise KeyboardInterrupt  # the user's Ctrl-C, not a model raising it on purpose
     return result
+
+
+@contextlib.contextmanager
+def _watching_sigint() -> Iterator[list[int]]:
+    """A list that gets an entry when a real SIGINT arrives meanwhile (the usual handler still
+    runs). Only the main thread can watch; elsewhere the list stays empty."""
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def note(signum: int, frame: Any) -> None:
+        seen.append(signum)
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _find_agent(
