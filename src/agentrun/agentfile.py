@@ -349,7 +349,8 @@ def _log() -> logging.Logger:
     return logging.getLogger(__name__)
 
 
-def _looks_like_path(text: str) -> bool:
+def looks_like_path(text: str) -> bool:
+    """Whether an agent argument names a file rather than an agent."""
     return "/" in text or os.sep in text or text.endswith(".md") or text.startswith(("~", "."))
 
 
@@ -364,7 +365,7 @@ def resolve_agent(
     candidate = Path(name_or_path).expanduser()
     if not candidate.is_absolute():
         candidate = Path(cwd) / candidate
-    if _looks_like_path(name_or_path) or candidate.is_file():
+    if looks_like_path(name_or_path) or candidate.is_file():
         if not candidate.is_file():
             raise ConfigError(f"agent file not found: {candidate}")
         return load_agent(candidate)

@@ -51,6 +51,26 @@ def test_agents_come_from_the_project_not_the_temporary_workspace(
     assert _agent_of(local) == ("local", ("Glob",))
 
 
+def test_the_workspaces_own_file_beats_the_builtin_and_home_stays_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, agentrun_workspace: Path
+) -> None:
+    home = tmp_path / "home"
+    project = home / "code" / "project"  # the usual place: somewhere under the home directory
+    (home / ".claude" / "agents").mkdir(parents=True)
+    project.mkdir(parents=True)
+    personal = AGENT.format(name="backend-specialist", tools="Read")
+    (home / ".claude" / "agents" / "backend-specialist.md").write_text(personal)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(project)
+    isolated = run_agent("x", model=FunctionModel(_done), cwd=agentrun_workspace, isolate_home=True)
+    assert _agent_of(isolated)[1] == ("Read", "Write", "Edit", "Bash", "Glob", "Grep")  # built-in
+    (agentrun_workspace / ".claude" / "agents").mkdir(parents=True)
+    shipped = AGENT.format(name="backend-specialist", tools="Glob")
+    (agentrun_workspace / ".claude" / "agents" / "backend-specialist.md").write_text(shipped)
+    nearer = run_agent("x", model=FunctionModel(_done), cwd=agentrun_workspace, isolate_home=True)
+    assert _agent_of(nearer) == ("backend-specialist", ("Glob",))
+
+
 def test_the_fixture_keeps_a_machines_own_agents_out(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

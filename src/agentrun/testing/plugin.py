@@ -178,7 +178,7 @@ def run_agent(agentrun_workspace: Path, agentrun_home: Path) -> RunAgent:
     def run_in_workspace(prompt: str, **options: Any) -> RunResult:
         options.setdefault("cwd", agentrun_workspace)
         # No ~/.claude/agents of whoever runs the tests: the same suite, the same agents.
-        options.setdefault("agents_home", agentrun_home)
+        options.setdefault("isolate_home", True)
         return run(prompt, **options)
 
     return run_in_workspace

@@ -47,7 +47,7 @@ def run_agent(
     permission_mode: str = "bypassPermissions",
     strict: bool = True,
     project: str | os.PathLike[str] | None = None,
-    agents_home: str | os.PathLike[str] | None = None,
+    isolate_home: bool = False,
     **options: Any,
 ) -> RunResult:
     """Run ``agent`` on ``prompt`` in ``cwd`` with ``model`` (a Model, or a SPEC such as
@@ -55,8 +55,8 @@ def run_agent(
 
     ``agent`` is found from ``project`` (default: the current directory, where pytest runs),
     not from the workspace, which is a temporary directory: a relative path is taken from
-    there, a name is looked up in its ``.claude/agents`` (and in ``agents_home``'s, default the
-    user's home; the pytest fixture passes an empty one so a machine's own agents stay out).
+    there, a name in the workspace's own ``.claude/agents``, then the project's;
+    ``isolate_home`` (the pytest fixture sets it) leaves the tester's home agents out.
 
     Defaults suited to tests: ``bypassPermissions`` (nobody is there to approve, and the
     sandbox still confines every tool to the workspace) and ``strict`` (a tool that raises
@@ -67,7 +67,7 @@ def run_agent(
     from agentrun import api
     from agentrun.events import INTERRUPTED_STOP
 
-    spec = _find_agent(agent, Path(project or Path.cwd()), Path(cwd), agents_home)
+    spec = _find_agent(agent, Path(project or Path.cwd()), Path(cwd), isolate_home)
     with _watching_sigint() as interrupted:
         result = api.run(
             prompt,
@@ -107,22 +107,31 @@ def _watching_sigint() -> Iterator[list[int]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _find_agent(
-    agent: Any, project: Path, workspace: Path, home: str | os.PathLike[str] | None
-) -> Any:
-    """The project's agent; else the workspace's (a test may copy one in with the code)."""
-    from agentrun.agentfile import resolve_agent
+def _find_agent(agent: Any, project: Path, workspace: Path, isolate: bool) -> Any:
+    """``agent`` for a test run. A path: from the project, else the workspace. A name: the
+    workspace's own ``.claude/agents`` first (a test may copy an agent in with the code, and
+    the nearer file wins, as in Claude Code), then the project's, then the built-in ones;
+    ``isolate`` leaves every home directory out (the tester's own agents)."""
+    from agentrun.agentfile import discover_agents, looks_like_path, resolve_agent
     from agentrun.errors import ConfigError
 
     if not isinstance(agent, str):
         return agent  # an AgentSpec already
-    try:
-        return resolve_agent(agent, project, home=home)
-    except ConfigError as first:
+    if looks_like_path(agent):
         try:
-            return resolve_agent(agent, workspace, home=home)
-        except ConfigError:
-            raise first from None
+            return resolve_agent(agent, project)
+        except ConfigError as first:
+            try:
+                return resolve_agent(agent, workspace)
+            except ConfigError:
+                raise first from None
+    # home=the directory itself: its own .claude/agents is then the only one read besides the
+    # built-in agents (see agentfile._search_dirs).
+    local, _ = discover_agents(workspace, home=workspace if isolate else None)
+    spec = local.get(agent)
+    if spec is not None and spec.path is not None and spec.path.is_relative_to(workspace):
+        return spec
+    return resolve_agent(agent, project, home=project if isolate else None)
 
 
 def tool_outcomes(result: RunResult) -> list[ToolOutcome]:
