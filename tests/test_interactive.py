@@ -436,6 +436,7 @@ def test_ctrl_c_at_an_approval_cancels_the_turn(ws: Path) -> None:
     child = spawn(ws, *turns)
     child.sendline("fix add")
     child.expect("Allow\\?")
+    _settle()
     child.sendintr()
     child.expect("Interrupted: the turn was cancelled")
     child.expect(PROMPT)
