@@ -135,7 +135,11 @@ def running_commands(token: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_sigint_mid_tool_kills_it_and_the_session_resumes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_an_interrupt_mid_tool_kills_it_and_the_session_resumes(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Ctrl-C, and SIGTERM as `docker stop` or a CI timeout sends it, end a run the same way."""
     ws = tmp_path / "ws"
     ws.mkdir()
     token = f"{os.getpid() % 1000}.{time.time_ns() % 997}"  # a sleep nobody else runs
@@ -180,7 +184,7 @@ def test_sigint_mid_tool_kills_it_and_the_session_resumes(tmp_path: Path) -> Non
         session_id = json.loads(proc.stdout.readline())["session_id"]
         wait_for(ws / "started.txt")
         assert running_commands(f"sleep {token}") != []
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, _ = proc.communicate(timeout=20)
     finally:
         proc.kill()
@@ -208,3 +212,62 @@ def test_sigint_mid_tool_kills_it_and_the_session_resumes(tmp_path: Path) -> Non
         "Picked up where we stopped.",
         session_id,
     )
+
+
+def _session_file(home: Path) -> Path:
+    [path] = (home / "sessions").glob("*.jsonl")
+    return path
+
+
+def test_a_session_in_use_is_not_resumed_by_another_run(tmp_path: Path) -> None:
+    """Two runs appending to one conversation would interleave their turns for good."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    home = tmp_path / "home"
+    env = {**os.environ, "AGENTRUN_HOME": str(home)}
+    env.pop("ANTHROPIC_API_KEY", None)
+    script = tmp_path / "s.json"
+    script.write_text(json.dumps({"turns": [{"text": "one"}, {"text": "two"}]}))
+    first = agentrun(env, "-p", "hi", "--cwd", str(ws), "--model", f"script:{script}")
+    assert first.wait(timeout=60) == 0
+    holder = subprocess.Popen(  # a run still busy with the session, as far as locks go
+        [sys.executable, "-c",
+         "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR);"
+         "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+         str(_session_file(home))],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        second = agentrun(env, "-p", "again", "--continue", "--cwd", str(ws),
+                          "--model", f"script:{script}")  # fmt: skip
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 2 and "is in use by another agentrun run" in err
+    finally:
+        holder.kill()
+        holder.wait()
+    third = agentrun(env, "-p", "again", "--continue", "--cwd", str(ws),
+                     "--model", f"script:{script}")  # fmt: skip
+    assert third.wait(timeout=60) == 0  # free again
+
+
+def test_a_torn_last_line_is_cut_before_anything_is_appended(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    home = tmp_path / "home"
+    env = {**os.environ, "AGENTRUN_HOME": str(home)}
+    env.pop("ANTHROPIC_API_KEY", None)
+    script = tmp_path / "s.json"
+    script.write_text(json.dumps({"turns": [{"text": "one"}]}))
+    run = ["--cwd", str(ws), "--model", f"script:{script}"]
+    assert agentrun(env, "-p", "first", *run).wait(timeout=60) == 0
+    path = _session_file(home)
+    whole = path.read_bytes()
+    with path.open("ab") as f:
+        f.write(b'{"type":"message","message":{"role":"assi')  # a crash mid-write
+    for _ in range(2):  # the second resume reads what the first appended
+        done = agentrun(env, "-p", "more", "--continue", *run)
+        assert done.wait(timeout=60) == 0, done.stderr.read() if done.stderr else ""
+    text = path.read_bytes()
+    assert text.startswith(whole) and text.endswith(b"\n")
+    assert all(json.loads(line) for line in text.splitlines())

@@ -212,6 +212,23 @@ def test_max_turns() -> None:
     assert h.conv.messages[-1]["content"][0]["type"] == "tool_result"
 
 
+def test_answers_cut_off_again_and_again_end_the_run() -> None:
+    from agentrun.loop import CUT_OFF_RUN, MAX_CUT_OFF
+
+    h = Harness()
+    cut = {"text": "part", "stop_reason": "max_tokens"}
+    result = h.run(script(*[cut] * (MAX_CUT_OFF + 3)))
+    assert (result.subtype, result.stop_reason, result.result) == (
+        "error_during_execution",
+        "max_tokens",
+        CUT_OFF_RUN,
+    )
+    assert result.num_turns == MAX_CUT_OFF + 1
+    # one cut-off answer between normal ones is continued as before
+    ok = h.run(script(cut, {"text": " and the rest."}))
+    assert (ok.subtype, ok.result) == ("success", "part and the rest.")
+
+
 def test_budget_from_usage() -> None:
     h = Harness()
     # sonnet: $2/MTok input -> 1M input tokens = $2 per turn.

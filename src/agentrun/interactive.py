@@ -302,12 +302,25 @@ class InteractiveApp:
         the current one."""
         from agentrun.errors import ConfigError
 
+        options = {"resume": None, "continue_session": False, **overrides}
+        old = self.session
         try:
-            new = self._new_session(**{"resume": None, "continue_session": False, **overrides})
+            if options["resume"]:
+                # A transcript is held by one session at a time: check the new model first,
+                # then let the old session go before the new one takes the conversation on.
+                _check_model(options.get("model"))
+                old.close()
+                try:
+                    new = self._new_session(**options)
+                except ConfigError:
+                    self.session = self._new_session(resume=options["resume"])
+                    raise
+            else:
+                new = self._new_session(**options)
         except ConfigError as e:
             self.console.print(Text(f"  {e}", style="red"))
             return False
-        old, self.session = self.session, new
+        self.session = new
         with contextlib.suppress(Exception):
             old.close()
         self._header_shown = False
@@ -329,6 +342,16 @@ class InteractiveApp:
             desc = " ".join(spec.description.split())
             desc = desc if len(desc) <= 70 else desc[:69] + "…"
             self.console.print(Text.assemble(f" {mark} ", (name, "bold"), f"  {desc}"))
+
+
+def _check_model(spec: str | None) -> None:
+    """Raise ConfigError for a model spec that cannot be used (a mistyped /model)."""
+    from agentrun.models import resolve_model
+
+    model = resolve_model(spec, agent_model=None)
+    closer = getattr(model, "close", None)
+    if callable(closer):
+        closer()
 
 
 def _is_command(line: str) -> bool:

@@ -59,6 +59,13 @@ CONTINUE_NOTE = (
 )
 # Stop reasons that end the run unsuccessfully; the reason itself stays in ``stop_reason``.
 _STOPS = frozenset({"refusal", "model_context_window_exceeded"})
+MAX_CUT_OFF = 5
+"""Answers cut off by ``max_tokens`` in a row before the run stops: a model that keeps writing
+one output too big for the limit (a huge Write) would otherwise go on until a limit or budget."""
+CUT_OFF_RUN = (
+    f"The model's answers were cut off by the output token limit {MAX_CUT_OFF + 1} times in a "
+    "row; the run stopped."
+)
 
 
 class ToolDispatcher(Protocol):
@@ -168,8 +175,11 @@ def run_turns(
             )
             run.text = run.text + response.text() if run.continuing else response.text()
             run.continuing = response.stop_reason in ("max_tokens", "pause_turn")
+            run.cut_off = run.cut_off + 1 if response.stop_reason == "max_tokens" else 0
             if response.stop_reason in _STOPS:
                 return run.finish("error_during_execution", response.stop_reason)
+            if run.cut_off > MAX_CUT_OFF:
+                return run.finish("error_during_execution", "max_tokens", CUT_OFF_RUN)
             if response.stop_reason == "pause_turn":
                 continue
             calls = [ToolCall.from_block(b) for b in content if b.get("type") == "tool_use"]
@@ -235,6 +245,7 @@ class _Run:
         self.cost: float | None = 0.0
         self.text = ""
         self.continuing = False
+        self.cut_off = 0  # answers cut off by max_tokens in a row
         self.interrupted = False
         self.denials: list[JSON] = []
         self.offered = frozenset(spec.name for spec in io.tools.specs())

@@ -160,6 +160,10 @@ class Runtime:
         if session_id is None:
             return new_session_id(), []
         try:
+            if self.store.exists(session_id):
+                # Held for this run (another run resuming it now is refused), and a line torn
+                # by a crash is dropped before anything is appended after it.
+                self.store.claim(session_id)
             return session_id, rebuild_messages(self.store.load(session_id))
         except SessionError as e:
             raise ConfigError(str(e)) from e

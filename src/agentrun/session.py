@@ -20,6 +20,7 @@ then printed).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -43,6 +44,22 @@ INTERRUPTED_RESULT = (
 _SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 _KEY_SHAPE = re.compile(r"sk-ant-[A-Za-z0-9_\-]{16,}")
 REDACTED = "[REDACTED]"
+
+
+def _drop_torn_tail(fd: int) -> None:
+    """Cut a last line left unfinished by a crash mid-write: appending after it would glue the
+    next entry onto it and make the file unreadable from there on."""
+    end = os.fstat(fd).st_size
+    if end == 0 or os.pread(fd, 1, end - 1) == b"\n":
+        return
+    while end > 0:  # back, a chunk at a time, to the newline that ends the last whole line
+        start = max(0, end - (1 << 20))
+        cut = os.pread(fd, end - start, start).rfind(b"\n")
+        if cut >= 0:
+            os.ftruncate(fd, start + cut + 1)
+            return
+        end = start
+    os.ftruncate(fd, 0)
 
 
 def new_session_id() -> str:
@@ -83,20 +100,38 @@ class FileSessionStore:
                 line = line.replace(secret, REDACTED)
         line = _KEY_SHAPE.sub(REDACTED, line)
         with self._lock:
-            handle = self._files.get(session_id)
-            if handle is None:
-                # Transcripts hold code and command output: readable by their owner only.
-                self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-                path = self.path(session_id)
-                created = not path.exists()
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                handle = self._files[session_id] = os.fdopen(fd, "a", encoding="utf-8")
-                if created:
-                    _sync_directory(self.root)  # so the new file's name survives an OS crash too
+            handle = self._files.get(session_id) or self._open(session_id)
             handle.write(line + "\n")
             handle.flush()
             if sync:
                 os.fsync(handle.fileno())
+
+    def claim(self, session_id: str) -> None:
+        """Hold the session's transcript for this run (resuming it): refused while another
+        run holds it, since two runs appending to one conversation interleave their turns."""
+        with self._lock:
+            if session_id not in self._files:
+                self._open(session_id)
+
+    def _open(self, session_id: str) -> IO[str]:
+        # Transcripts hold code and command output: readable by their owner only.
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self.path(session_id)
+        created = not path.exists()
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SessionError(
+                f"session {session_id} is in use by another agentrun run; wait for it to end "
+                "or start a new session"
+            ) from None
+        _drop_torn_tail(fd)
+        handle = self._files[session_id] = os.fdopen(fd, "a", encoding="utf-8")
+        if created:
+            _sync_directory(self.root)  # so the new file's name survives an OS crash too
+        return handle
 
     def sync(self, session_id: str) -> None:
         """Make every entry appended so far durable (one fsync covers them all)."""

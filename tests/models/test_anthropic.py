@@ -252,6 +252,18 @@ def test_error_events_mid_stream_end_the_run_with_their_status(workspace: Path, 
     assert len(server.requests) == 1  # not retryable
 
 
+def test_retries_share_one_budget_and_back_off(workspace: Path, server: Any):
+    """The SDK's retries before a stream opens and ours after it breaks come out of the same
+    budget (they used to multiply: 9 requests for a budget of 3), and ours wait first."""
+    server.add(*(x for _ in range(3) for x in (Fail(529, "busy", retry_after=0.01), Drop(after=2))))
+    started = time.monotonic()
+    result = run(workspace)  # the default of 2 retries: a budget of 3 attempts
+    assert result.subtype == "error_during_execution"
+    # attempt 1: 529 (SDK retry) + cut stream; 2: 529 + cut; 3: no SDK retry left, 529
+    assert len(server.requests) == 5
+    assert time.monotonic() - started >= 0.9 * (0.5 * 0.75 + 1.0 * 0.75)  # two backoffs
+
+
 def test_429_honours_retry_after(workspace: Path, server: Any):
     server.add(Fail(429, "slow down", retry_after=0.3), text("ok"))
     started = time.monotonic()

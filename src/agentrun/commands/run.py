@@ -12,10 +12,12 @@ model call; ``cli.main`` prints it), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -94,7 +96,10 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
     options["agent"] = agent
     out = sys.stdout
     on_event = _event_sink(args, out)
-    with api.AgentSession(on_event=on_event, approver=None, **options) as session:
+    with (
+        _sigterm_as_ctrl_c(),
+        api.AgentSession(on_event=on_event, approver=None, **options) as session,
+    ):
         result = session.send(prompt)
         unplayed = _unplayed_turns(session.model)
     if args.output_format == "json":
@@ -110,6 +115,21 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
     if unplayed and not result.is_error:
         print(f"agentrun: warning: {unplayed}", file=sys.stderr)
     return exit_code(result.subtype, result.stop_reason)
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM (``docker stop``, a CI job's timeout) ends a run as Ctrl-C does: the running tools
+    are stopped, the result line and the transcript are written, the exit code is 130."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _unplayed_turns(model: object) -> str | None:

@@ -22,6 +22,8 @@ from __future__ import annotations
 import copy
 import importlib
 import logging
+import random
+import time
 from typing import TYPE_CHECKING, Any
 
 from agentrun.errors import ModelError
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
     from agentrun.protocols import TextSink
 
 log = logging.getLogger(__name__)
+
+RETRY_BASE_S = 0.5
+"""The wait before retrying a stream that broke, doubled each time (at most 8 s)."""
 
 EPHEMERAL: JSON = {"type": "ephemeral"}
 _UNCACHEABLE = ("thinking", "redacted_thinking")
@@ -114,8 +119,14 @@ class AnthropicModel:
         attempts = self.max_retries + 1
         for attempt in range(1, attempts + 1):
             opened = False  # past this, the SDK's own retries are spent or inapplicable
+            if attempt > 1:
+                # Like the SDK's backoff for a 529: an overloaded API is not hammered again at once.
+                time.sleep(min(RETRY_BASE_S * 2 ** (attempt - 2), 8.0) * random.uniform(0.75, 1.25))
+            # The SDK's retries (before a stream opens) and ours (after it broke) share one budget:
+            # each attempt of ours leaves the SDK only what is left of it.
+            sdk = client.with_options(max_retries=attempts - attempt)
             try:
-                with client.messages.stream(**params) as stream:
+                with sdk.messages.stream(**params) as stream:
                     opened = True
                     for event in stream:
                         if event.type == "text" and on_text is not None:
