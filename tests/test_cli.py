@@ -313,6 +313,25 @@ def test_budget_without_text_still_explains(ws: Path, capsys: pytest.CaptureFixt
     )
 
 
+@pytest.mark.parametrize(
+    ("stop", "said"),
+    [
+        ("refusal", "the model refused: I will not."),
+        (
+            "model_context_window_exceeded",
+            "the conversation outgrew the model's context window: I will not.",
+        ),
+    ],
+)
+def test_a_model_stop_is_named_on_stderr(
+    ws: Path, capsys: pytest.CaptureFixture[str], stop: str, said: str
+) -> None:
+    turn = {"text": "I will not.", "stop_reason": stop}
+    code, out, err = run_cli(ws, capsys, "-p", "x", "--model", script(ws, turn))
+    assert (code, out) == (1, "")
+    assert err == f"agentrun: error_during_execution: {said}\n"
+
+
 def test_script_exhausted_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(ws, capsys, "-p", "x", "--model", script(ws, read_app()))
     assert (code, out) == (1, "")

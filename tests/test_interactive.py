@@ -149,6 +149,14 @@ def test_always_is_remembered_for_the_session(ws: Path, tmp_path: Path) -> None:
     child.sendline("second")
     index = child.expect(["Allow\\?", "Two."])
     assert index == 1, "asked again after 'always'"
+    child.expect(PROMPT)
+    other = ws.parent / "other.json"
+    other.write_text(json.dumps({"turns": [touch, {"text": "Three."}]}))
+    child.sendline(f"/model script:{other}")  # the same conversation: its answers go on too
+    child.expect("model:")
+    child.sendline("third")
+    index = child.expect(["Allow\\?", "Three."])
+    assert index == 1, "asked again after 'always' and /model"
     assert finish(child) == 0
 
 

@@ -126,6 +126,11 @@ class AgentSession:
         return self._rt.model
 
     @property
+    def remembered_rules(self) -> list[str]:
+        """The allow rules this session's "always" answers added (to carry into another)."""
+        return [str(rule) for rule in getattr(self._rt.permissions, "remembered", ())]
+
+    @property
     def agent(self) -> AgentSpec:
         """The agent file this session runs (its ``warnings`` say what was not understood)."""
         return self._rt.agent

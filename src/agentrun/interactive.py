@@ -89,6 +89,7 @@ class InteractiveApp:
         self._earlier_cost: float | None = 0.0
         self._header_shown = False
         self._cancel_turn = False
+        self._carried: tuple[str, ...] = ()  # "always" rules of sessions /model replaced
         self.term = Terminal()
         self.session = self._new_session()
         self.renderer.model = _model_id(self.session) or self.renderer.model
@@ -304,6 +305,11 @@ class InteractiveApp:
 
         options = {"resume": None, "continue_session": False, **overrides}
         old = self.session
+        if options["resume"]:  # the same conversation keeps its "always" answers too
+            carried = tuple(dict.fromkeys([*self._carried, *old.remembered_rules]))
+            options["allowed_tools"] = (*self.options.get("allowed_tools", ()), *carried)
+        else:
+            carried = ()
         try:
             if options["resume"]:
                 # A transcript is held by one session at a time: check the new model first,
@@ -321,6 +327,7 @@ class InteractiveApp:
             self.console.print(Text(f"  {e}", style="red"))
             return False
         self.session = new
+        self._carried = carried
         with contextlib.suppress(Exception):
             old.close()
         self._header_shown = False

@@ -89,6 +89,8 @@ class PermissionPolicy:
             )
         self.mode = mode
         self.allow = list(allow)
+        self.remembered: list[Rule] = []
+        """The allow rules added by "always" answers, in order."""
         self.ask = list(ask)
         self.deny = list(deny)
         self.cwd = cwd.resolve()
@@ -200,6 +202,7 @@ class PermissionPolicy:
         else:
             added = [Rule(tool_name)]
         self.allow.extend(added)
+        self.remembered.extend(added)
         return added
 
     # -- matching ------------------------------------------------------------------------------

@@ -193,7 +193,17 @@ def _limit_text(result: RunResult, args: argparse.Namespace) -> str:
         return f"reached --max-budget-usd {args.max_budget_usd} ({turns}{cost})"
     if result.subtype == "error_timeout":
         return f"reached --timeout {args.timeout:g} s ({turns}{cost})"
+    if result.stop_reason in _MODEL_STOPS:
+        # the model's own stop: say which before its (partial) text
+        return f"{_MODEL_STOPS[result.stop_reason]}: {_error_detail(result)}"
     return _error_detail(result)
+
+
+_MODEL_STOPS = {
+    "refusal": "the model refused",
+    "model_context_window_exceeded": "the conversation outgrew the model's context window",
+    "max_tokens": "the model's answers kept hitting the output token limit",
+}
 
 
 def _no_answer(result: RunResult) -> str:
