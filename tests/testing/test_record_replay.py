@@ -85,6 +85,25 @@ def test_recording_is_a_header_then_one_line_per_call(tmp_path: Path) -> None:
     assert lines[2]["response"]["usage"]["input_tokens"] == 10
 
 
+def test_a_recording_model_used_again_goes_on_with_its_file(tmp_path: Path) -> None:
+    """Each run closes its model; a second run with the same RecordingModel used to truncate
+    the file and lose the first run's turns."""
+    path = tmp_path / "run.jsonl"
+    model = RecordingModel(ScriptedModel.from_data(SCRIPT), path)
+    first = prompt()
+    model.complete(first)
+    model.close()  # the end of one run
+    model.complete(prompt())
+    model.close()
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert "agentrun_recording" in lines[0] and len(lines) == 3
+    assert [line["turn"] for line in lines[1:]] == [1, 2]
+    fresh = RecordingModel(ScriptedModel.from_data(SCRIPT), path)  # a new model: a new file
+    fresh.complete(prompt())
+    fresh.close()
+    assert len(path.read_text().splitlines()) == 2
+
+
 def test_replay_serves_the_recorded_responses_in_order(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
     recorded = record(path)

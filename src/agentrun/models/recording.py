@@ -154,10 +154,14 @@ class RecordingModel:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Private, like a transcript: it holds the code and command output the agent saw.
-            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+            # Started afresh once; a model used for another run after close() goes on with
+            # the same file (turns keep counting, as a replay serves them in order).
+            fresh = self.turns == 1
+            flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_TRUNC if fresh else os.O_APPEND)
             self._file = open(os.open(self.path, flags, 0o600), "w", encoding="utf-8")  # noqa: SIM115
-            header = {"agentrun_recording": FORMAT_VERSION, "model_id": self.inner.model_id}
-            self._file.write(json.dumps(header) + "\n")
+            if fresh:
+                header = {"agentrun_recording": FORMAT_VERSION, "model_id": self.inner.model_id}
+                self._file.write(json.dumps(header) + "\n")
         line = json.dumps(scrub(entry, secrets=self._secrets), ensure_ascii=False)
         self._file.write(line + "\n")
         self._file.flush()
