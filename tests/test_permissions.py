@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from agentrun.bashrun import command_variants
 from agentrun.errors import ConfigError
 from agentrun.permissions import Decision, PermissionPolicy, Rule, offered_tools, split_rules
-from agentrun.rules import command_variants
 from agentrun.shellparse import split_commands
 
 

@@ -20,16 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from agentrun.bashrun import bash_unverifiable
 from agentrun.errors import ConfigError
 from agentrun.pathutil import is_within
-from agentrun.rules import (
-    EDIT_TOOLS,
-    Rule,
-    bash_spec_matches,
-    bash_unverifiable,
-    split_rules,
-    tool_paths,
-)
+from agentrun.rules import EDIT_TOOLS, Rule, bash_spec_matches, split_rules, tool_paths
 from agentrun.shellparse import ShellParseError, split_commands
 
 if TYPE_CHECKING:

@@ -1,0 +1,194 @@
+"""What a Bash line really runs, for deny and ask rules: every simple command, through wrappers
+(``env``, ``sudo``, ``timeout 5``, ``xargs``), ``NAME=value`` assignments, path-qualified names,
+and the payloads of ``sh -c``, ``eval``, ``env -S``, ``watch``, ``su -c`` and ``find -exec``.
+
+A line whose commands cannot all be known from its text (``curl ... | sh``, ``bash -c "$CMD"``,
+``$(echo rm) x``) raises :class:`UnverifiableError`: such a line is asked or denied, never
+allowed by a rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agentrun.shellparse import ShellParseError, split_commands
+
+__all__ = ["UnverifiableError", "bash_unverifiable", "command_variants", "commands_run"]
+
+
+def bash_unverifiable(command: str) -> str | None:
+    """Why deny and ask rules cannot be checked against ``command``, or None when they can.
+
+    It cannot be checked when it runs code the text does not show: a line the parser cannot
+    vouch for, a shell reading its commands from stdin (``curl ... | sh``, ``bash <<EOF``), a
+    ``sh -c`` / ``eval`` payload built at run time (``bash -c "$CMD"``), or a command named by
+    an expansion (``$(echo rm) x``). A literal payload is checked like the line itself:
+    ``bash -c 'rm -rf x'`` runs ``rm``.
+    """
+    try:
+        commands_run(command, 0)
+    except UnverifiableError as e:
+        return str(e)
+    return None
+
+
+class UnverifiableError(Exception):
+    """A line runs code its text does not show; the message says how."""
+
+
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "fish", "rbash"})
+_SHELL_OPTS_WITH_ARG = frozenset({"--rcfile", "--init-file"})
+_FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+_MAX_NESTING = 4
+_REDIRECTION = re.compile(r"\d*(?:<<<|&>>|&>|>>|>\||<>|>|<)")
+
+
+def commands_run(command: str, depth: int = 0) -> list[tuple[str, ...]]:
+    """The word lists of every command ``command`` runs, wrappers and payloads unwrapped;
+    raises :class:`UnverifiableError` when some of them cannot be known from the text."""
+    if depth > _MAX_NESTING:
+        raise UnverifiableError("shell payloads nest too deeply")
+    try:
+        parts = split_commands(command)
+    except ShellParseError as e:
+        raise UnverifiableError(f"it could not be parsed ({e})") from e
+    out: list[tuple[str, ...]] = []
+    for part in parts:
+        out.extend(_words_run(part.words, depth))
+    return out
+
+
+def _words_run(words: tuple[str, ...], depth: int) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for variant in command_variants(words):
+        out.append(variant)
+        name = variant[0]
+        if not _ASSIGNMENT.fullmatch(name) and ("$" in name or "`" in name):
+            raise UnverifiableError(f"the command name {name!r} is only known at run time")
+        base = name.rsplit("/", 1)[-1]
+        if base == "find":
+            for i, word in enumerate(variant):
+                if word in _FIND_EXEC:
+                    rest = variant[i + 1 :]
+                    end = next((j for j, w in enumerate(rest) if w in (";", "+")), len(rest))
+                    if rest[:end]:
+                        out.extend(_words_run(rest[:end], depth + 1))
+        payload = _payload(base, _without_redirections(variant[1:]))
+        if payload is not None:
+            out.extend(commands_run(payload, depth + 1))
+    return out
+
+
+def _payload(name: str, args: tuple[str, ...]) -> str | None:
+    """The command text ``name args`` hands to a shell, or None if it runs no shell code."""
+    if name == "env":  # env -S 'rm -rf x' splits the string into a command
+        flag = next((i for i, a in enumerate(args) if a in ("-S", "--split-string")), None)
+        return " ".join(args[flag + 1 :]) or None if flag is not None else None
+    if name == "eval":
+        return " ".join(args) or None
+    if name == "watch":  # watch [-n SECS] [options] COMMAND...: run through `sh -c`
+        i = 0
+        while i < len(args) and args[i].startswith("-"):
+            i += 2 if args[i] in ("-n", "--interval", "-q", "--equexit") else 1
+        return " ".join(args[i:]) or None
+    if name == "su":
+        flag = next((i for i, a in enumerate(args) if a in ("-c", "--command")), None)
+        if flag is None:
+            raise UnverifiableError("su starts a shell whose commands are not in the text")
+        return args[flag + 1] if flag + 1 < len(args) else None
+    if name not in _SHELLS:
+        return None
+    i, command_flag, from_stdin = 0, False, False
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-", "--"):
+            i += 1
+            break
+        if arg in _SHELL_OPTS_WITH_ARG:
+            i += 2
+        elif arg.startswith("--"):
+            i += 1
+        elif arg[:1] in "-+" and len(arg) > 1:
+            letters = arg[1:]
+            command_flag |= arg[0] == "-" and "c" in letters
+            from_stdin |= arg[0] == "-" and "s" in letters
+            i += 2 if ("o" in letters or "O" in letters) else 1  # -o pipefail, -eo pipefail
+        else:
+            break
+    operands = args[i:]
+    if command_flag:
+        return operands[0] if operands else None
+    if from_stdin or not operands:
+        raise UnverifiableError(f"{name} reads its commands from stdin")
+    return None  # a script file: a program like any other
+
+
+def _without_redirections(words: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word.lstrip("0123456789").startswith("<<") and not word.endswith("<<<"):
+            pass  # a heredoc: its body was cut out of the line, no target word follows
+        elif _REDIRECTION.fullmatch(word):
+            skip = True  # the target (file or string) is the next word
+        elif re.fullmatch(r"\d*(?:>|<|&>)&[\d-]*", word):
+            pass  # 2>&1, >&2, <&-
+        else:
+            out.append(word)
+    return tuple(out)
+
+
+# Commands that run their arguments as another command, with the options they take before it
+# (those in the value take an argument). `env rm x` or `sudo -u me rm x` still runs `rm`.
+_WRAPPERS: dict[str, frozenset[str]] = {
+    "env": frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}),
+    "sudo": frozenset({"-u", "-g", "-h", "-p", "-C", "-U", "-r", "-t", "-D"}),
+    "nohup": frozenset(),
+    "time": frozenset({"-f", "-o"}),
+    "command": frozenset(),
+    "builtin": frozenset(),
+    "exec": frozenset({"-a"}),
+    "nice": frozenset({"-n", "--adjustment"}),
+    "ionice": frozenset({"-c", "-n", "-p"}),
+    "setsid": frozenset(),
+    "stdbuf": frozenset({"-i", "-o", "-e"}),
+    "timeout": frozenset({"-s", "--signal", "-k", "--kill-after"}),
+    "xargs": frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--delimiter"}),
+    "doas": frozenset({"-u", "-C"}),
+    "busybox": frozenset(),
+    "unbuffer": frozenset(),
+    "chrt": frozenset(),
+    "taskset": frozenset(),
+}
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", flags=re.S)
+
+
+def command_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """``words`` and the commands it would really run, for deny rules: without leading
+    ``NAME=value`` assignments, through wrappers (``env``, ``sudo``, ``timeout 5``, ``xargs``,
+    ...) and with a path-qualified command named by its basename (``/bin/rm`` -> ``rm``)."""
+    out = [words]
+    rest = words
+    while rest:
+        i = 0
+        while i < len(rest) and _ASSIGNMENT.fullmatch(rest[i]):
+            i += 1
+        if i < len(rest) and "/" in rest[i]:
+            out.append((rest[i].rsplit("/", 1)[1], *rest[i + 1 :]))
+        name = rest[i].rsplit("/", 1)[-1] if i < len(rest) else ""
+        if name not in _WRAPPERS:
+            if i:
+                out.append(rest[i:])
+            break
+        i += 1
+        takes_arg = _WRAPPERS[name]
+        while i < len(rest) and (rest[i].startswith("-") or _ASSIGNMENT.fullmatch(rest[i])):
+            i += 2 if rest[i] in takes_arg else 1
+        if name == "timeout" and i < len(rest):
+            i += 1  # the duration
+        rest = rest[i:]
+        if rest:
+            out.append(rest)
+    return list(dict.fromkeys(v for v in out if v))
