@@ -62,13 +62,24 @@ class RunResult:
 
     @property
     def tool_calls(self) -> list[tuple[ToolCall, ToolResult]]:
-        """Every tool call that ran and its result, in the order the model made the calls
-        (a turn's read-only calls run concurrently and finish in any order)."""
-        starts = (e for e in self.events if isinstance(e, ToolStartEvent))
-        order = {e.call.id: i for i, e in enumerate(starts)}
-        ends = [e for e in self.events if isinstance(e, ToolEndEvent)]
-        ends.sort(key=lambda e: order.get(e.call.id, len(order)))
-        return [(e.call, e.result) for e in ends]
+        """Every tool call that ran and its result, in the order the model made the calls."""
+        return [(e.call, e.result) for e in self.tool_ends]
+
+    @property
+    def tool_ends(self) -> list[ToolEndEvent]:
+        """The end event of every tool call that ran, in the order the model made the calls
+        (a turn's read-only calls run concurrently and finish in any order). Each end is
+        placed by the start event before it with its id, so an id reused in a later turn
+        cannot move it."""
+        position: dict[str, int] = {}
+        ends: list[tuple[int, ToolEndEvent]] = []
+        for index, event in enumerate(self.events):
+            if isinstance(event, ToolStartEvent):
+                position[event.call.id] = index
+            elif isinstance(event, ToolEndEvent):
+                ends.append((position.get(event.call.id, len(self.events)), event))
+        ends.sort(key=lambda pair: pair[0])
+        return [event for _, event in ends]
 
     @classmethod
     def from_event(cls, event: ResultEvent, events: Sequence[Event]) -> RunResult:

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from agentrun.events import INTERRUPTED_STOP, AssistantEvent, Event, InitEvent, ToolResultsEvent
 from agentrun.render import Renderer, format_cost
+from agentrun.session import content_text
 from agentrun.terminal import (
     Terminal,
     add_history,
@@ -201,7 +202,8 @@ class InteractiveApp:
         messages = self.session.messages
         if not messages:
             return
-        last = next((_text_of(m) for m in reversed(messages) if m.get("role") == "assistant"), "")
+        answers = (m.get("content") for m in reversed(messages) if m.get("role") == "assistant")
+        last = content_text(next(answers, ""))
         line = " ".join(last.split())
         line = line if len(line) <= 100 else line[:99] + "…"
         self.console.print(
@@ -365,17 +367,6 @@ def _is_command(line: str) -> bool:
     word, _, rest = line.partition(" ")
     return (
         word in COMMANDS or word == "/quit" or (not rest and _COMMAND.fullmatch(word) is not None)
-    )
-
-
-def _text_of(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    return " ".join(
-        str(b.get("text", ""))
-        for b in content or ()
-        if isinstance(b, dict) and b.get("type") == "text"
     )
 
 

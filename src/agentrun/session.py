@@ -276,7 +276,7 @@ def summarize(path: Path, entries: list[dict[str, Any]]) -> SessionInfo:
             continue
         message = entry["message"]
         if message["role"] == "user" and not first_prompt:
-            first_prompt = _text(message["content"])
+            first_prompt = content_text(message["content"])
         elif message["role"] == "assistant":
             turns += 1
             price = cost_usd(str(entry.get("model", "")), Usage.from_dict(entry.get("usage")))
@@ -298,7 +298,9 @@ def summarize(path: Path, entries: list[dict[str, Any]]) -> SessionInfo:
     )
 
 
-def _text(content: Any) -> str:
+def content_text(content: Any) -> str:
+    """The text of a message's content: a string as is, else its text blocks joined."""
     if isinstance(content, str):
         return content
-    return " ".join(b.get("text", "") for b in content if b.get("type") == "text")
+    blocks = [b for b in content or () if isinstance(b, dict) and b.get("type") == "text"]
+    return " ".join(str(b.get("text", "")) for b in blocks)

@@ -137,14 +137,7 @@ def _find_agent(agent: Any, project: Path, workspace: Path, isolate: bool) -> An
 def tool_outcomes(result: RunResult) -> list[ToolOutcome]:
     """Every tool call of the run with its result, in the order the model made the calls
     (read-only tools of one turn run concurrently and may finish in any order)."""
-    from agentrun.events import AssistantEvent, ToolEndEvent
-
-    order: dict[str, int] = {}
-    for event in result.events:
-        if isinstance(event, AssistantEvent):
-            for block in event.message.get("content") or ():
-                if isinstance(block, dict) and block.get("type") == "tool_use":
-                    order.setdefault(str(block.get("id")), len(order))
-    ends = [e for e in result.events if isinstance(e, ToolEndEvent)]
-    ends.sort(key=lambda e: order.get(e.call.id, len(order)))
-    return [ToolOutcome(call=e.call, result=e.result, duration_ms=e.duration_ms) for e in ends]
+    return [
+        ToolOutcome(call=e.call, result=e.result, duration_ms=e.duration_ms)
+        for e in result.tool_ends
+    ]
