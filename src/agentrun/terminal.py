@@ -142,14 +142,14 @@ def leave_on_signals() -> Iterator[None]:
     echo and the cursor come back, the session's jobs are killed. The exit code is 128 + the
     signal, as a shell reports it."""
 
+    from agentrun.signals import handling
+
+    signals = (signal.SIGTERM, signal.SIGHUP)
+
     def leave(signum: int, _frame: object) -> None:
-        for sig in previous:  # a second one must not cut the clean-up short
+        for sig in signals:  # a second one must not cut the clean-up short
             signal.signal(sig, signal.SIG_IGN)
         raise SystemExit(128 + signum)
 
-    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
+    with handling(signals, leave):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -122,14 +122,13 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
     """SIGTERM (``docker stop``, a CI job's timeout) ends a run as Ctrl-C does: the running tools
     are stopped, the result line and the transcript are written, the exit code is 130."""
 
+    from agentrun.signals import handling
+
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
+    with handling([signal.SIGTERM], interrupt):
         yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _unplayed_turns(model: object) -> str | None:
@@ -285,11 +284,12 @@ def _agent_arg(raw: str | None) -> str:
     """``--agent``: a relative path to a file that exists from the shell's directory is taken
     from there, like every other path argument (``script:PATH``, ``--add-dir``); anything else
     is a name, or a path from ``--cwd`` (where the session looks for agents)."""
+    from agentrun.agentfile import looks_like_path
+
     if not raw:
         return DEFAULT_AGENT
     path = Path(raw).expanduser()
-    looks_like_path = "/" in raw or raw.endswith(".md")
-    if looks_like_path and not path.is_absolute() and path.is_file():
+    if looks_like_path(raw) and not path.is_absolute() and path.is_file():
         return str(path.resolve())
     return raw
 

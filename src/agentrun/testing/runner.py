@@ -91,6 +91,8 @@ def _watching_sigint() -> Iterator[list[int]]:
     if threading.current_thread() is not threading.main_thread():
         yield seen
         return
+    from agentrun.signals import handling
+
     previous = signal.getsignal(signal.SIGINT)
 
     def note(signum: int, frame: Any) -> None:
@@ -100,11 +102,8 @@ def _watching_sigint() -> Iterator[list[int]]:
         else:
             raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, note)
-    try:
+    with handling([signal.SIGINT], note):
         yield seen
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _find_agent(agent: Any, project: Path, workspace: Path, isolate: bool) -> Any:
