@@ -214,6 +214,18 @@ def test_an_interrupt_mid_tool_kills_it_and_the_session_resumes(
     )
 
 
+def _scripted_workspace(tmp_path: Path, *answers: str) -> tuple[Path, Path, dict[str, str], Path]:
+    """A workspace, a private AGENTRUN_HOME, the env for it and a script of text answers."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    home = tmp_path / "home"
+    env = {**os.environ, "AGENTRUN_HOME": str(home)}
+    env.pop("ANTHROPIC_API_KEY", None)
+    script = tmp_path / "s.json"
+    script.write_text(json.dumps({"turns": [{"text": a} for a in answers]}))
+    return ws, home, env, script
+
+
 def _session_file(home: Path) -> Path:
     [path] = (home / "sessions").glob("*.jsonl")
     return path
@@ -221,13 +233,7 @@ def _session_file(home: Path) -> Path:
 
 def test_a_session_in_use_is_not_resumed_by_another_run(tmp_path: Path) -> None:
     """Two runs appending to one conversation would interleave their turns for good."""
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    home = tmp_path / "home"
-    env = {**os.environ, "AGENTRUN_HOME": str(home)}
-    env.pop("ANTHROPIC_API_KEY", None)
-    script = tmp_path / "s.json"
-    script.write_text(json.dumps({"turns": [{"text": "one"}, {"text": "two"}]}))
+    ws, home, env, script = _scripted_workspace(tmp_path, "one", "two")
     first = agentrun(env, "-p", "hi", "--cwd", str(ws), "--model", f"script:{script}")
     assert first.wait(timeout=60) == 0
     holder = subprocess.Popen(  # a run still busy with the session, as far as locks go
@@ -252,13 +258,7 @@ def test_a_session_in_use_is_not_resumed_by_another_run(tmp_path: Path) -> None:
 
 
 def test_a_torn_last_line_is_cut_before_anything_is_appended(tmp_path: Path) -> None:
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    home = tmp_path / "home"
-    env = {**os.environ, "AGENTRUN_HOME": str(home)}
-    env.pop("ANTHROPIC_API_KEY", None)
-    script = tmp_path / "s.json"
-    script.write_text(json.dumps({"turns": [{"text": "one"}]}))
+    ws, home, env, script = _scripted_workspace(tmp_path, "one")
     run = ["--cwd", str(ws), "--model", f"script:{script}"]
     assert agentrun(env, "-p", "first", *run).wait(timeout=60) == 0
     path = _session_file(home)
