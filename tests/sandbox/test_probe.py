@@ -26,7 +26,9 @@ def test_probe_matches_the_expected_machine() -> None:
     p = probe()
     for layer in (
         "landlock",
+        "landlock_scopes",
         "seccomp",
+        "socket_allowlist",
         "netns",
         "pidns",
         "mountns",
@@ -56,7 +58,8 @@ def test_status_text_for_each_mode(tmp_path, capsys: pytest.CaptureFixture[str])
     assert main(["sandbox", "status", "--sandbox", "read-only", "--cwd", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("sandbox mode: read-only (Bash allowed)")
-    assert "landlock      enforced" in out
+    for layer in ("landlock", "landlock_scopes", "seccomp", "socket_allowlist"):
+        assert f"  {layer:<16} enforced" in out
     assert (
         main(["sandbox", "--sandbox", "danger-full-access", "--json", "--cwd", str(tmp_path)]) == 0
     )

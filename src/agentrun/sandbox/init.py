@@ -162,7 +162,7 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
         step = "seccomp"
         if not syscalls.SUPPORTED_ARCH:
             raise OSError("the seccomp filter is built for x86_64 only")
-        program = seccomp.build_filter(block_unix_sockets=True)
+        program = seccomp.build_filter(host_sockets_hidden=bool(cfg.get("host_sockets_hidden")))
         step = "caps"
         syscalls.drop_all_capabilities()
         if syscalls.capabilities_effective() != 0:
@@ -175,9 +175,11 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
         landlock.restrict_self(ruleset)
         os.close(ruleset)
         enforced.append("landlock")
+        if landlock.scopes(abi):
+            enforced.append("landlock_scopes")
         step = "seccomp"
         seccomp.install(program)
-        enforced.append("seccomp")
+        enforced += ["seccomp", "socket_allowlist"]
     except Exception as e:
         report["missing"][step] = str(e)
 

@@ -43,6 +43,10 @@ IOCTL_DEV = 1 << 15  # ABI 5: ioctl on device files
 
 SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6: no connect to abstract sockets outside the domain
 SCOPE_SIGNAL = 1 << 1  # ABI 6: no signals to processes outside the domain
+SCOPES_ABI = 6
+"""From this ABI on, every ruleset also scopes abstract unix sockets and signals to the jail: the
+host's abstract sockets (X11, D-Bus, systemd's) live in its network namespace, which a jail with
+``--allow-network`` shares, and its processes could otherwise be signalled by pid."""
 
 _RULE_PATH_BENEATH = 1
 _CREATE_RULESET_VERSION = 1 << 0
@@ -85,6 +89,11 @@ def abi_version() -> int:
         )
     except OSError:
         return 0
+
+
+def scopes(abi: int) -> int:
+    """The scopes a ruleset of this ABI restricts (0 before ABI 6)."""
+    return SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= SCOPES_ABI else 0
 
 
 def handled_fs(abi: int) -> int:
@@ -155,9 +164,9 @@ def read_grants(deny: Iterable[Path], *, devices: Path = Path("/dev")) -> list[G
 def build_ruleset(grants: Iterable[Grant], *, abi: int) -> int:
     """Create a ruleset fd holding ``grants`` (rights masked to ``abi``; missing paths skipped)."""
     handled = handled_fs(abi)
-    attr = _RulesetAttr(handled, 0, SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0)
+    attr = _RulesetAttr(handled, 0, scopes(abi))
     # The attr size tells the kernel which fields we know: 8 bytes (ABI 1-3), 16 (4-5), 24 (6+).
-    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    size = 24 if abi >= SCOPES_ABI else 16 if abi >= 4 else 8
     fd = syscalls.syscall(
         syscalls.SYS_LANDLOCK_CREATE_RULESET,
         ctypes.byref(attr),

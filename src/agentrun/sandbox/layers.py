@@ -14,7 +14,9 @@ REPORT_ORDER = (
     "caps",
     "no_new_privs",
     "landlock",
+    "landlock_scopes",
     "seccomp",
+    "socket_allowlist",
     "cgroup",
     "rlimits",
 )
@@ -22,12 +24,22 @@ REPORT_ORDER = (
 :mod:`agentrun.sandbox.init`); claims made before the start use it too."""
 
 
+OPTIONAL = ("landlock_scopes",)
+"""Layers a confined mode applies and claims whenever the kernel has them, without requiring
+them: with a network and a PID namespace, Landlock's scopes add nothing a host process can feel
+(the host's abstract sockets live in its network namespace, its pids are not visible)."""
+
+
 def required_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
     """What a sandbox ``mode`` cannot run without, on this machine and for this user."""
     if mode == "danger-full-access":
         return ()
-    layers = ["landlock", "seccomp", "mountns", "pidns", "caps", "no_new_privs", "rlimits"]
-    if not allow_network:
+    layers = ["landlock", "seccomp", "socket_allowlist", "mountns", "pidns", "caps"]
+    layers += ["no_new_privs", "rlimits"]
+    if allow_network:
+        # The jail shares the host's network namespace, so its abstract unix sockets.
+        layers.append("landlock_scopes")
+    else:
         layers.append("netns")
     if os.geteuid() == 0:
         layers.append("cgroup")  # root ignores RLIMIT_NPROC: only a cgroup bounds a fork bomb
@@ -37,8 +49,8 @@ def required_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
 
 
 def promised_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
-    """The layers a not-yet-started jail for ``mode`` will enforce: those it needs that the
-    probe found available here. A needed layer that is missing makes every spawn refuse, so
+    """The layers a not-yet-started jail for ``mode`` will enforce: those it needs, and the
+    :data:`OPTIONAL` ones, that the probe found available here. A needed layer that is missing makes every spawn refuse, so
     it is not claimed; a claimed one that then fails to come up refuses too (fail closed)."""
     from agentrun.sandbox.probe import probe
 
@@ -46,4 +58,5 @@ def promised_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
     if not required:
         return ()  # danger-full-access claims nothing: no need to probe
     available = probe()
-    return tuple(layer for layer in REPORT_ORDER if layer in required and available.get(layer))
+    wanted = (*required, *OPTIONAL)
+    return tuple(layer for layer in REPORT_ORDER if layer in wanted and available.get(layer))

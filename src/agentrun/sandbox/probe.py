@@ -25,7 +25,9 @@ from agentrun.home import agentrun_home
 
 LAYERS = (
     "landlock",
+    "landlock_scopes",
     "seccomp",
+    "socket_allowlist",
     "userns",
     "netns",
     "pidns",
@@ -149,8 +151,26 @@ def _probe_now() -> dict[str, tuple[bool, str]]:
     abi = landlock.abi_version()
     ok = abi >= landlock.MINIMUM_ABI
     out["landlock"] = (ok, f"ABI {abi}" + ("" if ok else f" (need >= {landlock.MINIMUM_ABI})"))
+    scoped = ok and bool(landlock.scopes(abi))
+    out["landlock_scopes"] = (
+        scoped,
+        "abstract unix sockets and signals kept inside the jail"
+        if scoped
+        else f"ABI {abi} (need >= {landlock.SCOPES_ABI})",
+    )
     seccomp_ok = syscalls.SUPPORTED_ARCH and Path("/proc/self/status").exists()
-    out["seccomp"] = (seccomp_ok, "x86_64 filter" if seccomp_ok else "filter built for x86_64 only")
+    out["seccomp"] = (
+        seccomp_ok,
+        "x86_64 filter (no setuid/setgid modes, no 32-bit ABIs)"
+        if seccomp_ok
+        else "filter built for x86_64 only",
+    )
+    out["socket_allowlist"] = (
+        seccomp_ok,
+        "families inet, inet6, netlink route, unix (no host socket)"
+        if seccomp_ok
+        else "needs the seccomp filter",
+    )
     root = os.geteuid() == 0
     extra = 0 if root else syscalls.CLONE_NEWUSER
     namespaces = (
