@@ -246,7 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module("agentrun.commands.run")
         return int(module.run(args))
     except UsageError as e:
-        print(f"{e} (see {e.prog} --help)", file=sys.stderr)
+        from agentrun.termsafe import safe
+
+        print(f"{safe(str(e))} (see {e.prog} --help)", file=sys.stderr)
         return EXIT_USAGE
     except ConfigError as e:
         print(f"agentrun: {_one_line(str(e))}{_hint(e)}", file=sys.stderr)
@@ -271,7 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    from agentrun.termsafe import safe  # an error may quote a model's or a file's text
+
+    return " ".join(safe(text).split())
 
 
 def _hint(error: Exception) -> str:

@@ -32,6 +32,7 @@ from agentrun.events import (
     ToolEndEvent,
     ToolStartEvent,
 )
+from agentrun.termsafe import safe
 
 if TYPE_CHECKING:
     from agentrun.types import JSON, ToolCall, ToolResult, Usage
@@ -381,22 +382,6 @@ def _edit_summary(before: str | None, after: str) -> str:
 def _blocks(message: JSON) -> list[JSON]:
     content = message.get("content", [])
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
-
-
-# Control characters from the model or a tool, made visible instead of sent to the terminal:
-# rich passes ESC through, so Bash output could otherwise set the user's clipboard (OSC 52),
-# retitle the window or overwrite lines. Newlines and tabs stay; C0 controls become their
-# Unicode "control picture" (ESC -> U+241B), DEL and C1 controls U+FFFD.
-_CONTROLS = {
-    **{c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)},
-    0x7F: 0xFFFD,
-    **{c: 0xFFFD for c in range(0x80, 0xA0)},
-}
-
-
-def safe(text: str) -> str:
-    """``text`` with terminal control characters made visible (see ``_CONTROLS``)."""
-    return text.translate(_CONTROLS)
 
 
 def _one_line(text: str, width: int = 200) -> str:

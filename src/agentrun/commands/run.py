@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from agentrun.errors import ConfigError
 from agentrun.events import INTERRUPTED_STOP
+from agentrun.termsafe import json_line, safe
 
 if TYPE_CHECKING:
     from agentrun.api import RunResult
@@ -92,7 +92,7 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
     # honour (tools it lacks, repaired YAML) is on stderr before the run, not never.
     agent = resolve_agent(options["agent"], Path(options["cwd"]))
     for warning in agent.warnings:
-        print(f"agentrun: warning: {warning}", file=sys.stderr)
+        print(f"agentrun: warning: {safe(warning)}", file=sys.stderr)
     options["agent"] = agent
     out = sys.stdout
     on_event = _event_sink(args, out)
@@ -104,16 +104,16 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
         unplayed = _unplayed_turns(session.model)
     if args.output_format == "json":
         payload = _result_json(result)
-        out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        out.write(json_line(payload) + "\n")
     elif args.output_format == "text" and not result.is_error:
-        out.write(result.result.rstrip("\n") + "\n")
+        out.write(safe(result.result.rstrip("\n")) + "\n")
     out.flush()
     if result.is_error and not args.verbose:  # --verbose already rendered it on stderr
-        print(f"agentrun: {result.subtype}: {_limit_text(result, args)}", file=sys.stderr)
+        print(f"agentrun: {result.subtype}: {safe(_limit_text(result, args))}", file=sys.stderr)
     for denial in result.permission_denials:
         print(f"agentrun: denied {_denial_text(denial)}", file=sys.stderr)
     if unplayed and not result.is_error:
-        print(f"agentrun: warning: {unplayed}", file=sys.stderr)
+        print(f"agentrun: warning: {safe(unplayed)}", file=sys.stderr)
     return exit_code(result.subtype, result.stop_reason)
 
 
@@ -165,7 +165,7 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None
 
     def on_event(event: Event) -> None:
         if stream and (line := event.stream_json()) is not None:
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            out.write(json_line(line) + "\n")
             out.flush()
         if renderer is not None:
             renderer.on_event(event)
@@ -329,5 +329,5 @@ def _error_detail(result: RunResult) -> str:
 
 
 def _one_line(text: str, width: int = 300) -> str:
-    line = " ".join(text.split())
+    line = " ".join(safe(text).split())
     return line if len(line) <= width else line[: width - 1] + "…"
