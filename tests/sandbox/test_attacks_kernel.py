@@ -362,3 +362,39 @@ def test_everyday_tools_still_work(shell: Shell, host: Host) -> None:
     lines = out.splitlines()
     assert lines[:3] == ["hello", "sub", "9"], out
     assert lines[4:] == ["keygen", "9", "modes"], out
+
+
+_FILTERED = """
+import os, sys
+from agentrun.sandbox import seccomp, syscalls
+syscalls.set_no_new_privs()
+seccomp.install(seccomp.build_filter(host_sockets_hidden=sys.argv[1] == "hidden"))
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+@pytest.mark.parametrize("view", ["hidden", "host"])
+def test_unix_sockets_open_up_only_when_no_host_socket_is_in_view(view: str) -> None:
+    """The filter alone (as the jail installs it), with and without the constructed root's
+    promise that no host socket can be named: only then are unix sockets and datagram pairs
+    allowed; every other family stays as it is."""
+    out = subprocess.run(
+        [sys.executable, "-c", _FILTERED, view, "/usr/bin/python3", str(PROBE), "families"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    got = dict(line.split("=", 1) for line in out.splitlines())
+    assert got["unix"] == ("OK" if view == "hidden" else "EPERM")
+    assert {name for name, outcome in got.items() if outcome == "OK"} - {"unix"} == {
+        "inet",
+        "inet6",
+        "netlink_route",
+    }
+    pair = subprocess.run(
+        [sys.executable, "-c", _FILTERED, view, "/usr/bin/python3", str(PROBE), "pairs", "@x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert ("SOCK_DGRAM.socketpair=OK" in pair) is (view == "hidden"), pair

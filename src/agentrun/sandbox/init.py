@@ -162,7 +162,11 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
         step = "seccomp"
         if not syscalls.SUPPORTED_ARCH:
             raise OSError("the seccomp filter is built for x86_64 only")
-        program = seccomp.build_filter(host_sockets_hidden=bool(cfg.get("host_sockets_hidden")))
+        # Unix sockets are opened up only when no host socket can be named: none in the
+        # filesystem view (a constructed root), and abstract names in a namespace of the jail's
+        # own (with the host's, a jailed server could also answer host clients of a name).
+        hidden = bool(cfg.get("host_sockets_hidden")) and bool(cfg["netns"])
+        program = seccomp.build_filter(host_sockets_hidden=hidden)
         step = "caps"
         syscalls.drop_all_capabilities()
         if syscalls.capabilities_effective() != 0:
