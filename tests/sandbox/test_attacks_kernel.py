@@ -328,6 +328,16 @@ def test_32bit_syscall_entries_kill_the_process(
     assert out.endswith("rc=159"), out  # 128 + SIGSYS
 
 
+def test_newer_mount_api_calls_are_refused(shell: Shell) -> None:
+    """open_tree_attr (6.15) is the mount API again: refused like open_tree, whatever it is
+    asked (here an O_PATH-like fd of /, which it gives unfiltered)."""
+    out = shell.out(
+        "python3 -c 'import ctypes; libc = ctypes.CDLL(None, use_errno=True); "
+        'print(libc.syscall(467, -100, b"/", 0, None, 0), ctypes.get_errno())\''
+    )
+    assert out == "-1 1", out
+
+
 # -- what must keep working ---------------------------------------------------------------------
 
 

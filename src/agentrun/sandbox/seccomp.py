@@ -92,6 +92,8 @@ DENIED: dict[str, int] = {
     "fspick": 433,
     "pidfd_getfd": 438,
     "mount_setattr": 442,
+    "quotactl_fd": 443,
+    "open_tree_attr": 467,  # 6.15: open_tree with mount attributes, the same mount API
 }
 _SYS_IOCTL = 16
 _SYS_CLONE = 56
