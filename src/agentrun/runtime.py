@@ -24,6 +24,7 @@ from agentrun.session import FileSessionStore, new_session_id, rebuild_messages
 
 if TYPE_CHECKING:
     from agentrun.protocols import Model, PermissionChecker, Sandbox
+    from agentrun.sandbox.jail import JailSandbox
     from agentrun.sandbox.paths import Workspace
     from agentrun.sandbox.policy import SandboxMode, SandboxPolicy
     from agentrun.tools.shell import BashSession
@@ -205,22 +206,40 @@ class Runtime:
         )
 
     def _open_workspace(self) -> Workspace:
-        from agentrun.sandbox.paths import Workspace
+        """The file tools' door: in a confined mode, through the jail's file server (the jail
+        starts at the first file tool call), so they reach exactly what Bash can."""
+        if not self.policy.confined:
+            from agentrun.sandbox.paths import Workspace
 
-        return Workspace(self.policy)
+            return Workspace(self.policy)
+        from agentrun.sandbox.fileclient import jailed_workspace
+
+        jail = cast("JailSandbox", self._open_sandbox())  # open_sandbox's answer when confined
+        workspace = jailed_workspace(self.policy, jail)
+        self._cleanup.append(workspace.channel)
+        return workspace
+
+    def _open_sandbox(self) -> Sandbox:
+        """The session's one sandbox, shared by Bash and the file tools (callers hold the
+        tool context's lock, so it is made once)."""
+        if self.sandbox is None:
+            from agentrun.sandbox import open_sandbox
+
+            assert self.tmp_dir is not None
+            # One private tmp for both: the jail makes exactly this directory writable.
+            self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir)
+            self._cleanup.append(self.sandbox)
+        return self.sandbox
 
     def _open_shell(self) -> BashSession:
         """The shell and its sandbox, at the first Bash call (the jail itself starts at the
         first spawn)."""
-        from agentrun.sandbox import open_sandbox
         from agentrun.tools.shell import BashSession
 
         assert self.tmp_dir is not None
-        # One private tmp for both: the jail makes exactly this directory writable.
-        self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir)
-        self._cleanup.append(self.sandbox)
+        sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
-        shell = BashSession(self.sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell
 
