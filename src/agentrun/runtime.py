@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
 
 
+# The tools whose work happens in the session jail (Bash's commands, the file tools' I/O).
+_JAILED_TOOLS = frozenset({"Bash", "Read", "Write", "Edit", "Glob", "Grep"})
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """The options of :func:`agentrun.api.run` and :class:`agentrun.api.AgentSession`."""
@@ -244,11 +248,12 @@ class Runtime:
         return shell
 
     def enforced_layers(self) -> tuple[str, ...]:
-        """The layers Bash runs under: measured once the jail is up, before that the ones it
-        will have (see :func:`agentrun.sandbox.layers.promised_layers`); none without Bash."""
+        """The layers Bash and the file tools run under: measured once the jail is up, before
+        that the ones it will have (see :func:`agentrun.sandbox.layers.promised_layers`); none
+        without a tool that touches the disk."""
         if self.sandbox is not None:
             return tuple(self.sandbox.enforced)
-        if "Bash" not in [tool.name for tool in self.runner.tools]:
+        if not _JAILED_TOOLS.intersection(tool.name for tool in self.runner.tools):
             return ()
         from agentrun.sandbox.layers import promised_layers
 

@@ -229,3 +229,57 @@ def test_file_tools_never_create_or_change_git_paths_at_any_depth(
     assert result.is_error
     assert gitfile.read_text() == "gitdir: ../.git/modules/sub\n"
     assert not (ws / ".gitmodules").exists() and not (ws / "newrepo").exists()
+
+
+_NO_LANDLOCK = """
+import json, sys
+from pathlib import Path
+from agentrun.sandbox import seccomp, syscalls
+from agentrun.sandbox.fileclient import jailed_workspace
+from agentrun.sandbox.jail import JailSandbox
+from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.tools.base import ToolContext
+from agentrun.tools.read import ReadTool
+from agentrun.tools.records import ReadRecords
+from agentrun.tools.write import WriteTool
+ws, tmp, home = sys.argv[1:4]
+# A container-like runtime: the Landlock syscalls are refused to it and all it starts.
+prog = [seccomp._insn(0x20, 0)]
+for nr in (444, 445, 446):
+    prog += [seccomp._insn(0x15, nr, 0, 1), seccomp._insn(0x06, 0x00050001)]
+prog.append(seccomp._insn(0x06, seccomp.RET_ALLOW))
+syscalls.set_no_new_privs()
+seccomp.install(b"".join(prog))
+policy = SandboxPolicy.create(ws, home=Path(home))
+jail = JailSandbox(policy, tmp_dir=Path(tmp))
+ctx = ToolContext(workspace=jailed_workspace(policy, jail), reads=ReadRecords())
+read = ReadTool().run({"file_path": "a.txt"}, ctx)
+write = WriteTool().run({"file_path": "b.txt", "content": "x"}, ctx)
+jail.close()
+print(json.dumps([[read.is_error, read.content], [write.is_error, write.content]]))
+"""
+
+
+def test_file_tools_refuse_like_bash_when_a_layer_is_missing(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    ws, tmp, home = tmp_path / "ws", tmp_path / "tmp", tmp_path / "home"
+    for d in (ws, tmp, home):
+        d.mkdir()
+    (ws / "a.txt").write_text("content\n")
+    env = {**os.environ, "HOME": str(home), "AGENTRUN_HOME": str(home / ".agentrun")}
+    proc = subprocess.run(
+        [sys.executable, "-c", _NO_LANDLOCK, str(ws), str(tmp), str(home)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
+    )
+    for is_error, text in json.loads(proc.stdout.splitlines()[-1]):
+        assert is_error, text
+        assert "needs landlock" in text and "The file tool was not run" in text, text
+        assert "--sandbox danger-full-access" in text
+    assert not (ws / "b.txt").exists()

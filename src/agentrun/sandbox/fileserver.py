@@ -23,6 +23,7 @@ asking init for a new one.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import select
 import signal
@@ -37,6 +38,8 @@ from agentrun.sandbox.paths import Workspace, WriteTarget
 from agentrun.sandbox.wire import recv_frame, send_frame
 
 _PR_SET_DUMPABLE = 4
+_PR_SET_NAME = 15
+PROCESS_NAME = "agentrun-files"
 
 
 def fork_server(policy: dict[str, Any], conn_fd: int, *, close: list[int]) -> int:
@@ -52,6 +55,8 @@ def fork_server(policy: dict[str, Any], conn_fd: int, *, close: list[int]) -> in
                 os.close(fd)
         with contextlib.suppress(OSError):
             syscalls.prctl(_PR_SET_DUMPABLE, 0)
+            name = ctypes.create_string_buffer(PROCESS_NAME.encode())
+            syscalls.prctl(_PR_SET_NAME, ctypes.addressof(name))  # for ps, and the tests
         sock = socket.socket(fileno=os.dup(conn_fd))
         os.close(conn_fd)
         serve(sock, Workspace(fileproto.policy_from_json(policy)))

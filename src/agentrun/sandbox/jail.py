@@ -309,7 +309,8 @@ class JailSandbox:
             with self._lock:
                 if self._closed or self._ctrl is None:
                     raise OSError("the session is closed")
-                send_frame(self._ctrl, {"op": "fileserver", "policy": dict(policy)}, [theirs.fileno()])
+                request = {"op": "fileserver", "policy": dict(policy)}
+                send_frame(self._ctrl, request, [theirs.fileno()])
         except OSError as e:
             mine.close()
             raise SandboxUnavailableError(f"the sandbox jail is gone: {e}", layer="pidns") from e
