@@ -27,8 +27,10 @@ SCRIPTS = Path(sysconfig.get_path("scripts"))
 
 
 def _rg() -> str:
-    found = SCRIPTS / "rg"
-    return str(found) if found.exists() else (shutil.which("rg") or "rg")
+    """The rg binary the tools use: a PATH lookup may find a shim (pyenv) that costs 60 ms."""
+    from agentrun.tools.rg import rg_binary
+
+    return rg_binary() or "rg"
 
 
 def _tree(quick: bool) -> Path:

@@ -127,7 +127,7 @@ def open_dirs(root_fd: int, parts: tuple[str, ...], *, use_openat2: bool) -> int
 
 
 def replace_file(
-    parent_fd: int, name: str, data: bytes, shown: Path
+    parent_fd: int, name: str, data: bytes | memoryview, shown: Path
 ) -> tuple[bool, os.stat_result]:
     """Atomically replace (or create) ``name`` in ``parent_fd``: (created, new stat).
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import select
 import socket
@@ -31,12 +32,14 @@ from agentrun.sandbox.paths import Workspace, WriteOutcome, WriteTarget
 from agentrun.sandbox.wire import recv_frame, send_frame
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from agentrun.sandbox.jail import JailSandbox
     from agentrun.sandbox.policy import SandboxPolicy
 
 _GONE = "the sandbox's file server stopped"
+_F_ADD_SEALS = 1033
+_F_SEAL_SEAL, _F_SEAL_SHRINK, _F_SEAL_GROW, _F_SEAL_WRITE = 1, 2, 4, 8
 
 
 class _ServerGone(Exception):
@@ -52,28 +55,28 @@ class FileChannel:
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
 
-    def _send(self, req: dict[str, Any], theirs: socket.socket) -> None:
+    def _send(self, req: dict[str, Any], theirs: socket.socket, fds: list[int]) -> None:
         with self._lock:
             if self._sock is None:
                 self._sock = self._connect()
             try:
-                send_frame(self._sock, req, [theirs.fileno()])
+                send_frame(self._sock, req, [theirs.fileno(), *fds])
             except OSError as e:
                 self._sock.close()
                 self._sock = None
                 raise _ServerGone from e
 
-    def open(self, req: dict[str, Any], data: bytes = b"") -> tuple[Any, list[int], socket.socket]:
-        """Send ``req`` (then ``data``); the reply, its fds and the request's socket (open)."""
+    def open(
+        self, req: dict[str, Any], fds: list[int] | None = None
+    ) -> tuple[Any, list[int], socket.socket]:
+        """Send ``req`` with ``fds``; the reply, its fds and the request's socket (open)."""
         for attempt in (1, 2):
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 try:
-                    self._send(req, theirs)
+                    self._send(req, theirs, fds or [])
                 finally:
                     theirs.close()
-                if data:
-                    mine.sendall(data)
                 frame = recv_frame(mine)
                 if frame is None:
                     raise _ServerGone
@@ -95,10 +98,10 @@ class FileChannel:
             return reply["ok"], fds, mine
         raise AssertionError("unreachable")
 
-    def call(self, req: dict[str, Any], data: bytes = b"") -> tuple[Any, list[int]]:
-        reply, fds, conn = self.open(req, data)
+    def call(self, req: dict[str, Any], fds: list[int] | None = None) -> tuple[Any, list[int]]:
+        reply, got, conn = self.open(req, fds)
         conn.close()
-        return reply, fds
+        return reply, got
 
     def _forget(self) -> None:
         with self._lock:
@@ -155,6 +158,22 @@ class JailedSearch:
         self._conn.close()
 
 
+@contextlib.contextmanager
+def _memfd(data: bytes | memoryview) -> Iterator[int]:
+    """An anonymous file holding ``data``, for the server to map (sealed: it cannot change
+    under the server once handed over)."""
+    fd = os.memfd_create("agentrun-write", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        seals = _F_SEAL_SEAL | _F_SEAL_SHRINK | _F_SEAL_GROW | _F_SEAL_WRITE
+        fcntl.fcntl(fd, _F_ADD_SEALS, seals)
+        yield fd
+    finally:
+        os.close(fd)
+
+
 class JailedWorkspace(Workspace):
     """A :class:`Workspace` whose file system access happens in the jail (module docstring)."""
 
@@ -192,7 +211,7 @@ class JailedWorkspace(Workspace):
         )
         return WriteTarget(Path(real), Path(root), fileproto.stat_from_json(existing))
 
-    def write_bytes(self, target: WriteTarget, data: bytes) -> WriteOutcome:
+    def write_bytes(self, target: WriteTarget, data: bytes | memoryview) -> WriteOutcome:
         req = {
             "op": "write",
             "path": str(target.path),
@@ -200,7 +219,11 @@ class JailedWorkspace(Workspace):
             "existing": fileproto.stat_to_json(target.existing),
             "size": len(data),
         }
-        (created, mtime_ns, size), _ = self.channel.call(req, data)
+        if not data:
+            (created, mtime_ns, size), _ = self.channel.call(req)
+        else:
+            with _memfd(data) as fd:
+                (created, mtime_ns, size), _ = self.channel.call(req, [fd])
         return WriteOutcome(path=target.path, created=created, mtime_ns=mtime_ns, size=size)
 
 

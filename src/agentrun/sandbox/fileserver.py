@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import mmap
 import os
+import queue
 import select
 import signal
 import socket
@@ -64,8 +66,37 @@ def fork_server(policy: dict[str, Any], conn_fd: int, *, close: list[int]) -> in
         os._exit(0)
 
 
+class _Workers:
+    """Threads that take requests from a queue; a new one starts only when none is idle (a
+    search holds its thread until ``rg`` ends), so a burst is served side by side and a quiet
+    session keeps its few threads warm instead of starting one per request."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+        self._queue: queue.SimpleQueue[tuple[dict[str, Any], socket.socket]] = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, req: dict[str, Any], conn: socket.socket) -> None:
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1
+        self._queue.put((req, conn))
+        if start:
+            threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            req, conn = self._queue.get()
+            _handle(self._workspace, req, conn)
+            with self._lock:
+                self._idle += 1
+
+
 def serve(sock: socket.socket, workspace: Workspace) -> None:
-    """Serve until the runtime closes its end: one thread per request."""
+    """Serve until the runtime closes its end; requests run on :class:`_Workers`."""
+    workers = _Workers(workspace)
     while True:
         try:
             frame = recv_frame(sock)
@@ -74,16 +105,17 @@ def serve(sock: socket.socket, workspace: Workspace) -> None:
         if frame is None:
             return
         req, fds = frame
-        if len(fds) != 1:
-            for fd in fds:
-                os.close(fd)
+        if not fds:
             continue
-        conn = socket.socket(fileno=fds[0])
-        threading.Thread(target=_handle, args=(workspace, req, conn), daemon=True).start()
+        for fd in fds[1:]:  # a request socket, then the fds its request carries
+            req.setdefault("fds", []).append(fd)
+        workers.submit(req, socket.socket(fileno=fds[0]))
 
 
 def _handle(ws: Workspace, req: dict[str, Any], conn: socket.socket) -> None:
-    with conn:
+    with conn, contextlib.ExitStack() as fds:
+        for fd in req.get("fds", []):
+            fds.callback(os.close, fd)
         try:
             _dispatch(ws, req, conn)
         except OSError as e:
@@ -108,29 +140,27 @@ def _dispatch(ws: Workspace, req: dict[str, Any], conn: socket.socket) -> None:
         reply = [str(target.path), str(target.root), fileproto.stat_to_json(target.existing)]
         send_frame(conn, {"ok": reply})
     elif op == "write":
-        data = _recv_exact(conn, int(req["size"]))
         target = WriteTarget(
             path=Path(req["path"]),
             root=Path(req["root"]),
             existing=fileproto.stat_from_json(req["existing"]),
         )
-        outcome = ws.write_bytes(target, data)
+        size = int(req["size"])
+        if size == 0:
+            outcome = ws.write_bytes(target, b"")
+        else:
+            # The content comes in a memfd, mapped here: no copy through the socket.
+            with mmap.mmap(req["fds"][0], size, prot=mmap.PROT_READ) as mapped:
+                view = memoryview(mapped)
+                try:
+                    outcome = ws.write_bytes(target, view)
+                finally:
+                    view.release()
         send_frame(conn, {"ok": [outcome.created, outcome.mtime_ns, outcome.size]})
     elif op == "search":
         _search(req, conn)
     else:
         raise OSError(22, f"unknown request {op!r}")
-
-
-def _recv_exact(conn: socket.socket, size: int) -> bytes:
-    buf = bytearray(size)
-    view = memoryview(buf)
-    while view:
-        n = conn.recv_into(view)
-        if n == 0:
-            raise OSError(5, "the runtime went away mid-request")
-        view = view[n:]
-    return bytes(buf)
 
 
 def _search(req: dict[str, Any], conn: socket.socket) -> None:

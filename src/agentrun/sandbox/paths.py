@@ -309,7 +309,7 @@ class Workspace:
         root = max(roots, key=lambda r: len(r.parts)) if roots else Path("/")
         return WriteTarget(path=real, root=root, existing=st)
 
-    def write_bytes(self, target: WriteTarget, data: bytes) -> WriteOutcome:
+    def write_bytes(self, target: WriteTarget, data: bytes | memoryview) -> WriteOutcome:
         """Atomically replace (or create) ``target.path`` with ``data``, keeping its mode bits.
 
         Parents are created beneath the root. The new content is complete and fsynced before
