@@ -76,6 +76,28 @@ def test_a_server_killed_from_inside_the_jail_is_replaced(
     assert (host.workspace / "b.txt").read_text() == "b"
 
 
+def test_a_server_stopped_from_inside_the_jail_is_killed_and_replaced(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    shell, workspace = jailed
+    (host.workspace / "a.txt").write_text("alpha\n")
+    workspace.channel.timeout = 2.0
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords())
+    assert "alpha" in str(ReadTool().run({"file_path": "a.txt"}, ctx).content)
+    out = shell.out(
+        "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = agentrun-files ] && "
+        "kill -STOP ${p#/proc/} && echo stopped; done; true"
+    )
+    assert "stopped" in out
+    result = ReadTool().run({"file_path": "a.txt"}, ctx)  # waits 2 s, kills it, asks again
+    assert not result.is_error and "alpha" in str(result.content)
+    states = (
+        "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = agentrun-files ] && "
+        "grep State: $p/status; done; true"
+    )
+    assert host.wait_for(lambda: "stopped" not in shell.out(states), 10)  # not left behind
+
+
 def test_the_server_cannot_be_written_through_proc_mem(
     host: Host, jailed: tuple[Shell, JailedWorkspace]
 ) -> None:

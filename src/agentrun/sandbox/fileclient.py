@@ -18,8 +18,10 @@ import errno
 import fcntl
 import os
 import select
+import signal
 import socket
 import stat
+import struct
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,15 +52,33 @@ class FileChannel:
     """Requests to one jail's file server; ``connect`` returns a new server's socket (it may
     raise :class:`PathDenied` saying why file tools cannot run)."""
 
-    def __init__(self, connect: Callable[[], socket.socket]) -> None:
+    def __init__(self, connect: Callable[[], socket.socket], *, timeout: float = 60.0) -> None:
         self._connect = connect
         self._sock: socket.socket | None = None
+        self._pid: int | None = None  # the server's pid, as this runtime sees it
         self._lock = threading.Lock()
+        self.timeout = timeout
+
+    def _start(self) -> socket.socket:
+        sock = self._connect()
+        # The server's first words carry its credentials; the kernel gives its pid in our PID
+        # namespace, so a server that stops answering (a command can SIGSTOP it) can be killed.
+        sock.settimeout(self.timeout)
+        try:
+            _, anc, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(12))
+        except OSError as e:
+            sock.close()
+            raise PathDenied(f"{_GONE} as it started ({e}); try again.", code=errno.EIO) from e
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                self._pid = struct.unpack("3i", data[:12])[0]
+        sock.settimeout(None)
+        return sock
 
     def _send(self, req: dict[str, Any], theirs: socket.socket, fds: list[int]) -> None:
         with self._lock:
             if self._sock is None:
-                self._sock = self._connect()
+                self._sock = self._start()
             try:
                 send_frame(self._sock, req, [theirs.fileno(), *fds])
             except OSError as e:
@@ -77,12 +97,13 @@ class FileChannel:
                     self._send(req, theirs, fds or [])
                 finally:
                     theirs.close()
+                mine.settimeout(self.timeout)
                 frame = recv_frame(mine)
                 if frame is None:
                     raise _ServerGone
-            except (_ServerGone, ConnectionError) as e:
+            except (_ServerGone, ConnectionError, TimeoutError) as e:
                 mine.close()
-                self._forget()
+                self._forget(kill=isinstance(e, TimeoutError))
                 if attempt == 2:
                     raise PathDenied(f"{_GONE}; try again.", code=errno.EIO) from e
                 continue
@@ -103,8 +124,12 @@ class FileChannel:
         conn.close()
         return reply, got
 
-    def _forget(self) -> None:
+    def _forget(self, *, kill: bool = False) -> None:
         with self._lock:
+            if kill and self._pid is not None:
+                with contextlib.suppress(OSError):
+                    os.kill(self._pid, signal.SIGKILL)
+            self._pid = None
             if self._sock is not None:
                 self._sock.close()
                 self._sock = None

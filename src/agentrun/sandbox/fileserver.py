@@ -30,6 +30,7 @@ import queue
 import select
 import signal
 import socket
+import struct
 import subprocess
 import threading
 from pathlib import Path
@@ -97,6 +98,8 @@ class _Workers:
 def serve(sock: socket.socket, workspace: Workspace) -> None:
     """Serve until the runtime closes its end; requests run on :class:`_Workers`."""
     workers = _Workers(workspace)
+    me = struct.pack("3i", os.getpid(), os.getuid(), os.getgid())
+    sock.sendmsg([b"H"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, me)])
     while True:
         try:
             frame = recv_frame(sock)

@@ -305,6 +305,7 @@ class JailSandbox:
         if refusal is not None:
             raise refusal
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        mine.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)  # the server says its pid
         try:
             with self._lock:
                 if self._closed or self._ctrl is None:
