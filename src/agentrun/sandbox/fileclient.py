@@ -40,8 +40,6 @@ if TYPE_CHECKING:
     from agentrun.sandbox.policy import SandboxPolicy
 
 _GONE = "the sandbox's file server stopped"
-_F_ADD_SEALS = 1033
-_F_SEAL_SEAL, _F_SEAL_SHRINK, _F_SEAL_GROW, _F_SEAL_WRITE = 1, 2, 4, 8
 
 
 class _ServerGone(Exception):
@@ -192,8 +190,8 @@ def _memfd(data: bytes | memoryview) -> Iterator[int]:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        seals = _F_SEAL_SEAL | _F_SEAL_SHRINK | _F_SEAL_GROW | _F_SEAL_WRITE
-        fcntl.fcntl(fd, _F_ADD_SEALS, seals)
+        seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
         yield fd
     finally:
         os.close(fd)
