@@ -183,11 +183,19 @@ def _search(req: dict[str, Any], conn: socket.socket) -> None:
     finally:
         proc.stdout.close()  # the runtime holds the read ends now: EOF comes from rg alone
         proc.stderr.close()
-    pidfd = os.pidfd_open(proc.pid)
     try:
-        ready, _, _ = select.select([conn.fileno(), pidfd], [], [])
+        pidfd = os.pidfd_open(proc.pid)
+    except OSError:  # a filter refusing pidfd_open: look at rg between waits on the socket
+        pidfd = -1
+    try:
+        while True:
+            waits = [conn.fileno()] if pidfd < 0 else [conn.fileno(), pidfd]
+            ready, _, _ = select.select(waits, [], [], None if pidfd >= 0 else 0.05)
+            if ready or proc.poll() is not None:
+                break
     finally:
-        os.close(pidfd)
+        if pidfd >= 0:
+            os.close(pidfd)
     killed = conn.fileno() in ready and proc.poll() is None
     if killed:
         proc.kill()
