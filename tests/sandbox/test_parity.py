@@ -91,6 +91,19 @@ def name_verdicts(s: Session, path: Path) -> dict[str, bool]:
     }
 
 
+def tree_search_verdicts(s: Session, path: Path) -> dict[str, bool]:
+    """Whether a search of the file's directory (rg's own opens) found the file's content."""
+    grep = GrepTool().run({"pattern": MARK, "path": str(path.parent)}, s.ctx)
+    cmd = s.shell.run(f"grep -rl {MARK} '{path.parent}' 2>/dev/null; true")
+    return {
+        "Grep (directory)": any(
+            line == path.name or line.endswith("/" + path.name)
+            for line in _text(grep).splitlines()
+        ),
+        "grep -r": str(path) in _text(cmd).split("\n"),
+    }
+
+
 def _same(verdicts: dict[str, bool], expected: bool | None = None) -> None:
     values = set(verdicts.values())
     assert len(values) == 1, verdicts
@@ -148,6 +161,7 @@ def test_read_grep_glob_reach_what_jailed_cat_and_ls_reach(host: Host, session: 
             _same(verdicts, case.expected)
             if case.names:
                 _same(name_verdicts(session, case.path))
+                _same(tree_search_verdicts(session, case.path), case.expected)
         except AssertionError as e:
             raise AssertionError(f"{name}: {e}") from None
     # The denied directory itself: Glob does not list it. (Jailed `ls` may: Landlock's READ_DIR
