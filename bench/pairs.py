@@ -27,8 +27,10 @@ SCRIPTS = Path(sysconfig.get_path("scripts"))
 
 
 def _rg() -> str:
-    found = SCRIPTS / "rg"
-    return str(found) if found.exists() else (shutil.which("rg") or "rg")
+    """The rg binary the tools use: a PATH lookup may find a shim (pyenv) that costs 60 ms."""
+    from agentrun.tools.rg import rg_binary
+
+    return rg_binary() or "rg"
 
 
 def _tree(quick: bool) -> Path:
@@ -36,12 +38,24 @@ def _tree(quick: bool) -> Path:
 
 
 def _context(root: Path) -> Any:
-    from agentrun.sandbox.paths import Workspace
+    """A tool context as a workspace-write session has it: file I/O through the jail's file
+    server (the jail is started here, so its start-up is not timed; it closes at exit)."""
+    import atexit
+
+    from agentrun.sandbox.fileclient import jailed_workspace
+    from agentrun.sandbox.jail import JailSandbox
     from agentrun.sandbox.policy import SandboxPolicy
     from agentrun.tools.base import ToolContext
     from agentrun.tools.records import ReadRecords
 
-    return ToolContext(workspace=Workspace(SandboxPolicy.create(root)), reads=ReadRecords())
+    policy = SandboxPolicy.create(root)
+    tmp = Path(tempfile.mkdtemp(prefix="agentrun-bench-jail-"))
+    jail = JailSandbox(policy, tmp_dir=tmp)
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    atexit.register(jail.close)
+    workspace = jailed_workspace(policy, jail)
+    workspace.check_dir(root)  # starts the jail and its file server
+    return ToolContext(workspace=workspace, reads=ReadRecords())
 
 
 def _tool_call(ctx: Any, name: str, tool_input: dict[str, Any]) -> Callable[[], object]:

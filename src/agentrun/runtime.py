@@ -24,12 +24,17 @@ from agentrun.session import FileSessionStore, new_session_id, rebuild_messages
 
 if TYPE_CHECKING:
     from agentrun.protocols import Model, PermissionChecker, Sandbox
+    from agentrun.sandbox.jail import JailSandbox
     from agentrun.sandbox.paths import Workspace
     from agentrun.sandbox.policy import SandboxMode, SandboxPolicy
     from agentrun.tools.shell import BashSession
     from agentrun.types import JSON
 
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
+
+
+# The tools whose work happens in the session jail (Bash's commands, the file tools' I/O).
+_JAILED_TOOLS = frozenset({"Bash", "Read", "Write", "Edit", "Glob", "Grep"})
 
 
 @dataclass(frozen=True)
@@ -205,31 +210,50 @@ class Runtime:
         )
 
     def _open_workspace(self) -> Workspace:
-        from agentrun.sandbox.paths import Workspace
+        """The file tools' door: in a confined mode, through the jail's file server (the jail
+        starts at the first file tool call), so they reach exactly what Bash can."""
+        if not self.policy.confined:
+            from agentrun.sandbox.paths import Workspace
 
-        return Workspace(self.policy)
+            return Workspace(self.policy)
+        from agentrun.sandbox.fileclient import jailed_workspace
+
+        jail = cast("JailSandbox", self._open_sandbox())  # open_sandbox's answer when confined
+        workspace = jailed_workspace(self.policy, jail)
+        self._cleanup.append(workspace.channel)
+        return workspace
+
+    def _open_sandbox(self) -> Sandbox:
+        """The session's one sandbox, shared by Bash and the file tools (callers hold the
+        tool context's lock, so it is made once)."""
+        if self.sandbox is None:
+            from agentrun.sandbox import open_sandbox
+
+            assert self.tmp_dir is not None
+            # One private tmp for both: the jail makes exactly this directory writable.
+            self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir)
+            self._cleanup.append(self.sandbox)
+        return self.sandbox
 
     def _open_shell(self) -> BashSession:
         """The shell and its sandbox, at the first Bash call (the jail itself starts at the
         first spawn)."""
-        from agentrun.sandbox import open_sandbox
         from agentrun.tools.shell import BashSession
 
         assert self.tmp_dir is not None
-        # One private tmp for both: the jail makes exactly this directory writable.
-        self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir)
-        self._cleanup.append(self.sandbox)
+        sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
-        shell = BashSession(self.sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell
 
     def enforced_layers(self) -> tuple[str, ...]:
-        """The layers Bash runs under: measured once the jail is up, before that the ones it
-        will have (see :func:`agentrun.sandbox.layers.promised_layers`); none without Bash."""
+        """The layers Bash and the file tools run under: measured once the jail is up, before
+        that the ones it will have (see :func:`agentrun.sandbox.layers.promised_layers`); none
+        without a tool that touches the disk."""
         if self.sandbox is not None:
             return tuple(self.sandbox.enforced)
-        if "Bash" not in [tool.name for tool in self.runner.tools]:
+        if not _JAILED_TOOLS.intersection(tool.name for tool in self.runner.tools):
             return ()
         from agentrun.sandbox.layers import promised_layers
 

@@ -81,3 +81,24 @@ def test_the_first_bash_call_starts_the_jail_that_was_announced(tmp_path: Path) 
     assert (tmp_path / "ws" / "made").exists()
     [status] = out["tool_results"]
     assert "NoNewPrivs:\t1" in status and "Seccomp:\t2" in status  # confined, as announced
+
+
+def test_the_first_file_tool_call_starts_the_jail_and_reads_through_it(tmp_path: Path) -> None:
+    # A file beside the workspace under /tmp: the runtime can read it, but the jail's /tmp is
+    # private, so Read (like `cat`) does not find it — proof the read happened in the jail.
+    beside = tmp_path / "beside.txt"
+    beside.write_text("seen from the host only\n")
+    turns = (
+        "turns:\n"
+        "  - tool_calls:\n"
+        f"      - {{name: Read, input: {{file_path: '{beside}'}}}}\n"
+        "      - {name: Write, input: {file_path: made.txt, content: hi}}\n"
+        '  - text: "done"\n'
+    )
+    out = _run(tmp_path, turns.replace("'", '"'))
+    assert out["result"] == "done" and not out["is_error"]
+    assert "agentrun.sandbox.jail" in out["modules"] and "agentrun.tools.shell" not in out["modules"]
+    assert set(out["enforced"]) == expected_layers("workspace-write")
+    read, write = out["tool_results"]
+    assert read.startswith("File does not exist") and "seen from" not in read
+    assert write.startswith("Created") and (tmp_path / "ws" / "made.txt").read_text() == "hi"

@@ -7,6 +7,7 @@ nothing here resolves a path containing more than one component except through
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -126,7 +127,7 @@ def open_dirs(root_fd: int, parts: tuple[str, ...], *, use_openat2: bool) -> int
 
 
 def replace_file(
-    parent_fd: int, name: str, data: bytes, shown: Path
+    parent_fd: int, name: str, data: bytes | memoryview, shown: Path
 ) -> tuple[bool, os.stat_result]:
     """Atomically replace (or create) ``name`` in ``parent_fd``: (created, new stat).
 
@@ -149,9 +150,12 @@ def replace_file(
         while view:
             view = view[os.write(fd, view) :]
         if existing is not None:
-            # Owner first: fchown clears set-id bits that fchmod then restores.
-            if os.geteuid() == 0 and (existing.st_uid, existing.st_gid) != (0, 0):
-                os.fchown(fd, existing.st_uid, existing.st_gid)
+            # Owner first: fchown clears set-id bits that fchmod then restores. Without
+            # CAP_CHOWN (the jail) the new file stays the writer's, as with any editor.
+            own = os.fstat(fd)
+            if (existing.st_uid, existing.st_gid) != (own.st_uid, own.st_gid):
+                with contextlib.suppress(PermissionError):
+                    os.fchown(fd, existing.st_uid, existing.st_gid)
             os.fchmod(fd, stat.S_IMODE(existing.st_mode))
         # fdatasync: the data and the size must be durable before the rename publishes the
         # file; its timestamps need not be (saves a metadata flush per write).

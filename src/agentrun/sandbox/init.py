@@ -39,7 +39,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agentrun.sandbox import landlock, namespaces, seccomp, syscalls
+from agentrun.sandbox import fileserver, landlock, namespaces, seccomp, syscalls
 from agentrun.sandbox.shim import reap, run_shim, sigchld_pipe
 from agentrun.sandbox.wire import recv_frame, send_frame
 
@@ -114,6 +114,10 @@ def _serve(sock: socket.socket) -> None:
                     spare.close()
                     spare = _fork_spare(sock, wake)
                 spare.close()
+            elif len(fds) == 1 and req.get("op") == "fileserver":
+                # The file tools' server: a child of this confined process, confined alike.
+                close = [sock.fileno(), wake, spare.fileno()]
+                fileserver.fork_server(req["policy"], fds[0], close=close)
         finally:
             # Before the next fork: a spare holding this call's stdout would keep the runtime's
             # pipe open (no EOF) for as long as it waits.

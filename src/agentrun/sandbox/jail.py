@@ -243,7 +243,7 @@ class JailSandbox:
         """Layers not in force, with the reason (some are optional: see ``required_layers``)."""
         return dict(self._missing)
 
-    def _refusal(self) -> SandboxUnavailableError | None:
+    def _refusal(self, subject: str = "Bash was") -> SandboxUnavailableError | None:
         wanted = dict.fromkeys((*self._required, *self._promised))
         absent = [layer for layer in wanted if layer not in self._enforced]
         # Name the layer that actually failed first (the others were never attempted).
@@ -253,8 +253,8 @@ class JailSandbox:
                 reason = self._missing.get(layer) or next(iter(self._missing.values()), "")
                 return SandboxUnavailableError(
                     f"the {self.mode} sandbox needs {layer}, which is not available here"
-                    f"{': ' + reason if reason else ''}. Bash was not run. Use {OPT_OUT} to run "
-                    "it unconfined (only inside a VM or container you trust).",
+                    f"{': ' + reason if reason else ''}. {subject} not run. Use {OPT_OUT} to "
+                    "run it unconfined (only inside a VM or container you trust).",
                     layer=layer,
                 )
         return None
@@ -296,6 +296,28 @@ class JailSandbox:
         finally:
             theirs.close()
         return JailProcess(mine, self._init_pid)
+
+    def file_server(self, policy: Mapping[str, Any]) -> socket.socket:
+        """A socket to a new file server in the jail (:mod:`agentrun.sandbox.fileserver`),
+        starting the jail first; refuses, as :meth:`spawn` does, when a layer is missing."""
+        self.start()
+        refusal = self._refusal("The file tool was")
+        if refusal is not None:
+            raise refusal
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        mine.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)  # the server says its pid
+        try:
+            with self._lock:
+                if self._closed or self._ctrl is None:
+                    raise OSError("the session is closed")
+                request = {"op": "fileserver", "policy": dict(policy)}
+                send_frame(self._ctrl, request, [theirs.fileno()])
+        except OSError as e:
+            mine.close()
+            raise SandboxUnavailableError(f"the sandbox jail is gone: {e}", layer="pidns") from e
+        finally:
+            theirs.close()
+        return mine
 
     def close(self) -> None:
         """Kill everything in the jail and remove what it made (idempotent)."""

@@ -23,12 +23,16 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentrun.sandbox.fdops import OpenedFile, check_existing, fd_path, open_dirs, replace_file
 from agentrun.sandbox.fileerrors import PathDenied, denied, describe_os_error
 from agentrun.sandbox.openat2 import O_PATH, openat2_available
 from agentrun.sandbox.policy import SandboxPolicy
 from agentrun.pathutil import is_within
+
+if TYPE_CHECKING:
+    from agentrun.sandbox.search import SearchProcess
 
 __all__ = [
     "OpenedFile",
@@ -41,6 +45,8 @@ __all__ = [
 
 # The runtime's own process files (environ holds the API key); other /proc entries stay readable.
 _PROC_PROCESS = re.compile(r"^/proc/(\d+|self|thread-self)(/|$)")
+# Names whose files git reads and acts on (gitdir: redirection, hooks, fsmonitor, submodule urls).
+_GIT_NAMES = frozenset({".git", ".gitmodules"})
 
 
 @dataclass(frozen=True)
@@ -173,14 +179,23 @@ class Workspace:
         finally:
             os.close(fd)
 
+    def list_names(self, real_dir: Path) -> list[str]:
+        """The entry names of a directory :meth:`check_dir` accepted."""
+        return os.listdir(real_dir)  # noqa: PTH208 (names only: no Path per entry)
+
+    def search(self, argv: list[str], cwd: Path) -> SearchProcess:
+        """Start a search program (``rg``) in ``cwd``, a directory :meth:`check_dir` accepted."""
+        from agentrun.sandbox.search import LocalSearch
+
+        return LocalSearch(argv, cwd)
+
     def similar_names(self, path: Path, *, limit: int = 3) -> list[Path]:
         """Existing entries next to ``path`` whose names look like its name (for did-you-mean)."""
         parent = path.parent
         try:
             # Judge and list the directory the kernel reaches, not the lexical one: a symlinked
             # parent must not reveal the names in a denied tree.
-            real = self.check_dir(parent)
-            names = [p.name for p in real.iterdir()]
+            names = self.list_names(self.check_dir(parent))
         except OSError:
             return []
         # Names are compared by stem: whole names share their extension, which made "nosuch.txt"
@@ -220,6 +235,16 @@ class Workspace:
                     f"Cannot write {shown}: {protected} is protected (read-only) in this session.",
                     path=shown,
                 )
+        git = next((part for part in (*real.parts, *shown.parts) if part in _GIT_NAMES), None)
+        if git is not None:
+            raise PathDenied(
+                f"Cannot write {shown}: {git} paths are protected at any depth (git runs what "
+                "they hold: hooks, config, a gitdir elsewhere), so file tools never create or "
+                "change them. A nested repository (`git init`) is not the agent's job; ask the "
+                "user to make one.",
+                code=errno.EROFS,
+                path=shown,
+            )
         if policy.can_write(real):
             return
         roots = ", ".join(str(r) for r in policy.writable_roots)
@@ -284,7 +309,7 @@ class Workspace:
         root = max(roots, key=lambda r: len(r.parts)) if roots else Path("/")
         return WriteTarget(path=real, root=root, existing=st)
 
-    def write_bytes(self, target: WriteTarget, data: bytes) -> WriteOutcome:
+    def write_bytes(self, target: WriteTarget, data: bytes | memoryview) -> WriteOutcome:
         """Atomically replace (or create) ``target.path`` with ``data``, keeping its mode bits.
 
         Parents are created beneath the root. The new content is complete and fsynced before
@@ -302,8 +327,16 @@ class Workspace:
             finally:
                 os.close(root_fd)
             try:
-                # Directories may have been renamed since write_target: judge where it really is.
-                self._writable_or_raise(fd_path(parent_fd, shown.parent) / name, shown)
+                # Directories may have been renamed since write_target: judge where it really is,
+                # and refuse a place other than the one the permission check was shown.
+                real_parent = fd_path(parent_fd, shown.parent)
+                self._writable_or_raise(real_parent / name, shown)
+                if real_parent != shown.parent:
+                    raise PathDenied(
+                        f"Cannot write {shown}: its directory was moved or replaced meanwhile.",
+                        code=errno.ESTALE,
+                        path=shown,
+                    )
                 created, st = replace_file(parent_fd, name, data, shown)
             finally:
                 os.close(parent_fd)

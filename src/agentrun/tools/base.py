@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from agentrun.sandbox.paths import Workspace
     from agentrun.tools.records import ReadRecords
     from agentrun.tools.shell import BashSession
+
+
+Access = Literal["read", "write"]
 
 
 class ToolContext:
@@ -26,6 +29,9 @@ class ToolContext:
     - ``cancel``: set when the user interrupts; long-running tools stop and report it.
     - ``search_filter``: for Grep and Glob, a test of which found files the permission rules
       keep from the tool (see :meth:`agentrun.permissions.PermissionPolicy.search_filter`).
+    - ``check_resolved``: the permission gate's look at what a file tool really acts on,
+      called once the object is open: ``(tool, "read" | "write", real_path)`` gives the error
+      text that stops the call, or None (see :meth:`refusal`).
 
     The workspace and the shell may instead be given as ``open_workspace`` / ``open_shell``,
     called once at the first use: the runtime does, so that a session imports the path checks
@@ -43,6 +49,7 @@ class ToolContext:
         strict: bool = False,
         cancel: threading.Event | None = None,
         search_filter: Callable[[str], Callable[[Path], bool] | None] | None = None,
+        check_resolved: Callable[[str, Access, Path], str | None] | None = None,
     ) -> None:
         if (workspace is None) == (open_workspace is None):
             raise TypeError("give exactly one of workspace and open_workspace")
@@ -54,6 +61,7 @@ class ToolContext:
         self._shell = shell
         self._open_shell = open_shell
         self._search_filter = search_filter
+        self.check_resolved = check_resolved
         # Read-only tools run concurrently: two first uses must not build two workspaces.
         self._lock = threading.Lock()
 
@@ -78,3 +86,10 @@ class ToolContext:
         """For one search by ``tool``: whether a found file must be left out of its results
         (None: nothing to leave out)."""
         return self._search_filter(tool) if self._search_filter is not None else None
+
+    def refusal(self, tool: str, access: Access, real: Path) -> str | None:
+        """The gate's error text for ``tool`` acting on ``real`` (the real path of what it
+        opened, or of the parent and name it writes), or None when the call may go on."""
+        if self.check_resolved is None:
+            return None
+        return self.check_resolved(tool, access, real)

@@ -89,6 +89,9 @@ class EditTool:
         ws = ctx.workspace
         shown = ws.resolve(file_path)
         target = ws.write_target(file_path)
+        refused = ctx.refusal(self.name, "write", target.path)
+        if refused is not None:
+            return error(refused)
         existing = target.existing
         if old == "" and (existing is None or existing.st_size == 0):
             outcome = ws.write_bytes(target, textfile.encode_new(new))

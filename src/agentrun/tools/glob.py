@@ -94,6 +94,9 @@ class GlobTool:
             directory = ws.check_dir(path if path is not None else ws.root)
         except PathDenied as e:
             return ToolResult(str(e) + _PATH_ADVICE.get(e.errno or 0, ""), is_error=True)
+        denial = ctx.refusal(self.name, "read", directory)
+        if denial is not None:
+            return ToolResult(denial, is_error=True)
         binary = rg_binary()
         if binary is None:
             return ToolResult(MISSING_RG, is_error=True)
@@ -121,6 +124,7 @@ class GlobTool:
             timeout=TIMEOUT_SECONDS,
             binary=binary,
             terminator=b"\0" if hidden is not None else b"\n",
+            spawn=ws.search,
         ) as stream:
             for line in stream:
                 if hidden is not None and hidden(where.cwd / line):

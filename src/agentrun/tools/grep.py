@@ -103,6 +103,9 @@ class GrepTool:
         where = _search_root(ctx, input.get("path") or None)
         if isinstance(where, ToolResult):
             return where
+        denial = ctx.refusal(self.name, "read", where.cwd / where.target)
+        if denial is not None:
+            return ToolResult(denial, is_error=True)
         binary = rg_binary()
         if binary is None:
             return ToolResult(MISSING_RG, is_error=True)
@@ -130,6 +133,7 @@ class GrepTool:
             timeout=TIMEOUT_SECONDS,
             binary=binary,
             terminator=b"\0" if listing else b"\n",
+            spawn=ctx.workspace.search,
         ) as stream:
             lines = stream if hidden is None else _visible(stream, mode, where, hidden, numbers)
             for line in lines:

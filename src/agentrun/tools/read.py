@@ -143,6 +143,9 @@ class ReadTool:
             return open_error(ctx.workspace, e, file_path)
         shown = ctx.workspace.resolve(file_path)
         with opened:
+            refused = ctx.refusal(self.name, "read", opened.path)
+            if refused is not None:
+                return error(refused)
             try:
                 return self._read(opened, shown, offset, limit, ctx)
             except OSError as e:  # an I/O error mid-read (EIO, a vanished network mount)

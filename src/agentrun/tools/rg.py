@@ -21,11 +21,11 @@ import functools
 import os
 import selectors
 import shutil
-import subprocess
+import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +35,7 @@ from agentrun.types import ToolResult
 
 if TYPE_CHECKING:
     from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.sandbox.search import SearchProcess
     from agentrun.types import JSON
 
 VCS_DIRS = (".git", ".svn", ".hg", ".bzr", ".jj", ".sl", "_darcs", "CVS")
@@ -64,10 +65,11 @@ def rg_binary() -> str | None:
     The wheel's binary comes first because its version is pinned and tested; a system ``rg``
     may be older and print differently.
     """
-    scripts = sysconfig.get_path("scripts")
-    if scripts:
+    # The base installation's scripts too: a venv made with --system-site-packages finds the
+    # wheel there. Both beat PATH, whose entry may be a shim (pyenv) the jail cannot read.
+    for scripts in (sysconfig.get_path("scripts"), str(Path(sys.base_prefix) / "bin")):
         candidate = Path(scripts) / "rg"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
+        if scripts and candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
     return shutil.which("rg")
 
@@ -219,9 +221,12 @@ class RgStream:
         timeout: float | None = None,
         binary: str | None = None,
         terminator: bytes = b"\n",
+        spawn: Callable[[list[str], Path], SearchProcess] | None = None,
     ) -> None:
         """``terminator`` splits the output: ``b"\0"`` for ``--null`` path lists, where a file
-        name may hold a newline."""
+        name may hold a newline. ``spawn`` starts the process (the workspace's
+        :meth:`~agentrun.sandbox.paths.Workspace.search`, so that in a jailed session ``rg``
+        runs in the jail); by default a plain child process."""
         exe = binary or rg_binary()
         self._terminator = terminator
         if exe is None:
@@ -233,18 +238,24 @@ class RgStream:
         self._timed_out = False
         self._cancelled = False
         self.outcome: RgOutcome | None = None
-        self._proc = subprocess.Popen(
-            [exe, *args],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            bufsize=0,
-        )
+        if spawn is None:
+            from agentrun.sandbox.search import LocalSearch
+
+            spawn = LocalSearch
+        self._proc: SearchProcess | None = None
+        try:
+            self._proc = spawn([exe, *args], cwd)
+        except OSError as e:
+            # Not an exception for the tool: rg's own failures (exit 2) are reported the same way.
+            from agentrun.sandbox.fileerrors import describe_os_error
+
+            self._stderr += describe_os_error(e, exe, action="run").encode()
+            self._finished = True
 
     @property
     def pid(self) -> int:
-        return self._proc.pid
+        """The local process's pid (a search run in the jail has none here)."""
+        return int(getattr(self._proc, "pid", -1))  # LocalSearch has one
 
     def __enter__(self) -> RgStream:
         return self
@@ -258,8 +269,9 @@ class RgStream:
         self.close()
 
     def __iter__(self) -> Iterator[str]:
-        assert self._proc.stdout is not None and self._proc.stderr is not None
-        out_fd, err_fd = self._proc.stdout.fileno(), self._proc.stderr.fileno()
+        if self._proc is None:
+            return
+        out_fd, err_fd = self._proc.stdout, self._proc.stderr
         pending = b""
         with selectors.DefaultSelector() as sel:
             sel.register(out_fd, selectors.EVENT_READ)
@@ -302,13 +314,14 @@ class RgStream:
         if self.outcome is not None:
             return self.outcome
         proc = self._proc
-        stopped_early = not self._finished and proc.poll() is None
-        if stopped_early:
-            proc.kill()
-        returncode = proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        stopped_early = False
+        returncode: int | None = 2  # it never started
+        if proc is not None:
+            stopped_early = not self._finished and proc.poll() is None
+            if stopped_early:
+                proc.kill()
+            returncode = proc.wait()
+            proc.close()
         self.outcome = RgOutcome(
             returncode=None if stopped_early else returncode,
             stderr=bytes(self._stderr).decode("utf-8", "replace"),

@@ -1,0 +1,155 @@
+"""The jail's file server: concurrent calls, a server killed from inside the jail, a search
+stopped early, and what comes back (real paths, fds) for the permission gate."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import TEST_LIMITS, Host, Shell
+
+from agentrun.sandbox.fileclient import JailedWorkspace, jailed_workspace
+from agentrun.sandbox.jail import JailSandbox
+from agentrun.tools.base import ToolContext
+from agentrun.tools.glob import GlobTool
+from agentrun.tools.grep import GrepTool
+from agentrun.tools.read import ReadTool
+from agentrun.tools.records import ReadRecords
+from agentrun.tools.write import WriteTool
+from agentrun.types import ToolResult
+
+
+@pytest.fixture
+def jailed(host: Host) -> Iterator[tuple[Shell, JailedWorkspace]]:
+    policy = host.policy()
+    jail = JailSandbox(policy, tmp_dir=host.tmp_dir, limits=TEST_LIMITS)
+    shell = Shell(jail, host)
+    workspace = jailed_workspace(policy, jail)
+    try:
+        yield shell, workspace
+    finally:
+        workspace.channel.close()
+        shell.close()
+
+
+def test_concurrent_reads_and_searches_all_answer(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    _, workspace = jailed
+    for i in range(20):
+        (host.workspace / f"f{i}.txt").write_text(f"needle {i}\n")
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords())
+
+    def call(i: int) -> tuple[int, ToolResult]:
+        if i % 3 == 0:
+            return i, ReadTool().run({"file_path": f"f{i % 20}.txt"}, ctx)
+        if i % 3 == 1:
+            return i, GrepTool().run({"pattern": f"needle {i % 20}$", "output_mode": "count"}, ctx)
+        return i, GlobTool().run({"pattern": "*.txt"}, ctx)
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(call, range(60)))
+    for i, result in results:
+        assert not result.is_error, result
+        text = str(result.content)
+        if i % 3 == 0:
+            assert f"needle {i % 20}" in text
+        elif i % 3 == 1:
+            assert f"f{i % 20}.txt:1" in text
+        else:
+            assert text.count(".txt") == 20
+
+
+def test_a_server_killed_from_inside_the_jail_is_replaced(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    shell, workspace = jailed
+    (host.workspace / "a.txt").write_text("alpha\n")
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords())
+    assert "alpha" in str(ReadTool().run({"file_path": "a.txt"}, ctx).content)
+    shell.run("kill -9 -1")  # every process of the jail but its init, the file server included
+    assert "alpha" in str(ReadTool().run({"file_path": "a.txt"}, ctx).content)
+    assert not WriteTool().run({"file_path": "b.txt", "content": "b"}, ctx).is_error
+    assert (host.workspace / "b.txt").read_text() == "b"
+
+
+def test_a_server_stopped_from_inside_the_jail_is_killed_and_replaced(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    shell, workspace = jailed
+    (host.workspace / "a.txt").write_text("alpha\n")
+    workspace.channel.timeout = 2.0
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords())
+    assert "alpha" in str(ReadTool().run({"file_path": "a.txt"}, ctx).content)
+    out = shell.out(
+        "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = agentrun-files ] && "
+        "kill -STOP ${p#/proc/} && echo stopped; done; true"
+    )
+    assert "stopped" in out
+    result = ReadTool().run({"file_path": "a.txt"}, ctx)  # waits 2 s, kills it, asks again
+    assert not result.is_error and "alpha" in str(result.content)
+    states = (
+        "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = agentrun-files ] && "
+        "grep State: $p/status; done; true"
+    )
+    assert host.wait_for(lambda: "stopped" not in shell.out(states), 10)  # not left behind
+
+
+def test_the_server_cannot_be_written_through_proc_mem(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    shell, workspace = jailed
+    workspace.check_dir(host.workspace)  # the server is up
+    out = shell.out(
+        "for p in /proc/[0-9]*; do "
+        'if [ "$(cat $p/comm 2>/dev/null)" = agentrun-files ]; then echo server $p; '
+        "dd if=/dev/zero of=$p/mem bs=1 count=1 seek=4096 2>&1 | head -1; "
+        "cat $p/environ >/dev/null 2>&1 && echo readable $p; fi; done; echo end"
+    )
+    assert "server /proc/" in out, out
+    assert "readable" not in out, out
+    assert "copied" not in out, out
+
+
+def test_a_search_stopped_early_leaves_no_rg_behind(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    shell, workspace = jailed
+    big = host.workspace / "big"
+    big.mkdir()
+    for i in range(200):
+        (big / f"f{i}.txt").write_text("e\n" * 2000)
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords())
+    result = GrepTool().run({"pattern": "e", "output_mode": "content", "head_limit": 5}, ctx)
+    assert not result.is_error and "more exist" in str(result.content)
+    assert host.wait_for(lambda: "rg" not in shell.out("ps -eo comm").split(), 10)
+
+
+def test_what_the_gate_is_shown_is_the_real_object(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    _, workspace = jailed
+    (host.workspace / "real.txt").write_text("r\n")
+    (host.workspace / "link.txt").symlink_to(host.workspace / "real.txt")
+    seen: list[tuple[str, str, Path]] = []
+
+    def check(tool: str, access: str, real: Path) -> str | None:
+        seen.append((tool, access, real))
+        return "Denied by a rule." if tool == "Write" else None
+
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords(), check_resolved=check)
+    assert not ReadTool().run({"file_path": "link.txt"}, ctx).is_error
+    denied = WriteTool().run({"file_path": "new/x.txt", "content": "x"}, ctx)
+    assert denied.is_error and denied.content == "Denied by a rule."
+    assert not (host.workspace / "new").exists()
+    assert GlobTool().run({"pattern": "*"}, ctx).is_error is False
+    ws = host.workspace
+    assert seen == [
+        ("Read", "read", ws / "real.txt"),
+        ("Write", "write", ws / "new" / "x.txt"),
+        ("Glob", "read", ws),
+    ]
+    assert os.listdir(ws).count("new") == 0
