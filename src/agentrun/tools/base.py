@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from agentrun.sandbox.paths import Workspace
     from agentrun.tools.records import ReadRecords
     from agentrun.tools.shell import BashSession
+
+
+CheckResolved = Callable[[str, Literal["read", "write"], "Path"], "str | None"]
 
 
 class ToolContext:
@@ -25,7 +28,11 @@ class ToolContext:
       (the test suite sets it, so a bug cannot hide behind a polite error message).
     - ``cancel``: set when the user interrupts; long-running tools stop and report it.
     - ``search_filter``: for Grep and Glob, a test of which found files the permission rules
-      keep from the tool (see :meth:`agentrun.permissions.PermissionPolicy.search_filter`).
+      keep from the tool (see :meth:`agentrun.permissions.Gate.search_filter`).
+    - ``check_resolved``: the permission gate's second look, once a file tool has opened the
+      file or directory: ``check_resolved(tool, "read" | "write", real_path)`` returns the
+      error text when the rules keep the tool from what the path really led to (a symlink
+      swapped in after the decision), else None (:meth:`agentrun.permissions.Gate.check_resolved`).
 
     The workspace and the shell may instead be given as ``open_workspace`` / ``open_shell``,
     called once at the first use: the runtime does, so that a session imports the path checks
@@ -43,6 +50,7 @@ class ToolContext:
         strict: bool = False,
         cancel: threading.Event | None = None,
         search_filter: Callable[[str], Callable[[Path], bool] | None] | None = None,
+        check_resolved: CheckResolved | None = None,
     ) -> None:
         if (workspace is None) == (open_workspace is None):
             raise TypeError("give exactly one of workspace and open_workspace")
@@ -54,6 +62,7 @@ class ToolContext:
         self._shell = shell
         self._open_shell = open_shell
         self._search_filter = search_filter
+        self.check_resolved = check_resolved
         # Read-only tools run concurrently: two first uses must not build two workspaces.
         self._lock = threading.Lock()
 
@@ -78,3 +87,7 @@ class ToolContext:
         """For one search by ``tool``: whether a found file must be left out of its results
         (None: nothing to leave out)."""
         return self._search_filter(tool) if self._search_filter is not None else None
+
+    def refused(self, tool: str, kind: Literal["read", "write"], real: Path) -> str | None:
+        """The gate's verdict on the real path a tool opened (None: go on)."""
+        return self.check_resolved(tool, kind, real) if self.check_resolved is not None else None

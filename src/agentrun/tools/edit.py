@@ -89,6 +89,9 @@ class EditTool:
         ws = ctx.workspace
         shown = ws.resolve(file_path)
         target = ws.write_target(file_path)
+        refusal = ctx.refused("Edit", "write", target.path)
+        if refusal is not None:
+            return error(refusal)
         existing = target.existing
         if old == "" and (existing is None or existing.st_size == 0):
             outcome = ws.write_bytes(target, textfile.encode_new(new))

@@ -94,6 +94,9 @@ class GlobTool:
             directory = ws.check_dir(path if path is not None else ws.root)
         except PathDenied as e:
             return ToolResult(str(e) + _PATH_ADVICE.get(e.errno or 0, ""), is_error=True)
+        refusal = ctx.refused("Glob", "read", directory)
+        if refusal is not None:
+            return ToolResult(refusal, is_error=True)
         binary = rg_binary()
         if binary is None:
             return ToolResult(MISSING_RG, is_error=True)

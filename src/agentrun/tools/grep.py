@@ -219,9 +219,11 @@ def _unless_hidden(
 def _search_root(ctx: ToolContext, path: Any) -> SearchRoot | ToolResult:
     ws = ctx.workspace
     try:
-        return SearchRoot.for_dir(
-            ws.check_dir(path if path is not None else ws.root), root=ws.root, policy=ws.policy
-        )
+        directory = ws.check_dir(path if path is not None else ws.root)
+        refusal = ctx.refused("Grep", "read", directory)
+        if refusal is not None:
+            return ToolResult(refusal, is_error=True)
+        return SearchRoot.for_dir(directory, root=ws.root, policy=ws.policy)
     except PathDenied as e:
         if path is None or e.errno != errno.ENOTDIR:
             # Grep takes files too, so "directory does not exist" would mislead.
@@ -234,6 +236,9 @@ def _search_root(ctx: ToolContext, path: Any) -> SearchRoot | ToolResult:
     # block on them).
     try:
         with ws.open_read(path) as opened:
+            refusal = ctx.refused("Grep", "read", opened.path)
+            if refusal is not None:
+                return ToolResult(refusal, is_error=True)
             return SearchRoot.for_file(opened.path, root=ws.root)
     except PathDenied as e:
         return ToolResult(str(e), is_error=True)

@@ -143,6 +143,9 @@ class ReadTool:
             return open_error(ctx.workspace, e, file_path)
         shown = ctx.workspace.resolve(file_path)
         with opened:
+            refusal = ctx.refused("Read", "read", opened.path)
+            if refusal is not None:
+                return error(refusal)
             try:
                 return self._read(opened, shown, offset, limit, ctx)
             except OSError as e:  # an I/O error mid-read (EIO, a vanished network mount)

@@ -93,6 +93,9 @@ class WriteTool:
         try:
             shown = ws.resolve(file_path)
             target = ws.write_target(file_path)
+            refusal = ctx.refused("Write", "write", target.path)
+            if refusal is not None:
+                return error(refusal)
             problem = check_fresh(ctx.reads, target, shown, need_whole=True, verb="overwrite")
             if problem and ctx.reads.get(target.path) is None and is_binary(ws, target):
                 # "Read it first" would loop: Read refuses binary files.

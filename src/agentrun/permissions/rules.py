@@ -1,9 +1,10 @@
 """What one permission rule matches: ``Tool`` or ``Tool(spec)``, in Claude Code's syntax.
 
 - Bash specs: ``npm test`` exact, ``git diff:*`` prefix (word by word), ``git * main`` wildcard,
-  each matched against one simple command (:mod:`agentrun.shellparse` finds them all). Deny and
-  ask rules also look through wrappers, assignments and shell payloads (``env X=1 sudo rm``
-  runs ``rm``; :mod:`agentrun.bashrun` finds what a line really runs).
+  each matched against one simple command (:mod:`agentrun.permissions.shellparse` finds them
+  all). Deny and ask rules also look through assignments and shell payloads (``bash -c 'rm x'``
+  runs ``rm``; :mod:`agentrun.permissions.bashrun` finds what a line really runs, or says it
+  cannot be known from the text).
 - Path specs (Read, Edit, Write, Glob, Grep): gitignore-style. ``//abs`` is absolute, ``~/p`` is
   under home, ``/p`` is relative to the settings file's project, ``p`` and ``./p`` to the working
   directory; a pattern without a slash matches at any depth. ``Read(...)`` also covers Glob and
@@ -20,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentrun.bashrun import UnverifiableError, commands_run
 from agentrun.errors import ConfigError
 from agentrun.pathutil import is_within
-from agentrun.shellparse import ShellParseError, split_commands
+from agentrun.permissions.bashrun import UnverifiableError, commands_run
+from agentrun.permissions.shellparse import ShellParseError, split_commands
 
 if TYPE_CHECKING:
     from agentrun.types import JSON
