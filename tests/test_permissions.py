@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.permissions.bashrun import command_variants
 from agentrun.errors import ConfigError
 from agentrun.permissions import Decision, PermissionPolicy, Rule, offered_tools, split_rules
+from agentrun.permissions.bashrun import command_variants
 from agentrun.permissions.shellparse import split_commands
 from agentrun.types import ToolCall
 

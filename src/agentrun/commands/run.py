@@ -268,7 +268,7 @@ def _read_stdin() -> str:
 def _rules(values: list[str], flag: str) -> tuple[str, ...]:
     """The rules of a rule flag. It takes several arguments, like Claude Code's, so a prompt
     written after it is read as rules: a word that cannot be a tool name is said on stderr."""
-    from agentrun.permissions.rules import split_rules
+    from agentrun.permissions import split_rules
 
     rules = tuple(split_rules(values))
     for rule in rules:

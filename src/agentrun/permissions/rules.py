@@ -82,6 +82,8 @@ class Rule:
         if tool == "Bash" and self.tool == "Bash":
             return _bash_matches(self.spec, str(tool_input.get("command", "")), any_part=any_part)
         family = _PATH_FAMILY.get(self.tool)
+        if self.tool == "Write" and any_part:
+            family = EDIT_TOOLS  # a deny on writing a file also keeps Edit from changing it
         if family is None or tool not in family:
             return False
         paths = tool_paths(tool_input, tool, cwd)
