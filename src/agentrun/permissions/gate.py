@@ -282,7 +282,7 @@ class Gate:
             return Decision("deny", why)
         if view.unknown is not None:
             return Decision("ask", f"Bash needs approval: {view.unknown}")
-        grant = "each command of this line, exactly" if view.parts else None
+        grant = "each command of this line" if view.parts else None
         return Decision("ask", "Bash needs approval", grant=grant)
 
     def _redirect(self, target: str) -> Decision:
