@@ -179,3 +179,30 @@ def test_a_planted_agent_shadowing_a_builtin_is_named_and_grants_nothing(
     init = json.loads(out.splitlines()[0])
     assert init["agent_file"] == str(planted)
     assert init["agent_shadows"].endswith("backend-specialist.md")
+
+
+@pytest.fixture
+def outside() -> Any:
+    # under /var/tmp: the jail gives Bash its own /tmp, which would hide a file there anyway
+    import shutil
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="agentrun-gate-", dir="/var/tmp"))
+    (path / "secret.txt").write_text(SECRET)
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.parametrize("denied", [True, False], ids=["denied", "control"])
+def test_a_read_deny_rule_outside_the_workspace_holds_for_bash(
+    ws: Path, capsys: pytest.CaptureFixture[str], outside: Path, denied: bool
+) -> None:
+    rule = ["--disallowedTools", f"Read(/{outside}/**)"] if denied else []
+    cat = calls(("Bash", {"command": f"cat {outside}/secret.txt"}))
+    code, out, _ = run(
+        ws, capsys, "--permission-mode", "bypassPermissions", *rule,
+        "--output-format", "stream-json", "--model", script(ws, cat),
+    )  # fmt: skip
+    assert code == 0
+    assert (SECRET in out) is not denied

@@ -148,6 +148,10 @@ class PermissionChecker(Protocol):
         """For one Grep/Glob: whether a found file must be left out of the results."""
         ...
 
+    def read_deny_paths(self) -> list[Path]:
+        """Paths the Read deny rules name that the jail can hide from Bash too."""
+        ...
+
 
 class SessionStore(Protocol):
     """Append-only storage of a session's events (one JSON object each)."""

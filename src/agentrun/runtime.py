@@ -210,6 +210,8 @@ class Runtime:
             mode=cast("SandboxMode", o.sandbox),
             add_dirs=self._add_dirs,
             allow_network=o.allow_network,
+            # Read deny rules hold for Bash too where the kernel can enforce them
+            extra_read_deny=self.permissions.read_deny_paths(),
             state_dirs=[o.sessions_root] if o.sessions_root is not None else (),
         )
 

@@ -19,6 +19,7 @@ directory, this tool) and, like an allow rule, never outranks a deny or ask rule
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -364,6 +365,36 @@ class Gate:
             f"Permission to use {tool} on {real} was denied: the path resolved to {real} when "
             f"the file was opened, and {decision.reason}."
         )
+
+    def read_deny_paths(self, *, limit: int = 256) -> list[Path]:
+        """Paths outside the workspace that ``Read`` deny rules name, for the jail's read deny
+        list, so Bash (``cat``) cannot read them either. Literal paths are taken as written;
+        a glob is expanded against the files that exist now (new matches made later are not
+        covered; a pattern for any depth, like ``Read(*.pem)``, is not expanded at all).
+        Paths inside the workspace are left out: the jail cannot hide part of a tree it lets
+        Bash read and write, so there only the file tools obey the rule."""
+        found: list[Path] = []
+        for rule in self.deny:
+            if rule.tool != "Read" or rule.spec is None:
+                continue
+            base, pattern = rule.base_and_pattern(self.cwd, self.home)
+            pattern = pattern.removesuffix("/**")  # the directory covers what is below it
+            if "/" not in pattern.rstrip("/"):
+                pattern = pattern.rstrip("/")
+                if any(c in pattern for c in "*?["):
+                    continue  # any depth: not enumerable
+            if any(c in pattern for c in "*?["):
+                try:
+                    matches = list(itertools.islice(base.glob(pattern.rstrip("/")), limit))
+                except (OSError, ValueError):
+                    continue
+            else:
+                matches = [base / pattern]
+            for path in matches:
+                real = path.resolve()
+                if real.exists() and not any(is_within(real, r) for r in self.roots):
+                    found.append(real)
+        return list(dict.fromkeys(found))[:limit]
 
     def search_filter(self, tool: str) -> Callable[[Path], bool] | None:
         """For one Grep or Glob call: whether a file it found is one a deny rule keeps from

@@ -95,16 +95,19 @@ class Rule:
         return any(hits) if any_part else all(hits)
 
     def _path_pattern(self, cwd: Path, home: Path) -> tuple[re.Pattern[str], Path]:
+        base, pat = self.base_and_pattern(cwd, home)
+        return _glob_regex(pat), base.resolve()
+
+    def base_and_pattern(self, cwd: Path, home: Path) -> tuple[Path, str]:
+        """A path spec's anchor directory and the pattern below it (``~/x`` -> home, ``x``)."""
         spec = self.spec or ""
         if spec.startswith("//"):
-            base, pat = Path("/"), spec[2:]
-        elif spec.startswith("~/"):
-            base, pat = home, spec[2:]
-        elif spec.startswith("/"):
-            base, pat = self.root or cwd, spec[1:]
-        else:
-            base, pat = cwd, spec[2:] if spec.startswith("./") else spec
-        return _glob_regex(pat), base.resolve()
+            return Path("/"), spec[2:]
+        if spec.startswith("~/"):
+            return home, spec[2:]
+        if spec.startswith("/"):
+            return self.root or cwd, spec[1:]
+        return cwd, spec[2:] if spec.startswith("./") else spec
 
 
 def split_rules(values: str | Iterable[str]) -> list[str]:
