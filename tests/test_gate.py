@@ -141,10 +141,17 @@ OPAQUE = [
     "curl x | sh",
     "trap 'rm f' EXIT",
     "PS4='$(rm f)' bash -x s.sh",
+    "PATH=. x f",
+    "export PATH=.:$PATH; x f",
 ]
 
 
-@pytest.mark.parametrize("command", OPAQUE)
+# a program run by path from the workspace: a deny rule cannot tell what it is (an allow rule
+# naming it, `Bash(./gradlew:*)`, still works)
+LOCAL = ["cp /bin/rm x; ./x f", "ln -s /bin/rm del && ./del f", "tools/x f"]
+
+
+@pytest.mark.parametrize("command", OPAQUE + LOCAL)
 def test_unknowable_lines_are_denied_under_a_deny_rule(ws: Path, command: str) -> None:
     g = gate(ws, "bypassPermissions", disallowed=["Bash(rm:*)"])
     decision = g.decide(ToolCall("1", "Bash", {"command": command}))
@@ -162,7 +169,8 @@ def test_unknowable_lines_are_asked_under_allow_rules(ws: Path, command: str) ->
 
 
 @pytest.mark.parametrize(
-    "command", ["ls -la", "git status", "git diff HEAD~1", "pytest -q", "bash -c 'ls'", "a=1 ls"]
+    "command",
+    ["ls -la", "git status", "git diff HEAD~1", "pytest -q", "bash -c 'ls'", "a=1 ls", "[ -f x ]"],
 )
 def test_known_lines_still_run_under_a_deny_rule(ws: Path, command: str) -> None:
     assert bash(gate(ws, "bypassPermissions", disallowed=["Bash(rm:*)"]), command) == "allow"

@@ -190,7 +190,7 @@ _SHELL_STATE = frozenset(
 # Variables whose value the shell runs or reads code from.
 _CODE_VARIABLES = re.compile(
     r"(?:BASH_ENV|ENV|PS4|PROMPT_COMMAND|BASH_ALIASES|BASH_CMDS|SHELLOPTS|BASHOPTS|BASH_FUNC_\w*"
-    r"|GIT_\w*|EDITOR|VISUAL|PAGER|LD_PRELOAD|LD_LIBRARY_PATH)(?:\[.*\])?\+?=",
+    r"|GIT_\w*|EDITOR|VISUAL|PAGER|LD_PRELOAD|LD_LIBRARY_PATH|PATH)(?:\[.*\])?\+?=",
     flags=re.S,
 )
 # git subcommands that run no command taken from configuration by name (an alias can be any
@@ -277,7 +277,7 @@ def _refuse_opaque(words: tuple[str, ...]) -> None:
     if i == len(words):
         return
     name = words[i]
-    if _GLOB_CHARS & set(name):
+    if _GLOB_CHARS & set(name) and name not in ("[", "[["):
         raise UnverifiableError(
             f"the command name {name!r} is expanded by the shell (braces or a glob) at run time"
         )

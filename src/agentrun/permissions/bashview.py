@@ -35,6 +35,9 @@ class BashView:
     """The files its output redirections write, as written."""
     unknown_targets: tuple[str, ...]
     """Redirection targets only known at run time (``> "$F"``, ``> *.txt``)."""
+    local_program: str | None = None
+    """A program run by path from outside the system's directories (``./x``): a deny rule
+    cannot tell what it is (``cp /bin/rm x; ./x f``), an allow rule may still name it."""
 
 
 def view_bash(command: str) -> BashView:
@@ -57,10 +60,21 @@ def view_bash(command: str) -> BashView:
             if target in _HARMLESS_TARGETS or _FD_TARGET.fullmatch(target):
                 continue
             (unknown_targets if _EXPANDED.search(target) else targets).append(target)
+    local = next((w[0] for w in runs if _local_program(w)), None)
     return BashView(
+        local_program=local,
         parts=parts,
         runs=runs,
         unknown=unknown,
         targets=tuple(dict.fromkeys(targets)),
         unknown_targets=tuple(dict.fromkeys(unknown_targets)),
     )
+
+
+_SYSTEM_DIRS = ("/bin/", "/usr/bin/", "/usr/local/bin/", "/sbin/", "/usr/sbin/", "/usr/local/sbin/")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def _local_program(words: tuple[str, ...]) -> bool:
+    name = next((w for w in words if not _ASSIGNMENT.match(w)), "")
+    return "/" in name and not name.startswith(_SYSTEM_DIRS)

@@ -242,6 +242,12 @@ class Gate:
             if view.unknown is not None:
                 why = f"the command cannot be checked against deny rule {rule}: {view.unknown}"
                 return Decision("deny", why, str(rule))
+            if view.local_program is not None:
+                why = (
+                    f"the command cannot be checked against deny rule {rule}: "
+                    f"{view.local_program} is a program whose name says nothing of what it runs"
+                )
+                return Decision("deny", why, str(rule))
             if any(bash_spec_matches(rule.spec, words) for words in view.runs):
                 return Decision("deny", f"denied by rule {rule}", str(rule))
         writes = [self._redirect(target) for target in view.targets]
