@@ -19,18 +19,33 @@ directory, this tool) and, like an allow rule, never outranks a deny or ask rule
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from agentrun.errors import ConfigError
 from agentrun.pathutil import is_within
 from agentrun.permissions.bashview import BashView, view_bash
+from agentrun.permissions.decision import (
+    ALL_TOOLS,
+    PERMISSION_MODES,
+    RANK,
+    READ_ONLY_TOOLS,
+    Decision,
+    offered_tools,
+)
 from agentrun.permissions.protected import names_protected, protected_part
-from agentrun.permissions.rules import EDIT_TOOLS, Rule, bash_spec_matches, split_rules, tool_paths
+from agentrun.permissions.rules import (
+    EDIT_TOOLS,
+    Rule,
+    agent_limits,
+    bash_covered,
+    bash_spec_matches,
+    existing_paths,
+    split_rules,
+    tool_paths,
+)
 
 if TYPE_CHECKING:
     from agentrun.types import JSON, ToolCall
@@ -42,38 +57,6 @@ __all__ = [
     "Gate",
     "offered_tools",
 ]
-
-Behavior = Literal["allow", "ask", "deny"]
-PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions")
-ALL_TOOLS = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
-READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite"})
-_RANK = {"allow": 0, "ask": 1, "deny": 2}
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What to do with one tool call (allow, deny or ask), why, and the rule that decided.
-
-    ``grant`` says what an "always" answer to this ask would allow for the rest of the session
-    (shown to the user as is); None when "always" is not offered (an ask rule, a protected
-    path, a line whose commands cannot be known: the next call must be asked again)."""
-
-    behavior: Behavior
-    reason: str
-    rule: str | None = None
-    grant: str | None = None
-
-    def __str__(self) -> str:
-        return self.reason
-
-
-def offered_tools(agent_tools: Sequence[str] | None, disallowed: Iterable[str] = ()) -> list[str]:
-    """The tool names to offer the model: the agent's (None = all), minus bare disallowed
-    names. ``Bash(git diff:*)`` in the agent's list offers Bash; ``Bash(rm:*)`` in the
-    disallowed list only restricts it (a permission rule), it does not remove it."""
-    names = ALL_TOOLS if agent_tools is None else [Rule.parse(t).tool for t in agent_tools]
-    removed = {r.tool for r in map(Rule.parse, split_rules(disallowed)) if r.spec is None}
-    return [n for n in dict.fromkeys(names) if n not in removed]
 
 
 class Gate:
@@ -110,7 +93,7 @@ class Gate:
         self.shell_writable = list(shell_writable)
         """Where jailed Bash may also write (its private tmp), for redirections."""
         self._grants: list[Rule] = []
-        self._limits = _agent_limits(agent_tools)
+        self._limits = agent_limits(agent_tools)
         self._approved: set[tuple[str, Path]] = set()
         self._lock = threading.Lock()
         self.warnings: list[str] = []
@@ -252,11 +235,11 @@ class Gate:
                 return Decision("deny", f"denied by rule {rule}", str(rule))
         writes = [self._redirect(target) for target in view.targets]
         writes += [self._unknown_target(target) for target in view.unknown_targets]
-        worst = max(writes, key=lambda d: _RANK[d.behavior], default=None)
+        worst = max(writes, key=lambda d: RANK[d.behavior], default=None)
         if worst is not None and worst.behavior == "deny":
             return worst
         command = self._bash_command(view)
-        if worst is not None and _RANK[worst.behavior] > _RANK[command.behavior]:
+        if worst is not None and RANK[worst.behavior] > RANK[command.behavior]:
             return worst
         if worst is not None and worst.behavior == "ask" and command.behavior == "ask":
             return Decision("ask", f"{command.reason}; {worst.reason}")  # no grant: both asked
@@ -279,7 +262,7 @@ class Gate:
             return Decision("allow", "bypassPermissions mode")
         sources = ((self.allow, "matched allow rule"), (self._grants, "allowed for this session"))
         for rules, how in sources:
-            covered = _bash_covered([r for r in rules if r.tool == "Bash"], view)
+            covered = bash_covered([r for r in rules if r.tool == "Bash"], view)
             if covered is not None:
                 return Decision("allow", f"{how} {covered}", covered)
         if self.mode == "dontAsk":
@@ -317,7 +300,7 @@ class Gate:
         if not specs:
             return None
         if view is not None:
-            ok = _bash_covered(specs, view) is not None
+            ok = bash_covered(specs, view) is not None
         else:
             ok = self._first(specs, tool, tool_input, any_part=False) is not None
         if ok:
@@ -379,28 +362,9 @@ class Gate:
         covered; a pattern for any depth, like ``Read(*.pem)``, is not expanded at all).
         Paths inside the workspace are left out: the jail cannot hide part of a tree it lets
         Bash read and write, so there only the file tools obey the rule."""
-        found: list[Path] = []
-        for rule in self.deny:
-            if rule.tool != "Read" or rule.spec is None:
-                continue
-            base, pattern = rule.base_and_pattern(self.cwd, self.home)
-            pattern = pattern.removesuffix("/**")  # the directory covers what is below it
-            if "/" not in pattern.rstrip("/"):
-                pattern = pattern.rstrip("/")
-                if any(c in pattern for c in "*?["):
-                    continue  # any depth: not enumerable
-            if any(c in pattern for c in "*?["):
-                try:
-                    matches = list(itertools.islice(base.glob(pattern.rstrip("/")), limit))
-                except (OSError, ValueError):
-                    continue
-            else:
-                matches = [base / pattern]
-            for path in matches:
-                real = path.resolve()
-                if real.exists() and not any(is_within(real, r) for r in self.roots):
-                    found.append(real)
-        return list(dict.fromkeys(found))[:limit]
+        rules = [r for r in self.deny if r.tool == "Read" and r.spec is not None]
+        found = existing_paths(rules, cwd=self.cwd, home=self.home, limit=limit)
+        return [p for p in found if not any(is_within(p, r) for r in self.roots)]
 
     def search_filter(self, tool: str) -> Callable[[Path], bool] | None:
         """For one Grep or Glob call: whether a file it found is one a deny rule keeps from
@@ -435,38 +399,3 @@ class Gate:
     def _in_workspace(self, tool_input: JSON) -> bool:
         paths = tool_paths(tool_input, "Edit", self.cwd)
         return bool(paths) and all(any(is_within(p, r) for r in self.roots) for p in paths)
-
-
-def _bash_covered(rules: Sequence[Rule], view: BashView) -> str | None:
-    """The rules covering every simple command of the line, or None. A line whose commands
-    cannot be known from its text is covered only by a bare ``Bash``."""
-    if any(r.spec is None for r in rules):
-        return "Bash"
-    if view.unknown is not None or not view.parts:
-        return None
-    used: list[str] = []
-    for words in view.parts:
-        hit = next((r for r in rules if bash_spec_matches(r.spec or "", words)), None)
-        if hit is None:
-            return None
-        used.append(str(hit))
-    return ", ".join(dict.fromkeys(used))
-
-
-def _agent_limits(agent_tools: Sequence[str] | None) -> dict[str, list[Rule]]:
-    """Per tool, the specs an agent file limits it to (``Bash(git diff:*)``); a tool also
-    listed bare, or not narrowed, has no limit."""
-    if agent_tools is None:
-        return {}
-    rules: list[Rule] = []
-    for text in agent_tools:
-        try:
-            rules.append(Rule.parse(text))
-        except ConfigError:
-            continue  # free text in a tools list: not a tool, so it limits nothing
-    bare = {r.tool for r in rules if r.spec is None}
-    limits: dict[str, list[Rule]] = {}
-    for rule in rules:
-        if rule.spec is not None and rule.tool not in bare:
-            limits.setdefault(rule.tool, []).append(rule)
-    return limits
