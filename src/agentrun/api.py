@@ -239,7 +239,9 @@ def run(
 
     ``model``: a SPEC (alias, model id, ``script:PATH``, ``replay:PATH``) or a Model object
     (``ScriptedModel``, ``FunctionModel``, ...); None means the agent's model, else the default.
-    ``approver`` answers "ask" decisions; None (headless) denies them and lists them in
+    ``approver(call, decision)`` answers "ask" decisions with ``"allow"``, ``"deny"`` or
+    ``"always"`` (``str(decision)`` is the reason; ``decision.grant`` what "always" would allow,
+    None when it is not offered); None (headless) denies them and lists them in
     ``permission_denials``. ``max_retries``: API retries (408/409/429/5xx/529, connection
     errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2). ``extra`` takes the remaining
     :class:`RunOptions` (``replay_drift``, ``sessions_root``).
