@@ -4,6 +4,7 @@ the text at all, and the files its output redirections write."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -76,5 +77,7 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 
 def _local_program(words: tuple[str, ...]) -> bool:
-    name = next((w for w in words if not _ASSIGNMENT.match(w)), "")
+    """A program the line names by path from outside the system's directories."""
+    rest = list(itertools.dropwhile(_ASSIGNMENT.match, words))
+    name = rest[0] if rest else ""
     return "/" in name and not name.startswith(_SYSTEM_DIRS)
