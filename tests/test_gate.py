@@ -15,6 +15,8 @@ from agentrun.permissions import Gate, Rule
 from agentrun.permissions.bashview import view_bash
 from agentrun.types import ToolCall
 
+SECRET = "s3cret-value-77ac"
+
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
@@ -373,3 +375,58 @@ def test_nothing_outside_the_permissions_package_decides() -> None:
             ):
                 offenders.append(f"{where} reaches into the gate with getattr")
     assert offenders == []
+
+
+# -- the file tools ask the gate again on what they opened ----------------------------------------
+def _tool_context(g: Gate, ws: Path) -> object:
+    from agentrun.sandbox.paths import Workspace
+    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.tools.base import ToolContext
+    from agentrun.tools.records import ReadRecords
+
+    return ToolContext(
+        workspace=Workspace(SandboxPolicy.create(ws)),
+        reads=ReadRecords(),
+        strict=True,
+        search_filter=g.search_filter,
+        check_resolved=g.check_resolved,
+    )
+
+
+@pytest.mark.parametrize("tool", ["Read", "Grep"])
+def test_a_link_swapped_after_the_decision_is_refused_by_the_tool(ws: Path, tool: str) -> None:
+    from agentrun.tools.grep import GrepTool
+    from agentrun.tools.read import ReadTool
+
+    (ws / "secrets").mkdir()
+    (ws / "secrets" / "key").write_text(SECRET)
+    (ws / "notes.txt").write_text("fine")
+    (ws / "link").symlink_to("notes.txt")
+    g = gate(ws, disallowed=["Read(./secrets/**)"])
+    args: dict[str, object] = {"file_path": "link"}
+    if tool == "Grep":
+        args = {"pattern": ".", "path": "link", "output_mode": "content"}
+    call = ToolCall("1", tool, args)
+    assert g.decide(call).behavior == "allow"
+    # what an earlier call, or a background job, does between the decision and the open
+    (ws / "link").unlink()
+    (ws / "link").symlink_to("secrets/key")
+    runner = ReadTool() if tool == "Read" else GrepTool()
+    result = runner.run(call.input, _tool_context(g, ws))  # type: ignore[arg-type]
+    assert result.is_error and SECRET not in str(result.content)
+    assert "Read(./secrets/**)" in str(result.content)
+
+
+def test_a_directory_link_swapped_after_the_decision_cannot_lead_a_write(ws: Path) -> None:
+    from agentrun.tools.write import WriteTool
+
+    (ws / ".claude").mkdir()
+    (ws / "out").mkdir()
+    (ws / "cfg").symlink_to("out")
+    g = gate(ws, "acceptEdits", disallowed=["Edit(./.claude/**)"])
+    call = ToolCall("1", "Write", {"file_path": "cfg/settings.local.json", "content": "{}"})
+    assert g.decide(call).behavior == "allow"
+    (ws / "cfg").unlink()
+    (ws / "cfg").symlink_to(".claude")
+    result = WriteTool().run(call.input, _tool_context(g, ws))  # type: ignore[arg-type]
+    assert result.is_error and not (ws / ".claude" / "settings.local.json").exists()
