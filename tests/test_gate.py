@@ -281,7 +281,8 @@ _PATHS = ["a.txt", "src/x.py", ".env", "secrets/k", "../out", ".claude/s.json", 
 _COMMANDS = [
     "ls", "ls -la", "rm f", "rm -rf src", "git status", "git push", "cat .env", "ls > a.txt",
     "echo x >> src/x.py", "{rm,f}", "timeout 5 rm f", "ls; rm f", "bash -c 'rm f'", "r[m] f",
-    "git diff | wc -l", "npm test", "$X f", "echo $(rm f)",
+    "git diff | wc -l", "npm test", "$X f", "echo $(rm f)", "cat x > .env", "ls >> secrets/k",
+    "echo > src/x.py", "ls 2> .claude/s.json",
 ]  # fmt: skip
 _BASH_SPECS = ["ls:*", "rm:*", "git:*", "git push:*", "cat:*", "echo:*", "npm test", "*"]
 
@@ -304,10 +305,15 @@ def _random_call(rng: random.Random) -> ToolCall:
 
 
 def _deny_matches(g: Gate, rule: Rule, call: ToolCall) -> bool:
-    if call.name == "Bash" and rule.tool == "Bash" and rule.spec is not None:
+    if call.name == "Bash":
         view = view_bash(call.input["command"])
-        if view.unknown is not None:
+        if rule.tool == "Bash" and rule.spec is not None and view.unknown is not None:
             return True
+        if rule.tool in ("Write", "Edit"):  # a redirection writes its target
+            return any(
+                rule.matches("Write", {"file_path": t}, cwd=g.cwd, home=g.home, any_part=True)
+                for t in view.targets
+            )
     return rule.matches(call.name, call.input, cwd=g.cwd, home=g.home, any_part=True)
 
 
