@@ -105,6 +105,15 @@ def test_redirections_by_mode(ws: Path) -> None:
     assert bash(edit_deny, 'echo x > "$F"') == "deny"  # cannot be checked against the rule
 
 
+def test_redirections_after_a_cd_are_judged_where_the_shell_is(ws: Path) -> None:
+    (ws / ".claude").mkdir()
+    g = gate(ws, "acceptEdits", allowed=["Bash(echo:*)", "Bash(cd:*)"])
+    assert bash(g, "echo x > settings.json") == "allow"
+    assert bash(g, "cd .claude && echo x > settings.json") == "ask"  # not known from the text
+    g.shell_cwd = lambda: ws / ".claude"  # an earlier call did `cd .claude`
+    assert bash(g, "echo x > settings.json") == "ask"
+
+
 def test_view_bash_finds_targets() -> None:
     view = view_bash("a > x; b 2>&1 >> y | c &> /dev/null; d > $Z; bash -c 'e > w'")
     assert (view.targets, view.unknown_targets) == (("x", "y", "w"), ("$Z",))

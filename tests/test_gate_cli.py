@@ -206,3 +206,20 @@ def test_a_read_deny_rule_outside_the_workspace_holds_for_bash(
     )  # fmt: skip
     assert code == 0
     assert (SECRET in out) is not denied
+
+
+def test_a_redirection_after_an_earlier_cd_is_judged_where_the_shell_is(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ws / ".claude").mkdir()
+    code, out, _ = run(
+        ws, capsys, "--permission-mode", "acceptEdits", "--allowedTools", "Bash(echo:*)",
+        "Bash(cd:*)", "--output-format", "json",
+        "--model", script(
+            ws,
+            calls(("Bash", {"command": "cd .claude"})),
+            calls(("Bash", {"command": "echo '{}' > settings.local.json"})),
+        ),
+    )  # fmt: skip
+    assert code == 0 and not (ws / ".claude" / "settings.local.json").exists()
+    assert len(json.loads(out)["permission_denials"]) == 1

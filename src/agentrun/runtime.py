@@ -70,6 +70,7 @@ class Runtime:
         self.tmp_dir: Path | None = None
         self.sandbox: Sandbox | None = None
         """Bash's sandbox, made at the first Bash call."""
+        self._shell: BashSession | None = None
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
@@ -140,6 +141,7 @@ class Runtime:
             add_dirs=add_dirs,
             writable_roots=writable,
             shell_writable=[self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
+            shell_cwd=lambda: self._shell.cwd if self._shell is not None else None,
         )
         names = offered_tools(self.agent.tools, [*self.agent.disallowed_tools, *o.disallowed_tools])
         self._options = o
@@ -231,7 +233,9 @@ class Runtime:
         self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir)
         self._cleanup.append(self.sandbox)
         roots = self.policy.readable_roots
-        shell = BashSession(self.sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        shell = self._shell = BashSession(
+            self.sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots
+        )
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell
 

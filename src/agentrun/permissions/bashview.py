@@ -53,6 +53,9 @@ def view_bash(command: str) -> BashView:
         runs, unknown = (), str(e)
     targets: list[str] = []
     unknown_targets: list[str] = []
+    # after a `cd` in the same line, a relative target is relative to a directory the text
+    # may not pin down (`cd "$D"`, `cd -`, `cd` in a subshell)
+    moves = any(w and w[0] in ("cd", "pushd", "popd") for w in (*parts, *runs))
     for words in (*parts, *runs):
         for i, word in enumerate(words[:-1]):
             if not _WRITE_REDIRECTION.fullmatch(word):
@@ -60,7 +63,8 @@ def view_bash(command: str) -> BashView:
             target = words[i + 1]
             if target in _HARMLESS_TARGETS or _FD_TARGET.fullmatch(target):
                 continue
-            (unknown_targets if _EXPANDED.search(target) else targets).append(target)
+            opaque = bool(_EXPANDED.search(target)) or (moves and not target.startswith("/"))
+            (unknown_targets if opaque else targets).append(target)
     local = next((w[0] for w in runs if _local_program(w)), None)
     return BashView(
         local_program=local,

@@ -76,6 +76,7 @@ class Gate:
         workspace_roots: Sequence[Path] = (),
         writable_roots: Sequence[Path] | None = None,
         shell_writable: Sequence[Path] = (),
+        shell_cwd: Callable[[], Path | None] | None = None,
     ) -> None:
         if mode not in PERMISSION_MODES:
             raise ConfigError(
@@ -92,6 +93,8 @@ class Gate:
         """Where the sandbox lets the file tools write; None: anywhere (no confinement)."""
         self.shell_writable = list(shell_writable)
         """Where jailed Bash may also write (its private tmp), for redirections."""
+        self.shell_cwd = shell_cwd
+        """The Bash session's current directory (None before it starts: the cwd)."""
         self._grants: list[Rule] = []
         self._limits = agent_limits(agent_tools)
         self._approved: set[tuple[str, Path]] = set()
@@ -112,6 +115,7 @@ class Gate:
         add_dirs: Sequence[Path] = (),
         writable_roots: Sequence[Path] | None = None,
         shell_writable: Sequence[Path] = (),
+        shell_cwd: Callable[[], Path | None] | None = None,
     ) -> Gate:
         """Rules from the flags and the settings files; ``mode`` None takes the settings'
         ``defaultMode``, else ``default``. What a project's files may not do (allow rules,
@@ -138,6 +142,7 @@ class Gate:
             workspace_roots=add_dirs,
             writable_roots=writable_roots,
             shell_writable=shell_writable,
+            shell_cwd=shell_cwd,
         )
         gate.warnings = list(settings.warnings)
         return gate
@@ -277,7 +282,10 @@ class Gate:
 
     def _redirect(self, target: str) -> Decision:
         """A Bash output redirection, judged as a Write of its target."""
-        d = self._decide("Write", {"file_path": target}, shell=True)
+        # relative to where the shell is now (a `cd` in an earlier call stays in effect)
+        where = self.shell_cwd() if self.shell_cwd is not None else None
+        path = str(where / target) if where is not None else target
+        d = self._decide("Write", {"file_path": path}, shell=True)
         if d.behavior == "allow":
             return d
         return Decision(d.behavior, f"the redirection writes {target}: {d.reason}", d.rule)
