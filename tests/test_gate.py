@@ -103,6 +103,8 @@ def test_redirections_by_mode(ws: Path) -> None:
     edit_deny = gate(ws, "bypassPermissions", disallowed=["Edit(./keep/**)"])
     assert bash(edit_deny, "echo x > keep/a") == "deny"
     assert bash(edit_deny, 'echo x > "$F"') == "deny"  # cannot be checked against the rule
+    assert bash(gate(ws, "bypassPermissions"), 'echo x > "$F"') == "allow"
+    assert bash(gate(ws, "acceptEdits", **rules), 'ls > "$F"') == "ask"
 
 
 def test_redirections_after_a_cd_are_judged_where_the_shell_is(ws: Path) -> None:
