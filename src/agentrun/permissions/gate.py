@@ -257,7 +257,7 @@ class Gate:
         for rule in (r for r in self.ask if r.tool == "Bash"):
             if self.mode == "bypassPermissions":
                 break
-            if rule.spec is None or view.unknown is not None:
+            if rule.spec is None or view.unknown is not None or view.local_program is not None:
                 return self._asked(f"rule {rule} needs approval", str(rule))
             if any(bash_spec_matches(rule.spec, words) for words in view.runs):
                 return self._asked(f"rule {rule} needs approval", str(rule))
