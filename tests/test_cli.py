@@ -651,20 +651,20 @@ def test_rule_flags_take_several_arguments_like_claude_code(
     ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     turns = [
-        {"tool_calls": [{"name": "Bash", "input": {"command": "echo a > a.txt"}}]},
-        {"tool_calls": [{"name": "Bash", "input": {"command": "echo b > b.txt"}}]},
-        {"tool_calls": [{"name": "Bash", "input": {"command": "echo c > c.txt"}}]},
+        {"tool_calls": [{"name": "Bash", "input": {"command": "mkdir a"}}]},
+        {"tool_calls": [{"name": "Bash", "input": {"command": "mkdir b"}}]},
+        {"tool_calls": [{"name": "Bash", "input": {"command": "mkdir c"}}]},
         DONE,
     ]
     code, out, _ = run_cli(
         ws, capsys, "-p", "x", "--output-format", "json", "--model", script(ws, *turns),
-        "--allowedTools", "Bash(echo a:*)", "Bash(echo b:*),Glob",
+        "--allowedTools", "Bash(mkdir a:*)", "Bash(mkdir b:*),Glob",
         "--disallowedTools", "Write", "Edit",
     )  # fmt: skip
     assert code == 0
-    assert (ws / "a.txt").exists() and (ws / "b.txt").exists() and not (ws / "c.txt").exists()
+    assert (ws / "a").is_dir() and (ws / "b").is_dir() and not (ws / "c").exists()
     [denial] = json.loads(out)["permission_denials"]
-    assert denial["tool_input"] == {"command": "echo c > c.txt"}
+    assert denial["tool_input"] == {"command": "mkdir c"}
 
 
 def test_agent_path_is_taken_from_the_shell_directory_then_cwd(

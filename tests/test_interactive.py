@@ -116,7 +116,7 @@ def test_approval_yes_shows_the_diff(ws: Path) -> None:
     child.sendline("fix add")
     child.expect("Read 2 lines")
     child.expect("2 .*\\+     return a \\+ b")  # the diff, numbered as in the file
-    child.expect("Allow\\? \\[y\\]es / \\[n\\]o / \\[a\\]lways \\(file edits in the workspace")
+    child.expect("Allow\\? \\[y\\]es / \\[n\\]o / \\[a\\]lways \\(file edits in ")
     child.sendline("y")
     child.expect("Updated: 1 line added, 1 removed")
     child.expect("Fixed.")
@@ -158,6 +158,37 @@ def test_always_is_remembered_for_the_session(ws: Path, tmp_path: Path) -> None:
     index = child.expect(["Allow\\?", "Three."])
     assert index == 1, "asked again after 'always' and /model"
     assert finish(child) == 0
+
+
+def test_always_then_a_denied_path_then_a_protected_one(ws: Path) -> None:
+    def write(path: str) -> dict[str, Any]:
+        return {"tool_calls": [{"name": "Write", "input": {"file_path": path, "content": "x"}}]}
+
+    denied = {"expect": [{"is_error": True, "contains": "Write(./.env)"}]}
+    child = spawn(
+        ws,
+        write("a.txt"),
+        write("b.txt"),
+        {**write(".env"), "expect": [{"is_error": False}]},
+        {**write(".claude/settings.local.json"), **denied},
+        {"text": "Done."},
+        args=("--disallowedTools", "Write(./.env)"),
+    )
+    child.sendline("write some files")
+    child.expect(f"\\[a\\]lways \\(file edits in {ws}/, this session\\)")
+    child.sendline("a")
+    # b.txt runs without a question; .env is denied without one (a grant never outranks a
+    # deny rule); the protected path is asked, and "always" is not offered for it
+    child.expect("unless an allow rule names it")
+    child.expect("Allow\\? \\[y\\]es / \\[n\\]o: ")
+    child.sendline("a")  # not an answer here: asked again
+    child.expect("Allow\\? \\[y\\]es / \\[n\\]o: ")
+    child.sendline("n")
+    child.expect("Done.")
+    child.expect(PROMPT)
+    assert finish(child) == 0
+    assert (ws / "a.txt").read_text() == "x" and (ws / "b.txt").read_text() == "x"
+    assert not (ws / ".env").exists() and not (ws / ".claude").exists()
 
 
 def test_ctrl_c_cancels_the_turn_and_keeps_the_session(ws: Path) -> None:

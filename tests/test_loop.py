@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -68,10 +69,15 @@ class Runner:
         *,
         on_start: Callable[[ToolCall], None] | None = None,
         on_end: Callable[[ToolCall, ToolResult, float], None] | None = None,
+        admit: Callable[[ToolCall], ToolResult | None] | None = None,
     ) -> list[ToolResult]:
         by_name = {t.name: t for t in self.tools}
         out = []
         for call in calls:
+            refused = admit(call) if admit else None
+            if refused is not None:
+                out.append(refused)
+                continue
             if on_start:
                 on_start(call)
             tool = by_name.get(call.name)
@@ -87,14 +93,32 @@ class Runner:
 class Decision:
     behavior: str
     reason: str = "rule"
+    grant: str | None = "this tool"
 
 
 @dataclass
 class Perms:
-    rules: dict[str, str] = field(default_factory=dict)
+    """A stand-in gate: a fixed behaviour per tool; "always" allows the tool from then on."""
 
-    def check(self, tool_name: str, tool_input: JSON) -> Decision:
-        return Decision(self.rules.get(tool_name, "allow"), f"{tool_name} rule")
+    rules: dict[str, str] = field(default_factory=dict)
+    mode: str = "default"
+    remembered: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def decide(self, call: ToolCall) -> Decision:
+        if call.name in self.remembered:
+            return Decision("allow", "granted")
+        return Decision(self.rules.get(call.name, "allow"), f"{call.name} rule")
+
+    def answer(self, call: ToolCall, *, always: bool) -> None:
+        if always:
+            self.remembered.append(call.name)
+
+    def check_resolved(self, tool: str, kind: str, real: Path) -> str | None:
+        return None
+
+    def search_filter(self, tool: str) -> None:
+        return None
 
 
 @dataclass

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.bashrun import command_variants
 from agentrun.errors import ConfigError
 from agentrun.permissions import Decision, PermissionPolicy, Rule, offered_tools, split_rules
-from agentrun.shellparse import split_commands
+from agentrun.permissions.bashrun import command_variants
+from agentrun.permissions.shellparse import split_commands
+from agentrun.types import ToolCall
 
 
 @pytest.fixture
@@ -292,15 +293,15 @@ def test_accept_edits_only_inside_workspace_and_add_dirs(ws: Path, tmp_path: Pat
 def test_allow_always_remembers_exact_commands(ws: Path) -> None:
     p = policy(ws)
     assert bash(p, "pytest -q") == "ask"
-    added = p.allow_always("Bash", {"command": "pytest -q"})
-    assert [str(r) for r in added] == ["Bash(pytest -q)"]
+    p.answer(ToolCall("1", "Bash", {"command": "pytest -q"}), always=True)
+    assert p.remembered == ["Bash(pytest -q)"]
     assert bash(p, "pytest -q") == "allow"
     assert bash(p, "pytest -q && rm x") == "ask"
 
 
 def test_allow_always_for_edits(ws: Path) -> None:
     p = policy(ws)
-    p.allow_always("Edit", {"file_path": "a.py"})
+    p.answer(ToolCall("1", "Edit", {"file_path": "a.py"}), always=True)
     assert p.check("Write", {"file_path": "b/c.py"}).behavior == "allow"
     assert p.check("Write", {"file_path": "/tmp/elsewhere"}).behavior == "ask"
 
@@ -318,7 +319,13 @@ def test_settings_files_are_read(ws: Path) -> None:
     write_settings(ws / ".agentrun" / "settings.local.json", deny=["Read(./secrets/**)"])
     p = policy(ws)
     assert bash(p, "make all") == "allow"
-    assert bash(p, "npm test") == "allow"
+    # a workspace file may narrow, never widen: its allow rule is ignored, and said so
+    assert bash(p, "npm test") == "ask"
+    assert p.warnings == [
+        f"{ws / '.claude' / 'settings.json'}: allow rules ignored (Bash(npm test)): a workspace "
+        "settings file may only narrow permissions (use --allowedTools or "
+        "~/.agentrun/settings.json)"
+    ]
     assert p.check("Read", {"file_path": "secrets/a"}).behavior == "deny"
 
 
@@ -393,10 +400,12 @@ def test_offered_tools(
     assert offered_tools(agent_tools, disallowed) == expected
 
 
-def test_agent_rules_allow(ws: Path) -> None:
-    p = policy(ws, agent_rules=["Read", "Bash(git diff:*)"])
-    assert bash(p, "git diff") == "allow"
-    assert bash(p, "git diff; rm x") == "ask"
+def test_agent_tools_limit_and_never_grant(ws: Path) -> None:
+    p = policy(ws, agent_tools=["Read", "Bash(git diff:*)"])
+    assert bash(p, "git diff") == "ask"  # the agent has it, the user still decides
+    assert bash(p, "git diff; rm x") == "deny"  # outside what the agent file gives it
+    assert bash(policy(ws, "bypassPermissions", agent_tools=["Bash(git diff:*)"]), "rm x") == "deny"
+    assert bash(policy(ws, agent_tools=["Bash(*)"]), "rm x") == "ask"  # all of Bash, no grant
 
 
 def test_mcp_server_rule(ws: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentrun.shellparse import ShellParseError, split_commands
+from agentrun.permissions.shellparse import ShellParseError, split_commands
 
 
 def texts(command: str) -> list[str]:

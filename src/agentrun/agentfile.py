@@ -25,13 +25,14 @@ import datetime
 import importlib.resources
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentrun.agentyaml import Parsed, normalise, parse_frontmatter, split_frontmatter
 from agentrun.errors import AgentFileError, ConfigError
 from agentrun.models.pricing import ALIASES
+from agentrun.pathutil import is_within
 
 if TYPE_CHECKING:
     import logging
@@ -68,7 +69,10 @@ class AgentSpec:
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     permission_rules: tuple[str, ...] = ()
+    """The ``Tool(spec)`` entries of ``tools``: what the agent is limited to, never a grant."""
     source: str = "path"
+    shadows: Path | None = None
+    """The built-in or user agent file this workspace file replaces (same name), if any."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (lists for tuples, strings for paths and dates)."""
@@ -84,6 +88,7 @@ class AgentSpec:
             "warnings": list(self.warnings),
             "permission_rules": list(self.permission_rules),
             "source": self.source,
+            **({"shadows": str(self.shadows)} if self.shadows is not None else {}),
         }
 
 
@@ -328,8 +333,23 @@ def discover_agents(
             shadowed = agents.get(spec.name)
             if shadowed is not None:
                 _log().debug("agent %r: %s overrides %s", spec.name, file, shadowed.path)
+                original = shadowed.shadows or (
+                    shadowed.path if shadowed.source in ("builtin", "user") else None
+                )
+                if source == "project" and original is not None:
+                    # A file in the workspace (anyone who can write there, a model included)
+                    # replaces an agent the user relies on by name: say so, never silently.
+                    note = (
+                        f"agent {spec.name!r} comes from the workspace file {file}, which "
+                        f"shadows the {_origin(original)} agent {original}"
+                    )
+                    spec = replace(spec, shadows=original, warnings=(*spec.warnings, note))
             agents[spec.name] = spec
     return agents, errors
+
+
+def _origin(path: Path) -> str:
+    return "built-in" if is_within(path, builtin_agents_dir()) else "user"
 
 
 def find_agents(

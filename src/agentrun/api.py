@@ -139,7 +139,12 @@ class AgentSession:
     @property
     def remembered_rules(self) -> list[str]:
         """The allow rules this session's "always" answers added (to carry into another)."""
-        return [str(rule) for rule in getattr(self._rt.permissions, "remembered", ())]
+        return list(self._rt.permissions.remembered)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the settings files asked for that this session does not do (say it on stderr)."""
+        return list(self._rt.permissions.warnings)
 
     @property
     def agent(self) -> AgentSpec:
@@ -166,8 +171,10 @@ class AgentSession:
                 cwd=str(rt.cwd),
                 model=rt.model.model_id,
                 tools=tuple(spec.name for spec in rt.runner.specs()),
-                permission_mode=str(getattr(rt.permissions, "mode", o.permission_mode)),
+                permission_mode=rt.permissions.mode,
                 agent=rt.agent.name,
+                agent_shadows=str(rt.agent.shadows or ""),
+                agent_file=str(rt.agent.path or "") if rt.agent.shadows else "",
                 sandbox_mode=o.sandbox,
                 sandbox_enforced=rt.enforced_layers(),
             )
@@ -232,7 +239,9 @@ def run(
 
     ``model``: a SPEC (alias, model id, ``script:PATH``, ``replay:PATH``) or a Model object
     (``ScriptedModel``, ``FunctionModel``, ...); None means the agent's model, else the default.
-    ``approver`` answers "ask" decisions; None (headless) denies them and lists them in
+    ``approver(call, decision)`` answers "ask" decisions with ``"allow"``, ``"deny"`` or
+    ``"always"`` (``str(decision)`` is the reason; ``decision.grant`` what "always" would allow,
+    None when it is not offered); None (headless) denies them and lists them in
     ``permission_denials``. ``max_retries``: API retries (408/409/429/5xx/529, connection
     errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2). ``extra`` takes the remaining
     :class:`RunOptions` (``replay_drift``, ``sessions_root``).

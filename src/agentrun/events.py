@@ -44,8 +44,13 @@ class InitEvent:
     agent: str
     sandbox_mode: str
     sandbox_enforced: tuple[str, ...]
+    agent_file: str = ""
+    """The agent file used, when it shadows a built-in or user agent of the same name."""
+    agent_shadows: str = ""
+    """The built-in or user agent file it shadows."""
 
     def stream_json(self) -> JSON | None:
+        shadow = {"agent_file": self.agent_file, "agent_shadows": self.agent_shadows}
         return {
             "type": "system",
             "subtype": "init",
@@ -56,6 +61,7 @@ class InitEvent:
             "permissionMode": self.permission_mode,
             "agent": self.agent,
             "sandbox": {"mode": self.sandbox_mode, "enforced": list(self.sandbox_enforced)},
+            **(shadow if self.agent_shadows else {}),
         }
 
 

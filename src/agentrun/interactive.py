@@ -15,7 +15,7 @@ import contextlib
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.text import Text
@@ -32,6 +32,9 @@ from agentrun.terminal import (
     save_last_history_line,
 )
 from agentrun.types import ToolCall, Usage
+
+if TYPE_CHECKING:
+    from agentrun.protocols import PermissionDecision
 
 __all__ = ["InteractiveApp", "run_interactive"]
 
@@ -109,7 +112,7 @@ class InteractiveApp:
             Text("/help for commands · Ctrl-C cancels a turn · Ctrl-D exits", style="dim"),
             sep="\n",
         )
-        for warning in self.session.agent.warnings:
+        for warning in (*self.session.agent.warnings, *self.session.warnings):
             self.console.print(Text(f"warning: {warning}", style="yellow"))
         self._show_resumed()
         pending = first_prompt
@@ -229,22 +232,19 @@ class InteractiveApp:
         self.renderer.on_event(event)
 
     # -- approvals -----------------------------------------------------------------------------
-    def approve(self, call: ToolCall, reason: str) -> Answer:
+    def approve(self, call: ToolCall, decision: PermissionDecision) -> Answer:
         """Show what the call would do and ask. Ctrl-D answers no; Ctrl-C answers no and
-        cancels the turn (any other call of the batch is refused without asking)."""
+        cancels the turn (any other call of the batch is refused without asking). "Always" is
+        offered only when the gate says what it would grant (``decision.grant``)."""
         if self._cancel_turn:
             return "deny"
         self.renderer.approval_preview(call)
-        self.console.print(Text(f"  {reason}", style="dim"))
-        # What "always" adds (PermissionPolicy.allow_always): each simple command of a Bash line
-        # exactly; every edit inside the workspace for Edit and Write; the tool otherwise.
-        if call.name == "Bash":
-            scope = "each command of this line"
-        elif call.name in ("Edit", "Write"):
-            scope = "file edits in the workspace"
+        self.console.print(Text(f"  {decision.reason}", style="dim"))
+        scope = decision.grant
+        if scope is None:
+            question = "  Allow? [y]es / [n]o: "
         else:
-            scope = call.name
-        question = f"  Allow? [y]es / [n]o / [a]lways ({scope}, this session): "
+            question = f"  Allow? [y]es / [n]o / [a]lways ({scope}, this session): "
         self.term.restore()
         self.term.discard_typeahead()  # a key typed earlier must never answer this question
         try:
@@ -262,7 +262,7 @@ class InteractiveApp:
                     if raw:  # readline kept it: an answer is not worth recalling
                         forget_last_history_line()
                 answer = raw.strip().lower()
-                if answer in _ANSWERS:
+                if answer in _ANSWERS and (scope is not None or _ANSWERS[answer] != "always"):
                     return _ANSWERS[answer]
         finally:
             self.term.quiet()

@@ -46,11 +46,13 @@ from agentrun.types import (
 )
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Model, PermissionChecker
+    from agentrun.protocols import Model, PermissionChecker, PermissionDecision
 
 Approval = Literal["allow", "deny", "always"]
-Approver = Callable[[ToolCall, str], Approval]
-"""Asked when a permission rule says "ask"; None (headless) denies every such call."""
+Approver = Callable[[ToolCall, "PermissionDecision"], Approval]
+"""Asked when the gate says "ask", with its decision (``str()`` of it is the reason; its
+``grant`` what "always" would allow, None when "always" must not be offered); None
+(headless) denies every such call."""
 
 INTERRUPTED = "Interrupted by the user: the tool was stopped before it finished."
 INTERRUPTED_RUN = "Interrupted by the user."
@@ -79,6 +81,7 @@ class ToolDispatcher(Protocol):
         *,
         on_start: Callable[[ToolCall], None] | None = None,
         on_end: Callable[[ToolCall, ToolResult, float], None] | None = None,
+        admit: Callable[[ToolCall], ToolResult | None] | None = None,
     ) -> list[ToolResult]: ...
 
 
@@ -99,7 +102,6 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     cost_usd: float | None = 0.0
-    always_allowed: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -326,19 +328,32 @@ class _Run:
             self.conv.cost_usd = None if self.conv.cost_usd is None else self.conv.cost_usd + cost
 
     def dispatch(self, calls: list[ToolCall]) -> list[ContentBlock]:
-        """Permission-check every call, run the allowed ones, return results in call order."""
+        """Run the calls, each decided by the gate immediately before it runs (asking in call
+        order); results in call order."""
         results: dict[str, ToolResult] = {}
 
         def on_end(call: ToolCall, result: ToolResult, seconds: float) -> None:
             results[call.id] = result
             self.io.emit(ToolEndEvent(call, result, seconds * 1000))
 
+        def admit(call: ToolCall) -> ToolResult | None:
+            refusal = self.permission(call)
+            if refusal is None:
+                return None
+            result = results[call.id] = ToolResult(refusal, is_error=True)
+            self.denials.append(
+                {"tool_name": call.name, "tool_use_id": call.id, "tool_input": call.input}
+            )
+            self.io.emit(PermissionDeniedEvent(call, refusal))
+            return result
+
         try:
-            allowed = [call for call in calls if self.allowed(call, results)]
-            if allowed:
-                self.io.tools.run_calls(
-                    allowed, on_start=lambda c: self.io.emit(ToolStartEvent(c)), on_end=on_end
-                )
+            self.io.tools.run_calls(
+                calls,
+                on_start=lambda c: self.io.emit(ToolStartEvent(c)),
+                on_end=on_end,
+                admit=admit,
+            )
         except KeyboardInterrupt:
             # Ctrl-C at an approval prompt or in a tool: stop whatever still runs; every call
             # without a result is reported as interrupted, so the transcript stays valid.
@@ -348,25 +363,13 @@ class _Run:
             results.get(c.id, ToolResult(INTERRUPTED, is_error=True)).to_block(c.id) for c in calls
         ]
 
-    def allowed(self, call: ToolCall, results: dict[str, ToolResult]) -> bool:
-        refusal = self.permission(call)
-        if refusal is None:
-            return True
-        results[call.id] = ToolResult(refusal, is_error=True)
-        self.denials.append(
-            {"tool_name": call.name, "tool_use_id": call.id, "tool_input": call.input}
-        )
-        self.io.emit(PermissionDeniedEvent(call, refusal))
-        return False
-
     def permission(self, call: ToolCall) -> str | None:
         """None when the call may run, else the error text the model gets."""
-        checker = self.io.permissions
-        if checker is None or call.name not in self.offered:
+        gate = self.io.permissions
+        if gate is None or call.name not in self.offered:
             return None  # an unknown tool is the dispatcher's to refuse, naming the real ones
-        decision = checker.check(call.name, call.input)
-        key = (call.name, str(call.input.get("command", "")) if call.name == "Bash" else "")
-        if decision.behavior == "allow" or key in self.conv.always_allowed:
+        decision = gate.decide(call)
+        if decision.behavior == "allow":
             return None
         if decision.behavior == "deny":
             return f"Permission to use {call.name} was denied: {decision.reason}"
@@ -375,13 +378,11 @@ class _Run:
                 f"Permission to use {call.name} was not granted: it needs approval and this run "
                 f"is non-interactive ({decision.reason})."
             )
-        answer = self.io.approver(call, decision.reason)
-        if answer == "always":
-            self.conv.always_allowed.add(key)
-            remember = getattr(checker, "allow_always", None)  # PermissionPolicy's own rules
-            if callable(remember):
-                remember(call.name, call.input)
-        return None if answer in ("allow", "always") else f"The user denied this {call.name} call."
+        answer = self.io.approver(call, decision)
+        if answer not in ("allow", "always"):
+            return f"The user denied this {call.name} call."
+        gate.answer(call, always=answer == "always" and decision.grant is not None)
+        return None
 
     def finish(
         self, subtype: ResultSubtype, stop_reason: str | None, error: str = ""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from agentrun.tools.base import ToolContext
-    from agentrun.types import JSON, ModelRequest, ModelResponse, ToolResult
+    from agentrun.types import JSON, ModelRequest, ModelResponse, ToolCall, ToolResult
 
 
 TextSink = Callable[[str], None]
@@ -100,17 +100,57 @@ PermissionBehavior = Literal["allow", "ask", "deny"]
 
 
 class PermissionDecision(Protocol):
+    """One decision of the gate (:class:`agentrun.permissions.Decision`)."""
+
     @property
     def behavior(self) -> PermissionBehavior: ...
 
     @property
     def reason(self) -> str: ...
 
+    @property
+    def grant(self) -> str | None:
+        """What an "always" answer would allow for the session; None: "always" not offered."""
+        ...
+
 
 class PermissionChecker(Protocol):
-    """Decides whether one tool call may run (Claude Code's modes and rules)."""
+    """The permission gate (:class:`agentrun.permissions.Gate`): the one place a tool call
+    is allowed, asked or denied. Everything the loop, the CLI, the REPL and the Python API
+    use of it is declared here."""
 
-    def check(self, tool_name: str, tool_input: JSON) -> PermissionDecision: ...
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def remembered(self) -> list[str]:
+        """The grants "always" answers added, as rule texts (carried into a new session)."""
+        ...
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the settings files asked for and did not get (for stderr)."""
+        ...
+
+    def decide(self, call: ToolCall) -> PermissionDecision:
+        """Decide ``call`` now, immediately before it runs."""
+        ...
+
+    def answer(self, call: ToolCall, *, always: bool) -> None:
+        """The user approved an asked ``call``, once or for the session."""
+        ...
+
+    def check_resolved(self, tool: str, kind: Literal["read", "write"], real: Path) -> str | None:
+        """A file tool opened ``real``: None if the call may go on, else the error text."""
+        ...
+
+    def search_filter(self, tool: str) -> Callable[[Path], bool] | None:
+        """For one Grep/Glob: whether a found file must be left out of the results."""
+        ...
+
+    def read_deny_paths(self) -> list[Path]:
+        """Paths the Read deny rules name that the jail can hide from Bash too."""
+        ...
 
 
 class SessionStore(Protocol):

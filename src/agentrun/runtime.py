@@ -13,7 +13,7 @@ import functools
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -75,6 +75,7 @@ class Runtime:
         self.tmp_dir: Path | None = None
         self.sandbox: Sandbox | None = None
         """Bash's sandbox, made at the first Bash call."""
+        self._shell: BashSession | None = None
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
@@ -90,7 +91,7 @@ class Runtime:
         from agentrun.agentfile import AgentSpec, resolve_agent
         from agentrun.models import resolve_model
         from agentrun.models.pricing import PRICES, price_for
-        from agentrun.permissions import PermissionPolicy, offered_tools
+        from agentrun.permissions import Gate, offered_tools
         from agentrun.prompt import build_system_prompt
 
         cwd = Path(o.cwd).expanduser().resolve()
@@ -126,21 +127,31 @@ class Runtime:
                 f"({', '.join(sorted(PRICES))}) or drop the budget"
             )
         add_dirs = [Path(d).expanduser().resolve() for d in o.add_dirs]
+        self.tmp_dir = Path(tempfile.mkdtemp(prefix="agentrun-"))
+        writable: list[Path] | None = None  # danger-full-access: the sandbox refuses nothing
+        if o.sandbox == "workspace-write":
+            writable = [cwd, *add_dirs]
+        elif o.sandbox == "read-only":
+            writable = []
         self.permissions: PermissionChecker
-        self.permissions = rules = PermissionPolicy.load(
+        self.permissions = gate = Gate.load(
             o.permission_mode,
             allowed=o.allowed_tools,
             # The agent file's disallowedTools are deny rules too: `Bash(rm:*)` there must hold
             # like on the command line (bare names are also removed from the offered tools).
             disallowed=[*o.disallowed_tools, *self.agent.disallowed_tools],
-            agent_rules=self.agent.permission_rules,
+            # The agent's `tools` only limit what it has (`Bash(git diff:*)`): never a grant.
+            agent_tools=self.agent.tools,
             cwd=cwd,
             add_dirs=add_dirs,
+            writable_roots=writable,
+            shell_writable=[self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
+            shell_cwd=lambda: self._shell.cwd if self._shell is not None else None,
         )
         names = offered_tools(self.agent.tools, [*self.agent.disallowed_tools, *o.disallowed_tools])
         self._options = o
         self._add_dirs = add_dirs
-        self._tools(names, o.strict, search_filter=rules.search_filter)
+        self._tools(names, o.strict, gate=gate)
         self.system = build_system_prompt(
             self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
         )
@@ -178,19 +189,19 @@ class Runtime:
         names: list[str],
         strict: bool,
         *,
-        search_filter: Callable[[str], Callable[[Path], bool] | None],
+        gate: PermissionChecker,
     ) -> None:
         from agentrun.tools.base import ToolContext
         from agentrun.tools.records import ReadRecords
         from agentrun.tools.registry import ToolRunner, build_tools
 
-        self.tmp_dir = Path(tempfile.mkdtemp(prefix="agentrun-"))
         self.ctx = ToolContext(
             reads=ReadRecords(),
             open_workspace=self._open_workspace,
             open_shell=self._open_shell if "Bash" in names else None,
             strict=strict,
-            search_filter=search_filter,
+            search_filter=gate.search_filter,
+            check_resolved=gate.check_resolved,
         )
         self.runner = ToolRunner(build_tools(names), self.ctx, strict=strict)
 
@@ -206,6 +217,8 @@ class Runtime:
             mode=cast("SandboxMode", o.sandbox),
             add_dirs=self._add_dirs,
             allow_network=o.allow_network,
+            # Read deny rules hold for Bash too where the kernel can enforce them
+            extra_read_deny=self.permissions.read_deny_paths(),
             state_dirs=[o.sessions_root] if o.sessions_root is not None else (),
         )
 
@@ -243,7 +256,7 @@ class Runtime:
         assert self.tmp_dir is not None
         sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
-        shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        shell = self._shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell
 

@@ -223,9 +223,11 @@ def test_a_workspace_under_tmp_gets_its_modes_rights_exactly(tmp_path: Path, mod
     extra.mkdir()
     (ws / "app.txt").write_text("app\n")
     (extra / "e.txt").write_text("extra\n")
+    # tee, not `>`: the permission gate would refuse a redirection the sandbox refuses before
+    # the jail is reached, and this is a test of the jail
     command = (
-        f"cat app.txt {extra}/e.txt; echo x > new.txt; echo rc=$?; mkdir d; echo rc=$?; "
-        f"echo y > {extra}/n.txt; echo rc=$?"
+        f"cat app.txt {extra}/e.txt; echo x | tee new.txt >/dev/null; echo rc=$?; mkdir d; "
+        f"echo rc=$?; echo y | tee {extra}/n.txt >/dev/null; echo rc=$?"
     )
     script = tmp_path / "s.json"
     call = {"name": "Bash", "input": {"command": command}}

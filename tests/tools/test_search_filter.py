@@ -10,7 +10,7 @@ import pytest
 
 from agentrun.cli import main
 from agentrun.permissions import PermissionPolicy
-from agentrun.rules import Rule
+from agentrun.permissions.rules import Rule
 from agentrun.sandbox.paths import Workspace
 from agentrun.sandbox.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext

@@ -100,6 +100,8 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
         _sigterm_as_ctrl_c(),
         api.AgentSession(on_event=on_event, approver=None, **options) as session,
     ):
+        for warning in session.warnings:  # settings the workspace may not set
+            print(f"agentrun: warning: {warning}", file=sys.stderr)
         result = session.send(prompt)
         unplayed = _unplayed_turns(session.model)
     if args.output_format == "json":
@@ -266,7 +268,7 @@ def _read_stdin() -> str:
 def _rules(values: list[str], flag: str) -> tuple[str, ...]:
     """The rules of a rule flag. It takes several arguments, like Claude Code's, so a prompt
     written after it is read as rules: a word that cannot be a tool name is said on stderr."""
-    from agentrun.rules import split_rules
+    from agentrun.permissions import split_rules
 
     rules = tuple(split_rules(values))
     for rule in rules:

@@ -28,7 +28,7 @@ class ToolContext:
       (the test suite sets it, so a bug cannot hide behind a polite error message).
     - ``cancel``: set when the user interrupts; long-running tools stop and report it.
     - ``search_filter``: for Grep and Glob, a test of which found files the permission rules
-      keep from the tool (see :meth:`agentrun.permissions.PermissionPolicy.search_filter`).
+      keep from the tool (see :meth:`agentrun.permissions.Gate.search_filter`).
     - ``check_resolved``: the permission gate's look at what a file tool really acts on,
       called once the object is open: ``(tool, "read" | "write", real_path)`` gives the error
       text that stops the call, or None (see :meth:`refusal`).

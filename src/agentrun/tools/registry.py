@@ -136,12 +136,17 @@ class ToolRunner:
         *,
         on_start: OnStart | None = None,
         on_end: OnEnd | None = None,
+        admit: Callable[[ToolCall], ToolResult | None] | None = None,
     ) -> list[ToolResult]:
         """Run ``calls``; one result per call, in call order.
 
         ``on_start`` and ``on_end`` (with the duration in seconds) are always called from the
         calling thread: ``on_start`` in call order as each batch begins, ``on_end`` as each
         call finishes (completion order within a concurrent batch).
+
+        ``admit`` (the permission decision) is asked about each call in call order, from the
+        calling thread, immediately before the call's batch starts, so it judges what earlier
+        calls left behind; a result it returns is the call's result and the call does not run.
         """
         results: list[ToolResult | None] = [None] * len(calls)
         index = 0
@@ -153,10 +158,16 @@ class ToolRunner:
             if self.ctx.cancel.is_set():
                 break
             batch = range(index, end)
-            if len(batch) == 1:
-                results[index] = self._run_one(calls[index], on_start, on_end)
+            if admit is not None:
+                for i in batch:
+                    results[i] = admit(calls[i])
+                admitted = [i for i in range(index, end) if results[i] is None]
             else:
-                self._run_batch(calls, batch, results, on_start, on_end)
+                admitted = list(range(index, end))
+            if len(admitted) == 1:
+                results[admitted[0]] = self._run_one(calls[admitted[0]], on_start, on_end)
+            elif admitted:
+                self._run_batch(calls, admitted, results, on_start, on_end)
             index = end
         return [r if r is not None else ToolResult(INTERRUPTED, is_error=True) for r in results]
 
@@ -179,7 +190,7 @@ class ToolRunner:
     def _run_batch(
         self,
         calls: Sequence[ToolCall],
-        batch: range,
+        batch: Sequence[int],
         results: list[ToolResult | None],
         on_start: OnStart | None,
         on_end: OnEnd | None,

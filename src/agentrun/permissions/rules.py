@@ -1,9 +1,10 @@
 """What one permission rule matches: ``Tool`` or ``Tool(spec)``, in Claude Code's syntax.
 
 - Bash specs: ``npm test`` exact, ``git diff:*`` prefix (word by word), ``git * main`` wildcard,
-  each matched against one simple command (:mod:`agentrun.shellparse` finds them all). Deny and
-  ask rules also look through wrappers, assignments and shell payloads (``env X=1 sudo rm``
-  runs ``rm``; :mod:`agentrun.bashrun` finds what a line really runs).
+  each matched against one simple command (:mod:`agentrun.permissions.shellparse` finds them
+  all). Deny and ask rules also look through assignments and shell payloads (``bash -c 'rm x'``
+  runs ``rm``; :mod:`agentrun.permissions.bashrun` finds what a line really runs, or says it
+  cannot be known from the text).
 - Path specs (Read, Edit, Write, Glob, Grep): gitignore-style. ``//abs`` is absolute, ``~/p`` is
   under home, ``/p`` is relative to the settings file's project, ``p`` and ``./p`` to the working
   directory; a pattern without a slash matches at any depth. ``Read(...)`` also covers Glob and
@@ -13,25 +14,30 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentrun.bashrun import UnverifiableError, commands_run
 from agentrun.errors import ConfigError
 from agentrun.pathutil import is_within
-from agentrun.shellparse import ShellParseError, split_commands
+from agentrun.permissions.bashrun import UnverifiableError, commands_run
+from agentrun.permissions.shellparse import ShellParseError, split_commands
 
 if TYPE_CHECKING:
+    from agentrun.permissions.bashview import BashView
     from agentrun.types import JSON
 
 __all__ = [
     "EDIT_TOOLS",
     "Rule",
+    "agent_limits",
+    "bash_covered",
     "bash_spec_matches",
+    "existing_paths",
     "split_rules",
     "tool_paths",
 ]
@@ -81,6 +87,8 @@ class Rule:
         if tool == "Bash" and self.tool == "Bash":
             return _bash_matches(self.spec, str(tool_input.get("command", "")), any_part=any_part)
         family = _PATH_FAMILY.get(self.tool)
+        if self.tool == "Write" and any_part:
+            family = EDIT_TOOLS  # a deny on writing a file also keeps Edit from changing it
         if family is None or tool not in family:
             return False
         paths = tool_paths(tool_input, tool, cwd)
@@ -92,16 +100,19 @@ class Rule:
         return any(hits) if any_part else all(hits)
 
     def _path_pattern(self, cwd: Path, home: Path) -> tuple[re.Pattern[str], Path]:
+        base, pat = self.base_and_pattern(cwd, home)
+        return _glob_regex(pat), base.resolve()
+
+    def base_and_pattern(self, cwd: Path, home: Path) -> tuple[Path, str]:
+        """A path spec's anchor directory and the pattern below it (``~/x`` -> home, ``x``)."""
         spec = self.spec or ""
         if spec.startswith("//"):
-            base, pat = Path("/"), spec[2:]
-        elif spec.startswith("~/"):
-            base, pat = home, spec[2:]
-        elif spec.startswith("/"):
-            base, pat = self.root or cwd, spec[1:]
-        else:
-            base, pat = cwd, spec[2:] if spec.startswith("./") else spec
-        return _glob_regex(pat), base.resolve()
+            return Path("/"), spec[2:]
+        if spec.startswith("~/"):
+            return home, spec[2:]
+        if spec.startswith("/"):
+            return self.root or cwd, spec[1:]
+        return cwd, spec[2:] if spec.startswith("./") else spec
 
 
 def split_rules(values: str | Iterable[str]) -> list[str]:
@@ -211,3 +222,58 @@ def _path_matches(regex: re.Pattern[str], base: Path, path: Path) -> bool:
     if not is_within(path, base):
         return False
     return regex.fullmatch(path.relative_to(base).as_posix()) is not None
+
+
+def existing_paths(rules: Iterable[Rule], *, cwd: Path, home: Path, limit: int) -> list[Path]:
+    """The existing files and directories path ``rules`` name now, resolved (literal specs as
+    written, globs expanded; patterns for any depth are skipped: not enumerable)."""
+    found: list[Path] = []
+    for rule in rules:
+        base, pattern = rule.base_and_pattern(cwd, home)
+        pattern = pattern.removesuffix("/**").rstrip("/")  # a directory covers what is below
+        globbed = any(c in pattern for c in "*?[")
+        if globbed and "/" not in pattern:
+            continue
+        try:
+            matches = (
+                list(itertools.islice(base.glob(pattern), limit)) if globbed else [base / pattern]
+            )
+        except (OSError, ValueError):
+            continue
+        found.extend(p.resolve() for p in matches if p.exists())
+    return list(dict.fromkeys(found))[:limit]
+
+
+def bash_covered(rules: Sequence[Rule], view: BashView) -> str | None:
+    """The rules covering every simple command of the line, or None. A line whose commands
+    cannot be known from its text is covered only by a bare ``Bash``."""
+    if any(r.spec is None for r in rules):
+        return "Bash"
+    if view.unknown is not None or not view.parts:
+        return None
+    used: list[str] = []
+    for words in view.parts:
+        hit = next((r for r in rules if bash_spec_matches(r.spec or "", words)), None)
+        if hit is None:
+            return None
+        used.append(str(hit))
+    return ", ".join(dict.fromkeys(used))
+
+
+def agent_limits(agent_tools: Sequence[str] | None) -> dict[str, list[Rule]]:
+    """Per tool, the specs an agent file limits it to (``Bash(git diff:*)``); a tool also
+    listed bare, or not narrowed, has no limit."""
+    if agent_tools is None:
+        return {}
+    rules: list[Rule] = []
+    for text in agent_tools:
+        try:
+            rules.append(Rule.parse(text))
+        except ConfigError:
+            continue  # free text in a tools list: not a tool, so it limits nothing
+    bare = {r.tool for r in rules if r.spec is None}
+    limits: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if rule.spec is not None and rule.tool not in bare:
+            limits.setdefault(rule.tool, []).append(rule)
+    return limits

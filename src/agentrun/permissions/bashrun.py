@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from agentrun.shellparse import ShellParseError, split_commands
+from agentrun.permissions.shellparse import ShellParseError, split_commands
 
 __all__ = ["UnverifiableError", "bash_unverifiable", "command_variants", "commands_run"]
 
@@ -65,6 +65,7 @@ def _words_run(words: tuple[str, ...], depth: int) -> list[tuple[str, ...]]:
         name = variant[0]
         if not _ASSIGNMENT.fullmatch(name) and ("$" in name or "`" in name):
             raise UnverifiableError(f"the command name {name!r} is only known at run time")
+        _refuse_opaque(variant)
         base = name.rsplit("/", 1)[-1]
         if base == "find":
             for i, word in enumerate(variant):
@@ -163,6 +164,149 @@ _WRAPPERS: dict[str, frozenset[str]] = {
     "taskset": frozenset(),
 }
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", flags=re.S)
+
+# Commands that run other commands named in their arguments, options or environment: what they
+# run depends on option parsing we would have to get exactly right (`timeout --foreground 5 rm`,
+# `flock -x . rm`, `prlimit --nofile=1 rm`), so a line using one is not vouched for.
+_RUNS_ARGUMENTS = frozenset(
+    {
+        *_WRAPPERS,
+        *("flock", "prlimit", "chroot", "nsenter", "unshare", "setpriv", "runuser", "su", "sg"),
+        *("systemd-run", "script", "parallel", "strace", "ltrace", "valgrind", "fakeroot"),
+        *("firejail", "bwrap", "proot", "capsh", "newgrp", "catchsegv", "run-parts", "expect"),
+        *("ssh", "with-lock-ex", "chpst", "softlimit", "setuidgid", "daemonize"),
+        "start-stop-daemon",
+    }
+)
+# Builtins that change what a later word means or run a string as code: aliases, shell
+# options, function tables, sourced files, traps, history re-execution, the command hash.
+_SHELL_STATE = frozenset(
+    {
+        *("alias", "unalias", "shopt", "enable", "source", ".", "trap", "hash", "fc"),
+        *("declare", "typeset", "bind", "complete", "compgen", "mapfile", "readarray"),
+        *("coproc", "function", "caller"),
+    }
+)
+# Variables whose value the shell runs or reads code from.
+_CODE_VARIABLES = re.compile(
+    r"(?:BASH_ENV|ENV|PS4|PROMPT_COMMAND|BASH_ALIASES|BASH_CMDS|SHELLOPTS|BASHOPTS|BASH_FUNC_\w*"
+    r"|GIT_\w*|EDITOR|VISUAL|PAGER|LD_PRELOAD|LD_LIBRARY_PATH|PATH)(?:\[.*\])?\+?=",
+    flags=re.S,
+)
+# git subcommands that run no command taken from configuration by name (an alias can be any
+# other word, defined in a config file the text does not show).
+_GIT_BUILTINS = frozenset(
+    {
+        "add",
+        "am",
+        "apply",
+        "archive",
+        "bisect",
+        "blame",
+        "branch",
+        "bundle",
+        "checkout",
+        "cherry",
+        "cherry-pick",
+        "clean",
+        "clone",
+        "commit",
+        "config",
+        "describe",
+        "diff",
+        "fetch",
+        "format-patch",
+        "fsck",
+        "gc",
+        "grep",
+        "help",
+        "init",
+        "log",
+        "ls-files",
+        "ls-remote",
+        "ls-tree",
+        "merge",
+        "merge-base",
+        "mv",
+        "notes",
+        "pull",
+        "push",
+        "range-diff",
+        "rebase",
+        "reflog",
+        "remote",
+        "reset",
+        "restore",
+        "rev-list",
+        "rev-parse",
+        "revert",
+        "rm",
+        "shortlog",
+        "show",
+        "show-ref",
+        "stash",
+        "status",
+        "submodule",
+        "switch",
+        "tag",
+        "worktree",
+        "version",
+        "cat-file",
+        "diff-tree",
+        "diff-files",
+        "diff-index",
+        "for-each-ref",
+        "hash-object",
+        "name-rev",
+        "count-objects",
+        "var",
+        "whatchanged",
+    }
+)
+_GIT_OPTS_WITH_ARG = frozenset({"-C", "--git-dir", "--work-tree", "--namespace"})
+_GLOB_CHARS = frozenset("*?[]{}")
+
+
+def _refuse_opaque(words: tuple[str, ...]) -> None:
+    """Raise :class:`UnverifiableError` when ``words`` runs something its text does not name."""
+    i = 0
+    while i < len(words) and _ASSIGNMENT.fullmatch(words[i]):
+        if _CODE_VARIABLES.match(words[i]):
+            raise UnverifiableError(f"the assignment {words[i]!r} makes the shell run other code")
+        i += 1
+    if i == len(words):
+        return
+    name = words[i]
+    if _GLOB_CHARS & set(name) and name not in ("[", "[["):
+        raise UnverifiableError(
+            f"the command name {name!r} is expanded by the shell (braces or a glob) at run time"
+        )
+    base = name.rsplit("/", 1)[-1]
+    if base in _SHELL_STATE:
+        raise UnverifiableError(f"{base} changes what later commands run")
+    if base in ("export", "local", "readonly") and any(
+        _CODE_VARIABLES.match(w) or w.startswith("-f") for w in words[i + 1 :]
+    ):
+        raise UnverifiableError(f"{base} sets a variable or function that runs other code")
+    if base == "set" and any(w.startswith(("-", "+")) and ("x" in w or "T" in w) for w in words):
+        raise UnverifiableError("set -x / -T runs code from PS4 or traps")
+    if base in _RUNS_ARGUMENTS:
+        raise UnverifiableError(f"{base} runs a command given in its arguments")
+    if base == "git":
+        _refuse_git(words[i + 1 :])
+
+
+def _refuse_git(args: tuple[str, ...]) -> None:
+    j = 0
+    while j < len(args) and args[j].startswith("-"):
+        opt = args[j]
+        if opt in ("-c", "--exec-path", "--config-env") or opt.startswith(
+            ("--exec-path=", "--config-env=", "-c")
+        ):
+            raise UnverifiableError(f"git {opt} can make git run any command")
+        j += 2 if opt in _GIT_OPTS_WITH_ARG else 1
+    if j < len(args) and args[j] not in _GIT_BUILTINS:
+        raise UnverifiableError(f"'git {args[j]}' may be an alias for any command")
 
 
 def command_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:

@@ -5,8 +5,14 @@ unioned (deny beats ask beats allow whatever file a rule comes from, as in Claud
 
 1. ``~/.agentrun/settings.json`` (``$AGENTRUN_HOME/settings.json``) — the user's;
 2. ``.claude/settings.json`` then ``.claude/settings.local.json`` in the workspace — only their
-   ``permissions``, so an existing Claude Code project works unchanged;
+   ``permissions`` (an existing Claude Code project's deny and ask rules hold);
 3. ``.agentrun/settings.json`` then ``.agentrun/settings.local.json`` in the workspace.
+
+The workspace's files (2 and 3) can be written by whoever controls the workspace, a model
+included, so they may only narrow what a session may do: their ``ask`` and ``deny`` rules and a
+``defaultMode`` of ``default``, ``acceptEdits`` (as teams commit it), ``plan`` or ``dontAsk``
+apply; their ``allow`` rules and ``bypassPermissions`` are ignored, with a warning. Only the
+user's own file or a flag can raise rights.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 from agentrun.errors import ConfigError
 from agentrun.home import agentrun_home
-from agentrun.rules import Rule
+from agentrun.permissions.rules import Rule
 
 __all__ = ["RuleSource", "Settings", "load_settings", "settings_paths"]
 
@@ -30,6 +36,8 @@ class RuleSource:
 
     path: Path
     root: Path
+    project: bool = False
+    """A workspace file: its allow rules are not used."""
     allow: tuple[str, ...] = ()
     ask: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
@@ -41,6 +49,7 @@ class Settings:
 
     sources: tuple[RuleSource, ...]
     default_mode: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def settings_paths(cwd: Path, home: Path | None = None) -> list[tuple[Path, Path]]:
@@ -65,8 +74,11 @@ def load_settings(cwd: Path, home: Path | None = None) -> Settings:
     the file (a silently ignored deny rule would be worse than stopping)."""
     sources: list[RuleSource] = []
     default_mode: str | None = None
-    for path, root in settings_paths(cwd, home):
-        if not path.is_file():
+    warnings: list[str] = []
+    paths = settings_paths(cwd, home)
+    for index, (path, root) in enumerate(paths):
+        project = index > 0
+        if (project and path == paths[0][0]) or not path.is_file():  # run from home: read once
             continue
         data = _read_json(path)
         perms = data.get("permissions", {})
@@ -76,6 +88,7 @@ def load_settings(cwd: Path, home: Path | None = None) -> Settings:
             RuleSource(
                 path=path,
                 root=root,
+                project=project,
                 allow=_rule_list(perms, "allow", path),
                 ask=_rule_list(perms, "ask", path),
                 deny=_rule_list(perms, "deny", path),
@@ -90,8 +103,20 @@ def load_settings(cwd: Path, home: Path | None = None) -> Settings:
                     f"{path}: permissions.defaultMode {mode!r} is not a permission mode; "
                     f"choose one of {', '.join(PERMISSION_MODES)}"
                 )
-            default_mode = mode
-    return Settings(sources=tuple(sources), default_mode=default_mode)
+            if project and mode == "bypassPermissions":
+                warnings.append(
+                    f"{path}: defaultMode bypassPermissions ignored: a workspace settings file "
+                    "may not turn it on (use --permission-mode or ~/.agentrun/settings.json)"
+                )
+            else:
+                default_mode = mode
+        if project and sources[-1].allow:
+            warnings.append(
+                f"{path}: allow rules ignored ({', '.join(sources[-1].allow)}): a workspace "
+                "settings file may only narrow permissions (use --allowedTools or "
+                "~/.agentrun/settings.json)"
+            )
+    return Settings(sources=tuple(sources), default_mode=default_mode, warnings=tuple(warnings))
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -1,0 +1,87 @@
+"""What the gate needs to know about one Bash line: the simple commands as written (for allow
+rules), every command it really runs (for deny and ask rules), whether that can be known from
+the text at all, and the files its output redirections write."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from agentrun.permissions.bashrun import UnverifiableError, commands_run
+from agentrun.permissions.shellparse import ShellParseError, split_commands
+
+__all__ = ["BashView", "view_bash"]
+
+# `>`, `>>`, `>|`, `&>`, `&>>`, `<>`, `>&` (followed by a file name, not a descriptor), with an
+# optional descriptor number in front; the target is the next word.
+_WRITE_REDIRECTION = re.compile(r"\d*(?:>|>>|>\||&>|&>>|<>|>&)")
+# Targets that are not files a write could change.
+_HARMLESS_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
+_FD_TARGET = re.compile(r"/dev/fd/\d+|/proc/self/fd/\d+")
+# A target the shell expands at run time (variables, substitutions, globs, braces, `~`: the
+# jailed shell's HOME is not the user's).
+_EXPANDED = re.compile(r"[$`*?\[\]{}]|^~")
+
+
+@dataclass(frozen=True)
+class BashView:
+    parts: tuple[tuple[str, ...], ...]
+    """The simple commands as written (allow rules must cover every one)."""
+    runs: tuple[tuple[str, ...], ...]
+    """Everything the line runs, through payloads and wrappers (deny and ask rules)."""
+    unknown: str | None
+    """Why what the line runs cannot be known from its text, or None."""
+    targets: tuple[str, ...]
+    """The files its output redirections write, as written."""
+    unknown_targets: tuple[str, ...]
+    """Redirection targets only known at run time (``> "$F"``, ``> *.txt``)."""
+    local_program: str | None = None
+    """A program run by path from outside the system's directories (``./x``): a deny rule
+    cannot tell what it is (``cp /bin/rm x; ./x f``), an allow rule may still name it."""
+
+
+def view_bash(command: str) -> BashView:
+    try:
+        parts = tuple(p.words for p in split_commands(command))
+    except ShellParseError:
+        parts = ()
+    try:
+        runs = tuple(commands_run(command))
+        unknown = None
+    except UnverifiableError as e:
+        runs, unknown = (), str(e)
+    targets: list[str] = []
+    unknown_targets: list[str] = []
+    # after a `cd` in the same line, a relative target is relative to a directory the text
+    # may not pin down (`cd "$D"`, `cd -`, `cd` in a subshell)
+    moves = any(w and w[0] in ("cd", "pushd", "popd") for w in (*parts, *runs))
+    for words in (*parts, *runs):
+        for i, word in enumerate(words[:-1]):
+            if not _WRITE_REDIRECTION.fullmatch(word):
+                continue
+            target = words[i + 1]
+            if target in _HARMLESS_TARGETS or _FD_TARGET.fullmatch(target):
+                continue
+            opaque = bool(_EXPANDED.search(target)) or (moves and not target.startswith("/"))
+            (unknown_targets if opaque else targets).append(target)
+    local = next((w[0] for w in runs if _local_program(w)), None)
+    return BashView(
+        local_program=local,
+        parts=parts,
+        runs=runs,
+        unknown=unknown,
+        targets=tuple(dict.fromkeys(targets)),
+        unknown_targets=tuple(dict.fromkeys(unknown_targets)),
+    )
+
+
+_SYSTEM_DIRS = ("/bin/", "/usr/bin/", "/usr/local/bin/", "/sbin/", "/usr/sbin/", "/usr/local/sbin/")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def _local_program(words: tuple[str, ...]) -> bool:
+    """A program the line names by path from outside the system's directories."""
+    rest = list(itertools.dropwhile(_ASSIGNMENT.match, words))
+    name = rest[0] if rest else ""
+    return "/" in name and not name.startswith(_SYSTEM_DIRS)
