@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from agentrun.errors import ConfigError, SessionError
 from agentrun.loop import Approver, Conversation
-from agentrun.session import FileSessionStore, new_session_id, rebuild_messages
+from agentrun.session import (
+    FileSessionStore,
+    new_session_id,
+    rebuild_messages,
+    resolve_session_id,
+)
 
 if TYPE_CHECKING:
     from agentrun.protocols import Model, PermissionChecker, Sandbox
@@ -160,6 +165,7 @@ class Runtime:
         if session_id is None:
             return new_session_id(), []
         try:
+            session_id = resolve_session_id(session_id, self.store.root)
             if self.store.exists(session_id):
                 # Held for this run (another run resuming it now is refused), and a line torn
                 # by a crash is dropped before anything is appended after it.
