@@ -101,6 +101,7 @@ class Runtime:
         self.cwd = cwd
         self.agent = o.agent if isinstance(o.agent, AgentSpec) else resolve_agent(o.agent, cwd)
         self.store = FileSessionStore(o.sessions_root)
+        self.store.check_writable()
         self._cleanup.append(self.store)
         self.session_id, messages = self._session(o, cwd)
         if isinstance(o.model, str) or o.model is None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from agentrun.errors import SessionError
-from agentrun.home import agentrun_home
+from agentrun.home import agentrun_home, ensure_state_dir, state_dir_error
 from agentrun.loop import append_message
 from agentrun.sessionlist import SessionInfo, list_sessions, resolve_session_id
 from agentrun.transcript import content_text, count_turns, read_transcript
@@ -117,10 +117,17 @@ class FileSessionStore:
         line = _KEY_SHAPE.sub(REDACTED, line)
         with self._lock:
             handle = self._files.get(session_id) or self._open(session_id)
-            handle.write(line + "\n")
-            handle.flush()
-            if sync:
-                os.fsync(handle.fileno())
+            try:
+                handle.write(line + "\n")
+                handle.flush()
+                if sync:
+                    os.fsync(handle.fileno())
+            except OSError as e:  # a full disk, say: the user's to fix, not agentrun's bug
+                raise state_dir_error(self.root, e) from e
+
+    def check_writable(self) -> None:
+        """Raise ConfigError now, before any model call, if transcripts cannot be written."""
+        ensure_state_dir(self.root)
 
     def claim(self, session_id: str) -> None:
         """Hold the session's transcript for this run (resuming it): refused while another
@@ -131,10 +138,13 @@ class FileSessionStore:
 
     def _open(self, session_id: str) -> IO[str]:
         # Transcripts hold code and command output: readable by their owner only.
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_state_dir(self.root)
         path = self.path(session_id)
         created = not path.exists()
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            raise state_dir_error(self.root, e) from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -154,8 +164,11 @@ class FileSessionStore:
         with self._lock:
             handle = self._files.get(session_id)
             if handle is not None:
-                handle.flush()
-                os.fsync(handle.fileno())
+                try:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                except OSError as e:
+                    raise state_dir_error(self.root, e) from e
 
     def load(self, session_id: str) -> list[dict[str, Any]]:
         """Every intact entry; each damaged line skipped is logged as a warning (file:line)."""
