@@ -12,6 +12,7 @@ import contextlib
 import functools
 import shutil
 import tempfile
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -142,6 +143,7 @@ class Runtime:
         self._options = o
         self._add_dirs = add_dirs
         self._tools(names, o.strict, search_filter=rules.search_filter)
+        _check_script(self.model, [spec.name for spec in self.runner.specs()])
         self.system = build_system_prompt(
             self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
         )
@@ -264,3 +266,14 @@ class Runtime:
         if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None
+
+
+def _check_script(model: Model, offered: list[str]) -> None:
+    """A scripted model's tool names, checked before any turn (see ScriptedModel.check_tools).
+    Only when the scripted module is loaded at all: a real run never imports it for this."""
+    scripted = sys.modules.get("agentrun.models.scripted")
+    recording = sys.modules.get("agentrun.models.recording")
+    if recording is not None and isinstance(model, recording.RecordingModel):
+        model = model.inner
+    if scripted is not None and isinstance(model, scripted.ScriptedModel):
+        model.check_tools(offered)
