@@ -1,4 +1,4 @@
-"""Every test gets its own ``HOME`` and ``AGENTRUN_HOME``, and fails if it wrote under the real ones.
+"""Every test gets its own ``HOME`` and ``AGENTRUN_HOME``; one that wrote under the real ones fails.
 
 Both are set with ``monkeypatch`` on ``os.environ``, so subprocesses inherit them. A subprocess
 started with a hand-made environment that leaves ``HOME`` out still finds the real home (Python

@@ -8,12 +8,13 @@ import queue
 import signal
 import subprocess
 import sys
-import time
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
 from proctools import live_with_arg, unique_sleep, wait_for
 
 AGENTRUN = [sys.executable, "-m", "agentrun"]

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import REAL_HOME, REAL_STATE
 
 pytest_plugins = ["pytester"]
@@ -25,7 +26,7 @@ def test_every_test_and_its_subprocesses_get_a_private_home(tmp_path: Path) -> N
         check=True,
     ).stdout.split()
     assert seen == [str(home), str(home / ".agentrun")]
-    assert REAL_STATE != home / ".agentrun"
+    assert home / ".agentrun" != REAL_STATE
 
 
 def test_a_test_writing_under_the_real_home_fails(pytester: pytest.Pytester) -> None:

@@ -8,6 +8,7 @@ Messages API accepts.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
@@ -89,7 +90,7 @@ def damage(data: bytes, rng: random.Random) -> tuple[bytes, set[int]]:
 
 def valid_for_the_api(messages: list[dict[str, Any]]) -> None:
     assert messages[0]["role"] == "user"
-    for before, after in zip(messages, messages[1:], strict=False):
+    for before, after in itertools.pairwise(messages):
         assert before["role"] != after["role"]
     for index, message in enumerate(messages):
         blocks = message["content"] if isinstance(message["content"], list) else []
@@ -197,4 +198,7 @@ def test_listing_survives_damage_junk_and_unreadable_files(
     assert rows["junk"].endswith("unreadable: no agentrun transcript in it")
     assert rows["dir"].endswith("unreadable: not a regular file") or "Is a directory" in rows["dir"]
     assert rows["fifo"].endswith("unreadable: not a regular file")
-    assert err == f"agentrun: warning: {sessions / 'good.jsonl'}:3: skipped a damaged line (not JSON)\n"
+    assert (
+        err
+        == f"agentrun: warning: {sessions / 'good.jsonl'}:3: skipped a damaged line (not JSON)\n"
+    )

@@ -76,9 +76,7 @@ def test_resume_without_an_id_outside_a_terminal_is_a_usage_error(
     assert "--resume needs a session ID outside an interactive terminal" in capsys.readouterr().err
 
 
-def test_sessions_show_renders_the_transcript(
-    ws: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_sessions_show_renders_the_transcript(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sessions", "show", "cefde"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("session cefde897-aaaa · ")

@@ -55,7 +55,10 @@ def test_a_read_only_state_dir_is_a_configuration_error(tmp_path: Path) -> None:
 
 @needs_mount
 def test_a_full_state_dir_is_a_configuration_error(tmp_path: Path) -> None:
-    fill = f"mkdir {tmp_path / 'state' / 'sessions'}; dd if=/dev/zero of={tmp_path / 'state'}/fill bs=4k count=100 2>/dev/null;"
+    state = tmp_path / "state"
+    fill = (
+        f"mkdir {state / 'sessions'}; dd if=/dev/zero of={state}/fill bs=4k count=100 2>/dev/null;"
+    )
     done = run_in(tmp_path, "size=64k", setup=fill)
     assert done.returncode == 2, done.stderr
     assert done.stderr == (

@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import shutil
-import tempfile
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass

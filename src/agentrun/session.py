@@ -13,10 +13,11 @@ end of a run: one fsync covers every entry written since the last. Entry types::
 Resume rebuilds the message list exactly as the loop held it (same merge rule), then repairs a
 session left mid-turn: every tool_use without a tool_result gets an "interrupted" result, so the
 next request is valid. A damaged line is skipped with a warning (:mod:`agentrun.transcript`), and
-the repair also drops what lost its other half with it: a tool_result whose tool_use is gone. The API key's value (``ANTHROPIC_API_KEY``, ``ANTHROPIC_AUTH_TOKEN``) is
-replaced before anything is written, wherever it appears, and so is anything shaped like an
-Anthropic key (``sk-ant-...``: one given to ``AnthropicModel(api_key=...)``, say, that a tool
-then printed).
+the repair also drops what lost its other half with it: a tool_result whose tool_use is gone.
+
+The API key's value (``ANTHROPIC_API_KEY``, ``ANTHROPIC_AUTH_TOKEN``) is replaced before
+anything is written, wherever it appears, and so is anything shaped like an Anthropic key
+(``sk-ant-...``: one given to ``AnthropicModel(api_key=...)``, say, that a tool then printed).
 """
 
 from __future__ import annotations

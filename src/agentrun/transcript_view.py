@@ -30,7 +30,7 @@ def exchanges(messages: list[Message]) -> list[list[Message]]:
     (not only tool results) and runs up to the next one."""
     out: list[list[Message]] = []
     for message in messages:
-        if message["role"] == "user" and _prompt_text(message) or not out:
+        if (message["role"] == "user" and _prompt_text(message)) or not out:
             out.append([])
         out[-1].append(message)
     return out
@@ -60,7 +60,9 @@ def _prompt_text(message: Message) -> str:
     )
 
 
-def _message(console: Console, message: Message, calls: dict[str, ToolCall], cwd: Path | None) -> None:
+def _message(
+    console: Console, message: Message, calls: dict[str, ToolCall], cwd: Path | None
+) -> None:
     content: Any = message["content"]
     blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
     if message["role"] == "user":
@@ -75,10 +77,11 @@ def _message(console: Console, message: Message, calls: dict[str, ToolCall], cwd
         if block.get("type") == "text" and str(block.get("text", "")).strip():
             console.print(Markdown(safe(str(block["text"]))))
         elif block.get("type") == "tool_use":
+            tool_input = block.get("input")
             call = ToolCall(
                 id=str(block.get("id")),
                 name=str(block.get("name")),
-                input=dict(block.get("input") or {}),
+                input=dict(tool_input) if isinstance(tool_input, dict) else {},
             )
             calls[call.id] = call
             line = Text("● ", style="green")

@@ -154,7 +154,7 @@ def test_unsetting_the_environment_does_not_sidestep_the_guard(pytester: pytest.
     """A test that unsets ANTHROPIC_BASE_URL (and the guard's variable) and catches the error:
     the adapter refuses in process all the same, and the test fails."""
     pytester.makepyfile(
-        f"""
+        """
         from agentrun.testing import run_agent
 
         def test_sidestep(monkeypatch, agentrun_workspace, agentrun_home):
@@ -181,7 +181,9 @@ def test_unsetting_the_environment_does_not_sidestep_the_guard(pytester: pytest.
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=2)
     refused = f"this test made 1 real Anthropic API request(s): {BLOCKED_MESSAGE}"
-    result.stdout.fnmatch_lines(["*_ test_sidestep _*", refused, "*_ test_base_url_in_code _*", refused])
+    result.stdout.fnmatch_lines(
+        ["*_ test_sidestep _*", refused, "*_ test_base_url_in_code _*", refused]
+    )
 
 
 def test_guard_gives_way_to_a_fake_server_set_by_the_test(pytester: pytest.Pytester) -> None:

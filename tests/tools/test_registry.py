@@ -190,7 +190,8 @@ def test_invalid_input_is_an_error_result(ctx: ToolContext, input: JSON, expecte
     [result] = runner.run_calls([ToolCall("t0", "Change", input)])
     assert result == ToolResult(
         f"InputValidationError: Change failed due to the following issues:\n- {expected}\n"
-        "Fix the call and try again.", is_error=True
+        "Fix the call and try again.",
+        is_error=True,
     )
     assert timeline.spans == {}, "the tool must not run"
 

@@ -55,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'SESSION':36}  {'LAST ACTIVITY':16}  {'TURNS':>5}  {'COST':>8}  AGENT / CWD / PROMPT")
     for s in sessions:
         if s.problem is not None:
-            print(f"{s.session_id:36}  {_when(s.last_activity):16}  {'-':>5}  {'-':>8}  {s.problem}")
+            print(
+                f"{s.session_id:36}  {_when(s.last_activity):16}  {'-':>5}  {'-':>8}  {s.problem}"
+            )
             continue
         print(
             f"{s.session_id:36}  {_when(s.last_activity):16}  {s.turns:>5}  {_cost(s.cost_usd):>8}"

@@ -185,7 +185,7 @@ def check_reply(reply: object, number: int) -> None:
     if not isinstance(reply, dict):
         problem = f"is {type(reply).__name__} {reply!r:.60}"
     elif not isinstance(reply.get("content"), list):
-        problem = f"{reply!r:.80} has no \"content\" list"
+        problem = f'{reply!r:.80} has no "content" list'
     elif unknown := sorted(set(reply) - _REPLY_KEYS):
         problem = f"has unknown keys {unknown}"
     elif not all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in reply["content"]):

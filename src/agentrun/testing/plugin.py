@@ -99,9 +99,7 @@ def _agentrun_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     if live_allowed(request) or not uses_agentrun(request.node):
         yield
         return
-    from agentrun.testing.guard import ENV_VAR
-
-    from agentrun.testing.guard import guarding
+    from agentrun.testing.guard import ENV_VAR, guarding
 
     server: RefusingServer = request.getfixturevalue("_agentrun_refusing_server")
     request.node.stash[_REFUSED_BEFORE] = (server, _refused(server))
