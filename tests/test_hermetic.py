@@ -1,4 +1,4 @@
-"""The autouse fixture of tests/conftest.py: a private HOME and AGENTRUN_HOME for every test."""
+"""tests/conftest.py's autouse fixture: a private HOME and AGENTRUN_HOME for every test."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REAL_HOME, REAL_STATE
+from hermetic import REAL_HOME, REAL_STATE
 
 pytest_plugins = ["pytester"]
 
@@ -34,11 +34,12 @@ def test_a_test_writing_under_the_real_home_fails(pytester: pytest.Pytester) -> 
     temporary directory) into it, one leaves a session of another process's there."""
     fake_real = pytester.path / "real-home"
     (fake_real / ".agentrun" / "sessions").mkdir(parents=True)
-    shutil.copy(Path(__file__).with_name("conftest.py"), pytester.path / "conftest.py")
+    for name in ("conftest.py", "hermetic.py"):
+        shutil.copy(Path(__file__).with_name(name), pytester.path / name)
     pytester.makepyfile(
         test_leak="""
         import json
-        from conftest import REAL_STATE
+        from hermetic import REAL_STATE
 
         def test_leaks(tmp_path):
             header = {"type": "session", "cwd": str(tmp_path)}
