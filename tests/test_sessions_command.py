@@ -163,3 +163,27 @@ def test_no_flag_is_ever_abbreviated(capsys: pytest.CaptureFixture[str]) -> None
         [*AGENTRUN, "-p", "x", "--max-tur", "1"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and "unrecognized arguments: --max-tur" in done.stderr
+
+
+def test_rm_refuses_a_session_a_run_is_appending_to(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = FileSessionStore(Path(os.environ["AGENTRUN_HOME"]) / "sessions")
+    store.claim("cefde897-aaaa")  # what a running --resume holds
+    try:
+        assert main(["sessions", "rm", "cefde"]) == 2
+        assert "session cefde897-aaaa is in use by a running agentrun" in capsys.readouterr().err
+    finally:
+        store.close()
+    assert main(["sessions", "rm", "cefde"]) == 0
+
+
+def test_the_listing_sends_no_control_characters_to_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = Path(os.environ["AGENTRUN_HOME"])
+    save(state, "esc\x1b]0;pwned\x07", tmp_path, "hi \x1b[2J there", "ok", age=1)
+    assert main(["sessions"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "esc\ufffd]0;pwned\ufffd" in out and "hi \ufffd[2J there" in out

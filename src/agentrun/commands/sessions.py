@@ -54,14 +54,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{'SESSION':36}  {'LAST ACTIVITY':16}  {'TURNS':>5}  {'COST':>8}  AGENT / CWD / PROMPT")
     for s in sessions:
+        sid, when = _plain(s.session_id), _when(s.last_activity)
         if s.problem is not None:
-            print(
-                f"{s.session_id:36}  {_when(s.last_activity):16}  {'-':>5}  {'-':>8}  {s.problem}"
-            )
+            print(f"{sid:36}  {when:16}  {'-':>5}  {'-':>8}  {_plain(s.problem)}")
             continue
         print(
-            f"{s.session_id:36}  {_when(s.last_activity):16}  {s.turns:>5}  {_cost(s.cost_usd):>8}"
-            f"  {s.agent} · {s.cwd} · {_short(s.first_prompt)}"
+            f"{sid:36}  {when:16}  {s.turns:>5}  {_cost(s.cost_usd):>8}"
+            f"  {_plain(s.agent)} · {_plain(s.cwd)} · {_short(s.first_prompt)}"
         )
     return 0
 
@@ -91,8 +90,8 @@ def _show(given: str) -> int:
     entries = FileSessionStore(info.path.parent).load(info.session_id)
     console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
     console.print(
-        f"session {info.session_id} · {_when(info.last_activity)} · {info.cwd} · "
-        f"{info.agent} · {_turns(info.turns)} · {_cost(info.cost_usd)}",
+        f"session {_plain(info.session_id)} · {_when(info.last_activity)} · {_plain(info.cwd)} · "
+        f"{_plain(info.agent)} · {_turns(info.turns)} · {_cost(info.cost_usd)}",
         markup=False,
         style="dim",
     )
@@ -101,12 +100,28 @@ def _show(given: str) -> int:
 
 
 def _remove(given: str) -> int:
+    import fcntl
+    import os
+
     info = _find(given)
     try:
-        info.path.unlink()
+        # Not while a run appends to it (it holds the lock): its turns would go to a file
+        # no longer in the directory.
+        fd = os.open(info.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        fd = -1  # not a file we can open (a directory, a dangling link): nobody appends to it
+    try:
+        if fd >= 0:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        info.path.unlink() if not info.path.is_dir() else info.path.rmdir()
+    except BlockingIOError:
+        raise ConfigError(f"session {info.session_id} is in use by a running agentrun") from None
     except OSError as e:
         raise ConfigError(f"cannot remove {info.path}: {e.strerror or e}") from e
-    print(f"Removed session {info.session_id} ({info.path})")
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    print(f"Removed session {_plain(info.session_id)} ({_plain(str(info.path))})")
     return 0
 
 
@@ -121,8 +136,8 @@ def pick_session(
     write("Resume which session? (most recent first)")
     for number, s in enumerate(sessions, 1):
         write(
-            f"{number:>3}. {_when(s.last_activity)}  {s.cwd}  {_short(s.first_prompt, 50)!r}"
-            f"  {_turns(s.turns)}  {_cost(s.cost_usd)}"
+            f"{number:>3}. {_when(s.last_activity)}  {_plain(s.cwd)}  "
+            f"{_short(s.first_prompt, 50)!r}  {_turns(s.turns)}  {_cost(s.cost_usd)}"
         )
     while True:
         try:
@@ -166,5 +181,11 @@ def _cost(value: float | None) -> str:
 
 
 def _short(text: str, width: int = 60) -> str:
-    line = " ".join(text.split())
+    line = _plain(" ".join(text.split()))
     return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _plain(text: str) -> str:
+    """``text`` with control characters (a terminal escape in a prompt or a file name) shown as
+    U+FFFD instead of sent to the terminal."""
+    return "".join(c if c.isprintable() or c == " " else "\ufffd" for c in text)
