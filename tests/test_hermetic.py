@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,30 @@ def test_a_test_writing_under_the_real_home_fails(pytester: pytest.Pytester) -> 
         done.stdout
     )
     assert json.loads((fake_real / ".agentrun" / "sessions" / "leak.jsonl").read_text())
+
+
+def test_children_get_a_normal_sigint_when_pytest_was_started_with_it_ignored(
+    pytester: pytest.Pytester,
+) -> None:
+    """``pytest &`` in a script (or ``nohup``) ignores SIGINT; the interrupt tests must work."""
+    for name in ("conftest.py", "hermetic.py"):
+        shutil.copy(Path(__file__).with_name(name), pytester.path / name)
+    pytester.makepyfile(
+        test_child="""
+        import subprocess, sys
+
+        def test_child_sigint():
+            code = "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            assert out.stdout == "False\\n"
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(pytester.path)],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert "1 passed" in done.stdout, done.stdout
