@@ -21,12 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from agentrun.errors import ConfigError, SessionError
 from agentrun.loop import Approver, Conversation
-from agentrun.session import (
-    FileSessionStore,
-    new_session_id,
-    rebuild_messages,
-    resolve_session_id,
-)
+from agentrun.session import FileSessionStore, new_session_id, rebuild_messages
 
 if TYPE_CHECKING:
     from agentrun.protocols import Model, PermissionChecker, Sandbox
@@ -167,6 +162,8 @@ class Runtime:
                 raise ConfigError(f"no saved session to continue in {cwd}")
         if session_id is None:
             return new_session_id(), []
+        from agentrun.sessionlist import resolve_session_id
+
         try:
             session_id = resolve_session_id(session_id, self.store.root)
             if self.store.exists(session_id):

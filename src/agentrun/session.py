@@ -30,14 +30,16 @@ import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from agentrun.errors import SessionError
 from agentrun.home import agentrun_home, ensure_state_dir, state_dir_error
 from agentrun.loop import append_message
-from agentrun.sessionlist import SessionInfo, list_sessions, resolve_session_id
-from agentrun.transcript import content_text, count_turns, read_transcript
 from agentrun.types import Message, ToolResult
+
+if TYPE_CHECKING:
+    from agentrun.sessionlist import SessionInfo, list_sessions, resolve_session_id
+    from agentrun.transcript import content_text, count_turns
 
 __all__ = [
     "FileSessionStore",
@@ -53,6 +55,26 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# Reading, listing and finding sessions live in their own modules, imported when first used: a
+# new session (most runs) never reads a transcript.
+_LAZY = {
+    "SessionInfo": "agentrun.sessionlist",
+    "list_sessions": "agentrun.sessionlist",
+    "resolve_session_id": "agentrun.sessionlist",
+    "content_text": "agentrun.transcript",
+    "count_turns": "agentrun.transcript",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 SESSION_FORMAT = 1
 INTERRUPTED_RESULT = (
@@ -173,6 +195,8 @@ class FileSessionStore:
 
     def load(self, session_id: str) -> list[dict[str, Any]]:
         """Every intact entry; each damaged line skipped is logged as a warning (file:line)."""
+        from agentrun.transcript import read_transcript
+
         path = self.path(session_id)
         try:
             transcript = read_transcript(path)
@@ -186,6 +210,8 @@ class FileSessionStore:
 
     def latest_for_cwd(self, cwd: Path | str) -> str | None:
         """The most recently active session started in ``cwd``, for ``--continue``."""
+        from agentrun.sessionlist import list_sessions
+
         target = str(Path(cwd).resolve())
         for info in list_sessions(self.root):
             if info.cwd == target and info.problem is None:
