@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ import pexpect
 import pytest
 
 PROMPT = "❯"
+READ_CALC = {"name": "Read", "input": {"file_path": "calc.py"}}
 
 
 @pytest.fixture
@@ -317,15 +319,37 @@ def test_a_prompt_may_start_with_a_path(ws: Path) -> None:
     assert finish(child) == 0
 
 
-def test_resuming_says_which_conversation_goes_on(ws: Path) -> None:
-    first = spawn(ws, {"text": "The first answer."})
+def test_resuming_shows_the_last_exchanges_and_counts_turns_like_the_listing(ws: Path) -> None:
+    first = spawn(
+        ws, {"text": "Looking.", "tool_calls": [READ_CALC]}, {"text": "The first answer."}
+    )
     first.sendline("remember this")
     first.expect("The first answer.")
     first.expect(PROMPT)
     assert finish(first) == 0
     again = spawn(ws, {"text": "Second."}, args=("--continue",))
-    assert "resumed session" in again.before and "last answer: The first answer." in again.before
+    # spawn() waited for the first ❯: the resumed conversation's own prompt line
+    assert "resumed session" in again.before and "2 turns" in again.before
+    again.expect("remember this")
+    again.expect("Looking.")
+    again.expect("Read")
+    again.expect("calc.py")
+    again.expect("The first answer.")
+    again.expect("2 turns")
+    again.expect(PROMPT)
+    again.sendline("more")
+    again.expect("Second.")
+    again.expect("· 3 turns ·")  # the footer counts the whole session
+    again.expect(PROMPT)
     assert finish(again) == 0
+    listed = subprocess.run(
+        [sys.executable, "-m", "agentrun", "sessions", "--json"],
+        env={**os.environ, "AGENTRUN_HOME": str(ws.parent / "home" / ".agentrun")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert [row["turns"] for row in json.loads(listed.stdout)] == [3]
 
 
 def test_a_model_switch_keeps_a_resumed_conversation(ws: Path) -> None:

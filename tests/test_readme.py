@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,14 +82,21 @@ def test_the_real_model_command_does_the_demo_task(tmp_path: Path) -> None:
 
 def test_the_script_and_the_pytest_examples_pass(pytester: pytest.Pytester) -> None:
     files = named_files("Testing your agents")
-    assert sorted(files) == ["tests/fix-greeting.yaml", "tests/test_greeting.py"]
+    assert sorted(files) == [
+        "scripts/fix_greeting.py",
+        "tests/fix-greeting.yaml",
+        "tests/test_greeting.py",
+        "tests/test_through_the_sdk.py",
+    ]
     for path, content in files.items():
         target = pytester.path / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
     ScriptedModel.load(pytester.path / "tests/fix-greeting.yaml")  # a valid script on its own
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "tests/test_greeting.py")
-    result.assert_outcomes(passed=2)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "tests/test_greeting.py", "tests/test_through_the_sdk.py"
+    )
+    result.assert_outcomes(passed=3)
 
     # The one-line CLI use of the script, on an app that has the file.
     (command,) = re.findall(r"`(agentrun --model script:[^`]+)`", section("Testing your agents"))
@@ -104,6 +112,20 @@ def test_the_script_and_the_pytest_examples_pass(pytester: pytest.Pytester) -> N
         timeout=120,
     )
     assert (proc.returncode, proc.stdout) == (0, "greet() now says hi.\n"), proc.stderr
+    assert '"Hi " + name' in (app / "greet.py").read_text()
+
+    # The plain `agentrun.run(...)` script, from the same directory, on a fresh app.
+    (app / "greet.py").write_text('def greet(name):\n    return "Hello " + name\n')
+    proc = subprocess.run(
+        [sys.executable, "scripts/fix_greeting.py"],
+        cwd=pytester.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "greet() now says hi.\n"), proc.stderr
+    assert proc.stderr.startswith("success: 3 turns, session ")
     assert '"Hi " + name' in (app / "greet.py").read_text()
 
 

@@ -300,3 +300,30 @@ def test_terminal_control_sequences_from_tools_and_the_model_are_made_visible() 
     shown = buf.getvalue()
     assert "\x1b]" not in shown and "\x9b" not in shown and "\rspoof" not in shown
     assert "␛]52;c;cm0gLXJmIH4=" in shown  # visible, so the user sees what was attempted
+
+
+def test_parallel_calls_are_shown_in_call_order_whatever_order_they_finish(
+    tmp_path: Path,
+) -> None:
+    """Read/Glob/Grep of one turn run together; the screen lists them as stream-json does."""
+    r, buf = make(tmp_path)
+    calls = [ToolCall(f"t{i}", "Grep", {"pattern": f"p{i}"}) for i in range(3)]
+    for call in calls:
+        r.on_event(ToolStartEvent(call))
+    r.on_event(ToolEndEvent(calls[2], ToolResult("third"), 1.0))
+    r.on_event(ToolEndEvent(calls[1], ToolResult("second"), 2.0))
+    assert buf.getvalue() == ""  # both wait for the first call
+    r.on_event(ToolEndEvent(calls[0], ToolResult("first"), 3.0))
+    assert buf.getvalue() == (
+        "● Grep(p0)\n  ⎿  first\n● Grep(p1)\n  ⎿  second\n● Grep(p2)\n  ⎿  third\n"
+    )
+
+
+def test_close_shows_finished_calls_in_order_and_the_rest_interrupted(tmp_path: Path) -> None:
+    r, buf = make(tmp_path)
+    slow, fast = ToolCall("a", "Glob", {"pattern": "*.py"}), ToolCall("b", "Grep", {"pattern": "x"})
+    r.on_event(ToolStartEvent(slow))
+    r.on_event(ToolStartEvent(fast))
+    r.on_event(ToolEndEvent(fast, ToolResult("hit"), 1.0))
+    r.close()
+    assert buf.getvalue() == "● Glob(*.py)\n  ⎿  interrupted\n● Grep(x)\n  ⎿  hit\n"

@@ -49,13 +49,16 @@ def test_transcripts_are_private_to_their_owner(tmp_path: Path) -> None:
     )
 
 
-def test_torn_last_line_is_ignored_but_torn_middle_is_an_error(tmp_path: Path) -> None:
+def test_torn_last_line_is_ignored_and_a_torn_middle_line_skipped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text('{"type": "session"}\n{"type": "mess')
     assert FileSessionStore(tmp_path).load("s") == [{"type": "session"}]
+    assert caplog.messages == []
     path.write_text('{"type": "session"}\n{"type": "mess\n{"type": "x"}\n')
-    with pytest.raises(SessionError, match=r"s.jsonl:2"):
-        FileSessionStore(tmp_path).load("s")
+    assert FileSessionStore(tmp_path).load("s") == [{"type": "session"}, {"type": "x"}]
+    assert caplog.messages == [f"{path}:2: skipped a damaged line (not JSON)"]
 
 
 def test_missing_and_bad_ids(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import gc
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from agentrun import __version__
 from agentrun.errors import (
@@ -29,12 +30,14 @@ EXIT_INTERRUPTED = 130
 OUTPUT_FORMATS = ("text", "json", "stream-json")
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions")
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
+PICK_SESSION = ""
+"""``--resume`` given no ID: pick a session (in a terminal)."""
 
 # subcommand -> module with `add_arguments(parser)` and `run(args) -> int`
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "agents": ("agentrun.commands.agents", "list or show agent files"),
     "tools": ("agentrun.commands.tools", "list the tools and their input schemas"),
-    "sessions": ("agentrun.commands.sessions", "list saved sessions"),
+    "sessions": ("agentrun.commands.sessions", "list saved sessions; show or rm one"),
     "sandbox": ("agentrun.commands.sandbox", "show which sandbox layers this machine enforces"),
     "demo": ("agentrun.commands.demo", "run the backend-specialist demo offline"),
 }
@@ -49,6 +52,14 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """Every parser of the CLI, and every subparser (argparse makes them of their parent's
+    class): no abbreviated flags, so a later flag never changes what an old abbreviation meant
+    (``--out`` taken as ``--output-format``), and usage errors raise :class:`UsageError`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}", prog=self.prog)
 
@@ -211,7 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     perms.add_argument("--allow-network", action="store_true", help="let Bash reach the network")
 
     sessions = parser.add_argument_group("sessions")
-    sessions.add_argument("--resume", metavar="ID", help="continue a saved session")
+    sessions.add_argument(
+        "-r",
+        "--resume",
+        metavar="ID",
+        nargs="?",
+        const=PICK_SESSION,
+        help="continue a saved session (an ID or a unique prefix; no ID in a terminal: pick one)",
+    )
     sessions.add_argument(
         "-c",
         "--continue",

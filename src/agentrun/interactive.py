@@ -22,7 +22,6 @@ from rich.text import Text
 
 from agentrun.events import INTERRUPTED_STOP, AssistantEvent, Event, InitEvent, ToolResultsEvent
 from agentrun.render import Renderer, format_cost
-from agentrun.session import content_text
 from agentrun.terminal import (
     Terminal,
     add_history,
@@ -47,6 +46,8 @@ COMMANDS = {
     "/model": "show the model; /model SPEC switches (the conversation carries over)",
     "/exit": "leave (Ctrl-D works too)",
 }
+RESUMED_EXCHANGES = 3
+"""How many of a resumed conversation's last exchanges are shown before the prompt."""
 # shown under the commands by /help
 _KEYS = "end a line with \\ to continue it · Ctrl-C cancels a turn · Ctrl-D exits"
 _PROMPT = "\001\x1b[1;36m\002❯\001\x1b[0m\002 "
@@ -201,21 +202,29 @@ class InteractiveApp:
         return self._earlier_cost + now
 
     def _show_resumed(self) -> None:
-        """After --resume / --continue: which conversation goes on, and where it stopped."""
+        """After --resume / --continue: which conversation goes on, its last exchanges, and
+        its totals so far (the footer counts the whole session, as ``agentrun sessions`` does)."""
+        from agentrun.session import FileSessionStore
+        from agentrun.sessionlist import summarize
+        from agentrun.transcript import read_transcript
+        from agentrun.transcript_view import render_messages
+
         messages = self.session.messages
         if not messages:
             return
-        answers = (m.get("content") for m in reversed(messages) if m.get("role") == "assistant")
-        last = content_text(next(answers, ""))
-        line = " ".join(last.split())
-        line = line if len(line) <= 100 else line[:99] + "…"
+        path = FileSessionStore(self.options.get("sessions_root")).path(self.session.session_id)
+        try:
+            info = summarize(path, read_transcript(path).entries)
+        except OSError:
+            info = None
+        if info is not None:
+            self.turns = info.turns
+            self._earlier_usage, self._earlier_cost = info.usage, info.cost_usd
         self.console.print(
-            Text(
-                f"resumed session {self.session.session_id} · {len(messages)} messages"
-                + (f" · last answer: {line}" if line else ""),
-                style="dim",
-            )
+            Text(f"resumed session {self.session.session_id} · {_turns(self.turns)}", style="dim")
         )
+        render_messages(self.console, messages, cwd=self.cwd, last=RESUMED_EXCHANGES)
+        self.renderer.footer(turns=self.turns, usage=self.usage, cost=self.cost)
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, AssistantEvent):
@@ -368,6 +377,10 @@ def _is_command(line: str) -> bool:
     return (
         word in COMMANDS or word == "/quit" or (not rest and _COMMAND.fullmatch(word) is not None)
     )
+
+
+def _turns(n: int) -> str:
+    return f"{n} turn{'' if n == 1 else 's'}"
 
 
 def _model_id(session: Any) -> str:

@@ -148,6 +148,9 @@ class Renderer:
     _text: str = ""
     _live: Live | None = None
     _running: dict[str, ToolCall] = field(default_factory=dict)
+    """Calls started and not yet shown, in call order."""
+    _finished: dict[str, ToolResult] = field(default_factory=dict)
+    """Results of running calls that wait for an earlier call to be shown first."""
     _before: dict[str, str | None] = field(default_factory=dict)
     _previewed: set[str] = field(default_factory=set)
     """Calls whose diff the approval prompt already showed (not shown twice)."""
@@ -177,9 +180,13 @@ class Renderer:
         """Stop any live display; calls still running (a cancelled turn) are marked so."""
         self._stop_live()
         for call in self._running.values():
+            if call.id in self._finished:  # done, only waiting for an earlier call
+                self._show_end(call, self._finished.pop(call.id))
+                continue
             self._call_line(call, "yellow")
             self.console.print(Text("  ⎿  interrupted", style="yellow"))
         self._running.clear()
+        self._finished.clear()
         self._previewed.clear()
         self._before.clear()
 
@@ -262,8 +269,24 @@ class Renderer:
         self._show_spinner()
 
     def _tool_end(self, call: ToolCall, result: ToolResult, duration_ms: float) -> None:
-        self._running.pop(call.id, None)
+        """Calls run together finish in any order, but are shown in call order (as stream-json
+        gives them): a finished call waits while one started before it still runs."""
         self._stop_live()
+        if call.id not in self._running:
+            self._show_end(call, result)
+        else:
+            self._finished[call.id] = result
+            self._flush_finished()
+        self._show_spinner()
+
+    def _flush_finished(self) -> None:
+        while self._running:
+            first = next(iter(self._running))
+            if first not in self._finished:
+                return
+            self._show_end(self._running.pop(first), self._finished.pop(first))
+
+    def _show_end(self, call: ToolCall, result: ToolResult) -> None:
         self._call_line(call, "red" if result.is_error else "green")
         before = self._before.pop(call.id, None)
         if call.name in ("Edit", "Write") and not result.is_error:
@@ -272,17 +295,14 @@ class Renderer:
                 self.console.print(Text(f"  ⎿  {_edit_summary(before, after)}", style="dim"))
                 if call.id not in self._previewed:
                     self._print_diff(diff_lines(before or "", after))
-                self._show_spinner()
                 return
         self._preview(call, result)
-        self._show_spinner()
 
     def _show_spinner(self) -> None:
-        if not self._running or not self.console.is_terminal:
+        still = [c for c in self._running.values() if c.id not in self._finished]
+        if not still or not self.console.is_terminal:
             return
-        names = ", ".join(
-            f"{c.name}({key_argument(c, self.cwd, 30)})" for c in self._running.values()
-        )
+        names = ", ".join(f"{c.name}({key_argument(c, self.cwd, 30)})" for c in still)
         self._live = Live(
             Spinner("dots", text=Text(f" {names}", style="cyan")),
             console=self.console,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -102,6 +103,7 @@ class Runtime:
         self.cwd = cwd
         self.agent = o.agent if isinstance(o.agent, AgentSpec) else resolve_agent(o.agent, cwd)
         self.store = FileSessionStore(o.sessions_root)
+        self.store.check_writable()
         self._cleanup.append(self.store)
         self.session_id, messages = self._session(o, cwd)
         if isinstance(o.model, str) or o.model is None:
@@ -152,6 +154,7 @@ class Runtime:
         self._options = o
         self._add_dirs = add_dirs
         self._tools(names, o.strict, gate=gate)
+        _check_script(self.model, [spec.name for spec in self.runner.specs()])
         self.system = build_system_prompt(
             self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
         )
@@ -175,7 +178,10 @@ class Runtime:
                 raise ConfigError(f"no saved session to continue in {cwd}")
         if session_id is None:
             return new_session_id(), []
+        from agentrun.sessionlist import resolve_session_id
+
         try:
+            session_id = resolve_session_id(session_id, self.store.root)
             if self.store.exists(session_id):
                 # Held for this run (another run resuming it now is refused), and a line torn
                 # by a crash is dropped before anything is appended after it.
@@ -294,3 +300,14 @@ class Runtime:
         if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None
+
+
+def _check_script(model: Model, offered: list[str]) -> None:
+    """A scripted model's tool names, checked before any turn (see ScriptedModel.check_tools).
+    Only when the scripted module is loaded at all: a real run never imports it for this."""
+    scripted = sys.modules.get("agentrun.models.scripted")
+    recording = sys.modules.get("agentrun.models.recording")
+    if recording is not None and isinstance(model, recording.RecordingModel):
+        model = model.inner
+    if scripted is not None and isinstance(model, scripted.ScriptedModel):
+        model.check_tools(offered)

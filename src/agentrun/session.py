@@ -12,30 +12,69 @@ end of a run: one fsync covers every entry written since the last. Entry types::
 
 Resume rebuilds the message list exactly as the loop held it (same merge rule), then repairs a
 session left mid-turn: every tool_use without a tool_result gets an "interrupted" result, so the
-next request is valid. The API key's value (``ANTHROPIC_API_KEY``, ``ANTHROPIC_AUTH_TOKEN``) is
-replaced before anything is written, wherever it appears, and so is anything shaped like an
-Anthropic key (``sk-ant-...``: one given to ``AnthropicModel(api_key=...)``, say, that a tool
-then printed).
+next request is valid. A damaged line is skipped with a warning (:mod:`agentrun.transcript`), and
+the repair also drops what lost its other half with it: a tool_result whose tool_use is gone.
+
+The API key's value (``ANTHROPIC_API_KEY``, ``ANTHROPIC_AUTH_TOKEN``) is replaced before
+anything is written, wherever it appears, and so is anything shaped like an Anthropic key
+(``sk-ant-...``: one given to ``AnthropicModel(api_key=...)``, say, that a tool then printed).
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import re
 import threading
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from agentrun.errors import SessionError
-from agentrun.home import agentrun_home
+from agentrun.home import agentrun_home, ensure_state_dir, state_dir_error
 from agentrun.loop import append_message
-from agentrun.models.pricing import cost_usd
-from agentrun.types import Message, ToolResult, Usage
+from agentrun.types import Message, ToolResult
+
+if TYPE_CHECKING:
+    from agentrun.sessionlist import SessionInfo, list_sessions, resolve_session_id
+    from agentrun.transcript import content_text, count_turns
+
+__all__ = [
+    "FileSessionStore",
+    "SessionInfo",
+    "content_text",
+    "count_turns",
+    "list_sessions",
+    "new_session_id",
+    "rebuild_messages",
+    "repair",
+    "resolve_session_id",
+    "sessions_dir",
+]
+
+log = logging.getLogger(__name__)
+
+# Reading, listing and finding sessions live in their own modules, imported when first used: a
+# new session (most runs) never reads a transcript.
+_LAZY = {
+    "SessionInfo": "agentrun.sessionlist",
+    "list_sessions": "agentrun.sessionlist",
+    "resolve_session_id": "agentrun.sessionlist",
+    "content_text": "agentrun.transcript",
+    "count_turns": "agentrun.transcript",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 SESSION_FORMAT = 1
 INTERRUPTED_RESULT = (
@@ -101,10 +140,17 @@ class FileSessionStore:
         line = _KEY_SHAPE.sub(REDACTED, line)
         with self._lock:
             handle = self._files.get(session_id) or self._open(session_id)
-            handle.write(line + "\n")
-            handle.flush()
-            if sync:
-                os.fsync(handle.fileno())
+            try:
+                handle.write(line + "\n")
+                handle.flush()
+                if sync:
+                    os.fsync(handle.fileno())
+            except OSError as e:  # a full disk, say: the user's to fix, not agentrun's bug
+                raise state_dir_error(self.root, e) from e
+
+    def check_writable(self) -> None:
+        """Raise ConfigError now, before any model call, if transcripts cannot be written."""
+        ensure_state_dir(self.root)
 
     def claim(self, session_id: str) -> None:
         """Hold the session's transcript for this run (resuming it): refused while another
@@ -115,10 +161,13 @@ class FileSessionStore:
 
     def _open(self, session_id: str) -> IO[str]:
         # Transcripts hold code and command output: readable by their owner only.
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_state_dir(self.root)
         path = self.path(session_id)
         created = not path.exists()
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            raise state_dir_error(self.root, e) from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -138,34 +187,34 @@ class FileSessionStore:
         with self._lock:
             handle = self._files.get(session_id)
             if handle is not None:
-                handle.flush()
-                os.fsync(handle.fileno())
+                try:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                except OSError as e:
+                    raise state_dir_error(self.root, e) from e
 
     def load(self, session_id: str) -> list[dict[str, Any]]:
+        """Every intact entry; each damaged line skipped is logged as a warning (file:line)."""
+        from agentrun.transcript import read_transcript
+
         path = self.path(session_id)
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            transcript = read_transcript(path)
         except FileNotFoundError:
             raise SessionError(f"no session {session_id!r} (looked for {path})") from None
         except OSError as e:
-            raise SessionError(f"cannot read session {path}: {e.strerror}") from e
-        entries = []
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                entries.append(json.loads(line))
-            except ValueError:
-                if number == len(lines):
-                    break  # a line torn by a crash mid-write: everything before it is intact
-                raise SessionError(f"{path}:{number}: not a JSON line") from None
-        return entries
+            raise SessionError(f"cannot read session {path}: {e.strerror or e}") from e
+        for problem in transcript.problems:
+            log.warning("%s", problem)
+        return transcript.entries
 
     def latest_for_cwd(self, cwd: Path | str) -> str | None:
         """The most recently active session started in ``cwd``, for ``--continue``."""
+        from agentrun.sessionlist import list_sessions
+
         target = str(Path(cwd).resolve())
         for info in list_sessions(self.root):
-            if info.cwd == target:
+            if info.cwd == target and info.problem is None:
                 return info.session_id
         return None
 
@@ -198,14 +247,45 @@ def rebuild_messages(entries: list[dict[str, Any]]) -> list[Message]:
     return repair(messages)
 
 
+LOST_START = "[The start of this conversation could not be read back from its transcript.]"
+
+
+def _drop_orphan_results(messages: list[Message]) -> list[Message]:
+    """Drop each tool_result that does not answer a tool_use of the assistant message just
+    before it (that message was on a damaged line); a user message left empty goes too."""
+    out: list[Message] = []
+    asked: set[str] = set()  # the tool_use ids of the last run of assistant messages
+    previous = "user"
+    for message in messages:
+        content = message["content"]
+        if message["role"] == "assistant":
+            blocks = content if isinstance(content, list) else []
+            ids = {str(b.get("id")) for b in blocks if b.get("type") == "tool_use"}
+            asked = asked | ids if previous == "assistant" else ids
+        elif isinstance(content, list):
+            kept = [
+                b
+                for b in content
+                if b.get("type") != "tool_result" or b.get("tool_use_id") in asked
+            ]
+            if not kept:
+                continue
+            message = {"role": "user", "content": kept}
+        previous = message["role"]
+        out.append(message)
+    return out
+
+
 def repair(messages: list[Message]) -> list[Message]:
     """Give every tool_use that has no tool_result an interrupted one (a crash mid-turn), and
     drop empty assistant messages (the API can answer with no content, but rejects an empty
     message anywhere but last), merging the user messages around them."""
     kept: list[Message] = []
-    for message in messages:
+    for message in _drop_orphan_results(messages):
         if message["role"] != "assistant" or message["content"]:
             append_message(kept, message)
+    if kept and kept[0]["role"] != "user":  # the first user message was on a damaged line
+        kept.insert(0, {"role": "user", "content": [{"type": "text", "text": LOST_START}]})
     messages = kept
     answered = {
         b.get("tool_use_id")
@@ -235,72 +315,3 @@ def repair(messages: list[Message]) -> list[Message]:
             else:
                 out.append({"role": "user", "content": blocks})
     return out
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """One saved session as ``agentrun sessions`` lists it."""
-
-    session_id: str
-    cwd: str
-    agent: str
-    model: str
-    first_prompt: str
-    turns: int
-    cost_usd: float | None
-    last_activity: float
-    """Unix time of the last entry written."""
-    path: Path
-
-
-def list_sessions(root: Path | str | None = None) -> list[SessionInfo]:
-    """Every readable session under ``root``, most recently active first."""
-    store = FileSessionStore(root)
-    out = []
-    for path in store.root.glob("*.jsonl") if store.root.is_dir() else ():
-        try:
-            entries = store.load(path.stem)
-        except SessionError:
-            continue
-        out.append(summarize(path, entries))
-    return sorted(out, key=lambda s: s.last_activity, reverse=True)
-
-
-def summarize(path: Path, entries: list[dict[str, Any]]) -> SessionInfo:
-    header = next((e for e in entries if e.get("type") == "session"), {})
-    first_prompt = ""
-    turns = 0
-    cost: float | None = 0.0
-    for entry in entries:
-        if entry.get("type") != "message":
-            continue
-        message = entry["message"]
-        if message["role"] == "user" and not first_prompt:
-            first_prompt = content_text(message["content"])
-        elif message["role"] == "assistant":
-            turns += 1
-            price = cost_usd(str(entry.get("model", "")), Usage.from_dict(entry.get("usage")))
-            cost = None if cost is None or price is None else cost + price
-    try:
-        last = path.stat().st_mtime
-    except OSError:
-        last = time.time()
-    return SessionInfo(
-        session_id=path.stem,
-        cwd=str(header.get("cwd", "")),
-        agent=str(header.get("agent", "")),
-        model=str(header.get("model", "")),
-        first_prompt=first_prompt,
-        turns=turns,
-        cost_usd=None if cost is None else round(cost, 10),
-        last_activity=last,
-        path=path,
-    )
-
-
-def content_text(content: Any) -> str:
-    """The text of a message's content: a string as is, else its text blocks joined."""
-    if isinstance(content, str):
-        return content
-    blocks = [b for b in content or () if isinstance(b, dict) and b.get("type") == "text"]
-    return " ".join(str(b.get("text", "")) for b in blocks)

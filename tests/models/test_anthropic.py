@@ -498,23 +498,6 @@ def test_fake_server_rejects_what_the_api_rejects(
     assert ok.content[0].text == "served"  # type: ignore[union-attr]
 
 
-def test_a_real_api_host_is_refused_under_the_test_guard() -> None:
-    """agentrun's pytest plugin is active here (real requests off): an explicit base_url to a
-    real host must fail before any connection, not slip past the ANTHROPIC_BASE_URL redirect."""
-    from agentrun.errors import ModelError
-    from agentrun.models.anthropic import AnthropicModel
-    from agentrun.testing.guard import real_requests_allowed
-    from agentrun.types import ModelRequest
-
-    assert not real_requests_allowed()
-    model = AnthropicModel(
-        "claude-sonnet-5-5", api_key="sk-test", base_url="https://api.anthropic.com"
-    )
-    request = ModelRequest("claude-sonnet-5-5", "system", [{"role": "user", "content": "hi"}])
-    with pytest.raises(ModelError, match="real API requests are disabled in tests"):
-        model.complete(request)
-
-
 def test_a_failing_serving_model_is_reported_not_retried(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -184,9 +184,18 @@ _RUNTIME = textwrap.dedent(
 )
 
 
-def test_sigkill_of_the_runtime_kills_the_jail_and_next_start_sweeps(host: Host) -> None:
+def test_sigkill_of_the_runtime_kills_the_jail_and_next_start_sweeps(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arg = host.unique_sleep()
     shutil.rmtree(host.workspace / ".git")  # so the jail plants a .git placeholder to leave
+    # A private temporary directory for the state dirs, ours and the killed runtime's: another
+    # test run on this machine starting a jail meanwhile sweeps /tmp, and would remove the
+    # leftovers (and the placeholder) this test expects to find and then see swept.
+    private_tmp = host.base / "state-tmp"
+    private_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     runtime = subprocess.Popen(
         [
             sys.executable,
@@ -206,10 +215,11 @@ def test_sigkill_of_the_runtime_kills_the_jail_and_next_start_sweeps(host: Host)
         runtime.send_signal(signal.SIGKILL)
         runtime.wait()
         # The init reads EOF on its socket and exits; PID 1 gone, the kernel kills the rest.
-        assert host.wait_for(lambda: not host.live_with_arg(arg), timeout=5)
-        assert host.wait_for(lambda: not Path(f"/proc/{info['init']}").exists(), timeout=5)
+        assert host.wait_for(lambda: not host.live_with_arg(arg), timeout=60)
+        assert host.wait_for(lambda: not Path(f"/proc/{info['init']}").exists(), timeout=60)
         # Nobody was left to remove the state dir, the cgroup and the .git placeholder, until
-        # the next start (ours, or another test run's on this shared machine) sweeps them.
+        # the next start sweeps them.
+        assert Path(info["state"]).parent == private_tmp
         assert (host.workspace / ".git").is_dir()
         jail = JailSandbox(host.policy(), tmp_dir=host.tmp_dir)
         jail.start()

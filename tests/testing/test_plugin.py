@@ -150,6 +150,42 @@ def test_an_agent_run_that_reaches_for_the_api_fails_its_test(pytester: pytest.P
     )
 
 
+def test_unsetting_the_environment_does_not_sidestep_the_guard(pytester: pytest.Pytester) -> None:
+    """A test that unsets ANTHROPIC_BASE_URL (and the guard's variable) and catches the error:
+    the adapter refuses in process all the same, and the test fails."""
+    pytester.makepyfile(
+        """
+        from agentrun.testing import run_agent
+
+        def test_sidestep(monkeypatch, agentrun_workspace, agentrun_home):
+            monkeypatch.delenv("ANTHROPIC_BASE_URL")
+            monkeypatch.delenv("AGENTRUN_REAL_REQUESTS")
+            monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
+            monkeypatch.setenv("AGENTRUN_MAX_RETRIES", "0")
+            result = run_agent("hello", model="haiku", cwd=agentrun_workspace)
+            assert result.subtype == "error_during_execution"
+            assert "api.anthropic.com" in result.result
+
+        def test_base_url_in_code(agentrun_home):
+            from agentrun.errors import ModelError
+            from agentrun.models.anthropic import AnthropicModel
+            from agentrun.types import ModelRequest
+
+            model = AnthropicModel("m", api_key="k", base_url="https://api.example.com")
+            try:
+                model.complete(ModelRequest(model="m", system="", messages=[]))
+            except ModelError:
+                pass  # swallowed: the test must fail even so
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    refused = f"this test made 1 real Anthropic API request(s): {BLOCKED_MESSAGE}"
+    result.stdout.fnmatch_lines(
+        ["*_ test_sidestep _*", refused, "*_ test_base_url_in_code _*", refused]
+    )
+
+
 def test_guard_gives_way_to_a_fake_server_set_by_the_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         GUARDED_SDK_CALL

@@ -189,15 +189,19 @@ def test_invalid_input_is_an_error_result(ctx: ToolContext, input: JSON, expecte
     runner = make_runner(ctx, timeline)
     [result] = runner.run_calls([ToolCall("t0", "Change", input)])
     assert result == ToolResult(
-        f"Invalid input for Change:\n- {expected}\nFix the call and try again.", is_error=True
+        f"InputValidationError: Change failed due to the following issues:\n- {expected}\n"
+        "Fix the call and try again.",
+        is_error=True,
     )
     assert timeline.spans == {}, "the tool must not run"
 
 
-def test_near_miss_names_reach_the_tool(ctx: ToolContext) -> None:
-    runner = make_runner(ctx, Timeline())
+def test_near_miss_names_are_refused_before_the_tool_runs(ctx: ToolContext) -> None:
+    timeline = Timeline()
+    runner = make_runner(ctx, timeline)
     [result] = runner.run_calls([call("Change", 0, path="p.txt")])
-    assert result == ToolResult("Change:p.txt")
+    assert result.is_error and 'Did you mean "file_path"?' in result.text()
+    assert timeline.spans == {}, "the tool must not run"
 
 
 def test_unknown_tool_lists_available(ctx: ToolContext) -> None:

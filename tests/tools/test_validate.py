@@ -103,7 +103,7 @@ def test_all_problems_reported_together() -> None:
     checked = validate_input(SCHEMA, {"limit": 0, "bogus": 1})
     assert len(checked.errors) == 3
     message = checked.message("Read")
-    assert message.startswith("Invalid input for Read:\n- ")
+    assert message.startswith("InputValidationError: Read failed due to the following issues:\n- ")
     assert '"bogus"' in message and '"limit"' in message and '"file_path"' in message
 
 
@@ -133,7 +133,11 @@ def test_lenient_conversions(given: dict[str, Any], expected: dict[str, Any]) ->
     ("alias", "canonical"),
     [("path", "file_path"), ("old_str", "old_string"), ("new_str", "new_string")],
 )
-def test_near_miss_names_accepted(alias: str, canonical: str) -> None:
+def test_near_miss_names_are_refused_with_the_right_name_suggested(
+    alias: str, canonical: str
+) -> None:
+    """As Claude Code does (InputValidationError): a scripted test using ``path`` for Read must
+    fail here too, not pass where the real CLI would refuse the call."""
     schema = {
         "type": "object",
         "properties": {canonical: {"type": "string"}},
@@ -141,8 +145,14 @@ def test_near_miss_names_accepted(alias: str, canonical: str) -> None:
         "additionalProperties": False,
     }
     checked = validate_input(schema, {alias: "v"})
-    assert checked.ok
-    assert checked.input == {canonical: "v"}
+    assert checked.errors == (
+        f'Unexpected parameter "{alias}". Did you mean "{canonical}"? This tool takes only '
+        f"these parameters: {canonical}.",
+        f'Missing required parameter "{canonical}" (a string).',
+    )
+    assert checked.message("Read").startswith(
+        "InputValidationError: Read failed due to the following issues:\n- "
+    )
 
 
 def test_near_miss_not_applied_when_schema_has_the_name() -> None:

@@ -44,6 +44,12 @@ def run(args: argparse.Namespace) -> int:
                 f"--output-format {args.output_format} needs -p (one-shot); add -p to the command"
             )
         options = session_options(args)  # flag errors before rich is even imported
+        if args.resume == "":  # --resume with no ID: pick one
+            from agentrun.commands.sessions import pick_session
+
+            options["resume"] = pick_session()
+            if options["resume"] is None:
+                return 0
         from agentrun.interactive import run_interactive
 
         return run_interactive(args, options)
@@ -57,8 +63,13 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
 
     cwd = _directory(args.cwd or ".", "workspace", "--cwd")
     add_dirs = tuple(_directory(d, "directory", "--add-dir") for d in args.add_dir)
-    if args.resume and args.continue_:
+    if args.resume is not None and args.continue_:
         raise ConfigError("--resume and --continue cannot be combined; pick one")
+    if args.resume == "" and (args.print_mode or not _isatty(sys.stdin)):
+        raise ConfigError(
+            "--resume needs a session ID outside an interactive terminal "
+            "(`agentrun sessions` lists them; a unique prefix of an ID is enough)"
+        )
     options: dict[str, Any] = {
         "agent": _agent_arg(args.agent),
         "cwd": str(cwd),

@@ -8,6 +8,7 @@ scripted or replayed runs.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 __all__ = ["ALIASES", "default_model_id", "resolve_model"]
 
 _DEFAULTS = (None, "", "inherit", "default")
+SPEC_PREFIXES = ("script:", "replay:")
+_SPEC_PREFIX = re.compile(r"[A-Za-z]+:")
+_SCRIPT_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 
 
 def default_model_id() -> str:
@@ -59,6 +63,8 @@ def resolve_model(
         if replay_drift not in ("error", "warn"):
             raise ConfigError(f"--replay-drift must be 'error' or 'warn', not {replay_drift!r}")
         model = ReplayModel(_spec_path(chosen, "replay:"), drift=replay_drift)
+    elif (problem := _unknown_prefix(chosen)) is not None:
+        raise ConfigError(problem)
     else:
         if not (os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN")):
             raise MissingApiKeyError(
@@ -73,6 +79,27 @@ def resolve_model(
 
         model = RecordingModel(model, Path(record))
     return model
+
+
+def _unknown_prefix(spec: str) -> str | None:
+    """The usage error for a mistyped spec prefix (``scrpt:t.yaml``), which would otherwise
+    be taken for a model id and ask for an API key. A ``word:`` prefix counts as one when it
+    is close to a known prefix or what follows it looks like a file; anything else (a model
+    id behind a proxy, ``name:tag``) is left to be a model id."""
+    import difflib
+
+    match = _SPEC_PREFIX.match(spec)
+    if match is None:
+        return None
+    prefix, rest = match.group(0), spec[match.end() :]
+    close = difflib.get_close_matches(prefix.lower(), SPEC_PREFIXES, n=1, cutoff=0.6)
+    if not close and "/" not in rest and not rest.lower().endswith(_SCRIPT_SUFFIXES):
+        return None
+    hint = f"; did you mean {close[0]}{rest}?" if close else ""
+    return (
+        f"unknown model spec {spec!r}: {prefix!r} is not a known prefix "
+        f"({', '.join(p + 'PATH' for p in SPEC_PREFIXES)}){hint}"
+    )
 
 
 def _spec_path(spec: str, prefix: str) -> Path:

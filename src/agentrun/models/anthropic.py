@@ -47,12 +47,13 @@ def _refuse_real_api_under_test_guard(base_url: str) -> None:
     ``base_url`` given in code (or a client made before the guard was set) ignores that."""
     from urllib.parse import urlsplit
 
-    from agentrun.testing.guard import BLOCKED_MESSAGE, real_requests_allowed
+    from agentrun.testing.guard import BLOCKED_MESSAGE, note_blocked, real_requests_allowed
 
     if real_requests_allowed():
         return
     host = urlsplit(base_url).hostname or ""
     if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
+        note_blocked()  # the test fails even if the code under test catches this error
         raise ModelError(f"{BLOCKED_MESSAGE} (this model would reach {base_url})")
 
 

@@ -39,6 +39,12 @@ if TYPE_CHECKING:
 
 _TURN_KEYS = {"text", "tool_calls", "expect", "usage", "stop_reason"}
 _CALL_KEYS = {"name", "input"}
+CLAUDE_CODE_TOOLS = (
+    *("Read", "Write", "Edit", "MultiEdit", "Bash", "Glob", "Grep", "LS", "NotebookEdit"),
+    *("WebFetch", "WebSearch", "TodoWrite", "Task", "Agent", "ExitPlanMode", "BashOutput"),
+    *("KillShell", "KillBash", "SlashCommand", "Skill", "AskUserQuestion"),
+)
+"""Claude Code's tool names: a script may call one agentrun lacks (to test that error path)."""
 _EXPECT_KEYS = {"is_error", "contains", "not_contains", "matches", "equals"}
 _USAGE_KEYS = set(Usage().to_dict())
 STOP_REASONS = (
@@ -163,6 +169,26 @@ class ScriptedModel:
         if turn.text and on_text is not None:
             on_text(turn.text)
         return turn_response(turn, turn_number=number, model=self.model)
+
+    def check_tools(self, offered: Sequence[str]) -> None:
+        """Raise :class:`ScriptFormatError` for a tool call naming a tool that is neither
+        ``offered`` nor one of Claude Code's (a typo such as ``Raed`` would otherwise only
+        give the model an error result, and the test would pass without the call it meant)."""
+        known = {*offered, *CLAUDE_CODE_TOOLS}
+        for number, turn in enumerate(self.turns, 1):
+            for index, (name, _) in enumerate(turn.tool_calls, 1):
+                if name in known or name.startswith("mcp__"):
+                    continue
+                import difflib
+
+                close = difflib.get_close_matches(name, sorted(known), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ScriptFormatError(
+                    f"turn {number} tool call {index} names an unknown tool {name!r}{hint}; "
+                    f"this run offers {', '.join(offered) or 'no tools'}",
+                    path=self.source,
+                    line=turn.line,
+                )
 
     def assert_complete(self) -> None:
         """Raise AssertionError unless every turn of the script was played."""

@@ -116,6 +116,9 @@ class FakeAnthropicServer:
     def __init__(
         self, replies: Iterable[Reply] = (), *, model: Model | None = None, validate: bool = True
     ) -> None:
+        replies = list(replies) if not isinstance(replies, str | bytes | dict) else [replies]
+        for number, reply in enumerate(replies, 1):
+            check_reply(reply, number)
         self._state = _State(replies=deque(replies), model=model, validate=validate)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -132,6 +135,8 @@ class FakeAnthropicServer:
         return self._state.requests
 
     def add(self, *replies: Reply) -> None:
+        for number, reply in enumerate(replies, len(self._state.replies) + 1):
+            check_reply(reply, number)
         with self._state.lock:
             self._state.replies.extend(replies)
 
@@ -161,6 +166,36 @@ class FakeAnthropicServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+REPLY_SHAPES = (
+    'a Messages-shaped dict such as {"content": [{"type": "text", "text": "Hello"}], '
+    '"stop_reason": "end_turn"} (optional "usage", "id"), an agentrun ModelResponse, '
+    "Fail(status, message) or Drop(after)"
+)
+_REPLY_KEYS = {"content", "stop_reason", "usage", "id", "model", "role", "type", "stop_sequence"}
+
+
+def check_reply(reply: object, number: int) -> None:
+    """Raise TypeError now, naming the accepted shapes, for a reply the server could not send
+    (found at request time, it would only be an HTTP 400 deep inside the code under test)."""
+    if isinstance(reply, ModelResponse | Fail | Drop):
+        return
+    problem = None
+    if not isinstance(reply, dict):
+        problem = f"is {type(reply).__name__} {reply!r:.60}"
+    elif not isinstance(reply.get("content"), list):
+        problem = f'{reply!r:.80} has no "content" list'
+    elif unknown := sorted(set(reply) - _REPLY_KEYS):
+        problem = f"has unknown keys {unknown}"
+    elif not all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in reply["content"]):
+        problem = 'has a "content" item that is not a block with a "type"'
+    elif not isinstance(reply.get("stop_reason", ""), str | None):
+        problem = '"stop_reason" is not a string'
+    elif not isinstance(reply.get("usage", {}), dict):
+        problem = '"usage" is not a dict'
+    if problem is not None:
+        raise TypeError(f"FakeAnthropicServer reply {number} {problem}; a reply is {REPLY_SHAPES}")
 
 
 def request_problem(body: JSON) -> str | None:

@@ -8,14 +8,22 @@ retried by the SDK, so a stray real request fails at once, with a message that s
 server counts what it refused, and the plugin fails the test that made such a request even if
 the code under test swallowed the error (a run that ended in ``error_during_execution``, a
 ``try``/``except``): the test must not pass while its agent never reached a model.
+
+The environment is only half of it: a test may unset ``ANTHROPIC_BASE_URL`` or pass a
+``base_url`` in code. So the plugin also turns the guard on in this process (:func:`guarding`),
+and agentrun's Anthropic adapter refuses, whatever the environment says, a client that would
+reach anything but 127.0.0.1; each such refusal is counted (:func:`blocked_count`) and fails
+the test like one the server refused.
 Opting in: ``@pytest.mark.agentrun_live`` on a test, or ``pytest --agentrun-live``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ENV_VAR = "AGENTRUN_REAL_REQUESTS"
@@ -31,9 +39,36 @@ BLOCKED_MESSAGE = (
 UNREACHABLE_URL = "http://127.0.0.1:9"
 
 
+_state = {"active": 0, "blocked": 0}
+_state_lock = threading.Lock()
+
+
 def real_requests_allowed() -> bool:
     """False while a test runs under the guard; code about to call the real API may check it."""
-    return os.environ.get(ENV_VAR) != "0"
+    return _state["active"] == 0 and os.environ.get(ENV_VAR) != "0"
+
+
+@contextlib.contextmanager
+def guarding() -> Iterator[None]:
+    """Refuse real requests in this process while the block runs, whatever the environment."""
+    with _state_lock:
+        _state["active"] += 1
+    try:
+        yield
+    finally:
+        with _state_lock:
+            _state["active"] -= 1
+
+
+def note_blocked() -> None:
+    """Count one real request refused in this process (the adapter calls it)."""
+    with _state_lock:
+        _state["blocked"] += 1
+
+
+def blocked_count() -> int:
+    """How many real requests were refused in this process so far."""
+    return _state["blocked"]
 
 
 class _CountingServer(ThreadingHTTPServer):

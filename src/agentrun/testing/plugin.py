@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from agentrun.testing.guard import RefusingServer
 
 _REFUSED_BEFORE = pytest.StashKey[tuple["RefusingServer", int]]()
-"""On a guarded test's item: the guard's server and its refusal count when the test began."""
+"""On a guarded test's item: the guard's server and the refusals counted when the test began
+(the server's and the in-process adapter's together)."""
 
 LIVE_MARKER = "agentrun_live"
 LIVE_OPTION = "--agentrun-live"
@@ -98,17 +99,18 @@ def _agentrun_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     if live_allowed(request) or not uses_agentrun(request.node):
         yield
         return
-    from agentrun.testing.guard import ENV_VAR
+    from agentrun.testing.guard import ENV_VAR, guarding
 
     server: RefusingServer = request.getfixturevalue("_agentrun_refusing_server")
-    request.node.stash[_REFUSED_BEFORE] = (server, server.refused)
+    request.node.stash[_REFUSED_BEFORE] = (server, _refused(server))
     # Set and restored by hand, not through monkeypatch: the test's own monkeypatch must be able
     # to point ANTHROPIC_BASE_URL at a fake server and have its undo land on our value.
     saved = {name: os.environ.get(name) for name in ("ANTHROPIC_BASE_URL", ENV_VAR)}
     os.environ["ANTHROPIC_BASE_URL"] = server.url
     os.environ[ENV_VAR] = "0"
     try:
-        yield
+        with guarding():  # holds even if the test unsets the variables above
+            yield
     finally:
         for name, value in saved.items():
             if value is None:
@@ -124,19 +126,24 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     try:
         yield
     except Exception as e:  # the test failed already: say why first
-        if guarded is not None and guarded[0].refused > guarded[1]:
+        if guarded is not None and _refused(guarded[0]) > guarded[1]:
             raise pytest.fail.Exception(_refused_message(*guarded), pytrace=False) from e
         raise
-    if guarded is not None and guarded[0].refused > guarded[1]:
+    if guarded is not None and _refused(guarded[0]) > guarded[1]:
         pytest.fail(_refused_message(*guarded), pytrace=False)
+
+
+def _refused(server: RefusingServer) -> int:
+    from agentrun.testing.guard import blocked_count
+
+    return server.refused + blocked_count()
 
 
 def _refused_message(server: RefusingServer, before: int) -> str:
     from agentrun.testing.guard import BLOCKED_MESSAGE
 
-    return (
-        f"this test made {server.refused - before} real Anthropic API request(s): {BLOCKED_MESSAGE}"
-    )
+    made = _refused(server) - before
+    return f"this test made {made} real Anthropic API request(s): {BLOCKED_MESSAGE}"
 
 
 @pytest.fixture

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from agentrun.types import ToolCall, ToolResult
 
 
+NO_MODEL = (
+    "run_agent() needs model=...: a ScriptedModel or FunctionModel "
+    "(from agentrun.testing), 'script:PATH' (a scripted YAML/JSON file), 'replay:PATH' (a "
+    "recording), or a real model such as 'sonnet' in a test marked @pytest.mark.agentrun_live"
+)
+
+
 @dataclass(frozen=True)
 class ToolOutcome:
     """One tool call of a run and the result the model got back."""
@@ -41,7 +48,7 @@ class ToolOutcome:
 def run_agent(
     prompt: str,
     *,
-    model: Model | str,
+    model: Model | str | None = None,
     cwd: str | os.PathLike[str] = ".",
     agent: Any = "backend-specialist",
     permission_mode: str = "bypassPermissions",
@@ -67,6 +74,8 @@ def run_agent(
     from agentrun import api
     from agentrun.events import INTERRUPTED_STOP
 
+    if model is None:  # no silent default: a test must say which model answers it
+        raise TypeError(NO_MODEL)
     spec = _find_agent(agent, Path(project or Path.cwd()), Path(cwd), isolate_home)
     with _watching_sigint() as interrupted:
         result = api.run(

@@ -5,16 +5,18 @@ Only the schema keywords our six tools use are understood: ``type`` (one name or
 (and the exclusive forms), ``minLength``/``maxLength`` and ``items``. Every problem becomes one
 sentence naming the parameter, so the model can fix its call in one retry.
 
+A parameter not in the schema is refused unless the schema sets ``additionalProperties`` true:
+a silently ignored parameter would leave the model believing it had effect. Near-miss names
+(:data:`NEAR_MISS_NAMES`: ``path`` for ``file_path``, ``old_str``/``new_str`` for
+``old_string``/``new_string``) are refused like any other unknown name, as Claude Code refuses
+them (``InputValidationError``), with the right name suggested: a test scripted with the wrong
+name must fail here as it would against Claude Code.
+
 Deliberate leniencies, because models make these slips and Claude Code accepts them:
 
-- near-miss names (:data:`NEAR_MISS_NAMES`): ``path`` for ``file_path``, ``old_str``/``new_str``
-  for ``old_string``/``new_string``, only when the schema lacks the near-miss name itself;
 - ``null`` for an optional parameter means "not given";
 - numbers and booleans sent as strings (``"10"``, ``"true"``) and whole floats (``10.0``) for
   integers are converted. A real mismatch (``"ten"``, ``true`` for a number) is still an error.
-
-A parameter not in the schema is refused unless the schema sets ``additionalProperties`` true:
-a silently ignored parameter would leave the model believing it had effect.
 """
 
 from __future__ import annotations
@@ -59,9 +61,12 @@ class Validation:
         return not self.errors
 
     def message(self, tool_name: str) -> str:
-        """The error text for the model."""
+        """The error text for the model (headed like Claude Code's)."""
         problems = "\n".join(f"- {e}" for e in self.errors)
-        return f"Invalid input for {tool_name}:\n{problems}\nFix the call and try again."
+        return (
+            f"InputValidationError: {tool_name} failed due to the following issues:\n"
+            f"{problems}\nFix the call and try again."
+        )
 
 
 class _MismatchError(Exception):
@@ -82,15 +87,6 @@ def validate_input(schema: JSON, data: Mapping[str, Any] | Any) -> Validation:
     bad: set[str] = set()
     given = dict(data)
 
-    for alias, canonical in NEAR_MISS_NAMES.items():
-        if (
-            alias in given
-            and alias not in properties
-            and canonical in properties
-            and canonical not in given
-        ):
-            given[canonical] = given.pop(alias)
-
     out: JSON = {}
     for name, value in given.items():
         prop = properties.get(name)
@@ -99,8 +95,10 @@ def validate_input(schema: JSON, data: Mapping[str, Any] | Any) -> Validation:
                 out[name] = value
             else:
                 valid = ", ".join(properties) or "none"
+                near = NEAR_MISS_NAMES.get(name)
+                hint = f' Did you mean "{near}"?' if near in properties else ""
                 errors.append(
-                    f'Unexpected parameter "{name}". This tool takes only these '
+                    f'Unexpected parameter "{name}".{hint} This tool takes only these '
                     f"parameters: {valid}."
                 )
             continue
