@@ -46,7 +46,7 @@ from agentrun.types import (
 )
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Model, PermissionChecker, PermissionDecision
+    from agentrun.protocols import HookRunner, Model, PermissionChecker, PermissionDecision
 
 Approval = Literal["allow", "deny", "always"]
 Approver = Callable[[ToolCall, "PermissionDecision"], Approval]
@@ -81,7 +81,7 @@ class ToolDispatcher(Protocol):
         *,
         on_start: Callable[[ToolCall], None] | None = None,
         on_end: Callable[[ToolCall, ToolResult, float], None] | None = None,
-        admit: Callable[[ToolCall], ToolResult | None] | None = None,
+        admit: Callable[[ToolCall], ToolResult | ToolCall | None] | None = None,
     ) -> list[ToolResult]: ...
 
 
@@ -117,6 +117,7 @@ class LoopIO:
     approver: Approver | None = None
     system: str = ""
     request_extra: JSON = field(default_factory=dict)
+    hooks: HookRunner | None = None
 
 
 def run_turns(
@@ -129,7 +130,9 @@ def run_turns(
     """Answer one prompt: call the model and run its tools until it stops or a limit hits."""
     run = _Run(conv, io, limits, model)
     try:
-        add_user(conv, io, prompt)
+        refused = _submit(conv, io, prompt)
+        if refused is not None:
+            return run.finish("error_during_execution", "hook", refused)
         while True:
             if (subtype := run.limit_reached()) is not None:
                 return run.finish(subtype, None)
@@ -186,7 +189,11 @@ def run_turns(
                 continue
             calls = [ToolCall.from_block(b) for b in content if b.get("type") == "tool_use"]
             if not calls and response.stop_reason != "max_tokens":
-                return run.finish("success", response.stop_reason)
+                again = run.stop_hook()
+                if again is None:
+                    return run.finish("success", response.stop_reason)
+                add_user(conv, io, again)
+                continue
             blocks = run.dispatch(calls) if calls else []
             if response.stop_reason == "max_tokens":
                 blocks.append({"type": "text", "text": CONTINUE_NOTE})
@@ -195,6 +202,25 @@ def run_turns(
                 return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
     finally:
         run.stop_timer()  # however the run ends, a pending deadline must not fire later
+
+
+def _submit(conv: Conversation, io: LoopIO, prompt: str | list[ContentBlock]) -> str | None:
+    """Add the prompt, after the UserPromptSubmit hooks: None, or why they refused it."""
+    hooks = io.hooks
+    if hooks is not None and hooks.has("UserPromptSubmit"):
+        text = (
+            prompt
+            if isinstance(prompt, str)
+            else "".join(b.get("text", "") for b in prompt if b.get("type") == "text")
+        )
+        said = hooks.fire("UserPromptSubmit", {"prompt": text})
+        if said.blocked or said.stop:
+            why = said.reason or said.stop_reason
+            return f"The prompt was blocked by a UserPromptSubmit hook: {why}".rstrip(": ")
+        if said.context:
+            prompt = [*_blocks(prompt), {"type": "text", "text": said.context}]
+    add_user(conv, io, prompt)
+    return None
 
 
 def add_user(
@@ -218,6 +244,10 @@ def append_message(messages: list[Message], message: Message) -> None:
         messages[-1] = {"role": message["role"], "content": merged}
     else:
         messages.append(message)
+
+
+def _tool_fields(call: ToolCall) -> JSON:
+    return {"tool_name": call.name, "tool_input": call.input, "tool_use_id": call.id}
 
 
 def _blocks(content: str | list[ContentBlock]) -> list[ContentBlock]:
@@ -250,6 +280,7 @@ class _Run:
         self.cut_off = 0  # answers cut off by max_tokens in a row
         self.interrupted = False
         self.denials: list[JSON] = []
+        self.stop_hook_active = False
         self.offered = frozenset(spec.name for spec in io.tools.specs())
         self.timer: threading.Timer | None = None
         io.cancel.clear()
@@ -333,13 +364,13 @@ class _Run:
         results: dict[str, ToolResult] = {}
 
         def on_end(call: ToolCall, result: ToolResult, seconds: float) -> None:
-            results[call.id] = result
+            result = results[call.id] = self.after_tool(call, result)
             self.io.emit(ToolEndEvent(call, result, seconds * 1000))
 
-        def admit(call: ToolCall) -> ToolResult | None:
-            refusal = self.permission(call)
+        def admit(call: ToolCall) -> ToolResult | ToolCall | None:
+            admitted, refusal = self.permission(call)
             if refusal is None:
-                return None
+                return None if admitted is call else admitted  # a hook's updatedInput
             result = results[call.id] = ToolResult(refusal, is_error=True)
             self.denials.append(
                 {"tool_name": call.name, "tool_use_id": call.id, "tool_input": call.input}
@@ -363,26 +394,78 @@ class _Run:
             results.get(c.id, ToolResult(INTERRUPTED, is_error=True)).to_block(c.id) for c in calls
         ]
 
-    def permission(self, call: ToolCall) -> str | None:
-        """None when the call may run, else the error text the model gets."""
-        gate = self.io.permissions
-        if gate is None or call.name not in self.offered:
-            return None  # an unknown tool is the dispatcher's to refuse, naming the real ones
-        decision = gate.decide(call)
+    def permission(self, call: ToolCall) -> tuple[ToolCall, str | None]:
+        """The call to run (a PreToolUse hook may rewrite its input) and None when it may
+        run, else the error text the model gets."""
+        gate, hooks = self.io.permissions, self.io.hooks
+        if call.name not in self.offered:
+            return call, None  # an unknown tool is the dispatcher's to refuse, naming them
+        verdict: Literal["allow", "ask", "deny"] | None = None
+        why = ""
+        if hooks is not None and hooks.has("PreToolUse"):
+            pre = hooks.fire("PreToolUse", _tool_fields(call))
+            if pre.updated_input is not None:  # validated when it runs, decided just below
+                call = ToolCall(call.id, call.name, pre.updated_input)
+            verdict, why = pre.permission, pre.permission_reason
+        if gate is None:
+            denied = verdict == "deny"
+            return call, f"Permission to use {call.name} was denied: {why}" if denied else None
+        decision = gate.decide(call, hook=verdict, hook_reason=why)
         if decision.behavior == "allow":
-            return None
+            return call, None
         if decision.behavior == "deny":
-            return f"Permission to use {call.name} was denied: {decision.reason}"
+            return call, f"Permission to use {call.name} was denied: {decision.reason}"
+        if hooks is not None and hooks.has("PermissionRequest"):
+            said = hooks.fire("PermissionRequest", _tool_fields(call))
+            if said.permission == "deny":
+                return call, f"Permission to use {call.name} was denied by a hook: {said.reason}"
+            if said.permission == "allow":
+                if said.updated_input is not None:
+                    call = ToolCall(call.id, call.name, said.updated_input)
+                    again = gate.decide(call)
+                    if again.behavior == "deny":
+                        return call, f"Permission to use {call.name} was denied: {again.reason}"
+                gate.answer(call, always=False)
+                return call, None
         if self.io.approver is None:
-            return (
+            return call, (
                 f"Permission to use {call.name} was not granted: it needs approval and this run "
                 f"is non-interactive ({decision.reason})."
             )
         answer = self.io.approver(call, decision)
         if answer not in ("allow", "always"):
-            return f"The user denied this {call.name} call."
+            return call, f"The user denied this {call.name} call."
         gate.answer(call, always=answer == "always" and decision.grant is not None)
-        return None
+        return call, None
+
+    def after_tool(self, call: ToolCall, result: ToolResult) -> ToolResult:
+        """The PostToolUse (PostToolUseFailure) hooks' feedback, added to the result."""
+        hooks = self.io.hooks
+        event = "PostToolUseFailure" if result.is_error else "PostToolUse"
+        if hooks is None or not hooks.has(event):
+            return result
+        key = "error" if result.is_error else "tool_response"
+        said = hooks.fire(event, {**_tool_fields(call), key: result.text()})
+        notes = [f"{event} hook feedback: {said.reason}"] if said.blocked else []
+        notes += [said.context] if said.context else []
+        if not notes:
+            return result
+        extra: ContentBlock = {"type": "text", "text": "\n".join(notes)}
+        if isinstance(result.content, str):
+            return ToolResult(f"{result.content}\n\n{extra['text']}", result.is_error)
+        return ToolResult([*result.content, extra], result.is_error)
+
+    def stop_hook(self) -> str | None:
+        """Stop (SubagentStop) hooks: None lets the run end, else why the agent goes on."""
+        hooks = self.io.hooks
+        event = "SubagentStop" if hooks is not None and hooks.subagent else "Stop"
+        if hooks is None or not hooks.has(event):
+            return None
+        said = hooks.fire(event, {"stop_hook_active": self.stop_hook_active})
+        if not said.blocked or said.stop:
+            return None
+        self.stop_hook_active = True
+        return said.reason or f"A {event} hook asked you to continue."
 
     def finish(
         self, subtype: ResultSubtype, stop_reason: str | None, error: str = ""

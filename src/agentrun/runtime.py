@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -24,6 +24,7 @@ from agentrun.loop import Approver, Conversation
 from agentrun.session import FileSessionStore, new_session_id, rebuild_messages
 
 if TYPE_CHECKING:
+    from agentrun.hooks import Hooks
     from agentrun.protocols import Model, PermissionChecker, Sandbox
     from agentrun.sandbox.jail import JailSandbox
     from agentrun.sandbox.paths import Workspace
@@ -66,6 +67,13 @@ class RunOptions:
     approver: Approver | None = None
     sessions_root: str | Path | None = None
     """Where transcripts go; default ``$AGENTRUN_HOME/sessions``."""
+    settings: str | Mapping[str, Any] | None = None
+    """One more settings layer for this run (``--settings``): a JSON file's path, JSON text,
+    or a mapping; its ``hooks`` and ``disableAllHooks`` apply."""
+    disable_hooks: bool = False
+    """Run no hooks at all (``--no-hooks``), like ``disableAllHooks``."""
+    subagent: bool = False
+    """The agent runs as a subagent: its Stop hooks fire as SubagentStop."""
 
 
 class Runtime:
@@ -159,6 +167,8 @@ class Runtime:
             self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
         )
         self.conv = Conversation(self.session_id, messages=messages)
+        self.resumed = bool(messages)
+        self.hooks = self._hooks(o, cwd)
         self._header_written = bool(messages) or self.store.exists(self.session_id)
         self._header: JSON = {
             "type": "session",
@@ -169,6 +179,30 @@ class Runtime:
             "model": self.model.model_id,
             "created": time.time(),
         }
+
+    def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
+        """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
+        call); the agent file's own ``hooks:`` apply to this agent only."""
+        from agentrun.hooks import Hooks, load_hook_config, read_settings_arg
+
+        layers: list[tuple[str, Mapping[str, Any]]] = []
+        if isinstance(o.settings, str):
+            layers.append(read_settings_arg(o.settings))
+        elif o.settings is not None:
+            layers.append(("settings", o.settings))
+        own = self.agent.extra.get("hooks")
+        if own is not None:
+            layers.append((f"agent {self.agent.name} ({self.agent.path})", {"hooks": own}))
+        config = load_hook_config(cwd, extra=layers, disable=o.disable_hooks)
+        gate = self.permissions
+        return Hooks(
+            config,
+            cwd=cwd,
+            session_id=self.session_id,
+            transcript_path=self.store.path(self.session_id),
+            permission_mode=lambda: gate.mode,
+            subagent=o.subagent,
+        )
 
     def _session(self, o: RunOptions, cwd: Path) -> tuple[str, list[Any]]:
         session_id = o.resume

@@ -29,6 +29,7 @@ from agentrun.pathutil import is_within
 from agentrun.permissions.bashview import BashView, view_bash
 from agentrun.permissions.decision import (
     ALL_TOOLS,
+    Behavior,
     PERMISSION_MODES,
     RANK,
     READ_ONLY_TOOLS,
@@ -153,9 +154,27 @@ class Gate:
         return [str(rule) for rule in self._grants]
 
     # -- the decision ---------------------------------------------------------------------------
-    def decide(self, call: ToolCall) -> Decision:
-        """Allow, ask or deny ``call``, now, with the reason (and the rule that decided)."""
-        return self._decide(call.name, call.input)
+    def decide(
+        self, call: ToolCall, *, hook: Behavior | None = None, hook_reason: str = ""
+    ) -> Decision:
+        """Allow, ask or deny ``call``, now, with the reason (and the rule that decided).
+
+        ``hook`` is what the PreToolUse hooks answered (``hook_reason`` their reason): their
+        deny always wins; their ask asks (unless a rule denies); their allow lifts a plain
+        ask but never a deny, an ask rule or a protected path."""
+        decision = self._decide(call.name, call.input)
+        if hook is None:
+            return decision
+        why = f": {hook_reason}" if hook_reason else ""
+        if hook == "deny":
+            return Decision("deny", f"a PreToolUse hook denied it{why}")
+        if decision.behavior == "deny":
+            return decision
+        if hook == "ask":
+            return self._asked(f"a PreToolUse hook asks for approval{why}")
+        if decision.behavior == "ask" and decision.firm:
+            return decision
+        return Decision("allow", f"allowed by a PreToolUse hook{why}")
 
     def check(self, tool_name: str, tool_input: JSON) -> Decision:
         """:meth:`decide` for a tool name and input (tests and scripts)."""
@@ -247,7 +266,8 @@ class Gate:
         if worst is not None and RANK[worst.behavior] > RANK[command.behavior]:
             return worst
         if worst is not None and worst.behavior == "ask" and command.behavior == "ask":
-            return Decision("ask", f"{command.reason}; {worst.reason}")  # no grant: both asked
+            # no grant: both asked
+            return Decision("ask", f"{command.reason}; {worst.reason}", firm=worst.firm)
         return command
 
     def _bash_command(self, view: BashView) -> Decision:
@@ -288,7 +308,8 @@ class Gate:
         d = self._decide("Write", {"file_path": path}, shell=True)
         if d.behavior == "allow":
             return d
-        return Decision(d.behavior, f"the redirection writes {target}: {d.reason}", d.rule)
+        why = f"the redirection writes {target}: {d.reason}"
+        return Decision(d.behavior, why, d.rule, firm=d.firm)
 
     def _unknown_target(self, target: str) -> Decision:
         edit_deny = next((r for r in self.deny if r.tool in ("Edit", "Write")), None)
@@ -303,7 +324,7 @@ class Gate:
     def _asked(self, reason: str, rule: str | None = None) -> Decision:
         if self.mode == "dontAsk":
             return Decision("deny", f"{reason} (dontAsk mode)", rule)
-        return Decision("ask", reason, rule)
+        return Decision("ask", reason, rule, firm=True)
 
     def _limit(self, tool: str, tool_input: JSON, view: BashView | None) -> Decision | None:
         """Deny a call outside what the agent file gave it (``Bash(git diff:*)``)."""
