@@ -158,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--append-system-prompt", metavar="TEXT", help="text added to the system prompt"
     )
+    run.add_argument(
+        "--settings",
+        metavar="FILE|JSON",
+        help="one more settings layer for this run (its hooks, disableAllHooks)",
+    )
+    run.add_argument("--no-hooks", action="store_true", help="run no hooks (like disableAllHooks)")
 
     output = parser.add_argument_group("output")
     output.add_argument(

@@ -143,6 +143,7 @@ class Runtime:
             writable = [cwd, *add_dirs]
         elif o.sandbox == "read-only":
             writable = []
+        self._layers = self._settings_layers(o)
         self.permissions: PermissionChecker
         self.permissions = gate = Gate.load(
             o.permission_mode,
@@ -157,6 +158,7 @@ class Runtime:
             writable_roots=writable,
             shell_writable=[self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
             shell_cwd=lambda: self._shell.cwd if self._shell is not None else None,
+            settings=self._layers,
         )
         names = offered_tools(self.agent.tools, [*self.agent.disallowed_tools, *o.disallowed_tools])
         self._options = o
@@ -183,14 +185,12 @@ class Runtime:
     def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
         """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
         call); the agent file's own ``hooks:`` apply to this agent only."""
-        from agentrun.hooks import Hooks, load_hook_config, read_settings_arg
+        from agentrun.hooks import Hooks, load_hook_config
 
-        layers: list[tuple[str, Mapping[str, Any]]] = []
-        if isinstance(o.settings, str):
-            layers.append(read_settings_arg(o.settings))
-        elif o.settings is not None:
-            layers.append(("settings", o.settings))
+        layers = list(self._layers)
         own = self.agent.extra.get("hooks")
+        if isinstance(own, dict) and o.subagent and "Stop" in own:
+            own = {("SubagentStop" if k == "Stop" else k): v for k, v in own.items()}
         if own is not None:
             layers.append((f"agent {self.agent.name} ({self.agent.path})", {"hooks": own}))
         config = load_hook_config(cwd, extra=layers, disable=o.disable_hooks)
@@ -203,6 +203,17 @@ class Runtime:
             permission_mode=lambda: gate.mode,
             subagent=o.subagent,
         )
+
+    @staticmethod
+    def _settings_layers(o: RunOptions) -> list[tuple[str, Mapping[str, Any]]]:
+        """``--settings``: a file, JSON text or (from Python) a mapping."""
+        if o.settings is None:
+            return []
+        if isinstance(o.settings, str):
+            from agentrun.hooks import read_settings_arg
+
+            return [read_settings_arg(o.settings)]
+        return [("--settings", o.settings)]
 
     def _session(self, o: RunOptions, cwd: Path) -> tuple[str, list[Any]]:
         session_id = o.resume

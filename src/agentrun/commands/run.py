@@ -89,6 +89,8 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
         "replay_drift": args.replay_drift,
         # None lets the settings files' defaultMode apply (PermissionPolicy.load)
         "permission_mode": args.permission_mode,
+        "settings": args.settings,
+        "disable_hooks": args.no_hooks,
     }
     return options
 
@@ -173,7 +175,8 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None
 
         from agentrun.render import Renderer
 
-        renderer = Renderer(Console(file=sys.stderr, highlight=False), cwd=Path(args.cwd or "."))
+        console = Console(file=sys.stderr, highlight=False)
+        renderer = Renderer(console, cwd=Path(args.cwd or "."), verbose=True)
     stream = args.output_format == "stream-json"
 
     def on_event(event: Event) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -37,10 +37,7 @@ class HookRun:
 
 def run_hook(hook: HookCommand, envelope: bytes, *, cwd: Path) -> HookRun:
     started = time.monotonic()
-    if hook.type == "http":
-        run = _post(hook, envelope)
-    else:
-        run = _command(hook, envelope, cwd)
+    run = _post(hook, envelope) if hook.type == "http" else _command(hook, envelope, cwd)
     return HookRun(
         run.exit_code,
         run.stdout[:_MAX_OUTPUT],

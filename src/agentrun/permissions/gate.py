@@ -20,19 +20,19 @@ directory, this tool) and, like an allow rule, never outranks a deny or ask rule
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentrun.errors import ConfigError
 from agentrun.pathutil import is_within
 from agentrun.permissions.bashview import BashView, view_bash
 from agentrun.permissions.decision import (
     ALL_TOOLS,
-    Behavior,
     PERMISSION_MODES,
     RANK,
     READ_ONLY_TOOLS,
+    Behavior,
     Decision,
     offered_tools,
 )
@@ -117,23 +117,25 @@ class Gate:
         writable_roots: Sequence[Path] | None = None,
         shell_writable: Sequence[Path] = (),
         shell_cwd: Callable[[], Path | None] | None = None,
+        settings: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> Gate:
         """Rules from the flags and the settings files; ``mode`` None takes the settings'
         ``defaultMode``, else ``default``. What a project's files may not do (allow rules,
-        bypassPermissions) is left out and said in :attr:`warnings`."""
+        bypassPermissions) is left out and said in :attr:`warnings`. ``settings``: more
+        layers (``--settings``), as ``(label, data)``."""
         from agentrun.permissions.settings import load_settings
 
-        settings = load_settings(cwd, home)
+        loaded = load_settings(cwd, home, settings)
         allow = [Rule.parse(r) for r in split_rules(allowed)]
         deny = [Rule.parse(r) for r in split_rules(disallowed)]
         ask: list[Rule] = []
-        for src in settings.sources:
+        for src in loaded.sources:
             if not src.project:
                 allow += [Rule.parse(r, root=src.root) for r in src.allow]
             ask += [Rule.parse(r, root=src.root) for r in src.ask]
             deny += [Rule.parse(r, root=src.root) for r in src.deny]
         gate = cls(
-            mode or settings.default_mode or "default",
+            mode or loaded.default_mode or "default",
             allow=allow,
             ask=ask,
             deny=deny,
@@ -145,7 +147,7 @@ class Gate:
             shell_writable=shell_writable,
             shell_cwd=shell_cwd,
         )
-        gate.warnings = list(settings.warnings)
+        gate.warnings = list(loaded.warnings)
         return gate
 
     @property
@@ -174,6 +176,8 @@ class Gate:
             return self._asked(f"a PreToolUse hook asks for approval{why}")
         if decision.behavior == "ask" and decision.firm:
             return decision
+        if decision.behavior == "ask":
+            self.answer(call, always=False)  # as if the user approved: the file tool's re-check
         return Decision("allow", f"allowed by a PreToolUse hook{why}")
 
     def check(self, tool_name: str, tool_input: JSON) -> Decision:
