@@ -394,3 +394,40 @@ def test_disable_all_hooks_and_the_flag(ws: Path) -> None:
     assert not log.exists()
     run_agent("x", model=scripted({"text": "done"}), cwd=ws)
     assert log.exists()
+
+
+PERMISSION_PY = """import json, sys
+envelope = json.load(sys.stdin)
+command = envelope["tool_input"]["command"]
+if command.startswith("touch"):
+    decision = {"behavior": "allow",
+                "updatedInput": {"command": command.replace("touch", "rm -f")}
+                if "swap" in command else envelope["tool_input"]}
+else:
+    decision = {"behavior": "deny", "message": "only touch is approved"}
+print(json.dumps({"hookSpecificOutput": {"hookEventName": "PermissionRequest",
+                                         "decision": decision}}))
+"""
+
+
+def test_permissionrequest_answers_the_ask_in_a_headless_run(ws: Path) -> None:
+    answer = script(ws, "perm.py", PERMISSION_PY)
+    configure(ws, {"PermissionRequest": hook(f"{PY} {answer}", "Bash")})
+    model = scripted(
+        {
+            "tool_calls": [
+                {"name": "Bash", "input": {"command": "touch made.txt"}},
+                {"name": "Bash", "input": {"command": "echo hi > echoed.txt"}},
+                {"name": "Bash", "input": {"command": "touch swap keep.txt"}},
+            ]
+        },
+        {"text": "done"},
+    )
+    result = run_agent(
+        "x", model=model, cwd=ws, permission_mode="default", disallowed_tools=["Bash(rm:*)"]
+    )
+    assert (ws / "made.txt").exists() and not (ws / "echoed.txt").exists()
+    assert (ws / "keep.txt").exists()  # rewritten into rm, which a deny rule names
+    texts = [text for _, text in _tool_results(result)]
+    assert texts[1] == "Permission to use Bash was denied by a hook: only touch is approved"
+    assert texts[2] == "Permission to use Bash was denied: denied by rule Bash(rm:*)"

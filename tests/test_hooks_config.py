@@ -361,3 +361,27 @@ def test_verbose_shows_hook_output(ws: Path, capsys: pytest.CaptureFixture[str])
     assert "Stop hook ran (exit 0): echo formatted 3 files" in err
     assert "formatted 3 files" in err.split("echo formatted 3 files", 1)[1]
     assert os.environ["HOME"] != str(Path("/root"))
+
+
+def test_a_failing_hook_is_told_on_stderr_and_the_run_goes_on(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ws.parent / "s.json").write_text(json.dumps({"turns": [{"text": "ok"}]}))
+    settings = {
+        "hooks": {"UserPromptSubmit": [{"hooks": [{"command": "echo broken >&2; exit 3"}]}]}
+    }
+    code = main(
+        [
+            "--cwd",
+            str(ws),
+            "-p",
+            "go",
+            "--model",
+            f"script:{ws.parent / 's.json'}",
+            "--settings",
+            json.dumps(settings),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert (code, out) == (0, "ok\n")
+    assert err == "agentrun: UserPromptSubmit hook failed: broken\n"

@@ -32,6 +32,7 @@ from agentrun.events import (
     ToolResultsEvent,
     ToolStartEvent,
 )
+from agentrun.loophooks import after_tool, permission_request, pre_tool, stop_hook, submit_prompt
 from agentrun.models.pricing import cost_usd
 from agentrun.types import (
     JSON,
@@ -130,9 +131,10 @@ def run_turns(
     """Answer one prompt: call the model and run its tools until it stops or a limit hits."""
     run = _Run(conv, io, limits, model)
     try:
-        refused = _submit(conv, io, prompt)
+        prompt, refused = submit_prompt(io.hooks, prompt)
         if refused is not None:
             return run.finish("error_during_execution", "hook", refused)
+        add_user(conv, io, prompt)
         while True:
             if (subtype := run.limit_reached()) is not None:
                 return run.finish(subtype, None)
@@ -189,7 +191,8 @@ def run_turns(
                 continue
             calls = [ToolCall.from_block(b) for b in content if b.get("type") == "tool_use"]
             if not calls and response.stop_reason != "max_tokens":
-                again = run.stop_hook()
+                again = stop_hook(io.hooks, run.stop_hook_active)
+                run.stop_hook_active = run.stop_hook_active or again is not None
                 if again is None:
                     return run.finish("success", response.stop_reason)
                 add_user(conv, io, again)
@@ -202,25 +205,6 @@ def run_turns(
                 return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
     finally:
         run.stop_timer()  # however the run ends, a pending deadline must not fire later
-
-
-def _submit(conv: Conversation, io: LoopIO, prompt: str | list[ContentBlock]) -> str | None:
-    """Add the prompt, after the UserPromptSubmit hooks: None, or why they refused it."""
-    hooks = io.hooks
-    if hooks is not None and hooks.has("UserPromptSubmit"):
-        text = (
-            prompt
-            if isinstance(prompt, str)
-            else "".join(b.get("text", "") for b in prompt if b.get("type") == "text")
-        )
-        said = hooks.fire("UserPromptSubmit", {"prompt": text})
-        if said.blocked or said.stop:
-            why = said.reason or said.stop_reason
-            return f"The prompt was blocked by a UserPromptSubmit hook: {why}".rstrip(": ")
-        if said.context:
-            prompt = [*_blocks(prompt), {"type": "text", "text": said.context}]
-    add_user(conv, io, prompt)
-    return None
 
 
 def add_user(
@@ -244,10 +228,6 @@ def append_message(messages: list[Message], message: Message) -> None:
         messages[-1] = {"role": message["role"], "content": merged}
     else:
         messages.append(message)
-
-
-def _tool_fields(call: ToolCall) -> JSON:
-    return {"tool_name": call.name, "tool_input": call.input, "tool_use_id": call.id}
 
 
 def _blocks(content: str | list[ContentBlock]) -> list[ContentBlock]:
@@ -364,7 +344,7 @@ class _Run:
         results: dict[str, ToolResult] = {}
 
         def on_end(call: ToolCall, result: ToolResult, seconds: float) -> None:
-            result = results[call.id] = self.after_tool(call, result)
+            result = results[call.id] = after_tool(self.io.hooks, call, result)
             self.io.emit(ToolEndEvent(call, result, seconds * 1000))
 
         def admit(call: ToolCall) -> ToolResult | ToolCall | None:
@@ -400,33 +380,21 @@ class _Run:
         gate, hooks = self.io.permissions, self.io.hooks
         if call.name not in self.offered:
             return call, None  # an unknown tool is the dispatcher's to refuse, naming them
-        verdict: Literal["allow", "ask", "deny"] | None = None
-        why = ""
-        if hooks is not None and hooks.has("PreToolUse"):
-            pre = hooks.fire("PreToolUse", _tool_fields(call))
-            if pre.updated_input is not None:  # validated when it runs, decided just below
-                call = ToolCall(call.id, call.name, pre.updated_input)
-            verdict, why = pre.permission, pre.permission_reason
+        call, verdict, why = pre_tool(hooks, call)
         if gate is None:
             denied = verdict == "deny"
             return call, f"Permission to use {call.name} was denied: {why}" if denied else None
-        decision = gate.decide(call, hook=verdict, hook_reason=why)
+        if verdict is None:
+            decision = gate.decide(call)
+        else:
+            decision = gate.decide(call, hook=verdict, hook_reason=why)
         if decision.behavior == "allow":
             return call, None
         if decision.behavior == "deny":
             return call, f"Permission to use {call.name} was denied: {decision.reason}"
-        if hooks is not None and hooks.has("PermissionRequest"):
-            said = hooks.fire("PermissionRequest", _tool_fields(call))
-            if said.permission == "deny":
-                return call, f"Permission to use {call.name} was denied by a hook: {said.reason}"
-            if said.permission == "allow":
-                if said.updated_input is not None:
-                    call = ToolCall(call.id, call.name, said.updated_input)
-                    again = gate.decide(call)
-                    if again.behavior == "deny":
-                        return call, f"Permission to use {call.name} was denied: {again.reason}"
-                gate.answer(call, always=False)
-                return call, None
+        answered = permission_request(hooks, gate, call)
+        if answered is not None:
+            return answered
         if self.io.approver is None:
             return call, (
                 f"Permission to use {call.name} was not granted: it needs approval and this run "
@@ -437,35 +405,6 @@ class _Run:
             return call, f"The user denied this {call.name} call."
         gate.answer(call, always=answer == "always" and decision.grant is not None)
         return call, None
-
-    def after_tool(self, call: ToolCall, result: ToolResult) -> ToolResult:
-        """The PostToolUse (PostToolUseFailure) hooks' feedback, added to the result."""
-        hooks = self.io.hooks
-        event = "PostToolUseFailure" if result.is_error else "PostToolUse"
-        if hooks is None or not hooks.has(event):
-            return result
-        key = "error" if result.is_error else "tool_response"
-        said = hooks.fire(event, {**_tool_fields(call), key: result.text()})
-        notes = [f"{event} hook feedback: {said.reason}"] if said.blocked else []
-        notes += [said.context] if said.context else []
-        if not notes:
-            return result
-        extra: ContentBlock = {"type": "text", "text": "\n".join(notes)}
-        if isinstance(result.content, str):
-            return ToolResult(f"{result.content}\n\n{extra['text']}", result.is_error)
-        return ToolResult([*result.content, extra], result.is_error)
-
-    def stop_hook(self) -> str | None:
-        """Stop (SubagentStop) hooks: None lets the run end, else why the agent goes on."""
-        hooks = self.io.hooks
-        event = "SubagentStop" if hooks is not None and hooks.subagent else "Stop"
-        if hooks is None or not hooks.has(event):
-            return None
-        said = hooks.fire(event, {"stop_hook_active": self.stop_hook_active})
-        if not said.blocked or said.stop:
-            return None
-        self.stop_hook_active = True
-        return said.reason or f"A {event} hook asked you to continue."
 
     def finish(
         self, subtype: ResultSubtype, stop_reason: str | None, error: str = ""

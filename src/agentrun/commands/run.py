@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from agentrun.errors import ConfigError
-from agentrun.events import INTERRUPTED_STOP
+from agentrun.events import INTERRUPTED_STOP, HookEvent
 from agentrun.termsafe import json_line, safe
 
 if TYPE_CHECKING:
@@ -185,6 +185,12 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None
             out.flush()
         if renderer is not None:
             renderer.on_event(event)
+        elif isinstance(event, HookEvent) and event.outcome != "success":
+            # a hook that failed never stops the run, but the user must hear of it
+            what = event.stderr.strip() or f"exit code {event.exit_code}"
+            print(
+                f"agentrun: {event.hook_name} hook failed: {safe(_one_line(what))}", file=sys.stderr
+            )
 
     return on_event
 
