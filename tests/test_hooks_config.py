@@ -385,3 +385,31 @@ def test_a_failing_hook_is_told_on_stderr_and_the_run_goes_on(
     out, err = capsys.readouterr()
     assert (code, out) == (0, "ok\n")
     assert err == "agentrun: UserPromptSubmit hook failed: broken\n"
+
+
+def test_agentrun_hooks_lists_each_hook_with_its_file(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ws / ".claude").mkdir()
+    settings = ws / ".claude" / "settings.json"
+    group = {"matcher": "Bash", "hooks": [{"command": "guard.sh", "onFailure": "block"}]}
+    settings.write_text(json.dumps({"hooks": {"PreToolUse": [group]}}))
+    code = main(
+        [
+            "hooks",
+            "--cwd",
+            str(ws),
+            "--settings",
+            '{"hooks": {"Stop": [{"hooks": '
+            '[{"type": "http", "url": "http://127.0.0.1:1/stop", "timeout": 5}]}]}}',
+        ]
+    )
+    assert (code, capsys.readouterr().out.splitlines()) == (
+        0,
+        [
+            "PreToolUse:",
+            f"  [Bash] command guard.sh  (timeout 60 s, onFailure block; {settings})",
+            "Stop:",
+            "  http http://127.0.0.1:1/stop  (timeout 5 s; --settings)",
+        ],
+    )

@@ -189,10 +189,12 @@ class AgentSession:
         rt.hooks.emit = emit
         if not self._started:
             self._started = True
-            source = "resume" if rt.resumed else "startup"
+            source = o.session_source or ("resume" if rt.resumed else "startup")
             start = rt.hooks.fire("SessionStart", {"source": source})
             if start.context:
                 prompt = f"{prompt}\n\n{start.context}"
+        # Compaction, when it exists, fires its hooks first with one line:
+        # rt.hooks.fire("PreCompact", {"trigger": "auto", "custom_instructions": ""})
         io = LoopIO(
             tools=rt.runner,
             permissions=rt.permissions,

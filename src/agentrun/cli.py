@@ -39,6 +39,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "tools": ("agentrun.commands.tools", "list the tools and their input schemas"),
     "sessions": ("agentrun.commands.sessions", "list saved sessions; show or rm one"),
     "sandbox": ("agentrun.commands.sandbox", "show which sandbox layers this machine enforces"),
+    "hooks": ("agentrun.commands.hooks", "list the hooks configured here, and from which file"),
     "demo": ("agentrun.commands.demo", "run the backend-specialist demo offline"),
 }
 

@@ -74,6 +74,8 @@ class RunOptions:
     """Run no hooks at all (``--no-hooks``), like ``disableAllHooks``."""
     subagent: bool = False
     """The agent runs as a subagent: its Stop hooks fire as SubagentStop."""
+    session_source: str | None = None
+    """What SessionStart hooks are told (``clear``, ``compact``); None: startup or resume."""
 
 
 class Runtime:

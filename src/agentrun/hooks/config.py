@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_TIMEOUT_S",
     "HookCommand",
     "HookConfig",
+    "describe",
     "load_hook_config",
     "parse_hooks",
     "read_settings_arg",
@@ -221,3 +222,19 @@ def _read_json(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: settings must be a JSON object")
     return data
+
+
+def describe(config: HookConfig) -> list[str]:
+    """One line per configured hook, grouped by event, each with the file it came from."""
+    if not config.hooks:
+        return ["no hooks configured"]
+    lines = ["all hooks are turned off (disableAllHooks / --no-hooks)"] if config.disabled else []
+    for event in dict.fromkeys(h.event for h in config.hooks):
+        lines.append(f"{event}:")
+        for h in (h for h in config.hooks if h.event == event):
+            matcher = f"[{h.matcher}] " if h.matcher not in ("", "*") else ""
+            extra = f", onFailure {h.on_failure}" if h.on_failure != "continue" else ""
+            lines.append(
+                f"  {matcher}{h.type} {h.target}  (timeout {h.timeout_s:g} s{extra}; {h.source})"
+            )
+    return lines
