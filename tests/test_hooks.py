@@ -431,3 +431,30 @@ def test_permissionrequest_answers_the_ask_in_a_headless_run(ws: Path) -> None:
     texts = [text for _, text in _tool_results(result)]
     assert texts[1] == "Permission to use Bash was denied by a hook: only touch is approved"
     assert texts[2] == "Permission to use Bash was denied: denied by rule Bash(rm:*)"
+
+
+def test_continue_false_ends_the_run_after_the_step_and_system_message_is_reported(
+    ws: Path,
+) -> None:
+    stop = (
+        'cat >/dev/null; echo \'{"continue": false, "stopReason": "budget review needed", '
+        '"systemMessage": "review the changes first"}\''
+    )
+    configure(ws, {"PostToolUse": hook(stop, "Write")})
+    result = run_agent(
+        "x",
+        model=scripted(
+            call("Write", file_path="a.txt", content="a"),
+            call("Write", file_path="b.txt", content="b"),
+            {"text": "done"},
+        ),
+        cwd=ws,
+    )
+    assert (ws / "a.txt").exists() and not (ws / "b.txt").exists()
+    assert (result.subtype, result.stop_reason, result.result) == (
+        "success",
+        "hook",
+        "budget review needed",
+    )
+    [event] = [e for e in result.events if isinstance(e, HookEvent)]
+    assert event.system_message == "review the changes first"

@@ -170,6 +170,8 @@ class HookEvent:
     outcome: str
     blocked: bool = False
     suppress_output: bool = False
+    system_message: str = ""
+    """What the hook asked to show the user (``systemMessage``)."""
 
     def stream_json(self) -> JSON | None:
         return {

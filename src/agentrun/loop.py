@@ -131,6 +131,8 @@ def run_turns(
     """Answer one prompt: call the model and run its tools until it stops or a limit hits."""
     run = _Run(conv, io, limits, model)
     try:
+        if io.hooks is not None:
+            io.hooks.take_stop()  # a stop asked during an earlier prompt is spent
         prompt, refused = submit_prompt(io.hooks, prompt)
         if refused is not None:
             return run.finish("error_during_execution", "hook", refused)
@@ -201,6 +203,8 @@ def run_turns(
             if response.stop_reason == "max_tokens":
                 blocks.append({"type": "text", "text": CONTINUE_NOTE})
             add_user(conv, io, blocks, tool_results=bool(calls))
+            if io.hooks is not None and (why := io.hooks.take_stop()) is not None:
+                return run.finish("success", "hook", why)  # a hook answered continue: false
             if io.cancel.is_set() and run.interrupted:
                 return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
     finally:

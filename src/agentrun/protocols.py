@@ -211,6 +211,11 @@ class HookRunner(Protocol):
         """Run the matching hooks of ``event`` with the envelope's event ``fields``."""
         ...
 
+    def take_stop(self) -> str | None:
+        """Why a hook answered ``continue: false`` since the last call (then the run ends
+        after the current step), or None."""
+        ...
+
 
 class SessionStore(Protocol):
     """Append-only storage of a session's events (one JSON object each)."""

@@ -185,13 +185,17 @@ class Renderer:
         """One line for a hook that blocked or failed (``--verbose``: for every hook, with
         its output unless it asked ``suppressOutput``)."""
         failed = event.outcome != "success"
+        if event.system_message:
+            self._stop_live()
+            self.console.print(Text(f"⚑ {safe(event.system_message)}", style="yellow"))
         if not (self.verbose or event.blocked or failed):
             return
         self._stop_live()
         what = "blocked" if event.blocked else "failed" if failed else "ran"
         code = "" if event.exit_code is None else f" (exit {event.exit_code})"
         style = "yellow" if event.blocked or failed else "dim"
-        self.console.print(Text(f"⚑ {event.hook_name} hook {what}{code}: {event.command}", style))
+        line = f"⚑ {safe(event.hook_name)} hook {what}{code}: {safe(event.command)}"
+        self.console.print(Text(line, style))
         detail = event.stderr if event.blocked or failed else event.stdout
         if detail.strip() and ((self.verbose and not event.suppress_output) or event.blocked):
             self.console.print(Text(f"  ⎿  {_one_line(detail)}", style=style))

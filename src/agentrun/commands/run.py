@@ -185,12 +185,14 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None
             out.flush()
         if renderer is not None:
             renderer.on_event(event)
-        elif isinstance(event, HookEvent) and event.outcome != "success":
+        elif isinstance(event, HookEvent):
             # a hook that failed never stops the run, but the user must hear of it
-            what = event.stderr.strip() or f"exit code {event.exit_code}"
-            print(
-                f"agentrun: {event.hook_name} hook failed: {safe(_one_line(what))}", file=sys.stderr
-            )
+            name = safe(event.hook_name)
+            if event.system_message:
+                print(f"agentrun: {name} hook: {safe(event.system_message)}", file=sys.stderr)
+            if event.outcome != "success":
+                what = safe(_one_line(event.stderr.strip() or f"exit code {event.exit_code}"))
+                print(f"agentrun: {name} hook failed: {what}", file=sys.stderr)
 
     return on_event
 

@@ -48,6 +48,7 @@ class Hooks:
         self.permission_mode = permission_mode
         self.subagent = subagent
         self.emit: Callable[[HookEvent], None] | None = None
+        self._stop: str | None = None
 
     def has(self, event: str) -> bool:
         return bool(self.config.for_event(event))
@@ -91,7 +92,14 @@ class Hooks:
         ]
         for hook, run, answer in zip(hooks, runs, answers, strict=True):
             self._report(hook, run, answer, fields)
-        return merge(answers)
+        outcome = merge(answers)
+        if outcome.stop:
+            self._stop = outcome.stop_reason or f"a {event} hook stopped the run"
+        return outcome
+
+    def take_stop(self) -> str | None:
+        stop, self._stop = self._stop, None
+        return stop
 
     def _report(self, hook: HookCommand, run: HookRun, answer: HookAnswer, fields: JSON) -> None:
         if self.emit is None:
@@ -113,6 +121,7 @@ class Hooks:
                 stderr=run.stderr or (run.error and f"{run.error}\n"),
                 exit_code=run.exit_code,
                 outcome=answer.outcome,
+                system_message=answer.system_message,
                 blocked=answer.blocked or answer.permission == "deny",
                 suppress_output=answer.suppress_output,
             )
