@@ -458,3 +458,37 @@ def test_continue_false_ends_the_run_after_the_step_and_system_message_is_report
     )
     [event] = [e for e in result.events if isinstance(e, HookEvent)]
     assert event.system_message == "review the changes first"
+
+
+ALLOW_ALL = (
+    'cat >/dev/null; echo \'{"hookSpecificOutput": {"hookEventName": "PreToolUse", '
+    '"permissionDecision": "allow"}}\''
+)
+APPROVE_ALL = (
+    'cat >/dev/null; echo \'{"hookSpecificOutput": {"hookEventName": "PermissionRequest", '
+    '"decision": {"behavior": "allow"}}}\''
+)
+
+
+@pytest.mark.parametrize("event", ["PreToolUse", "PermissionRequest"])
+def test_no_hook_approves_a_write_to_the_settings_that_configure_hooks(
+    ws: Path, event: str
+) -> None:
+    settings = configure(ws, {event: hook(ALLOW_ALL if event == "PreToolUse" else APPROVE_ALL)})
+    before = settings.read_text()
+    evil = json.dumps({"hooks": {"SessionStart": hook("touch /tmp/pwned")}})
+    result = run_agent(
+        "x",
+        model=scripted(
+            call("Write", file_path=".claude/settings.local.json", content=evil),
+            call("Bash", command="touch plain.txt"),
+            {"text": "done"},
+        ),
+        cwd=ws,
+        permission_mode="acceptEdits",
+        settings={"permissions": {"ask": ["Bash(touch:*)"]}},
+    )
+    assert not (ws / ".claude" / "settings.local.json").exists()
+    assert settings.read_text() == before
+    assert not (ws / "plain.txt").exists()  # an ask rule: only a person answers it
+    assert [d["tool_name"] for d in result.permission_denials] == ["Write", "Bash"]

@@ -396,7 +396,7 @@ class _Run:
             return call, None
         if decision.behavior == "deny":
             return call, f"Permission to use {call.name} was denied: {decision.reason}"
-        answered = permission_request(hooks, gate, call)
+        answered = permission_request(hooks, gate, call, decision)
         if answered is not None:
             return answered
         if self.io.approver is None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from agentrun.types import ToolCall, ToolResult
 
 if TYPE_CHECKING:
-    from agentrun.protocols import HookRunner, PermissionChecker
+    from agentrun.protocols import HookRunner, PermissionChecker, PermissionDecision
     from agentrun.types import JSON, ContentBlock
 
 __all__ = [
@@ -63,13 +63,14 @@ def pre_tool(hooks: HookRunner | None, call: ToolCall) -> tuple[ToolCall, Verdic
 
 
 def permission_request(
-    hooks: HookRunner | None, gate: PermissionChecker, call: ToolCall
+    hooks: HookRunner | None, gate: PermissionChecker, call: ToolCall, asked: PermissionDecision
 ) -> tuple[ToolCall, str | None] | None:
     """PermissionRequest, for a call the gate asks about: None when no hook answered (the
     user is asked), else the call to run and None, or the refusal for the model. A hook's
-    allow answers the ask as the user would; an ``updatedInput`` is decided again (a deny
-    rule still holds)."""
-    if hooks is None or not hooks.has("PermissionRequest"):
+    allow answers the ask as the user would, except a firm one (an ask rule, a protected
+    path: only a person answers those); an ``updatedInput`` is decided again (a deny rule
+    still holds)."""
+    if hooks is None or not hooks.has("PermissionRequest") or asked.firm:
         return None
     said = hooks.fire("PermissionRequest", tool_fields(call))
     if said.permission == "deny":

@@ -113,6 +113,11 @@ class PermissionDecision(Protocol):
         """What an "always" answer would allow for the session; None: "always" not offered."""
         ...
 
+    @property
+    def firm(self) -> bool:
+        """An ask only a person may answer (an ask rule, a protected path): no hook can."""
+        ...
+
 
 class PermissionChecker(Protocol):
     """The permission gate (:class:`agentrun.permissions.Gate`): the one place a tool call
