@@ -222,6 +222,7 @@ class AgentSession:
         ``prompt_input_exit``, ``other``)."""
         if self._started:
             self._started = False
+            self._rt.hooks.emit = None  # stream-json has ended with its result line
             self._rt.hooks.fire("SessionEnd", {"reason": reason})
         self._rt.close()
 
