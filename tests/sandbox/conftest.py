@@ -46,6 +46,7 @@ def expected_layers(mode: SandboxMode, *, allow_network: bool = False) -> set[st
     if mode == "danger-full-access":
         return set()
     layers = {"landlock", "seccomp", "pidns", "mountns", "rlimits", "caps", "no_new_privs"}
+    layers |= {"constructed-root", "git-protected"}
     if not allow_network:
         layers.add("netns")
     layers.add("cgroup" if EXPECT == "root" else "userns")

@@ -210,11 +210,40 @@ def test_git_directory_is_protected(ctx: ToolContext, tmp_path: Path, path: str)
     read_whole(ctx, tmp_path / ".git/config")
     assert write(ctx, path, "evil") == ToolResult(
         f"Cannot write {tmp_path / path}: {tmp_path / '.git'} is protected (read-only) in this "
-        "session.",
+        "session: git metadata would run code on the host's next `git` (hooks, core.fsmonitor, "
+        "submodules). Creating a repository (a nested `git init`) or changing git's "
+        "configuration is not the agent's job: ask the user.",
         is_error=True,
     )
     assert (tmp_path / ".git/config").read_text() == "[core]\n"
     assert not (tmp_path / ".git/hooks/pre-commit").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "entry"),
+    [
+        ("sub/.git", "sub/.git"),  # a submodule's gitfile, replaced by `gitdir: elsewhere`
+        ("a/b/.git/HEAD", "a/b/.git"),  # a nested repository made from nothing
+        (".gitmodules", ".gitmodules"),
+        ("vendor/lib/.gitmodules", "vendor/lib/.gitmodules"),
+        (".mcp.json", ".mcp.json"),
+        (".claude/settings.json", ".claude"),
+        (".agentrun/settings.json", ".agentrun"),
+    ],
+)
+def test_git_metadata_at_any_depth_and_root_settings_are_protected(
+    ctx: ToolContext, tmp_path: Path, path: str, entry: str
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub/.git").write_text("gitdir: ../.git/modules/sub\n")
+    result = write(ctx, path, "gitdir: ../docs/build\n")
+    assert result.is_error
+    assert result.text().startswith(
+        f"Cannot write {tmp_path / path}: {tmp_path / entry} is protected (read-only)"
+    )
+    assert ("not the agent's job" in result.text()) == (".git" in entry)
+    assert (tmp_path / "sub/.git").read_text() == "gitdir: ../.git/modules/sub\n"
+    assert not (tmp_path / path).exists() or path == "sub/.git"
 
 
 def test_symlink_into_git_is_protected(ctx: ToolContext, tmp_path: Path) -> None:

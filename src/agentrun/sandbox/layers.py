@@ -9,6 +9,7 @@ import os
 REPORT_ORDER = (
     "mountns",
     "pidns",
+    "constructed-root",
     "netns",
     "userns",
     "caps",
@@ -17,6 +18,7 @@ REPORT_ORDER = (
     "seccomp",
     "cgroup",
     "rlimits",
+    "git-protected",
 )
 """The order a started jail reports its layers in (see the jail's start and
 :mod:`agentrun.sandbox.init`); claims made before the start use it too."""
@@ -27,6 +29,9 @@ def required_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
     if mode == "danger-full-access":
         return ()
     layers = ["landlock", "seccomp", "mountns", "pidns", "caps", "no_new_privs", "rlimits"]
+    # Outside the write roots nothing is writable or reachable (host sockets absent), and git's
+    # execution surface in the write roots stays read-only: see rootfs and gitwatch.
+    layers += ["constructed-root", "git-protected"]
     if not allow_network:
         layers.append("netns")
     if os.geteuid() == 0:

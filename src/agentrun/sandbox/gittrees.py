@@ -1,0 +1,99 @@
+"""Where git keeps what a workspace's repository needs, found before the jail starts.
+
+The jail shows little of the host (:mod:`agentrun.sandbox.rootfs`): so that `git status` and
+`git diff` still work in a workspace that is a package of a monorepo or a linked worktree, the
+repository around it and the git dir a gitfile points to are shown read-only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from agentrun.pathutil import is_within
+
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+def gitdir_target(dir_fd: int, name: str, where: Path) -> Path | None:
+    """Where a ``.git`` gitfile (``gitdir: X``) or symlink points, resolved; None otherwise."""
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        if stat.S_ISLNK(st.st_mode):
+            target = os.readlink(name, dir_fd=dir_fd)
+        elif stat.S_ISREG(st.st_mode) and st.st_size < 4096:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+            with os.fdopen(fd, "rb") as f:
+                line = f.readline().decode(errors="replace").strip()
+            if not line.startswith("gitdir:"):
+                return None
+            target = line.removeprefix("gitdir:").strip()
+        else:
+            return None
+    except OSError:
+        return None
+    return Path(os.path.realpath(where / target))
+
+
+def sockets_in(directory: Path) -> list[Path]:
+    """The pathname sockets directly in ``directory`` (git's fsmonitor daemon keeps one in
+    ``.git``): the jail covers them, as it cannot show the host's sockets."""
+    out: list[Path] = []
+    with contextlib.suppress(OSError), os.scandir(directory) as it:
+        for e in it:
+            with contextlib.suppress(OSError):
+                if stat.S_ISSOCK(e.stat(follow_symlinks=False).st_mode):
+                    out.append(directory / e.name)
+    return out
+
+
+def _linked_gitdirs(worktree: Path) -> list[Path]:
+    """Where the repository of ``worktree`` lives when its ``.git`` is a gitfile or a symlink
+    (a linked worktree, a submodule): the git dir and its common dir."""
+    git = worktree / ".git"
+    try:
+        fd = os.open(worktree, _DIR)
+    except OSError:
+        return []
+    try:
+        target = gitdir_target(fd, ".git", worktree)
+    finally:
+        os.close(fd)
+    if target is None or not target.is_dir():
+        return [git] if git.is_dir() else []
+    out = [target]
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        common = (target / "commondir").read_text().strip()
+        if common:
+            out.append(Path(os.path.realpath(target / common)))
+    return out
+
+
+def git_context(roots: Sequence[Path], *, readable: Callable[[Path], bool]) -> list[Path]:
+    """Trees outside the roots that git needs, read-only, to work in them: the repository a
+    root lies in (a package of a monorepo: its top level, so `git status` sees the files
+    around it as they are) and the git dir a gitfile points to (a linked worktree, whose
+    objects live in the main repository). Only what ``readable`` allows (the deny list)."""
+    out: list[Path] = []
+    for root in roots:
+        git = root / ".git"
+        own = git.is_file() or git.is_symlink() or (git.is_dir() and any(git.iterdir()))
+        top: Path | None = root if own else None
+        if top is None:
+            top = next((a for a in root.parents if _is_repository(a)), None)
+            if top is not None and readable(top) and top != Path("/"):
+                out.append(top)
+        if top is not None:
+            out += [d for d in _linked_gitdirs(top) if readable(d)]
+    return [p for p in dict.fromkeys(out) if not any(is_within(p, r) for r in roots)]
+
+
+def _is_repository(directory: Path) -> bool:
+    git = directory / ".git"
+    try:
+        return git.is_file() or (git.is_dir() and any(git.iterdir()))
+    except OSError:
+        return False
