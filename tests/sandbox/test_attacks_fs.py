@@ -300,3 +300,30 @@ def test_sockets_made_inside_the_jail_still_work(shell: Shell) -> None:
         "a.send(b'ok'); print(b.recv(8).decode())\n"
     )
     assert shell.out(_py(code)) == "ok"
+
+
+def test_the_jails_own_interpreter_is_not_reachable_through_proc(shell: Shell) -> None:
+    """The jail's init and shims were exec'd from the host's (writable) mount before the jail
+    existed: ``/proc/1/exe`` led there, and a chmod through it (same mode here, so a regression
+    changes nothing) landed on the host's interpreter."""
+    import sys
+
+    exe = Path(sys.executable).resolve()
+    before = _state(exe)
+    code = (
+        "import os\n"
+        "for pid in [p for p in os.listdir('/proc') if p.isdigit()]:\n"
+        "    link = '/proc/' + pid + '/exe'\n"
+        "    try:\n"
+        "        if os.path.realpath(link) != EXE:\n"
+        "            continue\n"
+        "        st = os.stat(link)\n"
+        "        os.chmod(link, st.st_mode & 0o7777)\n"
+        "        os.utime(link, ns=(st.st_atime_ns, st.st_mtime_ns))\n"
+        "        print(pid, 'DONE')\n"
+        "    except OSError as e:\n"
+        "        print(pid, 'ERR', e.errno)\n"
+    ).replace("EXE", repr(str(exe)))
+    out = shell.out(_py(code))
+    assert "DONE" not in out, out
+    assert _state(exe) == before

@@ -45,6 +45,9 @@ from agentrun.sandbox.shim import reap, run_shim, sigchld_pipe
 from agentrun.sandbox.wire import recv_frame, send_frame
 
 
+_PR_SET_DUMPABLE = 4
+
+
 def _fork_spare(sock: socket.socket, wake: int) -> socket.socket:
     """Fork the shim for the *next* call ahead of time, waiting on a socket of its own.
 
@@ -132,6 +135,11 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
     enforced: list[str] = report["enforced"]
     step = "mountns"
     try:
+        # Not dumpable, so no command may follow /proc/1/exe (or a shim's): this interpreter
+        # was exec'd from the host's mount, writable, before the jail existed, and a chmod
+        # through that link would land on the host's file. Shims inherit it; commands (exec'd)
+        # do not, and their executables are on the jail's read-only mounts.
+        syscalls.prctl(_PR_SET_DUMPABLE, 0)
         v = cfg["view"]
         view = rootfs.View(
             build_dir=Path(v["build_dir"]),

@@ -89,10 +89,11 @@ class _MountAttr(ctypes.Structure):
     )
 
 
-def set_attrs(path: str, attrs: int, *, recursive: bool) -> None:
+def set_attrs(path: str, attrs: int, *, recursive: bool, clear: int = 0) -> None:
     """Add mount attributes (read-only, nosuid...) to the mount at ``path`` (and every mount
-    below it when ``recursive``). Adding is allowed even on mounts a user namespace locked."""
-    attr = _MountAttr(attrs, 0, 0, 0)
+    below it when ``recursive``), and ``clear`` others. Adding is allowed even on mounts a user
+    namespace locked; clearing only what this namespace set itself."""
+    attr = _MountAttr(attrs, clear, 0, 0)
     syscalls.syscall(
         _SYS_MOUNT_SETATTR,
         ctypes.c_int(_AT_FDCWD),
@@ -114,10 +115,13 @@ def _mount_point(target: str, *, directory: bool) -> None:
 
 
 def _bind(source: str, target: str, attrs: int) -> None:
-    """Bind ``source`` (recursively) at ``target``, then add ``attrs`` to the whole bind."""
+    """Bind ``source`` (recursively) at ``target``, then set ``attrs`` on the whole bind: the
+    host's trees are all read-only by then (see :func:`build`), so a writable bind (no
+    MOUNT_ATTR_RDONLY in ``attrs``) clears it."""
     _mount_point(target, directory=os.path.isdir(source))
     syscalls.mount(source, target, None, syscalls.MS_BIND | syscalls.MS_REC, None)
-    set_attrs(target, attrs, recursive=True)
+    clear = 0 if attrs & MOUNT_ATTR_RDONLY else MOUNT_ATTR_RDONLY
+    set_attrs(target, attrs, recursive=True, clear=clear)
 
 
 def _make_dev(dev: str, shm_size: int) -> None:
@@ -161,6 +165,10 @@ def build(view: View) -> None:
     (the caller reports the layer missing, and Bash refuses)."""
     # Nothing done from here on may propagate back to the host's mount table.
     syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE, None)
+    # This namespace's copies of the host's mounts, read-only first: P1's own executable and
+    # libraries stay on them after the pivot (detached, but reachable as /proc/1/exe, where a
+    # chmod would land on the host's interpreter). Every bind below starts read-only too.
+    set_attrs("/", MOUNT_ATTR_RDONLY, recursive=True)
     new = str(view.build_dir)
     syscalls.mount("tmpfs", new, "tmpfs", syscalls.MS_NOSUID | syscalls.MS_NODEV, "mode=755")
 
