@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"sandbox mode: {policy.mode} ({'Bash allowed' if ok else 'Bash REFUSED'})")
         for layer, info in layers.items():
-            print(f"  {layer:<13} {info['state']:<9} {info['detail']}")
+            print(f"  {layer:<16} {info['state']:<9} {info['detail']}")
         if not ok:
             print("Use --sandbox danger-full-access to run Bash unconfined (trusted VM only).")
     return 0 if ok else 1
