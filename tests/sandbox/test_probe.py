@@ -56,7 +56,8 @@ def test_status_text_for_each_mode(tmp_path, capsys: pytest.CaptureFixture[str])
     assert main(["sandbox", "status", "--sandbox", "read-only", "--cwd", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("sandbox mode: read-only (Bash allowed)")
-    assert "landlock      enforced" in out
+    assert "  landlock         enforced  ABI " in out
+    assert "  constructed-root enforced  " in out and "  git-protected    enforced  " in out
     assert (
         main(["sandbox", "--sandbox", "danger-full-access", "--json", "--cwd", str(tmp_path)]) == 0
     )
