@@ -153,3 +153,18 @@ def test_moving_a_directory_keeps_its_read_only_git(shell: Shell, host: Host) ->
     assert out.splitlines()[0] == "rc=0" and "rc=1" in out, out
     assert (ws / "sub2" / ".git").read_text() == "gitdir: ../.git/modules/sub\n"
     assert "Renamed by the sandbox" not in out
+
+
+def test_a_git_deeper_than_a_path_can_name_is_neutralised(shell: Shell, host: Host) -> None:
+    """Past PATH_MAX (4096) a path cannot be opened in one call: the watch walks down."""
+    code = (
+        "import os\nos.mkdir('deep'); os.chdir('deep')\n"
+        "for i in range(80):\n    os.mkdir('d' * 60); os.chdir('d' * 60)\n"
+        "os.mkdir('.git'); print(len(os.getcwd()))\n"
+    )
+    out = shell.out("python3 -c " + shlex.quote(code))
+    assert int(out.splitlines()[0]) > 4096 and "Renamed by the sandbox" in out, out
+    found = subprocess.run(
+        ["find", str(host.workspace / "deep"), "-name", ".git*"], capture_output=True, text=True
+    ).stdout.split()
+    assert len(found) == 1 and ".git.agentrun-quarantined-" in found[0]

@@ -43,7 +43,7 @@ from pathlib import Path
 from agentrun.pathutil import is_within
 from agentrun.sandbox import policy, syscalls
 from agentrun.sandbox.gittrees import gitdir_target, sockets_in
-from agentrun.sandbox.openat2 import open_beneath
+from agentrun.sandbox.openat2 import open_beneath, walk_beneath
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,19 @@ _IN_CLOEXEC = os.O_CLOEXEC
 _MASK = _IN_CREATE | _IN_MOVED_TO | _IN_ONLYDIR | _IN_EXCL_UNLINK
 _EVENT = struct.Struct("iIII")
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+def _open_dir(root_fd: int, rel: str) -> int:
+    """Directory ``rel`` beneath the root, no symlink or ``..`` on the way; past PATH_MAX (a
+    command can nest directories deeper than one path can name) one component at a time."""
+    if not rel:
+        return os.dup(root_fd)
+    try:
+        return open_beneath(root_fd, rel, _DIR)
+    except OSError as e:
+        if e.errno != errno.ENAMETOOLONG:
+            raise
+        return walk_beneath(root_fd, rel, _DIR)
 
 
 def is_protected_name(name: str, *, at_root: bool) -> bool:
@@ -225,7 +238,7 @@ class Watcher:
         """One event in directory ``rel`` of root ``i``; False when that directory has moved
         (its recorded path is stale: a full rescan finds everything again)."""
         try:
-            fd = open_beneath(self._root_fds[i], rel, _DIR) if rel else os.dup(self._root_fds[i])
+            fd = _open_dir(self._root_fds[i], rel)
         except OSError:
             return False
         try:
@@ -260,7 +273,7 @@ class Watcher:
         while stack:
             rel = stack.pop()
             try:
-                fd = open_beneath(root_fd, rel, _DIR) if rel else os.dup(root_fd)
+                fd = _open_dir(root_fd, rel)
             except OSError:
                 continue
             try:
