@@ -168,3 +168,20 @@ def test_a_git_deeper_than_a_path_can_name_is_neutralised(shell: Shell, host: Ho
         ["find", str(host.workspace / "deep"), "-name", ".git*"], capture_output=True, text=True
     ).stdout.split()
     assert len(found) == 1 and ".git.agentrun-quarantined-" in found[0]
+
+
+def test_a_directory_made_into_a_bare_repository_loses_its_head(
+    shell: Shell, host: Host, marker: Path
+) -> None:
+    """No ``.git`` at all: git also takes a directory holding HEAD, objects/ and refs/ for a
+    repository, and ``core.worktree`` in its config gives it a work tree (and an fsmonitor)."""
+    hook = shlex.quote(f"echo pwned >> {marker}; true")
+    out = shell.out(
+        "git init -q --bare /tmp/b && cd /tmp/b && echo x > f && "
+        "git --git-dir=. --work-tree=. add f && git config core.bare false && "
+        f"git config core.fsmonitor {hook} && cd - > /dev/null && cp -r /tmp/b sub && "
+        'git -C sub config core.worktree "$PWD/sub" 2>/dev/null; ls sub | tr "\\n" " "'
+    )
+    assert "HEAD.agentrun-quarantined-" in out and "Renamed by the sandbox" in out, out
+    _host_git_status(host.workspace / "sub")
+    assert not marker.exists()

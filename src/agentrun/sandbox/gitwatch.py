@@ -79,6 +79,25 @@ def _open_dir(root_fd: int, rel: str) -> int:
         return walk_beneath(root_fd, rel, _DIR)
 
 
+_BARE_MARKS = ("HEAD", "objects", "refs", "commondir")
+
+
+def _bare_shaped(dir_fd: int) -> bool:
+    """Whether git would take this directory for a repository of its own (a bare one: git
+    checks each directory it passes for HEAD plus objects/ and refs/, or a commondir file)."""
+
+    def mode(name: str) -> int:
+        try:
+            return os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+        except OSError:
+            return 0
+
+    if not (stat.S_ISREG(mode("HEAD")) or stat.S_ISLNK(mode("HEAD"))):
+        return False
+    both = stat.S_ISDIR(mode("objects")) and stat.S_ISDIR(mode("refs"))
+    return both or stat.S_ISREG(mode("commondir"))
+
+
 def is_protected_name(name: str, *, at_root: bool) -> bool:
     return name in ANY_DEPTH or (at_root and name in AT_ROOT)
 
@@ -224,7 +243,8 @@ class Watcher:
                 self._wds.pop(wd, None)
             elif wd in self._wds:
                 i, rel, ino = self._wds[wd]
-                if is_protected_name(name, at_root=not rel) or mask & _IN_ISDIR:
+                watched = is_protected_name(name, at_root=not rel) or name in _BARE_MARKS
+                if watched or mask & _IN_ISDIR:
                     todo[(i, rel, name)] = ino
         for (i, rel, name), ino in todo.items():
             if not self._handle(i, rel, name, ino):
@@ -246,6 +266,8 @@ class Watcher:
             if (st.st_dev, st.st_ino) != ino:
                 return False
             child = f"{rel}/{name}" if rel else name
+            if name in _BARE_MARKS and _bare_shaped(fd):
+                self._check_bare(i, fd, rel, initial=False)
             if is_protected_name(name, at_root=not rel):
                 self._check_entry(i, fd, rel, name, initial=False)
             elif not self._skipped(i, child):
@@ -280,6 +302,9 @@ class Watcher:
                 self._watch(i, rel, fd)
                 with os.scandir(fd) as it:
                     entries = list(it)
+                if any(e.name == "HEAD" for e in entries) and _bare_shaped(fd):
+                    if self._check_bare(i, fd, rel, initial=initial):
+                        continue  # a repository there from the start: read-only as a whole
                 for e in entries:
                     child = f"{rel}/{e.name}" if rel else e.name
                     if is_protected_name(e.name, at_root=not rel):
@@ -308,6 +333,22 @@ class Watcher:
         st = os.fstat(fd)
         self._wds[wd] = (i, rel, (st.st_dev, st.st_ino))
 
+    def _check_bare(self, i: int, dir_fd: int, rel: str, *, initial: bool) -> bool:
+        """A directory shaped like a bare repository: one there from the start (not the root
+        itself) is protected whole (True); one made during the session loses its HEAD."""
+        st = os.fstat(dir_fd)
+        ident = (st.st_dev, st.st_ino)
+        path = self._roots[i] / rel
+        if initial:
+            if rel and not self._skipped(i, rel):
+                self.found.known.add(ident)
+                self.found.protected.append(path)
+                return True
+            return False
+        if ident not in self.found.known and not self._skipped(i, rel):
+            self._quarantine(dir_fd, "HEAD", path / "HEAD")
+        return False
+
     def _check_entry(self, i: int, dir_fd: int, rel: str, name: str, *, initial: bool) -> None:
         try:
             st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
@@ -328,6 +369,9 @@ class Watcher:
             return
         if ident in self.found.known or self._skipped(i, shown):
             return  # there from the start (bound read-only, maybe moved), or agentrun's own state
+        self._quarantine(dir_fd, name, path)
+
+    def _quarantine(self, dir_fd: int, name: str, path: Path) -> None:
         new = f"{name}{QUARANTINE}{secrets.token_hex(3)}"
         try:
             os.rename(name, new, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
