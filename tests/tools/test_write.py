@@ -210,9 +210,7 @@ def test_git_directory_is_protected(ctx: ToolContext, tmp_path: Path, path: str)
     read_whole(ctx, tmp_path / ".git/config")
     assert write(ctx, path, "evil") == ToolResult(
         f"Cannot write {tmp_path / path}: {tmp_path / '.git'} is protected (read-only) in this "
-        "session: git metadata would run code on the host's next `git` (hooks, core.fsmonitor, "
-        "submodules). Creating a repository (a nested `git init`) or changing git's "
-        "configuration is not the agent's job: ask the user.",
+        "session.",
         is_error=True,
     )
     assert (tmp_path / ".git/config").read_text() == "[core]\n"
@@ -237,11 +235,9 @@ def test_git_metadata_at_any_depth_and_root_settings_are_protected(
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub/.git").write_text("gitdir: ../.git/modules/sub\n")
     result = write(ctx, path, "gitdir: ../docs/build\n")
-    assert result.is_error
-    assert result.text().startswith(
-        f"Cannot write {tmp_path / path}: {tmp_path / entry} is protected (read-only)"
-    )
-    assert ("not the agent's job" in result.text()) == (".git" in entry)
+    assert result.is_error and result.text().startswith(f"Cannot write {tmp_path / path}: ")
+    if "/" not in entry:  # the names kept at the root say which entry protects them
+        assert f"{tmp_path / entry} is protected (read-only)" in result.text()
     assert (tmp_path / "sub/.git").read_text() == "gitdir: ../.git/modules/sub\n"
     assert not (tmp_path / path).exists() or path == "sub/.git"
 

@@ -157,9 +157,10 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
         rootfs.build(view)
         enforced += ["mountns", "pidns", rootfs.LAYER]
         # No host pathname socket is in this view (see rootfs): what the seccomp filter may
-        # rely on to let AF_UNIX sockets be made for use inside the jail.
-        host_sockets_absent = True
-        report["host_sockets_absent"] = host_sockets_absent
+        # rely on (with the jail's own network namespace for abstract names) to let AF_UNIX
+        # sockets be made for use inside the jail. Set here, where it became true.
+        cfg["host_sockets_hidden"] = True
+        report["host_sockets_absent"] = True
         if cfg["netns"]:
             step = "netns"
             namespaces.bring_up_loopback()

@@ -27,7 +27,7 @@ from pathlib import Path
 from agentrun.sandbox.fdops import OpenedFile, check_existing, fd_path, open_dirs, replace_file
 from agentrun.sandbox.fileerrors import PathDenied, denied, describe_os_error
 from agentrun.sandbox.openat2 import O_PATH, openat2_available
-from agentrun.sandbox.policy import SandboxPolicy, protection_reason
+from agentrun.sandbox.policy import SandboxPolicy
 from agentrun.pathutil import is_within
 
 __all__ = [
@@ -213,10 +213,13 @@ class Workspace:
                 code=errno.EROFS,
                 path=shown,
             )
-        # Both: `.git` may itself be a symlink, and a symlink may lead into `.git`.
-        protected = policy.protected_entry(real) or policy.protected_entry(shown)
-        if protected is not None:
-            raise PathDenied(f"Cannot write {shown}: {protection_reason(protected)}", path=shown)
+        for protected in policy.protected:
+            # Both: `.git` may itself be a symlink, and a symlink may lead into `.git`.
+            if is_within(real, protected) or is_within(shown, protected):
+                raise PathDenied(
+                    f"Cannot write {shown}: {protected} is protected (read-only) in this session.",
+                    path=shown,
+                )
         if policy.can_write(real):
             return
         roots = ", ".join(str(r) for r in policy.writable_roots)
