@@ -236,7 +236,7 @@ def test_git_metadata_at_any_depth_and_root_settings_are_protected(
     (tmp_path / "sub/.git").write_text("gitdir: ../.git/modules/sub\n")
     result = write(ctx, path, "gitdir: ../docs/build\n")
     assert result.is_error and result.text().startswith(f"Cannot write {tmp_path / path}: ")
-    if "/" not in entry:  # the names kept at the root say which entry protects them
+    if entry in (".mcp.json", ".claude", ".agentrun"):  # kept at the root: named as such
         assert f"{tmp_path / entry} is protected (read-only)" in result.text()
     assert (tmp_path / "sub/.git").read_text() == "gitdir: ../.git/modules/sub\n"
     assert not (tmp_path / path).exists() or path == "sub/.git"

@@ -19,7 +19,7 @@ from agentrun.pathutil import is_within
 
 ANY_DEPTH = (".git", ".gitmodules")
 """Names read-only at any depth of a root: git runs what they configure (also submodules')."""
-AT_ROOT = (".git", ".gitmodules", ".claude", ".agentrun", ".mcp.json")
+AT_ROOT = (".git", ".claude", ".agentrun", ".mcp.json")
 """Names read-only at each root: the repository, agents' settings, hooks and MCP servers."""
 
 SandboxMode = Literal["workspace-write", "read-only", "danger-full-access"]
@@ -66,8 +66,8 @@ class SandboxPolicy:
     read_deny: tuple[Path, ...]
     allow_network: bool = False
     protected: tuple[Path, ...] = field(default=())
-    """Paths at the roots that stay read-only: ``.git``, ``.gitmodules``, ``.claude``,
-    ``.agentrun`` and ``.mcp.json`` of the workspace and of each ``--add-dir`` (hooks, config and settings
+    """Paths at the roots that stay read-only: ``.git``, ``.claude``, ``.agentrun`` and
+    ``.mcp.json`` of the workspace and of each ``--add-dir`` (hooks, config and settings
     would run code on the host). :meth:`protected_entry` adds ``.git`` and ``.gitmodules`` at
     any depth; the jail binds every one of them read-only (see ``gitwatch``)."""
     hidden: tuple[Path, ...] = field(default=())
