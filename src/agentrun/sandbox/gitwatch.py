@@ -171,7 +171,9 @@ class Watcher:
 
     def start(self) -> Found:
         """Scan the roots (what the jail must bind read-only) and start watching them. Raises
-        OSError when the watch cannot be set up (the layer is then missing: fail closed)."""
+        OSError when inotify is unavailable (the layer is then missing: fail closed). Out of
+        watches for a huge tree, it degrades to a full rescan at every check (each Bash call's
+        end and the session's), so background jobs between calls get a longer window."""
         self._inotify = _Inotify()
         for root in self._roots:
             try:
@@ -181,8 +183,9 @@ class Watcher:
         for i in range(len(self._roots)):
             self._scan(i, "", initial=True)
         if self._watch_error:
-            self.close()
-            raise OSError(f"cannot watch the write roots: {self._watch_error}")
+            log.warning(
+                "watching only part of the write roots (%s): rescans instead", self._watch_error
+            )
         self._stop_r, self._stop_w = os.pipe2(os.O_CLOEXEC)
         self._thread = threading.Thread(target=self._run, name="agentrun-gitwatch", daemon=True)
         self._thread.start()
