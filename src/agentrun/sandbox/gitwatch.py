@@ -305,9 +305,9 @@ class Watcher:
                 self._watch(i, rel, fd)
                 with os.scandir(fd) as it:
                     entries = list(it)
-                if any(e.name == "HEAD" for e in entries) and _bare_shaped(fd):
-                    if self._check_bare(i, fd, rel, initial=initial):
-                        continue  # a repository there from the start: read-only as a whole
+                has_head = any(e.name == "HEAD" for e in entries)
+                if has_head and _bare_shaped(fd) and self._check_bare(i, fd, rel, initial=initial):
+                    continue  # a repository there from the start: read-only as a whole
                 for e in entries:
                     child = f"{rel}/{e.name}" if rel else e.name
                     if is_protected_name(e.name, at_root=not rel):

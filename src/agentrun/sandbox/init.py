@@ -44,7 +44,6 @@ from agentrun.sandbox import landlock, namespaces, rootfs, seccomp, syscalls
 from agentrun.sandbox.shim import reap, run_shim, sigchld_pipe
 from agentrun.sandbox.wire import recv_frame, send_frame
 
-
 _PR_SET_DUMPABLE = 4
 
 

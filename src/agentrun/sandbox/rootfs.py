@@ -107,9 +107,9 @@ def set_attrs(path: str, attrs: int, *, recursive: bool, clear: int = 0) -> None
 
 def _mount_point(target: str, *, directory: bool) -> None:
     if directory:
-        os.makedirs(target, exist_ok=True)
+        Path(target).mkdir(parents=True, exist_ok=True)
         return
-    os.makedirs(os.path.dirname(target), exist_ok=True)
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
     if not os.path.lexists(target):
         os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644))
 
@@ -118,23 +118,23 @@ def _bind(source: str, target: str, attrs: int) -> None:
     """Bind ``source`` (recursively) at ``target``, then set ``attrs`` on the whole bind: the
     host's trees are all read-only by then (see :func:`build`), so a writable bind (no
     MOUNT_ATTR_RDONLY in ``attrs``) clears it."""
-    _mount_point(target, directory=os.path.isdir(source))
+    _mount_point(target, directory=Path(source).is_dir())
     syscalls.mount(source, target, None, syscalls.MS_BIND | syscalls.MS_REC, None)
     clear = 0 if attrs & MOUNT_ATTR_RDONLY else MOUNT_ATTR_RDONLY
     set_attrs(target, attrs, recursive=True, clear=clear)
 
 
 def _make_dev(dev: str, shm_size: int) -> None:
-    os.mkdir(dev)
+    Path(dev).mkdir()
     nosuid_noexec = syscalls.MS_NOSUID | syscalls.MS_NOEXEC
     syscalls.mount("tmpfs", dev, "tmpfs", nosuid_noexec, "mode=755,size=64k")
     for name in DEVICES:
-        if os.path.exists(f"/dev/{name}"):
+        if Path(f"/dev/{name}").exists():
             # Read-only mounts still let a device be written; they stop chmod on the host's node.
             _bind(f"/dev/{name}", f"{dev}/{name}", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID)
     for name, target in _DEV_LINKS.items():
-        os.symlink(target, f"{dev}/{name}")
-    os.mkdir(f"{dev}/shm")
+        Path(f"{dev}/{name}").symlink_to(target)
+    Path(f"{dev}/shm").mkdir()
     flags = syscalls.MS_NOSUID | syscalls.MS_NODEV
     syscalls.mount("tmpfs", f"{dev}/shm", "tmpfs", flags, f"mode=1777,size={shm_size}")
     set_attrs(dev, MOUNT_ATTR_RDONLY, recursive=False)
@@ -178,13 +178,13 @@ def build(view: View) -> None:
     for tree in SYSTEM_TREES:
         src = Path(tree)
         if src.is_symlink():  # merged /usr: /bin -> usr/bin
-            os.symlink(os.readlink(src), at(src))
+            Path(at(src)).symlink_to(src.readlink())
         elif src.is_dir():
             _bind(tree, at(src), MOUNT_ATTR_RDONLY)
     _proc_and_sys(at, new_sysfs=view.new_sysfs)
     _make_dev(at("/dev"), view.shm_size)
     for empty in ("/run", "/var"):
-        os.mkdir(at(empty), 0o755)
+        Path(at(empty)).mkdir(mode=0o755)
     _bind(str(view.private_tmp), at("/tmp"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
     _bind(str(view.private_var_tmp), at("/var/tmp"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
     for path, writable in _layered(view):
@@ -205,24 +205,24 @@ def build(view: View) -> None:
 def _proc_and_sys(at: Callable[[str], str], *, new_sysfs: bool) -> None:
     nosuid_nodev = syscalls.MS_NOSUID | syscalls.MS_NODEV
     proc = at("/proc")
-    os.mkdir(proc)
+    Path(proc).mkdir()
     # /proc shows the PID namespace of whoever mounts it: P1's.
     syscalls.mount("proc", proc, "proc", nosuid_nodev | syscalls.MS_NOEXEC, None)
     # uid 0 without capabilities still owns /proc/sys files (DAC lets the owner write): sysctls
     # such as core_pattern must not be writable whatever Landlock says.
     for sub in ("sys", "sysrq-trigger"):
         path = f"{proc}/{sub}"
-        if os.path.exists(path):
+        if Path(path).exists():
             syscalls.mount(path, path, None, syscalls.MS_BIND | syscalls.MS_REC, None)
             set_attrs(path, MOUNT_ATTR_RDONLY, recursive=True)
     sys_dir = at("/sys")
     if new_sysfs:
         # sysfs shows the network namespace of whoever mounted it: a fresh one lists only lo,
         # and no longer shows the host's cgroup mounts.
-        os.mkdir(sys_dir)
+        Path(sys_dir).mkdir()
         flags = nosuid_nodev | syscalls.MS_NOEXEC | syscalls.MS_RDONLY
         syscalls.mount("sysfs", sys_dir, "sysfs", flags, None)
-    elif os.path.isdir("/sys"):
+    elif Path("/sys").is_dir():
         _bind("/sys", sys_dir, MOUNT_ATTR_RDONLY)
 
 
