@@ -62,3 +62,39 @@ def test_a_background_server_and_its_log_across_calls(shell: Shell) -> None:
         timeout_s=15,
     )
     assert out.endswith("hello"), out
+
+
+def test_git_in_a_linked_worktree(host: Host) -> None:
+    """A workspace made by `git worktree add`: its .git is a gitfile into the main repository,
+    which the view shows read-only so that status, diff and log still work."""
+    import subprocess
+
+    from conftest import JAIL_PATH
+
+    from agentrun.sandbox.jail import JailSandbox
+    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.tools.shell import BashSession, build_env
+
+    main, wt = host.base / "main", host.base / "wt"
+    git = ["git", "-c", "user.email=a@b", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q", str(main)], check=True)
+    (main / "a.txt").write_text("one\n")
+    subprocess.run([*git, "-C", str(main), "add", "a.txt"], check=True)
+    subprocess.run([*git, "-C", str(main), "commit", "-qm", "init"], check=True)
+    subprocess.run([*git, "-C", str(main), "worktree", "add", "-q", str(wt)], check=True)
+    (wt / "a.txt").write_text("two\n")
+    jail = JailSandbox(SandboxPolicy.create(wt, home=host.home), tmp_dir=host.tmp_dir)
+    env = build_env(home=host.tmp_dir / "home", tmp_dir=host.tmp_dir, extra={"PATH": JAIL_PATH})
+    (host.tmp_dir / "home").mkdir(exist_ok=True)
+    session = BashSession(jail, cwd=wt, tmp_dir=host.tmp_dir, env=env, roots=(wt,))
+    try:
+        out = session.run(
+            "git status --short; git log --oneline | wc -l; touch ../main/.git/x"
+        ).content
+    finally:
+        session.close()
+        jail.close()
+    assert isinstance(out, str)
+    lines = out.splitlines()[1:]  # after "Exit code 1" (the touch's)
+    assert lines[:2] == [" M a.txt", "1"], out
+    assert "Read-only file system" in lines[2] and not (main / ".git" / "x").exists()

@@ -88,7 +88,16 @@ def git_context(roots: Sequence[Path], *, readable: Callable[[Path], bool]) -> l
                 out.append(top)
         if top is not None:
             out += [d for d in _linked_gitdirs(top) if readable(d)]
-    return [p for p in dict.fromkeys(out) if not any(is_within(p, r) for r in roots)]
+    return [
+        p
+        for p in dict.fromkeys(out)
+        if not any(is_within(p, r) for r in roots)
+        and not any(is_within(p, Path(n)) for n in _NEVER_SHOWN)
+    ]
+
+
+# Where host sockets and kernel state live: a gitfile naming them is not followed into the view.
+_NEVER_SHOWN = ("/run", "/var/run", "/proc", "/sys", "/dev")
 
 
 def _is_repository(directory: Path) -> bool:
