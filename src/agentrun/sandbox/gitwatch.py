@@ -284,6 +284,8 @@ class Watcher:
     # -- scanning ---------------------------------------------------------------------------------
 
     def _skipped(self, i: int, rel: str) -> bool:
+        if not self._skip:
+            return False  # the usual case, on the path of every directory of the walk
         path = self._roots[i] / rel
         return any(is_within(path, s) for s in self._skip)
 
