@@ -185,3 +185,20 @@ def test_a_directory_made_into_a_bare_repository_loses_its_head(
     assert "HEAD.agentrun-quarantined-" in out and "Renamed by the sandbox" in out, out
     _host_git_status(host.workspace / "sub")
     assert not marker.exists()
+
+
+def test_a_git_hidden_in_a_directory_made_unreadable_is_neutralised(
+    shell: Shell, host: Host, marker: Path
+) -> None:
+    """Mode 0311: git can still enter the directory, but an unprivileged runtime (its owner)
+    could neither list nor watch it; the guard gives the owner its read right back."""
+    out = shell.out(
+        _plant("/tmp/r", marker) + " && mkdir d && chmod 311 d && cp -r /tmp/r/.git d/.git; "
+        "chmod 311 d; echo made"
+    )
+    assert "made" in out and "d/.git -> " in out, out  # (cp may lose the race: fine)
+    d = host.workspace / "d"
+    d.chmod(0o755)
+    assert not (d / ".git").exists() and list(d.glob(".git.agentrun-quarantined-*"))
+    _host_git_status(d)
+    assert not marker.exists()

@@ -8,12 +8,14 @@ repository around it and the git dir a gitfile points to are shown read-only.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from agentrun.pathutil import is_within
+from agentrun.sandbox.openat2 import O_PATH, open_beneath, walk_beneath
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
@@ -106,3 +108,55 @@ def _is_repository(directory: Path) -> bool:
         return git.is_file() or (git.is_dir() and any(git.iterdir()))
     except OSError:
         return False
+
+
+def open_dir(root_fd: int, rel: str, flags: int = _DIR) -> int:
+    """Directory ``rel`` beneath the root, no symlink or ``..`` on the way; past PATH_MAX (a
+    command can nest directories deeper than one path can name) one component at a time.
+
+    A directory its owner made unreadable (mode 0311: git can still enter it, the watch could
+    not list or watch it) is given back its owner's read right first: an unprivileged runtime
+    runs as that owner, and root's runtime reads it anyway."""
+    if not rel:
+        return os.dup(root_fd)
+    try:
+        return _open_beneath(root_fd, rel, flags)
+    except PermissionError:
+        if flags & O_PATH:
+            raise
+    where = _open_beneath(root_fd, rel, O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        st = os.fstat(where)
+        if st.st_uid == os.geteuid():
+            Path(f"/proc/self/fd/{where}").chmod(stat.S_IMODE(st.st_mode) | stat.S_IRWXU)
+    finally:
+        os.close(where)
+    return _open_beneath(root_fd, rel, flags)
+
+
+def _open_beneath(root_fd: int, rel: str, flags: int) -> int:
+    try:
+        return open_beneath(root_fd, rel, flags)
+    except OSError as e:
+        if e.errno != errno.ENAMETOOLONG:
+            raise
+        return walk_beneath(root_fd, rel, flags)
+
+
+BARE_MARKS = ("HEAD", "objects", "refs", "commondir")
+
+
+def bare_shaped(dir_fd: int) -> bool:
+    """Whether git would take this directory for a repository of its own (a bare one: git
+    checks each directory it passes for HEAD plus objects/ and refs/, or a commondir file)."""
+
+    def mode(name: str) -> int:
+        try:
+            return os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+        except OSError:
+            return 0
+
+    if not (stat.S_ISREG(mode("HEAD")) or stat.S_ISLNK(mode("HEAD"))):
+        return False
+    both = stat.S_ISDIR(mode("objects")) and stat.S_ISDIR(mode("refs"))
+    return both or stat.S_ISREG(mode("commondir"))

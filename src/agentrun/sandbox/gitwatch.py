@@ -42,8 +42,7 @@ from pathlib import Path
 
 from agentrun.pathutil import is_within
 from agentrun.sandbox import policy, syscalls
-from agentrun.sandbox.gittrees import gitdir_target, sockets_in
-from agentrun.sandbox.openat2 import open_beneath, walk_beneath
+from agentrun.sandbox.gittrees import BARE_MARKS, bare_shaped, gitdir_target, open_dir, sockets_in
 
 log = logging.getLogger(__name__)
 
@@ -64,38 +63,6 @@ _IN_CLOEXEC = os.O_CLOEXEC
 _MASK = _IN_CREATE | _IN_MOVED_TO | _IN_ONLYDIR | _IN_EXCL_UNLINK
 _EVENT = struct.Struct("iIII")
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
-
-
-def _open_dir(root_fd: int, rel: str) -> int:
-    """Directory ``rel`` beneath the root, no symlink or ``..`` on the way; past PATH_MAX (a
-    command can nest directories deeper than one path can name) one component at a time."""
-    if not rel:
-        return os.dup(root_fd)
-    try:
-        return open_beneath(root_fd, rel, _DIR)
-    except OSError as e:
-        if e.errno != errno.ENAMETOOLONG:
-            raise
-        return walk_beneath(root_fd, rel, _DIR)
-
-
-_BARE_MARKS = ("HEAD", "objects", "refs", "commondir")
-
-
-def _bare_shaped(dir_fd: int) -> bool:
-    """Whether git would take this directory for a repository of its own (a bare one: git
-    checks each directory it passes for HEAD plus objects/ and refs/, or a commondir file)."""
-
-    def mode(name: str) -> int:
-        try:
-            return os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
-        except OSError:
-            return 0
-
-    if not (stat.S_ISREG(mode("HEAD")) or stat.S_ISLNK(mode("HEAD"))):
-        return False
-    both = stat.S_ISDIR(mode("objects")) and stat.S_ISDIR(mode("refs"))
-    return both or stat.S_ISREG(mode("commondir"))
 
 
 def is_protected_name(name: str, *, at_root: bool) -> bool:
@@ -246,7 +213,7 @@ class Watcher:
                 self._wds.pop(wd, None)
             elif wd in self._wds:
                 i, rel, ino = self._wds[wd]
-                watched = is_protected_name(name, at_root=not rel) or name in _BARE_MARKS
+                watched = is_protected_name(name, at_root=not rel) or name in BARE_MARKS
                 if watched or mask & _IN_ISDIR:
                     todo[(i, rel, name)] = ino
         for (i, rel, name), ino in todo.items():
@@ -261,7 +228,7 @@ class Watcher:
         """One event in directory ``rel`` of root ``i``; False when that directory has moved
         (its recorded path is stale: a full rescan finds everything again)."""
         try:
-            fd = _open_dir(self._root_fds[i], rel)
+            fd = open_dir(self._root_fds[i], rel)
         except OSError:
             return False
         try:
@@ -269,7 +236,7 @@ class Watcher:
             if (st.st_dev, st.st_ino) != ino:
                 return False
             child = f"{rel}/{name}" if rel else name
-            if name in _BARE_MARKS and _bare_shaped(fd):
+            if name in BARE_MARKS and bare_shaped(fd):
                 self._check_bare(i, fd, rel, initial=False)
             if is_protected_name(name, at_root=not rel):
                 self._check_entry(i, fd, rel, name, initial=False)
@@ -300,7 +267,7 @@ class Watcher:
         while stack:
             rel = stack.pop()
             try:
-                fd = _open_dir(root_fd, rel)
+                fd = open_dir(root_fd, rel)
             except OSError:
                 continue
             try:
@@ -308,7 +275,7 @@ class Watcher:
                 with os.scandir(fd) as it:
                     entries = list(it)
                 has_head = any(e.name == "HEAD" for e in entries)
-                if has_head and _bare_shaped(fd) and self._check_bare(i, fd, rel, initial=initial):
+                if has_head and bare_shaped(fd) and self._check_bare(i, fd, rel, initial=initial):
                     continue  # a repository there from the start: read-only as a whole
                 for e in entries:
                     child = f"{rel}/{e.name}" if rel else e.name
