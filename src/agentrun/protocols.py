@@ -91,6 +91,11 @@ class Sandbox(Protocol):
         """
         ...
 
+    def notices(self) -> list[str]:
+        """What the sandbox's guards did since the last call (a ``.git`` a command created,
+        renamed away), worded for the model; the Bash tool adds them to its result."""
+        ...
+
     def close(self) -> None:
         """End the session: kill every process the sandbox started and remove what it made."""
         ...

@@ -48,6 +48,7 @@ def expected_layers(mode: SandboxMode, *, allow_network: bool = False) -> set[st
     layers = {"landlock", "seccomp", "pidns", "mountns", "rlimits", "caps", "no_new_privs"}
     # Both CI runs are on kernels with Landlock ABI >= 6 (scopes) and the x86_64 filter.
     layers |= {"landlock_scopes", "socket_allowlist"}
+    layers |= {"constructed-root", "git-protected"}
     if not allow_network:
         layers.add("netns")
     layers.add("cgroup" if EXPECT == "root" else "userns")

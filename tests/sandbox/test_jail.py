@@ -50,14 +50,23 @@ def test_python_tests_of_a_tiny_project(shell: Shell, host: Host) -> None:
     assert result.content == "OK"
 
 
-def test_git_init_add_commit_status(shell: Shell) -> None:
+def test_git_status_diff_and_log_in_the_workspace_repository(shell: Shell, host: Host) -> None:
+    """The workspace's repository works for reading (its .git is read-only to Bash: a commit is
+    the user's to make)."""
+    ws = str(host.workspace)
+    git = ["git", "-C", ws, "-c", "user.email=a@b", "-c", "user.name=t"]
+    (host.workspace / "a.txt").write_text("one\n")
+    subprocess.run([*git, "add", "a.txt"], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    (host.workspace / "a.txt").write_text("two\n")
     out = shell.out(
-        "git status --short | head -1; echo status=$?; mkdir proj && cd proj && git init -q && "
-        "echo hi > a && git add a && git -c user.email=a@b -c user.name=t commit -qm init && "
-        "git log --oneline | wc -l && git status --short && echo clean",
+        "git status --short; git diff --stat | tail -1; git log --oneline | wc -l; "
+        "git diff | grep '^+two'; git add a.txt; echo add=$?",
         timeout_s=30,
     )
-    assert "status=0" in out and out.endswith("1\nclean")
+    lines = out.splitlines()
+    assert lines[0] == " M a.txt" and "1 file changed" in lines[1] and lines[2:4] == ["1", "+two"]
+    assert "add=128" in out  # the index lives in the read-only .git
 
 
 def test_loopback_server_between_calls(shell: Shell) -> None:

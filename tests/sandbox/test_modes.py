@@ -61,7 +61,7 @@ def test_read_only_mode_writes_nowhere_but_the_private_tmp(host: Host, make_jail
             "echo y > $TMPDIR/t && cat $TMPDIR/t; echo z > /tmp/t && cat /tmp/t"
         )
         assert out.splitlines()[-2:] == ["y", "z"]
-        assert out.count("Permission denied") == 2 and out.count("rc=1") == 2
+        assert out.count("Read-only file system") == 2 and out.count("rc=1") == 2
         assert not (host.workspace / "ws-file").exists() and not (host.workspace / "d").exists()
     finally:
         shell.close()
@@ -142,9 +142,16 @@ _TAKE_AWAY = textwrap.dedent(
         # The probe found the layer, so the jail promised it; the start then fails to put it
         # in force: spawn must still refuse (the promise is checked, not trusted).
         ("444,445,446", "landlock", "after-probe"),
-        ("165", "mountns", "after-probe"),
+        ("165", "constructed-root", "after-probe"),
+        ("442", "constructed-root", "after-probe"),  # mount_setattr: no recursive read-only
     ],
-    ids=["no-landlock", "no-namespaces", "landlock-lost-after-probe", "mount-lost-after-probe"],
+    ids=[
+        "no-landlock",
+        "no-namespaces",
+        "landlock-lost-after-probe",
+        "mount-lost-after-probe",
+        "mount-setattr-lost-after-probe",
+    ],
 )
 def test_fails_closed_when_a_layer_is_missing(host: Host, syscalls_denied, layer, when) -> None:
     marker = host.workspace / "ran"

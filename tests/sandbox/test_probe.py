@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 
 import pytest
@@ -58,8 +59,15 @@ def test_status_text_for_each_mode(tmp_path, capsys: pytest.CaptureFixture[str])
     assert main(["sandbox", "status", "--sandbox", "read-only", "--cwd", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("sandbox mode: read-only (Bash allowed)")
-    for layer in ("landlock", "landlock_scopes", "seccomp", "socket_allowlist"):
-        assert f"  {layer:<16} enforced" in out
+    for layer in (
+        "landlock",
+        "landlock_scopes",
+        "seccomp",
+        "socket_allowlist",
+        "constructed-root",
+        "git-protected",
+    ):
+        assert re.search(rf"^  {layer} +enforced", out, re.M), layer
     assert (
         main(["sandbox", "--sandbox", "danger-full-access", "--json", "--cwd", str(tmp_path)]) == 0
     )

@@ -24,7 +24,8 @@ and the death of a PID namespace's init kills every process in it. An EOF-based 
 rather than PDEATHSIG because PDEATHSIG fires when the *thread* that forked exits, and the runtime
 may start sessions from worker threads.
 
-Everything is imported before the mounts hide the places it came from (the private /tmp).
+Everything is imported before the pivot into the constructed root (:mod:`agentrun.sandbox.rootfs`),
+which shows the runtime's own paths but little else.
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agentrun.sandbox import fileserver, landlock, namespaces, seccomp, syscalls
+from agentrun.sandbox import fileserver, landlock, namespaces, rootfs, seccomp, syscalls
 from agentrun.sandbox.shim import reap, run_shim, sigchld_pipe
 from agentrun.sandbox.wire import recv_frame, send_frame
+
+_PR_SET_DUMPABLE = 4
 
 
 def _fork_spare(sock: socket.socket, wake: int) -> socket.socket:
@@ -135,15 +138,32 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
     enforced: list[str] = report["enforced"]
     step = "mountns"
     try:
-        namespaces.setup_mounts(
-            private_tmp=Path(cfg["private_tmp"]),
-            keep=[Path(p) for p in cfg["keep"]],
-            protected=[Path(p) for p in cfg["protected"]],
-            hidden=[Path(p) for p in cfg["hidden"]],
+        # Not dumpable, so no command may follow /proc/1/exe (or a shim's): this interpreter
+        # was exec'd from the host's mount, writable, before the jail existed, and a chmod
+        # through that link would land on the host's file. Shims inherit it; commands (exec'd)
+        # do not, and their executables are on the jail's read-only mounts.
+        syscalls.prctl(_PR_SET_DUMPABLE, 0)
+        v = cfg["view"]
+        view = rootfs.View(
+            build_dir=Path(v["build_dir"]),
+            private_tmp=Path(v["private_tmp"]),
+            private_var_tmp=Path(v["private_var_tmp"]),
+            read_only=[Path(p) for p in v["read_only"]],
+            writable=[Path(p) for p in v["writable"]],
+            protected=[Path(p) for p in v["protected"]],
+            hidden=[Path(p) for p in v["hidden"]],
             shm_size=cfg["shm_size"],
             new_sysfs=cfg["netns"],
+            extra_files=[Path(p) for p in v["extra_files"]],
         )
-        enforced += ["mountns", "pidns"]
+        step = rootfs.LAYER
+        rootfs.build(view)
+        enforced += ["mountns", "pidns", rootfs.LAYER]
+        # No host pathname socket is in this view (see rootfs): what the seccomp filter may
+        # rely on (with the jail's own network namespace for abstract names) to let AF_UNIX
+        # sockets be made for use inside the jail. Set here, where it became true.
+        cfg["host_sockets_hidden"] = True
+        report["host_sockets_absent"] = True
         if cfg["netns"]:
             step = "netns"
             namespaces.bring_up_loopback()
@@ -161,7 +181,8 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
         grants = landlock.read_grants([Path(p) for p in cfg["read_deny"]])
         grants += [landlock.Grant(Path(p), landlock.READ) for p in cfg["read_roots"]]
         rw = landlock.READ | landlock.WRITE
-        grants += [landlock.Grant(Path(p), rw) for p in [*cfg["write_roots"], "/tmp", "/dev/shm"]]
+        private = ["/tmp", "/var/tmp", "/dev/shm"]
+        grants += [landlock.Grant(Path(p), rw) for p in [*cfg["write_roots"], *private]]
         ruleset = landlock.build_ruleset(grants, abi=abi)
         step = "seccomp"
         if not syscalls.SUPPORTED_ARCH:

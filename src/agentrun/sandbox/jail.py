@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from agentrun.errors import SandboxUnavailableError
-from agentrun.pathutil import is_within
-from agentrun.sandbox import cgroups, gitguard, syscalls
+from agentrun.sandbox import cgroups, gitguard, gittrees, gitwatch, syscalls
+from agentrun.sandbox.gitwatch import Watcher
 from agentrun.sandbox.layers import promised_layers, required_layers
 from agentrun.sandbox.policy import SandboxPolicy, runtime_paths
 from agentrun.sandbox.process import JailProcess, children
@@ -96,6 +96,17 @@ def sweep() -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _extra_files() -> list[Path]:
+    """Files commands need whose real place is outside the trees the jail shows: a
+    ``/etc/resolv.conf`` that is a symlink into ``/run`` (systemd-resolved), so that DNS
+    works in a session with ``--allow-network``."""
+    link = Path("/etc/resolv.conf")
+    if not link.is_symlink():
+        return []
+    target = Path(os.path.realpath(link))
+    return [target] if target.is_file() else []
+
+
 class JailSandbox:
     """The Bash jail of one session: started by the first :meth:`spawn`, ended by :meth:`close`."""
 
@@ -119,6 +130,7 @@ class JailSandbox:
         self._paths: dict[str, str] = {}  # PATH as given -> PATH without unreadable entries
         self._state: Path | None = None
         self._placeholders: list[gitguard.Placeholder] = []
+        self._watcher: Watcher | None = None
         self._started = False
         self._promised = promised_layers(policy.mode, allow_network=policy.allow_network)
 
@@ -142,11 +154,22 @@ class JailSandbox:
 
     def _start(self, cg_name: str, state: Path) -> None:
         policy = self._policy
-        # Before init binds policy.protected read-only: a root without a .git gets an empty one.
+        # Before the scan: a root without a .git gets an empty one, which the scan then lists.
         self._placeholders = gitguard.plant(policy.writable_roots, state)
+        watcher = Watcher(policy.writable_roots, skip=policy.hidden)
+        try:
+            found = watcher.start()
+            self._watcher = watcher
+        except OSError as e:
+            self._missing[gitwatch.LAYER] = str(e)
+            found = watcher.found
         private_tmp = state / "tmp"
-        private_tmp.mkdir()
-        private_tmp.chmod(0o1777)
+        private_var_tmp = state / "var-tmp"
+        for private in (private_tmp, private_var_tmp):
+            private.mkdir()
+            private.chmod(0o1777)
+        build_dir = state / "root"
+        build_dir.mkdir()
         ctrl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._ctrl = ctrl
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
@@ -185,27 +208,25 @@ class JailSandbox:
                 self._cgroup = cgroup
         read_roots = list(policy.readable_roots)
         write_roots = [*policy.writable_roots, self._tmp_dir]
+        # The running Python and agentrun's own code, wherever they live (pyenv under /root, a
+        # venv under /var/tmp): Bash must be able to run `python3 -m pytest`, whose plugin entry
+        # points import agentrun. Read-only, unless inside a write root (a workspace venv).
         runtime = [r for r in runtime_paths() if r.is_dir()]
-        kept = [*read_roots, self._tmp_dir, *runtime]
-        # Re-bound under the private /tmp, a kept path would inherit the write right Landlock
-        # grants that /tmp: bind read-only each one outside the write roots — the runtime (a
-        # workspace venv stays as writable as the workspace), and in read-only mode the
-        # workspace and --add-dirs themselves.
-        read_only_kept = [
-            p
-            for p in dict.fromkeys(kept)
-            if Path("/tmp") in p.parents and not any(is_within(p, w) for w in write_roots)
-        ]
+        git_trees = gittrees.git_context(policy.readable_roots, readable=policy.can_read)
+        sockets = [*found.sockets, *(s for t in git_trees for s in gittrees.sockets_in(t))]
         config = {
             "userns": os.geteuid() != 0,
             "netns": not policy.allow_network,
-            "private_tmp": str(private_tmp),
-            # The running Python and agentrun's own code stay visible when they live under /tmp
-            # (a virtualenv or a checkout there, as in a CI clone): Bash must be able to run
-            # `python3 -m pytest`, whose plugin entry points import agentrun. Read-only: see above.
-            "keep": [str(p) for p in kept],
-            "protected": [str(p) for p in (*policy.protected, *read_only_kept)],
-            "hidden": [str(p) for p in policy.hidden],
+            "view": {
+                "build_dir": str(build_dir),
+                "private_tmp": str(private_tmp),
+                "private_var_tmp": str(private_var_tmp),
+                "read_only": [str(p) for p in dict.fromkeys([*runtime, *read_roots, *git_trees])],
+                "writable": [str(p) for p in write_roots],
+                "protected": [str(p) for p in dict.fromkeys([*policy.protected, *found.protected])],
+                "hidden": [str(p) for p in (*policy.hidden, *sockets)],
+                "extra_files": [str(p) for p in _extra_files()],
+            },
             "shm_size": self._limits.shm_size,
             "read_deny": [str(p) for p in policy.read_deny],
             "read_roots": [str(p) for p in read_roots],
@@ -222,6 +243,8 @@ class JailSandbox:
         if self._cgroup is not None:
             self._enforced.append("cgroup")
         self._enforced.append("rlimits")
+        if self._watcher is not None:
+            self._enforced.append(gitwatch.LAYER)
         self._init_pid = next(iter(children(self._proc.pid)), None)
 
     @property
@@ -242,6 +265,12 @@ class JailSandbox:
     def missing(self) -> dict[str, str]:
         """Layers not in force, with the reason (some are optional: see ``required_layers``)."""
         return dict(self._missing)
+
+    def notices(self) -> list[str]:
+        """What the session's guards did since the last call (a ``.git`` a command created,
+        renamed away), worded for the model; the Bash tool appends it to the call's result."""
+        watcher = self._watcher
+        return watcher.notices() if watcher is not None else []
 
     def _refusal(self, subject: str = "Bash was") -> SandboxUnavailableError | None:
         wanted = dict.fromkeys((*self._required, *self._promised))
@@ -338,6 +367,12 @@ class JailSandbox:
                 self._proc.wait()
         if self._cgroup is not None:
             self._cgroup.remove()
+        if self._watcher is not None:
+            # After the jail is gone, nothing can create anything any more: a last check.
+            self._watcher.close()
+            for notice in self._watcher.notices():
+                log.warning("%s", notice)  # no tool result is left to carry it
+            self._watcher = None
         gitguard.release(self._placeholders)  # the jail's mounts on them died with it
         self._placeholders = []
         if self._state is not None:

@@ -9,6 +9,7 @@ import os
 REPORT_ORDER = (
     "mountns",
     "pidns",
+    "constructed-root",
     "netns",
     "userns",
     "caps",
@@ -19,6 +20,7 @@ REPORT_ORDER = (
     "socket_allowlist",
     "cgroup",
     "rlimits",
+    "git-protected",
 )
 """The order a started jail reports its layers in (see the jail's start and
 :mod:`agentrun.sandbox.init`); claims made before the start use it too."""
@@ -36,6 +38,9 @@ def required_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
         return ()
     layers = ["landlock", "seccomp", "socket_allowlist", "mountns", "pidns", "caps"]
     layers += ["no_new_privs", "rlimits"]
+    # Outside the write roots nothing is writable or reachable (host sockets absent), and git's
+    # execution surface in the write roots stays read-only: see rootfs and gitwatch.
+    layers += ["constructed-root", "git-protected"]
     if allow_network:
         # The jail shares the host's network namespace, so its abstract unix sockets.
         layers.append("landlock_scopes")

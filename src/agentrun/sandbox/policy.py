@@ -8,7 +8,6 @@ about what is secret or writable.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,11 @@ from typing import Literal
 
 from agentrun.home import agentrun_home
 from agentrun.pathutil import is_within
+
+ANY_DEPTH = (".git", ".gitmodules")
+"""Names read-only at any depth of a root: git runs what they configure (also submodules')."""
+AT_ROOT = (".git", ".claude", ".agentrun", ".mcp.json")
+"""Names read-only at each root: the repository, agents' settings, hooks and MCP servers."""
 
 SandboxMode = Literal["workspace-write", "read-only", "danger-full-access"]
 SANDBOX_MODES: tuple[SandboxMode, ...] = ("workspace-write", "read-only", "danger-full-access")
@@ -61,8 +65,10 @@ class SandboxPolicy:
     read_deny: tuple[Path, ...]
     allow_network: bool = False
     protected: tuple[Path, ...] = field(default=())
-    """Paths inside writable roots that stay read-only: the ``.git`` of the workspace and of
-    each ``--add-dir`` (hooks and config would run code on the host's next ``git``)."""
+    """Paths at the roots that stay read-only: ``.git``, ``.claude``, ``.agentrun`` and
+    ``.mcp.json`` of the workspace and of each ``--add-dir`` (hooks, config and settings
+    would run code on the host). :meth:`protected_entry` adds ``.git`` and ``.gitmodules`` at
+    any depth; the jail binds every one of them read-only (see ``gitwatch``)."""
     hidden: tuple[Path, ...] = field(default=())
     """Paths inside the workspace or a writable root that stay unreadable and unwritable:
     agentrun's own state (transcripts, settings) when ``$AGENTRUN_HOME`` lies there, as
@@ -112,7 +118,7 @@ class SandboxPolicy:
             writable_roots=() if mode == "read-only" else roots,
             read_deny=unique,
             allow_network=allow_network,
-            protected=tuple(dict.fromkeys(root / ".git" for root in roots)),
+            protected=tuple(dict.fromkeys(root / name for root in roots for name in AT_ROOT)),
             hidden=hidden,
             roots=tuple(dict.fromkeys(roots)),
         )
@@ -135,9 +141,29 @@ class SandboxPolicy:
         """Whether a resolved absolute path may be created or changed."""
         if not self.confined:
             return True
-        if any(is_within(path, p) for p in (*self.protected, *self.hidden)):
+        if self.protected_entry(path) is not None:
+            return False
+        if any(is_within(path, p) for p in self.hidden):
             return False
         return any(is_within(path, root) for root in self.writable_roots)
+
+    def protected_entry(self, path: Path) -> Path | None:
+        """The protected entry ``path`` is or lies in (``ws/sub/.git`` for
+        ``ws/sub/.git/config``), or None: a ``.git`` or ``.gitmodules`` at any depth of a root,
+        and :attr:`protected` (the names kept at each root). By name, so an entry created
+        during the session is covered too."""
+        if not self.confined:
+            return None
+        for p in self.protected:
+            if is_within(path, p):
+                return p
+        for root in self.roots or (self.workspace, *self.writable_roots):
+            if is_within(path, root) and path != root:
+                parts = path.relative_to(root).parts
+                for i, part in enumerate(parts):
+                    if part in ANY_DEPTH:
+                        return root.joinpath(*parts[: i + 1])
+        return None
 
 
 @functools.cache

@@ -36,6 +36,8 @@ LAYERS = (
     "rlimits",
     "caps",
     "no_new_privs",
+    "constructed-root",
+    "git-protected",
 )
 
 
@@ -195,6 +197,15 @@ def _probe_now() -> dict[str, tuple[bool, str]]:
     out["rlimits"] = (True, "setrlimit")
     out["caps"] = (True, "capabilities dropped" if root else "no capabilities held")
     out["no_new_privs"] = (True, "prctl(PR_SET_NO_NEW_PRIVS)")
+    mounts_ok = out["mountns"][0]
+    out["constructed-root"] = (
+        mounts_ok,
+        "pivot_root into a read-only tmpfs" if mounts_ok else "needs a mount namespace",
+    )
+    out["git-protected"] = (
+        mounts_ok,
+        "read-only binds, inotify" if mounts_ok else "needs a mount namespace",
+    )
     return out
 
 

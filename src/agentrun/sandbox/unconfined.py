@@ -302,6 +302,9 @@ class UnconfinedSandbox:
                 self._first_ticks = process.start_ticks
         return process
 
+    def notices(self) -> list[str]:
+        return []  # nothing is guarded without confinement
+
     def close(self) -> None:
         """Kill every process this sandbox started, and everything they started. Idempotent."""
         with self._lock:

@@ -191,6 +191,7 @@ class BashSession:
                 os.close(read_fd)
                 self._current = None
             self._update_cwd(notes)
+            notes += self._sandbox.notices()
             return format_result(outcome, status, buffer.text(), timeout_ms=timeout_ms, notes=notes)
 
     def start_background(self, command: str) -> ToolResult:
