@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.commands.demo import DEMO_PROMPT, script_path
+from agentrun.cli.commands.demo import DEMO_PROMPT, script_path
 from agentrun.models.scripted import ScriptedModel
 from agentrun.testing.workspace import bundled_sandbox
 

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentrun.agentyaml import Parsed, normalise, parse_frontmatter, split_frontmatter
-from agentrun.errors import AgentFileError, ConfigError
+from agentrun.agentfile.agentyaml import Parsed, normalise, parse_frontmatter, split_frontmatter
+from agentrun.core.errors import AgentFileError, ConfigError
+from agentrun.core.pathutil import is_within
 from agentrun.models.pricing import ALIASES
-from agentrun.pathutil import is_within
 
 if TYPE_CHECKING:
     import logging
@@ -291,7 +291,7 @@ def builtin_agents_dir() -> Path:
     packaged = importlib.resources.files("agentrun") / "_data" / "agents"
     if isinstance(packaged, Path) and packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "agents"
+    return Path(__file__).resolve().parents[3] / "agents"
 
 
 def _search_dirs(cwd: Path, home: Path) -> list[tuple[str, Path]]:

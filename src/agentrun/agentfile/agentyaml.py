@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from agentrun.errors import AgentFileError
+from agentrun.core.errors import AgentFileError
 
 try:
     from yaml import CSafeLoader as _LibYamlLoader

@@ -1,7 +1,7 @@
-"""Interactive mode: a prompt line with history over one :class:`agentrun.api.AgentSession`.
+"""Interactive mode: a prompt line with history over one :class:`agentrun.runner.api.AgentSession`.
 
 A thin layer over the same loop as ``-p``: each line the user types is one ``session.send``;
-events are drawn by :class:`agentrun.render.Renderer`; calls that need approval are asked here
+events are drawn by :class:`agentrun.cli.render.Renderer`; calls that need approval are asked here
 (yes / no / always for this session). Ctrl-C during a turn cancels that turn only (the session
 goes on); Ctrl-C at the prompt clears the line, twice in a row leaves, as do Ctrl-D and
 ``/exit``. SIGTERM and SIGHUP leave too, through the same clean-up (the terminal's echo and
@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from rich.console import Console
 from rich.text import Text
 
-from agentrun.events import INTERRUPTED_STOP, AssistantEvent, Event, InitEvent, ToolResultsEvent
-from agentrun.render import Renderer, format_cost
-from agentrun.terminal import (
+from agentrun.cli.render import Renderer, format_cost
+from agentrun.cli.terminal import (
     Terminal,
     add_history,
     forget_last_history_line,
@@ -30,10 +29,17 @@ from agentrun.terminal import (
     leave_on_signals,
     save_last_history_line,
 )
-from agentrun.types import ToolCall, Usage
+from agentrun.core.events import (
+    INTERRUPTED_STOP,
+    AssistantEvent,
+    Event,
+    InitEvent,
+    ToolResultsEvent,
+)
+from agentrun.core.types import ToolCall, Usage
 
 if TYPE_CHECKING:
-    from agentrun.protocols import PermissionDecision
+    from agentrun.core.protocols import PermissionDecision
 
 __all__ = ["InteractiveApp", "run_interactive"]
 
@@ -100,7 +106,7 @@ class InteractiveApp:
         self.renderer.model = _model_id(self.session) or self.renderer.model
 
     def _new_session(self, **overrides: Any) -> Any:
-        from agentrun.api import AgentSession
+        from agentrun.runner.api import AgentSession
 
         opts = {**self.options, **overrides}
         return AgentSession(**opts, on_event=self._on_event, approver=self.approve)
@@ -163,7 +169,7 @@ class InteractiveApp:
         return line
 
     def send(self, prompt: str) -> None:
-        from agentrun.errors import AgentrunError
+        from agentrun.core.errors import AgentrunError
 
         self.term.quiet()
         self._cancel_turn = False
@@ -204,10 +210,10 @@ class InteractiveApp:
     def _show_resumed(self) -> None:
         """After --resume / --continue: which conversation goes on, its last exchanges, and
         its totals so far (the footer counts the whole session, as ``agentrun sessions`` does)."""
-        from agentrun.session import FileSessionStore
-        from agentrun.sessionlist import summarize
-        from agentrun.transcript import read_transcript
-        from agentrun.transcript_view import render_messages
+        from agentrun.cli.transcript_view import render_messages
+        from agentrun.session.listing import summarize
+        from agentrun.session.store import FileSessionStore
+        from agentrun.session.transcript import read_transcript
 
         messages = self.session.messages
         if not messages:
@@ -312,7 +318,7 @@ class InteractiveApp:
     def _replace_session(self, **overrides: Any) -> bool:
         """Swap in a new session; on a configuration error (a mistyped /model) say so and keep
         the current one."""
-        from agentrun.errors import ConfigError
+        from agentrun.core.errors import ConfigError
 
         options = {"resume": None, "continue_session": False, **overrides}
         old = self.session
@@ -352,7 +358,7 @@ class InteractiveApp:
         return True
 
     def _list_agents(self) -> None:
-        from agentrun.agentfile import find_agents
+        from agentrun.agentfile.agentfile import find_agents
 
         current = self.options.get("agent")
         for name, spec in sorted(find_agents(self.cwd).items()):

@@ -21,7 +21,8 @@ from rich.markdown import Markdown
 from rich.spinner import Spinner
 from rich.text import Text
 
-from agentrun.events import (
+from agentrun.cli.termsafe import safe
+from agentrun.core.events import (
     INTERRUPTED_STOP,
     AssistantEvent,
     Event,
@@ -32,10 +33,9 @@ from agentrun.events import (
     ToolEndEvent,
     ToolStartEvent,
 )
-from agentrun.termsafe import safe
 
 if TYPE_CHECKING:
-    from agentrun.types import JSON, ToolCall, ToolResult, Usage
+    from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
 
 __all__ = ["Renderer", "diff_lines", "footer_text", "format_cost", "key_argument"]
 

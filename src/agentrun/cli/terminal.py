@@ -68,7 +68,7 @@ class Terminal:
 
 
 def _history_path() -> Any:
-    from agentrun.home import agentrun_home
+    from agentrun.core.home import agentrun_home
 
     return agentrun_home() / "history"
 
@@ -142,7 +142,7 @@ def leave_on_signals() -> Iterator[None]:
     echo and the cursor come back, the session's jobs are killed. The exit code is 128 + the
     signal, as a shell reports it."""
 
-    from agentrun.signals import handling
+    from agentrun.core.signals import handling
 
     signals = (signal.SIGTERM, signal.SIGHUP)
 

@@ -1,7 +1,7 @@
 """A saved conversation rendered for people: ``agentrun sessions show`` and the exchanges a
 resumed interactive session shows before its prompt.
 
-It looks like the live screen (:mod:`agentrun.render`): ``❯`` before each prompt, the answers'
+It looks like the live screen (:mod:`agentrun.cli.render`): ``❯`` before each prompt, the answers'
 text, one ``●`` line per tool call with a short preview of its result. Edits show no diff here:
 the file has changed since, and the transcript keeps only the call's strings.
 """
@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 from rich.markdown import Markdown
 from rich.text import Text
 
-from agentrun.render import PREVIEW_LINES, key_argument
-from agentrun.termsafe import safe
-from agentrun.types import ToolCall
+from agentrun.cli.render import PREVIEW_LINES, key_argument
+from agentrun.cli.termsafe import safe
+from agentrun.core.types import ToolCall
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from agentrun.types import Message
+    from agentrun.core.types import Message
 
 __all__ = ["exchanges", "render_messages"]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from agentrun.types import JSON, ContentBlock, Message, ToolCall, ToolResult, Usage
+    from agentrun.core.types import JSON, ContentBlock, Message, ToolCall, ToolResult, Usage
 
 ResultSubtype = Literal[
     "success",

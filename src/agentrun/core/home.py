@@ -12,7 +12,7 @@ import errno
 import os
 from pathlib import Path
 
-from agentrun.errors import ConfigError
+from agentrun.core.errors import ConfigError
 
 
 def agentrun_home() -> Path:

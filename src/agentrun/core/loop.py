@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from agentrun.errors import ModelError
-from agentrun.events import (
+from agentrun.core.errors import ModelError
+from agentrun.core.events import (
     INTERRUPTED_STOP,
     AssistantEvent,
     Event,
@@ -32,8 +32,7 @@ from agentrun.events import (
     ToolResultsEvent,
     ToolStartEvent,
 )
-from agentrun.models.pricing import cost_usd
-from agentrun.types import (
+from agentrun.core.types import (
     JSON,
     ContentBlock,
     Message,
@@ -44,9 +43,10 @@ from agentrun.types import (
     ToolSpec,
     Usage,
 )
+from agentrun.models.pricing import cost_usd
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Model, PermissionChecker, PermissionDecision
+    from agentrun.core.protocols import Model, PermissionChecker, PermissionDecision
 
 Approval = Literal["allow", "deny", "always"]
 Approver = Callable[[ToolCall, "PermissionDecision"], Approval]

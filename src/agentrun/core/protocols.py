@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from agentrun.core.types import JSON, ModelRequest, ModelResponse, ToolCall, ToolResult
     from agentrun.tools.base import ToolContext
-    from agentrun.types import JSON, ModelRequest, ModelResponse, ToolCall, ToolResult
 
 
 TextSink = Callable[[str], None]
@@ -30,8 +30,8 @@ class Model(Protocol):
         ...
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
-        """Return the next assistant message; raise :class:`agentrun.errors.ModelError` for good
-        failures (after retries)."""
+        """Return the next assistant message; raise
+        :class:`agentrun.core.errors.ModelError` for good failures (after retries)."""
         ...
 
 
@@ -86,7 +86,7 @@ class Sandbox(Protocol):
     ) -> SpawnedProcess:
         """Start ``argv`` with stdin from /dev/null and stdout+stderr on the fd ``stdout``.
 
-        Raises :class:`agentrun.errors.SandboxUnavailableError` rather than run unconfined
+        Raises :class:`agentrun.core.errors.SandboxUnavailableError` rather than run unconfined
         when the mode needs a layer that is missing.
         """
         ...

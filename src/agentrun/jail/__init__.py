@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Sandbox
-    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.core.protocols import Sandbox
+    from agentrun.jail.policy import SandboxPolicy
 
 __all__ = ["open_sandbox"]
 
@@ -20,9 +20,9 @@ def open_sandbox(policy: SandboxPolicy, *, tmp_dir: Path) -> Sandbox:
     """The sandbox for ``policy``: no confinement for ``danger-full-access`` (an explicit
     opt-out), otherwise the session jail, which refuses to spawn if a layer it needs is missing."""
     if not policy.confined:
-        from agentrun.sandbox.unconfined import UnconfinedSandbox
+        from agentrun.jail.unconfined import UnconfinedSandbox
 
         return UnconfinedSandbox(policy, tmp_dir=tmp_dir)
-    from agentrun.sandbox.jail import JailSandbox
+    from agentrun.jail.jail import JailSandbox
 
     return JailSandbox(policy, tmp_dir=tmp_dir)

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentrun.sandbox import syscalls
+from agentrun.jail import syscalls
 
 ROOT = Path("/sys/fs/cgroup")
 PREFIX = "agentrun-"

@@ -1,8 +1,8 @@
 """File-descriptor mechanics under the Workspace: where an fd points, reading, atomic replace.
 
-Everything here works on fds already confined by the caller (see :mod:`agentrun.sandbox.paths`);
+Everything here works on fds already confined by the caller (see :mod:`agentrun.jail.paths`);
 nothing here resolves a path containing more than one component except through
-:func:`agentrun.sandbox.openat2.open_beneath`.
+:func:`agentrun.jail.openat2.open_beneath`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import stat
 from pathlib import Path
 from types import TracebackType
 
-from agentrun.sandbox.fileerrors import PathDenied
-from agentrun.sandbox.openat2 import O_PATH, open_beneath
+from agentrun.jail.fileerrors import PathDenied
+from agentrun.jail.openat2 import O_PATH, open_beneath
 
 
 def fd_path(fd: int, shown: Path) -> Path:

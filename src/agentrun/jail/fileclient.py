@@ -1,8 +1,8 @@
 """The runtime's side of the jail's file server: a :class:`Workspace` whose I/O happens in the jail.
 
 :class:`JailedWorkspace` keeps the path arithmetic (``resolve``), the policy and the error texts
-of :class:`agentrun.sandbox.paths.Workspace`, and sends every open, listing, write and search to
-:mod:`agentrun.sandbox.fileserver`, so the file tools can reach exactly what a jailed command
+of :class:`agentrun.jail.paths.Workspace`, and sends every open, listing, write and search to
+:mod:`agentrun.jail.fileserver`, so the file tools can reach exactly what a jailed command
 can, no more: the kernel (mounts, Landlock, seccomp, no capabilities) judges each of them at the
 moment it happens. An opened file comes back as an fd and is read here.
 
@@ -26,18 +26,18 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentrun.errors import SandboxUnavailableError
-from agentrun.sandbox import fileproto
-from agentrun.sandbox.fdops import OpenedFile
-from agentrun.sandbox.fileerrors import PathDenied
-from agentrun.sandbox.paths import Workspace, WriteOutcome, WriteTarget
-from agentrun.sandbox.wire import recv_frame, send_frame
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.jail import fileproto
+from agentrun.jail.fdops import OpenedFile
+from agentrun.jail.fileerrors import PathDenied
+from agentrun.jail.paths import Workspace, WriteOutcome, WriteTarget
+from agentrun.jail.wire import recv_frame, send_frame
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
 
 _GONE = "the sandbox's file server stopped"
 

@@ -1,6 +1,6 @@
 """What crosses the socket between the runtime and the jail's file server (both sides import it).
 
-Requests and replies are :mod:`agentrun.sandbox.wire` frames; a reply is ``{"ok": ...}`` or
+Requests and replies are :mod:`agentrun.jail.wire` frames; a reply is ``{"ok": ...}`` or
 ``{"error": ...}``, where an error is a :class:`PathDenied` (its model-facing text made inside the
 jail by the same code as ever) or a bare errno. Stats and the session's policy travel as plain
 JSON and are rebuilt here, so both sides agree on one encoding.
@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agentrun.sandbox.fileerrors import PathDenied
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.jail.fileerrors import PathDenied
+from agentrun.jail.policy import SandboxPolicy
 
 # os.stat_result's fields past the 10 of its tuple form, in CPython's order on Linux.
 _HIDDEN_STAT = (

@@ -2,9 +2,9 @@
 itself, so every open, write, rename and ``rg`` it makes is held by the same mounts, Landlock
 domain, seccomp filter, dropped capabilities and no_new_privs as a Bash command.
 
-The runtime asks over a socket (:mod:`agentrun.sandbox.fileclient`). Each request comes with a
+The runtime asks over a socket (:mod:`agentrun.jail.fileclient`). Each request comes with a
 socket of its own, served on its own thread, so concurrent Read/Grep/Glob calls of one turn run
-side by side. The server runs the same :class:`agentrun.sandbox.paths.Workspace` code the file
+side by side. The server runs the same :class:`agentrun.jail.paths.Workspace` code the file
 tools always used (same checks, same model-facing errors), and answers with what it opened:
 
 - ``open_read``: the opened file's fd, passed back by SCM_RIGHTS (the runtime reads it itself:
@@ -36,9 +36,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from agentrun.sandbox import fileproto, syscalls
-from agentrun.sandbox.paths import Workspace, WriteTarget
-from agentrun.sandbox.wire import recv_frame, send_frame
+from agentrun.jail import fileproto, syscalls
+from agentrun.jail.paths import Workspace, WriteTarget
+from agentrun.jail.wire import recv_frame, send_frame
 
 _PR_SET_DUMPABLE = 4
 _PR_SET_NAME = 15

@@ -1,4 +1,4 @@
-"""The session jail's init: ``python -m agentrun.sandbox.init FD OWNER_PID``.
+"""The session jail's init: ``python -m agentrun.jail.init FD OWNER_PID``.
 
 Process tree (host view)::
 
@@ -14,9 +14,9 @@ a call costs a (pre-made) fork, a posix_spawn and an exec, and every call shares
 domain (so ABI-6 signal scoping still lets a later call ``kill`` a server an earlier call
 started).
 
-P1 serves spawn requests on the socket FD (:mod:`agentrun.sandbox.wire` frames carrying, as
+P1 serves spawn requests on the socket FD (:mod:`agentrun.jail.wire` frames carrying, as
 SCM_RIGHTS, the call's stdout fd and a status socket). Each call goes to a *shim*
-(:mod:`agentrun.sandbox.shim`) forked ahead of time, which starts the command, reports on it,
+(:mod:`agentrun.jail.shim`) forked ahead of time, which starts the command, reports on it,
 reaps its background jobs and kills its whole tree on request.
 
 When the runtime dies (even by SIGKILL) the kernel closes its end of FD: P1 reads EOF and exits,
@@ -39,9 +39,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agentrun.sandbox import fileserver, landlock, namespaces, seccomp, syscalls
-from agentrun.sandbox.shim import reap, run_shim, sigchld_pipe
-from agentrun.sandbox.wire import recv_frame, send_frame
+from agentrun.jail import fileserver, landlock, namespaces, seccomp, syscalls
+from agentrun.jail.shim import reap, run_shim, sigchld_pipe
+from agentrun.jail.wire import recv_frame, send_frame
 
 
 def _fork_spare(sock: socket.socket, wake: int) -> socket.socket:

@@ -1,6 +1,6 @@
 """The session jail: one set of namespaces per session, one confined process tree per Bash call.
 
-:class:`JailSandbox` starts :mod:`agentrun.sandbox.init` once, at the session's first Bash call
+:class:`JailSandbox` starts :mod:`agentrun.jail.init` once, at the session's first Bash call
 (which builds the namespaces and confines itself; every call inherits that), learns from it which
 layers are in force, and then serves :meth:`spawn` by handing it the call's stdout fd. It fails
 closed: if the mode needs a layer that could not be set up, :meth:`spawn` raises
@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agentrun.errors import SandboxUnavailableError
-from agentrun.pathutil import is_within
-from agentrun.sandbox import cgroups, gitguard, syscalls
-from agentrun.sandbox.layers import promised_layers, required_layers
-from agentrun.sandbox.policy import SandboxPolicy, runtime_paths
-from agentrun.sandbox.process import JailProcess, children
-from agentrun.sandbox.wire import recv_frame, send_frame
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.core.pathutil import is_within
+from agentrun.jail import cgroups, gitguard, syscalls
+from agentrun.jail.layers import promised_layers, required_layers
+from agentrun.jail.policy import SandboxPolicy, runtime_paths
+from agentrun.jail.process import JailProcess, children
+from agentrun.jail.wire import recv_frame, send_frame
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def sweep() -> None:
             cmd = Path(f"/proc/{name}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        is_init = len(cmd) >= 5 and cmd[2] == b"agentrun.sandbox.init" and cmd[4].isdigit()
+        is_init = len(cmd) >= 5 and cmd[2] == b"agentrun.jail.init" and cmd[4].isdigit()
         if is_init and not syscalls.pid_alive(int(cmd[4])):
             with contextlib.suppress(OSError):
                 os.kill(int(name), signal.SIGKILL)
@@ -155,7 +155,7 @@ class JailSandbox:
                 [
                     sys.executable,
                     "-m",
-                    "agentrun.sandbox.init",
+                    "agentrun.jail.init",
                     str(theirs.fileno()),
                     str(os.getpid()),
                 ],
@@ -298,7 +298,7 @@ class JailSandbox:
         return JailProcess(mine, self._init_pid)
 
     def file_server(self, policy: Mapping[str, Any]) -> socket.socket:
-        """A socket to a new file server in the jail (:mod:`agentrun.sandbox.fileserver`),
+        """A socket to a new file server in the jail (:mod:`agentrun.jail.fileserver`),
         starting the jail first; refuses, as :meth:`spawn` does, when a layer is missing."""
         self.start()
         refusal = self._refusal("The file tool was")

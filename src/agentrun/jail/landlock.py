@@ -9,7 +9,7 @@ inside it can be listed, a known, small leak). Symlinks are never given rules: a
 symlink's target could re-open a denied tree, and access through a link is checked on its target.
 
 Rules bind to the inodes open at build time, so the ruleset is built *after* the jail's mounts
-(a fresh ``/proc``, the private ``/tmp``) are in place; see :mod:`agentrun.sandbox.init`.
+(a fresh ``/proc``, the private ``/tmp``) are in place; see :mod:`agentrun.jail.init`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentrun.sandbox import syscalls
+from agentrun.jail import syscalls
 
 # Filesystem rights (include/uapi/linux/landlock.h) and the ABI that introduced them.
 EXECUTE = 1 << 0

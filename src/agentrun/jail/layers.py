@@ -21,7 +21,7 @@ REPORT_ORDER = (
     "rlimits",
 )
 """The order a started jail reports its layers in (see the jail's start and
-:mod:`agentrun.sandbox.init`); claims made before the start use it too."""
+:mod:`agentrun.jail.init`); claims made before the start use it too."""
 
 
 OPTIONAL = ("landlock_scopes",)
@@ -52,7 +52,7 @@ def promised_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
     """The layers a not-yet-started jail for ``mode`` will enforce: those it needs, and the
     :data:`OPTIONAL` ones, that the probe found available here. A needed layer that is missing makes every spawn refuse, so
     it is not claimed; a claimed one that then fails to come up refuses too (fail closed)."""
-    from agentrun.sandbox.probe import probe
+    from agentrun.jail.probe import probe
 
     required = required_layers(mode, allow_network=allow_network)
     if not required:

@@ -1,4 +1,4 @@
-"""Namespace and mount set-up for the session jail (runs inside :mod:`agentrun.sandbox.init`).
+"""Namespace and mount set-up for the session jail (runs inside :mod:`agentrun.jail.init`).
 
 The order is forced by the kernel: the user namespace first (it owns the others, and gives an
 unprivileged caller the capabilities for the rest), the uid/gid maps before any privileged act,
@@ -15,7 +15,7 @@ import struct
 from collections.abc import Sequence
 from pathlib import Path
 
-from agentrun.sandbox import syscalls
+from agentrun.jail import syscalls
 
 _ST_TO_MS = {  # statvfs f_flag bit -> mount flag: the flags a bind remount must keep
     2: syscalls.MS_NOSUID,

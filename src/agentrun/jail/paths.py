@@ -6,7 +6,7 @@ inode* through the fd, so a swap between check and open cannot change what is re
 
 Writes first find where the bytes would really land (symlinks resolved, advisory only), check that
 against the policy, then open the real parent directory beneath its writable root with
-:func:`agentrun.sandbox.openat2.open_beneath`, which traverses no symlink at all; a link swapped in
+:func:`agentrun.jail.openat2.open_beneath`, which traverses no symlink at all; a link swapped in
 meanwhile makes the write fail instead of escape. The data goes to a temp file in that directory,
 is fsynced and renamed over the target, which is never opened for writing, never truncated, and
 must be a regular file with one link.
@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentrun.sandbox.fdops import OpenedFile, check_existing, fd_path, open_dirs, replace_file
-from agentrun.sandbox.fileerrors import PathDenied, denied, describe_os_error
-from agentrun.sandbox.openat2 import O_PATH, openat2_available
-from agentrun.sandbox.policy import SandboxPolicy
-from agentrun.pathutil import is_within
+from agentrun.core.pathutil import is_within
+from agentrun.jail.fdops import OpenedFile, check_existing, fd_path, open_dirs, replace_file
+from agentrun.jail.fileerrors import PathDenied, denied, describe_os_error
+from agentrun.jail.openat2 import O_PATH, openat2_available
+from agentrun.jail.policy import SandboxPolicy
 
 if TYPE_CHECKING:
-    from agentrun.sandbox.search import SearchProcess
+    from agentrun.jail.search import SearchProcess
 
 __all__ = [
     "OpenedFile",
@@ -185,7 +185,7 @@ class Workspace:
 
     def search(self, argv: list[str], cwd: Path) -> SearchProcess:
         """Start a search program (``rg``) in ``cwd``, a directory :meth:`check_dir` accepted."""
-        from agentrun.sandbox.search import LocalSearch
+        from agentrun.jail.search import LocalSearch
 
         return LocalSearch(argv, cwd)
 

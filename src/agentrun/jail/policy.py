@@ -1,6 +1,6 @@
 """What a session may read and write: one policy object shared by the file tools and the jail.
 
-The file tools check it in-process (through :class:`agentrun.sandbox.paths.Workspace`); the Bash
+The file tools check it in-process (through :class:`agentrun.jail.paths.Workspace`); the Bash
 jail turns the same lists into Landlock rules. Keeping one object means the two can never disagree
 about what is secret or writable.
 """
@@ -8,14 +8,13 @@ about what is secret or writable.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from agentrun.home import agentrun_home
-from agentrun.pathutil import is_within
+from agentrun.core.home import agentrun_home
+from agentrun.core.pathutil import is_within
 
 SandboxMode = Literal["workspace-write", "read-only", "danger-full-access"]
 SANDBOX_MODES: tuple[SandboxMode, ...] = ("workspace-write", "read-only", "danger-full-access")

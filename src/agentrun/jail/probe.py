@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 
 import agentrun
-from agentrun.home import agentrun_home
+from agentrun.core.home import agentrun_home
 
 LAYERS = (
     "landlock",
@@ -43,7 +43,7 @@ def _try_unshare(*flag_sets: int) -> list[str]:
     """Unshare each of ``flag_sets`` in its own throwaway child, all at once; for each, "" on
     success, else the reason. (Children run concurrently: a new netns alone takes ~2 ms, and
     the probe sits on the path of every session start.)"""
-    from agentrun.sandbox import syscalls
+    from agentrun.jail import syscalls
 
     syscalls.libc()  # load libc before fork, so the child only makes the syscall
     pids = []
@@ -145,7 +145,7 @@ def probe_details(*, fresh: bool = False) -> dict[str, tuple[bool, str]]:
 
 
 def _probe_now() -> dict[str, tuple[bool, str]]:
-    from agentrun.sandbox import cgroups, landlock, syscalls
+    from agentrun.jail import cgroups, landlock, syscalls
 
     out: dict[str, tuple[bool, str]] = {}
     abi = landlock.abi_version()

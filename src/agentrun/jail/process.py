@@ -1,7 +1,7 @@
 """A Bash call running in the jail, as the runtime sees it: a :class:`SpawnedProcess`.
 
 Everything it knows comes from the call's shim over a socket pair (see
-:mod:`agentrun.sandbox.shim`): the pid, the exit status, whether the call's whole tree is gone.
+:mod:`agentrun.jail.shim`): the pid, the exit status, whether the call's whole tree is gone.
 If the jail disappears under it (session closed, init killed) the socket reads EOF and the call
 counts as killed.
 """
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agentrun.sandbox import syscalls
+from agentrun.jail import syscalls
 
 
 def children(pid: int) -> list[int]:

@@ -1,8 +1,8 @@
 """A running ``rg`` as the search tools see it: two pipes to read, and a way to stop it.
 
 :class:`LocalSearch` is a plain child process (``danger-full-access`` and tests that build a
-:class:`agentrun.sandbox.paths.Workspace` directly); inside the jail the file server starts it
-and :class:`agentrun.sandbox.fileclient.JailedSearch` stands for it.
+:class:`agentrun.jail.paths.Workspace` directly); inside the jail the file server starts it
+and :class:`agentrun.jail.fileclient.JailedSearch` stands for it.
 """
 
 from __future__ import annotations

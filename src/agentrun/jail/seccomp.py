@@ -24,7 +24,7 @@ import errno
 import socket
 import struct
 
-from agentrun.sandbox import syscalls
+from agentrun.jail import syscalls
 
 # struct seccomp_data offsets: nr (u32) at 0, arch (u32) at 4, args[6] (u64 each) from 16. On a
 # little-endian machine the low 32 bits of args[i] are at 16 + 8 * i.

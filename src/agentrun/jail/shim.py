@@ -19,7 +19,7 @@ import socket
 import time
 from typing import Any
 
-from agentrun.sandbox import syscalls
+from agentrun.jail import syscalls
 
 
 def reap() -> list[tuple[int, int]]:

@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentrun.errors import SandboxUnavailableError
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.jail.policy import SandboxPolicy
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ class UnconfinedProcess:
 
 
 class UnconfinedSandbox:
-    """The :class:`agentrun.protocols.Sandbox` that enforces nothing.
+    """The :class:`agentrun.core.protocols.Sandbox` that enforces nothing.
 
     The mode is the policy's (normally ``danger-full-access``); ``enforced`` is always empty, so
     a caller that needs confinement can see that it has none.

@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentrun.errors import ConfigError, MissingApiKeyError
+from agentrun.core.errors import ConfigError, MissingApiKeyError
 from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Model
+    from agentrun.core.protocols import Model
 
 __all__ = ["ALIASES", "default_model_id", "resolve_model"]
 

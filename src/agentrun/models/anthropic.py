@@ -26,11 +26,11 @@ import random
 import time
 from typing import TYPE_CHECKING, Any
 
-from agentrun.errors import ModelError
-from agentrun.types import JSON, ContentBlock, Message, ModelRequest, ModelResponse, Usage
+from agentrun.core.errors import ModelError
+from agentrun.core.types import JSON, ContentBlock, Message, ModelRequest, ModelResponse, Usage
 
 if TYPE_CHECKING:
-    from agentrun.protocols import TextSink
+    from agentrun.core.protocols import TextSink
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agentrun.types import Usage
+    from agentrun.core.types import Usage
 
 ALIASES: dict[str, str] = {
     "sonnet": "claude-sonnet-5-5",

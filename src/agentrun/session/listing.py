@@ -1,8 +1,8 @@
 """The saved sessions as ``agentrun sessions`` lists them, and finding one by an ID prefix.
 
 Every ``*.jsonl`` under the sessions directory is listed: a readable one with its summary (a
-damaged line only costs that line, see :mod:`agentrun.transcript`), one that cannot be read or
-holds no transcript as unreadable, with the reason; never as a row of blanks.
+damaged line only costs that line, see :mod:`agentrun.session.transcript`), one that cannot be
+read or holds no transcript as unreadable, with the reason; never as a row of blanks.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentrun.errors import SessionError
-from agentrun.home import agentrun_home
+from agentrun.core.errors import SessionError
+from agentrun.core.home import agentrun_home
+from agentrun.core.types import Usage
 from agentrun.models.pricing import cost_usd
-from agentrun.transcript import content_text, count_turns, read_transcript
-from agentrun.types import Usage
+from agentrun.session.transcript import content_text, count_turns, read_transcript
 
 __all__ = ["SessionInfo", "list_sessions", "resolve_session_id", "summarize"]
 

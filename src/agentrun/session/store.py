@@ -12,8 +12,9 @@ end of a run: one fsync covers every entry written since the last. Entry types::
 
 Resume rebuilds the message list exactly as the loop held it (same merge rule), then repairs a
 session left mid-turn: every tool_use without a tool_result gets an "interrupted" result, so the
-next request is valid. A damaged line is skipped with a warning (:mod:`agentrun.transcript`), and
-the repair also drops what lost its other half with it: a tool_result whose tool_use is gone.
+next request is valid. A damaged line is skipped with a warning
+(:mod:`agentrun.session.transcript`), and the repair also drops what lost its other half with
+it: a tool_result whose tool_use is gone.
 
 The API key's value (``ANTHROPIC_API_KEY``, ``ANTHROPIC_AUTH_TOKEN``) is replaced before
 anything is written, wherever it appears, and so is anything shaped like an Anthropic key
@@ -32,14 +33,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from agentrun.errors import SessionError
-from agentrun.home import agentrun_home, ensure_state_dir, state_dir_error
-from agentrun.loop import append_message
-from agentrun.types import Message, ToolResult
+from agentrun.core.errors import SessionError
+from agentrun.core.home import agentrun_home, ensure_state_dir, state_dir_error
+from agentrun.core.loop import append_message
+from agentrun.core.types import Message, ToolResult
 
 if TYPE_CHECKING:
-    from agentrun.sessionlist import SessionInfo, list_sessions, resolve_session_id
-    from agentrun.transcript import content_text, count_turns
+    from agentrun.session.listing import SessionInfo, list_sessions, resolve_session_id
+    from agentrun.session.transcript import content_text, count_turns
 
 __all__ = [
     "FileSessionStore",
@@ -59,11 +60,11 @@ log = logging.getLogger(__name__)
 # Reading, listing and finding sessions live in their own modules, imported when first used: a
 # new session (most runs) never reads a transcript.
 _LAZY = {
-    "SessionInfo": "agentrun.sessionlist",
-    "list_sessions": "agentrun.sessionlist",
-    "resolve_session_id": "agentrun.sessionlist",
-    "content_text": "agentrun.transcript",
-    "count_turns": "agentrun.transcript",
+    "SessionInfo": "agentrun.session.listing",
+    "list_sessions": "agentrun.session.listing",
+    "resolve_session_id": "agentrun.session.listing",
+    "content_text": "agentrun.session.transcript",
+    "count_turns": "agentrun.session.transcript",
 }
 
 
@@ -116,7 +117,7 @@ def sessions_dir() -> Path:
 
 
 class FileSessionStore:
-    """The default :class:`agentrun.protocols.SessionStore`: JSONL files under ``root``."""
+    """The default :class:`agentrun.core.protocols.SessionStore`: JSONL files under ``root``."""
 
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else sessions_dir()
@@ -195,7 +196,7 @@ class FileSessionStore:
 
     def load(self, session_id: str) -> list[dict[str, Any]]:
         """Every intact entry; each damaged line skipped is logged as a warning (file:line)."""
-        from agentrun.transcript import read_transcript
+        from agentrun.session.transcript import read_transcript
 
         path = self.path(session_id)
         try:
@@ -210,7 +211,7 @@ class FileSessionStore:
 
     def latest_for_cwd(self, cwd: Path | str) -> str | None:
         """The most recently active session started in ``cwd``, for ``--continue``."""
-        from agentrun.sessionlist import list_sessions
+        from agentrun.session.listing import list_sessions
 
         target = str(Path(cwd).resolve())
         for info in list_sessions(self.root):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from agentrun.api import RunResult
+    from agentrun.runner.api import RunResult
     from agentrun.testing.guard import RefusingServer
 
 _REFUSED_BEFORE = pytest.StashKey[tuple["RefusingServer", int]]()

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentrun.agentfile import AgentSpec, discover_agents, resolve_agent
+from agentrun.agentfile.agentfile import AgentSpec, discover_agents, resolve_agent
 
 if TYPE_CHECKING:
     from rich.console import Console

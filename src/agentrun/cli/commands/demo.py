@@ -19,8 +19,8 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from agentrun.cli import OUTPUT_FORMATS, SANDBOX_MODES
-from agentrun.errors import ConfigError
+from agentrun.cli.app import OUTPUT_FORMATS, SANDBOX_MODES
+from agentrun.core.errors import ConfigError
 
 DEMO_PROMPT = (
     "Add pagination and filtering to GET /items: `limit` (1-100, default 50) and `offset` "
@@ -115,7 +115,7 @@ def _workspace(requested: str | None, source: Path) -> tuple[Path, bool]:
 
 def _run_headless(workspace: Path, output_format: str, sandbox: str) -> int:
     """Exactly ``agentrun -p``, so machine-readable output is the CLI's own."""
-    from agentrun.cli import main
+    from agentrun.cli.app import main
 
     argv = ["-p", DEMO_PROMPT, "--agent", AGENT, "--cwd", str(workspace)]
     argv += ["--model", f"script:{script_path()}", "--permission-mode", PERMISSION_MODE]
@@ -129,10 +129,10 @@ def _run_rendered(workspace: Path, sandbox: str) -> int:
     from rich.console import Console
     from rich.text import Text
 
-    from agentrun import api
-    from agentrun.commands.run import exit_code
-    from agentrun.events import Event, InitEvent, TextDelta
-    from agentrun.render import Renderer
+    from agentrun.cli.commands.run import exit_code
+    from agentrun.cli.render import Renderer
+    from agentrun.core.events import Event, InitEvent, TextDelta
+    from agentrun.runner import api
 
     console = Console(highlight=False)
     renderer = Renderer(console, cwd=workspace)

@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from agentrun.errors import ConfigError
-from agentrun.events import INTERRUPTED_STOP
-from agentrun.termsafe import json_line, safe
+from agentrun.cli.termsafe import json_line, safe
+from agentrun.core.errors import ConfigError
+from agentrun.core.events import INTERRUPTED_STOP
 
 if TYPE_CHECKING:
-    from agentrun.api import RunResult
-    from agentrun.events import Event
+    from agentrun.core.events import Event
+    from agentrun.runner.api import RunResult
 
 __all__ = ["exit_code", "run", "session_options"]
 
@@ -45,12 +45,12 @@ def run(args: argparse.Namespace) -> int:
             )
         options = session_options(args)  # flag errors before rich is even imported
         if args.resume == "":  # --resume with no ID: pick one
-            from agentrun.commands.sessions import pick_session
+            from agentrun.cli.commands.sessions import pick_session
 
             options["resume"] = pick_session()
             if options["resume"] is None:
                 return 0
-        from agentrun.interactive import run_interactive
+        from agentrun.cli.interactive import run_interactive
 
         return run_interactive(args, options)
     prompt = _one_shot_prompt(args, stdin_tty)
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def session_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword options of ``agentrun.api.run`` / ``AgentSession`` from the parsed flags,
+    """The keyword options of ``agentrun.runner.api.run`` / ``AgentSession`` from the parsed flags,
     after checking what can be checked without loading anything heavy."""
 
     cwd = _directory(args.cwd or ".", "workspace", "--cwd")
@@ -96,8 +96,8 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
 def run_once(args: argparse.Namespace, prompt: str) -> int:
     """A headless run: prompt in, the chosen output format out, an exit code back."""
     options = session_options(args)  # flag errors first, before anything heavy is imported
-    from agentrun import api
-    from agentrun.agentfile import resolve_agent
+    from agentrun.agentfile.agentfile import resolve_agent
+    from agentrun.runner import api
 
     # Loaded here rather than by the session so that what the file says that agentrun cannot
     # honour (tools it lacks, repaired YAML) is on stderr before the run, not never.
@@ -135,7 +135,7 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
     """SIGTERM (``docker stop``, a CI job's timeout) ends a run as Ctrl-C does: the running tools
     are stopped, the result line and the transcript are written, the exit code is 130."""
 
-    from agentrun.signals import handling
+    from agentrun.core.signals import handling
 
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -171,7 +171,7 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None
     if args.verbose:
         from rich.console import Console
 
-        from agentrun.render import Renderer
+        from agentrun.cli.render import Renderer
 
         renderer = Renderer(Console(file=sys.stderr, highlight=False), cwd=Path(args.cwd or "."))
     stream = args.output_format == "stream-json"
@@ -188,7 +188,7 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None
 
 def _result_json(result: RunResult) -> dict[str, Any]:
     """The ``json`` output: the same object as stream-json's last line."""
-    from agentrun.events import ResultEvent
+    from agentrun.core.events import ResultEvent
 
     final = next(e for e in reversed(result.events) if isinstance(e, ResultEvent))
     return final.stream_json() or {}
@@ -297,7 +297,7 @@ def _agent_arg(raw: str | None) -> str:
     """``--agent``: a relative path to a file that exists from the shell's directory is taken
     from there, like every other path argument (``script:PATH``, ``--add-dir``); anything else
     is a name, or a path from ``--cwd`` (where the session looks for agents)."""
-    from agentrun.agentfile import looks_like_path
+    from agentrun.agentfile.agentfile import looks_like_path
 
     if not raw:
         return DEFAULT_AGENT

@@ -7,7 +7,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from agentrun.sandbox.policy import SANDBOX_MODES, SandboxPolicy
+from agentrun.jail.policy import SANDBOX_MODES, SandboxPolicy
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,9 +24,9 @@ def run(args: argparse.Namespace) -> int:
 
     Exit 0 when every layer the mode needs is in force, 1 when Bash would be refused.
     """
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.layers import required_layers
-    from agentrun.sandbox.probe import LAYERS, probe_details
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.layers import required_layers
+    from agentrun.jail.probe import LAYERS, probe_details
 
     policy = SandboxPolicy.create(
         Path(args.cwd), mode=args.sandbox, add_dirs=args.add_dir, allow_network=args.allow_network

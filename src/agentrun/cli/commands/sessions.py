@@ -17,8 +17,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from agentrun.errors import ConfigError, SessionError
-from agentrun.sessionlist import SessionInfo, list_sessions, resolve_session_id
+from agentrun.core.errors import ConfigError, SessionError
+from agentrun.session.listing import SessionInfo, list_sessions, resolve_session_id
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,8 +79,8 @@ def _find(given: str) -> SessionInfo:
 def _show(given: str) -> int:
     from rich.console import Console
 
-    from agentrun.session import FileSessionStore, rebuild_messages
-    from agentrun.transcript_view import render_messages
+    from agentrun.cli.transcript_view import render_messages
+    from agentrun.session.store import FileSessionStore, rebuild_messages
 
     info = _find(given)
     if info.problem is not None:

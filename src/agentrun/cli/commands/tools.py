@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from agentrun.tools.registry import ALL_TOOL_NAMES, build_tools, specs_json, tool_specs
 
 if TYPE_CHECKING:
-    from agentrun.types import ToolSpec
+    from agentrun.core.types import ToolSpec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

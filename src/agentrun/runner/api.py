@@ -11,7 +11,7 @@ Both share everything with the CLI (which is a thin layer over them)::
         second = session.send("Now fix the failing test")
 
 Configuration errors (bad agent file, unknown model, missing API key, unknown session) raise
-:class:`agentrun.errors.ConfigError` when the session is built, before any model call. Run
+:class:`agentrun.core.errors.ConfigError` when the session is built, before any model call. Run
 failures are not exceptions: they come back as a ``RunResult`` with ``is_error`` and a
 ``subtype`` (``error_max_turns``, ``error_during_execution``, ...) and a ``stop_reason``
 (``"interrupted"`` after Ctrl-C, ``"refusal"``, ...).
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentrun.events import (
+from agentrun.core.events import (
     Event,
     InitEvent,
     ResultEvent,
@@ -32,14 +32,14 @@ from agentrun.events import (
     ToolEndEvent,
     ToolStartEvent,
 )
-from agentrun.loop import Approver, Limits, LoopIO, run_turns
-from agentrun.runtime import RunOptions, Runtime
-from agentrun.session import repair
+from agentrun.core.loop import Approver, Limits, LoopIO, run_turns
+from agentrun.runner.runtime import RunOptions, Runtime
+from agentrun.session.store import repair
 
 if TYPE_CHECKING:
-    from agentrun.agentfile import AgentSpec
-    from agentrun.protocols import Model
-    from agentrun.types import JSON, ToolCall, ToolResult, Usage
+    from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.core.protocols import Model
+    from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
 
 __all__ = ["AgentSession", "RunResult", "run"]
 

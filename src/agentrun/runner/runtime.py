@@ -19,17 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from agentrun.errors import ConfigError, SessionError
-from agentrun.loop import Approver, Conversation
-from agentrun.session import FileSessionStore, new_session_id, rebuild_messages
+from agentrun.core.errors import ConfigError, SessionError
+from agentrun.core.loop import Approver, Conversation
+from agentrun.session.store import FileSessionStore, new_session_id, rebuild_messages
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Model, PermissionChecker, Sandbox
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.paths import Workspace
-    from agentrun.sandbox.policy import SandboxMode, SandboxPolicy
+    from agentrun.core.protocols import Model, PermissionChecker, Sandbox
+    from agentrun.core.types import JSON
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.paths import Workspace
+    from agentrun.jail.policy import SandboxMode, SandboxPolicy
     from agentrun.tools.shell import BashSession
-    from agentrun.types import JSON
 
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
 
@@ -40,7 +40,8 @@ _JAILED_TOOLS = frozenset({"Bash", "Read", "Write", "Edit", "Glob", "Grep"})
 
 @dataclass(frozen=True)
 class RunOptions:
-    """The options of :func:`agentrun.api.run` and :class:`agentrun.api.AgentSession`."""
+    """The options of :func:`agentrun.runner.api.run` and
+    :class:`agentrun.runner.api.AgentSession`."""
 
     agent: Any = "backend-specialist"
     """An agent name, a path to an agent file, or an ``AgentSpec``."""
@@ -89,11 +90,11 @@ class Runtime:
         return rt
 
     def _build(self, o: RunOptions) -> None:
-        from agentrun.agentfile import AgentSpec, resolve_agent
+        from agentrun.agentfile.agentfile import AgentSpec, resolve_agent
+        from agentrun.agentfile.prompt import build_system_prompt
         from agentrun.models import resolve_model
         from agentrun.models.pricing import PRICES, price_for
         from agentrun.permissions import Gate, offered_tools
-        from agentrun.prompt import build_system_prompt
 
         cwd = Path(o.cwd).expanduser().resolve()
         if not cwd.is_dir():
@@ -178,7 +179,7 @@ class Runtime:
                 raise ConfigError(f"no saved session to continue in {cwd}")
         if session_id is None:
             return new_session_id(), []
-        from agentrun.sessionlist import resolve_session_id
+        from agentrun.session.listing import resolve_session_id
 
         try:
             session_id = resolve_session_id(session_id, self.store.root)
@@ -215,7 +216,7 @@ class Runtime:
     def policy(self) -> SandboxPolicy:
         """The sandbox's rules (deny list, writable roots), worked out at the first tool call
         that needs them: it reads the file system and the interpreter's layout (~2 ms)."""
-        from agentrun.sandbox.policy import SandboxPolicy
+        from agentrun.jail.policy import SandboxPolicy
 
         o = self._options
         return SandboxPolicy.create(
@@ -232,10 +233,10 @@ class Runtime:
         """The file tools' door: in a confined mode, through the jail's file server (the jail
         starts at the first file tool call), so they reach exactly what Bash can."""
         if not self.policy.confined:
-            from agentrun.sandbox.paths import Workspace
+            from agentrun.jail.paths import Workspace
 
             return Workspace(self.policy)
-        from agentrun.sandbox.fileclient import jailed_workspace
+        from agentrun.jail.fileclient import jailed_workspace
 
         jail = cast("JailSandbox", self._open_sandbox())  # open_sandbox's answer when confined
         workspace = jailed_workspace(self.policy, jail)
@@ -246,7 +247,7 @@ class Runtime:
         """The session's one sandbox, shared by Bash and the file tools (callers hold the
         tool context's lock, so it is made once)."""
         if self.sandbox is None:
-            from agentrun.sandbox import open_sandbox
+            from agentrun.jail import open_sandbox
 
             assert self.tmp_dir is not None
             # One private tmp for both: the jail makes exactly this directory writable.
@@ -268,13 +269,13 @@ class Runtime:
 
     def enforced_layers(self) -> tuple[str, ...]:
         """The layers Bash and the file tools run under: measured once the jail is up, before
-        that the ones it will have (see :func:`agentrun.sandbox.layers.promised_layers`); none
+        that the ones it will have (see :func:`agentrun.jail.layers.promised_layers`); none
         without a tool that touches the disk."""
         if self.sandbox is not None:
             return tuple(self.sandbox.enforced)
         if not _JAILED_TOOLS.intersection(tool.name for tool in self.runner.tools):
             return ()
-        from agentrun.sandbox.layers import promised_layers
+        from agentrun.jail.layers import promised_layers
 
         return promised_layers(self._options.sandbox, allow_network=self._options.allow_network)
 

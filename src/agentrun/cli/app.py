@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentrun import __version__
-from agentrun.errors import (
+from agentrun.core.errors import (
     AgentrunError,
     ConfigError,
     MissingApiKeyError,
@@ -35,11 +35,11 @@ PICK_SESSION = ""
 
 # subcommand -> module with `add_arguments(parser)` and `run(args) -> int`
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "agents": ("agentrun.commands.agents", "list or show agent files"),
-    "tools": ("agentrun.commands.tools", "list the tools and their input schemas"),
-    "sessions": ("agentrun.commands.sessions", "list saved sessions; show or rm one"),
-    "sandbox": ("agentrun.commands.sandbox", "show which sandbox layers this machine enforces"),
-    "demo": ("agentrun.commands.demo", "run the backend-specialist demo offline"),
+    "agents": ("agentrun.cli.commands.agents", "list or show agent files"),
+    "tools": ("agentrun.cli.commands.tools", "list the tools and their input schemas"),
+    "sessions": ("agentrun.cli.commands.sessions", "list saved sessions; show or rm one"),
+    "sandbox": ("agentrun.cli.commands.sandbox", "show which sandbox layers this machine enforces"),
+    "demo": ("agentrun.cli.commands.demo", "run the backend-specialist demo offline"),
 }
 
 
@@ -261,10 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(args_list)
         except SystemExit as exit_:  # --help / --version
             return int(exit_.code or 0)
-        module = importlib.import_module("agentrun.commands.run")
+        module = importlib.import_module("agentrun.cli.commands.run")
         return int(module.run(args))
     except UsageError as e:
-        from agentrun.termsafe import safe
+        from agentrun.cli.termsafe import safe
 
         print(f"{safe(str(e))} (see {e.prog} --help)", file=sys.stderr)
         return EXIT_USAGE
@@ -291,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(text: str) -> str:
-    from agentrun.termsafe import safe  # an error may quote a model's or a file's text
+    from agentrun.cli.termsafe import safe  # an error may quote a model's or a file's text
 
     return " ".join(safe(text).split())
 

@@ -1,0 +1,5 @@
+"""Deprecated: moved to :mod:`agentrun.core.errors` (this alias goes in the next release)."""
+
+from agentrun._moved import forwarder
+
+__getattr__ = forwarder(__name__, "agentrun.core.errors")

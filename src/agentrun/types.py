@@ -1,0 +1,5 @@
+"""Deprecated: moved to :mod:`agentrun.core.types` (this alias goes in the next release)."""
+
+from agentrun._moved import forwarder
+
+__getattr__ = forwarder(__name__, "agentrun.core.types")
