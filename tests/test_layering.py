@@ -113,8 +113,6 @@ KNOWN = {
     "agentrun.core.loop (core) imports agentrun.models.pricing",
     "agentrun.core.protocols (core) imports agentrun.tools.base",
     "agentrun.cli.commands.demo imports agentrun.testing.workspace (only tests use testing)",
-    "agentrun.models.anthropic imports agentrun.testing.guard (above it)",
-    "agentrun.models.anthropic imports agentrun.testing.guard (only tests use testing)",
 }
 
 

@@ -47,7 +47,7 @@ def _refuse_real_api_under_test_guard(base_url: str) -> None:
     ``base_url`` given in code (or a client made before the guard was set) ignores that."""
     from urllib.parse import urlsplit
 
-    from agentrun.testing.guard import BLOCKED_MESSAGE, note_blocked, real_requests_allowed
+    from agentrun.models.requestguard import BLOCKED_MESSAGE, note_blocked, real_requests_allowed
 
     if real_requests_allowed():
         return
