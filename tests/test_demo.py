@@ -15,7 +15,7 @@ import pytest
 
 from agentrun.cli.commands.demo import DEMO_PROMPT, script_path
 from agentrun.models.scripted import ScriptedModel
-from agentrun.testing.workspace import bundled_sandbox
+from agentrun.runner.workspace import bundled_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 SANDBOX = REPO / "sandbox"

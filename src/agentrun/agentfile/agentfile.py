@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from agentrun.agentfile.agentyaml import Parsed, normalise, parse_frontmatter, split_frontmatter
 from agentrun.core.errors import AgentFileError, ConfigError
 from agentrun.core.pathutil import is_within
-from agentrun.models.pricing import ALIASES
+from agentrun.core.pricing import ALIASES
 
 if TYPE_CHECKING:
     import logging

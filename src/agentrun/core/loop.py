@@ -32,6 +32,7 @@ from agentrun.core.events import (
     ToolResultsEvent,
     ToolStartEvent,
 )
+from agentrun.core.pricing import cost_usd
 from agentrun.core.types import (
     JSON,
     ContentBlock,
@@ -43,7 +44,6 @@ from agentrun.core.types import (
     ToolSpec,
     Usage,
 )
-from agentrun.models.pricing import cost_usd
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import Model, PermissionChecker, PermissionDecision

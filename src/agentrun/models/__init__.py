@@ -1,4 +1,4 @@
-"""Models: the Anthropic adapter, scripted and function models, record/replay, and pricing.
+"""Models: the Anthropic adapter, scripted and function models, record/replay.
 
 :func:`resolve_model` turns a ``--model`` SPEC (or the agent file's ``model``) into a Model. Each
 implementation module is imported only when chosen, so ``anthropic`` is never imported for
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentrun.core.errors import ConfigError, MissingApiKeyError
-from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
+from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import Model

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import ModelError
+from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS
 from agentrun.core.types import ContentBlock, Message, ModelRequest, ModelResponse, Usage
-from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS
 from agentrun.models.scripted import STOP_REASONS, ScriptTurn, turn_response
 
 if TYPE_CHECKING:

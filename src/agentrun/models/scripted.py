@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from agentrun.core.errors import ScriptFormatError, ScriptMismatchError
+from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
 from agentrun.core.types import JSON, ContentBlock, ModelRequest, ModelResponse, Usage
-from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import TextSink

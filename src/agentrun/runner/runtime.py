@@ -92,8 +92,8 @@ class Runtime:
     def _build(self, o: RunOptions) -> None:
         from agentrun.agentfile.agentfile import AgentSpec, resolve_agent
         from agentrun.agentfile.prompt import build_system_prompt
+        from agentrun.core.pricing import PRICES, price_for
         from agentrun.models import resolve_model
-        from agentrun.models.pricing import PRICES, price_for
         from agentrun.permissions import Gate, offered_tools
 
         cwd = Path(o.cwd).expanduser().resolve()

@@ -15,8 +15,8 @@ from typing import Any
 
 from agentrun.core.errors import SessionError
 from agentrun.core.home import agentrun_home
+from agentrun.core.pricing import cost_usd
 from agentrun.core.types import Usage
-from agentrun.models.pricing import cost_usd
 from agentrun.session.transcript import content_text, count_turns, read_transcript
 
 __all__ = ["SessionInfo", "list_sessions", "resolve_session_id", "summarize"]

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if args.print_prompt:
         print(DEMO_PROMPT)
         return 0
-    from agentrun.testing.workspace import bundled_sandbox, copy_workspace
+    from agentrun.runner.workspace import bundled_sandbox, copy_workspace
 
     _runtime_python_first()
     source = bundled_sandbox()
