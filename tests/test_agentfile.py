@@ -305,7 +305,7 @@ def test_wheel_ships_the_builtin_agents(tmp_path: Path) -> None:
     )
     site = tmp_path / "site" / "agentrun"
     assert run.stdout.split("\n")[:3] == [
-        str(site / "agentfile.py"),
+        str(site / "agentfile" / "agentfile.py"),
         str(site / "_data" / "agents"),
         "builtin",
     ]
