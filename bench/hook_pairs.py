@@ -22,7 +22,7 @@ TARGET_MS = 15.0
 
 
 def noop_pretooluse(*, quick: bool, rounds: int) -> Outcome:
-    from agentrun.api import run
+    from agentrun.runner.api import run
     from agentrun.models.scripted import ScriptedModel
 
     calls = 10 if quick else 40

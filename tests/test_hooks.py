@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from agentrun.events import HookEvent
+from agentrun.core.events import HookEvent
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
 from agentrun.testing import run_agent
-from agentrun.types import ModelRequest
+from agentrun.core.types import ModelRequest
 
 PY = sys.executable
 
@@ -93,7 +93,7 @@ def test_a_pretooluse_guard_blocks_by_exit_code_2(ws: Path) -> None:
 
 
 def _tool_results(result: Any) -> list[tuple[bool, str]]:
-    from agentrun.events import ToolResultsEvent
+    from agentrun.core.events import ToolResultsEvent
 
     out = []
     for event in result.events:

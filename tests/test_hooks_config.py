@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from agentrun.cli import main
-from agentrun.errors import ConfigError
+from agentrun.cli.app import main
+from agentrun.core.errors import ConfigError
 from agentrun.hooks import HookCommand, Hooks, load_hook_config
 from agentrun.hooks.config import parse_hooks
 from agentrun.hooks.matcher import matches

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from agentrun.hooks.config import HookCommand
     from agentrun.hooks.runner import HookRun
-    from agentrun.types import JSON
+    from agentrun.core.types import JSON
 
 __all__ = ["HookAnswer", "HookOutcome", "merge", "read_answer"]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from agentrun.errors import ConfigError
+from agentrun.core.errors import ConfigError
 from agentrun.hooks.matcher import check_matcher
 from agentrun.hooks.table import EVENTS
 
@@ -98,7 +98,7 @@ def load_hook_config(
 ) -> HookConfig:
     """Read the hooks of every settings file that exists, then of ``extra`` (``(label,
     settings)`` pairs: ``--settings``, the agent file's ``hooks``), in that order."""
-    from agentrun.home import agentrun_home as default_home
+    from agentrun.core.home import agentrun_home as default_home
 
     home = home if home is not None else Path.home()
     base = agentrun_home if agentrun_home is not None else default_home()

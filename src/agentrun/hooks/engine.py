@@ -16,10 +16,10 @@ from agentrun.hooks.runner import HookRun, run_hook
 from agentrun.hooks.table import EVENTS
 
 if TYPE_CHECKING:
-    from agentrun.events import HookEvent
+    from agentrun.core.events import HookEvent
     from agentrun.hooks.answer import HookAnswer
     from agentrun.hooks.config import HookCommand, HookConfig
-    from agentrun.types import JSON
+    from agentrun.core.types import JSON
 
 __all__ = ["Hooks"]
 
@@ -104,7 +104,7 @@ class Hooks:
     def _report(self, hook: HookCommand, run: HookRun, answer: HookAnswer, fields: JSON) -> None:
         if self.emit is None:
             return
-        from agentrun.events import HookEvent
+        from agentrun.core.events import HookEvent
 
         spec = EVENTS[hook.event]
         value = fields.get(spec.match_field) if spec.match_field else None
