@@ -263,7 +263,30 @@ _GIT_BUILTINS = frozenset(
         "whatchanged",
     }
 )
-_GIT_OPTS_WITH_ARG = frozenset({"-C", "--git-dir", "--work-tree", "--namespace"})
+_GIT_OPTS_WITH_ARG = frozenset(
+    {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"}
+)
+# git's global options without an argument (or with it after `=`).
+_GIT_GLOBAL_FLAGS = frozenset(
+    {
+        *("-p", "--paginate", "-P", "--no-pager", "--no-replace-objects", "--bare"),
+        *("--literal-pathspecs", "--glob-pathspecs", "--noglob-pathspecs", "--icase-pathspecs"),
+        *("--no-optional-locks", "--no-advice", "--git-dir", "--work-tree", "--namespace"),
+        *("--exec-path", "--config-env", "--super-prefix", "--list-cmds", "--attr-source"),
+        *("-v", "--version", "-h", "--help", "--html-path", "--man-path", "--info-path"),
+    }
+)
+# Per subcommand, options that name a command git runs (`git grep -O'rm x'`).
+_GIT_RUNS: dict[str, frozenset[str]] = {
+    "grep": frozenset({"-O", "--open-files-in-pager"}),
+    "rebase": frozenset({"-x", "--exec"}),
+    "clone": frozenset({"-u", "-c"}),
+}
+_GIT_SHORT_RUNS = {"grep": "O", "rebase": "x", "clone": "uc"}
+# `[[ $n -eq 1 ]]` evaluates `$n`'s value as arithmetic.
+_ARITH_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
+# An array subscript holding a substitution or expansion: `a[$(rm x)]`, ``a[`id`]``, `a[${x}]`.
+_EVALUATED_SUBSCRIPT = re.compile(r"\[[^\]]*(?:\$\(|`|\$\{)", flags=re.S)
 _GLOB_CHARS = frozenset("*?[]{}")
 
 
@@ -274,6 +297,11 @@ def _refuse_opaque(words: tuple[str, ...]) -> None:
         if _CODE_VARIABLES.match(words[i]):
             raise UnverifiableError(f"the assignment {words[i]!r} makes the shell run other code")
         i += 1
+    for word in words:
+        if _EVALUATED_SUBSCRIPT.search(word):
+            # `printf -v 'a[$(rm x)]'`, `test -v`, `unset`, `read`, `[[ ... -eq ]]`: bash
+            # evaluates an array subscript as arithmetic, which runs the substitution
+            raise UnverifiableError(f"the word {word!r} may be evaluated as arithmetic")
     if i == len(words):
         return
     name = words[i]
@@ -292,21 +320,111 @@ def _refuse_opaque(words: tuple[str, ...]) -> None:
         raise UnverifiableError("set -x / -T runs code from PS4 or traps")
     if base in _RUNS_ARGUMENTS:
         raise UnverifiableError(f"{base} runs a command given in its arguments")
+    if base == "let" or (
+        base == "[[" and any(w in _ARITH_TESTS for w in words) and not _integers_only(words)
+    ):
+        raise UnverifiableError(f"{base} evaluates variables as arithmetic, which may run code")
     if base == "git":
         _refuse_git(words[i + 1 :])
+    _refuse_code_options(base, words[i + 1 :])
+
+
+def _integers_only(words: tuple[str, ...]) -> bool:
+    return all(w in _ARITH_TESTS or w in ("[[", "]]") or w.isdigit() for w in words)
 
 
 def _refuse_git(args: tuple[str, ...]) -> None:
-    j = 0
-    while j < len(args) and args[j].startswith("-"):
-        opt = args[j]
+    j = git_subcommand(args)
+    if j is None:
+        raise UnverifiableError("git's options cannot be read with confidence")
+    for opt in args[:j]:
         if opt in ("-c", "--exec-path", "--config-env") or opt.startswith(
             ("--exec-path=", "--config-env=", "-c")
         ):
             raise UnverifiableError(f"git {opt} can make git run any command")
-        j += 2 if opt in _GIT_OPTS_WITH_ARG else 1
-    if j < len(args) and args[j] not in _GIT_BUILTINS:
-        raise UnverifiableError(f"'git {args[j]}' may be an alias for any command")
+    if j == len(args):
+        return
+    sub, rest = args[j], args[j + 1 :]
+    if sub not in _GIT_BUILTINS:
+        raise UnverifiableError(f"'git {sub}' may be an alias for any command")
+    for word in rest:
+        opt = word.split("=", 1)[0]
+        short = word[1:] if word.startswith("-") and not word.startswith("--") else ""
+        if (
+            opt in _GIT_RUNS.get(sub, ())
+            or opt in ("--upload-pack", "--receive-pack", "--exec", "--config", "--template")
+            or any(letter in short for letter in _GIT_SHORT_RUNS.get(sub, ""))
+        ):
+            raise UnverifiableError(f"'git {sub} {word}' can make git run any command")
+    if (sub, rest[:1]) in (("bisect", ("run",)), ("submodule", ("foreach",))) or (
+        sub == "submodule" and "foreach" in rest
+    ):
+        raise UnverifiableError(f"'git {sub} {' '.join(rest[:1])}' runs a command")
+    if sub == "config" and not _git_config_reads(rest):
+        raise UnverifiableError("git config may set a command git runs later (a pager, hooks)")
+
+
+def git_subcommand(args: tuple[str, ...]) -> int | None:
+    """Where git's subcommand is in ``args`` (its global options skipped, with their
+    arguments), ``len(args)`` if none; None if an option is one whose arguments we do not
+    know (then the subcommand cannot be found with confidence)."""
+    j = 0
+    while j < len(args) and args[j].startswith("-"):
+        opt = args[j]
+        if opt in _GIT_OPTS_WITH_ARG:
+            j += 2
+        elif opt.split("=", 1)[0] in _GIT_GLOBAL_FLAGS or opt.startswith("-c"):
+            j += 1
+        else:
+            return None
+    return min(j, len(args))
+
+
+def _git_config_reads(args: tuple[str, ...]) -> bool:
+    """``git config`` that only reads: one name, or a --get/--list form."""
+    reads = {"--get", "--get-all", "--get-regexp", "--list", "-l", "get", "list"}
+    if any(a in reads for a in args):
+        return not any(a in ("set", "--add", "--replace-all", "--edit", "-e") for a in args)
+    names = [a for a in args if not a.startswith("-")]
+    return len(names) <= 1 and not any(a in ("--edit", "-e") for a in args)
+
+
+# Other programs whose options or scripts name a command they run: deny rules cannot see it.
+_CODE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "tar": (
+        "--to-command",
+        "--checkpoint-action",
+        "--use-compress-program",
+        "-I",
+        "--info-script",
+        "-F",
+        "--new-volume-script",
+        "--rsh-command",
+    ),
+    "rsync": ("-e", "--rsh", "--rsync-path"),
+    "scp": ("-S", "-o"),
+    "sftp": ("-S", "-o", "-D"),
+    "zip": ("-TT", "--unzip-command"),
+    "less": ("+!",),
+}
+# awk program text that runs a command: `system(...)`, `print | "cmd"`, `"cmd" | getline`.
+_AWK_RUNS = re.compile(r"system\s*\(|\|")
+# sed's `e` command and `s///e` flag run the pattern space or a command as shell code; `w`
+# writes a file the line does not name as a redirection.
+_SED_RUNS = re.compile(r"(?:^|[;\n{}]|\d|\$|/)\s*[ewWrR]\b|/[gpimIM0-9]*[ew]")
+
+
+def _refuse_code_options(name: str, args: tuple[str, ...]) -> None:
+    for word in args:
+        if any(
+            word == o or word.startswith((o + "=", o) if len(o) == 2 else (o + "=",))
+            for o in _CODE_OPTIONS.get(name, ())
+        ):
+            raise UnverifiableError(f"'{name} {word}' makes {name} run a command")
+    if name in ("awk", "gawk", "mawk", "nawk") and any(_AWK_RUNS.search(w) for w in args):
+        raise UnverifiableError(f"the {name} program may run a command (system, pipes)")
+    if name == "sed" and "--sandbox" not in args and any(_SED_RUNS.search(w) for w in args):
+        raise UnverifiableError("the sed script may run a command (e) or write a file (w)")
 
 
 def command_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
