@@ -41,8 +41,9 @@ from agentrun.permissions.rules import (
     Rule,
     agent_limits,
     bash_covered,
-    bash_spec_matches,
+    bash_deny_matches,
     existing_paths,
+    glob_escape,
     split_rules,
     tool_paths,
 )
@@ -149,8 +150,10 @@ class Gate:
 
     @property
     def remembered(self) -> list[str]:
-        """The grants added by "always" answers, as rules (to carry into another session)."""
-        return [str(rule) for rule in self._grants]
+        """The grants added by "always" answers, as rules (to carry into another session).
+        A Bash grant with ``*`` in its words is left out: as a rule's text it would read as a
+        wildcard and cover more than the user approved (the next session asks again)."""
+        return [str(r) for r in self._grants if r.words is None or "*" not in str(r)]
 
     # -- the decision ---------------------------------------------------------------------------
     def decide(self, call: ToolCall) -> Decision:
@@ -236,7 +239,7 @@ class Gate:
                     f"{view.local_program} is a program whose name says nothing of what it runs"
                 )
                 return Decision("deny", why, str(rule))
-            if any(bash_spec_matches(rule.spec, words) for words in view.runs):
+            if any(bash_deny_matches(rule.spec, words) for words in view.runs):
                 return Decision("deny", f"denied by rule {rule}", str(rule))
         writes = [self._redirect(target) for target in view.targets]
         writes += [self._unknown_target(target) for target in view.unknown_targets]
@@ -259,7 +262,7 @@ class Gate:
                 break
             if rule.spec is None or view.unknown is not None or view.local_program is not None:
                 return self._asked(f"rule {rule} needs approval", str(rule))
-            if any(bash_spec_matches(rule.spec, words) for words in view.runs):
+            if any(bash_deny_matches(rule.spec, words) for words in view.runs):
                 return self._asked(f"rule {rule} needs approval", str(rule))
         if self.mode == "plan":
             return Decision("deny", "plan mode allows read-only tools only, not Bash")
@@ -332,10 +335,11 @@ class Gate:
 
     def _grant_rules(self, tool: str, tool_input: JSON) -> list[Rule]:
         if tool == "Bash":
-            return [Rule("Bash", " ".join(w)) for w in view_bash(str(tool_input["command"])).parts]
+            parts = view_bash(str(tool_input["command"])).parts
+            return [Rule("Bash", " ".join(w), words=w) for w in parts]
         if tool in EDIT_TOOLS:
             directory = tool_paths(tool_input, tool, self.cwd)[-1].parent
-            return [Rule("Edit", f"//{str(directory).lstrip('/')}/**")]
+            return [Rule("Edit", f"//{glob_escape(str(directory).lstrip('/'))}/**")]
         return [Rule(tool)]
 
     def _grant_text(self, tool: str, tool_input: JSON) -> str | None:
