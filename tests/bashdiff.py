@@ -8,10 +8,9 @@ instead of run. Lines are generated only from names that are not builtins."""
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 from pathlib import Path
-
-import re
 
 from agentrun.permissions.bashrun import UnverifiableError, commands_run
 
@@ -22,7 +21,7 @@ _REDIRECT = re.compile(r"\d*(?:<<<|&>>|&>|>>|>\||<>|>|<)")
 NAMES = ("aa", "bb", "cc", "dd")
 _HANDLER = r"""enable -n [ test echo true false
 command_not_found_handle() {
-  printf '%s\037' "$@" >> "$RECORD_LOG"; printf '\036' >> "$RECORD_LOG"; return 0
+  local r; printf -v r '%s\037' "$@"; printf '%s\036' "$r" >> "$RECORD_LOG"; return 0
 }
 """
 # Pieces a generated line is built from: quotes, escapes, backticks, substitutions, heredocs,

@@ -19,6 +19,7 @@ directory, this tool) and, like an allow rule, never outranks a deny or ask rule
 
 from __future__ import annotations
 
+import stat
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -358,6 +359,12 @@ class Gate:
         key = "path" if tool in ("Glob", "Grep") else "file_path"
         if kind == "write" and tool not in EDIT_TOOLS:
             tool = "Write"
+        if kind == "read" and tool == "Read" and self._linked(real):
+            return (
+                f"Permission to use Read on {real} was denied: it has more than one hard link, "
+                "and while a Read deny rule is in force a file whose other names cannot be "
+                "known is not read (one of them may be a denied path)."
+            )
         decision = self._decide(tool, {key: str(real)})
         if decision.behavior == "allow":
             return None
@@ -397,10 +404,21 @@ class Gate:
             hit = seen.get(path)
             if hit is None:
                 match = self._first(rules, tool, {"path": str(path)}, any_part=True)
-                hit = seen[path] = match is not None
+                hit = seen[path] = match is not None or self._linked(path)
             return hit
 
         return denied
+
+    def _linked(self, path: Path) -> bool:
+        """A regular file with other names (hard links), while a Read deny rule is in force:
+        one of its names may be denied, and they cannot be found from this one."""
+        if not any(r.tool == "Read" and r.spec is not None for r in self.deny):
+            return False
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) and st.st_nlink > 1
 
     # -- matching ------------------------------------------------------------------------------
     def _first(

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 from agentrun.errors import ConfigError
 from agentrun.pathutil import is_within
-from agentrun.permissions.bashrun import UnverifiableError, commands_run, git_subcommand
+from agentrun.permissions.bashrun import UnverifiableError, commands_run
+from agentrun.permissions.gitrules import git_subcommand
 from agentrun.permissions.shellparse import ShellParseError, split_commands
 
 if TYPE_CHECKING:
