@@ -65,6 +65,9 @@ def test_a_line_read_differently_from_bash_is_unknowable(ws: Path, command: str)
         "{ echo a; } > out.txt",
         "for f in a b; do echo $f; done",
         "echo ${HOME:-x} $((1 + 2))",
+        'echo "${arr[@]}" ${a[0]}',
+        "read -r line",
+        'export FOO="$BAR"',
     ],
 )
 def test_common_lines_stay_known(command: str) -> None:
@@ -104,6 +107,13 @@ CODE = [
     "let x=1",
     "unset 'a[$(touch pwned)]'",
     "read 'a[`id`]'",
+    'test -v "$v"',
+    'unset "$v"',
+    'printf -v "$n" x',
+    "arr[i]=1 ls",
+    "local -i n=$v",
+    "sed -f script.sed f",
+    "awk -f prog.awk f",
     "git ls-remote --upload-pack='touch pwned; false' .",
     "git fetch --upload-pack='touch pwned' .",
     "git push --receive-pack='touch pwned' . HEAD",

@@ -213,9 +213,13 @@ def _refuse_opaque(words: tuple[str, ...]) -> None:
             # `printf -v 'a[$(rm x)]'`, `test -v`, `unset`, `read`, `[[ ... -eq ]]`: bash
             # evaluates an array subscript as arithmetic, which runs the substitution
             raise UnverifiableError(f"the word {word!r} may be evaluated as arithmetic")
+    for word in words[:i]:
+        if _ARRAY_ASSIGNMENT.match(word) and not _LITERAL_SUBSCRIPT.match(word):
+            raise UnverifiableError(f"the subscript in {word!r} is evaluated as arithmetic")
     if i == len(words):
         return
     name = words[i]
+    _refuse_named_variables(name.rsplit("/", 1)[-1], words[i + 1 :])
     if _GLOB_CHARS & set(name) and name not in ("[", "[["):
         raise UnverifiableError(
             f"the command name {name!r} is expanded by the shell (braces or a glob) at run time"
@@ -242,6 +246,36 @@ def _refuse_opaque(words: tuple[str, ...]) -> None:
 
 def _integers_only(words: tuple[str, ...]) -> bool:
     return all(w in _ARITH_TESTS or w in ("[[", "]]") or w.isdigit() for w in words)
+
+
+# Builtins that take a variable's name, which may carry a subscript bash evaluates as
+# arithmetic (`test -v "$v"` with v='a[$(rm x)]' set by an earlier call runs `rm`).
+_NAME_TAKERS = frozenset({"unset", "read", "wait", "mapfile", "readarray", "getopts"})
+_ASSIGNERS = frozenset({"local", "export", "readonly"})
+_ARRAY_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[")
+_LITERAL_SUBSCRIPT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(?:[0-9]+|[@*])\](?:\+?=|$)")
+
+
+def _refuse_named_variables(name: str, args: tuple[str, ...]) -> None:
+    def dynamic(word: str) -> bool:
+        return (
+            "$" in word
+            or "`" in word
+            or ("[" in word and not _LITERAL_SUBSCRIPT.match(word.split("=", 1)[0] + "="))
+        )
+
+    names: tuple[str, ...] = ()
+    if name in _NAME_TAKERS:
+        names = tuple(a for a in args if not a.startswith("-"))
+    elif name in ("printf", "test", "[", "[[") and any(a in ("-v", "-R") for a in args):
+        names = args
+    elif name in _ASSIGNERS:
+        if any(a.startswith("-") and ("i" in a or "a" in a or "A" in a) for a in args):
+            raise UnverifiableError(f"{name} with integer or array attributes evaluates values")
+        names = tuple(a.split("=", 1)[0] for a in args if not a.startswith("-"))
+    for word in names:
+        if dynamic(word):
+            raise UnverifiableError(f"{name} may evaluate the name {word!r} as arithmetic")
 
 
 # Other programs whose options or scripts name a command they run: deny rules cannot see it.
@@ -276,6 +310,10 @@ def _refuse_code_options(name: str, args: tuple[str, ...]) -> None:
             for o in _CODE_OPTIONS.get(name, ())
         ):
             raise UnverifiableError(f"'{name} {word}' makes {name} run a command")
+    if name in ("awk", "gawk", "mawk", "nawk", "sed") and any(
+        w in ("-f", "--file") or w.startswith(("--file=", "-f")) for w in args
+    ):
+        raise UnverifiableError(f"the {name} program is read from a file")
     if name in ("awk", "gawk", "mawk", "nawk") and any(_AWK_RUNS.search(w) for w in args):
         raise UnverifiableError(f"the {name} program may run a command (system, pipes)")
     if name == "sed" and "--sandbox" not in args and any(_SED_RUNS.search(w) for w in args):

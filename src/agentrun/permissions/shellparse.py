@@ -397,7 +397,7 @@ _PLAIN_ARITHMETIC = re.compile(r"[0-9\s+\-*/%<>=!&|^~?:()]*")
 # `${name}`, `${#name}`, `${name:-word}`, `${name%pattern}`...: no subscripts, indirection,
 # substring offsets (arithmetic) or substitutions.
 _PLAIN_PARAMETER = re.compile(
-    r"\$\{#?(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]|[@*#?$!-])(?:(?::?[-=?+]|[#%]{1,2}|/{1,2}|\^{1,2}|,{1,2})[^$`\[\]{}\\'\"]*)?\}"
+    r"\$\{#?(?:[A-Za-z_][A-Za-z0-9_]*(?:\[(?:[0-9]+|[@*])\])?|[0-9]|[@*#?$!-])(?:(?::?[-=?+]|[#%]{1,2}|/{1,2}|\^{1,2}|,{1,2})[^$`\[\]{}\\'\"]*)?\}"
 )
 _HEREDOC_DELIMITER = re.compile(r"'[\w.-]+'|\"[\w.-]+\"|\\?[\w.-]+")
 _REDIRECTION_WORD = re.compile(r"\d*(?:<|>|&>)")
