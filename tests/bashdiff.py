@@ -131,15 +131,30 @@ def agree(ours: list[tuple[str, ...]], theirs: list[tuple[str, ...]]) -> bool:
     """Same commands: same names, and the same words where ours has no substitution or
     redirection in it. A command reading a file (`aa < x`: none exists) is not run by bash,
     and `[[` is a keyword, not a command: those are left out of both."""
+    if sorted(w[0] for w in ours) == sorted(w[0] for w in theirs if w):
+        # the same names (a quoted word that looks like a redirection, `'<<A'`, is a name)
+        plain = [w for w in ours if not any(c in x for x in w for c in "$`<>")]
+        return all(w in theirs for w in plain)
     skipped = {"[["}
     for words in ours:
         if any(_READS.fullmatch(x) for x in words):
             skipped.update(words)
     named = [(n, w) for w in ours if (n := _name(w)) is not None and n not in skipped]
     theirs = [w for w in theirs if w and w[0] not in skipped]
-    if sorted(n for n, _ in named) != sorted(w[0] for w in theirs):
+    ours_names, their_names = sorted(n for n, _ in named), sorted(w[0] for w in theirs)
+    if len(skipped) > 1:
+        # a failed redirection also fails `&&` chains after it: bash may run fewer commands,
+        # never others
+        rest = list(ours_names)
+        for n in their_names:
+            if n not in rest:
+                return False
+            rest.remove(n)
+    elif ours_names != their_names:
         return False
-    literal = [w for _, w in named if not any(c in x for x in w for c in "$`<>")]
+    literal = [
+        w for n, w in named if n in their_names and not any(c in x for x in w for c in "$`<>")
+    ]
     return all(w in theirs for w in literal)
 
 

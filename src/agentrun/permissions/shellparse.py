@@ -255,7 +255,8 @@ class _Scanner:
         """At a ``$``: a substitution (parsed), a parameter expansion, or a literal dollar."""
         if self._startswith("$(("):
             body = self._balanced("$((", "))")
-            if not _PLAIN_ARITHMETIC.fullmatch(body[3:-2]):
+            inner = body[3:-2]
+            if not _PLAIN_ARITHMETIC.fullmatch(inner) or not _balanced_parens(inner):
                 # a variable's value is itself evaluated (`x='a[$(rm y)]'; $((x))`)
                 raise ShellParseError("arithmetic on variables or substitutions")
             return body
@@ -361,6 +362,15 @@ class _Scanner:
 
 _OPENS = {"{": "}", "if": "fi", "do": "done"}
 _INSIDE = {"then": "fi", "elif": "fi", "else": "fi"}
+
+
+def _balanced_parens(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _strip_keywords(words: list[str], plain: list[bool], opened: list[str]) -> list[str]:
