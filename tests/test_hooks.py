@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from agentrun.core.events import HookEvent
+from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
 from agentrun.testing import run_agent
-from agentrun.core.types import ModelRequest
 
 PY = sys.executable
 
@@ -492,3 +492,15 @@ def test_no_hook_approves_a_write_to_the_settings_that_configure_hooks(
     assert settings.read_text() == before
     assert not (ws / "plain.txt").exists()  # an ask rule: only a person answers it
     assert [d["tool_name"] for d in result.permission_denials] == ["Write", "Bash"]
+
+
+def test_a_hooks_allow_does_not_vouch_for_a_line_whose_commands_are_unknown(ws: Path) -> None:
+    configure(ws, {"PreToolUse": hook(ALLOW_ALL, "Bash")})
+    result = run_agent(
+        "x",
+        model=scripted(call("Bash", command="c=touch; $c made.txt"), {"text": "done"}),
+        cwd=ws,
+        permission_mode="default",
+    )
+    assert not (ws / "made.txt").exists()
+    assert [d["tool_name"] for d in result.permission_denials] == ["Bash"]

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from agentrun.core.types import JSON
     from agentrun.hooks.config import HookCommand
     from agentrun.hooks.runner import HookRun
-    from agentrun.core.types import JSON
 
 __all__ = ["HookAnswer", "HookOutcome", "merge", "read_answer"]
 

@@ -17,9 +17,9 @@ from agentrun.hooks.table import EVENTS
 
 if TYPE_CHECKING:
     from agentrun.core.events import HookEvent
+    from agentrun.core.types import JSON
     from agentrun.hooks.answer import HookAnswer
     from agentrun.hooks.config import HookCommand, HookConfig
-    from agentrun.core.types import JSON
 
 __all__ = ["Hooks"]
 

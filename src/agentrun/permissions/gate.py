@@ -304,7 +304,8 @@ class Gate:
                 why += f"; allow rules cannot vouch for it: {view.unknown}"
             return Decision("deny", why)
         if view.unknown is not None:
-            return Decision("ask", f"Bash needs approval: {view.unknown}")
+            # firm: no allow rule can vouch for a line whose commands are unknown, nor a hook
+            return Decision("ask", f"Bash needs approval: {view.unknown}", firm=True)
         grant = "each command of this line" if view.parts else None
         return Decision("ask", "Bash needs approval", grant=grant)
 

@@ -38,9 +38,9 @@ from agentrun.session.store import repair
 
 if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
-    from agentrun.hooks import Hooks
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
+    from agentrun.hooks import Hooks
 
 __all__ = ["AgentSession", "RunResult", "run"]
 

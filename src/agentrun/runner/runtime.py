@@ -25,8 +25,8 @@ from agentrun.session.store import FileSessionStore, new_session_id, rebuild_mes
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import Model, PermissionChecker, Sandbox
-    from agentrun.hooks import Hooks
     from agentrun.core.types import JSON
+    from agentrun.hooks import Hooks
     from agentrun.jail.jail import JailSandbox
     from agentrun.jail.paths import Workspace
     from agentrun.jail.policy import SandboxMode, SandboxPolicy

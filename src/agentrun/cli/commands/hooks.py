@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from agentrun.cli.termsafe import safe
 from agentrun.core.errors import ConfigError
 from agentrun.hooks import load_hook_config, read_settings_arg
 from agentrun.hooks.config import describe
-from agentrun.cli.termsafe import safe
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
