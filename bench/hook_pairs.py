@@ -22,8 +22,8 @@ TARGET_MS = 15.0
 
 
 def noop_pretooluse(*, quick: bool, rounds: int) -> Outcome:
-    from agentrun.runner.api import run
     from agentrun.models.scripted import ScriptedModel
+    from agentrun.runner.api import run
 
     calls = 10 if quick else 40
     ws = Path(tempfile.mkdtemp(prefix="agentrun-bench-hooks-"))
