@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from agentrun.core.types import ToolCall
 from agentrun.permissions import Gate
 from agentrun.permissions.bashview import view_bash
-from agentrun.types import ToolCall
 from bashdiff import agree, bash_runs, generate, parser_runs
 
 
