@@ -337,6 +337,23 @@ def test_file_capabilities_cannot_be_set(shell: Shell, host: Host, unchanged: No
     assert "security.capability" not in os.listxattr(target)
 
 
+# -- memory outside the rlimits, leases -----------------------------------------------------------
+
+
+def test_memfds_and_leases_are_refused(shell: Shell, host: Host, unchanged: None) -> None:
+    """memfds hold memory no rlimit bounds (and an unprivileged jail has no cgroup): ENOSYS,
+    so programs fall back to files. A lease on a file the jail can read (its own, or as root
+    any root-owned one in view) would make host writers wait: EPERM."""
+    target = host.workspace / "leased"
+    target.write_text("x")
+    target.chmod(0o666)
+    got = probe(shell, host, "memory_and_leases", target)
+    assert got["memfd_create"] == "ENOSYS", got
+    assert got["lease"] == "EPERM", got
+    assert got["notify"] == "0", got  # dnotify only signals the caller: still allowed
+    target.write_text("host writes at once")  # no lease to break
+
+
 # -- 32-bit syscall entries ---------------------------------------------------------------------
 
 
