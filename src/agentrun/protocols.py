@@ -157,6 +157,10 @@ class PermissionChecker(Protocol):
         """Paths the Read deny rules name that the jail can hide from Bash too."""
         ...
 
+    def writable_protected_paths(self) -> list[Path]:
+        """Protected paths explicit allow rules name, which the sandbox keeps writable."""
+        ...
+
 
 class SessionStore(Protocol):
     """Append-only storage of a session's events (one JSON object each)."""

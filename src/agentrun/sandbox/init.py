@@ -173,6 +173,7 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
             read_only=[Path(p) for p in v["read_only"]],
             writable=[Path(p) for p in v["writable"]],
             protected=[Path(p) for p in v["protected"]],
+            reopened=[Path(p) for p in v.get("reopened", ())],
             hidden=[Path(p) for p in v["hidden"]],
             shm_size=cfg["shm_size"],
             new_sysfs=cfg["netns"],
