@@ -37,6 +37,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -116,13 +117,19 @@ def _serve(sock: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     wake = sigchld_pipe()
     spare = _fork_spare(sock, wake)
+    next_scan = 0.0
     while True:
         ready, _, _ = select.select([sock.fileno(), wake], [], [], _ESCAPEE_SCAN_S)
         if wake in ready:
             with contextlib.suppress(OSError):
                 os.read(wake, 512)
             _OWN.difference_update(pid for pid, _ in reap())
-        _kill_escapees()
+        # A killed shim's SIGCHLD comes after its children were re-parented here; the periodic
+        # scan catches the rest (a killed file server's rg), off the path of a busy stream
+        # of calls.
+        if wake in ready or time.monotonic() >= next_scan:
+            _kill_escapees()
+            next_scan = time.monotonic() + _ESCAPEE_SCAN_S
         if sock.fileno() not in ready:
             continue
         frame = recv_frame(sock)
