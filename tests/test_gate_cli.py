@@ -183,11 +183,16 @@ def test_a_planted_agent_shadowing_a_builtin_is_named_and_grants_nothing(
 
 @pytest.fixture
 def outside() -> Any:
-    # under /var/tmp: the jail gives Bash its own /tmp, which would hide a file there anyway
+    # Under /opt, a system tree the jail's constructed root shows (read-only): elsewhere (/tmp,
+    # /var/tmp) the file would be absent from the jail anyway, and the control case would prove
+    # nothing about the deny rule.
+    import os
     import shutil
     import tempfile
 
-    path = Path(tempfile.mkdtemp(prefix="agentrun-gate-", dir="/var/tmp"))
+    if not os.access("/opt", os.W_OK):
+        pytest.skip("needs a writable /opt (a tree the jail shows) to plant the file")
+    path = Path(tempfile.mkdtemp(prefix="agentrun-gate-", dir="/opt"))
     (path / "secret.txt").write_text(SECRET)
     path.chmod(0o755)
     yield path
