@@ -144,7 +144,12 @@ class AgentSession:
     @property
     def warnings(self) -> list[str]:
         """What the settings files asked for that this session does not do (say it on stderr)."""
-        return list(self._rt.permissions.warnings)
+        return [*self._rt.permissions.warnings, *self._rt.warnings]
+
+    @property
+    def mcp_servers(self) -> list[tuple[str, str]]:
+        """``(name, status)`` of each MCP server of this session."""
+        return list(self._rt.mcp_servers)
 
     @property
     def agent(self) -> AgentSpec:
@@ -177,6 +182,7 @@ class AgentSession:
                 agent_file=str(rt.agent.path or "") if rt.agent.shadows else "",
                 sandbox_mode=o.sandbox,
                 sandbox_enforced=rt.enforced_layers(),
+                mcp_servers=tuple(rt.mcp_servers),
             )
         )
         io = LoopIO(
@@ -244,7 +250,8 @@ def run(
     None when it is not offered); None (headless) denies them and lists them in
     ``permission_denials``. ``max_retries``: API retries (408/409/429/5xx/529, connection
     errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2). ``extra`` takes the remaining
-    :class:`RunOptions` (``replay_drift``, ``sessions_root``).
+    :class:`RunOptions` (``replay_drift``, ``sessions_root``, ``mcp_config``,
+    ``strict_mcp_config``).
     """
     options = {
         "agent": agent,
