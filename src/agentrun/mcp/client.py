@@ -248,6 +248,10 @@ class McpClient:
             future.cancel()
             if not isinstance(e, Exception):
                 raise
+            if "Connection closed" in str(e) and server.status == "connected":
+                # The process (or the HTTP session) is gone: later calls say so at once.
+                server.status, server.error = "failed", "disconnected: the server went away"
+                server.client = None
             if server.status != "connected":
                 raise McpCallError(f"MCP server {name!r} {server.error}") from e
             raise McpCallError(f"MCP server {name!r} failed on {what}: {_describe(e)}") from e
