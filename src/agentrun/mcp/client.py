@@ -28,9 +28,8 @@ if TYPE_CHECKING:
     import socket
     from collections.abc import AsyncIterator
 
-    from mcp import Client
-
     from agentrun.mcp.config import ServerConfig
+    from mcp import Client
 
 T = TypeVar("T")
 
