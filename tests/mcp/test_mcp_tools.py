@@ -5,9 +5,12 @@ through the session, the permission gate in front."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +292,36 @@ def test_no_mcp_configuration_imports_no_mcp(ws: Path) -> None:
 
 def test_git_binary_present() -> None:
     assert shutil.which("git")
+
+
+@pytest.fixture
+def outside() -> Iterator[Path]:
+    """A writable place outside the workspace and outside /tmp (the jail has its own /tmp)."""
+    with tempfile.TemporaryDirectory(dir="/var/tmp", prefix="agentrun-mcp-") as d:
+        os.chmod(d, 0o777)
+        yield Path(d) / "outside.txt"
+
+
+def test_a_sandboxed_server_cannot_write_outside_the_workspace(ws: Path, outside: Path) -> None:
+    inside = ws / "inside.txt"
+    jailed = stdio(DEMO, sandbox=True)
+    result = run(
+        ws,
+        [
+            ("mcp__jailed__escape", {"path": str(outside)}),
+            ("mcp__jailed__escape", {"path": str(inside)}),
+        ],
+        [config(jailed=jailed)],
+    )
+    assert init(result).stream_json()["mcp_servers"] == [  # type: ignore[index]
+        {"name": "jailed", "status": "connected"}
+    ]
+    escaped, wrote = results(result)
+    assert escaped.text().startswith("refused") and not outside.exists()
+    assert wrote.text() == "written" and inside.read_text() == "escaped"
+
+
+def test_the_same_server_unsandboxed_can(ws: Path, outside: Path) -> None:
+    """The control for the test above: without "sandbox": true the write goes through."""
+    result = run(ws, [("mcp__free__escape", {"path": str(outside)})], [config(free=stdio(DEMO))])
+    assert results(result)[0].text() == "written" and outside.exists()

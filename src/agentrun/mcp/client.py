@@ -179,7 +179,9 @@ class McpClient:
         from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
 
         env = {**get_default_environment(), **c.env, MARKER: token}
-        if c.sandbox and self._jail_spawn is not None:
+        if c.sandbox:
+            if self._jail_spawn is None:  # never unconfined instead
+                raise McpCallError("it asks for the sandbox, which only a session starts")
             sock, process = await asyncio.to_thread(self._jail_spawn, c, env)
             stack.callback(process.kill)
             return _socket_transport(sock)
