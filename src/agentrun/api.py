@@ -147,6 +147,11 @@ class AgentSession:
         return [*self._rt.permissions.warnings, *self._rt.warnings]
 
     @property
+    def tool_names(self) -> list[str]:
+        """The tools the model is offered, MCP tools included."""
+        return [spec.name for spec in self._rt.runner.specs()]
+
+    @property
     def mcp_servers(self) -> list[tuple[str, str]]:
         """``(name, status)`` of each MCP server of this session."""
         return list(self._rt.mcp_servers)

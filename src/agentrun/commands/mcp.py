@@ -173,3 +173,19 @@ def _pair(text: str, sep: str, flag: str) -> tuple[str, str]:
     if not found or not key.strip():
         raise ConfigError(f"{flag} {text!r}: expected KEY{sep}VALUE")
     return key.strip(), value.strip()
+
+
+def session_lines(session: Any) -> list[str]:
+    """``/mcp`` in the REPL: each server of the running session, its status and tools."""
+    from agentrun.termsafe import safe
+
+    servers = session.mcp_servers
+    if not servers:
+        return ["No MCP servers in this session (`agentrun mcp add` configures one)."]
+    tools = [t for t in session.tool_names if t.startswith("mcp__")]
+    lines = []
+    for name, status in servers:
+        mine = [t for t in tools if t.startswith(f"mcp__{name}__")]
+        lines.append(safe(f"{name}: {status}, {len(mine)} tools"))
+        lines += [safe(f"  - {t}") for t in mine]
+    return lines
