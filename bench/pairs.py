@@ -18,6 +18,7 @@ from typing import Any
 
 import inputs
 import loop_pairs
+import mcp_pairs
 from harness import Outcome, Pair, timed
 
 Builder = Callable[..., Outcome]
@@ -346,4 +347,5 @@ PAIRS: list[tuple[str, Builder]] = [
     ("cli-help", cli_help),
     ("cli-one-turn", cli_one_turn),
     *loop_pairs.PAIRS,
+    *mcp_pairs.PAIRS,
 ]
