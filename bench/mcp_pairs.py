@@ -98,7 +98,7 @@ def call_overhead(*, quick: bool, rounds: int) -> Outcome:
     tmp = Path(tempfile.mkdtemp(prefix="agentrun-bench-mcpcall-"))
     script = tmp / "echo_server.py"
     script.write_text(ECHO_SERVER)
-    raw = {"command": sys.executable, "args": [str(script)]}
+    raw: dict[str, Any] = {"command": sys.executable, "args": [str(script)]}
     client = McpClient([parse_server("bench", raw, source="bench", origin="bench")])
     client.start()
     tool = next(t for t in session_tools(client)[0] if t.name == "mcp__bench__echo")
@@ -120,7 +120,8 @@ def call_overhead(*, quick: bool, rounds: int) -> Outcome:
     async def hold() -> None:
         # A client is entered and left in one task (anyio's rule), like agentrun's own.
         stop.append(asyncio.Event())
-        async with Client(StdioServerParameters(**raw), mode="legacy", cache=None) as c:
+        params = StdioServerParameters(command=sys.executable, args=[str(script)])
+        async with Client(params, mode="legacy", cache=None) as c:
             held.append(c)
             ready.set()
             await stop[0].wait()

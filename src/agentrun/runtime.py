@@ -168,7 +168,7 @@ class Runtime:
         self._options = o
         self._add_dirs = add_dirs
         self._tools(names, o.strict, gate=gate)
-        from agentrun.mcp.config import has_config
+        from agentrun.mcp.present import has_config
 
         servers = self.agent.extra.get("mcpServers")
         if has_config(cwd, o.mcp_config, servers):

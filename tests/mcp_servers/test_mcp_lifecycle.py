@@ -18,7 +18,7 @@ import pytest
 from agentrun.cli import main
 
 HERE = Path(__file__).parent
-DEMO = {"command": sys.executable, "args": [str(HERE / "demo_server.py")]}
+DEMO: dict[str, Any] = {"command": sys.executable, "args": [str(HERE / "demo_server.py")]}
 
 
 @pytest.fixture

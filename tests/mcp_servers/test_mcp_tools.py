@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-import agentrun
 from agentrun.api import RunResult
+from agentrun.api import run as agentrun_run
 from agentrun.events import InitEvent
 from agentrun.models.scripted import ScriptedModel
 from agentrun.types import ToolResult
@@ -57,7 +57,7 @@ def run(
         {"text": "done"},
     ]
     model = ScriptedModel.from_data({"turns": turns})
-    return agentrun.run(
+    return agentrun_run(
         "go",
         agent=str(ws / agent),
         cwd=ws,
@@ -258,7 +258,7 @@ def test_agent_file_defines_its_own_server(ws: Path) -> None:
         f"  - mine:\n      command: {command}\n      args: [{json.dumps(DEMO[1])}]\n"
         "---\nHelp.\n"
     )
-    result = agentrun.run(
+    result = agentrun_run(
         "go",
         agent=str(home_agents / "own.md"),
         cwd=ws,
@@ -279,7 +279,7 @@ def test_no_mcp_configuration_imports_no_mcp(ws: Path) -> None:
     code = (
         "import sys, agentrun\n"
         "from agentrun.models.scripted import ScriptedModel\n"
-        f"agentrun.run('hi', agent={str(ws / 'plain.md')!r}, cwd={str(ws)!r},"
+        f"agentrun_run('hi', agent={str(ws / 'plain.md')!r}, cwd={str(ws)!r},"
         " model=ScriptedModel.from_data({'turns': [{'text': 'hi'}]}))\n"
         "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith('mcp.')"
         " or m.startswith('agentrun.mcp.client')))\n"

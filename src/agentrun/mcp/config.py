@@ -18,7 +18,6 @@ variable that is unset with no default makes that server fail with a message nam
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -29,10 +28,10 @@ from typing import Any, Literal
 
 from agentrun.errors import ConfigError
 from agentrun.home import agentrun_home
+from agentrun.mcp.present import PROJECT_FILE, user_settings_path
 
 Kind = Literal["stdio", "http", "sse"]
 
-PROJECT_FILE = ".mcp.json"
 APPROVALS_FILE = "mcp-approvals.json"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -63,6 +62,8 @@ class ServerConfig:
 
     def fingerprint(self) -> str:
         """A hash of the definition as written: a consent holds for exactly this command."""
+        import hashlib  # ~1.5 ms: only when consent is looked up
+
         text = json.dumps(self.raw, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -190,10 +191,6 @@ def flag_config(value: str | Mapping[str, Any], cwd: Path) -> list[ServerConfig]
     return parse_servers(read_json(path), source="--mcp-config", origin=str(path))
 
 
-def user_settings_path() -> Path:
-    return agentrun_home() / "settings.json"
-
-
 Ask = Callable[[ServerConfig], bool]
 """Asks the user whether a project server may start (interactive sessions)."""
 
@@ -258,17 +255,6 @@ class McpSetup:
 
     servers: list[ServerConfig] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def has_config(cwd: Path, flags: Sequence[Any], agent_servers: Any) -> bool:
-    """Cheaply, whether any MCP configuration exists (no MCP import otherwise)."""
-    if flags or agent_servers or (cwd / PROJECT_FILE).is_file():
-        return True
-    path = user_settings_path()
-    try:
-        return path.is_file() and b"mcpServers" in path.read_bytes()
-    except OSError:
-        return False
 
 
 def load_setup(
