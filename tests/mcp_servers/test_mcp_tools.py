@@ -279,7 +279,7 @@ def test_no_mcp_configuration_imports_no_mcp(ws: Path) -> None:
     code = (
         "import sys, agentrun\n"
         "from agentrun.models.scripted import ScriptedModel\n"
-        f"agentrun_run('hi', agent={str(ws / 'plain.md')!r}, cwd={str(ws)!r},"
+        f"agentrun.run('hi', agent={str(ws / 'plain.md')!r}, cwd={str(ws)!r},"
         " model=ScriptedModel.from_data({'turns': [{'text': 'hi'}]}))\n"
         "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith('mcp.')"
         " or m.startswith('agentrun.mcp.client')))\n"
