@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     import socket
     from collections.abc import AsyncIterator
 
-    from agentrun.mcp.config import ServerConfig
     from mcp import Client
+
+    from agentrun.mcp.config import ServerConfig
 
 T = TypeVar("T")
 
@@ -265,6 +266,7 @@ class McpClient:
         self._closed = True
         with contextlib.suppress(Exception):
             self._submit(self._stop_all()).result(timeout=15)
+        sweep(mine=True)  # what the servers started and left behind
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         if not self._thread.is_alive():

@@ -33,10 +33,12 @@ def _alive(token: str) -> bool:
     return pid.isdigit() and _start_time(int(pid)) == started
 
 
-def sweep() -> list[int]:
-    """Kill the strays of dead runtimes; the pids killed."""
+def sweep(*, mine: bool = False) -> list[int]:
+    """Kill the strays of dead runtimes (``mine``: this runtime's own, at its end: a server
+    that exits when its stdin closes leaves its children behind); the pids killed."""
     killed: list[int] = []
     needle = f"{MARKER}=".encode()
+    own = owner_token()
     uid = os.getuid()
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -52,7 +54,7 @@ def sweep() -> list[int]:
         for var in environ.split(b"\0"):
             if var.startswith(needle):
                 token = var[len(needle) :].decode(errors="replace")
-                if not _alive(token):
+                if (token == own) if mine else not _alive(token):
                     pid = int(entry.name)
                     with contextlib.suppress(OSError):
                         group = os.getpgid(pid)
