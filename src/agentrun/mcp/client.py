@@ -105,7 +105,7 @@ class McpClient:
         """Start every server at once; wait until each is connected or failed."""
         token = owner_token()
         # Strays of a killed runtime go first (in the loop's thread pool, while servers start).
-        self._loop.call_soon_threadsafe(self._loop.run_in_executor, None, sweep)
+        threading.Thread(target=sweep, name="mcp-sweep", daemon=True).start()
         future = self._submit(self._start_all(token))
         future.result()
         return list(self.servers.values())

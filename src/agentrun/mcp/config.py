@@ -28,7 +28,8 @@ from typing import Any, Literal
 
 from agentrun.errors import ConfigError
 from agentrun.home import agentrun_home
-from agentrun.mcp.present import PROJECT_FILE, user_settings_path
+from agentrun.mcp.present import PROJECT_FILE as PROJECT_FILE
+from agentrun.mcp.present import user_settings_path as user_settings_path
 
 Kind = Literal["stdio", "http", "sse"]
 
