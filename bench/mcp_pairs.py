@@ -38,9 +38,9 @@ def _time_server() -> list[str]:
 def first_request(*, quick: bool, rounds: int) -> Outcome:
     """From ``agentrun.run`` called to the model's first request: 3 stdio servers
     (``mcp-server-time``, from the registry) against none."""
-    from agentrun.api import run
+    from agentrun.core.types import ModelRequest
     from agentrun.models.function import FunctionModel
-    from agentrun.types import ModelRequest
+    from agentrun.runner.api import run
 
     ws = Path(tempfile.mkdtemp(prefix="agentrun-bench-mcp-"))
     (ws / "plain.md").write_text("---\nname: plain\ndescription: d\n---\nHelp.\n")
@@ -87,13 +87,13 @@ def call_overhead(*, quick: bool, rounds: int) -> Outcome:
     from mcp import Client
     from mcp.client.stdio import StdioServerParameters
 
+    from agentrun.core.types import ToolCall
     from agentrun.mcp.client import McpClient
     from agentrun.mcp.config import parse_server
     from agentrun.mcp.tools import session_tools
     from agentrun.tools.base import ToolContext
     from agentrun.tools.records import ReadRecords
     from agentrun.tools.registry import ToolRunner
-    from agentrun.types import ToolCall
 
     tmp = Path(tempfile.mkdtemp(prefix="agentrun-bench-mcpcall-"))
     script = tmp / "echo_server.py"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from agentrun.cli import main
+from agentrun.cli.app import main
 
 HERE = Path(__file__).parent
 DEMO: dict[str, Any] = {"command": sys.executable, "args": [str(HERE / "demo_server.py")]}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.cli import main
+from agentrun.cli.app import main
 from agentrun.mcp import client, tools
 from agentrun.mcp.config import parse_servers
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from agentrun.api import RunResult
-from agentrun.api import run as agentrun_run
-from agentrun.events import InitEvent
+from agentrun.core.events import InitEvent
+from agentrun.core.types import ToolResult
 from agentrun.models.scripted import ScriptedModel
-from agentrun.types import ToolResult
+from agentrun.runner.api import RunResult
+from agentrun.runner.api import run as agentrun_run
 
 HERE = Path(__file__).parent
 DEMO = [sys.executable, str(HERE / "demo_server.py")]

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from agentrun.errors import ConfigError
-from agentrun.home import agentrun_home
+from agentrun.core.errors import ConfigError
+from agentrun.core.home import agentrun_home
 from agentrun.mcp.present import PROJECT_FILE as PROJECT_FILE
 from agentrun.mcp.present import user_settings_path as user_settings_path
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from agentrun.home import agentrun_home
+from agentrun.core.home import agentrun_home
 
 PROJECT_FILE = ".mcp.json"
 

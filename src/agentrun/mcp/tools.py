@@ -11,7 +11,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from agentrun.types import JSON, ToolResult
+from agentrun.core.types import JSON, ToolResult
 
 if TYPE_CHECKING:
     from agentrun.mcp.client import McpClient
