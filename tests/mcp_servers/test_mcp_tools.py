@@ -304,7 +304,10 @@ def outside() -> Iterator[Path]:
 
 def test_a_sandboxed_server_cannot_write_outside_the_workspace(ws: Path, outside: Path) -> None:
     inside = ws / "inside.txt"
-    jailed = stdio(DEMO, sandbox=True)
+    # The jail shows the workspace and the system, not this checkout: the server's script
+    # lives in the workspace, as a project's own server would.
+    shutil.copy(HERE / "demo_server.py", ws / "demo_server.py")
+    jailed = stdio([sys.executable, str(ws / "demo_server.py")], sandbox=True)
     result = run(
         ws,
         [
