@@ -328,3 +328,15 @@ def test_the_same_server_unsandboxed_can(ws: Path, outside: Path) -> None:
     """The control for the test above: without "sandbox": true the write goes through."""
     result = run(ws, [("mcp__free__escape", {"path": str(outside)})], [config(free=stdio(DEMO))])
     assert results(result)[0].text() == "written" and outside.exists()
+
+
+def test_a_workspace_agent_file_s_own_server_needs_consent(ws: Path) -> None:
+    """An agent file inside the repository can name any command, like .mcp.json."""
+    command = json.dumps(DEMO[0])
+    (ws / "own.md").write_text(
+        "---\nname: own\ndescription: d\nmcpServers:\n"
+        f"  - mine:\n      command: {command}\n      args: [{json.dumps(DEMO[1])}]\n"
+        "---\nHelp.\n"
+    )
+    result = run(ws, [], [], agent="own.md")
+    assert init(result).stream_json()["mcp_servers"] == []  # type: ignore[index]

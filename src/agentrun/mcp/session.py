@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentrun.mcp.config import load_setup
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from pathlib import Path
 
     from agentrun.mcp.client import JailSpawn, McpClient
     from agentrun.mcp.config import Ask
@@ -51,8 +51,11 @@ def open_mcp(
     jail_spawn: JailSpawn | None,
 ) -> OpenedMcp:
     """Read the configuration, start every server at once, and gather their tools."""
+    # A repository's own agent files (found in .claude/agents up the tree, or a path inside the
+    # workspace) may name any command, like its .mcp.json: their inline servers need consent.
     agent_path = getattr(agent, "path", None)
-    in_project = agent_path is not None and cwd in agent_path.resolve().parents
+    inside = agent_path is not None and cwd in Path(agent_path).resolve().parents
+    in_project = getattr(agent, "source", "") == "project" or inside
     setup = load_setup(
         cwd,
         flags=flags,
