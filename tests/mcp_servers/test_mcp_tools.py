@@ -340,3 +340,27 @@ def test_a_workspace_agent_file_s_own_server_needs_consent(ws: Path) -> None:
     )
     result = run(ws, [], [], agent="own.md")
     assert init(result).stream_json()["mcp_servers"] == []  # type: ignore[index]
+
+
+def test_strict_mcp_config_keeps_only_the_given_servers(ws: Path) -> None:
+    settings = Path(os.environ["AGENTRUN_HOME"]) / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps(config(user=stdio(DEMO))))
+    given = [config(demo=stdio(DEMO))]
+    names = [s["name"] for s in init(run(ws, [], given)).stream_json()["mcp_servers"]]  # type: ignore[index]
+    assert names == ["user", "demo"]
+    strict = init(run(ws, [], given, strict_mcp_config=True)).stream_json()
+    assert [s["name"] for s in strict["mcp_servers"]] == ["demo"]  # type: ignore[index]
+
+
+def test_variables_expand_and_an_unset_one_fails_that_server(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEMO_SCRIPT", DEMO[1])
+    monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
+    good = {"command": "${PY:-" + DEMO[0] + "}", "args": ["${DEMO_SCRIPT}"]}
+    bad = {"command": DEMO[0], "args": ["${NOT_SET_ANYWHERE}"]}
+    result = run(ws, [("mcp__good__echo", {"text": "v"})], [config(good=good, bad=bad)])
+    statuses = {s["name"]: s["status"] for s in init(result).stream_json()["mcp_servers"]}  # type: ignore[index]
+    assert statuses == {"good": "connected", "bad": "failed"}
+    assert results(result)[0].text() == "echo: v"
