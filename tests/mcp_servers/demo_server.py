@@ -75,7 +75,10 @@ def build(name: str = "demo") -> MCPServer:
         """Starts a long-lived child process and says its pid."""
         import subprocess
 
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        # Its own session: no process-group kill reaches it, only agentrun's marker does.
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True
+        )
         return str(child.pid)
 
     @server.resource("note://hello")
