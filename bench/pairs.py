@@ -19,6 +19,7 @@ from typing import Any
 import hook_pairs
 import inputs
 import loop_pairs
+import mcp_pairs
 from harness import Outcome, Pair, timed
 
 Builder = Callable[..., Outcome]
@@ -347,5 +348,6 @@ PAIRS: list[tuple[str, Builder]] = [
     ("cli-help", cli_help),
     ("cli-one-turn", cli_one_turn),
     *loop_pairs.PAIRS,
+    *mcp_pairs.PAIRS,
     *hook_pairs.PAIRS,
 ]

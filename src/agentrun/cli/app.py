@@ -41,6 +41,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("agentrun.cli.commands.sandbox", "show which sandbox layers this machine enforces"),
     "hooks": ("agentrun.cli.commands.hooks", "list the hooks configured here, and from which file"),
     "demo": ("agentrun.cli.commands.demo", "run the backend-specialist demo offline"),
+    "mcp": ("agentrun.cli.commands.mcp", "list, show, add or remove MCP servers"),
 }
 
 
@@ -227,6 +228,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="workspace-write (default) | read-only | danger-full-access",
     )
     perms.add_argument("--allow-network", action="store_true", help="let Bash reach the network")
+    mcp = parser.add_argument_group("MCP servers")
+    mcp.add_argument(
+        "--mcp-config",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="FILE|JSON",
+        help='MCP servers from files or JSON text ({"mcpServers": {...}}); repeatable',
+    )
+    mcp.add_argument(
+        "--strict-mcp-config",
+        action="store_true",
+        help="use only the --mcp-config servers (not .mcp.json or user settings)",
+    )
 
     sessions = parser.add_argument_group("sessions")
     sessions.add_argument(

@@ -51,6 +51,7 @@ COMMANDS = {
     "/agents": "list the agents available here",
     "/hooks": "list the hooks configured, and from which file",
     "/model": "show the model; /model SPEC switches (the conversation carries over)",
+    "/mcp": "the MCP servers of this session, their status and tools",
     "/exit": "leave (Ctrl-D works too)",
 }
 RESUMED_EXCHANGES = 3
@@ -110,7 +111,22 @@ class InteractiveApp:
         from agentrun.runner.api import AgentSession
 
         opts = {**self.options, **overrides}
-        return AgentSession(**opts, on_event=self._on_event, approver=self.approve)
+        return AgentSession(
+            **opts, on_event=self._on_event, approver=self.approve, mcp_consent=self._mcp_consent
+        )
+
+    def _mcp_consent(self, server: Any) -> bool:
+        """Whether a server of the project's .mcp.json may start (asked once per definition)."""
+        self.console.print(
+            Text(f"  {server.origin} asks to start MCP server {server.name!r}:", style="yellow"),
+            Text(f"    {server.describe()}  (it would run as you)"),
+            sep="\n",
+        )
+        try:
+            raw = self.read("  Start it? (remembered for this definition) [y]es / [n]o: ")
+        except (KeyboardInterrupt, EOFError):
+            return False
+        return raw.strip().lower() in ("y", "yes")
 
     # -- main loop -----------------------------------------------------------------------------
     def run(self, first_prompt: str | None = None) -> int:
@@ -324,6 +340,11 @@ class InteractiveApp:
             if arg and self._replace_session(model=arg, resume=resume):
                 self.options["model"] = arg
             self.console.print(f"  model: {self.renderer.model or 'default'}")
+        elif name == "/mcp":
+            from agentrun.cli.commands.mcp import session_lines
+
+            for text in session_lines(self.session):
+                self.console.print(Text(f"  {text}"))
         else:
             self.console.print(Text(f"  unknown command {name}; /help lists them", style="red"))
         return True

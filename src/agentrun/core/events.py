@@ -49,6 +49,8 @@ class InitEvent:
     """The agent file used, when it shadows a built-in or user agent of the same name."""
     agent_shadows: str = ""
     """The built-in or user agent file it shadows."""
+    mcp_servers: tuple[tuple[str, str], ...] = ()
+    """``(name, status)`` of each MCP server (``connected`` or ``failed``)."""
 
     def stream_json(self) -> JSON | None:
         shadow = {"agent_file": self.agent_file, "agent_shadows": self.agent_shadows}
@@ -62,6 +64,7 @@ class InitEvent:
             "permissionMode": self.permission_mode,
             "agent": self.agent,
             "sandbox": {"mode": self.sandbox_mode, "enforced": list(self.sandbox_enforced)},
+            "mcp_servers": [{"name": n, "status": s} for n, s in self.mcp_servers],
             **(shadow if self.agent_shadows else {}),
         }
 

@@ -71,7 +71,9 @@ class Rule:
     @classmethod
     def parse(cls, text: str, *, root: Path | None = None) -> Rule:
         text = text.strip()
-        m = re.fullmatch(r"([A-Za-z0-9_\-]+)(?:\((.*)\))?", text, flags=re.S)
+        m = re.fullmatch(
+            r"([A-Za-z0-9_\-]+|mcp__[A-Za-z0-9_\-]+__\*)(?:\((.*)\))?", text, flags=re.S
+        )
         if not m:
             raise ConfigError(f"bad permission rule {text!r}: expected Tool or Tool(spec)")
         spec = m.group(2)
@@ -86,6 +88,8 @@ class Rule:
         """Whether this rule covers the call. ``any_part`` (deny/ask): one matching part of a
         compound command, or one spelling of a path, is enough; otherwise (allow) all must."""
         if self.spec is None:
+            if self.tool.endswith("__*"):  # mcp__server__*: every tool of that server
+                return tool.startswith(self.tool[:-1])
             return self.tool == tool or (
                 self.tool.startswith("mcp__") and tool.startswith(self.tool + "__")
             )

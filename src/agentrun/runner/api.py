@@ -146,12 +146,22 @@ class AgentSession:
     @property
     def warnings(self) -> list[str]:
         """What the settings files asked for that this session does not do (say it on stderr)."""
-        return [*self._rt.permissions.warnings, *self._rt.hooks.config.warnings]
+        return [*self._rt.permissions.warnings, *self._rt.hooks.config.warnings, *self._rt.warnings]
 
     @property
     def hooks(self) -> Hooks:
         """The session's hooks (``hooks.config.hooks`` lists them with the file of each)."""
         return self._rt.hooks
+
+    @property
+    def tool_names(self) -> list[str]:
+        """The tools the model is offered, MCP tools included."""
+        return [spec.name for spec in self._rt.runner.specs()]
+
+    @property
+    def mcp_servers(self) -> list[tuple[str, str]]:
+        """``(name, status)`` of each MCP server of this session."""
+        return list(self._rt.mcp_servers)
 
     @property
     def agent(self) -> AgentSpec:
@@ -184,6 +194,7 @@ class AgentSession:
                 agent_file=str(rt.agent.path or "") if rt.agent.shadows else "",
                 sandbox_mode=o.sandbox,
                 sandbox_enforced=rt.enforced_layers(),
+                mcp_servers=tuple(rt.mcp_servers),
             )
         )
         rt.hooks.emit = emit
@@ -267,7 +278,8 @@ def run(
     None when it is not offered); None (headless) denies them and lists them in
     ``permission_denials``. ``max_retries``: API retries (408/409/429/5xx/529, connection
     errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2). ``extra`` takes the remaining
-    :class:`RunOptions` (``replay_drift``, ``sessions_root``).
+    :class:`RunOptions` (``replay_drift``, ``sessions_root``, ``mcp_config``,
+    ``strict_mcp_config``).
     """
     options = {
         "agent": agent,

@@ -13,8 +13,9 @@ import functools
 import shutil
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from agentrun.jail.jail import JailSandbox
     from agentrun.jail.paths import Workspace
     from agentrun.jail.policy import SandboxMode, SandboxPolicy
+    from agentrun.mcp.client import McpClient
+    from agentrun.mcp.config import ServerConfig
     from agentrun.tools.shell import BashSession
 
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
@@ -68,6 +71,12 @@ class RunOptions:
     approver: Approver | None = None
     sessions_root: str | Path | None = None
     """Where transcripts go; default ``$AGENTRUN_HOME/sessions``."""
+    mcp_config: Sequence[str | Mapping[str, Any]] = ()
+    """``--mcp-config`` values: files, JSON text, or ``{"mcpServers": ...}`` mappings."""
+    strict_mcp_config: bool = False
+    mcp_consent: Callable[[Any], bool] | None = None
+    """Asks whether a project's ``.mcp.json`` server may start (interactive); None: only
+    the user's settings decide."""
     settings: str | Mapping[str, Any] | None = None
     """One more settings layer for this run (``--settings``): a JSON file's path, JSON text,
     or a mapping; its ``hooks`` and ``disableAllHooks`` apply."""
@@ -88,6 +97,11 @@ class Runtime:
         self.sandbox: Sandbox | None = None
         """Bash's sandbox, made at the first Bash call."""
         self._shell: BashSession | None = None
+        self.mcp: McpClient | None = None
+        self.mcp_servers: list[tuple[str, str]] = []
+        """``(name, status)`` of every MCP server, for the init event."""
+        self.warnings: list[str] = []
+        self._sandbox_lock = threading.Lock()
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
@@ -167,6 +181,11 @@ class Runtime:
         self._options = o
         self._add_dirs = add_dirs
         self._tools(names, o.strict, gate=gate)
+        from agentrun.mcp.present import has_config
+
+        servers = self.agent.extra.get("mcpServers")
+        if has_config(cwd, o.mcp_config, servers):
+            self._mcp(o, names)
         _check_script(self.model, [spec.name for spec in self.runner.specs()])
         self.system = build_system_prompt(
             self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
@@ -258,6 +277,48 @@ class Runtime:
             check_resolved=gate.check_resolved,
         )
         self.runner = ToolRunner(build_tools(names), self.ctx, strict=strict)
+
+    def _mcp(self, o: RunOptions, names: list[str]) -> None:
+        """Start the session's MCP servers (concurrently) and offer their tools."""
+        from agentrun.mcp.session import open_mcp
+
+        opened = open_mcp(
+            self.cwd,
+            flags=o.mcp_config,
+            strict=o.strict_mcp_config,
+            agent=self.agent,
+            disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
+            ask=o.mcp_consent,
+            jail_spawn=self._mcp_jail_spawn,
+        )
+        self.mcp = opened.client
+        if opened.client is not None:
+            self._cleanup.insert(0, opened.client)
+        self.mcp_servers = opened.statuses
+        self.warnings += opened.warnings
+        if opened.tools:
+            from agentrun.tools.registry import ToolRunner
+
+            self.runner = ToolRunner([*self.runner.tools, *opened.tools], self.ctx, strict=o.strict)
+
+    def _mcp_jail_spawn(self, config: ServerConfig, env: dict[str, str]) -> tuple[Any, Any]:
+        """A ``"sandbox": true`` stdio server, started in the session jail (network as
+        ``--allow-network`` says): its stdin and stdout are one socket, its stderr dropped."""
+        import socket
+
+        with self._sandbox_lock:
+            sandbox = self._open_sandbox()
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        argv = ["/bin/sh", "-c", 'exec "$@" <&1 2>/dev/null', "sh", config.command, *config.args]
+        try:
+            cwd = Path(config.cwd) if config.cwd else self.cwd
+            process = sandbox.spawn(argv, cwd=cwd, env=env, stdout=theirs.fileno())
+        except BaseException:
+            mine.close()
+            raise
+        finally:
+            theirs.close()
+        return mine, process
 
     @functools.cached_property
     def policy(self) -> SandboxPolicy:

@@ -89,6 +89,8 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
         "replay_drift": args.replay_drift,
         # None lets the settings files' defaultMode apply (PermissionPolicy.load)
         "permission_mode": args.permission_mode,
+        "mcp_config": tuple(getattr(args, "mcp_config", ())),
+        "strict_mcp_config": bool(getattr(args, "strict_mcp_config", False)),
         "settings": args.settings,
         "disable_hooks": args.no_hooks,
     }
