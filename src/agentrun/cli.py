@@ -40,6 +40,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "sessions": ("agentrun.commands.sessions", "list saved sessions; show or rm one"),
     "sandbox": ("agentrun.commands.sandbox", "show which sandbox layers this machine enforces"),
     "demo": ("agentrun.commands.demo", "run the backend-specialist demo offline"),
+    "batch": ("agentrun.commands.batch", "run a task file: each task in its own worktree and jail"),
 }
 
 

@@ -70,6 +70,8 @@ def run_batch(
     pending = [t for t in todo if t.id not in finished]
     progress.skipped = len(todo) - len(pending)
     if not pending:
+        if on_progress is not None:
+            on_progress(progress, None)
         return
     root = _work_root(work_dir, out)
     engine = _backend(
