@@ -30,7 +30,9 @@ def script(path: Path, turns: list[dict[str, Any]], **top: Any) -> str:
     return f"script:{path}"
 
 
-def write_tasks(path: Path, tasks: list[dict[str, Any]], defaults: dict[str, Any] | None = None) -> Path:
+def write_tasks(
+    path: Path, tasks: list[dict[str, Any]], defaults: dict[str, Any] | None = None
+) -> Path:
     lines = [json.dumps({"defaults": defaults})] if defaults else []
     lines += [json.dumps(t) for t in tasks]
     path.write_text("\n".join(lines) + "\n")
@@ -88,7 +90,9 @@ def ancestor(pid: int, test: Callable[[int], bool]) -> int | None:
 
 def cmdline(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
     except OSError:
         return ""
 
@@ -96,9 +100,13 @@ def cmdline(pid: int) -> str:
 def worktrees(repo: Path) -> list[str]:
     done = subprocess.run(
         ["git", "-C", str(repo), "worktree", "list", "--porcelain"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return [line.split(" ", 1)[1] for line in done.stdout.splitlines() if line.startswith("worktree ")]
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [
+        line.split(" ", 1)[1] for line in done.stdout.splitlines() if line.startswith("worktree ")
+    ]
 
 
 def apply_patch(repo: Path, patch: str, into: Path) -> None:
@@ -106,5 +114,6 @@ def apply_patch(repo: Path, patch: str, into: Path) -> None:
     subprocess.run(["git", "clone", "-q", str(repo), str(into)], check=True)
     subprocess.run(
         ["git", "-C", str(into), "apply", "--binary", "-"],
-        input=patch.encode("utf-8", "surrogateescape"), check=True,
-    )  # fmt: skip
+        input=patch.encode("utf-8", "surrogateescape"),
+        check=True,
+    )

@@ -28,7 +28,11 @@ def test_a_batch_killed_mid_way_resumes_without_losing_or_repeating_a_task(tmp_p
         model = script(
             tmp_path / f"s{n}.json",
             [
-                {"tool_calls": [{"name": "Write", "input": {"file_path": f"f{n}.txt", "content": "x\n"}}]},
+                {
+                    "tool_calls": [
+                        {"name": "Write", "input": {"file_path": f"f{n}.txt", "content": "x\n"}}
+                    ]
+                },
                 {"tool_calls": [{"name": "Bash", "input": {"command": f"sleep 0.{n + 3}1357"}}]},
                 {"text": f"done {n}"},
             ],
@@ -43,7 +47,9 @@ def test_a_batch_killed_mid_way_resumes_without_losing_or_repeating_a_task(tmp_p
     recorded = {line["id"] for line in read_results(out)}
     assert 3 <= len(recorded) < 8, "the batch must be killed mid-way for this test to mean anything"
     # the workers die with the batch: none goes on running a task nobody will record
-    wait_for(lambda: not any(pids_running(f"sleep 0.{n + 3}1357") for n in range(8)), "orphans gone")
+    wait_for(
+        lambda: not any(pids_running(f"sleep 0.{n + 3}1357") for n in range(8)), "orphans gone"
+    )
     second = _batch(tmp_path, str(file), "--workers", "2", "--out", str(out))
     _, err = second.communicate(timeout=300)
     assert second.returncode == 0, err
@@ -62,7 +68,10 @@ def test_ctrl_c_records_running_tasks_as_interrupted_and_leaves_no_worktree_or_j
     repo = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
     sleeper = script(
         tmp_path / "sleep.json",
-        [{"tool_calls": [{"name": "Bash", "input": {"command": "sleep 97.531"}}]}, {"text": "woke"}],
+        [
+            {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 97.531"}}]},
+            {"text": "woke"},
+        ],
     )
     tasks = [{"id": f"s{n}", "prompt": "p", "repo": str(repo), "model": sleeper} for n in range(4)]
     file = write_tasks(tmp_path / "t.jsonl", tasks, {"permission_mode": "bypassPermissions"})

@@ -42,8 +42,18 @@ def _edit_task(tmp_path: Path, repo: Path, n: int) -> dict[str, Any]:
         {"tool_calls": [{"name": "Read", "input": {"file_path": "app.py"}}]},
         {
             "tool_calls": [
-                {"name": "Edit", "input": {"file_path": "app.py", "old_string": "X = ", "new_string": f"Y = {n}\nX = "}},
-                {"name": "Write", "input": {"file_path": f"notes/t{n}.txt", "content": f"task {n}\n"}},
+                {
+                    "name": "Edit",
+                    "input": {
+                        "file_path": "app.py",
+                        "old_string": "X = ",
+                        "new_string": f"Y = {n}\nX = ",
+                    },
+                },
+                {
+                    "name": "Write",
+                    "input": {"file_path": f"notes/t{n}.txt", "content": f"task {n}\n"},
+                },
             ]
         },
         {"tool_calls": [{"name": "Bash", "input": {"command": f"printf '{hexed}' > blob{n}.bin"}}]}
@@ -62,7 +72,9 @@ def _edit_task(tmp_path: Path, repo: Path, n: int) -> dict[str, Any]:
     }
 
 
-def test_twenty_tasks_over_three_repositories_each_patch_reproduces_its_change(tmp_path: Path) -> None:
+def test_twenty_tasks_over_three_repositories_each_patch_reproduces_its_change(
+    tmp_path: Path,
+) -> None:
     repos = _repos(tmp_path)
     tasks = [_edit_task(tmp_path, repos[n % 3], n) for n in range(20)]
     out = tmp_path / "results.jsonl"
@@ -78,14 +90,26 @@ def test_twenty_tasks_over_three_repositories_each_patch_reproduces_its_change(t
         assert line["result"] == f"done {n}"
         assert line["num_turns"] == (4 if n % 5 == 0 else 3)
         assert Path(line["transcript"]).is_file()
-        assert set(line) >= {"subtype", "usage", "total_cost_usd", "duration_ms", "session_id", "patch"}
+        assert set(line) >= {
+            "subtype",
+            "usage",
+            "total_cost_usd",
+            "duration_ms",
+            "session_id",
+            "patch",
+        }
         clone = tmp_path / "check" / line["id"]
         apply_patch(repos[n % 3], line["patch"], clone)
         assert (clone / "app.py").read_text() == f"Y = {n}\nX = {n % 3}\n"
         assert (clone / f"notes/t{n}.txt").read_text() == f"task {n}\n"
         if n % 5 == 0:
             assert (clone / f"blob{n}.bin").read_bytes() == bytes(range(8))
-            assert line["patch_stats"] == {"files": 3, "insertions": 2, "deletions": 0, "binary_files": 1}
+            assert line["patch_stats"] == {
+                "files": 3,
+                "insertions": 2,
+                "deletions": 0,
+                "binary_files": 1,
+            }
         else:
             assert line["patch_stats"]["files"] == 2
     for repo in repos:  # every worktree removed, and git's record of it
@@ -93,11 +117,18 @@ def test_twenty_tasks_over_three_repositories_each_patch_reproduces_its_change(t
     assert not (tmp_path / "results.jsonl.worktrees").exists()
 
 
-def test_a_failing_task_does_not_stop_the_others_and_a_rerun_skips_finished_ids(tmp_path: Path) -> None:
+def test_a_failing_task_does_not_stop_the_others_and_a_rerun_skips_finished_ids(
+    tmp_path: Path,
+) -> None:
     repo = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
     good = script(tmp_path / "good.json", [{"text": "fine"}])
-    bad = script(tmp_path / "bad.json", [{"tool_calls": [{"name": "Read", "input": {"file_path": "a.txt"}}]},
-                                          {"expect": [{"contains": "not in the file"}], "text": "x"}])  # fmt: skip
+    bad = script(
+        tmp_path / "bad.json",
+        [
+            {"tool_calls": [{"name": "Read", "input": {"file_path": "a.txt"}}]},
+            {"expect": [{"contains": "not in the file"}], "text": "x"},
+        ],
+    )
     tasks = [
         {"id": "ok1", "prompt": "p", "repo": str(repo), "model": good},
         {"id": "broken", "prompt": "p", "repo": str(repo), "model": bad},
@@ -136,7 +167,9 @@ def test_the_budget_stops_starting_tasks(tmp_path: Path) -> None:
     assert seen[-1].budget_stopped and seen[-1].not_started == 4
 
 
-def test_a_worker_killed_mid_task_is_replaced_and_the_task_rerun_from_scratch(tmp_path: Path) -> None:
+def test_a_worker_killed_mid_task_is_replaced_and_the_task_rerun_from_scratch(
+    tmp_path: Path,
+) -> None:
     repo = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
     slow = script(
         tmp_path / "slow.json",
@@ -146,8 +179,15 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_task_rerun_from_scratch(tm
             {"text": "slept"},
         ],
     )
-    tasks = [{"id": "slow", "prompt": "p", "repo": str(repo), "model": slow,
-              "permission_mode": "bypassPermissions"}]  # fmt: skip
+    tasks = [
+        {
+            "id": "slow",
+            "prompt": "p",
+            "repo": str(repo),
+            "model": slow,
+            "permission_mode": "bypassPermissions",
+        }
+    ]
     results = agentrun.batch(write_tasks(tmp_path / "t.jsonl", tasks), workers=1)
     me = os.getpid()
     killed: list[int] = []
@@ -184,12 +224,26 @@ def test_a_plain_directory_is_copied_and_the_original_left_alone(tmp_path: Path)
     workspace = tmp_path / "ws"
     workspace.mkdir()
     (workspace / "f.txt").write_text("one\n")
-    model = script(tmp_path / "s.json", [
-        {"tool_calls": [{"name": "Read", "input": {"file_path": "f.txt"}}]},
-        {"tool_calls": [{"name": "Edit", "input": {"file_path": "f.txt", "old_string": "one", "new_string": "two"}}]},
-        {"text": "ok"},
-    ])  # fmt: skip
-    tasks = [Task(id="w", prompt="p", workspace=str(workspace), model=model, permission_mode="acceptEdits")]
+    model = script(
+        tmp_path / "s.json",
+        [
+            {"tool_calls": [{"name": "Read", "input": {"file_path": "f.txt"}}]},
+            {
+                "tool_calls": [
+                    {
+                        "name": "Edit",
+                        "input": {"file_path": "f.txt", "old_string": "one", "new_string": "two"},
+                    }
+                ]
+            },
+            {"text": "ok"},
+        ],
+    )
+    tasks = [
+        Task(
+            id="w", prompt="p", workspace=str(workspace), model=model, permission_mode="acceptEdits"
+        )
+    ]
     [line] = agentrun.batch(tasks, workers=1)
     assert line["status"] == "success"
     assert "-one\n+two\n" in line["patch"]
@@ -198,7 +252,7 @@ def test_a_plain_directory_is_copied_and_the_original_left_alone(tmp_path: Path)
 
 
 def test_mappings_are_validated_like_a_task_file(tmp_path: Path) -> None:
-    with pytest.raises(agentrun.ConfigError, match="nope: .* does not exist"):
+    with pytest.raises(agentrun.ConfigError, match=r"nope: .* does not exist"):
         list(agentrun.batch([{"id": "nope", "prompt": "p", "repo": str(tmp_path / "missing")}]))
 
 
@@ -236,7 +290,11 @@ def test_check_reports_every_bad_task_by_id_and_runs_nothing(tmp_path: Path) -> 
     out = tmp_path / "out.jsonl"
     for argv in (["batch", "--check", str(file)], ["batch", str(file), "--out", str(out)]):
         done = subprocess.run(
-            [sys.executable, "-m", "agentrun", *argv], capture_output=True, text=True, cwd=tmp_path, timeout=120
+            [sys.executable, "-m", "agentrun", *argv],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
         )
         assert done.returncode == 2, done.stderr
         for expected in (
@@ -255,5 +313,9 @@ def test_check_reports_every_bad_task_by_id_and_runs_nothing(tmp_path: Path) -> 
     assert not out.exists()
     assert worktrees(repo) == [str(repo)]
     good = write_tasks(tmp_path / "good.jsonl", [{"id": "a", "prompt": "p", "repo": "repo"}])
-    done = subprocess.run([sys.executable, "-m", "agentrun", "batch", "--check", str(good)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "agentrun", "batch", "--check", str(good)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and "1 task(s) OK" in done.stdout

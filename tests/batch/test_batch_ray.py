@@ -10,7 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from batchkit import ancestor, apply_patch, cmdline, make_repo, pids_running, read_results, script, wait_for, worktrees, write_tasks
+from batchkit import (
+    ancestor,
+    apply_patch,
+    cmdline,
+    make_repo,
+    pids_running,
+    read_results,
+    script,
+    wait_for,
+    worktrees,
+    write_tasks,
+)
 
 import agentrun
 
@@ -50,9 +61,15 @@ def test_the_batch_on_local_ray_gives_the_same_results(tmp_path: Path, local_ray
     for n in range(6):
         model = script(
             tmp_path / f"s{n}.json",
-            [{"tool_calls": [{"name": "Write", "input": {"file_path": f"f{n}.txt", "content": f"{n}\n"}}]},
-             {"text": f"done {n}"}],
-        )  # fmt: skip
+            [
+                {
+                    "tool_calls": [
+                        {"name": "Write", "input": {"file_path": f"f{n}.txt", "content": f"{n}\n"}}
+                    ]
+                },
+                {"text": f"done {n}"},
+            ],
+        )
         tasks.append({"id": f"r{n}", "prompt": "p", "repo": str(repos[n % 3]), "model": model})
     out = tmp_path / "out.jsonl"
     file = write_tasks(tmp_path / "t.jsonl", tasks, {"permission_mode": "acceptEdits"})
@@ -69,7 +86,9 @@ def test_the_batch_on_local_ray_gives_the_same_results(tmp_path: Path, local_ray
         assert worktrees(repo) == [str(repo)]
 
 
-def test_a_ray_worker_killed_mid_task_is_retried_in_a_fresh_worktree(tmp_path: Path, local_ray: None) -> None:
+def test_a_ray_worker_killed_mid_task_is_retried_in_a_fresh_worktree(
+    tmp_path: Path, local_ray: None
+) -> None:
     repo = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
     model = script(
         tmp_path / "slow.json",
@@ -79,8 +98,11 @@ def test_a_ray_worker_killed_mid_task_is_retried_in_a_fresh_worktree(tmp_path: P
             {"text": "slept"},
         ],
     )
-    file = write_tasks(tmp_path / "t.jsonl", [{"id": "slow", "prompt": "p", "repo": str(repo), "model": model}],
-                       {"permission_mode": "bypassPermissions"})  # fmt: skip
+    file = write_tasks(
+        tmp_path / "t.jsonl",
+        [{"id": "slow", "prompt": "p", "repo": str(repo), "model": model}],
+        {"permission_mode": "bypassPermissions"},
+    )
     killed: list[int] = []
 
     def kill_worker() -> None:

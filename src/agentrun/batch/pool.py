@@ -45,7 +45,7 @@ def _worker_main(conn: Connection, work_root: str, keep: bool, sandbox: str, pre
     import agentrun.api
     import agentrun.batch.runner as runner
     import agentrun.models.scripted
-    import agentrun.tools.registry  # noqa: F401
+    import agentrun.tools.registry
 
     if preload:
         import anthropic  # noqa: F401

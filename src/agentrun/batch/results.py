@@ -14,7 +14,7 @@ class ResultsFile:
     """Append-only JSONL; each line is flushed and synced before the next task is counted done,
     so a batch killed at any point has recorded every task that ended."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
 
     def finished(self, *, retry_failed: bool = False) -> set[str]:

@@ -25,13 +25,19 @@ FINISHED = (STATUS_OK, STATUS_FAILED)
 """A task with one of these ran to its end; a resumed batch skips it."""
 
 
-def run_task(task: Task, work_root: str, *, keep: bool = False, sandbox: str = "workspace-write") -> dict[str, Any]:
+def run_task(
+    task: Task, work_root: str, *, keep: bool = False, sandbox: str = "workspace-write"
+) -> dict[str, Any]:
     """Run ``task`` to its end; never raises for what the task did (a failure is a result)."""
     from agentrun.api import run
     from agentrun.session import sessions_dir
 
     started = time.monotonic()
-    line: dict[str, Any] = {"id": task.id, "status": STATUS_FAILED, "subtype": "error_during_execution"}
+    line: dict[str, Any] = {
+        "id": task.id,
+        "status": STATUS_FAILED,
+        "subtype": "error_during_execution",
+    }
     checkout: Path | None = None
     try:
         checkout = worktree.create(

@@ -123,7 +123,9 @@ def _parse(
         if isinstance(data, dict):
             defaults, data = data.get("defaults") or {}, data.get("tasks")
         if not isinstance(data, list) or not isinstance(defaults, dict):
-            raise ConfigError("a YAML task file is a list of tasks or {defaults: {...}, tasks: [...]}")
+            raise ConfigError(
+                "a YAML task file is a list of tasks or {defaults: {...}, tasks: [...]}"
+            )
         items = []
         for index, item in enumerate(data, 1):
             if isinstance(item, dict):

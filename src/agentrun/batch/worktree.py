@@ -15,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -76,7 +77,11 @@ def create(root: Path, task_id: str, *, repo: str | None, ref: str, workspace: s
     # A baseline commit (of a copy made by the runtime, not the model) is what the patch is
     # taken against. A copy that already is a repository keeps its own history.
     if not (target / ".git").exists():
-        for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "--allow-empty", "-m", "base")):
+        for args in (
+            ("init", "-q"),
+            ("add", "-A"),
+            ("commit", "-q", "--allow-empty", "-m", "base"),
+        ):
             done = _git(str(target), *args)
             if done.returncode != 0:
                 raise OSError(f"git {args[0]} in the copy failed: {done.stderr.strip()}")
@@ -103,7 +108,7 @@ def patch(checkout: Path) -> Patch:
             deletions += int(parts[1])
     # --binary makes the patch ASCII (base85 for binary files); a text file's own bytes that
     # are not UTF-8 survive as surrogate escapes and are written back as the same bytes.
-    raw = diff.stdout if isinstance(diff.stdout, bytes) else diff.stdout.encode()
+    raw: bytes = diff.stdout
     return Patch(raw.decode("utf-8", "surrogateescape"), files, insertions, deletions, binary)
 
 
@@ -117,8 +122,8 @@ def remove(target: Path, *, repo: str | None) -> None:
         _git(repo, "worktree", "prune")
 
 
-def _git(cwd: str, *args: str, text: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+def _git(cwd: str, *args: str, text: bool = True) -> subprocess.CompletedProcess[Any]:
+    return subprocess.run(
         ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", *args],
         cwd=cwd,
         env={**os.environ, **_GIT_ENV},

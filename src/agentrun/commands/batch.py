@@ -165,8 +165,9 @@ class _RichView:
             remaining = (todo - progress.done - progress.not_started) * elapsed / progress.done
             eta = f"  ETA {remaining:.0f}s"
         running = ", ".join(escape(safe(r)) for r in progress.running[:6])
+        ok = progress.done - progress.failed - progress.interrupted
         self.live.update(
-            f"[bold]{progress.done}/{todo}[/] done  [green]{progress.done - progress.failed - progress.interrupted} ok[/]"
+            f"[bold]{progress.done}/{todo}[/] done  [green]{ok} ok[/]"
             f"  [red]{progress.failed} failed[/]  {len(progress.running)} running"
             f"  ${progress.cost_usd:.4f}{eta}"
             + (f"\n[dim]running: {running}[/]" if running else "")
@@ -181,7 +182,11 @@ def _summary(lines: list[dict[str, Any]], progress: Progress | None, rich: bool)
     counts: dict[str, int] = {}
     for line in lines:
         counts[str(line.get("status"))] = counts.get(str(line.get("status")), 0) + 1
-    cost = sum(float(c) for c in (line.get("total_cost_usd") for line in lines) if isinstance(c, int | float))
+    cost = sum(
+        float(c)
+        for c in (line.get("total_cost_usd") for line in lines)
+        if isinstance(c, int | float)
+    )
     rows = [
         (
             safe(str(line.get("id"))),
@@ -189,7 +194,9 @@ def _summary(lines: list[dict[str, Any]], progress: Progress | None, rich: bool)
             str(line.get("num_turns", 0)),
             _stats(line.get("patch_stats")),
             f"{(line.get('duration_ms') or 0) / 1000:.1f}s",
-            f"${line['total_cost_usd']:.4f}" if isinstance(line.get("total_cost_usd"), int | float) else "-",
+            f"${line['total_cost_usd']:.4f}"
+            if isinstance(line.get("total_cost_usd"), int | float)
+            else "-",
         )
         for line in lines
     ]
@@ -220,4 +227,6 @@ def _summary(lines: list[dict[str, Any]], progress: Progress | None, rich: bool)
 def _stats(stats: Any) -> str:
     if not isinstance(stats, dict):
         return "-"
-    return f"{stats.get('files', 0)} files +{stats.get('insertions', 0)} -{stats.get('deletions', 0)}"
+    return (
+        f"{stats.get('files', 0)} files +{stats.get('insertions', 0)} -{stats.get('deletions', 0)}"
+    )
