@@ -180,6 +180,6 @@ def _backend(
             memory_mb=memory_mb,
             max_retries=max_retries,
         )
-    from agentrun.errors import ConfigError
+    from agentrun.core.errors import ConfigError
 
     raise ConfigError(f"unknown batch backend {name!r}; choose local or ray")

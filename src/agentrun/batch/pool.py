@@ -42,13 +42,15 @@ def _worker_main(conn: Connection, work_root: str, keep: bool, sandbox: str, pre
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # idle: only a forwarded SIGINT mid-task counts
     # Load once what every task needs: the runtime, its tools and models (and the SDK if asked).
-    import agentrun.api
     import agentrun.batch.runner as runner
     import agentrun.models.scripted
+    import agentrun.runner.api
     import agentrun.tools.registry
 
     if preload:
-        import anthropic  # noqa: F401
+        from agentrun.models.anthropic import preload_sdk
+
+        preload_sdk()
     del agentrun
     while True:
         try:

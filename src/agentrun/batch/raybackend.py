@@ -45,7 +45,7 @@ class RayBackend:
         try:
             import ray
         except ImportError as e:
-            from agentrun.errors import ConfigError
+            from agentrun.core.errors import ConfigError
 
             raise ConfigError("--backend ray needs Ray: pip install 'agentrun[ray]'") from e
         self._ray = ray

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
     from agentrun.batch.tasks import Task
-    from agentrun.types import Usage
+    from agentrun.core.types import Usage
 
 STATUS_OK = "success"
 STATUS_FAILED = "failed"
@@ -29,8 +29,8 @@ def run_task(
     task: Task, work_root: str, *, keep: bool = False, sandbox: str = "workspace-write"
 ) -> dict[str, Any]:
     """Run ``task`` to its end; never raises for what the task did (a failure is a result)."""
-    from agentrun.api import run
-    from agentrun.session import sessions_dir
+    from agentrun.runner.api import run
+    from agentrun.session.store import sessions_dir
 
     started = time.monotonic()
     line: dict[str, Any] = {

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from agentrun.errors import ConfigError
+from agentrun.core.errors import ConfigError
 
 FIELDS = frozenset(
     {
@@ -235,7 +235,7 @@ def _place(task: Task, item: Mapping[str, Any], base: Path, bad: Any) -> Task | 
 
 
 def _agent(task: Task, where: Path, base: Path, bad: Any) -> Task | None:
-    from agentrun.agentfile import looks_like_path, resolve_agent
+    from agentrun.agentfile.agentfile import looks_like_path, resolve_agent
 
     agent = task.agent
     if looks_like_path(agent):

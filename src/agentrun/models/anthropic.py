@@ -26,11 +26,11 @@ import random
 import time
 from typing import TYPE_CHECKING, Any
 
-from agentrun.errors import ModelError
-from agentrun.types import JSON, ContentBlock, Message, ModelRequest, ModelResponse, Usage
+from agentrun.core.errors import ModelError
+from agentrun.core.types import JSON, ContentBlock, Message, ModelRequest, ModelResponse, Usage
 
 if TYPE_CHECKING:
-    from agentrun.protocols import TextSink
+    from agentrun.core.protocols import TextSink
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _refuse_real_api_under_test_guard(base_url: str) -> None:
     ``base_url`` given in code (or a client made before the guard was set) ignores that."""
     from urllib.parse import urlsplit
 
-    from agentrun.testing.guard import BLOCKED_MESSAGE, note_blocked, real_requests_allowed
+    from agentrun.models.requestguard import BLOCKED_MESSAGE, note_blocked, real_requests_allowed
 
     if real_requests_allowed():
         return
@@ -55,6 +55,12 @@ def _refuse_real_api_under_test_guard(base_url: str) -> None:
     if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
         note_blocked()  # the test fails even if the code under test catches this error
         raise ModelError(f"{BLOCKED_MESSAGE} (this model would reach {base_url})")
+
+
+def preload_sdk() -> None:
+    """Import the SDK now, ahead of the first request: a batch worker before its first task, an
+    interactive session in a background thread while the user types."""
+    import anthropic  # noqa: F401
 
 
 class AnthropicModel:
