@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import batch_pairs
 import inputs
 import loop_pairs
 from harness import Outcome, Pair, timed
@@ -346,4 +347,5 @@ PAIRS: list[tuple[str, Builder]] = [
     ("cli-help", cli_help),
     ("cli-one-turn", cli_one_turn),
     *loop_pairs.PAIRS,
+    *batch_pairs.PAIRS,
 ]
