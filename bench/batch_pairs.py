@@ -57,8 +57,15 @@ def _setup(n: int) -> tuple[Path, Path, list[dict[str, Any]]]:
             {"text": f"done {i}"},
         ]
         script.write_text(json.dumps({"turns": turns}))
-        tasks.append({"id": f"t{i}", "prompt": f"task {i}", "repo": str(repo),
-                      "model": f"script:{script}", "permission_mode": "acceptEdits"})  # fmt: skip
+        tasks.append(
+            {
+                "id": f"t{i}",
+                "prompt": f"task {i}",
+                "repo": str(repo),
+                "model": f"script:{script}",
+                "permission_mode": "acceptEdits",
+            }
+        )
     (root / "home").mkdir()
     return root, repo, tasks
 
@@ -81,15 +88,28 @@ def _run_sequential(root: Path, repo: Path, tasks: list[dict[str, Any]]) -> floa
     start = time.perf_counter()
     for task in tasks:
         wt = root / "wt" / task["id"]
-        subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(wt)],
-                       check=True)  # fmt: skip
-        argv = [_agentrun(), "-p", task["prompt"], "--model", task["model"], "--cwd", str(wt),
-                "--permission-mode", "acceptEdits", "--output-format", "json"]  # fmt: skip
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(wt)], check=True
+        )
+        argv = [
+            _agentrun(),
+            "-p",
+            task["prompt"],
+            "--model",
+            task["model"],
+            "--cwd",
+            str(wt),
+            "--permission-mode",
+            "acceptEdits",
+            "--output-format",
+            "json",
+        ]
         done = subprocess.run(argv, capture_output=True, env=_env(root / "home"), check=False)
         if done.returncode != 0:
             raise RuntimeError(done.stderr.decode(errors="replace")[-1500:])
-        subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(wt)],
-                       check=True)  # fmt: skip
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "remove", "--force", str(wt)], check=True
+        )
     return time.perf_counter() - start
 
 
@@ -132,8 +152,16 @@ def batch_ray(*, quick: bool, rounds: int) -> Outcome:
         base = _run_batch(root, tasks, "--workers", "2")
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    return Outcome(name, _side("ray", ours), _side("local", base), "report", True, ours / base,
-                   note="includes ray.init (a local cluster start)", rounds=1)  # fmt: skip
+    return Outcome(
+        name,
+        _side("ray", ours),
+        _side("local", base),
+        "report",
+        True,
+        ours / base,
+        note="includes ray.init (a local cluster start)",
+        rounds=1,
+    )
 
 
 def _claude() -> str | None:
@@ -155,8 +183,14 @@ def _skipped(name: str, why: str) -> Outcome:
 def _first_request(argv: list[str], cwd: Path, env: dict[str, str], server: Any) -> float:
     before = len(server.requests)
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     first = None
     while proc.poll() is None or first is None:
         if first is None and len(server.requests) > before:
@@ -168,10 +202,17 @@ def _first_request(argv: list[str], cwd: Path, env: dict[str, str], server: Any)
 
 
 def _peer_env(home: Path, url: str) -> dict[str, str]:
-    return _env(home, ANTHROPIC_BASE_URL=url, ANTHROPIC_API_KEY="sk-ant-fake",
-                ANTHROPIC_MODEL="claude-sonnet-5-5", IS_SANDBOX="1", DISABLE_TELEMETRY="1",
-                CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_AUTOUPDATER="1",
-                DISABLE_ERROR_REPORTING="1")  # fmt: skip
+    return _env(
+        home,
+        ANTHROPIC_BASE_URL=url,
+        ANTHROPIC_API_KEY="sk-ant-fake",
+        ANTHROPIC_MODEL="claude-sonnet-5-5",
+        IS_SANDBOX="1",
+        DISABLE_TELEMETRY="1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
+        DISABLE_AUTOUPDATER="1",
+        DISABLE_ERROR_REPORTING="1",
+    )
 
 
 def _peer_workspace() -> tuple[Path, Path]:
@@ -213,8 +254,15 @@ def ttfr(*, quick: bool, rounds: int) -> Outcome:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     o, b = sorted(ours)[len(ours) // 2], sorted(base)[len(base) // 2]
-    return Outcome(name, _side("agentrun -p", o, "ms"), _side("claude -p", b, "ms"), "report",
-                   True, o / b, rounds=len(ours))  # fmt: skip
+    return Outcome(
+        name,
+        _side("agentrun -p", o, "ms"),
+        _side("claude -p", b, "ms"),
+        "report",
+        True,
+        o / b,
+        rounds=len(ours),
+    )
 
 
 def interactive_prompt(*, quick: bool, rounds: int) -> Outcome:
@@ -240,14 +288,219 @@ def interactive_prompt(*, quick: bool, rounds: int) -> Outcome:
     finally:
         shutil.rmtree(home, ignore_errors=True)
     median = sorted(times)[len(times) // 2] * 1000
-    return Outcome("interactive: start to prompt (real model configured)",
-                   Side("agentrun", median, min(times) * 1000, max(times) * 1000), None,
-                   "< 200 ms", median < 200, None, rounds=len(times))  # fmt: skip
+    return Outcome(
+        "interactive: start to prompt (real model configured)",
+        Side("agentrun", median, min(times) * 1000, max(times) * 1000),
+        None,
+        "< 200 ms",
+        median < 200,
+        None,
+        rounds=len(times),
+    )
+
+
+def _peer_session_model(workdirs: Path) -> Any:
+    """Claude Code's peer 9-turn session (``/work/shared/peer``-style script, here inline): the
+    turn is the number of assistant messages so far, ``WS`` the workspace named in the request
+    (each run has its own under ``workdirs``), so extra requests of either CLI take no turn."""
+    import re
+
+    from agentrun.models.function import FunctionModel
+
+    pattern = re.compile(re.escape(str(workdirs)) + r"/[A-Za-z0-9._-]+")
+
+    def answer(request: Any) -> dict[str, Any]:
+        turn = sum(1 for m in request.messages if m.get("role") == "assistant")
+        found = pattern.search(json.dumps([request.system, request.messages], default=str))
+        ws = found.group(0) if found else str(workdirs)
+        if turn >= len(PEER_TURNS):
+            return {"content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn"}
+        blocks, stop = PEER_TURNS[turn]
+        text = json.dumps(blocks).replace("WS", ws).replace("toolu_", f"toolu_{turn}_")
+        return {"content": json.loads(text), "stop_reason": stop}
+
+    return FunctionModel(answer)
+
+
+PEER_TURNS: list[tuple[list[dict[str, Any]], str]] = [
+    (
+        [
+            {"type": "text", "text": "Reading."},
+            {
+                "type": "tool_use",
+                "id": "toolu_1",
+                "name": "Read",
+                "input": {"file_path": "WS/app/server.py"},
+            },
+        ],
+        "tool_use",
+    ),
+    (
+        [
+            {
+                "type": "tool_use",
+                "id": "toolu_2",
+                "name": "Grep",
+                "input": {"pattern": "handle_", "path": "WS", "output_mode": "content"},
+            }
+        ],
+        "tool_use",
+    ),
+    (
+        [{"type": "tool_use", "id": "toolu_3", "name": "Glob", "input": {"pattern": "**/*.py"}}],
+        "tool_use",
+    ),
+    (
+        [
+            {
+                "type": "tool_use",
+                "id": "toolu_4",
+                "name": "Bash",
+                "input": {"command": "echo hi; exit 3"},
+            }
+        ],
+        "tool_use",
+    ),
+    (
+        [
+            {
+                "type": "tool_use",
+                "id": "toolu_5",
+                "name": "Read",
+                "input": {"file_path": "WS/crlf.txt"},
+            }
+        ],
+        "tool_use",
+    ),
+    (
+        [
+            {
+                "type": "tool_use",
+                "id": "toolu_6",
+                "name": "Edit",
+                "input": {"file_path": "WS/crlf.txt", "old_string": "b", "new_string": "B"},
+            }
+        ],
+        "tool_use",
+    ),
+    (
+        [
+            {
+                "type": "tool_use",
+                "id": "toolu_7",
+                "name": "Edit",
+                "input": {
+                    "file_path": "WS/app/server.py",
+                    "old_string": "nothere",
+                    "new_string": "x",
+                },
+            }
+        ],
+        "tool_use",
+    ),
+    ([{"type": "tool_use", "id": "toolu_8", "name": "Read", "input": {}}], "tool_use"),
+    ([{"type": "text", "text": "All done."}], "end_turn"),
+]
+
+
+def session_x20(*, quick: bool, rounds: int) -> Outcome:
+    runs = 3 if quick else 20
+    name = f"9-turn session x{runs}: batch tasks on 1 worker  vs  {runs} runs of Claude Code's CLI"
+    claude = _claude()
+    if claude is None:
+        return _skipped(
+            name, "Claude Code's CLI not found (AGENTRUN_BENCH_CLAUDE or claude-agent-sdk)"
+        )
+    from agentrun.testing.fake_server import FakeAnthropicServer
+
+    root, seed = _peer_workspace()
+    (seed / "app").mkdir()
+    (seed / "app" / "server.py").write_text("def handle_get():\n    return 1\n")
+    (seed / "crlf.txt").write_text("a\r\nb\r\n")
+    subprocess.run([*GIT, "-C", str(seed), "add", "-A"], check=True)
+    subprocess.run([*GIT, "-C", str(seed), "commit", "-qm", "init"], check=True)
+    workdirs = root / "w"
+    workdirs.mkdir()
+    try:
+        with FakeAnthropicServer(model=_peer_session_model(workdirs), validate=False) as server:
+            env = _peer_env(root / "home", server.url)
+            tasks = root / "tasks.jsonl"
+            tasks.write_text(
+                "".join(
+                    json.dumps(
+                        {
+                            "id": f"s{i}",
+                            "prompt": "go",
+                            "repo": str(seed),
+                            "agent": "backend-specialist",
+                            "permission_mode": "bypassPermissions",
+                        }
+                    )
+                    + "\n"
+                    for i in range(runs)
+                )
+            )
+            argv = [
+                _agentrun(),
+                "batch",
+                str(tasks),
+                "--workers",
+                "1",
+                "--progress",
+                "plain",
+                "--out",
+                str(root / "out.jsonl"),
+                "--work-dir",
+                str(workdirs),
+            ]
+            start = time.perf_counter()
+            done = subprocess.run(argv, env=env, capture_output=True, check=False)
+            ours = time.perf_counter() - start
+            if done.returncode != 0:
+                raise RuntimeError(done.stderr.decode(errors="replace")[-1500:])
+            copies = []
+            for i in range(runs):  # each run its own copy, made outside the timing
+                copy = workdirs / f"cc{i}"
+                shutil.copytree(seed, copy, symlinks=True)
+                copies.append(copy)
+            start = time.perf_counter()
+            for copy in copies:
+                subprocess.run(
+                    [
+                        claude,
+                        "-p",
+                        "go",
+                        "--agent",
+                        "backend-specialist",
+                        "--permission-mode",
+                        "bypassPermissions",
+                        "--output-format",
+                        "json",
+                    ],
+                    cwd=copy,
+                    env=env,
+                    capture_output=True,
+                    check=False,
+                )
+            base = time.perf_counter() - start
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    ratio = ours / base
+    return Outcome(
+        name,
+        _side("agentrun batch", ours),
+        _side("claude -p", base),
+        "<= 0.5x",
+        ratio <= 0.5,
+        ratio,
+        rounds=1,
+    )
 
 
 PAIRS: list[tuple[str, Callable[..., Outcome]]] = [
     ("batch-throughput", batch_throughput),
     ("batch-ray", batch_ray),
     ("ttfr-claude", ttfr),
+    ("batch-session-x20", session_x20),
     ("interactive-prompt", interactive_prompt),
 ]
