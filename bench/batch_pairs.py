@@ -456,6 +456,7 @@ def session_x20(*, quick: bool, rounds: int) -> Outcome:
             start = time.perf_counter()
             done = subprocess.run(argv, env=env, capture_output=True, check=False)
             ours = time.perf_counter() - start
+            ours_requests = len(server.requests)
             if done.returncode != 0:
                 raise RuntimeError(done.stderr.decode(errors="replace")[-1500:])
             copies = []
@@ -483,6 +484,7 @@ def session_x20(*, quick: bool, rounds: int) -> Outcome:
                     check=False,
                 )
             base = time.perf_counter() - start
+            base_requests = len(server.requests) - ours_requests
     finally:
         shutil.rmtree(root, ignore_errors=True)
     ratio = ours / base
@@ -493,6 +495,7 @@ def session_x20(*, quick: bool, rounds: int) -> Outcome:
         "<= 0.5x",
         ratio <= 0.5,
         ratio,
+        note=f"API requests: agentrun {ours_requests}, claude {base_requests}",
         rounds=1,
     )
 
