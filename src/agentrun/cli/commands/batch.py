@@ -31,13 +31,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory-mb", type=_positive_int, help="Ray memory per task")
     parser.add_argument("--max-retries", type=int, default=2, help="reruns of a lost task")
     parser.add_argument("--sandbox", choices=SANDBOX_MODES, default="workspace-write")
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "rich", "plain"),
+        default="auto",
+        help="live panel (rich), one line per task (plain); auto: rich on a terminal",
+    )
     defaults = parser.add_argument_group("task defaults (a task's own fields win)")
     defaults.add_argument("--agent")
     defaults.add_argument("--model")
     defaults.add_argument("--max-turns", type=_positive_int)
     defaults.add_argument("--permission-mode", choices=PERMISSION_MODES)
     defaults.add_argument("--timeout", type=_positive_float, metavar="SECONDS")
-    defaults.add_argument("--progress", choices=("auto", "rich", "plain"), default="auto")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 ray_address=args.ray_address,
                 num_cpus=args.cpus,
                 memory_mb=args.memory_mb,
-                max_retries=args.max_retries,
+                max_retries=max(0, args.max_retries),
                 on_progress=on_progress,
             ):
                 lines.append(line)
