@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import batch_pairs
+import hook_pairs
 import inputs
 import loop_pairs
 from harness import Outcome, Pair, timed
@@ -348,4 +349,5 @@ PAIRS: list[tuple[str, Builder]] = [
     ("cli-one-turn", cli_one_turn),
     *loop_pairs.PAIRS,
     *batch_pairs.PAIRS,
+    *hook_pairs.PAIRS,
 ]
