@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import batch_pairs
 import hook_pairs
 import inputs
 import loop_pairs
@@ -349,5 +350,6 @@ PAIRS: list[tuple[str, Builder]] = [
     ("cli-one-turn", cli_one_turn),
     *loop_pairs.PAIRS,
     *mcp_pairs.PAIRS,
+    *batch_pairs.PAIRS,
     *hook_pairs.PAIRS,
 ]

@@ -42,6 +42,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "hooks": ("agentrun.cli.commands.hooks", "list the hooks configured here, and from which file"),
     "demo": ("agentrun.cli.commands.demo", "run the backend-specialist demo offline"),
     "mcp": ("agentrun.cli.commands.mcp", "list, show, add or remove MCP servers"),
+    "batch": ("agentrun.cli.commands.batch", "run a task file, each task in its own worktree"),
 }
 
 

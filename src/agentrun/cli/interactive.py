@@ -101,6 +101,7 @@ class InteractiveApp:
         self._earlier_usage = Usage()
         self._earlier_cost: float | None = 0.0
         self._header_shown = False
+        self._warmed = False
         self._cancel_turn = False
         self._carried: tuple[str, ...] = ()  # "always" rules of sessions /model replaced
         self.term = Terminal()
@@ -180,6 +181,9 @@ class InteractiveApp:
 
     def _read_prompt(self) -> str:
         """One prompt; a line ending in a backslash continues on the next (multi-line input)."""
+        if not self._warmed:  # started as the prompt shows, so it never delays the prompt
+            self._warmed = True
+            _warm_up(self.session.model)
         line = self.read(_PROMPT)
         while line.endswith("\\"):
             line = line[:-1] + "\n" + self.read(_CONTINUE)
@@ -425,3 +429,20 @@ def _turns(n: int) -> str:
 
 def _model_id(session: Any) -> str:
     return str(getattr(getattr(session, "model", None), "model_id", "") or "")
+
+
+def _warm_up(model: Any) -> None:
+    """Import in a background thread, while the user types, what the first turn needs: the
+    Markdown renderer, and the SDK (over a second) for a real model. The prompt shows at once;
+    the first send waits on the import lock only if the user was quicker than the import."""
+    import threading
+
+    def load() -> None:
+        import rich.markdown  # noqa: F401
+
+        from agentrun.models.anthropic import AnthropicModel, preload_sdk
+
+        if isinstance(model, AnthropicModel):
+            preload_sdk()
+
+    threading.Thread(target=load, name="agentrun-warm-up", daemon=True).start()

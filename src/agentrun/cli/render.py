@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.live import Live
-from rich.markdown import Markdown
 from rich.spinner import Spinner
 from rich.text import Text
 
@@ -36,6 +35,8 @@ from agentrun.core.events import (
 )
 
 if TYPE_CHECKING:
+    from rich.markdown import Markdown
+
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
 
 __all__ = ["Renderer", "diff_lines", "footer_text", "format_cost", "key_argument"]
@@ -268,14 +269,14 @@ class Renderer:
             return  # a file or pipe gets the settled Markdown once, at the end of the message
         if self._live is None:
             self._live = Live(
-                Markdown(self._text),
+                markdown(self._text),
                 console=self.console,
                 refresh_per_second=12,
                 vertical_overflow="ellipsis",  # a long answer never smears; stop() prints it whole
             )
             _start_live(self._live, refresh=True)
         else:
-            self._live.update(Markdown(self._text))
+            self._live.update(markdown(self._text))
 
     def _assistant(self, event: AssistantEvent) -> None:
         streamed = self._live is not None
@@ -283,12 +284,12 @@ class Renderer:
             text = "".join(
                 b.get("text", "") for b in _blocks(event.message) if b.get("type") == "text"
             )
-            self._live.update(Markdown(safe(text) or self._text))
+            self._live.update(markdown(safe(text) or self._text))
         self._stop_live()
         if not streamed:
             for block in _blocks(event.message):
                 if block.get("type") == "text" and block.get("text", "").strip():
-                    self.console.print(Markdown(safe(block["text"])))
+                    self.console.print(markdown(safe(block["text"])))
         self._text = ""
 
     # -- tools ---------------------------------------------------------------------------------
@@ -431,3 +432,11 @@ def _blocks(message: JSON) -> list[JSON]:
 def _one_line(text: str, width: int = 200) -> str:
     line = " ".join(safe(text).split())
     return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def markdown(text: str) -> Markdown:
+    # rich.markdown (markdown-it, pygments) is ~90 ms of the interactive start: imported at the
+    # first answer (interactive mode warms it while the user types).
+    from rich.markdown import Markdown
+
+    return Markdown(text)
