@@ -42,7 +42,14 @@ from pathlib import Path
 
 from agentrun.core.pathutil import is_within
 from agentrun.jail import policy, syscalls
-from agentrun.jail.gittrees import BARE_MARKS, bare_shaped, gitdir_target, open_dir, sockets_in
+from agentrun.jail.gittrees import (
+    BARE_MARKS,
+    BARE_RUNS,
+    bare_shaped,
+    gitdir_target,
+    open_dir,
+    sockets_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +129,11 @@ class Watcher:
     def __init__(self, roots: Sequence[Path], *, skip: Sequence[Path] = ()) -> None:
         self._roots = [r for r in roots if not any(r != o and is_within(r, o) for o in roots)]
         self._roots = list(dict.fromkeys(self._roots))
+        # Each root is walked once, from the outermost one holding it; a root nested in another
+        # (a workspace inside an --add-dir, or the reverse) still gets its own root guards.
+        self._tops = [
+            frozenset(_rel(r, top) for r in roots if is_within(r, top)) for top in self._roots
+        ]
         self._skip = tuple(skip)
         self._lock = threading.Lock()
         self._notices: list[str] = []
@@ -213,7 +225,8 @@ class Watcher:
                 self._wds.pop(wd, None)
             elif wd in self._wds:
                 i, rel, ino = self._wds[wd]
-                watched = is_protected_name(name, at_root=not rel) or name in BARE_MARKS
+                watched = is_protected_name(name, at_root=rel in self._tops[i])
+                watched = watched or name in BARE_MARKS
                 if watched or mask & _IN_ISDIR:
                     todo[(i, rel, name)] = ino
         for (i, rel, name), ino in todo.items():
@@ -238,7 +251,7 @@ class Watcher:
             child = f"{rel}/{name}" if rel else name
             if name in BARE_MARKS and bare_shaped(fd):
                 self._check_bare(i, fd, rel, initial=False)
-            if is_protected_name(name, at_root=not rel):
+            if is_protected_name(name, at_root=rel in self._tops[i]):
                 self._check_entry(i, fd, rel, name, initial=False)
             elif not self._skipped(i, child):
                 with contextlib.suppress(OSError):
@@ -279,7 +292,7 @@ class Watcher:
                     continue  # a repository there from the start: read-only as a whole
                 for e in entries:
                     child = f"{rel}/{e.name}" if rel else e.name
-                    if is_protected_name(e.name, at_root=not rel):
+                    if is_protected_name(e.name, at_root=rel in self._tops[i]):
                         self._check_entry(i, fd, rel, e.name, initial=initial)
                     elif e.is_dir(follow_symlinks=False):
                         if not self._skipped(i, child):
@@ -306,19 +319,25 @@ class Watcher:
         self._wds[wd] = (i, rel, (st.st_dev, st.st_ino))
 
     def _check_bare(self, i: int, dir_fd: int, rel: str, *, initial: bool) -> bool:
-        """A directory shaped like a bare repository: one there from the start (not the root
-        itself) is protected whole (True); one made during the session loses its HEAD."""
+        """A directory shaped like a bare repository: one there from the start is protected
+        whole (True; a root, which must stay writable, keeps HEAD, config and commondir
+        read-only); one made during the session loses its HEAD, config and commondir."""
         st = os.fstat(dir_fd)
         ident = (st.st_dev, st.st_ino)
         path = self._roots[i] / rel
         if initial:
-            if rel and not self._skipped(i, rel):
-                self.found.known.add(ident)
-                self.found.protected.append(path)
-                return True
-            return False
+            if self._skipped(i, rel):
+                return False
+            self.found.known.add(ident)
+            if rel in self._tops[i]:
+                for name in BARE_RUNS:
+                    self._check_entry(i, dir_fd, rel, name, initial=True)
+                return False
+            self.found.protected.append(path)
+            return True
         if ident not in self.found.known and not self._skipped(i, rel):
-            self._quarantine(dir_fd, "HEAD", path / "HEAD")
+            for name in BARE_RUNS:
+                self._quarantine(dir_fd, name, path / name)
         return False
 
     def _check_entry(self, i: int, dir_fd: int, rel: str, name: str, *, initial: bool) -> None:
@@ -353,6 +372,12 @@ class Watcher:
                 self._notices.append(f"{path} could not be neutralised ({e.strerror}).")
             return
         self._moved.append((path, path.parent / new))
+
+
+def _rel(path: Path, top: Path) -> str:
+    """``path`` relative to ``top`` as the walk names it ("" for ``top`` itself)."""
+    rel = path.relative_to(top).as_posix()
+    return "" if rel == "." else rel
 
 
 def quarantine_notice(moved: Sequence[tuple[Path, Path]]) -> str:

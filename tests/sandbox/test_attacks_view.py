@@ -1,0 +1,200 @@
+"""What the host's own tools run from a write root, whatever shape the jail gives it.
+
+Git takes a directory for a repository when it holds a HEAD plus ``objects`` and ``refs`` it can
+enter (``access(X_OK)``, following symlinks: an executable regular file or a symlink passes), so
+a planted ``config`` there runs ``core.pager`` or ``core.sshCommand`` at the user's next git
+command in that directory. Each attack is first planted on the host, where the marker does get
+written (the signal is real), then by a jailed command; the user's git runs after the session.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import shlex
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from agentrun.jail.jail import JailSandbox
+from agentrun.jail.policy import SandboxPolicy
+
+if TYPE_CHECKING:
+    from conftest import Host
+
+
+def _config(marker: Path) -> str:
+    """A config whose pager and sshCommand each leave a marker (``<marker>.pager``, ``.ssh``)."""
+    pager = f"touch {marker}.pager; cat"
+    ssh = f"touch {marker}.ssh; false"
+    return f"[core]\n\tpager = {pager}\n\tsshCommand = {ssh}\n"
+
+
+def _ran(marker: Path) -> list[str]:
+    return [k for k in ("pager", "ssh") if Path(f"{marker}.{k}").exists()]
+
+
+# Shell lines run in a directory: three shapes git accepts for a bare repository.
+_SHAPES = {
+    "executable-files": "echo 'ref: refs/heads/main' > HEAD && touch objects refs && "
+    "chmod +x objects refs",
+    "symlinks-to-a-dir": "echo 'ref: refs/heads/main' > HEAD && mkdir o && ln -s o objects && "
+    "ln -s o refs",
+    "dangling-then-made": "echo 'ref: refs/heads/main' > HEAD && ln -s o objects && "
+    "ln -s o refs && mkdir o",
+}
+
+
+def _plant(shape: str, marker: Path) -> str:
+    return f"{_SHAPES[shape]} && printf %s {shlex.quote(_config(marker))} > config"
+
+
+def _user_git(where: Path, ceiling: Path) -> None:
+    """The user's git in ``where``, as they would run it: `git branch` on a terminal (the
+    pager) and a fetch from an ssh remote (core.sshCommand)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+        "GIT_CEILING_DIRECTORIES": str(ceiling),
+        "PAGER": "cat",
+        "TERM": "xterm",
+    }
+    primary, secondary = pty.openpty()
+    try:
+        subprocess.run(
+            ["git", "-C", str(where), "branch"],
+            stdin=subprocess.DEVNULL,
+            stdout=secondary,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    subprocess.run(
+        ["git", "-C", str(where), "ls-remote", "ssh://example.invalid/x"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def _control(host: Host, shape: str) -> None:
+    """The same planting on the host runs both markers."""
+    control = host.base / f"control-{shape}"
+    control.mkdir()
+    marker = host.base / "control"
+    subprocess.run(["bash", "-c", _plant(shape, marker)], cwd=control, check=True)
+    _user_git(control, host.base)
+    assert _ran(marker) == ["pager", "ssh"]
+
+
+Make = Callable[..., JailSandbox]
+
+
+def _shell(jail: JailSandbox, host: Host) -> object:
+    from conftest import Shell
+
+    return Shell(jail, host)
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_a_bare_shaped_subdirectory_loses_what_git_would_run(
+    host: Host, make_jail: Make, shape: str
+) -> None:
+    _control(host, shape)
+    marker = host.base / "pwned"
+    shell = _shell(make_jail(), host)
+    out = shell.out(f"mkdir sub && cd sub && {_plant(shape, marker)}; ls | tr '\\n' ' '")  # type: ignore[attr-defined]
+    shell.close()  # type: ignore[attr-defined]
+    assert "HEAD.agentrun-quarantined-" in out and "Renamed by the sandbox" in out, out
+    _user_git(host.workspace / "sub", host.base)
+    assert _ran(marker) == []
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_a_root_that_is_no_repository_made_bare_shaped_loses_its_head(
+    host: Host, make_jail: Make, shape: str
+) -> None:
+    """No repository at the root: git skips the empty ``.git`` placeholder and looks at the
+    root itself."""
+    _control(host, shape)
+    shutil.rmtree(host.workspace / ".git")
+    marker = host.base / "pwned"
+    shell = _shell(make_jail(), host)
+    out = shell.out(f"{_plant(shape, marker)}; ls | tr '\\n' ' '")  # type: ignore[attr-defined]
+    shell.close()  # type: ignore[attr-defined]
+    assert "HEAD.agentrun-quarantined-" in out, out
+    assert not (host.workspace / ".git").exists()  # the placeholder went with the session
+    _user_git(host.workspace, host.base)
+    assert _ran(marker) == []
+
+
+def test_a_bare_shape_linked_into_the_repository_loses_its_head(
+    host: Host, make_jail: Make
+) -> None:
+    """objects/ and refs/ borrowed from the workspace's own repository by symlinks."""
+    subprocess.run(
+        ["git", "-C", str(host.workspace), "commit", "-q", "--allow-empty", "-m", "x"],
+        check=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+        },
+    )
+    marker = host.base / "pwned"
+    shell = _shell(make_jail(), host)
+    out = shell.out(  # type: ignore[attr-defined]
+        "mkdir src && cd src && cp ../.git/HEAD HEAD && ln -s ../.git/objects objects && "
+        f"ln -s ../.git/refs refs && printf %s {shlex.quote(_config(marker))} > config; echo made"
+    )
+    shell.close()  # type: ignore[attr-defined]
+    assert "made" in out and "HEAD.agentrun-quarantined-" in out, out
+    _user_git(host.workspace / "src", host.base)
+    assert _ran(marker) == []
+
+
+def test_a_root_bare_from_the_start_keeps_its_head_read_only(host: Host, make_jail: Make) -> None:
+    """A session run in a bare repository: its HEAD and config are read-only, not renamed."""
+    shutil.rmtree(host.workspace / ".git")
+    subprocess.run(["git", "init", "-q", "--bare", str(host.workspace)], check=True)
+    config = (host.workspace / "config").read_bytes()
+    shell = _shell(make_jail(), host)
+    out = shell.out("echo x >> config; echo rc=$?; echo y > HEAD; echo rc=$?; echo ok > f; cat f")  # type: ignore[attr-defined]
+    shell.close()  # type: ignore[attr-defined]
+    assert "rc=0" not in out and out.endswith("ok"), out
+    assert (host.workspace / "config").read_bytes() == config
+    assert (host.workspace / "HEAD").exists() and "Renamed by the sandbox" not in out
+
+
+@pytest.mark.parametrize("outer_is_workspace", [True, False])
+def test_a_root_nested_in_another_keeps_its_root_guards(
+    host: Host, make_jail: Make, outer_is_workspace: bool
+) -> None:
+    """``--cwd ws/pkg --add-dir ws`` (and the reverse): ``.agentrun``, ``.claude`` and
+    ``.mcp.json`` made at the inner root are renamed away, as at the outer one."""
+    inner = host.workspace / "pkg"
+    inner.mkdir()
+    if outer_is_workspace:
+        jail = make_jail(add_dirs=[inner])
+    else:
+        policy = SandboxPolicy.create(inner, add_dirs=[host.workspace], home=host.home)
+        from conftest import TEST_LIMITS
+
+        jail = JailSandbox(policy, tmp_dir=host.tmp_dir, limits=TEST_LIMITS)
+    shell = _shell(jail, host)
+    out = shell.out(  # type: ignore[attr-defined]
+        "mkdir -p pkg/.agentrun pkg/.claude && echo '{}' > pkg/.mcp.json; echo made"
+    )
+    shell.close()  # type: ignore[attr-defined]
+    assert "made" in out and "Renamed by the sandbox" in out, out
+    for name in (".agentrun", ".claude", ".mcp.json"):
+        assert not (inner / name).exists(), name
+        assert list(inner.glob(f"{name}.agentrun-quarantined-*")), name
