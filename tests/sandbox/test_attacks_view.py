@@ -198,3 +198,31 @@ def test_a_root_nested_in_another_keeps_its_root_guards(
     for name in (".agentrun", ".claude", ".mcp.json"):
         assert not (inner / name).exists(), name
         assert list(inner.glob(f"{name}.agentrun-quarantined-*")), name
+
+
+_WATCHES = (
+    "import ctypes, os\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "for name, nr, args in (('inotify_init', 253, ()), ('inotify_init1', 294, (0,)),"
+    " ('fanotify_init', 300, (0, 0))):\n"
+    "    r = libc.syscall(nr, *args)\n"
+    "    print(name, r if r >= 0 else os.strerror(ctypes.get_errno()))\n"
+)
+
+
+def test_file_watches_are_refused_and_tail_f_still_follows(host: Host, make_jail: Make) -> None:
+    """Watches count against the user's host-wide limits (root's, for a jail run as root): the
+    jail has none, and ``tail -f`` falls back to polling."""
+    shell = _shell(make_jail(), host)
+    out = shell.out("python3 -c " + shlex.quote(_WATCHES))  # type: ignore[attr-defined]
+    assert out.splitlines() == [
+        f"{name} Function not implemented"
+        for name in ("inotify_init", "inotify_init1", "fanotify_init")
+    ], out
+    follow = (
+        "echo a > log; tail -f log > seen 2> err & pid=$!; sleep 0.5; echo b >> log; "
+        "for i in $(seq 300); do grep -q b seen && break; sleep 0.1; done; "
+        "kill $pid; cat seen"
+    )
+    assert shell.out(follow, timeout_s=60).split() == ["a", "b"]  # type: ignore[attr-defined]
+    shell.close()  # type: ignore[attr-defined]
