@@ -226,3 +226,74 @@ def test_file_watches_are_refused_and_tail_f_still_follows(host: Host, make_jail
     )
     assert shell.out(follow, timeout_s=60).split() == ["a", "b"]  # type: ignore[attr-defined]
     shell.close()  # type: ignore[attr-defined]
+
+
+def test_claude_settings_in_subfolders_are_read_only_and_new_ones_renamed(
+    host: Host, make_jail: Make
+) -> None:
+    """Claude Code started in ``sub`` would load ``sub/.claude`` (hooks) and ``sub/.mcp.json``
+    (servers it runs): like ``.git``, at any depth."""
+    ws = host.workspace
+    (ws / "sub" / ".claude").mkdir(parents=True)
+    (ws / "sub" / ".claude" / "settings.json").write_text("{}\n")
+    (ws / "sub" / ".mcp.json").write_text("{}\n")
+    policy = host.policy()
+    for made in ("sub/.claude/settings.json", "sub/.mcp.json", "new/.claude/x", "a/b/.mcp.json"):
+        assert policy.protected_entry(ws / made) is not None, made
+        assert not policy.can_write(ws / made), made
+    shell = _shell(make_jail(), host)
+    out = shell.out(  # type: ignore[attr-defined]
+        "echo hook >> sub/.claude/settings.json; echo rc=$?; echo x > sub/.mcp.json; "
+        "echo rc=$?; mkdir -p new/.claude a/b && echo '{}' > a/b/.mcp.json; echo made"
+    )
+    shell.close()  # type: ignore[attr-defined]
+    assert "rc=0" not in out and "made" in out, out
+    assert (ws / "sub" / ".claude" / "settings.json").read_text() == "{}\n"
+    assert (ws / "sub" / ".mcp.json").read_text() == "{}\n"
+    for made in ("new/.claude", "a/b/.mcp.json"):
+        assert not (ws / made).exists(), made
+        assert f"{ws / made} -> " in out, out
+
+
+def test_home_start_up_files_at_a_root_are_read_only_and_new_ones_renamed(
+    host: Host, make_jail: Make
+) -> None:
+    """``--cwd ~``: git's config, the shells' start-up files and ssh's keys run code or grant
+    access at the user's next command; existing ones are read-only, new ones renamed."""
+    ws = host.workspace
+    existing = {
+        ".gitconfig": "[user]\n",
+        ".bashrc": "# rc\n",
+        ".ssh/authorized_keys": "",
+        ".config/git/config": "",
+    }
+    for rel, text in existing.items():
+        (ws / rel).parent.mkdir(parents=True, exist_ok=True)
+        (ws / rel).write_text(text)
+    policy = host.policy()
+    for rel in (*existing, ".profile", ".zshrc", ".config/git/ignore"):
+        assert not policy.can_write(ws / rel), rel
+    assert policy.can_write(ws / ".config" / "other")
+    shell = _shell(make_jail(), host)
+    out = shell.out(  # type: ignore[attr-defined]
+        "for f in .gitconfig .bashrc .ssh/authorized_keys .config/git/config; do "
+        "echo '[core] pager = evil' >> $f; echo rc=$?; done; "
+        "echo evil > .profile; echo evil > .zshrc; echo ok > .config/other; echo made"
+    )
+    shell.close()  # type: ignore[attr-defined]
+    assert "rc=0" not in out and "made" in out, out
+    assert {rel: (ws / rel).read_text() for rel in existing} == existing
+    for made in (".profile", ".zshrc"):
+        assert not (ws / made).exists() and f"{ws / made} -> " in out, out
+    assert (ws / ".config" / "other").read_text() == "ok\n"
+
+
+def test_a_git_config_dir_made_under_a_new_config_dir_is_renamed(
+    host: Host, make_jail: Make
+) -> None:
+    ws = host.workspace
+    shell = _shell(make_jail(), host)
+    out = shell.out("mkdir -p .config/git && echo x > .config/git/config; echo made")  # type: ignore[attr-defined]
+    shell.close()  # type: ignore[attr-defined]
+    assert "made" in out and f"{ws / '.config' / 'git'} -> " in out, out
+    assert not (ws / ".config" / "git").exists()

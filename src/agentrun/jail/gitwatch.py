@@ -2,11 +2,13 @@
 
 A ``.git`` (directory or gitfile) or ``.gitmodules`` anywhere in a workspace is code the host
 runs: its hooks, ``core.fsmonitor`` or a gitfile pointing at a planted config execute at the
-user's next ``git status`` (git recurses into submodules). So:
+user's next ``git status`` (git recurses into submodules). A directory git takes for a bare
+repository (HEAD, objects, refs) is the same; so are ``.claude/`` and ``.mcp.json`` at any depth
+(Claude Code started there loads them). So:
 
-* :func:`scan` walks each write root once at the jail's start and lists every such entry at any
-  depth (plus ``.claude/``, ``.agentrun/`` and ``.mcp.json`` at each root, and where a gitfile or
-  a ``.git`` symlink points inside the roots): the jail binds them all read-only
+* :meth:`Watcher.start` walks each write root once at the jail's start and lists every such
+  entry at any depth (plus :data:`policy.AT_ROOT` at each root, nested roots included, and where
+  a gitfile or a ``.git`` symlink points inside the roots): the jail binds them all read-only
   (:mod:`agentrun.jail.rootfs`). It also lists pathname sockets, which the jail covers.
 * A :class:`Watcher` (inotify on every directory of the write roots) neutralises any such entry
   *created* while the session runs, by Bash or its background jobs: it is renamed to
@@ -72,10 +74,6 @@ _EVENT = struct.Struct("iIII")
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
-def is_protected_name(name: str, *, at_root: bool) -> bool:
-    return name in ANY_DEPTH or (at_root and name in AT_ROOT)
-
-
 @dataclass
 class Found:
     """What a scan found: entries to bind read-only, sockets to cover, and for the watcher the
@@ -133,6 +131,10 @@ class Watcher:
         # (a workspace inside an --add-dir, or the reverse) still gets its own root guards.
         self._tops = [
             frozenset(_rel(r, top) for r in roots if is_within(r, top)) for top in self._roots
+        ]
+        self._at_tops = [
+            frozenset(f"{t}/{name}" if t else name for t in tops for name in AT_ROOT)
+            for tops in self._tops
         ]
         self._skip = tuple(skip)
         self._lock = threading.Lock()
@@ -225,8 +227,7 @@ class Watcher:
                 self._wds.pop(wd, None)
             elif wd in self._wds:
                 i, rel, ino = self._wds[wd]
-                watched = is_protected_name(name, at_root=rel in self._tops[i])
-                watched = watched or name in BARE_MARKS
+                watched = self._protected(i, rel, name) or name in BARE_MARKS
                 if watched or mask & _IN_ISDIR:
                     todo[(i, rel, name)] = ino
         for (i, rel, name), ino in todo.items():
@@ -251,7 +252,7 @@ class Watcher:
             child = f"{rel}/{name}" if rel else name
             if name in BARE_MARKS and bare_shaped(fd):
                 self._check_bare(i, fd, rel, initial=False)
-            if is_protected_name(name, at_root=rel in self._tops[i]):
+            if self._protected(i, rel, name):
                 self._check_entry(i, fd, rel, name, initial=False)
             elif not self._skipped(i, child):
                 with contextlib.suppress(OSError):
@@ -262,6 +263,11 @@ class Watcher:
         return True
 
     # -- scanning ---------------------------------------------------------------------------------
+
+    def _protected(self, i: int, rel: str, name: str) -> bool:
+        """Whether entry ``name`` of directory ``rel`` is protected: a name of ANY_DEPTH, or a
+        path of AT_ROOT below one of the roots walked from root ``i``."""
+        return name in ANY_DEPTH or (f"{rel}/{name}" if rel else name) in self._at_tops[i]
 
     def _skipped(self, i: int, rel: str) -> bool:
         if not self._skip:
@@ -292,7 +298,7 @@ class Watcher:
                     continue  # a repository there from the start: read-only as a whole
                 for e in entries:
                     child = f"{rel}/{e.name}" if rel else e.name
-                    if is_protected_name(e.name, at_root=rel in self._tops[i]):
+                    if self._protected(i, rel, e.name):
                         self._check_entry(i, fd, rel, e.name, initial=initial)
                     elif e.is_dir(follow_symlinks=False):
                         if not self._skipped(i, child):
@@ -384,9 +390,11 @@ def quarantine_notice(moved: Sequence[tuple[Path, Path]]) -> str:
     """What the model is told about entries it created under protected names, now renamed."""
     listed = "; ".join(f"{path} -> {new.name}" for path, new in moved)
     return (
-        f"Renamed by the sandbox: {listed}. Git metadata (.git, .gitmodules at any depth) and "
-        ".claude/, .agentrun/, .mcp.json at the workspace root are read-only in this session, "
-        "because the host's git and tools would execute what they configure. Creating a "
-        "repository (a nested `git init`, a submodule) or changing git's configuration is not "
-        "the agent's job: ask the user to do it."
+        f"Renamed by the sandbox: {listed}. Git metadata (.git, .gitmodules, a bare "
+        "repository's HEAD at any depth), .claude/ and .mcp.json at any depth, and .agentrun/ "
+        "and home-directory start-up files (.gitconfig, .bashrc, .profile, .ssh/, ...) at the "
+        "workspace root are read-only in this session, because the host's git and tools would "
+        "execute what they configure. Creating a repository (a nested `git init`, a submodule) "
+        "or changing git's, a shell's or an agent's configuration is not the agent's job: ask "
+        "the user to do it."
     )
