@@ -167,11 +167,15 @@ def test_a_root_bare_from_the_start_keeps_its_head_read_only(host: Host, make_ja
     subprocess.run(["git", "init", "-q", "--bare", str(host.workspace)], check=True)
     config = (host.workspace / "config").read_bytes()
     shell = _shell(make_jail(), host)
-    out = shell.out("echo x >> config; echo rc=$?; echo y > HEAD; echo rc=$?; echo ok > f; cat f")  # type: ignore[attr-defined]
+    out = shell.out(
+        "echo x >> config; echo rc=$?; echo y > HEAD; echo rc=$?; mkdir -p evil; "
+        "echo evil > commondir; echo ok > f; cat f"
+    )  # type: ignore[attr-defined]
     shell.close()  # type: ignore[attr-defined]
-    assert "rc=0" not in out and out.endswith("ok"), out
+    assert "rc=0" not in out and "\nok\n" in out, out
     assert (host.workspace / "config").read_bytes() == config
-    assert (host.workspace / "HEAD").exists() and "Renamed by the sandbox" not in out
+    assert (host.workspace / "HEAD").exists()
+    assert f"{host.workspace / 'commondir'} -> " in out, out  # would name another config
 
 
 @pytest.mark.parametrize("outer_is_workspace", [True, False])
@@ -297,3 +301,33 @@ def test_a_git_config_dir_made_under_a_new_config_dir_is_renamed(
     shell.close()  # type: ignore[attr-defined]
     assert "made" in out and f"{ws / '.config' / 'git'} -> " in out, out
     assert not (ws / ".config" / "git").exists()
+
+
+def test_protected_paths_reached_through_symlinks_stay_protected(
+    host: Host, make_jail: Make
+) -> None:
+    """A home whose dotfiles link into a folder of it (a dotfiles manager), a ``.claude``
+    linked elsewhere, and a ``.config`` replaced by a symlink during the session."""
+    ws = host.workspace
+    (ws / "dotfiles" / "config").mkdir(parents=True)
+    (ws / "dotfiles" / "gitconfig").write_text("[user]\n")
+    (ws / ".gitconfig").symlink_to("dotfiles/gitconfig")
+    (ws / ".config").symlink_to("dotfiles/config")
+    (ws / "shared").mkdir()
+    (ws / "shared" / "settings.json").write_text("{}\n")
+    (ws / "sub").mkdir()
+    (ws / "sub" / ".claude").symlink_to("../shared")
+    shell = _shell(make_jail(), host)
+    out = shell.out(  # type: ignore[attr-defined]
+        "echo evil >> dotfiles/gitconfig; echo rc=$?; echo x >> shared/settings.json; "
+        "echo rc=$?; mkdir -p dotfiles/config/git; echo made; "
+        "mkdir other && rm .config && ln -s other .config; echo linked; "
+        "rm sub/.claude && ln -s ../other sub/.claude; echo again"
+    )
+    shell.close()  # type: ignore[attr-defined]
+    assert "rc=0" not in out and "made" in out and "linked" in out, out
+    assert (ws / "dotfiles" / "gitconfig").read_text() == "[user]\n"
+    assert (ws / "shared" / "settings.json").read_text() == "{}\n"
+    assert not (ws / "dotfiles" / "config" / "git").exists()
+    for made in (".config", "sub/.claude"):  # even on the same inode as the old link
+        assert f"{ws / made} -> " in out and not (ws / made).exists(), out

@@ -82,6 +82,9 @@ class Found:
     protected: list[Path] = field(default_factory=list)
     sockets: list[Path] = field(default_factory=list)
     known: set[tuple[int, int]] = field(default_factory=set)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Protected symlinks there from the start, with their targets: a symlink cannot be bound
+    read-only, so one removed and made again (maybe on the same inode) is judged by its target."""
 
 
 class _Inotify:
@@ -133,8 +136,12 @@ class Watcher:
             frozenset(_rel(r, top) for r in roots if is_within(r, top)) for top in self._roots
         ]
         self._at_tops = [
-            frozenset(f"{t}/{name}" if t else name for t in tops for name in AT_ROOT)
-            for tops in self._tops
+            {f"{t}/{name}" if t else name for t in tops for name in AT_ROOT} for tops in self._tops
+        ]
+        # `.config` of `.config/git`: must stay a directory (a symlink made there would lead
+        # the host's git to a config elsewhere).
+        self._at_parents = [
+            {p.rsplit("/", 1)[0] for p in paths if "/" in p} for paths in self._at_tops
         ]
         self._skip = tuple(skip)
         self._lock = threading.Lock()
@@ -161,6 +168,7 @@ class Watcher:
                 self._root_fds.append(os.open(root, _DIR))
             except OSError:
                 self._root_fds.append(-1)
+        self._follow_root_links()
         for i in range(len(self._roots)):
             self._scan(i, "", initial=True)
         if self._watch_error:
@@ -171,6 +179,17 @@ class Watcher:
         self._thread = threading.Thread(target=self._run, name="agentrun-gitwatch", daemon=True)
         self._thread.start()
         return self.found
+
+    def _follow_root_links(self) -> None:
+        """Where a root's protected path leads through a symlink inside the roots (a home
+        directory whose ``.gitconfig`` or ``.config`` links into a dotfiles folder): that path
+        is protected too, existing or made later."""
+        for i, paths in enumerate([set(p) for p in self._at_tops]):
+            for rel in paths:
+                real = Path(os.path.realpath(self._roots[i] / rel))
+                for j, other in enumerate(self._roots):
+                    if real != other and is_within(real, other):
+                        self._at_tops[j].add(_rel(real, other))
 
     def close(self) -> None:
         """Stop watching; a last check first, so nothing created just before the end stays."""
@@ -252,12 +271,14 @@ class Watcher:
             child = f"{rel}/{name}" if rel else name
             if name in BARE_MARKS and bare_shaped(fd):
                 self._check_bare(i, fd, rel, initial=False)
-            if self._protected(i, rel, name):
+            try:
+                mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+            except OSError:
+                mode = 0
+            if self._guarded(i, rel, name, is_dir=stat.S_ISDIR(mode)):
                 self._check_entry(i, fd, rel, name, initial=False)
-            elif not self._skipped(i, child):
-                with contextlib.suppress(OSError):
-                    if stat.S_ISDIR(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
-                        self._scan(i, child, initial=False)
+            elif stat.S_ISDIR(mode) and not self._skipped(i, child):
+                self._scan(i, child, initial=False)
         finally:
             os.close(fd)
         return True
@@ -267,7 +288,16 @@ class Watcher:
     def _protected(self, i: int, rel: str, name: str) -> bool:
         """Whether entry ``name`` of directory ``rel`` is protected: a name of ANY_DEPTH, or a
         path of AT_ROOT below one of the roots walked from root ``i``."""
-        return name in ANY_DEPTH or (f"{rel}/{name}" if rel else name) in self._at_tops[i]
+        path = f"{rel}/{name}" if rel else name
+        return name in ANY_DEPTH or path in self._at_tops[i] or path in self._at_parents[i]
+
+    def _guarded(self, i: int, rel: str, name: str, *, is_dir: bool) -> bool:
+        """Whether the entry is one the guard checks: protected, or a parent of a protected
+        root path (``.config``) that is not a real directory."""
+        path = f"{rel}/{name}" if rel else name
+        if path in self._at_parents[i]:
+            return not is_dir
+        return self._protected(i, rel, name)
 
     def _skipped(self, i: int, rel: str) -> bool:
         if not self._skip:
@@ -298,7 +328,7 @@ class Watcher:
                     continue  # a repository there from the start: read-only as a whole
                 for e in entries:
                     child = f"{rel}/{e.name}" if rel else e.name
-                    if self._protected(i, rel, e.name):
+                    if self._guarded(i, rel, e.name, is_dir=e.is_dir(follow_symlinks=False)):
                         self._check_entry(i, fd, rel, e.name, initial=initial)
                     elif e.is_dir(follow_symlinks=False):
                         if not self._skipped(i, child):
@@ -341,8 +371,13 @@ class Watcher:
                 return False
             self.found.protected.append(path)
             return True
-        if ident not in self.found.known and not self._skipped(i, rel):
-            for name in BARE_RUNS:
+        if self._skipped(i, rel):
+            return False
+        fresh = ident not in self.found.known
+        for name in BARE_RUNS:
+            # A root bare from the start keeps what it had (read-only); what is new goes (a
+            # commondir would point git at another config).
+            if fresh or _ident(dir_fd, name) not in self.found.known:
                 self._quarantine(dir_fd, name, path / name)
         return False
 
@@ -354,18 +389,27 @@ class Watcher:
         ident = (st.st_dev, st.st_ino)
         shown = f"{rel}/{name}" if rel else name
         path = self._roots[i] / shown
+        link = _readlink(dir_fd, name) if stat.S_ISLNK(st.st_mode) else None
         if initial:
-            self.found.known.add(ident)
+            if link is None:
+                self.found.known.add(ident)
+            else:
+                self.found.links[ident] = link
             self.found.protected.append(path)
             if stat.S_ISDIR(st.st_mode):
                 self.found.sockets += sockets_in(path)
+            target: Path | None = None
             if name == ".git":
                 target = gitdir_target(dir_fd, name, path.parent)
-                if target is not None and any(is_within(target, r) for r in self._roots):
-                    self.found.protected.append(target)
+            elif stat.S_ISLNK(st.st_mode):  # `sub/.claude -> ../x`: x is what is loaded
+                target = Path(os.path.realpath(path))
+            if target is not None and any(is_within(target, r) for r in self._roots):
+                self.found.protected.append(target)
             return
-        if ident in self.found.known or self._skipped(i, shown):
+        if (link is None and ident in self.found.known) or self._skipped(i, shown):
             return  # there from the start (bound read-only, maybe moved), or agentrun's own state
+        if link is not None and self.found.links.get(ident) == link:
+            return
         self._quarantine(dir_fd, name, path)
 
     def _quarantine(self, dir_fd: int, name: str, path: Path) -> None:
@@ -378,6 +422,21 @@ class Watcher:
                 self._notices.append(f"{path} could not be neutralised ({e.strerror}).")
             return
         self._moved.append((path, path.parent / new))
+
+
+def _readlink(dir_fd: int, name: str) -> str:
+    try:
+        return os.readlink(name, dir_fd=dir_fd)
+    except OSError:
+        return ""
+
+
+def _ident(dir_fd: int, name: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def _rel(path: Path, top: Path) -> str:
