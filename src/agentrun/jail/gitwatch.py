@@ -29,21 +29,19 @@ symlink cannot steer the rename outside the roots.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import logging
 import os
 import secrets
 import select
 import stat
-import struct
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentrun.core.pathutil import is_within
-from agentrun.jail import policy, syscalls
+from agentrun.jail import policy
 from agentrun.jail.gittrees import (
     BARE_MARKS,
     BARE_RUNS,
@@ -52,6 +50,7 @@ from agentrun.jail.gittrees import (
     open_dir,
     sockets_in,
 )
+from agentrun.jail.inotify import IN_IGNORED, IN_ISDIR, IN_Q_OVERFLOW, Inotify
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +59,6 @@ ANY_DEPTH = policy.ANY_DEPTH
 AT_ROOT = policy.AT_ROOT
 QUARANTINE = ".agentrun-quarantined-"
 
-_IN_MOVED_TO = 0x80
-_IN_CREATE = 0x100
-_IN_Q_OVERFLOW = 0x4000
-_IN_IGNORED = 0x8000
-_IN_ISDIR = 0x40000000
-_IN_ONLYDIR = 0x01000000
-_IN_EXCL_UNLINK = 0x04000000
-_IN_NONBLOCK = os.O_NONBLOCK
-_IN_CLOEXEC = os.O_CLOEXEC
-_MASK = _IN_CREATE | _IN_MOVED_TO | _IN_ONLYDIR | _IN_EXCL_UNLINK
-_EVENT = struct.Struct("iIII")
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
@@ -85,43 +73,6 @@ class Found:
     links: dict[tuple[int, int], str] = field(default_factory=dict)
     """Protected symlinks there from the start, with their targets: a symlink cannot be bound
     read-only, so one removed and made again (maybe on the same inode) is judged by its target."""
-
-
-class _Inotify:
-    def __init__(self) -> None:
-        libc = syscalls.libc()
-        self._add = libc.inotify_add_watch
-        self._add.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
-        fd = libc.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
-        if fd < 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"inotify_init1: {os.strerror(err)}")
-        self.fd: int = fd
-
-    def add(self, dir_fd: int) -> int:
-        # Through the directory's own descriptor: the path cannot be swapped for a symlink.
-        wd: int = self._add(self.fd, f"/proc/self/fd/{dir_fd}".encode(), _MASK)
-        if wd < 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"inotify_add_watch: {os.strerror(err)}")
-        return wd
-
-    def read(self) -> list[tuple[int, int, str]]:
-        events: list[tuple[int, int, str]] = []
-        while True:
-            try:
-                data = os.read(self.fd, 1 << 16)
-            except BlockingIOError:
-                return events
-            pos = 0
-            while pos + _EVENT.size <= len(data):
-                wd, mask, _cookie, length = _EVENT.unpack_from(data, pos)
-                raw = data[pos + _EVENT.size : pos + _EVENT.size + length]
-                events.append((wd, mask, os.fsdecode(raw.rstrip(b"\0"))))
-                pos += _EVENT.size + length
-
-    def close(self) -> None:
-        os.close(self.fd)
 
 
 class Watcher:
@@ -148,7 +99,7 @@ class Watcher:
         self._notices: list[str] = []
         self._moved: list[tuple[Path, Path]] = []
         self._wds: dict[int, tuple[int, str, tuple[int, int]]] = {}
-        self._inotify: _Inotify | None = None
+        self._inotify: Inotify | None = None
         self._watch_error = ""
         self._stop_r, self._stop_w = -1, -1
         self._thread: threading.Thread | None = None
@@ -162,7 +113,7 @@ class Watcher:
         OSError when inotify is unavailable (the layer is then missing: fail closed). Out of
         watches for a huge tree, it degrades to a full rescan at every check (each Bash call's
         end and the session's), so background jobs between calls get a longer window."""
-        self._inotify = _Inotify()
+        self._inotify = Inotify()
         for root in self._roots:
             try:
                 self._root_fds.append(os.open(root, _DIR))
@@ -240,14 +191,14 @@ class Watcher:
         todo: dict[tuple[int, str, str], tuple[int, int]] = {}
         rescan = False
         for wd, mask, name in self._inotify.read():
-            if mask & _IN_Q_OVERFLOW:
+            if mask & IN_Q_OVERFLOW:
                 rescan = True
-            elif mask & _IN_IGNORED:
+            elif mask & IN_IGNORED:
                 self._wds.pop(wd, None)
             elif wd in self._wds:
                 i, rel, ino = self._wds[wd]
                 watched = self._protected(i, rel, name) or name in BARE_MARKS
-                if watched or mask & _IN_ISDIR:
+                if watched or mask & IN_ISDIR:
                     todo[(i, rel, name)] = ino
         for (i, rel, name), ino in todo.items():
             if not self._handle(i, rel, name, ino):
