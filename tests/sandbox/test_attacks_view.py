@@ -331,3 +331,19 @@ def test_protected_paths_reached_through_symlinks_stay_protected(
     assert not (ws / "dotfiles" / "config" / "git").exists()
     for made in (".config", "sub/.claude"):  # even on the same inode as the old link
         assert f"{ws / made} -> " in out and not (ws / made).exists(), out
+
+
+def test_file_tools_refuse_claude_below_a_root_but_not_a_root_inside_one(
+    tmp_path: Path,
+) -> None:
+    """``.claude`` at any depth below a root is refused to Write/Edit; a workspace that lies
+    inside a ``.claude`` (editing ``~/.claude/agents``) stays writable."""
+    from agentrun.jail.paths import PathDenied, Workspace
+
+    ws_dir = tmp_path / ".claude" / "agents"
+    ws_dir.mkdir(parents=True)
+    ws = Workspace(SandboxPolicy.create(ws_dir, home=tmp_path / "home"))
+    assert ws.write_target("reviewer.md").path == ws_dir / "reviewer.md"
+    for refused in ("sub/.claude/settings.json", "a/.mcp.json"):
+        with pytest.raises(PathDenied, match="protected at any depth"):
+            ws.write_target(refused)

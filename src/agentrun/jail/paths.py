@@ -235,7 +235,10 @@ class Workspace:
                     f"Cannot write {shown}: {protected} is protected (read-only) in this session.",
                     path=shown,
                 )
-        git = next((part for part in (*real.parts, *shown.parts) if part in _GIT_NAMES), None)
+        # Below a root only: a workspace that itself lies in a `.claude` (editing
+        # ~/.claude/agents) stays writable.
+        entry = policy.protected_entry(real) or policy.protected_entry(shown)
+        git = entry.name if entry is not None and entry.name in _GIT_NAMES else None
         if git is not None:
             raise PathDenied(
                 f"Cannot write {shown}: {git} paths are protected at any depth (the host's git "
