@@ -158,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--append-system-prompt", metavar="TEXT", help="text added to the system prompt"
     )
+    run.add_argument(
+        "--effort",
+        metavar="LEVEL",
+        type=str.lower,
+        choices=("low", "medium", "high", "xhigh", "max"),
+        help="how much the model reasons: low, medium (default), high, xhigh, max",
+    )
 
     output = parser.add_argument_group("output")
     output.add_argument(

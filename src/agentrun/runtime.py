@@ -65,6 +65,8 @@ class RunOptions:
     strict: bool = False
     approver: Approver | None = None
     sessions_root: str | Path | None = None
+    effort: str | None = None
+    """``output_config.effort`` (low ... max); None: agent file, settings, else the default."""
     """Where transcripts go; default ``$AGENTRUN_HOME/sessions``."""
 
 
@@ -121,6 +123,12 @@ class Runtime:
 
                 self.model = RecordingModel(o.model, Path(o.record))
         self._cleanup.append(self.model)
+        from agentrun.context.options import choose_effort
+
+        self.effort = choose_effort(o.effort, self.agent.extra, cwd)
+        adapter = getattr(self.model, "inner", self.model)  # a RecordingModel wraps it
+        if hasattr(adapter, "effort"):
+            adapter.effort = self.effort
         if o.max_budget_usd is not None and price_for(self.model.model_id) is None:
             # Running on would spend without the cap the user asked for.
             raise ConfigError(
