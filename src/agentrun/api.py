@@ -38,6 +38,7 @@ from agentrun.session import repair
 
 if TYPE_CHECKING:
     from agentrun.agentfile import AgentSpec
+    from agentrun.events import CompactEvent
     from agentrun.protocols import Model
     from agentrun.types import JSON, ToolCall, ToolResult, Usage
 
@@ -162,8 +163,11 @@ class AgentSession:
 
         def emit(event: Event) -> None:
             events.append(event)
+            rt.context.observe(event)
             if self.on_event is not None:
                 self.on_event(event)
+
+        rt.context.emit = emit
 
         emit(
             InitEvent(
@@ -188,6 +192,7 @@ class AgentSession:
             cancel=rt.ctx.cancel,
             approver=o.approver,
             system=rt.system,
+            before_call=rt.context.before_call,
         )
         limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
         try:
@@ -198,6 +203,21 @@ class AgentSession:
             # A resume from the transcript applies the same repair.
             rt.conv.messages = repair(rt.conv.messages)
         return RunResult.from_event(final, events)
+
+    def compact(self, instructions: str | None = None) -> CompactEvent:
+        """Summarise the conversation so far and continue from the summary (``/compact``);
+        raises :class:`~agentrun.errors.ModelError` when the summary request fails."""
+        context = self._rt.context
+        context.emit = self.on_event or (lambda event: None)
+        try:
+            return context.compact("manual", instructions)
+        finally:
+            self._rt.sync()
+
+    @property
+    def context_tokens(self) -> int:
+        """The size of the next request's prompt, in tokens (the context budget's use)."""
+        return self._rt.context.estimate()
 
     def close(self) -> None:
         """Stop every process the session started and release its files. Idempotent."""

@@ -66,6 +66,8 @@ class RunOptions:
     approver: Approver | None = None
     sessions_root: str | Path | None = None
     effort: str | None = None
+    compact_threshold: float | None = None
+    """Compact past this share of the window; None: ``$CLAUDE_AUTOCOMPACT_PCT_OVERRIDE``, 0.85."""
     """``output_config.effort`` (low ... max); None: agent file, settings, else the default."""
     """Where transcripts go; default ``$AGENTRUN_HOME/sessions``."""
 
@@ -167,6 +169,16 @@ class Runtime:
             self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
         )
         self.conv = Conversation(self.session_id, messages=messages)
+        from agentrun.context.budget import ContextManager
+
+        self.context = ContextManager(
+            self.conv,
+            self.model,
+            tools=self.runner.specs,
+            system=self.system,
+            persist=self.persist,
+            share=o.compact_threshold,
+        )
         self._header_written = bool(messages) or self.store.exists(self.session_id)
         self._header: JSON = {
             "type": "session",

@@ -32,6 +32,15 @@ CLAUDE_CODE_FIRST_REQUEST = {
     "context_management": {"edits": [{"type": "clear_thinking_20251015", "keep": "all"}]},
 }
 """Claude Code 2.1.332's first request to a current model, side by side on the same fake API."""
+BOTH_BETAS = "context-management-2025-06-27,compact-2026-01-12"
+
+
+def with_compaction(fields: dict[str, Any], window: int) -> dict[str, Any]:
+    """Claude Code's fields plus server-side compaction at 85% of the window (agentrun's
+    threshold), which the current models support."""
+    compact = {"type": "compact_20260112", "trigger": {"type": "input_tokens", "value": window}}
+    edits = [*fields["context_management"]["edits"], compact]
+    return {**fields, "context_management": {"edits": edits}}
 
 
 @pytest.fixture
@@ -60,12 +69,12 @@ FIELDS = ("thinking", "output_config", "max_tokens", "context_management")
 @pytest.mark.parametrize(
     ("model", "expected", "beta"),
     [
-        ("sonnet", CLAUDE_CODE_FIRST_REQUEST, "context-management-2025-06-27"),
-        ("claude-opus-5-5", CLAUDE_CODE_FIRST_REQUEST, "context-management-2025-06-27"),
+        ("sonnet", with_compaction(CLAUDE_CODE_FIRST_REQUEST, 850_000), BOTH_BETAS),
+        ("claude-opus-5-5", with_compaction(CLAUDE_CODE_FIRST_REQUEST, 850_000), BOTH_BETAS),
         (
             "claude-haiku-5-5",
-            {**CLAUDE_CODE_FIRST_REQUEST, "max_tokens": 64000},
-            "context-management-2025-06-27",
+            with_compaction({**CLAUDE_CODE_FIRST_REQUEST, "max_tokens": 64000}, 170_000),
+            BOTH_BETAS,
         ),
         # Older models: no adaptive thinking, no effort, so no clear_thinking edit either.
         ("claude-sonnet-4-20250514", {"max_tokens": 64000}, None),

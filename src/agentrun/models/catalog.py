@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from agentrun.models.pricing import resolve_alias
 
 if TYPE_CHECKING:
-    from agentrun.types import JSON
+    from agentrun.types import JSON, ModelRequest
 
 EFFORT_LEVELS = ("low", "medium", "high", "xhigh", "max")
 """Every effort level the API knows, lowest first."""
@@ -28,6 +28,28 @@ CONTEXT_EDIT_BETA = "context-management-2025-06-27"
 COMPACT_BETA = "compact-2026-01-12"
 COMPACT_EDIT = "compact_20260112"
 CLEAR_THINKING_EDIT: JSON = {"type": "clear_thinking_20251015", "keep": "all"}
+
+SUMMARY_PROMPT = (
+    "[agentrun compaction] Your context window is nearly full. Write a summary of this "
+    "conversation so far that lets you continue the task without the earlier messages: the "
+    "user's requests, what has been done and found (files, functions, commands and their "
+    "outcomes, errors and how they were fixed), decisions made, and what is left to do next. "
+    "Reply with the summary only; call no tools."
+)
+"""The runtime's own summary request (model-facing text). Its first words are how a scripted
+model, or the fake API serving one, tells this request from a turn."""
+SUMMARY_TAG = "[agentrun compaction]"
+
+
+def is_summary_request(request: ModelRequest) -> bool:
+    """Whether ``request`` is the runtime's own summary request (its last text is the prompt)."""
+    if not request.messages or request.messages[-1].get("role") != "user":
+        return False
+    content = request.messages[-1]["content"]
+    blocks = [content] if isinstance(content, str) else [b.get("text") for b in content]
+    last = blocks[-1] if blocks else None
+    return isinstance(last, str) and last.startswith(SUMMARY_TAG)
+
 
 _ALL = EFFORT_LEVELS
 _NO_MAX = ("low", "medium", "high", "xhigh")
