@@ -38,6 +38,7 @@ from agentrun.session import repair
 
 if TYPE_CHECKING:
     from agentrun.agentfile import AgentSpec
+    from agentrun.context.budget import ContextManager
     from agentrun.events import CompactEvent
     from agentrun.protocols import Model
     from agentrun.types import JSON, ToolCall, ToolResult, Usage
@@ -218,6 +219,12 @@ class AgentSession:
     def context_tokens(self) -> int:
         """The size of the next request's prompt, in tokens (the context budget's use)."""
         return self._rt.context.estimate()
+
+    @property
+    def context(self) -> ContextManager:
+        """The context budget: ``window``, ``threshold``, ``server_side``, ``estimate()``;
+        ``pre_compact`` is where a ``PreCompact`` hook is wired."""
+        return self._rt.context
 
     def close(self) -> None:
         """Stop every process the session started and release its files. Idempotent."""

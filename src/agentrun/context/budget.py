@@ -149,7 +149,8 @@ class ContextManager:
             tools=self.tools(),
             system=self.system,
             window=self.window,
-            keep_tokens=int(self.threshold * KEEP_SHARE),
+            # /compact asks for room: only the last exchange stays verbatim.
+            keep_tokens=int(self.threshold * KEEP_SHARE) if trigger == "auto" else 0,
             pre_tokens=pre,
             instructions=instructions,
         )
