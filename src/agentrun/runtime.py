@@ -165,8 +165,15 @@ class Runtime:
         self._add_dirs = add_dirs
         self._tools(names, o.strict, gate=gate)
         _check_script(self.model, [spec.name for spec in self.runner.specs()])
+        from agentrun.context.sandbox_text import sandbox_lines
+
+        told = sandbox_lines(o.sandbox, writable=writable or [], allow_network=o.allow_network)
         self.system = build_system_prompt(
-            self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
+            self.agent,
+            cwd=cwd,
+            model_id=self.model.model_id,
+            append=o.append_system_prompt,
+            sandbox=told,
         )
         self.conv = Conversation(self.session_id, messages=messages)
         from agentrun.context.budget import ContextManager
