@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import inputs
+import long_pairs
 import loop_pairs
 from harness import Outcome, Pair, timed
 
@@ -346,4 +347,5 @@ PAIRS: list[tuple[str, Builder]] = [
     ("cli-help", cli_help),
     ("cli-one-turn", cli_one_turn),
     *loop_pairs.PAIRS,
+    *long_pairs.PAIRS,
 ]
