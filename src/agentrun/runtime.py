@@ -66,6 +66,9 @@ class RunOptions:
     approver: Approver | None = None
     sessions_root: str | Path | None = None
     effort: str | None = None
+    max_output_chars: int = 30_000
+    """A Bash output longer than this is saved whole to a file; the model gets a preview and
+    the path (0: it is only cut, as before)."""
     compact_threshold: float | None = None
     """Compact past this share of the window; None: ``$CLAUDE_AUTOCOMPACT_PCT_OVERRIDE``, 0.85."""
     """``output_config.effort`` (low ... max); None: agent file, settings, else the default."""
@@ -290,6 +293,11 @@ class Runtime:
         sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
         shell = self._shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        if self._options.max_output_chars:
+            from agentrun.tools.spill import Spill
+
+            # Big outputs go whole to a file in the tmp dir, which the jail binds readable.
+            shell.spill = Spill(self.tmp_dir, threshold=self._options.max_output_chars)
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell
 
