@@ -3,6 +3,7 @@ settings files' ``effortLevel`` (Claude Code's key), else the model table's defa
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from agentrun.errors import ConfigError
@@ -12,16 +13,31 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+SETTINGS_FILES = (
+    (".claude", "settings.json"),
+    (".claude", "settings.local.json"),
+    (".agentrun", "settings.json"),
+    (".agentrun", "settings.local.json"),
+)
+"""The workspace's settings files, lowest precedence first (the permission settings' list; the
+permissions package reads their rules, which nothing else may do, so effort reads on its own)."""
+
+
 def settings_effort(cwd: Path) -> str | None:
-    """The last ``effortLevel`` in the settings files (a workspace's wins: effort is no right)."""
-    from agentrun.permissions.settings import _read_json, settings_paths
+    """The last ``effortLevel`` in the settings files, the user's then the workspace's (effort
+    is no right: a workspace may set it). A file that cannot be read or parsed is skipped here;
+    the permission settings report it."""
+    from agentrun.home import agentrun_home
 
     found: str | None = None
-    for path, _root in settings_paths(cwd):
-        if path.is_file():
-            value = _read_json(path).get("effortLevel")
-            if value is not None:
-                found = _checked(value, f"{path}: effortLevel")
+    paths = [agentrun_home() / "settings.json", *(cwd.joinpath(*p) for p in SETTINGS_FILES)]
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("effortLevel") is not None:
+            found = _checked(data["effortLevel"], f"{path}: effortLevel")
     return found
 
 
