@@ -26,11 +26,11 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=50_000)
     args = parser.parse_args()
 
-    from agentrun.api import run
-    from agentrun.events import CompactEvent, Event, ToolEndEvent
+    from agentrun.core.events import CompactEvent, Event, ToolEndEvent
     from agentrun.models.anthropic import AnthropicModel
     from agentrun.models.catalog import model_info
     from agentrun.models.scripted import ScriptedModel
+    from agentrun.runner.api import run
     from agentrun.testing.fake_server import FakeAnthropicServer
 
     ws = Path(tempfile.mkdtemp(prefix="agentrun-bench-long-"))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import agentrun.api as api
+import agentrun.runner.api as api
 from agentrun.models.scripted import ScriptedModel
 
 AGENT = """---
@@ -35,7 +35,7 @@ def run(ws: Path, turns: list[dict[str, Any]]) -> tuple[api.RunResult, list[str]
     results: list[str] = []
 
     def on_event(event: Any) -> None:
-        from agentrun.events import ToolResultsEvent
+        from agentrun.core.events import ToolResultsEvent
 
         if isinstance(event, ToolResultsEvent):
             for block in event.content:

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-import agentrun.api as api
-from agentrun.events import CompactEvent, Event
+import agentrun.runner.api as api
+from agentrun.core.events import CompactEvent, Event
 from agentrun.models.scripted import ScriptedModel
-from agentrun.session import FileSessionStore
-from agentrun.transcript import count_turns
+from agentrun.session.store import FileSessionStore
+from agentrun.session.transcript import count_turns
 
 WINDOW = 20_000
 TURNS = 200

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pexpect
 
-from agentrun.session import FileSessionStore
+from agentrun.session.store import FileSessionStore
 
 PROMPT = "❯"
 
@@ -62,11 +62,11 @@ def test_compact_and_context_in_a_pty(tmp_path: Path) -> None:
 
 
 def test_thinking_is_folded_and_compaction_announced() -> None:
+    from agentrun.cli.render import Renderer
     from rich.console import Console
 
-    from agentrun.events import AssistantEvent, CompactEvent
-    from agentrun.render import Renderer
-    from agentrun.types import Usage
+    from agentrun.core.events import AssistantEvent, CompactEvent
+    from agentrun.core.types import Usage
 
     console = Console(record=True, width=100, force_terminal=False)
     renderer = Renderer(console)

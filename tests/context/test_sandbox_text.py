@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import agentrun.api as api
+import agentrun.runner.api as api
 from agentrun.context.sandbox_text import sandbox_lines
 from agentrun.models.function import FunctionModel
 

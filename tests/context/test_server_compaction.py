@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-import agentrun.api as api
-from agentrun.events import AssistantEvent, CompactEvent, Event
+import agentrun.runner.api as api
+from agentrun.core.events import AssistantEvent, CompactEvent, Event
 from agentrun.models.scripted import ScriptedModel
-from agentrun.session import FileSessionStore
+from agentrun.session.store import FileSessionStore
 from agentrun.testing.fake_server import FakeAnthropicServer
 
 KEY = "sk-ant-test-0123456789abcdef"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-import agentrun.api as api
-from agentrun.errors import ConfigError
+import agentrun.runner.api as api
+from agentrun.core.errors import ConfigError
 from agentrun.models.anthropic import AnthropicModel
 from agentrun.models.catalog import model_info, request_options
 from agentrun.testing.fake_server import FakeAnthropicServer
@@ -156,7 +156,7 @@ def test_thinking_streams_to_the_sink_and_stays_in_the_message(server: Any):
     model = AnthropicModel("claude-sonnet-5-5", api_key=KEY, base_url=server.url)
     seen: list[str] = []
     model.on_thinking = seen.append
-    from agentrun.types import ModelRequest
+    from agentrun.core.types import ModelRequest
 
     response = model.complete(
         ModelRequest("claude-sonnet-5-5", "", [{"role": "user", "content": "x"}])

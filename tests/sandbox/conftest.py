@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from proctools import live_with_arg, unique_sleep, wait_for
 
-from agentrun.sandbox.jail import JailLimits, JailSandbox
-from agentrun.sandbox.policy import SandboxMode, SandboxPolicy
+from agentrun.jail.jail import JailLimits, JailSandbox
+from agentrun.jail.policy import SandboxMode, SandboxPolicy
 from agentrun.tools.shell import BashSession, build_env
-from agentrun.types import ToolResult
+from agentrun.core.types import ToolResult
 
 ROOT = os.geteuid() == 0
 # CI says which layer set it expects ("root" or "unprivileged"), so a layer that silently went
@@ -48,6 +48,7 @@ def expected_layers(mode: SandboxMode, *, allow_network: bool = False) -> set[st
     layers = {"landlock", "seccomp", "pidns", "mountns", "rlimits", "caps", "no_new_privs"}
     # Both CI runs are on kernels with Landlock ABI >= 6 (scopes) and the x86_64 filter.
     layers |= {"landlock_scopes", "socket_allowlist"}
+    layers |= {"constructed-root", "git-protected"}
     if not allow_network:
         layers.add("netns")
     layers.add("cgroup" if EXPECT == "root" else "userns")

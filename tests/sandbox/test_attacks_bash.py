@@ -50,31 +50,40 @@ def q(p: Path | str) -> str:
     return shlex.quote(str(p))
 
 
+# What a refused access says: Landlock's EACCES, a read-only mount's EROFS, or ENOENT for what
+# the jail's constructed root simply does not show.
+REFUSED = ("Permission denied", "Read-only file system", "No such file or directory")
+
+
+def refused(out: str, times: int = 1) -> bool:
+    return sum(out.count(word) for word in REFUSED) >= times
+
+
 # -- writes ------------------------------------------------------------------------------------
 
 
 def test_B01_write_etc(shell: Shell) -> None:
     name = f"/etc/agentrun_pwn_{secrets.token_hex(4)}"
     out = shell.out(f"echo x > {name}; echo rc=$?")
-    assert "Permission denied" in out and "rc=1" in out
+    assert "Read-only file system" in out and "rc=1" in out
     assert not Path(name).exists()
 
 
 def test_B02_write_parent_outside(shell: Shell, host: Host) -> None:
     out = shell.out("echo x > ../outside/pwn; echo rc=$?")
-    assert "Permission denied" in out
+    assert refused(out) and "rc=1" in out
     assert not (host.outside / "pwn").exists()
 
 
 def test_B03_symlink_made_in_same_command(shell: Shell, host: Host) -> None:
     out = shell.out(f"ln -s {q(host.outside)} l && echo x > l/pwn; echo rc=$?")
-    assert "Permission denied" in out and "rc=1" in out
+    assert refused(out) and "rc=1" in out
     assert not (host.outside / "pwn").exists()
 
 
 def test_B04_hard_link_to_outside_file(shell: Shell, host: Host) -> None:
     out = shell.out(f"ln {q(host.outside_secret)} hl; echo pwn >> hl; echo rc=$?")
-    assert "Invalid cross-device link" in out or "Permission denied" in out
+    assert "Invalid cross-device link" in out or refused(out)
     assert host.outside_secret.stat().st_nlink == 1
 
 
@@ -88,14 +97,14 @@ def test_B46_truncate_and_move_outside_files(shell: Shell, host: Host) -> None:
         + q(f"import os; os.truncate({str(host.outside_secret)!r}, 0)")
         + " 2>&1 | tail -1"
     )
-    assert "rc=0" not in out and "PermissionError" in out, out
+    assert "rc=0" not in out and ("PermissionError" in out or "FileNotFoundError" in out), out
     assert host.outside_secret.read_text() == "outside secret\n"
     assert not (host.workspace / "stolen").exists()
 
 
 def test_B05_write_via_proc_self_root(shell: Shell, host: Host) -> None:
     out = shell.out(f"echo x > /proc/self/root{q(host.outside)}/pwn; echo rc=$?")
-    assert "Permission denied" in out and "rc=1" in out
+    assert refused(out) and "rc=1" in out
 
 
 # -- secrets -----------------------------------------------------------------------------------
@@ -103,7 +112,7 @@ def test_B05_write_via_proc_self_root(shell: Shell, host: Host) -> None:
 
 def test_B06_read_host_ssh_key(shell: Shell, host: Host) -> None:
     out = shell.out(f"cat {q(host.id_rsa)}; cp {q(host.id_rsa)} stolen; echo rc=$?")
-    assert "Permission denied" in out and "PRIVATE KEY" not in out
+    assert refused(out) and "PRIVATE KEY" not in out
     assert not (host.workspace / "stolen").exists()
 
 
@@ -123,7 +132,8 @@ def test_B08_runtime_environ_by_pid(shell: Shell, host: Host) -> None:
 
 def test_B09_grep_all_environ(shell: Shell, host: Host) -> None:
     out = shell.out("grep -a ANTHROPIC /proc/*/environ; echo rc=$?")
-    assert host.fake_key not in out and "rc=1" in out
+    # rc 2: the jail's init and shims are not dumpable, so their environ is refused outright.
+    assert host.fake_key not in out and "rc=0" not in out and "ANTHROPIC" not in out
 
 
 def test_B10_kill_runtime(shell: Shell, host: Host) -> None:
@@ -209,7 +219,9 @@ def _connect_script(target: str, *, abstract: bool = False) -> str:
 
 def test_B16_host_pathname_unix_socket(shell: Shell, host: Host) -> None:
     out = shell.out(_connect_script(str(host.unix_path)))
-    assert "ERR 1" in out  # EPERM: seccomp refuses socket(AF_UNIX)
+    # EPERM where seccomp refuses socket(AF_UNIX); ENOENT where it allows it because the
+    # constructed root shows no host socket.
+    assert "ERR 1" in out or "ERR 2" in out, out
 
 
 def test_B17_host_abstract_unix_socket(shell: Shell, host: Host) -> None:
@@ -226,7 +238,9 @@ def test_B18_nsenter(shell: Shell) -> None:
     out = shell.out(
         "nsenter --net=/proc/1/ns/net true; echo rc=$?; nsenter -t 1 -m -u -n -p true; echo rc=$?"
     )
-    assert "Operation not permitted" in out and "rc=0" not in out
+    # EACCES opening the init's namespace files (it is not dumpable), else seccomp's EPERM.
+    assert refused(out) or "Operation not permitted" in out
+    assert out.count("rc=1") == 2 and "rc=0" not in out
 
 
 def test_B19_unshare_user(shell: Shell) -> None:
@@ -261,7 +275,7 @@ def _a_block_device() -> str:
 def test_B22_raw_disk_read(shell: Shell) -> None:
     dev = _a_block_device()
     out = shell.out(f"head -c 16 {dev} | wc -c; head -c 16 /dev/kmsg | wc -c; echo end")
-    assert out.count("Permission denied") == 2 and out.split().count("0") == 2
+    assert refused(out, 2) and out.split().count("0") == 2
 
 
 def test_B23_proc_sys_drop_caches(shell: Shell) -> None:
@@ -408,7 +422,7 @@ def test_B40_runtime_reads_a_denied_file_for_the_jail(shell: Shell, host: Host) 
         "f=$(tr '\\0' '\\n' < /proc/$$/cmdline | grep -o '/[^ ]*agentrun-cwd-[0-9a-f-]*' "
         f'| head -1); rm -f "$f"; ln -s {q(secret)} "$f"; cat {q(secret)}; echo rc=$?'
     )
-    assert "Permission denied" in out  # the jail itself cannot read it...
+    assert refused(out)  # the jail itself cannot read it...
     assert "HOST-SECRET-VALUE" not in out  # ...and the runtime must not read it for the jail
 
 
@@ -452,8 +466,8 @@ def test_B47_closing_one_session_leaves_anothers_guard_in_place(host: Host, make
 def test_B47_a_monorepo_subdirectory_keeps_its_enclosing_repository(host: Host) -> None:
     from conftest import JAIL_PATH
 
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
     from agentrun.tools.shell import BashSession, build_env
 
     sub = host.workspace / "pkg"  # host.workspace is a git repository; pkg has no .git
@@ -512,7 +526,7 @@ def test_B44_root_only_secret_trees(shell: Shell) -> None:
         for f in planted:
             f.unlink(missing_ok=True)
     assert "ROOT-ONLY-SECRET" not in out and "rc=0" not in out, out
-    assert out.count("Permission denied") == len(planted)
+    assert refused(out, len(planted))
 
 
 @pytest.mark.skipif(
@@ -529,7 +543,7 @@ def test_B45_session_runtime_dirs(shell: Shell) -> None:
         out = shell.out(f"cat {q(planted / 'auth.json')}; echo rc=$?")
     finally:
         shutil.rmtree(planted, ignore_errors=True)
-    assert "RUNTIME-DIR-SECRET" not in out and "Permission denied" in out, out
+    assert "RUNTIME-DIR-SECRET" not in out and refused(out), out
 
 
 def test_B36_setuid_binary(shell: Shell, host: Host) -> None:

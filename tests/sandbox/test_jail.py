@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from agentrun.sandbox.jail import JailSandbox
-from agentrun.sandbox.layers import required_layers
+from agentrun.jail.jail import JailSandbox
+from agentrun.jail.layers import required_layers
 
 if TYPE_CHECKING:
     from conftest import Host, Shell
@@ -50,14 +50,23 @@ def test_python_tests_of_a_tiny_project(shell: Shell, host: Host) -> None:
     assert result.content == "OK"
 
 
-def test_git_init_add_commit_status(shell: Shell) -> None:
+def test_git_status_diff_and_log_in_the_workspace_repository(shell: Shell, host: Host) -> None:
+    """The workspace's repository works for reading (its .git is read-only to Bash: a commit is
+    the user's to make)."""
+    ws = str(host.workspace)
+    git = ["git", "-C", ws, "-c", "user.email=a@b", "-c", "user.name=t"]
+    (host.workspace / "a.txt").write_text("one\n")
+    subprocess.run([*git, "add", "a.txt"], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    (host.workspace / "a.txt").write_text("two\n")
     out = shell.out(
-        "git status --short | head -1; echo status=$?; mkdir proj && cd proj && git init -q && "
-        "echo hi > a && git add a && git -c user.email=a@b -c user.name=t commit -qm init && "
-        "git log --oneline | wc -l && git status --short && echo clean",
+        "git status --short; git diff --stat | tail -1; git log --oneline | wc -l; "
+        "git diff | grep '^+two'; git add a.txt; echo add=$?",
         timeout_s=30,
     )
-    assert "status=0" in out and out.endswith("1\nclean")
+    lines = out.splitlines()
+    assert lines[0] == " M a.txt" and "1 file changed" in lines[1] and lines[2:4] == ["1", "+two"]
+    assert "add=128" in out  # the index lives in the read-only .git
 
 
 def test_loopback_server_between_calls(shell: Shell) -> None:
@@ -170,8 +179,8 @@ _RUNTIME = textwrap.dedent(
     """
     import json, os, sys, time
     from pathlib import Path
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
     ws, tmp, home, arg = sys.argv[1:5]
     jail = JailSandbox(SandboxPolicy.create(ws, home=Path(home)), tmp_dir=Path(tmp))
     fd = os.open(os.devnull, os.O_WRONLY)
@@ -234,7 +243,7 @@ def test_sigkill_of_the_runtime_kills_the_jail_and_next_start_sweeps(
 
 
 def test_the_next_jail_start_sweeps_stale_leftovers(host: Host) -> None:
-    from agentrun.sandbox import cgroups
+    from agentrun.jail import cgroups
 
     dead = subprocess.Popen(["true"])
     dead.wait()
@@ -361,7 +370,7 @@ def test_a_runtime_under_tmp_is_visible_and_read_only_in_the_jail(
     """A Python or agentrun checkout under /tmp (a CI clone, a venv there) must stay visible
     under the jail's private /tmp, so `python3 -m pytest` can start, but read-only: re-bound
     there it would otherwise inherit the private /tmp's write right (B26 in such a clone)."""
-    import agentrun.sandbox.jail as jail_module
+    import agentrun.jail.jail as jail_module
 
     runtime = Path(tempfile.mkdtemp(prefix="agentrun-fake-runtime-", dir="/tmp"))
     try:

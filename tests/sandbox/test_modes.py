@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from agentrun.errors import SandboxUnavailableError
-from agentrun.sandbox import open_sandbox
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.jail import open_sandbox
 
 if TYPE_CHECKING:
     from conftest import Host
@@ -61,7 +61,7 @@ def test_read_only_mode_writes_nowhere_but_the_private_tmp(host: Host, make_jail
             "echo y > $TMPDIR/t && cat $TMPDIR/t; echo z > /tmp/t && cat /tmp/t"
         )
         assert out.splitlines()[-2:] == ["y", "z"]
-        assert out.count("Permission denied") == 2 and out.count("rc=1") == 2
+        assert out.count("Read-only file system") == 2 and out.count("rc=1") == 2
         assert not (host.workspace / "ws-file").exists() and not (host.workspace / "d").exists()
     finally:
         shell.close()
@@ -105,11 +105,11 @@ _TAKE_AWAY = textwrap.dedent(
     """
     import json, os, sys
     from pathlib import Path
-    from agentrun.errors import SandboxUnavailableError
-    from agentrun.sandbox import seccomp, syscalls
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.policy import SandboxPolicy
-    from agentrun.sandbox.probe import probe
+    from agentrun.core.errors import SandboxUnavailableError
+    from agentrun.jail import seccomp, syscalls
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
+    from agentrun.jail.probe import probe
     ws, tmp, home, marker, nrs, when = sys.argv[1:7]
     if when == "after-probe":
         probe()  # cached: the jail promises what the machine offered before the syscalls went
@@ -142,9 +142,16 @@ _TAKE_AWAY = textwrap.dedent(
         # The probe found the layer, so the jail promised it; the start then fails to put it
         # in force: spawn must still refuse (the promise is checked, not trusted).
         ("444,445,446", "landlock", "after-probe"),
-        ("165", "mountns", "after-probe"),
+        ("165", "constructed-root", "after-probe"),
+        ("442", "constructed-root", "after-probe"),  # mount_setattr: no recursive read-only
     ],
-    ids=["no-landlock", "no-namespaces", "landlock-lost-after-probe", "mount-lost-after-probe"],
+    ids=[
+        "no-landlock",
+        "no-namespaces",
+        "landlock-lost-after-probe",
+        "mount-lost-after-probe",
+        "mount-setattr-lost-after-probe",
+    ],
 )
 def test_fails_closed_when_a_layer_is_missing(host: Host, syscalls_denied, layer, when) -> None:
     marker = host.workspace / "ran"
@@ -197,8 +204,8 @@ def test_bash_tool_reports_the_refusal(host: Host) -> None:
 
 _UNDER_TMP = """
 import json, sys
-from agentrun import api
-from agentrun.events import ToolEndEvent
+from agentrun.runner import api
+from agentrun.core.events import ToolEndEvent
 ws, extra, script, mode = sys.argv[1:5]
 ends = []
 result = api.run("go", cwd=ws, add_dirs=[extra], model=f"script:{script}", sandbox=mode,

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.sandbox.paths import Workspace
-from agentrun.sandbox.policy import SandboxMode, SandboxPolicy
+from agentrun.core.types import ToolResult
+from agentrun.jail.paths import Workspace
+from agentrun.jail.policy import SandboxMode, SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
-from agentrun.types import ToolResult
 
 WRITE = WriteTool()
 READ = ReadTool()
@@ -215,6 +215,31 @@ def test_git_directory_is_protected(ctx: ToolContext, tmp_path: Path, path: str)
     )
     assert (tmp_path / ".git/config").read_text() == "[core]\n"
     assert not (tmp_path / ".git/hooks/pre-commit").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "entry"),
+    [
+        ("sub/.git", "sub/.git"),  # a submodule's gitfile, replaced by `gitdir: elsewhere`
+        ("a/b/.git/HEAD", "a/b/.git"),  # a nested repository made from nothing
+        (".gitmodules", ".gitmodules"),
+        ("vendor/lib/.gitmodules", "vendor/lib/.gitmodules"),
+        (".mcp.json", ".mcp.json"),
+        (".claude/settings.json", ".claude"),
+        (".agentrun/settings.json", ".agentrun"),
+    ],
+)
+def test_git_metadata_at_any_depth_and_root_settings_are_protected(
+    ctx: ToolContext, tmp_path: Path, path: str, entry: str
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub/.git").write_text("gitdir: ../.git/modules/sub\n")
+    result = write(ctx, path, "gitdir: ../docs/build\n")
+    assert result.is_error and result.text().startswith(f"Cannot write {tmp_path / path}: ")
+    if entry in (".mcp.json", ".claude", ".agentrun"):  # kept at the root: named as such
+        assert f"{tmp_path / entry} is protected (read-only)" in result.text()
+    assert (tmp_path / "sub/.git").read_text() == "gitdir: ../.git/modules/sub\n"
+    assert not (tmp_path / path).exists() or path == "sub/.git"
 
 
 def test_symlink_into_git_is_protected(ctx: ToolContext, tmp_path: Path) -> None:

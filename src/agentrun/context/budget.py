@@ -13,7 +13,7 @@ loop asks :meth:`ContextManager.before_call`; past the threshold the history is 
 
 Either way the transcript gets a ``compact_boundary`` entry (trigger, tokens before and after,
 and for our own compaction the new history, which ``--resume`` starts from) and the run emits a
-:class:`~agentrun.events.CompactEvent`. ``pre_compact`` is the ``PreCompact`` hook's call site.
+:class:`~agentrun.core.events.CompactEvent`. ``pre_compact`` is the ``PreCompact`` hook's call site.
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from agentrun.context.compaction import compact, estimate_tokens
-from agentrun.events import AssistantEvent, CompactEvent
+from agentrun.core.events import AssistantEvent, CompactEvent
 from agentrun.models.catalog import model_info
 
 if TYPE_CHECKING:
-    from agentrun.events import Event
-    from agentrun.loop import Conversation
-    from agentrun.protocols import Model
-    from agentrun.types import JSON, ToolSpec, Usage
+    from agentrun.core.events import Event
+    from agentrun.core.loop import Conversation
+    from agentrun.core.protocols import Model
+    from agentrun.core.types import JSON, ToolSpec, Usage
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class ContextManager:
             return
         if len(self.conv.messages) < self._floor + 2:
             return
-        from agentrun.errors import ModelError
+        from agentrun.core.errors import ModelError
 
         try:
             self.compact("auto")
@@ -161,7 +161,7 @@ class ContextManager:
         return self._boundary(trigger, pre, done.post_tokens, done, server=False)
 
     def _account(self, usage: Usage) -> None:
-        from agentrun.models.pricing import cost_usd
+        from agentrun.core.pricing import cost_usd
 
         self.conv.usage += usage
         cost = cost_usd(self.model.model_id, usage)

@@ -14,12 +14,12 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from agentrun.core.types import ModelRequest, Usage
 from agentrun.models.catalog import SUMMARY_PROMPT
-from agentrun.types import ModelRequest, Usage
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Model
-    from agentrun.types import ContentBlock, Message, ToolSpec
+    from agentrun.core.protocols import Model
+    from agentrun.core.types import ContentBlock, Message, ToolSpec
 
 SUMMARY_SYSTEM = (
     "You are summarising a coding session so that it can continue in a fresh context window. "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from agentrun.errors import ConfigError
+from agentrun.core.errors import ConfigError
 from agentrun.models.catalog import check_effort
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def settings_effort(cwd: Path) -> str | None:
     """The last ``effortLevel`` in the settings files, the user's then the workspace's (effort
     is no right: a workspace may set it). A file that cannot be read or parsed is skipped here;
     the permission settings report it."""
-    from agentrun.home import agentrun_home
+    from agentrun.core.home import agentrun_home
 
     found: str | None = None
     paths = [agentrun_home() / "settings.json", *(cwd.joinpath(*p) for p in SETTINGS_FILES)]

@@ -6,7 +6,7 @@ Claude Code (2.1.332) sends a current model ``thinking: {"type": "adaptive", "di
 :func:`request_options` builds the same for a model whose row says it supports each part, and
 leaves out what a model lacks: an older model (or an id this table does not know, e.g. a
 proxy's) gets a plain request, never an error. Windows and output limits are Anthropic's model
-pages (Dec 2026). Aliases live in :mod:`agentrun.models.pricing` (``ALIASES``), next to prices.
+pages (Dec 2026). Aliases live in :mod:`agentrun.core.pricing` (``ALIASES``), next to prices.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agentrun.models.pricing import resolve_alias
+from agentrun.core.pricing import resolve_alias
 
 if TYPE_CHECKING:
-    from agentrun.types import JSON, ModelRequest
+    from agentrun.core.types import JSON, ModelRequest
 
 EFFORT_LEVELS = ("low", "medium", "high", "xhigh", "max")
 """Every effort level the API knows, lowest first."""

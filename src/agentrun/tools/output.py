@@ -18,8 +18,8 @@ from collections import deque
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Literal
 
+from agentrun.core.types import ToolResult
 from agentrun.tools.specs import MAX_OUTPUT_CHARS
-from agentrun.types import ToolResult
 
 if TYPE_CHECKING:
     from collections.abc import Callable
