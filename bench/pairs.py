@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import hook_pairs
 import inputs
 import long_pairs
 import loop_pairs
@@ -348,4 +349,5 @@ PAIRS: list[tuple[str, Builder]] = [
     ("cli-one-turn", cli_one_turn),
     *loop_pairs.PAIRS,
     *long_pairs.PAIRS,
+    *hook_pairs.PAIRS,
 ]

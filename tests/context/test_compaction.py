@@ -174,3 +174,20 @@ def test_a_request_over_the_window_fails_like_the_api(ws: Path):
     result = api.run("x" * 400, agent=str(ws / "worker.md"), cwd=ws, model=model)
     assert result.subtype == "error_during_execution"
     assert "prompt is too long" in result.result
+
+
+def test_pre_compact_hook_runs_before_the_summary(ws: Path, tmp_path: Path):
+    log = tmp_path / "precompact.json"
+    hook = {"type": "command", "command": f"cat > {log}"}
+    settings = {"hooks": {"PreCompact": [{"matcher": "", "hooks": [hook]}]}}
+    model = ScriptedModel.from_data(script(4))
+    with api.AgentSession(
+        agent=str(ws / "worker.md"), cwd=ws, model=model, settings=settings
+    ) as session:
+        assert session.send("go").subtype == "success"
+        assert not log.exists()
+        session.compact("keep the part numbers")
+    payload = json.loads(log.read_text())
+    assert payload["hook_event_name"] == "PreCompact"
+    assert payload["trigger"] == "manual"
+    assert payload["custom_instructions"] == "keep the part numbers"

@@ -62,9 +62,9 @@ def test_compact_and_context_in_a_pty(tmp_path: Path) -> None:
 
 
 def test_thinking_is_folded_and_compaction_announced() -> None:
-    from agentrun.cli.render import Renderer
     from rich.console import Console
 
+    from agentrun.cli.render import Renderer
     from agentrun.core.events import AssistantEvent, CompactEvent
     from agentrun.core.types import Usage
 

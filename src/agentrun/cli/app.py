@@ -39,6 +39,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "tools": ("agentrun.cli.commands.tools", "list the tools and their input schemas"),
     "sessions": ("agentrun.cli.commands.sessions", "list saved sessions; show or rm one"),
     "sandbox": ("agentrun.cli.commands.sandbox", "show which sandbox layers this machine enforces"),
+    "hooks": ("agentrun.cli.commands.hooks", "list the hooks configured here, and from which file"),
     "demo": ("agentrun.cli.commands.demo", "run the backend-specialist demo offline"),
 }
 
@@ -165,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("low", "medium", "high", "xhigh", "max"),
         help="how much the model reasons: low, medium (default), high, xhigh, max",
     )
+    run.add_argument(
+        "--settings",
+        metavar="FILE|JSON",
+        help="one more settings layer for this run (its hooks, disableAllHooks)",
+    )
+    run.add_argument("--no-hooks", action="store_true", help="run no hooks (like disableAllHooks)")
 
     output = parser.add_argument_group("output")
     output.add_argument(

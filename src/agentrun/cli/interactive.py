@@ -51,6 +51,7 @@ COMMANDS = {
     "/compact": "summarise the conversation to free context; /compact TEXT says what to keep",
     "/context": "how full the context window is",
     "/agents": "list the agents available here",
+    "/hooks": "list the hooks configured, and from which file",
     "/model": "show the model; /model SPEC switches (the conversation carries over)",
     "/exit": "leave (Ctrl-D works too)",
 }
@@ -161,7 +162,7 @@ class InteractiveApp:
             with contextlib.suppress(OSError):  # a hung-up terminal must not skip the rest
                 self.renderer.close()
             with contextlib.suppress(Exception):
-                self.session.close()
+                self.session.close("prompt_input_exit")
 
     def _read_prompt(self) -> str:
         """One prompt; a line ending in a backslash continues on the next (multi-line input)."""
@@ -255,6 +256,13 @@ class InteractiveApp:
         offered only when the gate says what it would grant (``decision.grant``)."""
         if self._cancel_turn:
             return "deny"
+        self.session.hooks.fire(  # a notifier hook tells the user they are needed
+            "Notification",
+            {
+                "message": f"agentrun needs your permission to use {call.name}",
+                "notification_type": "permission_prompt",
+            },
+        )
         self.renderer.approval_preview(call)
         self.console.print(Text(f"  {decision.reason}", style="dim"))
         scope = decision.grant
@@ -303,7 +311,7 @@ class InteractiveApp:
                 f"{self.usage.output_tokens:,} output tokens · {format_cost(self.cost)}"
             )
         elif name == "/clear":
-            self._replace_session()
+            self._replace_session(session_source="clear")
             self.console.print(Text("  (new conversation)", style="dim"))
         elif name == "/compact":
             self._compact(arg or None)
@@ -311,6 +319,11 @@ class InteractiveApp:
             self.console.print(f"  {_context_line(self.session)}")
         elif name == "/agents":
             self._list_agents()
+        elif name == "/hooks":
+            from agentrun.hooks.config import describe
+
+            for text in describe(self.session.hooks.config):
+                self.console.print(Text(f"  {text}"))
         elif name == "/model":
             # the conversation so far goes on, including one opened with --resume/--continue
             resume = self.session.session_id if self.session.messages else None
@@ -371,7 +384,7 @@ class InteractiveApp:
         self.session = new
         self._carried = carried
         with contextlib.suppress(Exception):
-            old.close()
+            old.close("clear" if overrides.get("session_source") == "clear" else "other")
         self._header_shown = False
         if overrides.get("resume"):  # the conversation goes on: so does its count
             self._earlier_usage = self._earlier_usage + old.usage

@@ -27,6 +27,7 @@ from agentrun.core.events import (
     AssistantEvent,
     CompactEvent,
     Event,
+    HookEvent,
     InitEvent,
     PermissionDeniedEvent,
     ResultEvent,
@@ -155,6 +156,8 @@ class Renderer:
     _before: dict[str, str | None] = field(default_factory=dict)
     _previewed: set[str] = field(default_factory=set)
     """Calls whose diff the approval prompt already showed (not shown twice)."""
+    verbose: bool = False
+    """Show every hook's output (``--verbose``); else only a line for a block or a failure."""
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, TextDelta):
@@ -180,11 +183,32 @@ class Renderer:
                     style="dim",
                 )
             )
+        elif isinstance(event, HookEvent):
+            self._hook(event)
         elif isinstance(event, ResultEvent):
             self._stop_live()
             # an interrupted turn is announced by whoever interrupted it (see close())
             if event.is_error and event.stop_reason != INTERRUPTED_STOP:
                 self.console.print(Text(f"✗ {event.subtype}: {stop_text(event)}", "red"))
+
+    def _hook(self, event: HookEvent) -> None:
+        """One line for a hook that blocked or failed (``--verbose``: for every hook, with
+        its output unless it asked ``suppressOutput``)."""
+        failed = event.outcome != "success"
+        if event.system_message:
+            self._stop_live()
+            self.console.print(Text(f"⚑ {safe(event.system_message)}", style="yellow"))
+        if not (self.verbose or event.blocked or failed):
+            return
+        self._stop_live()
+        what = "blocked" if event.blocked else "failed" if failed else "ran"
+        code = "" if event.exit_code is None else f" (exit {event.exit_code})"
+        style = "yellow" if event.blocked or failed else "dim"
+        line = f"⚑ {safe(event.hook_name)} hook {what}{code}: {safe(event.command)}"
+        self.console.print(Text(line, style))
+        detail = event.stderr if event.blocked or failed else event.stdout
+        if detail.strip() and ((self.verbose and not event.suppress_output) or event.blocked):
+            self.console.print(Text(f"  ⎿  {_one_line(detail)}", style=style))
 
     def close(self) -> None:
         """Stop any live display; calls still running (a cancelled turn) are marked so."""

@@ -44,7 +44,7 @@ KEEP_SHARE = 0.25
 THRESHOLD_ENV = "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE"
 """Claude Code's override, a percentage of the window."""
 
-PreCompactHook = Callable[[str, "str | None"], None]
+PreCompactHook = Callable[[str, "str | None"], object]
 """``(trigger, instructions)``: the ``PreCompact`` hook's call site (hooks wire it)."""
 
 

@@ -3,8 +3,9 @@
 Order within a run: ``InitEvent``; then per turn ``TextDelta``* (while the model streams),
 ``AssistantEvent``, then for its tool calls ``ToolStartEvent``/``ToolEndEvent`` pairs (and
 ``PermissionDeniedEvent`` for refused calls) followed by one ``ToolResultsEvent``; last
-``ResultEvent``. Only ``InitEvent``, ``AssistantEvent``, ``ToolResultsEvent`` and ``ResultEvent``
-appear in stream-json (``stream_json()`` returns None for the others).
+``ResultEvent``. A ``HookEvent`` follows each hook that ran, where it ran. Only ``InitEvent``,
+``AssistantEvent``, ``ToolResultsEvent``, ``HookEvent`` and ``ResultEvent`` appear in
+stream-json (``stream_json()`` returns None for the others).
 """
 
 from __future__ import annotations
@@ -176,6 +177,44 @@ class CompactEvent:
 
 
 @dataclass(frozen=True)
+class HookEvent:
+    """A hook ran: Claude Code's ``system``/``hook_response`` message (``outcome`` is
+    ``success``, ``error`` or ``cancelled``; ``blocked`` says it blocked what it was run for)."""
+
+    session_id: str
+    hook_id: str
+    hook_name: str
+    """``Event:matcher`` (``PreToolUse:Bash``), or the event alone."""
+    hook_event: str
+    command: str
+    source: str
+    """The settings file (or ``--settings``, ``agent NAME``) that configured it."""
+    stdout: str
+    stderr: str
+    exit_code: int | None
+    outcome: str
+    blocked: bool = False
+    suppress_output: bool = False
+    system_message: str = ""
+    """What the hook asked to show the user (``systemMessage``)."""
+
+    def stream_json(self) -> JSON | None:
+        return {
+            "type": "system",
+            "subtype": "hook_response",
+            "session_id": self.session_id,
+            "hook_id": self.hook_id,
+            "hook_name": self.hook_name,
+            "hook_event": self.hook_event,
+            "output": self.stdout + self.stderr,
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "exit_code": self.exit_code,
+            "outcome": self.outcome,
+        }
+
+
+@dataclass(frozen=True)
 class ResultEvent:
     """The run's last event: how it ended, what it cost, and the final text."""
 
@@ -215,5 +254,6 @@ Event = (
     | PermissionDeniedEvent
     | ToolResultsEvent
     | CompactEvent
+    | HookEvent
     | ResultEvent
 )

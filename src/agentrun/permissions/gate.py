@@ -19,10 +19,11 @@ directory, this tool) and, like an allow rule, never outranks a deny or ask rule
 
 from __future__ import annotations
 
+import stat
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.pathutil import is_within
@@ -32,6 +33,7 @@ from agentrun.permissions.decision import (
     PERMISSION_MODES,
     RANK,
     READ_ONLY_TOOLS,
+    Behavior,
     Decision,
     offered_tools,
 )
@@ -41,8 +43,9 @@ from agentrun.permissions.rules import (
     Rule,
     agent_limits,
     bash_covered,
-    bash_spec_matches,
+    bash_deny_matches,
     existing_paths,
+    glob_escape,
     split_rules,
     tool_paths,
 )
@@ -116,23 +119,25 @@ class Gate:
         writable_roots: Sequence[Path] | None = None,
         shell_writable: Sequence[Path] = (),
         shell_cwd: Callable[[], Path | None] | None = None,
+        settings: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> Gate:
         """Rules from the flags and the settings files; ``mode`` None takes the settings'
         ``defaultMode``, else ``default``. What a project's files may not do (allow rules,
-        bypassPermissions) is left out and said in :attr:`warnings`."""
+        bypassPermissions) is left out and said in :attr:`warnings`. ``settings``: more
+        layers (``--settings``), as ``(label, data)``."""
         from agentrun.permissions.settings import load_settings
 
-        settings = load_settings(cwd, home)
+        loaded = load_settings(cwd, home, settings)
         allow = [Rule.parse(r) for r in split_rules(allowed)]
         deny = [Rule.parse(r) for r in split_rules(disallowed)]
         ask: list[Rule] = []
-        for src in settings.sources:
+        for src in loaded.sources:
             if not src.project:
                 allow += [Rule.parse(r, root=src.root) for r in src.allow]
             ask += [Rule.parse(r, root=src.root) for r in src.ask]
             deny += [Rule.parse(r, root=src.root) for r in src.deny]
         gate = cls(
-            mode or settings.default_mode or "default",
+            mode or loaded.default_mode or "default",
             allow=allow,
             ask=ask,
             deny=deny,
@@ -144,18 +149,40 @@ class Gate:
             shell_writable=shell_writable,
             shell_cwd=shell_cwd,
         )
-        gate.warnings = list(settings.warnings)
+        gate.warnings = list(loaded.warnings)
         return gate
 
     @property
     def remembered(self) -> list[str]:
-        """The grants added by "always" answers, as rules (to carry into another session)."""
-        return [str(rule) for rule in self._grants]
+        """The grants added by "always" answers, as rules (to carry into another session).
+        A Bash grant with ``*`` in its words is left out: as a rule's text it would read as a
+        wildcard and cover more than the user approved (the next session asks again)."""
+        return [str(r) for r in self._grants if r.words is None or "*" not in str(r)]
 
     # -- the decision ---------------------------------------------------------------------------
-    def decide(self, call: ToolCall) -> Decision:
-        """Allow, ask or deny ``call``, now, with the reason (and the rule that decided)."""
-        return self._decide(call.name, call.input)
+    def decide(
+        self, call: ToolCall, *, hook: Behavior | None = None, hook_reason: str = ""
+    ) -> Decision:
+        """Allow, ask or deny ``call``, now, with the reason (and the rule that decided).
+
+        ``hook`` is what the PreToolUse hooks answered (``hook_reason`` their reason): their
+        deny always wins; their ask asks (unless a rule denies); their allow lifts a plain
+        ask but never a deny, an ask rule or a protected path."""
+        decision = self._decide(call.name, call.input)
+        if hook is None:
+            return decision
+        why = f": {hook_reason}" if hook_reason else ""
+        if hook == "deny":
+            return Decision("deny", f"a PreToolUse hook denied it{why}")
+        if decision.behavior == "deny":
+            return decision
+        if hook == "ask":
+            return self._asked(f"a PreToolUse hook asks for approval{why}")
+        if decision.behavior == "ask" and decision.firm:
+            return decision
+        if decision.behavior == "ask":
+            self.answer(call, always=False)  # as if the user approved: the file tool's re-check
+        return Decision("allow", f"allowed by a PreToolUse hook{why}")
 
     def check(self, tool_name: str, tool_input: JSON) -> Decision:
         """:meth:`decide` for a tool name and input (tests and scripts)."""
@@ -236,7 +263,7 @@ class Gate:
                     f"{view.local_program} is a program whose name says nothing of what it runs"
                 )
                 return Decision("deny", why, str(rule))
-            if any(bash_spec_matches(rule.spec, words) for words in view.runs):
+            if any(bash_deny_matches(rule.spec, words) for words in view.runs):
                 return Decision("deny", f"denied by rule {rule}", str(rule))
         writes = [self._redirect(target) for target in view.targets]
         writes += [self._unknown_target(target) for target in view.unknown_targets]
@@ -247,7 +274,8 @@ class Gate:
         if worst is not None and RANK[worst.behavior] > RANK[command.behavior]:
             return worst
         if worst is not None and worst.behavior == "ask" and command.behavior == "ask":
-            return Decision("ask", f"{command.reason}; {worst.reason}")  # no grant: both asked
+            # no grant: both asked
+            return Decision("ask", f"{command.reason}; {worst.reason}", firm=worst.firm)
         return command
 
     def _bash_command(self, view: BashView) -> Decision:
@@ -259,7 +287,7 @@ class Gate:
                 break
             if rule.spec is None or view.unknown is not None or view.local_program is not None:
                 return self._asked(f"rule {rule} needs approval", str(rule))
-            if any(bash_spec_matches(rule.spec, words) for words in view.runs):
+            if any(bash_deny_matches(rule.spec, words) for words in view.runs):
                 return self._asked(f"rule {rule} needs approval", str(rule))
         if self.mode == "plan":
             return Decision("deny", "plan mode allows read-only tools only, not Bash")
@@ -276,7 +304,8 @@ class Gate:
                 why += f"; allow rules cannot vouch for it: {view.unknown}"
             return Decision("deny", why)
         if view.unknown is not None:
-            return Decision("ask", f"Bash needs approval: {view.unknown}")
+            # firm: no allow rule can vouch for a line whose commands are unknown, nor a hook
+            return Decision("ask", f"Bash needs approval: {view.unknown}", firm=True)
         grant = "each command of this line" if view.parts else None
         return Decision("ask", "Bash needs approval", grant=grant)
 
@@ -288,7 +317,8 @@ class Gate:
         d = self._decide("Write", {"file_path": path}, shell=True)
         if d.behavior == "allow":
             return d
-        return Decision(d.behavior, f"the redirection writes {target}: {d.reason}", d.rule)
+        why = f"the redirection writes {target}: {d.reason}"
+        return Decision(d.behavior, why, d.rule, firm=d.firm)
 
     def _unknown_target(self, target: str) -> Decision:
         edit_deny = next((r for r in self.deny if r.tool in ("Edit", "Write")), None)
@@ -303,7 +333,7 @@ class Gate:
     def _asked(self, reason: str, rule: str | None = None) -> Decision:
         if self.mode == "dontAsk":
             return Decision("deny", f"{reason} (dontAsk mode)", rule)
-        return Decision("ask", reason, rule)
+        return Decision("ask", reason, rule, firm=True)
 
     def _limit(self, tool: str, tool_input: JSON, view: BashView | None) -> Decision | None:
         """Deny a call outside what the agent file gave it (``Bash(git diff:*)``)."""
@@ -332,10 +362,11 @@ class Gate:
 
     def _grant_rules(self, tool: str, tool_input: JSON) -> list[Rule]:
         if tool == "Bash":
-            return [Rule("Bash", " ".join(w)) for w in view_bash(str(tool_input["command"])).parts]
+            parts = view_bash(str(tool_input["command"])).parts
+            return [Rule("Bash", " ".join(w), words=w) for w in parts]
         if tool in EDIT_TOOLS:
             directory = tool_paths(tool_input, tool, self.cwd)[-1].parent
-            return [Rule("Edit", f"//{str(directory).lstrip('/')}/**")]
+            return [Rule("Edit", f"//{glob_escape(str(directory).lstrip('/'))}/**")]
         return [Rule(tool)]
 
     def _grant_text(self, tool: str, tool_input: JSON) -> str | None:
@@ -354,6 +385,12 @@ class Gate:
         key = "path" if tool in ("Glob", "Grep") else "file_path"
         if kind == "write" and tool not in EDIT_TOOLS:
             tool = "Write"
+        if kind == "read" and tool == "Read" and self._linked(real):
+            return (
+                f"Permission to use Read on {real} was denied: it has more than one hard link, "
+                "and while a Read deny rule is in force a file whose other names cannot be "
+                "known is not read (one of them may be a denied path)."
+            )
         decision = self._decide(tool, {key: str(real)})
         if decision.behavior == "allow":
             return None
@@ -393,10 +430,21 @@ class Gate:
             hit = seen.get(path)
             if hit is None:
                 match = self._first(rules, tool, {"path": str(path)}, any_part=True)
-                hit = seen[path] = match is not None
+                hit = seen[path] = match is not None or self._linked(path)
             return hit
 
         return denied
+
+    def _linked(self, path: Path) -> bool:
+        """A regular file with other names (hard links), while a Read deny rule is in force:
+        one of its names may be denied, and they cannot be found from this one."""
+        if not any(r.tool == "Read" and r.spec is not None for r in self.deny):
+            return False
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) and st.st_nlink > 1
 
     # -- matching ------------------------------------------------------------------------------
     def _first(

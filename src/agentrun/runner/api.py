@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from agentrun.core.events import CompactEvent
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
+    from agentrun.hooks import Hooks
 
 __all__ = ["AgentSession", "RunResult", "run"]
 
@@ -119,6 +120,7 @@ class AgentSession:
         self.options = RunOptions(**options, approver=approver)
         self.on_event = on_event
         self._rt = Runtime.open(self.options)
+        self._started = False
 
     @property
     def session_id(self) -> str:
@@ -146,7 +148,12 @@ class AgentSession:
     @property
     def warnings(self) -> list[str]:
         """What the settings files asked for that this session does not do (say it on stderr)."""
-        return list(self._rt.permissions.warnings)
+        return [*self._rt.permissions.warnings, *self._rt.hooks.config.warnings]
+
+    @property
+    def hooks(self) -> Hooks:
+        """The session's hooks (``hooks.config.hooks`` lists them with the file of each)."""
+        return self._rt.hooks
 
     @property
     def agent(self) -> AgentSpec:
@@ -184,6 +191,14 @@ class AgentSession:
                 sandbox_enforced=rt.enforced_layers(),
             )
         )
+        rt.hooks.emit = emit
+        if not self._started:
+            self._started = True
+            source = o.session_source or ("resume" if rt.resumed else "startup")
+            start = rt.hooks.fire("SessionStart", {"source": source})
+            if start.context:
+                prompt = f"{prompt}\n\n{start.context}"
+        # Compaction fires the PreCompact hooks first (rt.context.pre_compact, set by Runtime).
         io = LoopIO(
             tools=rt.runner,
             permissions=rt.permissions,
@@ -194,6 +209,7 @@ class AgentSession:
             approver=o.approver,
             system=rt.system,
             before_call=rt.context.before_call,
+            hooks=rt.hooks,
         )
         limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
         try:
@@ -226,8 +242,14 @@ class AgentSession:
         ``pre_compact`` is where a ``PreCompact`` hook is wired."""
         return self._rt.context
 
-    def close(self) -> None:
-        """Stop every process the session started and release its files. Idempotent."""
+    def close(self, reason: str = "other") -> None:
+        """Stop every process the session started and release its files. Idempotent.
+        ``reason`` is what the SessionEnd hooks are told (``clear``, ``logout``,
+        ``prompt_input_exit``, ``other``)."""
+        if self._started:
+            self._started = False
+            self._rt.hooks.emit = None  # stream-json has ended with its result line
+            self._rt.hooks.fire("SessionEnd", {"reason": reason})
         self._rt.close()
 
     def __enter__(self) -> AgentSession:

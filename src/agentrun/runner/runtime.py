@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -26,6 +26,7 @@ from agentrun.session.store import FileSessionStore, new_session_id, rebuild_mes
 if TYPE_CHECKING:
     from agentrun.core.protocols import Model, PermissionChecker, Sandbox
     from agentrun.core.types import JSON
+    from agentrun.hooks import Hooks
     from agentrun.jail.jail import JailSandbox
     from agentrun.jail.paths import Workspace
     from agentrun.jail.policy import SandboxMode, SandboxPolicy
@@ -74,6 +75,15 @@ class RunOptions:
     the path (0: it is only cut, as before)."""
     compact_threshold: float | None = None
     """Compact past this share of the window; None: ``$CLAUDE_AUTOCOMPACT_PCT_OVERRIDE``, 0.85."""
+    settings: str | Mapping[str, Any] | None = None
+    """One more settings layer for this run (``--settings``): a JSON file's path, JSON text,
+    or a mapping; its ``hooks`` and ``disableAllHooks`` apply."""
+    disable_hooks: bool = False
+    """Run no hooks at all (``--no-hooks``), like ``disableAllHooks``."""
+    subagent: bool = False
+    """The agent runs as a subagent: its Stop hooks fire as SubagentStop."""
+    session_source: str | None = None
+    """What SessionStart hooks are told (``clear``, ``compact``); None: startup or resume."""
 
 
 class Runtime:
@@ -149,6 +159,7 @@ class Runtime:
             writable = [cwd, *add_dirs]
         elif o.sandbox == "read-only":
             writable = []
+        self._layers = self._settings_layers(o)
         self.permissions: PermissionChecker
         self.permissions = gate = Gate.load(
             o.permission_mode,
@@ -163,6 +174,7 @@ class Runtime:
             writable_roots=writable,
             shell_writable=[self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
             shell_cwd=lambda: self._shell.cwd if self._shell is not None else None,
+            settings=self._layers,
         )
         names = offered_tools(self.agent.tools, [*self.agent.disallowed_tools, *o.disallowed_tools])
         self._options = o
@@ -190,6 +202,12 @@ class Runtime:
             persist=self.persist,
             share=o.compact_threshold,
         )
+        self.resumed = bool(messages)
+        self.hooks = self._hooks(o, cwd)
+        hooks = self.hooks
+        self.context.pre_compact = lambda trigger, instructions: hooks.fire(
+            "PreCompact", {"trigger": trigger, "custom_instructions": instructions or ""}
+        )
         self._header_written = bool(messages) or self.store.exists(self.session_id)
         self._header: JSON = {
             "type": "session",
@@ -200,6 +218,39 @@ class Runtime:
             "model": self.model.model_id,
             "created": time.time(),
         }
+
+    def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
+        """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
+        call); the agent file's own ``hooks:`` apply to this agent only."""
+        from agentrun.hooks import Hooks, load_hook_config
+
+        layers = list(self._layers)
+        own = self.agent.extra.get("hooks")
+        if isinstance(own, dict) and o.subagent and "Stop" in own:
+            own = {("SubagentStop" if k == "Stop" else k): v for k, v in own.items()}
+        if own is not None:
+            layers.append((f"agent {self.agent.name} ({self.agent.path})", {"hooks": own}))
+        config = load_hook_config(cwd, extra=layers, disable=o.disable_hooks)
+        gate = self.permissions
+        return Hooks(
+            config,
+            cwd=cwd,
+            session_id=self.session_id,
+            transcript_path=self.store.path(self.session_id),
+            permission_mode=lambda: gate.mode,
+            subagent=o.subagent,
+        )
+
+    @staticmethod
+    def _settings_layers(o: RunOptions) -> list[tuple[str, Mapping[str, Any]]]:
+        """``--settings``: a file, JSON text or (from Python) a mapping."""
+        if o.settings is None:
+            return []
+        if isinstance(o.settings, str):
+            from agentrun.hooks import read_settings_arg
+
+            return [read_settings_arg(o.settings)]
+        return [("--settings", o.settings)]
 
     def _session(self, o: RunOptions, cwd: Path) -> tuple[str, list[Any]]:
         session_id = o.resume
