@@ -103,6 +103,11 @@ def key_argument(call: ToolCall, cwd: Path | None = None, width: int = 70) -> st
     return first if len(first) <= width else first[: width - 1] + "…"
 
 
+def _name(call: ToolCall) -> str:
+    """A tool name as the model sent it: any text, so made safe and kept to one short line."""
+    return _clip(" ".join(safe(call.name).split()), 40)
+
+
 def _relative(path: str, cwd: Path | None) -> str:
     if cwd is None:
         return path
@@ -229,14 +234,16 @@ class Renderer:
         layers = ", ".join(init.sandbox_enforced) or "no layers"
         self.console.print(
             Text(
-                f"{init.model} · sandbox {init.sandbox_mode} ({layers}) · "
-                f"permissions {init.permission_mode}",
+                safe(
+                    f"{init.model} · sandbox {init.sandbox_mode} ({layers}) · "
+                    f"permissions {init.permission_mode}"
+                ),
                 style="dim",
             )
         )
 
     def footer(self, *, turns: int, usage: Usage, cost: float | None) -> None:
-        text = footer_text(model=self.model, turns=turns, usage=usage, cost=cost)
+        text = safe(footer_text(model=self.model, turns=turns, usage=usage, cost=cost))
         self.console.print(Text(f"─ {text}", style="dim"))
 
     def approval_preview(self, call: ToolCall) -> None:
@@ -341,7 +348,7 @@ class Renderer:
         still = [c for c in self._running.values() if c.id not in self._finished]
         if not still or not self.console.is_terminal:
             return
-        names = ", ".join(f"{c.name}({key_argument(c, self.cwd, 30)})" for c in still)
+        names = ", ".join(f"{_name(c)}({key_argument(c, self.cwd, 30)})" for c in still)
         self._live = Live(
             Spinner("dots", text=Text(f" {names}", style="cyan")),
             console=self.console,
@@ -352,7 +359,7 @@ class Renderer:
 
     def _call_line(self, call: ToolCall, style: str) -> None:
         line = Text("● ", style=style)
-        line.append(call.name, style="bold")
+        line.append(_name(call), style="bold")
         line.append(f"({key_argument(call, self.cwd)})")
         self.console.print(line)
 
@@ -373,17 +380,10 @@ class Renderer:
             self.console.print(Group(*lines))
 
     def _snapshot(self, call: ToolCall) -> str | None:
-        raw = call.input.get("file_path")
-        if not isinstance(raw, str) or not raw:
-            return None
-        path = Path(raw).expanduser()
-        path = path if path.is_absolute() else self.cwd / path
-        try:
-            if path.stat().st_size > _SNAPSHOT_LIMIT:
-                return None
-            return path.read_text(encoding="utf-8", errors="replace")
-        except (OSError, ValueError):
-            return None
+        # The runtime reads unconfined: never through a symlink, out of cwd, a FIFO or a device.
+        from agentrun.cli.filepreview import read_preview
+
+        return read_preview(self.cwd, call.input.get("file_path"), _SNAPSHOT_LIMIT)
 
     def _stop_live(self) -> None:
         if self._live is not None:

@@ -170,6 +170,10 @@ class PermissionChecker(Protocol):
         """Paths the Read deny rules name that the jail can hide from Bash too."""
         ...
 
+    def writable_protected_paths(self) -> list[Path]:
+        """Protected paths explicit allow rules name, which the sandbox keeps writable."""
+        ...
+
 
 class HookResult(Protocol):
     """What the hooks of one event answered together (:class:`agentrun.hooks.HookOutcome`)."""

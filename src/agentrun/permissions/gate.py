@@ -403,6 +403,27 @@ class Gate:
             f"the file was opened, and {decision.reason}."
         )
 
+    def writable_protected_paths(self) -> list[Path]:
+        """What explicit Write/Edit allow rules name inside the protected ``.claude``,
+        ``.agentrun`` and ``.mcp.json`` (``Edit(./.claude/agents/**)`` -> ``.claude/agents``):
+        the part of each pattern before its first wildcard. The sandbox keeps those (and only
+        those) writable; ``.git`` and ``.gitmodules`` never (the policy drops them)."""
+        found: list[Path] = []
+        for rule in self.allow:
+            if rule.tool not in ("Edit", "Write") or rule.spec is None:
+                continue
+            if not any(names_protected(rule, p) for p in (".claude", ".agentrun", ".mcp.json")):
+                continue
+            base, pattern = rule.base_and_pattern(self.cwd, self.home)
+            literal = []
+            for part in pattern.split("/"):
+                if any(c in part for c in "*?[{") or part in ("", ".", ".."):
+                    break
+                literal.append(part)
+            if literal:
+                found.append(base.resolve().joinpath(*literal))
+        return list(dict.fromkeys(found))
+
     def read_deny_paths(self, *, limit: int = 256) -> list[Path]:
         """Paths outside the workspace that ``Read`` deny rules name, for the jail's read deny
         list, so Bash (``cat``) cannot read them either. Literal paths are taken as written;

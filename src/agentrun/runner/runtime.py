@@ -307,6 +307,8 @@ class Runtime:
             allow_network=o.allow_network,
             # Read deny rules hold for Bash too where the kernel can enforce them
             extra_read_deny=self.permissions.read_deny_paths(),
+            # `.claude/agents` named by `Edit(./.claude/agents/**)`: writable after all.
+            unprotect=self.permissions.writable_protected_paths(),
             state_dirs=[o.sessions_root] if o.sessions_root is not None else (),
         )
 
