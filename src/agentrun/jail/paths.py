@@ -240,7 +240,7 @@ class Workspace:
         # ~/.claude/agents) stays writable.
         entry = policy.protected_entry(real) or policy.protected_entry(shown)
         git = entry.name if entry is not None and entry.name in _GIT_NAMES else None
-        if git is not None:
+        if git is not None and not opened:  # `opened` never reaches into .git/.gitmodules
             raise PathDenied(
                 f"Cannot write {shown}: {git} paths are protected at any depth (the host's git "
                 "and Claude Code run what they hold: hooks, config, a gitdir elsewhere, MCP "

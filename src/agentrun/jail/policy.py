@@ -40,6 +40,11 @@ HOME_FILES = (
 start-up files, ssh's config and authorized keys, ripgrep's ``--pre``): read-only at each root,
 since a root may be the home directory (``--cwd ~``)."""
 AT_ROOT = (".git", ".claude", ".agentrun", ".mcp.json", *HOME_FILES)
+NEVER_REOPENED = (".git", ".gitmodules")
+"""Git's files stay read-only whatever the rules say: an explicit allow rule may reopen a part
+of ``.claude``, ``.agentrun`` or ``.mcp.json`` at a root (:attr:`SandboxPolicy.unprotected`),
+never anything in or named like these."""
+REOPENABLE = (".claude", ".agentrun", ".mcp.json")
 """Paths read-only at each root: the repository, agents' settings, hooks and MCP servers, and
 :data:`HOME_FILES`."""
 
@@ -123,13 +128,13 @@ class SandboxPolicy:
     ) -> SandboxPolicy:
         ws = Path(workspace).resolve()
         roots = (ws, *(Path(d).resolve() for d in add_dirs))
-        openable = [root / name for root in roots for name in AT_ROOT if name not in ANY_DEPTH]
+        openable = [root / name for root in roots for name in REOPENABLE]
         unprotected = tuple(
             dict.fromkeys(
                 p
                 for p in (Path(os.path.normpath(Path(ws, u))) for u in unprotect)
                 if any(is_within(p, o) for o in openable)
-                and not any(part in ANY_DEPTH for part in p.parts)
+                and not any(part in NEVER_REOPENED for part in p.parts)
             )
         )
         user_home = (home or Path.home()).resolve()
@@ -188,7 +193,7 @@ class SandboxPolicy:
         """Whether ``path`` lies in a protected entry's part an explicit allow rule opened
         (:attr:`unprotected`); a ``.git`` or ``.gitmodules`` in it stays protected."""
         return any(is_within(path, u) for u in self.unprotected) and not any(
-            part in ANY_DEPTH for part in path.parts
+            part in NEVER_REOPENED for part in path.parts
         )
 
     def protected_entry(self, path: Path) -> Path | None:
