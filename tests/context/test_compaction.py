@@ -191,3 +191,29 @@ def test_pre_compact_hook_runs_before_the_summary(ws: Path, tmp_path: Path):
     assert payload["hook_event_name"] == "PreCompact"
     assert payload["trigger"] == "manual"
     assert payload["custom_instructions"] == "keep the part numbers"
+
+
+def test_session_start_compact_hook_context_joins_the_summary(ws: Path, tmp_path: Path):
+    # A SessionStart hook matching source "compact" re-injects what must survive a compaction.
+    hook = {"type": "command", "command": "echo REMEMBER-PART-SEVEN"}
+    other = {"type": "command", "command": "echo NOT-AT-STARTUP"}
+    settings = {
+        "hooks": {
+            "SessionStart": [
+                {"matcher": "compact", "hooks": [hook]},
+                {"matcher": "startup", "hooks": [other]},
+            ]
+        }
+    }
+    model = ScriptedModel.from_data(script(4))
+    with api.AgentSession(
+        agent=str(ws / "worker.md"), cwd=ws, model=model, settings=settings
+    ) as session:
+        assert session.send("go").subtype == "success"
+        session.compact()
+        sid = session.session_id
+    entries = FileSessionStore(tmp_path / "home" / "sessions").load(sid)
+    boundary = [e for e in entries if e.get("type") == "compact_boundary"][-1]
+    head = json.dumps(boundary["messages"][0])
+    assert "REMEMBER-PART-SEVEN" in head
+    assert "NOT-AT-STARTUP" not in head

@@ -18,6 +18,7 @@ and for our own compaction the new history, which ``--resume`` starts from) and 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -83,6 +84,8 @@ class ContextManager:
         self.persist = persist
         self.emit: Callable[[Event], None] = lambda event: None
         self.pre_compact: PreCompactHook | None = None
+        self.post_compact: Callable[[], str] | None = None
+        """SessionStart hooks with source ``compact``: their context joins the summary."""
         declared = getattr(model, "context_window", None)
         self.window = int(declared) if declared else model_info(model.model_id).window
         self.threshold = int(self.window * threshold_share(share))
@@ -154,6 +157,15 @@ class ContextManager:
             pre_tokens=pre,
             instructions=instructions,
         )
+        if self.post_compact is not None:
+            extra = self.post_compact()
+            head = done.messages[0] if done.messages else None
+            if extra and head is not None and head.get("role") == "user":
+                blocks = head["content"]
+                if isinstance(blocks, str):
+                    blocks = [{"type": "text", "text": blocks}]
+                added = {**head, "content": [*blocks, {"type": "text", "text": extra}]}
+                done = dataclasses.replace(done, messages=[added, *done.messages[1:]])
         self.conv.messages = done.messages
         self._floor = len(done.messages)
         self._account(done.usage)

@@ -227,6 +227,9 @@ class Runtime:
         self.context.pre_compact = lambda trigger, instructions: hooks.fire(
             "PreCompact", {"trigger": trigger, "custom_instructions": instructions or ""}
         )
+        self.context.post_compact = lambda: (
+            hooks.fire("SessionStart", {"source": "compact"}).context
+        )
         self._header_written = bool(messages) or self.store.exists(self.session_id)
         self._header: JSON = {
             "type": "session",
