@@ -12,18 +12,17 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from proctools import live_with_arg, unique_sleep, wait_for
 
+from agentrun.core.types import ToolResult
 from agentrun.jail.jail import JailLimits, JailSandbox
 from agentrun.jail.policy import SandboxMode, SandboxPolicy
 from agentrun.tools.shell import BashSession, build_env
-from agentrun.core.types import ToolResult
+from proctools import live_with_arg, unique_sleep, wait_for
 
 ROOT = os.geteuid() == 0
 # CI says which layer set it expects ("root" or "unprivileged"), so a layer that silently went

@@ -464,11 +464,10 @@ def test_B47_closing_one_session_leaves_anothers_guard_in_place(host: Host, make
 
 
 def test_B47_a_monorepo_subdirectory_keeps_its_enclosing_repository(host: Host) -> None:
-    from conftest import JAIL_PATH
-
     from agentrun.jail.jail import JailSandbox
     from agentrun.jail.policy import SandboxPolicy
     from agentrun.tools.shell import BashSession, build_env
+    from conftest import JAIL_PATH
 
     sub = host.workspace / "pkg"  # host.workspace is a git repository; pkg has no .git
     sub.mkdir()

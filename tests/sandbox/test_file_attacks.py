@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from agentrun.core.types import ToolResult
 from agentrun.jail.openat2 import openat2_available
 from agentrun.jail.paths import Workspace
 from agentrun.jail.policy import SandboxPolicy
@@ -26,7 +27,6 @@ from agentrun.tools.glob import GlobTool
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
-from agentrun.core.types import ToolResult
 
 SECRET = "top secret\n"
 READ, WRITE, EDIT = ReadTool(), WriteTool(), EditTool()

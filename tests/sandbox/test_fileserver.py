@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import TEST_LIMITS, Host, Shell
 
+from agentrun.core.types import ToolResult
 from agentrun.jail.fileclient import JailedWorkspace, jailed_workspace
 from agentrun.jail.jail import JailSandbox
 from agentrun.tools.base import ToolContext
@@ -19,7 +19,7 @@ from agentrun.tools.grep import GrepTool
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
-from agentrun.core.types import ToolResult
+from conftest import TEST_LIMITS, Host, Shell
 
 
 @pytest.fixture
@@ -85,14 +85,14 @@ def test_a_server_stopped_from_inside_the_jail_is_killed_and_replaced(
     ctx = ToolContext(workspace=workspace, reads=ReadRecords())
     assert "alpha" in str(ReadTool().run({"file_path": "a.txt"}, ctx).content)
     out = shell.out(
-        "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = agentrun-files ] && "
+        'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = agentrun-files ] && '
         "kill -STOP ${p#/proc/} && echo stopped; done; true"
     )
     assert "stopped" in out
     result = ReadTool().run({"file_path": "a.txt"}, ctx)  # waits 2 s, kills it, asks again
     assert not result.is_error and "alpha" in str(result.content)
     states = (
-        "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = agentrun-files ] && "
+        'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = agentrun-files ] && '
         "grep State: $p/status; done; true"
     )
     assert host.wait_for(lambda: "stopped" not in shell.out(states), 10)  # not left behind

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import expected_layers
 
 _RUN = """
@@ -71,7 +72,7 @@ def test_the_first_bash_call_starts_the_jail_that_was_announced(tmp_path: Path) 
         "turns:\n"
         "  - tool_calls:\n"
         "      - name: Bash\n"
-        "        input: {command: 'touch made && grep -E \"NoNewPrivs|Seccomp:\" /proc/self/status'}\n"
+        "        input: {command: 'touch made && grep -E \"NoNewPrivs|Seccomp:\" /proc/self/status'}\n"  # noqa: E501
         '  - text: "done"\n'
     )
     out = _run(tmp_path, turns)

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TEST_LIMITS, Host, Shell
 
 from agentrun.jail.fileclient import JailedWorkspace, jailed_workspace
 from agentrun.jail.jail import JailSandbox
@@ -26,6 +25,7 @@ from agentrun.tools.grep import GrepTool
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
+from conftest import ROOT, TEST_LIMITS, Host, Shell
 
 MARK = "parity-marker-7f3a"
 OTHER_UID = 12345
@@ -97,8 +97,7 @@ def tree_search_verdicts(s: Session, path: Path) -> dict[str, bool]:
     cmd = s.shell.run(f"grep -rl {MARK} '{path.parent}' 2>/dev/null; true")
     return {
         "Grep (directory)": any(
-            line == path.name or line.endswith("/" + path.name)
-            for line in _text(grep).splitlines()
+            line == path.name or line.endswith("/" + path.name) for line in _text(grep).splitlines()
         ),
         "grep -r": str(path) in _text(cmd).split("\n"),
     }

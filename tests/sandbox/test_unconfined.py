@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from proctools import live_with_arg, unique_sleep, wait_for
 
 from agentrun.core.errors import SandboxUnavailableError
 from agentrun.jail.policy import SandboxPolicy
 from agentrun.jail.unconfined import MARKER_VAR, UnconfinedProcess, UnconfinedSandbox
+from proctools import live_with_arg, unique_sleep, wait_for
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 

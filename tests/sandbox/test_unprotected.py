@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TEST_LIMITS, Host, Shell
 
-from agentrun.permissions.gate import Gate
-from agentrun.permissions.rules import Rule
 from agentrun.jail.fileclient import JailedWorkspace, jailed_workspace
 from agentrun.jail.jail import JailSandbox
+from agentrun.permissions.gate import Gate
+from agentrun.permissions.rules import Rule
 from agentrun.tools.base import ToolContext
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
+from conftest import TEST_LIMITS, Host, Shell
 
 
 def test_the_gate_names_the_protected_paths_its_allow_rules_spell_out(tmp_path: Path) -> None:

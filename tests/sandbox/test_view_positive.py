@@ -69,11 +69,10 @@ def test_git_in_a_linked_worktree(host: Host) -> None:
     which the view shows read-only so that status, diff and log still work."""
     import subprocess
 
-    from conftest import JAIL_PATH
-
     from agentrun.jail.jail import JailSandbox
     from agentrun.jail.policy import SandboxPolicy
     from agentrun.tools.shell import BashSession, build_env
+    from conftest import JAIL_PATH
 
     main, wt = host.base / "main", host.base / "wt"
     git = ["git", "-c", "user.email=a@b", "-c", "user.name=t"]

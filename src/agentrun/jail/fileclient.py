@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 _GONE = "the sandbox's file server stopped"
 
 
-class _ServerGone(Exception):
+class _ServerGoneError(Exception):
     pass
 
 
@@ -82,7 +82,7 @@ class FileChannel:
             except OSError as e:
                 self._sock.close()
                 self._sock = None
-                raise _ServerGone from e
+                raise _ServerGoneError from e
 
     def open(
         self, req: dict[str, Any], fds: list[int] | None = None
@@ -98,8 +98,8 @@ class FileChannel:
                 mine.settimeout(self.timeout)
                 frame = recv_frame(mine)
                 if frame is None:
-                    raise _ServerGone
-            except (_ServerGone, ConnectionError, TimeoutError) as e:
+                    raise _ServerGoneError
+            except (_ServerGoneError, ConnectionError, TimeoutError) as e:
                 mine.close()
                 self._forget(kill=isinstance(e, TimeoutError))
                 if attempt == 2:

@@ -68,7 +68,7 @@ def _hold(root: Path) -> Placeholder | None:
             fd = os.open(".git", _DIR, dir_fd=root_fd)
         except OSError:
             break  # a file, a symlink, or gone for good: not ours to guard
-        if os.listdir(fd):
+        if os.listdir(fd):  # noqa: PTH208 (an fd: pathlib cannot list one)
             os.close(fd)
             break  # a repository (someone's `git init`): the protected paths cover it
         fcntl.flock(fd, fcntl.LOCK_SH)
@@ -97,7 +97,7 @@ def _remove_if_free(root_fd: int, inode: tuple[int, int]) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: still in use
         st = os.fstat(fd)
-        if (st.st_dev, st.st_ino) == inode and not os.listdir(fd):
+        if (st.st_dev, st.st_ino) == inode and not os.listdir(fd):  # noqa: PTH208
             os.rmdir(".git", dir_fd=root_fd)
     finally:
         os.close(fd)

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from agentrun.core.errors import SandboxUnavailableError
-from agentrun.core.pathutil import is_within
 from agentrun.jail import cgroups, gitguard, gittrees, gitwatch, syscalls
 from agentrun.jail.gitwatch import Watcher
 from agentrun.jail.layers import promised_layers, required_layers

@@ -55,8 +55,9 @@ def required_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
 
 def promised_layers(mode: str, *, allow_network: bool) -> tuple[str, ...]:
     """The layers a not-yet-started jail for ``mode`` will enforce: those it needs, and the
-    :data:`OPTIONAL` ones, that the probe found available here. A needed layer that is missing makes every spawn refuse, so
-    it is not claimed; a claimed one that then fails to come up refuses too (fail closed)."""
+    :data:`OPTIONAL` ones, that the probe found available here. A needed layer that is missing
+    makes every spawn refuse, so it is not claimed; a claimed one that then fails to come up
+    refuses too (fail closed)."""
     from agentrun.jail.probe import probe
 
     required = required_layers(mode, allow_network=allow_network)

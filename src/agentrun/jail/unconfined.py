@@ -23,9 +23,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentrun.core.errors import SandboxUnavailableError
-from agentrun.jail.policy import SandboxPolicy
+
+if TYPE_CHECKING:
+    from agentrun.jail.policy import SandboxPolicy
 
 log = logging.getLogger(__name__)
 
