@@ -179,6 +179,8 @@ class AgentSession:
                 sandbox_enforced=rt.enforced_layers(),
             )
         )
+        if rt.task_tool is not None:  # subagents' events go where this prompt's go
+            rt.task_tool.delegation.emit = emit
         io = LoopIO(
             tools=rt.runner,
             permissions=rt.permissions,

@@ -135,20 +135,24 @@ class Runtime:
             writable = [cwd, *add_dirs]
         elif o.sandbox == "read-only":
             writable = []
+        self.gate_options: dict[str, Any] = {
+            "allowed": tuple(o.allowed_tools),
+            "cwd": cwd,
+            "add_dirs": add_dirs,
+            "writable_roots": writable,
+            "shell_writable": [self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
+            "shell_cwd": lambda: self._shell.cwd if self._shell is not None else None,
+        }
+        """Gate.load's options of the session, for a subagent's own gate."""
         self.permissions: PermissionChecker
         self.permissions = gate = Gate.load(
             o.permission_mode,
-            allowed=o.allowed_tools,
             # The agent file's disallowedTools are deny rules too: `Bash(rm:*)` there must hold
             # like on the command line (bare names are also removed from the offered tools).
             disallowed=[*o.disallowed_tools, *self.agent.disallowed_tools],
             # The agent's `tools` only limit what it has (`Bash(git diff:*)`): never a grant.
             agent_tools=self.agent.tools,
-            cwd=cwd,
-            add_dirs=add_dirs,
-            writable_roots=writable,
-            shell_writable=[self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
-            shell_cwd=lambda: self._shell.cwd if self._shell is not None else None,
+            **self.gate_options,
         )
         names = offered_tools(self.agent.tools, [*self.agent.disallowed_tools, *o.disallowed_tools])
         self._options = o
@@ -209,7 +213,14 @@ class Runtime:
             search_filter=gate.search_filter,
             check_resolved=gate.check_resolved,
         )
-        self.runner = ToolRunner(build_tools(names), self.ctx, strict=strict)
+        tools = build_tools(names)
+        from agentrun.subagent.offer import task_tool
+
+        # None: this agent may not delegate
+        self.task_tool = task_tool(self, self._options, gate, names)
+        if self.task_tool is not None:
+            tools.append(self.task_tool)
+        self.runner = ToolRunner(tools, self.ctx, strict=strict)
 
     @functools.cached_property
     def policy(self) -> SandboxPolicy:

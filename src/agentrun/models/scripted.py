@@ -117,6 +117,8 @@ class ScriptedModel:
     model: str = field(default_factory=lambda: ALIASES[DEFAULT_ALIAS])
     source: str = "<script>"
     used: int = 0
+    agents: Mapping[str, Sequence[ScriptTurn]] = field(default_factory=dict)
+    """Subagents' scripts by agent name (top-level ``agents``), played by :meth:`for_agent`."""
 
     @property
     def model_id(self) -> str:
@@ -169,6 +171,16 @@ class ScriptedModel:
         if turn.text and on_text is not None:
             on_text(turn.text)
         return turn_response(turn, turn_number=number, model=self.model)
+
+    def for_agent(self, name: str, model: str | None = None) -> ScriptedModel | None:
+        """A fresh player of subagent ``name``'s script (from its first turn), answering as
+        ``model`` (default: this script's); None when the script has none for it."""
+        turns = self.agents.get(name)
+        if turns is None:
+            return None
+        source = f"{self.source} (agent {name})"
+        # the agents map goes along: a subagent that delegates plays the same scripts
+        return ScriptedModel(turns, model or self.model, source, agents=self.agents)
 
     def check_tools(self, offered: Sequence[str]) -> None:
         """Raise :class:`ScriptFormatError` for a tool call naming a tool that is neither
@@ -360,7 +372,7 @@ class _Parser:
             raise ScriptFormatError(
                 "the script is empty (expected a 'turns' list)", path=self.source
             )
-        top = self.mapping(node, "the script", {"turns", "model"})
+        top = self.mapping(node, "the script", {"turns", "model", "agents"})
         if "turns" not in top:
             raise self.fail(node, "the script has no 'turns' list")
         turns = [self.turn(n, i) for i, n in enumerate(self.sequence(top["turns"], "'turns'"), 1)]
@@ -369,7 +381,24 @@ class _Parser:
         model = ALIASES[DEFAULT_ALIAS]
         if "model" in top:
             model = resolve_alias(self.typed(top["model"], "'model'", str))
-        return ScriptedModel(turns=turns, model=model, source=str(self.source))
+        agents = self.agents(top["agents"]) if "agents" in top else {}
+        return ScriptedModel(turns=turns, model=model, source=str(self.source), agents=agents)
+
+    def agents(self, node: yaml.Node) -> dict[str, tuple[ScriptTurn, ...]]:
+        """``agents: {NAME: {turns: [...]}}``: each subagent's own script."""
+        out: dict[str, tuple[ScriptTurn, ...]] = {}
+        self.typed(node, "'agents'", dict)
+        for key_node, value in node.value:
+            name = self.typed(key_node, "an agent name in 'agents'", str)
+            what = f"agent {name!r}'s script"
+            fields = self.mapping(value, what, {"turns"})
+            if "turns" not in fields:
+                raise self.fail(value, f"{what} has no 'turns' list")
+            seq = self.sequence(fields["turns"], f"{what} 'turns'")
+            if not seq:
+                raise self.fail(fields["turns"], f"{what} 'turns' is empty")
+            out[name] = tuple(self.turn(n, i) for i, n in enumerate(seq, 1))
+        return out
 
     def opt(
         self, fields: dict[str, yaml.Node], key: str, what: str, kind: type | tuple[type, ...]

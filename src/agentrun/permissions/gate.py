@@ -37,6 +37,7 @@ from agentrun.permissions.decision import (
 )
 from agentrun.permissions.protected import names_protected, protected_part
 from agentrun.permissions.rules import (
+    DELEGATION_TOOLS,
     EDIT_TOOLS,
     Rule,
     agent_limits,
@@ -173,6 +174,9 @@ class Gate:
         hit = self._first(self.ask, tool, tool_input, any_part=True)
         if hit is not None and self.mode != "bypassPermissions":
             return self._asked(f"rule {hit} needs approval", str(hit))
+        if tool in DELEGATION_TOOLS:
+            # Starting a subagent changes nothing itself: each of its calls meets the gate.
+            return Decision("allow", f"{tool} starts a subagent whose every call is decided")
         if tool in EDIT_TOOLS:
             early = self._edit_checks(tool, tool_input, shell=shell)
             if early is not None:

@@ -43,6 +43,8 @@ __all__ = [
 ]
 
 EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
+DELEGATION_TOOLS = frozenset({"Task", "Agent"})
+"""Claude Code's delegation tool under its old and new names: a rule for one covers both."""
 # A path rule written for one tool covers its siblings (Claude Code: Read rules apply to Grep
 # and Glob; Edit rules to every tool that edits files).
 _PATH_FAMILY = {
@@ -80,10 +82,15 @@ class Rule:
     ) -> bool:
         """Whether this rule covers the call. ``any_part`` (deny/ask): one matching part of a
         compound command, or one spelling of a path, is enough; otherwise (allow) all must."""
+        delegation = self.tool in DELEGATION_TOOLS and tool in DELEGATION_TOOLS
         if self.spec is None:
-            return self.tool == tool or (
-                self.tool.startswith("mcp__") and tool.startswith(self.tool + "__")
+            return (
+                self.tool == tool
+                or delegation
+                or (self.tool.startswith("mcp__") and tool.startswith(self.tool + "__"))
             )
+        if delegation:  # Task(name) / Task(a, b): the agents it names
+            return str(tool_input.get("subagent_type", "")) in agent_names(self.spec)
         if tool == "Bash" and self.tool == "Bash":
             return _bash_matches(self.spec, str(tool_input.get("command", "")), any_part=any_part)
         family = _PATH_FAMILY.get(self.tool)
@@ -113,6 +120,11 @@ class Rule:
         if spec.startswith("/"):
             return self.root or cwd, spec[1:]
         return cwd, spec[2:] if spec.startswith("./") else spec
+
+
+def agent_names(spec: str) -> set[str]:
+    """The agent names of a ``Task(a, b)`` spec (commas and/or spaces between them)."""
+    return {name for name in re.split(r"[,\s]+", spec) if name}
 
 
 def split_rules(values: str | Iterable[str]) -> list[str]:
@@ -272,8 +284,12 @@ def agent_limits(agent_tools: Sequence[str] | None) -> dict[str, list[Rule]]:
         except ConfigError:
             continue  # free text in a tools list: not a tool, so it limits nothing
     bare = {r.tool for r in rules if r.spec is None}
+    if bare & DELEGATION_TOOLS:
+        bare |= DELEGATION_TOOLS
     limits: dict[str, list[Rule]] = {}
     for rule in rules:
         if rule.spec is not None and rule.tool not in bare:
-            limits.setdefault(rule.tool, []).append(rule)
+            # `Task(a, b)` limits the tool under either of its names
+            for name in DELEGATION_TOOLS if rule.tool in DELEGATION_TOOLS else (rule.tool,):
+                limits.setdefault(name, []).append(rule)
     return limits
