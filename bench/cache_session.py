@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=30)
     args = parser.parse_args()
 
-    from agentrun.api import run
+    from agentrun.runner.api import run
     from agentrun.testing.fake_server import FakeAnthropicServer
 
     ws = Path(tempfile.mkdtemp(prefix="agentrun-bench-cache-"))

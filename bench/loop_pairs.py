@@ -37,10 +37,10 @@ def _workspace(prefix: str, *, result_kb: int = 1) -> Path:
 
 
 def loop_overhead(*, quick: bool, rounds: int) -> Outcome:
-    from agentrun.api import run
-    from agentrun.events import Event, ToolEndEvent
+    from agentrun.core.events import Event, ToolEndEvent
+    from agentrun.core.types import ModelRequest
     from agentrun.models.function import FunctionModel
-    from agentrun.types import ModelRequest
+    from agentrun.runner.api import run
 
     turns = 200 if quick else 1000
     window = max(rounds, 15)

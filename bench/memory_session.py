@@ -25,9 +25,9 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=1000)
     args = parser.parse_args()
 
-    from agentrun.api import run
+    from agentrun.core.types import ModelRequest
     from agentrun.models.function import FunctionModel
-    from agentrun.types import ModelRequest
+    from agentrun.runner.api import run
 
     ws = Path(tempfile.mkdtemp(prefix="agentrun-bench-mem-"))
     home = Path(tempfile.mkdtemp(prefix="agentrun-bench-mem-home-"))

@@ -42,9 +42,9 @@ def _context(root: Path) -> Any:
     server (the jail is started here, so its start-up is not timed; it closes at exit)."""
     import atexit
 
-    from agentrun.sandbox.fileclient import jailed_workspace
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.jail.fileclient import jailed_workspace
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
     from agentrun.tools.base import ToolContext
     from agentrun.tools.records import ReadRecords
 
@@ -60,8 +60,8 @@ def _context(root: Path) -> Any:
 
 def _tool_call(ctx: Any, name: str, tool_input: dict[str, Any]) -> Callable[[], object]:
     """One tool call through the registry (validation + dispatch), as the loop makes it."""
+    from agentrun.core.types import ToolCall
     from agentrun.tools.registry import ToolRunner, build_tools
-    from agentrun.types import ToolCall
 
     runner = ToolRunner(build_tools([name]), ctx)
     call = ToolCall(id="toolu_bench", name=name, input=tool_input)
@@ -227,8 +227,8 @@ def edit_1mb(*, quick: bool, rounds: int) -> Outcome:
 
 
 def bash_true(*, quick: bool, rounds: int) -> Outcome:
-    from agentrun.sandbox import open_sandbox
-    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.jail import open_sandbox
+    from agentrun.jail.policy import SandboxPolicy
     from agentrun.tools.shell import BashSession
 
     workdir = Path(tempfile.mkdtemp(prefix="agentrun-bench-bash-"))

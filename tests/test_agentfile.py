@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.agentfile import (
+from agentrun.agentfile.agentfile import (
     AgentSpec,
     builtin_agents_dir,
     discover_agents,
@@ -19,7 +19,7 @@ from agentrun.agentfile import (
     load_agent,
     resolve_agent,
 )
-from agentrun.errors import AgentFileError, ConfigError
+from agentrun.core.errors import AgentFileError, ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 HEAD = "---\nname: planner\ndescription: Plans work.\n"
@@ -249,7 +249,7 @@ def test_discovery_collects_failures_and_keeps_going(
     agents, errors = discover_agents(tmp_path, home=tmp_path / "home")
     assert sorted(agents) == ["backend-specialist", "good"]
     assert [(e.path, e.line) for e in errors] == [(bad, 1)]
-    with caplog.at_level(logging.WARNING, logger="agentrun.agentfile"):
+    with caplog.at_level(logging.WARNING, logger="agentrun.agentfile.agentfile"):
         find_agents(tmp_path, home=tmp_path / "home")
     assert [r.getMessage() for r in caplog.records] == [f"skipped agent file: {errors[0]}"]
 
@@ -292,7 +292,8 @@ def test_wheel_ships_the_builtin_agents(tmp_path: Path) -> None:
         assert "agentrun/_data/agents/backend-specialist.md" in archive.namelist()
         archive.extractall(tmp_path / "site")
     code = (
-        "import agentrun.agentfile as a; print(a.__file__); print(a.builtin_agents_dir());"
+        "import agentrun.agentfile.agentfile as a; print(a.__file__);"
+        "print(a.builtin_agents_dir());"
         "print(a.find_agents('/')['backend-specialist'].source)"
     )
     run = subprocess.run(
@@ -304,7 +305,7 @@ def test_wheel_ships_the_builtin_agents(tmp_path: Path) -> None:
     )
     site = tmp_path / "site" / "agentrun"
     assert run.stdout.split("\n")[:3] == [
-        str(site / "agentfile.py"),
+        str(site / "agentfile" / "agentfile.py"),
         str(site / "_data" / "agents"),
         "builtin",
     ]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.agentfile import load_agent
-from agentrun.errors import AgentFileError
+from agentrun.agentfile.agentfile import load_agent
+from agentrun.core.errors import AgentFileError
 
 CORPUS = Path(
     os.environ.get(

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from agentrun.agentfile import AgentSpec, find_agents, load_agent
-from agentrun.errors import AgentFileError
+from agentrun.agentfile.agentfile import AgentSpec, find_agents, load_agent
+from agentrun.core.errors import AgentFileError
 
 HEAD = "---\nname: planner\ndescription: Plans work.\n"
 BODY = "---\nYou plan work.\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.cli import main
+from agentrun.cli.app import main
 
 REPO = Path(__file__).resolve().parents[1]
 PERSONA = REPO / "agents" / "backend-specialist.md"
@@ -167,7 +167,7 @@ def test_show_errors_exit_2_with_one_line(
 
 def test_agents_help_does_not_import_rich() -> None:
     code = (
-        "import sys; from agentrun.cli import main; rc = main(['agents', '--help']);"
+        "import sys; from agentrun.cli.app import main; rc = main(['agents', '--help']);"
         "print(rc, 'rich' in sys.modules, file=sys.stderr)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 import agentrun
-from agentrun.api import AgentSession, RunResult
-from agentrun.cli import main
-from agentrun.errors import ConfigError
-from agentrun.events import InitEvent, ResultEvent, ToolEndEvent
+from agentrun.cli.app import main
+from agentrun.core.errors import ConfigError
+from agentrun.core.events import InitEvent, ResultEvent, ToolEndEvent
+from agentrun.core.types import ModelRequest, ToolCall, Usage
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
-from agentrun.types import ModelRequest, ToolCall, Usage
+from agentrun.runner.api import AgentSession, RunResult
 
 
 @pytest.fixture
@@ -338,7 +338,7 @@ def test_an_empty_answer_leaves_next_send_valid(ws: Path) -> None:
 
 
 def test_refusal_with_a_tool_call_leaves_next_send_valid(ws: Path) -> None:
-    from agentrun.types import ModelResponse
+    from agentrun.core.types import ModelResponse
 
     seen: list[Any] = []
 

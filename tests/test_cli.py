@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from agentrun.cli import main
+from agentrun.cli.app import main
 
 DONE = {"text": "Done."}
 
@@ -582,8 +582,8 @@ def test_settings_deny_beats_allowed_tools_flag(
 
 
 def test_sandbox_unavailable_is_one_line_with_next_step() -> None:
-    from agentrun.cli import _hint
-    from agentrun.errors import SandboxUnavailableError
+    from agentrun.cli.app import _hint
+    from agentrun.core.errors import SandboxUnavailableError
 
     hint = _hint(SandboxUnavailableError("landlock is not supported", layer="landlock"))
     assert "missing layer: landlock" in hint and "--sandbox danger-full-access" in hint

@@ -226,7 +226,7 @@ def test_verbose_keeps_stdout_pure(ws: Path, env: dict[str, str]) -> None:
 
 def test_help_imports_nothing_heavy() -> None:
     code = (
-        "import sys\nfrom agentrun.cli import main\nmain(['--help'])\n"
+        "import sys\nfrom agentrun.cli.app import main\nmain(['--help'])\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'anthropic', 'yaml'})\n"
         "print('HEAVY', heavy, file=sys.stderr)"
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from agentrun.session import INTERRUPTED_RESULT
+from agentrun.session.store import INTERRUPTED_RESULT
 from agentrun.testing.fake_server import FakeAnthropicServer
 
 KEY = "sk-ant-api03-crash-test-" + "k" * 40

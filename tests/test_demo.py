@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.commands.demo import DEMO_PROMPT, script_path
+from agentrun.cli.commands.demo import DEMO_PROMPT, script_path
 from agentrun.models.scripted import ScriptedModel
-from agentrun.testing.workspace import bundled_sandbox
+from agentrun.runner.workspace import bundled_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 SANDBOX = REPO / "sandbox"

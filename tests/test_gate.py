@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from agentrun.core.types import ToolCall
 from agentrun.permissions import Gate, Rule
 from agentrun.permissions.bashview import view_bash
-from agentrun.types import ToolCall
 
 SECRET = "s3cret-value-77ac"
 
@@ -396,8 +396,8 @@ def test_nothing_outside_the_permissions_package_decides() -> None:
 
 # -- the file tools ask the gate again on what they opened ----------------------------------------
 def _tool_context(g: Gate, ws: Path) -> object:
-    from agentrun.sandbox.paths import Workspace
-    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.jail.paths import Workspace
+    from agentrun.jail.policy import SandboxPolicy
     from agentrun.tools.base import ToolContext
     from agentrun.tools.records import ReadRecords
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import agentrun
-from agentrun.cli import main
-from agentrun.types import ToolCall
+from agentrun.cli.app import main
+from agentrun.core.types import ToolCall
 
 SECRET = "s3cret-value-0b7f"
 

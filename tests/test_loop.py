@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from agentrun.events import (
+from agentrun.core.events import (
     AssistantEvent,
     Event,
     PermissionDeniedEvent,
@@ -21,10 +21,18 @@ from agentrun.events import (
     ToolResultsEvent,
     ToolStartEvent,
 )
-from agentrun.loop import INTERRUPTED, Conversation, Limits, LoopIO, run_turns
+from agentrun.core.loop import INTERRUPTED, Conversation, Limits, LoopIO, run_turns
+from agentrun.core.types import (
+    JSON,
+    ModelRequest,
+    ModelResponse,
+    ToolCall,
+    ToolResult,
+    ToolSpec,
+    Usage,
+)
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
-from agentrun.types import JSON, ModelRequest, ModelResponse, ToolCall, ToolResult, ToolSpec, Usage
 
 
 class Echo:
@@ -237,7 +245,7 @@ def test_max_turns() -> None:
 
 
 def test_answers_cut_off_again_and_again_end_the_run() -> None:
-    from agentrun.loop import CUT_OFF_RUN, MAX_CUT_OFF
+    from agentrun.core.loop import CUT_OFF_RUN, MAX_CUT_OFF
 
     h = Harness()
     cut = {"text": "part", "stop_reason": "max_tokens"}
@@ -512,7 +520,7 @@ def test_result_subtypes_are_the_contracts_closed_set() -> None:
     error_during_execution with their own stop_reason)."""
     from typing import get_args
 
-    from agentrun.events import ResultSubtype
+    from agentrun.core.events import ResultSubtype
 
     assert set(get_args(ResultSubtype)) == {
         "success",

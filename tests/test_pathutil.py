@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from agentrun.pathutil import is_within
+from agentrun.core.pathutil import is_within
 
 PATHS = [
     "/",

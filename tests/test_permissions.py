@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.errors import ConfigError
+from agentrun.core.errors import ConfigError
+from agentrun.core.types import ToolCall
 from agentrun.permissions import Decision, PermissionPolicy, Rule, offered_tools, split_rules
 from agentrun.permissions.bashrun import command_variants
 from agentrun.permissions.shellparse import split_commands
-from agentrun.types import ToolCall
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentrun.prompt import build_system_prompt, memory_files
+from agentrun.agentfile.prompt import build_system_prompt, memory_files
 
 DAY = dt.date(2026, 11, 26)
 

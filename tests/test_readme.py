@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.commands.demo import script_path
+from agentrun.cli.commands.demo import script_path
 from agentrun.models.scripted import ScriptedModel
 from agentrun.testing import FakeAnthropicServer
 

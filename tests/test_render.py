@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from agentrun.events import (
+from agentrun.cli.render import Renderer, diff_lines, footer_text, format_cost, key_argument
+from agentrun.core.events import (
     AssistantEvent,
     InitEvent,
     PermissionDeniedEvent,
@@ -17,8 +18,7 @@ from agentrun.events import (
     ToolEndEvent,
     ToolStartEvent,
 )
-from agentrun.render import Renderer, diff_lines, footer_text, format_cost, key_argument
-from agentrun.types import ToolCall, ToolResult, Usage
+from agentrun.core.types import ToolCall, ToolResult, Usage
 
 
 def make(tmp_path: Path, *, color: bool = False) -> tuple[Renderer, io.StringIO]:
@@ -283,9 +283,9 @@ def test_terminal_control_sequences_from_tools_and_the_model_are_made_visible() 
 
     from rich.console import Console
 
-    from agentrun.events import AssistantEvent, ToolEndEvent, ToolStartEvent
-    from agentrun.render import Renderer
-    from agentrun.types import ToolCall, ToolResult, Usage
+    from agentrun.cli.render import Renderer
+    from agentrun.core.events import AssistantEvent, ToolEndEvent, ToolStartEvent
+    from agentrun.core.types import ToolCall, ToolResult, Usage
 
     osc52 = "\x1b]52;c;cm0gLXJmIH4=\x07"
     buf = io.StringIO()

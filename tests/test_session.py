@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from agentrun.cli import main
-from agentrun.errors import SessionError
-from agentrun.session import (
+from agentrun.cli.app import main
+from agentrun.core.errors import SessionError
+from agentrun.session.store import (
     INTERRUPTED_RESULT,
     FileSessionStore,
     list_sessions,
@@ -195,7 +195,7 @@ def test_sessions_command(
 def test_session_ids_are_random_version_4_uuids() -> None:
     import uuid
 
-    from agentrun.session import new_session_id
+    from agentrun.session.store import new_session_id
 
     ids = [new_session_id() for _ in range(2000)]
     assert len(set(ids)) == len(ids)

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from agentrun.api import AgentSession
-from agentrun.cli import main
+from agentrun.cli.app import main
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
-from agentrun.session import FileSessionStore, list_sessions, rebuild_messages
-from agentrun.transcript import count_turns, parse_transcript
+from agentrun.runner.api import AgentSession
+from agentrun.session.store import FileSessionStore, list_sessions, rebuild_messages
+from agentrun.session.transcript import count_turns, parse_transcript
 
 SEEDS = range(60)
 

@@ -13,8 +13,8 @@ from typing import Any
 import pexpect
 import pytest
 
-from agentrun.cli import build_parser, main
-from agentrun.session import FileSessionStore
+from agentrun.cli.app import build_parser, main
+from agentrun.session.store import FileSessionStore
 
 AGENTRUN = [sys.executable, "-m", "agentrun"]
 
@@ -147,7 +147,7 @@ def _parsers(parser: Any) -> list[Any]:
 def test_no_flag_is_ever_abbreviated(capsys: pytest.CaptureFixture[str]) -> None:
     import importlib
 
-    from agentrun.cli import SUBCOMMANDS, _Parser
+    from agentrun.cli.app import SUBCOMMANDS, _Parser
 
     parsers = _parsers(build_parser())
     for name, (module, _) in SUBCOMMANDS.items():

@@ -71,7 +71,7 @@ def test_a_full_state_dir_is_a_configuration_error(tmp_path: Path) -> None:
 def test_a_state_dir_of_another_user_is_a_configuration_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from agentrun.cli import main
+    from agentrun.cli.app import main
 
     state = tmp_path / "state"
     (state / "sessions").mkdir(parents=True)

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from agentrun.cli import main
-from agentrun.termsafe import json_line, safe
+from agentrun.cli.app import main
+from agentrun.cli.termsafe import json_line, safe
 
 CLEAR = "\x1b[2J"
 OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"  # set the clipboard to "rm -rf ~"

@@ -13,21 +13,21 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
-    "AgentSpec": "agentrun.agentfile",
-    "load_agent": "agentrun.agentfile",
-    "find_agents": "agentrun.agentfile",
-    "AgentrunError": "agentrun.errors",
-    "ConfigError": "agentrun.errors",
-    "AgentFileError": "agentrun.errors",
-    "ModelError": "agentrun.errors",
-    "SandboxUnavailableError": "agentrun.errors",
-    "ToolResult": "agentrun.types",
-    "Usage": "agentrun.types",
-    "ModelRequest": "agentrun.types",
-    "ModelResponse": "agentrun.types",
-    "run": "agentrun.api",
-    "RunResult": "agentrun.api",
-    "AgentSession": "agentrun.api",
+    "AgentSpec": "agentrun.agentfile.agentfile",
+    "load_agent": "agentrun.agentfile.agentfile",
+    "find_agents": "agentrun.agentfile.agentfile",
+    "AgentrunError": "agentrun.core.errors",
+    "ConfigError": "agentrun.core.errors",
+    "AgentFileError": "agentrun.core.errors",
+    "ModelError": "agentrun.core.errors",
+    "SandboxUnavailableError": "agentrun.core.errors",
+    "ToolResult": "agentrun.core.types",
+    "Usage": "agentrun.core.types",
+    "ModelRequest": "agentrun.core.types",
+    "ModelResponse": "agentrun.core.types",
+    "run": "agentrun.runner.api",
+    "RunResult": "agentrun.runner.api",
+    "AgentSession": "agentrun.runner.api",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -47,13 +47,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from agentrun.agentfile import AgentSpec, find_agents, load_agent
-    from agentrun.api import AgentSession, RunResult, run
-    from agentrun.errors import (
+    from agentrun.agentfile.agentfile import AgentSpec, find_agents, load_agent
+    from agentrun.core.errors import (
         AgentFileError,
         AgentrunError,
         ConfigError,
         ModelError,
         SandboxUnavailableError,
     )
-    from agentrun.types import ModelRequest, ModelResponse, ToolResult, Usage
+    from agentrun.core.types import ModelRequest, ModelResponse, ToolResult, Usage
+    from agentrun.runner.api import AgentSession, RunResult, run

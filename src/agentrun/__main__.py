@@ -1,5 +1,5 @@
 """``python -m agentrun``: the same as the ``agentrun`` command."""
 
-from agentrun.cli import entry
+from agentrun.cli.app import entry
 
 entry()

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-import agentrun.api as api
-from agentrun.errors import MissingApiKeyError, ModelError
+import agentrun.runner.api as api
+from agentrun.core.errors import MissingApiKeyError, ModelError
+from agentrun.core.pricing import cost_usd
+from agentrun.core.types import ModelRequest, Usage
 from agentrun.models.anthropic import AnthropicModel, build_params
 from agentrun.models.function import FunctionModel
-from agentrun.models.pricing import cost_usd
 from agentrun.testing.fake_server import Drop, Fail, FakeAnthropicServer
 from agentrun.tools.registry import build_tools
-from agentrun.types import ModelRequest, Usage
 
 KEY = "sk-ant-test-0123456789abcdef"
 AGENT = """---

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from agentrun.errors import ModelError
+from agentrun.core.errors import ModelError
+from agentrun.core.types import ModelRequest, ModelResponse, ToolSpec, Usage
 from agentrun.models.function import FunctionModel
-from agentrun.types import ModelRequest, ModelResponse, ToolSpec, Usage
 
 REQ = ModelRequest(
     "m", "the system", [{"role": "user", "content": "hi"}], [ToolSpec("Read", "d", {})]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentrun.models.pricing import ALIASES, PRICES, cost_usd, price_for, resolve_alias
-from agentrun.types import Usage
+from agentrun.core.pricing import ALIASES, PRICES, cost_usd, price_for, resolve_alias
+from agentrun.core.types import Usage
 
 
 def test_every_alias_has_a_price() -> None:

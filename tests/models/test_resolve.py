@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.errors import ConfigError, MissingApiKeyError, ScriptFormatError
+from agentrun.core.errors import ConfigError, MissingApiKeyError, ScriptFormatError
 from agentrun.models import resolve_model
 from agentrun.models.anthropic import AnthropicModel
 from agentrun.models.scripted import ScriptedModel

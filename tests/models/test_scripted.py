@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from agentrun.errors import ScriptFormatError, ScriptMismatchError
+from agentrun.core.errors import ScriptFormatError, ScriptMismatchError
+from agentrun.core.types import ModelRequest, Usage
 from agentrun.models.scripted import ScriptedModel
-from agentrun.types import ModelRequest, Usage
 
 
 def request(*results: tuple[str, bool]) -> ModelRequest:

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from proctools import live_with_arg, unique_sleep, wait_for
 
-from agentrun.sandbox.jail import JailLimits, JailSandbox
-from agentrun.sandbox.policy import SandboxMode, SandboxPolicy
+from agentrun.jail.jail import JailLimits, JailSandbox
+from agentrun.jail.policy import SandboxMode, SandboxPolicy
 from agentrun.tools.shell import BashSession, build_env
-from agentrun.types import ToolResult
+from agentrun.core.types import ToolResult
 
 ROOT = os.geteuid() == 0
 # CI says which layer set it expects ("root" or "unprivileged"), so a layer that silently went

@@ -466,8 +466,8 @@ def test_B47_closing_one_session_leaves_anothers_guard_in_place(host: Host, make
 def test_B47_a_monorepo_subdirectory_keeps_its_enclosing_repository(host: Host) -> None:
     from conftest import JAIL_PATH
 
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
     from agentrun.tools.shell import BashSession, build_env
 
     sub = host.workspace / "pkg"  # host.workspace is a git repository; pkg has no .git

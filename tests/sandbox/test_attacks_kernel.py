@@ -194,7 +194,7 @@ def test_host_sockets_unreachable_with_network(
 _SCOPE_ONLY = """
 import os, socket, sys
 from pathlib import Path
-from agentrun.sandbox import landlock, syscalls
+from agentrun.jail import landlock, syscalls
 abi = int(sys.argv[1])
 ruleset = landlock.build_ruleset([landlock.Grant(Path("/"), landlock.READ)], abi=abi)
 syscalls.set_no_new_privs()
@@ -215,7 +215,7 @@ def test_landlock_scopes_alone_keep_host_abstract_sockets_and_processes_out(host
     """The scopes by themselves, in a process with no other layer (same network and PID
     namespace as the host): with them the host's abstract socket and processes are out of
     reach; the same ruleset at ABI 5 (no scopes) reaches both, so the scopes are what holds."""
-    from agentrun.sandbox import landlock
+    from agentrun.jail import landlock
 
     if landlock.abi_version() < landlock.SCOPES_ABI:
         pytest.skip("Landlock ABI < 6: no scopes on this kernel")
@@ -376,7 +376,7 @@ def test_everyday_tools_still_work(shell: Shell, host: Host) -> None:
 
 _FILTERED = """
 import os, sys
-from agentrun.sandbox import seccomp, syscalls
+from agentrun.jail import seccomp, syscalls
 syscalls.set_no_new_privs()
 seccomp.install(seccomp.build_filter(host_sockets_hidden=sys.argv[1] == "hidden"))
 os.execv(sys.argv[2], sys.argv[2:])

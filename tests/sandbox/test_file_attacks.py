@@ -17,16 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.sandbox.openat2 import openat2_available
-from agentrun.sandbox.paths import Workspace
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.jail.openat2 import openat2_available
+from agentrun.jail.paths import Workspace
+from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.edit import EditTool
 from agentrun.tools.glob import GlobTool
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
-from agentrun.types import ToolResult
+from agentrun.core.types import ToolResult
 
 SECRET = "top secret\n"
 READ, WRITE, EDIT = ReadTool(), WriteTool(), EditTool()

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from conftest import TEST_LIMITS, Host, Shell
 
-from agentrun.sandbox.fileclient import JailedWorkspace, jailed_workspace
-from agentrun.sandbox.jail import JailSandbox
+from agentrun.jail.fileclient import JailedWorkspace, jailed_workspace
+from agentrun.jail.jail import JailSandbox
 from agentrun.tools.base import ToolContext
 from agentrun.tools.glob import GlobTool
 from agentrun.tools.grep import GrepTool
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
-from agentrun.types import ToolResult
+from agentrun.core.types import ToolResult
 
 
 @pytest.fixture

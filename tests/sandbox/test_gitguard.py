@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from agentrun.sandbox import gitguard
+from agentrun.jail import gitguard
 
 
 def _roots(tmp_path: Path, *names: str) -> list[Path]:

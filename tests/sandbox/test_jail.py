@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from agentrun.sandbox.jail import JailSandbox
-from agentrun.sandbox.layers import required_layers
+from agentrun.jail.jail import JailSandbox
+from agentrun.jail.layers import required_layers
 
 if TYPE_CHECKING:
     from conftest import Host, Shell
@@ -179,8 +179,8 @@ _RUNTIME = textwrap.dedent(
     """
     import json, os, sys, time
     from pathlib import Path
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
     ws, tmp, home, arg = sys.argv[1:5]
     jail = JailSandbox(SandboxPolicy.create(ws, home=Path(home)), tmp_dir=Path(tmp))
     fd = os.open(os.devnull, os.O_WRONLY)
@@ -243,7 +243,7 @@ def test_sigkill_of_the_runtime_kills_the_jail_and_next_start_sweeps(
 
 
 def test_the_next_jail_start_sweeps_stale_leftovers(host: Host) -> None:
-    from agentrun.sandbox import cgroups
+    from agentrun.jail import cgroups
 
     dead = subprocess.Popen(["true"])
     dead.wait()
@@ -370,7 +370,7 @@ def test_a_runtime_under_tmp_is_visible_and_read_only_in_the_jail(
     """A Python or agentrun checkout under /tmp (a CI clone, a venv there) must stay visible
     under the jail's private /tmp, so `python3 -m pytest` can start, but read-only: re-bound
     there it would otherwise inherit the private /tmp's write right (B26 in such a clone)."""
-    import agentrun.sandbox.jail as jail_module
+    import agentrun.jail.jail as jail_module
 
     runtime = Path(tempfile.mkdtemp(prefix="agentrun-fake-runtime-", dir="/tmp"))
     try:

@@ -13,8 +13,8 @@ from conftest import expected_layers
 
 _RUN = """
 import json, sys
-from agentrun import api
-from agentrun.events import InitEvent, ToolEndEvent
+from agentrun.runner import api
+from agentrun.core.events import InitEvent, ToolEndEvent
 ws, script, mode = sys.argv[1:4]
 events = []
 result = api.run("hi", cwd=ws, model=f"script:{script}", sandbox=mode,
@@ -31,9 +31,9 @@ print(json.dumps({
 
 # What a run that never calls a tool must not import (or, for the jail, start).
 _HEAVY = [
-    "agentrun.sandbox.jail",
-    "agentrun.sandbox.paths",
-    "agentrun.sandbox.openat2",
+    "agentrun.jail.jail",
+    "agentrun.jail.paths",
+    "agentrun.jail.openat2",
     "agentrun.tools.shell",
     "agentrun.tools.read",
     "agentrun.tools.bash",
@@ -76,7 +76,7 @@ def test_the_first_bash_call_starts_the_jail_that_was_announced(tmp_path: Path) 
     )
     out = _run(tmp_path, turns)
     assert out["result"] == "done" and not out["is_error"]
-    assert "agentrun.sandbox.jail" in out["modules"] and "agentrun.tools.shell" in out["modules"]
+    assert "agentrun.jail.jail" in out["modules"] and "agentrun.tools.shell" in out["modules"]
     assert set(out["enforced"]) == expected_layers("workspace-write")
     assert (tmp_path / "ws" / "made").exists()
     [status] = out["tool_results"]
@@ -97,7 +97,7 @@ def test_the_first_file_tool_call_starts_the_jail_and_reads_through_it(tmp_path:
     )
     out = _run(tmp_path, turns.replace("'", '"'))
     assert out["result"] == "done" and not out["is_error"]
-    assert "agentrun.sandbox.jail" in out["modules"] and "agentrun.tools.shell" not in out["modules"]
+    assert "agentrun.jail.jail" in out["modules"] and "agentrun.tools.shell" not in out["modules"]
     assert set(out["enforced"]) == expected_layers("workspace-write")
     read, write = out["tool_results"]
     assert read.startswith("File does not exist") and "seen from" not in read

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from agentrun.errors import SandboxUnavailableError
-from agentrun.sandbox import open_sandbox
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.jail import open_sandbox
 
 if TYPE_CHECKING:
     from conftest import Host
@@ -105,11 +105,11 @@ _TAKE_AWAY = textwrap.dedent(
     """
     import json, os, sys
     from pathlib import Path
-    from agentrun.errors import SandboxUnavailableError
-    from agentrun.sandbox import seccomp, syscalls
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.policy import SandboxPolicy
-    from agentrun.sandbox.probe import probe
+    from agentrun.core.errors import SandboxUnavailableError
+    from agentrun.jail import seccomp, syscalls
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
+    from agentrun.jail.probe import probe
     ws, tmp, home, marker, nrs, when = sys.argv[1:7]
     if when == "after-probe":
         probe()  # cached: the jail promises what the machine offered before the syscalls went
@@ -204,8 +204,8 @@ def test_bash_tool_reports_the_refusal(host: Host) -> None:
 
 _UNDER_TMP = """
 import json, sys
-from agentrun import api
-from agentrun.events import ToolEndEvent
+from agentrun.runner import api
+from agentrun.core.events import ToolEndEvent
 ws, extra, script, mode = sys.argv[1:5]
 ends = []
 result = api.run("go", cwd=ws, add_dirs=[extra], model=f"script:{script}", sandbox=mode,

@@ -1,7 +1,7 @@
 """One kernel policy for every tool: Read, Grep, Glob, Write and Edit reach exactly what jailed
 ``cat``, ``ls`` and ``echo >`` reach, path class by path class (the parity matrix).
 
-The file tools run through the session jail's file server (:mod:`agentrun.sandbox.fileserver`),
+The file tools run through the session jail's file server (:mod:`agentrun.jail.fileserver`),
 as a confined session runs them; the commands run in the same jail. For reads the verdicts must
 be equal; for writes a file tool may refuse more than Bash (a hard-linked file), never less.
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, TEST_LIMITS, Host, Shell
 
-from agentrun.sandbox.fileclient import JailedWorkspace, jailed_workspace
-from agentrun.sandbox.jail import JailSandbox
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.jail.fileclient import JailedWorkspace, jailed_workspace
+from agentrun.jail.jail import JailSandbox
+from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.edit import EditTool
 from agentrun.tools.glob import GlobTool
@@ -248,10 +248,10 @@ def test_file_tools_never_create_or_change_git_paths_at_any_depth(
 _NO_LANDLOCK = """
 import json, sys
 from pathlib import Path
-from agentrun.sandbox import seccomp, syscalls
-from agentrun.sandbox.fileclient import jailed_workspace
-from agentrun.sandbox.jail import JailSandbox
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.jail import seccomp, syscalls
+from agentrun.jail.fileclient import jailed_workspace
+from agentrun.jail.jail import JailSandbox
+from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords

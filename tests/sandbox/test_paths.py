@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.sandbox.openat2 import (
+from agentrun.jail.openat2 import (
     O_PATH,
     open_beneath,
     openat2,
     openat2_available,
     walk_beneath,
 )
-from agentrun.sandbox.paths import PathDenied, Workspace, describe_os_error
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.jail.paths import PathDenied, Workspace, describe_os_error
+from agentrun.jail.policy import SandboxPolicy
 
 BACKENDS = [
     pytest.param(

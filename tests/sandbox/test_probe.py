@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from agentrun.cli import main
-from agentrun.sandbox.probe import LAYERS, probe, probe_details
+from agentrun.cli.app import main
+from agentrun.jail.probe import LAYERS, probe, probe_details
 
 EXPECT = os.environ.get("AGENTRUN_SANDBOX_EXPECT") or (
     "root" if os.geteuid() == 0 else "unprivileged"
@@ -77,8 +77,8 @@ def test_status_text_for_each_mode(tmp_path, capsys: pytest.CaptureFixture[str])
 
 _NO_LANDLOCK = """
 import sys
-from agentrun.cli import main
-from agentrun.sandbox import seccomp, syscalls
+from agentrun.cli.app import main
+from agentrun.jail import seccomp, syscalls
 prog = [seccomp._insn(0x20, 0)]  # A = nr; landlock_* -> EPERM, everything else allowed
 for nr in (444, 445, 446):
     prog += [seccomp._insn(0x15, nr, 0, 1), seccomp._insn(0x06, 0x00050001)]
@@ -106,7 +106,7 @@ def test_status_says_missing_and_exits_1_without_landlock(tmp_path) -> None:
 @pytest.fixture
 def fresh_probe(tmp_path, monkeypatch: pytest.MonkeyPatch):
     """The probe module as a new process sees it, with its disk cache under ``tmp_path``."""
-    from agentrun.sandbox import probe as probe_module
+    from agentrun.jail import probe as probe_module
 
     if probe_module.cache_key() is None:
         pytest.skip("this process runs under a seccomp filter: the probe never caches then")
@@ -182,7 +182,7 @@ def test_an_unwritable_home_only_costs_the_cache(fresh_probe, tmp_path) -> None:
 
 _UNDER_A_FILTER = """
 import json, sys
-from agentrun.sandbox import probe, seccomp, syscalls
+from agentrun.jail import probe, seccomp, syscalls
 syscalls.set_no_new_privs()
 seccomp.install(seccomp._insn(0x06, seccomp.RET_ALLOW))  # a filter that refuses nothing
 print(json.dumps({"key": probe.cache_key(), "netns": probe.probe_details()["netns"]}))

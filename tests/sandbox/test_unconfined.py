@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from proctools import live_with_arg, unique_sleep, wait_for
 
-from agentrun.errors import SandboxUnavailableError
-from agentrun.sandbox.policy import SandboxPolicy
-from agentrun.sandbox.unconfined import MARKER_VAR, UnconfinedProcess, UnconfinedSandbox
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.jail.policy import SandboxPolicy
+from agentrun.jail.unconfined import MARKER_VAR, UnconfinedProcess, UnconfinedSandbox
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 

@@ -71,8 +71,8 @@ def test_git_in_a_linked_worktree(host: Host) -> None:
 
     from conftest import JAIL_PATH
 
-    from agentrun.sandbox.jail import JailSandbox
-    from agentrun.sandbox.policy import SandboxPolicy
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
     from agentrun.tools.shell import BashSession, build_env
 
     main, wt = host.base / "main", host.base / "wt"

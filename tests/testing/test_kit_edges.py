@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from agentrun.cli import main
+from agentrun.cli.app import main
 from agentrun.models.scripted import ScriptedModel
 from agentrun.testing import FakeAnthropicServer, run_agent
 from agentrun.testing.fake_server import REPLY_SHAPES

@@ -167,9 +167,9 @@ def test_unsetting_the_environment_does_not_sidestep_the_guard(pytester: pytest.
             assert "api.anthropic.com" in result.result
 
         def test_base_url_in_code(agentrun_home):
-            from agentrun.errors import ModelError
+            from agentrun.core.errors import ModelError
             from agentrun.models.anthropic import AnthropicModel
-            from agentrun.types import ModelRequest
+            from agentrun.core.types import ModelRequest
 
             model = AnthropicModel("m", api_key="k", base_url="https://api.example.com")
             try:

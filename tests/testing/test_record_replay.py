@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from agentrun.errors import ConfigError, ScriptFormatError, ScriptMismatchError
+from agentrun.core.errors import ConfigError, ScriptFormatError, ScriptMismatchError
+from agentrun.core.types import ModelRequest, ToolSpec
 from agentrun.models.recording import REDACTED, RecordingModel, scrub
 from agentrun.models.replay import ReplayModel
 from agentrun.models.scripted import ScriptedModel
 from agentrun.testing import FakeAnthropicServer, run_agent, tool_outcomes
-from agentrun.types import ModelRequest, ToolSpec
 
 if TYPE_CHECKING:
-    from agentrun.api import RunResult
+    from agentrun.runner.api import RunResult
 
 SCRIPT = {
     "turns": [
@@ -399,7 +399,7 @@ def test_cli_replay_and_drift_flag(
     agentrun_home: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from agentrun.cli import main
+    from agentrun.cli.app import main
 
     workspace = agentrun_workspace_factory(GREETER)
     (workspace / "greet.py").write_text("# changed\n" + (workspace / "greet.py").read_text())
@@ -442,7 +442,7 @@ def test_cli_text_mode_prints_the_drift_diff_whole_on_stderr(
 ) -> None:
     """In the default text format the failure goes to stderr; a multi-line one (the drift diff
     CI logs show) keeps its lines instead of being squashed and cut."""
-    from agentrun.cli import main
+    from agentrun.cli.app import main
 
     workspace = agentrun_workspace_factory(GREETER)
     (workspace / "greet.py").write_text("# changed\n" + (workspace / "greet.py").read_text())

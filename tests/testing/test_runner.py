@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from agentrun.events import InitEvent
+from agentrun.core.events import InitEvent
+from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
 from agentrun.testing import run_agent, tool_outcomes
-from agentrun.types import ModelRequest
 
 pytest_plugins = ("pytester",)
 
@@ -81,7 +81,7 @@ def test_the_fixture_keeps_a_machines_own_agents_out(
     monkeypatch.setenv("HOME", str(home))
     pytester.makepyfile(
         """
-        from agentrun.events import InitEvent
+        from agentrun.core.events import InitEvent
         from agentrun.models.function import FunctionModel
 
         def test_builtin(run_agent):

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.errors import SandboxUnavailableError
-from agentrun.protocols import SpawnedProcess
-from agentrun.sandbox.paths import Workspace
-from agentrun.sandbox.policy import SandboxPolicy
-from agentrun.sandbox.unconfined import UnconfinedSandbox
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.core.protocols import SpawnedProcess
+from agentrun.core.types import ToolResult
+from agentrun.jail.paths import Workspace
+from agentrun.jail.policy import SandboxPolicy
+from agentrun.jail.unconfined import UnconfinedSandbox
 from agentrun.tools.base import ToolContext
 from agentrun.tools.bash import BashTool, _timeout_ms
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.shell import BashSession
-from agentrun.types import ToolResult
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.sandbox.paths import Workspace
-from agentrun.sandbox.policy import SandboxMode, SandboxPolicy
+from agentrun.core.types import ToolResult
+from agentrun.jail.paths import Workspace
+from agentrun.jail.policy import SandboxMode, SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.edit import EditTool
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords
-from agentrun.types import ToolResult
 
 EDIT = EditTool()
 READ = ReadTool()

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.sandbox.paths import Workspace
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.core.types import JSON, ToolResult
+from agentrun.jail.paths import Workspace
+from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.glob import GlobTool, split_absolute
 from agentrun.tools.records import ReadRecords
-from agentrun.types import JSON, ToolResult
 
 
 def make_ctx(root: Path, **policy: object) -> ToolContext:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.sandbox.paths import Workspace
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.core.types import ToolResult
+from agentrun.jail.paths import Workspace
+from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecord, ReadRecords
-from agentrun.types import ToolResult
 
 READ = ReadTool()
 
@@ -356,8 +356,8 @@ def test_a_gigantic_line_is_never_held_in_memory(tmp_path: Path) -> None:
     child = f"""
 import resource
 from pathlib import Path
-from agentrun.sandbox.paths import Workspace
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.jail.paths import Workspace
+from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords

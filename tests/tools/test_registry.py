@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.protocols import Tool
-from agentrun.sandbox.paths import Workspace
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.core.protocols import Tool
+from agentrun.core.types import JSON, ToolCall, ToolResult
+from agentrun.jail.paths import Workspace
+from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.registry import ALL_TOOL_NAMES, ToolRunner, build_tools, cut_middle
-from agentrun.types import JSON, ToolCall, ToolResult
 
 SCHEMA: JSON = {
     "type": "object",

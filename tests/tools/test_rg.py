@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.sandbox.policy import SandboxPolicy
+from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.rg import (
     COMMON_FLAGS,
     RgStream,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.cli import main
+from agentrun.cli.app import main
 from agentrun.tools.registry import ALL_TOOL_NAMES, build_tools, specs_json, tool_specs
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tool_specs.json"

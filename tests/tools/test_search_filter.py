@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.cli import main
+from agentrun.cli.app import main
+from agentrun.jail.paths import Workspace
+from agentrun.jail.policy import SandboxPolicy
 from agentrun.permissions import PermissionPolicy
 from agentrun.permissions.rules import Rule
-from agentrun.sandbox.paths import Workspace
-from agentrun.sandbox.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.glob import GlobTool
 from agentrun.tools.grep import GrepTool

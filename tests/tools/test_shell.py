@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.errors import SandboxUnavailableError
-from agentrun.protocols import SpawnedProcess
-from agentrun.sandbox.policy import SandboxPolicy
-from agentrun.sandbox.unconfined import UnconfinedSandbox
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.core.protocols import SpawnedProcess
+from agentrun.core.types import ToolResult
+from agentrun.jail.policy import SandboxPolicy
+from agentrun.jail.unconfined import UnconfinedSandbox
 from agentrun.tools.output import MAX_OUTPUT_CHARS, OutputBuffer
 from agentrun.tools.shell import BashSession, build_env
-from agentrun.types import ToolResult
 from proctools import live_with_arg, unique_sleep, wait_for
 
 MARKER_RE = r"\n\n\[\.\.\. ([\d,]+) characters of output cut here \.\.\.\]\n\n"
@@ -105,8 +105,8 @@ def test_printing_100_mb_keeps_memory_bounded(tmp_path: Path, ws: Path) -> None:
     child = f"""
 import resource, re
 from pathlib import Path
-from agentrun.sandbox.policy import SandboxPolicy
-from agentrun.sandbox.unconfined import UnconfinedSandbox
+from agentrun.jail.policy import SandboxPolicy
+from agentrun.jail.unconfined import UnconfinedSandbox
 from agentrun.tools.shell import BashSession
 ws, tmp = Path({str(ws)!r}), Path({str(tmp_path / "tmp")!r})
 box = UnconfinedSandbox(SandboxPolicy.create(ws, mode="danger-full-access"), tmp_dir=tmp)

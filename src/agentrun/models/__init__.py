@@ -1,4 +1,4 @@
-"""Models: the Anthropic adapter, scripted and function models, record/replay, and pricing.
+"""Models: the Anthropic adapter, scripted and function models, record/replay.
 
 :func:`resolve_model` turns a ``--model`` SPEC (or the agent file's ``model``) into a Model. Each
 implementation module is imported only when chosen, so ``anthropic`` is never imported for
@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentrun.errors import ConfigError, MissingApiKeyError
-from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
+from agentrun.core.errors import ConfigError, MissingApiKeyError
+from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Model
+    from agentrun.core.protocols import Model
 
 __all__ = ["ALIASES", "default_model_id", "resolve_model"]
 

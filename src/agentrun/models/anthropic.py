@@ -26,11 +26,11 @@ import random
 import time
 from typing import TYPE_CHECKING, Any
 
-from agentrun.errors import ModelError
-from agentrun.types import JSON, ContentBlock, Message, ModelRequest, ModelResponse, Usage
+from agentrun.core.errors import ModelError
+from agentrun.core.types import JSON, ContentBlock, Message, ModelRequest, ModelResponse, Usage
 
 if TYPE_CHECKING:
-    from agentrun.protocols import TextSink
+    from agentrun.core.protocols import TextSink
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _refuse_real_api_under_test_guard(base_url: str) -> None:
     ``base_url`` given in code (or a client made before the guard was set) ignores that."""
     from urllib.parse import urlsplit
 
-    from agentrun.testing.guard import BLOCKED_MESSAGE, note_blocked, real_requests_allowed
+    from agentrun.models.requestguard import BLOCKED_MESSAGE, note_blocked, real_requests_allowed
 
     if real_requests_allowed():
         return

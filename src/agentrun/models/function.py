@@ -23,13 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from agentrun.errors import ModelError
-from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS
+from agentrun.core.errors import ModelError
+from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS
+from agentrun.core.types import ContentBlock, Message, ModelRequest, ModelResponse, Usage
 from agentrun.models.scripted import STOP_REASONS, ScriptTurn, turn_response
-from agentrun.types import ContentBlock, Message, ModelRequest, ModelResponse, Usage
 
 if TYPE_CHECKING:
-    from agentrun.protocols import TextSink
+    from agentrun.core.protocols import TextSink
 
 ModelFunction = Callable[[ModelRequest], "ModelResponse | str | dict[str, Any]"]
 

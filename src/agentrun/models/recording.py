@@ -24,10 +24,10 @@ import re
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from agentrun.types import JSON, ModelRequest, ModelResponse, Usage
+from agentrun.core.types import JSON, ModelRequest, ModelResponse, Usage
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Model, TextSink
+    from agentrun.core.protocols import Model, TextSink
 
 FORMAT_VERSION = 1
 REDACTED = "[REDACTED]"
@@ -107,7 +107,7 @@ def env_secrets() -> tuple[str, ...]:
 
 
 class RecordingModel:
-    """Wraps any :class:`~agentrun.protocols.Model` and appends each request/response pair to
+    """Wraps any :class:`~agentrun.core.protocols.Model` and appends each request/response pair to
     ``path`` (created mode 0600 or truncated at the first call, flushed after every line, so a
     run that dies mid-way still leaves every completed turn on disk).
 

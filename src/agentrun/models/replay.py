@@ -4,7 +4,7 @@ The recorded responses are served in order. Before each one, the request's newes
 (the prompt on the first call, then the tool results) is compared with the recorded request's:
 if a tool now behaves differently, the recorded answers no longer fit the conversation, and the
 replay says so with the turn and a unified diff. ``drift="error"`` (the default) ends the run
-with :class:`~agentrun.errors.ScriptMismatchError`; ``drift="warn"`` logs a warning, keeps the
+with :class:`~agentrun.core.errors.ScriptMismatchError`; ``drift="warn"`` logs a warning, keeps the
 drift in :attr:`ReplayModel.drifts` and goes on.
 
 Three things differ between honest runs and are masked before comparing: the workspace path (each
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentrun.errors import ConfigError, ScriptFormatError, ScriptMismatchError
+from agentrun.core.errors import ConfigError, ScriptFormatError, ScriptMismatchError
 from agentrun.models.recording import (
     FORMAT_VERSION,
     REDACTED,
@@ -37,8 +37,8 @@ from agentrun.models.recording import (
 )
 
 if TYPE_CHECKING:
-    from agentrun.protocols import TextSink
-    from agentrun.types import JSON, Message, ModelRequest, ModelResponse
+    from agentrun.core.protocols import TextSink
+    from agentrun.core.types import JSON, Message, ModelRequest, ModelResponse
 
 logger = logging.getLogger(__name__)
 

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from agentrun.errors import ScriptFormatError, ScriptMismatchError
-from agentrun.models.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
-from agentrun.types import JSON, ContentBlock, ModelRequest, ModelResponse, Usage
+from agentrun.core.errors import ScriptFormatError, ScriptMismatchError
+from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
+from agentrun.core.types import JSON, ContentBlock, ModelRequest, ModelResponse, Usage
 
 if TYPE_CHECKING:
-    from agentrun.protocols import TextSink
+    from agentrun.core.protocols import TextSink
 
 _TURN_KEYS = {"text", "tool_calls", "expect", "usage", "stop_reason"}
 _CALL_KEYS = {"name", "input"}

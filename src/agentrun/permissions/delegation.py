@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agentrun.errors import ConfigError
+from agentrun.core.errors import ConfigError
 from agentrun.permissions.rules import DELEGATION_TOOLS, Rule, agent_names
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from agentrun.errors import ConfigError
-from agentrun.pathutil import is_within
+from agentrun.core.errors import ConfigError
+from agentrun.core.pathutil import is_within
 from agentrun.permissions.bashview import BashView, view_bash
 from agentrun.permissions.decision import (
     ALL_TOOLS,
@@ -49,7 +49,7 @@ from agentrun.permissions.rules import (
 )
 
 if TYPE_CHECKING:
-    from agentrun.types import JSON, ToolCall
+    from agentrun.core.types import JSON, ToolCall
 
 __all__ = [
     "ALL_TOOLS",

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentrun.errors import ConfigError
-from agentrun.pathutil import is_within
+from agentrun.core.errors import ConfigError
+from agentrun.core.pathutil import is_within
 from agentrun.permissions.bashrun import UnverifiableError, commands_run
 from agentrun.permissions.shellparse import ShellParseError, split_commands
 
 if TYPE_CHECKING:
+    from agentrun.core.types import JSON
     from agentrun.permissions.bashview import BashView
-    from agentrun.types import JSON
 
 __all__ = [
     "EDIT_TOOLS",

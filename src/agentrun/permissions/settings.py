@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agentrun.errors import ConfigError
-from agentrun.home import agentrun_home
+from agentrun.core.errors import ConfigError
+from agentrun.core.home import agentrun_home
 from agentrun.permissions.rules import Rule
 
 __all__ = ["RuleSource", "Settings", "load_settings", "settings_paths"]

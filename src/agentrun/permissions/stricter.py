@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Literal
 from agentrun.permissions.decision import RANK, Decision
 
 if TYPE_CHECKING:
+    from agentrun.core.protocols import PermissionChecker
+    from agentrun.core.types import ToolCall
     from agentrun.permissions.gate import Gate
-    from agentrun.protocols import PermissionChecker
-    from agentrun.types import ToolCall
 
 MODE_STRICTNESS = ("bypassPermissions", "acceptEdits", "default", "dontAsk", "plan")
 """Permission modes from loosest to strictest (dontAsk denies what default would ask)."""

@@ -1,28 +1,24 @@
-"""Confinement for a session: path checks for the file tools, a kernel-enforced jail for Bash.
+"""Deprecated: the jail moved to :mod:`agentrun.jail` (this alias goes in the next release).
 
-:func:`open_sandbox` picks the implementation for a policy's mode; modules are imported only
-when needed (importing this package has no side effects and stays cheap).
+``agentrun.sandbox.open_sandbox`` and ``from agentrun.sandbox import policy`` still work, with a
+warning; ``import agentrun.sandbox.policy`` does not (use ``agentrun.jail.policy``).
 """
 
-from __future__ import annotations
+from agentrun._moved import forwarder
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from agentrun.protocols import Sandbox
-    from agentrun.sandbox.policy import SandboxPolicy
-
-__all__ = ["open_sandbox"]
+_jail = forwarder(__name__, "agentrun.jail")
 
 
-def open_sandbox(policy: SandboxPolicy, *, tmp_dir: Path) -> Sandbox:
-    """The sandbox for ``policy``: no confinement for ``danger-full-access`` (an explicit
-    opt-out), otherwise the session jail, which refuses to spawn if a layer it needs is missing."""
-    if not policy.confined:
-        from agentrun.sandbox.unconfined import UnconfinedSandbox
+def __getattr__(name: str) -> object:
+    import importlib
+    import importlib.util
+    import warnings
 
-        return UnconfinedSandbox(policy, tmp_dir=tmp_dir)
-    from agentrun.sandbox.jail import JailSandbox
-
-    return JailSandbox(policy, tmp_dir=tmp_dir)
+    if not name.startswith("_") and importlib.util.find_spec(f"agentrun.jail.{name}") is not None:
+        warnings.warn(
+            f"{__name__}.{name} is deprecated: use agentrun.jail.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return importlib.import_module(f"agentrun.jail.{name}")
+    return _jail(name)

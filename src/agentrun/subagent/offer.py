@@ -2,42 +2,58 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agentrun.permissions.delegation import delegation_tool_name, startable
 from agentrun.subagent.task import Delegation, TaskTool
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Mapping, Sequence
+    from pathlib import Path
 
-    from agentrun.protocols import PermissionChecker
-    from agentrun.runtime import RunOptions, Runtime
+    from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.core.loop import Approver
+    from agentrun.core.protocols import Model, PermissionChecker
+    from agentrun.core.types import JSON
+    from agentrun.tools.base import ToolContext
 
 
 def task_tool(
-    rt: Runtime, o: RunOptions, gate: PermissionChecker, names: Sequence[str]
+    agent: AgentSpec,
+    *,
+    disallowed: Sequence[str],
+    cwd: Path,
+    session_id: str,
+    model: Model,
+    gate: PermissionChecker,
+    ctx: ToolContext,
+    tools: Sequence[str],
+    gate_options: Mapping[str, Any],
+    persist: Callable[[JSON], None],
+    approver: Approver | None,
+    max_retries: int | None,
+    strict: bool,
 ) -> TaskTool | None:
-    """The Task (or Agent) tool of ``rt``'s agent, listing the agents it may start; None when
-    its ``tools`` leave delegation out or a bare disallowed rule removes it."""
-    name = delegation_tool_name(rt.agent.tools, [*rt.agent.disallowed_tools, *o.disallowed_tools])
+    """The Task (or Agent) tool of ``agent``, listing the agents it may start; None when its
+    ``tools`` leave delegation out or a bare disallowed rule (``disallowed``) removes it."""
+    name = delegation_tool_name(agent.tools, disallowed)
     if name is None:
         return None
-    from agentrun.agentfile import discover_agents
+    from agentrun.agentfile.agentfile import discover_agents
 
-    found, _ = discover_agents(rt.cwd)
-    agents = {n: found[n] for n in startable(rt.agent.tools, found)}
+    found, _ = discover_agents(cwd)
     delegation = Delegation(
-        cwd=rt.cwd,
-        session_id=rt.session_id,
-        agents=agents,
-        model=rt.model,
+        cwd=cwd,
+        session_id=session_id,
+        agents={n: found[n] for n in startable(agent.tools, found)},
+        model=model,
         gate=gate,
-        ctx=rt.ctx,
-        tools=tuple(names),
-        gate_options=rt.gate_options,
-        persist=rt.persist,
-        approver=o.approver,
-        max_retries=o.max_retries,
-        strict=o.strict or rt.ctx.strict,
+        ctx=ctx,
+        tools=tuple(tools),
+        gate_options=gate_options,
+        persist=persist,
+        approver=approver,
+        max_retries=max_retries,
+        strict=strict,
     )
     return TaskTool(name, delegation)

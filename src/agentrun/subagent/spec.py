@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from agentrun.agentfile import AgentSpec
-    from agentrun.types import JSON
+    from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.core.types import JSON
 
 MAX_DEPTH = 2
 """How deep delegation goes: the session's agent is depth 0; an agent at this depth is not

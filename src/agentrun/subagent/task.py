@@ -7,7 +7,7 @@ permission mode never looser than the parent's (every call is decided by the par
 its own: :class:`~agentrun.permissions.stricter.StricterGate`), its ``maxTurns``, and the same
 jail and workspace (the parent's tool context opens them). Its transcript entries go into the
 parent's transcript as ``sidechain`` entries (a resume ignores them), its events out as
-:class:`~agentrun.events.SubagentEvent` tagged with the Task call's id; its tokens and cost are
+:class:`~agentrun.core.events.SubagentEvent` tagged with the Task call's id; its tokens and cost are
 the run's. Task calls of one turn run concurrently (the tool is marked read-only for the
 dispatcher's batching: starting a child changes nothing, each child's calls meet the gate).
 """
@@ -19,21 +19,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from agentrun.errors import ConfigError
-from agentrun.events import SubagentEvent, TextDelta
+from agentrun.core.errors import ConfigError
+from agentrun.core.events import SubagentEvent, TextDelta
+from agentrun.core.types import JSON, ToolResult
 from agentrun.permissions.delegation import delegation_tool_name, startable
 from agentrun.subagent.spec import MAX_DEPTH, TASK_SCHEMA, task_description
-from agentrun.types import JSON, ToolResult
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from agentrun.agentfile import AgentSpec
-    from agentrun.events import Event, ResultEvent
-    from agentrun.loop import Approver
-    from agentrun.protocols import Model, PermissionChecker, PermissionDecision, Tool
+    from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.core.events import Event, ResultEvent
+    from agentrun.core.loop import Approver
+    from agentrun.core.protocols import Model, PermissionChecker, PermissionDecision, Tool
+    from agentrun.core.types import ToolCall
     from agentrun.tools.base import ToolContext
-    from agentrun.types import ToolCall
 
 _INHERIT = (None, "", "inherit")
 
@@ -166,8 +166,8 @@ class _Child:
         self.runner = ToolRunner(tools, self.ctx, strict=d.strict)
 
     def run(self, prompt: str) -> ResultEvent:
-        from agentrun.loop import Conversation, Limits, LoopIO, run_turns
-        from agentrun.prompt import build_system_prompt
+        from agentrun.agentfile.prompt import build_system_prompt
+        from agentrun.core.loop import Conversation, Limits, LoopIO, run_turns
 
         io = LoopIO(
             tools=self.runner,
@@ -233,7 +233,7 @@ def _child_model(d: Delegation, agent: AgentSpec, override: Any) -> tuple[Model,
     inherit = wanted in _INHERIT
     for_agent = getattr(d.model, "for_agent", None)
     if callable(for_agent):
-        from agentrun.models.pricing import resolve_alias
+        from agentrun.core.pricing import resolve_alias
 
         model_id = None if inherit or wanted == "default" else resolve_alias(str(wanted))
         scripted: Model | None = for_agent(agent.name, model_id)

@@ -34,8 +34,8 @@ _EXPORTS: dict[str, str] = {
     "run_agent": "agentrun.testing.runner",
     "tool_outcomes": "agentrun.testing.runner",
     "ToolOutcome": "agentrun.testing.runner",
-    "copy_workspace": "agentrun.testing.workspace",
-    "bundled_sandbox": "agentrun.testing.workspace",
+    "copy_workspace": "agentrun.runner.workspace",
+    "bundled_sandbox": "agentrun.runner.workspace",
     "real_requests_allowed": "agentrun.testing.guard",
 }
 
@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     from agentrun.models.recording import RecordingModel
     from agentrun.models.replay import ReplayModel
     from agentrun.models.scripted import ScriptedModel, last_tool_results
+    from agentrun.runner.workspace import bundled_sandbox, copy_workspace
     from agentrun.testing.fake_server import Drop, Fail, FakeAnthropicServer
     from agentrun.testing.guard import real_requests_allowed
     from agentrun.testing.runner import ToolOutcome, run_agent, tool_outcomes
-    from agentrun.testing.workspace import bundled_sandbox, copy_workspace

@@ -47,10 +47,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from agentrun.types import JSON, ModelRequest, ModelResponse, ToolSpec
+from agentrun.core.types import JSON, ModelRequest, ModelResponse, ToolSpec
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Model
+    from agentrun.core.protocols import Model
 
 __all__ = ["Drop", "Fail", "FakeAnthropicServer", "FakeRequest"]
 

@@ -19,56 +19,34 @@ Opting in: ``@pytest.mark.agentrun_live`` on a test, or ``pytest --agentrun-live
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ENV_VAR = "AGENTRUN_REAL_REQUESTS"
-"""``"0"`` while the guard is on; unset (or anything else) means real requests are allowed."""
-
-BLOCKED_MESSAGE = (
-    "real API requests are disabled in tests: mark the test @pytest.mark.agentrun_live "
-    "or run pytest with --agentrun-live"
+# The process-wide state lives with the adapter that checks it; these names stay importable here.
+from agentrun.models.requestguard import (
+    BLOCKED_MESSAGE,
+    ENV_VAR,
+    blocked_count,
+    guarding,
+    note_blocked,
+    real_requests_allowed,
 )
+
+__all__ = [
+    "BLOCKED_MESSAGE",
+    "ENV_VAR",
+    "UNREACHABLE_URL",
+    "RefusingServer",
+    "blocked_count",
+    "guarding",
+    "note_blocked",
+    "real_requests_allowed",
+]
 
 # Where requests go when no local port can be opened (e.g. inside a jail with no loopback):
 # port 9 (discard) on 127.0.0.1 refuses the connection, which fails just as surely.
 UNREACHABLE_URL = "http://127.0.0.1:9"
-
-
-_state = {"active": 0, "blocked": 0}
-_state_lock = threading.Lock()
-
-
-def real_requests_allowed() -> bool:
-    """False while a test runs under the guard; code about to call the real API may check it."""
-    return _state["active"] == 0 and os.environ.get(ENV_VAR) != "0"
-
-
-@contextlib.contextmanager
-def guarding() -> Iterator[None]:
-    """Refuse real requests in this process while the block runs, whatever the environment."""
-    with _state_lock:
-        _state["active"] += 1
-    try:
-        yield
-    finally:
-        with _state_lock:
-            _state["active"] -= 1
-
-
-def note_blocked() -> None:
-    """Count one real request refused in this process (the adapter calls it)."""
-    with _state_lock:
-        _state["blocked"] += 1
-
-
-def blocked_count() -> int:
-    """How many real requests were refused in this process so far."""
-    return _state["blocked"]
 
 
 class _CountingServer(ThreadingHTTPServer):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from agentrun.api import RunResult
+    from agentrun.runner.api import RunResult
     from agentrun.testing.guard import RefusingServer
 
 _REFUSED_BEFORE = pytest.StashKey[tuple["RefusingServer", int]]()
@@ -150,7 +150,7 @@ def _refused_message(server: RefusingServer, before: int) -> str:
 def agentrun_workspace_factory(tmp_path_factory: pytest.TempPathFactory) -> WorkspaceFactory:
     """``make(source=None, *, name="workspace") -> Path``: a fresh directory, empty or holding
     a copy of ``source`` (caches such as ``__pycache__`` left out)."""
-    from agentrun.testing.workspace import copy_workspace
+    from agentrun.runner.workspace import copy_workspace
 
     def make(source: str | os.PathLike[str] | None = None, *, name: str = "workspace") -> Path:
         path = tmp_path_factory.mktemp(name)

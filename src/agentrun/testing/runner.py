@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from agentrun.api import RunResult
-    from agentrun.protocols import Model
-    from agentrun.types import ToolCall, ToolResult
+    from agentrun.core.protocols import Model
+    from agentrun.core.types import ToolCall, ToolResult
+    from agentrun.runner.api import RunResult
 
 
 NO_MODEL = (
@@ -69,10 +69,10 @@ def run_agent(
     sandbox still confines every tool to the workspace) and ``strict`` (a tool that raises
     fails the test instead of becoming a polite error result). A Ctrl-C during the run is
     raised again (as ``KeyboardInterrupt``) so that it stops the test session. Every other
-    keyword goes to :func:`agentrun.api.run` as is.
+    keyword goes to :func:`agentrun.runner.api.run` as is.
     """
-    from agentrun import api
-    from agentrun.events import INTERRUPTED_STOP
+    from agentrun.core.events import INTERRUPTED_STOP
+    from agentrun.runner import api
 
     if model is None:  # no silent default: a test must say which model answers it
         raise TypeError(NO_MODEL)
@@ -100,7 +100,7 @@ def _watching_sigint() -> Iterator[list[int]]:
     if threading.current_thread() is not threading.main_thread():
         yield seen
         return
-    from agentrun.signals import handling
+    from agentrun.core.signals import handling
 
     previous = signal.getsignal(signal.SIGINT)
 
@@ -120,8 +120,8 @@ def _find_agent(agent: Any, project: Path, workspace: Path, isolate: bool) -> An
     workspace's own ``.claude/agents`` first (a test may copy an agent in with the code, and
     the nearer file wins, as in Claude Code), then the project's, then the built-in ones;
     ``isolate`` leaves every home directory out (the tester's own agents)."""
-    from agentrun.agentfile import discover_agents, looks_like_path, resolve_agent
-    from agentrun.errors import ConfigError
+    from agentrun.agentfile.agentfile import discover_agents, looks_like_path, resolve_agent
+    from agentrun.core.errors import ConfigError
 
     if not isinstance(agent, str):
         return agent  # an AgentSpec already

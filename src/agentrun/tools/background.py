@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentrun.errors import SandboxUnavailableError
-from agentrun.protocols import SpawnedProcess
-from agentrun.types import ToolResult
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.core.protocols import SpawnedProcess
+from agentrun.core.types import ToolResult
 
 Spawn = Callable[[Sequence[str], int], SpawnedProcess]
 """Starts an argv with stdout+stderr on the given fd, in the session's cwd and environment."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from agentrun.sandbox.paths import Workspace
+    from agentrun.jail.paths import Workspace
     from agentrun.tools.records import ReadRecords
     from agentrun.tools.shell import BashSession
 

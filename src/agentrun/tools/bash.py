@@ -6,8 +6,8 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+from agentrun.core.types import JSON, ToolResult
 from agentrun.tools.specs import BASH_DESCRIPTION, BASH_SCHEMA, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS
-from agentrun.types import JSON, ToolResult
 
 if TYPE_CHECKING:
     from agentrun.tools.base import ToolContext

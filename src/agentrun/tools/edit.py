@@ -10,12 +10,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentrun.sandbox.paths import describe_os_error
+from agentrun.core.types import JSON, ToolResult
+from agentrun.jail.paths import describe_os_error
 from agentrun.tools import textfile
 from agentrun.tools.read import error, missing_file_text
 from agentrun.tools.specs import EDIT_DESCRIPTION, EDIT_SCHEMA
 from agentrun.tools.write import MAX_CHECK_BYTES, check_fresh, format_note, is_binary
-from agentrun.types import JSON, ToolResult
 
 if TYPE_CHECKING:
     from agentrun.tools.base import ToolContext

@@ -21,7 +21,8 @@ import errno
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from agentrun.sandbox.paths import PathDenied
+from agentrun.core.types import JSON, ToolResult
+from agentrun.jail.paths import PathDenied
 from agentrun.tools.rg import (
     COMMON_FLAGS,
     MISSING_RG,
@@ -31,7 +32,6 @@ from agentrun.tools.rg import (
     rg_binary,
 )
 from agentrun.tools.specs import GLOB_DESCRIPTION, GLOB_SCHEMA
-from agentrun.types import JSON, ToolResult
 
 if TYPE_CHECKING:
     from agentrun.tools.base import ToolContext

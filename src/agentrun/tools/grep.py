@@ -19,7 +19,8 @@ import errno
 import re
 from typing import TYPE_CHECKING, Any
 
-from agentrun.sandbox.paths import PathDenied
+from agentrun.core.types import JSON, ToolResult
+from agentrun.jail.paths import PathDenied
 from agentrun.tools.rg import (
     COMMON_FLAGS,
     MISSING_RG,
@@ -29,7 +30,6 @@ from agentrun.tools.rg import (
     rg_binary,
 )
 from agentrun.tools.specs import GREP_DESCRIPTION, GREP_SCHEMA
-from agentrun.types import JSON, ToolResult
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator

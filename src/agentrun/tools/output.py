@@ -18,8 +18,8 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Literal
 
+from agentrun.core.types import ToolResult
 from agentrun.tools.specs import MAX_OUTPUT_CHARS
-from agentrun.types import ToolResult
 
 CHUNK = 1 << 16
 

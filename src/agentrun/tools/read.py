@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentrun.sandbox.paths import OpenedFile, PathDenied, Workspace, describe_os_error
+from agentrun.core.types import JSON, ToolResult
+from agentrun.jail.paths import OpenedFile, PathDenied, Workspace, describe_os_error
 from agentrun.tools import textfile
 from agentrun.tools.specs import READ_DESCRIPTION, READ_SCHEMA
-from agentrun.types import JSON, ToolResult
 
 if TYPE_CHECKING:
     from agentrun.tools.base import ToolContext

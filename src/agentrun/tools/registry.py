@@ -27,13 +27,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from agentrun.core.types import JSON, ToolCall, ToolResult, ToolSpec
 from agentrun.tools.specs import READ_ONLY, TOOL_SPECS
-from agentrun.types import JSON, ToolCall, ToolResult, ToolSpec
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from agentrun.protocols import Tool
+    from agentrun.core.protocols import Tool
     from agentrun.tools.base import ToolContext
 
 ALL_TOOL_NAMES: tuple[str, ...] = tuple(TOOL_SPECS)

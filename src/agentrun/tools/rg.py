@@ -31,12 +31,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from agentrun.types import ToolResult
+from agentrun.core.types import ToolResult
 
 if TYPE_CHECKING:
-    from agentrun.sandbox.policy import SandboxPolicy
-    from agentrun.sandbox.search import SearchProcess
-    from agentrun.types import JSON
+    from agentrun.core.types import JSON
+    from agentrun.jail.policy import SandboxPolicy
+    from agentrun.jail.search import SearchProcess
 
 VCS_DIRS = (".git", ".svn", ".hg", ".bzr", ".jj", ".sl", "_darcs", "CVS")
 """Version-control folders neither Glob nor Grep ever enter (any depth)."""
@@ -225,7 +225,7 @@ class RgStream:
     ) -> None:
         """``terminator`` splits the output: ``b"\0"`` for ``--null`` path lists, where a file
         name may hold a newline. ``spawn`` starts the process (the workspace's
-        :meth:`~agentrun.sandbox.paths.Workspace.search`, so that in a jailed session ``rg``
+        :meth:`~agentrun.jail.paths.Workspace.search`, so that in a jailed session ``rg``
         runs in the jail); by default a plain child process."""
         exe = binary or rg_binary()
         self._terminator = terminator
@@ -239,7 +239,7 @@ class RgStream:
         self._cancelled = False
         self.outcome: RgOutcome | None = None
         if spawn is None:
-            from agentrun.sandbox.search import LocalSearch
+            from agentrun.jail.search import LocalSearch
 
             spawn = LocalSearch
         self._proc: SearchProcess | None = None
@@ -247,7 +247,7 @@ class RgStream:
             self._proc = spawn([exe, *args], cwd)
         except OSError as e:
             # Not an exception for the tool: rg's own failures (exit 2) are reported the same way.
-            from agentrun.sandbox.fileerrors import describe_os_error
+            from agentrun.jail.fileerrors import describe_os_error
 
             self._stderr += describe_os_error(e, exe, action="run").encode()
             self._finished = True

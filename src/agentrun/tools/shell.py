@@ -28,16 +28,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from agentrun.errors import SandboxUnavailableError
-from agentrun.pathutil import is_within
-from agentrun.sandbox.fileerrors import os_error_reason
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.core.pathutil import is_within
+from agentrun.core.types import ToolResult
+from agentrun.jail.fileerrors import os_error_reason
 from agentrun.tools.background import BackgroundJobs
 from agentrun.tools.output import OutputBuffer, drain, format_result, read_available
 from agentrun.tools.specs import DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS
-from agentrun.types import ToolResult
 
 if TYPE_CHECKING:
-    from agentrun.protocols import Sandbox, SpawnedProcess
+    from agentrun.core.protocols import Sandbox, SpawnedProcess
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ live here too and the implementations import them, so a text cannot drift from t
 
 from __future__ import annotations
 
-from agentrun.types import JSON, ToolSpec
+from agentrun.core.types import JSON, ToolSpec
 
 DEFAULT_TIMEOUT_MS = 120_000
 """A Bash call's timeout when the model gives none."""

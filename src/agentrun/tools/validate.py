@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from agentrun.types import JSON
+    from agentrun.core.types import JSON
 
 NEAR_MISS_NAMES: Mapping[str, str] = {
     "path": "file_path",

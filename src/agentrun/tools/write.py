@@ -1,7 +1,7 @@
 """The Write tool: create a file, or replace one the model has read whole and that has not changed.
 
 The existing file's encoding, byte-order mark, line endings and mode bits are kept; the write is
-atomic (:meth:`agentrun.sandbox.paths.Workspace.write_bytes`).
+atomic (:meth:`agentrun.jail.paths.Workspace.write_bytes`).
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentrun.sandbox.paths import Workspace, WriteTarget, describe_os_error
+from agentrun.core.types import JSON, ToolResult
+from agentrun.jail.paths import Workspace, WriteTarget, describe_os_error
 from agentrun.tools import textfile
 from agentrun.tools.read import error
 from agentrun.tools.specs import WRITE_DESCRIPTION, WRITE_SCHEMA
-from agentrun.types import JSON, ToolResult
 
 if TYPE_CHECKING:
     from agentrun.tools.base import ToolContext

@@ -1,0 +1,399 @@
+"""Agent files (Markdown + YAML frontmatter) -> :class:`AgentSpec`, and where agents are found.
+
+Field rules (DESIGN.md "Agent files"; the forms are catalogued in ``shared/corpus/VARIANTS.md``):
+
+- ``name`` and ``description`` are required strings; a literal ``\\n`` in a description is a
+  newline. ``name`` need not match the file name.
+- ``tools``: a comma string (split on commas outside parentheses), a YAML list, or one name.
+  Absent, ``tools:`` with nothing after it (YAML null, as Claude Code reads it) and ``"*"`` mean
+  *all tools* (``None``); ``tools: []`` or ``tools: ""`` mean *no tools* (``()``). Names agentrun
+  does not provide (MCP, WebFetch, Task, lower-case, free text) are kept and warned about.
+  ``Bash(git diff:*)``-style entries are also kept in ``permission_rules``.
+- ``disallowedTools`` (or ``disallowed_tools``): the same forms; absent or empty = ``()``.
+- ``model``: any string is kept as written (``inherit`` included; consumers treat ``inherit`` and
+  ``None`` as "the default"); anything else is an error.
+- Every other key is kept in ``extra``. Problems that do not stop a run are ``warnings``.
+
+Discovery (later wins on a name collision): built-in agents < ``~/.claude/agents`` <
+``.claude/agents`` in each directory from home (or ``/`` when cwd is outside home) down to cwd.
+Directories are searched recursively for ``*.md``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.resources
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentrun.agentfile.agentyaml import Parsed, normalise, parse_frontmatter, split_frontmatter
+from agentrun.core.errors import AgentFileError, ConfigError
+from agentrun.core.pathutil import is_within
+from agentrun.core.pricing import ALIASES
+
+if TYPE_CHECKING:
+    import logging
+
+__all__ = [
+    "KNOWN_TOOLS",
+    "AgentSpec",
+    "builtin_agents_dir",
+    "discover_agents",
+    "find_agents",
+    "load_agent",
+    "parse_agent",
+    "resolve_agent",
+]
+
+KNOWN_TOOLS = ("Read", "Write", "Edit", "Bash", "Glob", "Grep", "Task", "Agent")
+_MODEL_ALIASES = frozenset({"inherit", "default", *ALIASES})
+_RULE = re.compile(r"[A-Za-z_][\w-]*\(.*\)", re.DOTALL)
+_NAME_STYLE = re.compile(r"[a-z0-9][a-z0-9._:-]*")
+_CORE_KEYS = frozenset({"name", "description", "tools", "disallowedTools", "disallowed_tools"})
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """One agent file, validated. ``tools=None`` means all tools; ``()`` means none."""
+
+    name: str
+    description: str
+    tools: tuple[str, ...] | None = None
+    disallowed_tools: tuple[str, ...] = ()
+    model: str | None = None
+    prompt: str = ""
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    permission_rules: tuple[str, ...] = ()
+    """The ``Tool(spec)`` entries of ``tools``: what the agent is limited to, never a grant."""
+    source: str = "path"
+    shadows: Path | None = None
+    """The built-in or user agent file this workspace file replaces (same name), if any."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (lists for tuples, strings for paths and dates)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "tools": list(self.tools) if self.tools is not None else None,
+            "disallowed_tools": list(self.disallowed_tools),
+            "model": self.model,
+            "prompt": self.prompt,
+            "path": str(self.path) if self.path is not None else None,
+            "extra": _jsonable(self.extra),
+            "warnings": list(self.warnings),
+            "permission_rules": list(self.permission_rules),
+            "source": self.source,
+            **({"shadows": str(self.shadows)} if self.shadows is not None else {}),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def load_agent(
+    path: str | os.PathLike[str], *, source: str = "path", strict: bool = False
+) -> AgentSpec:
+    """Read and validate one agent file; raise AgentFileError (with file and line) if unusable.
+
+    ``strict=True`` refuses frontmatter that does not open on the first non-blank line; by
+    default the two misplaced forms found in published files (inside a ```` ```yaml ```` fence
+    under a heading, or indented) are read with a warning.
+    """
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+    except OSError as e:
+        raise AgentFileError(f"cannot read the agent file: {e.strerror or e}", path=file) from e
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise AgentFileError(
+            f"not UTF-8 text (byte {raw[e.start]:#04x} at offset {e.start})", path=file, line=line
+        ) from e
+    return parse_agent(text, path=file, source=source, strict=strict)
+
+
+def parse_agent(
+    text: str, *, path: Path | None = None, source: str = "path", strict: bool = False
+) -> AgentSpec:
+    """Validate agent-file ``text``; ``path`` only labels messages. See :func:`load_agent`."""
+    split = split_frontmatter(normalise(text), path, strict=strict)
+    parsed = parse_frontmatter(split, path)
+    warnings = list(split.warnings) + list(parsed.warnings)
+    data = parsed.data
+    where = _Where(path, parsed, split.open_line)
+
+    name = _required_string(data, "name", where)
+    if not _NAME_STYLE.fullmatch(name):
+        warnings.append(where.say("name", f"name {name!r} is not lower-case-with-hyphens"))
+    description = _required_string(data, "description", where).replace("\\n", "\n")
+
+    tools: tuple[str, ...] | None = None
+    rules: tuple[str, ...] = ()
+    if "tools" in data:
+        tools = _tool_list(data["tools"], "tools", where, warnings, empty_means_all=True)
+        listed = tools or ()
+        rules = tuple(entry for entry in listed if _RULE.fullmatch(entry))
+        if tools is not None and "*" in tools:
+            tools = None
+    disallowed: list[str] = []
+    for key in ("disallowedTools", "disallowed_tools"):
+        if key in data:
+            names = _tool_list(data[key], key, where, warnings, empty_means_all=False)
+            disallowed.extend(n for n in names or () if n not in disallowed)
+
+    model = data.get("model")
+    if model is not None and not isinstance(model, str):
+        raise AgentFileError(
+            f"`model` must be a string such as sonnet, opus, haiku, inherit or a model id;"
+            f" got {type(model).__name__} {model!r}",
+            path=path,
+            line=where.line("model"),
+        )
+    if isinstance(model, str):
+        model = model.strip() or None
+    if model is not None and model not in _MODEL_ALIASES and not model.startswith("claude-"):
+        warnings.append(
+            where.say("model", f"model {model!r} is not a known alias or Claude model id; kept")
+        )
+
+    if not split.body:
+        warnings.append(where.say(None, "the body is empty, so the agent has no system prompt"))
+    extra = {str(k): v for k, v in data.items() if k not in _CORE_KEYS and k != "model"}
+    return AgentSpec(
+        name=name,
+        description=description,
+        tools=tools,
+        disallowed_tools=tuple(disallowed),
+        model=model,
+        prompt=split.body,
+        path=path,
+        extra=extra,
+        warnings=tuple(warnings),
+        permission_rules=rules,
+        source=source,
+    )
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Line lookup for messages about top-level keys."""
+
+    path: Path | None
+    parsed: Parsed
+    open_line: int
+
+    def line(self, key: str | None) -> int:
+        return self.parsed.key_lines.get(key, self.open_line) if key else self.open_line
+
+    def say(self, key: str | None, message: str) -> str:
+        where = f"{self.path}:" if self.path is not None else "line "
+        return f"{where}{self.line(key)}: {message}"
+
+
+def _required_string(data: dict[Any, Any], key: str, where: _Where) -> str:
+    if key not in data or data[key] is None:
+        raise AgentFileError(
+            f"the frontmatter has no `{key}:` (required: name and description)",
+            path=where.path,
+            line=where.line(key),
+        )
+    value = data[key]
+    if not isinstance(value, str):
+        raise AgentFileError(
+            f"`{key}` must be a string, got {type(value).__name__} {value!r}",
+            path=where.path,
+            line=where.line(key),
+        )
+    if not value.strip():
+        raise AgentFileError(f"`{key}` is empty", path=where.path, line=where.line(key))
+    return value.strip()
+
+
+def _split_names(text: str) -> list[str]:
+    """Split on commas outside parentheses: ``Read, Bash(git diff:*, ls)`` -> 2 names."""
+    names: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in text:
+        if char == "," and depth == 0:
+            names.append("".join(current))
+            current = []
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        current.append(char)
+    names.append("".join(current))
+    return [n.strip() for n in names if n.strip()]
+
+
+def _tool_list(
+    value: Any, key: str, where: _Where, warnings: list[str], *, empty_means_all: bool
+) -> tuple[str, ...] | None:
+    """Normalise a tools-like value; warn about entries agentrun cannot run."""
+    if value is None:
+        if empty_means_all:
+            warnings.append(
+                where.say(
+                    key,
+                    f"`{key}:` is empty, read as absent (all tools, as in Claude Code);"
+                    " write `tools: []` for none",
+                )
+            )
+            return None
+        return ()
+    if isinstance(value, str):
+        names = _split_names(value)
+    elif isinstance(value, list):
+        names = []
+        for item in value:
+            if isinstance(item, str):
+                names.extend(_split_names(item))
+            else:
+                warnings.append(where.say(key, f"`{key}` entry {item!r} is not a name; skipped"))
+    else:
+        raise AgentFileError(
+            f"`{key}` must be a comma-separated string or a list of tool names;"
+            f" got {type(value).__name__} {value!r}",
+            path=where.path,
+            line=where.line(key),
+        )
+    unique = tuple(dict.fromkeys(names))
+    # `Bash(git diff:*)` offers Bash (narrowed by a rule): only the name before "(" counts.
+    foreign = [n for n in unique if n.split("(", 1)[0].strip() not in (*KNOWN_TOOLS, "*")]
+    if foreign:
+        warnings.append(
+            where.say(
+                key,
+                f"`{key}` names what agentrun does not provide, kept as written:"
+                f" {', '.join(foreign)} (agentrun's tools: {', '.join(KNOWN_TOOLS)})",
+            )
+        )
+    return unique
+
+
+def builtin_agents_dir() -> Path:
+    """The shipped agents: package data in a wheel, else the checkout's ``agents/``."""
+    packaged = importlib.resources.files("agentrun") / "_data" / "agents"
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "agents"
+
+
+def _search_dirs(cwd: Path, home: Path) -> list[tuple[str, Path]]:
+    """(source, directory) pairs in increasing precedence."""
+    dirs: list[tuple[str, Path]] = [("builtin", builtin_agents_dir())]
+    dirs.append(("user", home / ".claude" / "agents"))
+    top = home if cwd.is_relative_to(home) else Path(cwd.anchor)
+    chain = [cwd, *cwd.parents]
+    below = [d for d in reversed(chain) if d.is_relative_to(top) and d != home]
+    dirs.extend(("project", d / ".claude" / "agents") for d in below)
+    return dirs
+
+
+def _agent_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    found: list[Path] = []
+    for root, subdirs, files in os.walk(directory):
+        subdirs.sort()
+        found.extend(Path(root) / f for f in sorted(files) if f.endswith(".md"))
+    return found
+
+
+def discover_agents(
+    cwd: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None
+) -> tuple[dict[str, AgentSpec], list[AgentFileError]]:
+    """Every agent visible from ``cwd`` by name (nearest wins), and the files that failed."""
+    here = Path(cwd).expanduser().resolve()
+    home_dir = Path(home).expanduser().resolve() if home is not None else Path.home().resolve()
+    agents: dict[str, AgentSpec] = {}
+    errors: list[AgentFileError] = []
+    for source, directory in _search_dirs(here, home_dir):
+        for file in _agent_files(directory):
+            try:
+                spec = load_agent(file, source=source)
+            except AgentFileError as e:
+                errors.append(e)
+                continue
+            shadowed = agents.get(spec.name)
+            if shadowed is not None:
+                _log().debug("agent %r: %s overrides %s", spec.name, file, shadowed.path)
+                original = shadowed.shadows or (
+                    shadowed.path if shadowed.source in ("builtin", "user") else None
+                )
+                if source == "project" and original is not None:
+                    # A file in the workspace (anyone who can write there, a model included)
+                    # replaces an agent the user relies on by name: say so, never silently.
+                    note = (
+                        f"agent {spec.name!r} comes from the workspace file {file}, which "
+                        f"shadows the {_origin(original)} agent {original}"
+                    )
+                    spec = replace(spec, shadows=original, warnings=(*spec.warnings, note))
+            agents[spec.name] = spec
+    return agents, errors
+
+
+def _origin(path: Path) -> str:
+    return "built-in" if is_within(path, builtin_agents_dir()) else "user"
+
+
+def find_agents(
+    cwd: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None
+) -> dict[str, AgentSpec]:
+    """Every agent visible from ``cwd`` by name; files that fail to load are logged and skipped."""
+    agents, errors = discover_agents(cwd, home=home)
+    for error in errors:
+        _log().warning("skipped agent file: %s", error)
+    return agents
+
+
+def _log() -> logging.Logger:
+    # Imported when there is something to log: logging costs ~3 ms of every start.
+    import logging
+
+    return logging.getLogger(__name__)
+
+
+def looks_like_path(text: str) -> bool:
+    """Whether an agent argument names a file rather than an agent."""
+    return "/" in text or os.sep in text or text.endswith(".md") or text.startswith(("~", "."))
+
+
+def resolve_agent(
+    name_or_path: str, cwd: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None
+) -> AgentSpec:
+    """Load a file if ``name_or_path`` is (or looks like) a path, else find the agent by name.
+
+    Raises ConfigError listing the available names when no agent has that name, and the
+    file's own AgentFileError when the only file that could hold it failed to load.
+    """
+    candidate = Path(name_or_path).expanduser()
+    if not candidate.is_absolute():
+        candidate = Path(cwd) / candidate
+    if looks_like_path(name_or_path) or candidate.is_file():
+        if not candidate.is_file():
+            raise ConfigError(f"agent file not found: {candidate}")
+        return load_agent(candidate)
+    agents, errors = discover_agents(cwd, home=home)
+    if name_or_path in agents:
+        return agents[name_or_path]
+    for error in reversed(errors):
+        if error.path is not None and error.path.stem == name_or_path:
+            raise error
+    names = ", ".join(sorted(agents)) or "none"
+    raise ConfigError(f"no agent named {name_or_path!r}; available: {names}")

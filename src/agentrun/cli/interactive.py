@@ -1,0 +1,393 @@
+"""Interactive mode: a prompt line with history over one :class:`agentrun.runner.api.AgentSession`.
+
+A thin layer over the same loop as ``-p``: each line the user types is one ``session.send``;
+events are drawn by :class:`agentrun.cli.render.Renderer`; calls that need approval are asked here
+(yes / no / always for this session). Ctrl-C during a turn cancels that turn only (the session
+goes on); Ctrl-C at the prompt clears the line, twice in a row leaves, as do Ctrl-D and
+``/exit``. SIGTERM and SIGHUP leave too, through the same clean-up (the terminal's echo and
+cursor come back, the session's jobs are killed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from rich.console import Console
+from rich.text import Text
+
+from agentrun.cli.render import Renderer, format_cost
+from agentrun.cli.terminal import (
+    Terminal,
+    add_history,
+    forget_last_history_line,
+    history,
+    leave_on_signals,
+    save_last_history_line,
+)
+from agentrun.core.events import (
+    INTERRUPTED_STOP,
+    AssistantEvent,
+    Event,
+    InitEvent,
+    ToolResultsEvent,
+)
+from agentrun.core.types import ToolCall, Usage
+
+if TYPE_CHECKING:
+    from agentrun.core.protocols import PermissionDecision
+
+__all__ = ["InteractiveApp", "run_interactive"]
+
+Answer = Literal["allow", "deny", "always"]
+COMMANDS = {
+    "/help": "show this help",
+    "/cost": "tokens and dollars spent in this session",
+    "/clear": "start a new conversation (same agent and options)",
+    "/agents": "list the agents available here",
+    "/model": "show the model; /model SPEC switches (the conversation carries over)",
+    "/exit": "leave (Ctrl-D works too)",
+}
+RESUMED_EXCHANGES = 3
+"""How many of a resumed conversation's last exchanges are shown before the prompt."""
+# shown under the commands by /help
+_KEYS = "end a line with \\ to continue it · Ctrl-C cancels a turn · Ctrl-D exits"
+_PROMPT = "\001\x1b[1;36m\002❯\001\x1b[0m\002 "
+_CONTINUE = "\001\x1b[2m\002…\001\x1b[0m\002 "
+# "/help", "/model opus", "/hepl" (a typo, told so): commands. "/etc/hosts explain this" or
+# "/tmp is full, why?": prompts that start with a path.
+_COMMAND = re.compile(r"/[A-Za-z][\w-]*")
+_ANSWERS: dict[str, Answer] = {
+    "y": "allow",
+    "yes": "allow",
+    "n": "deny",
+    "no": "deny",
+    "a": "always",
+    "always": "always",
+}
+
+
+def run_interactive(args: argparse.Namespace, options: dict[str, Any]) -> int:
+    first = args.prompt if args.prompt not in (None, "-") else None
+    app = InteractiveApp(options, console=Console(highlight=False))
+    with history(), leave_on_signals():
+        return app.run(first)
+
+
+class InteractiveApp:
+    """The read-send-render loop. ``read`` is ``input`` (tests may pass another line source)."""
+
+    def __init__(
+        self,
+        options: dict[str, Any],
+        *,
+        console: Console,
+        read: Callable[[str], str] = input,
+    ) -> None:
+        self.options = dict(options)
+        self.console = console
+        self.read = read
+        self.cwd = Path(self.options.get("cwd") or ".")
+        self.renderer = Renderer(console, cwd=self.cwd, model=self.options.get("model") or "")
+        self.turns = 0
+        # What sessions replaced by /model used: the footer and /cost count the whole
+        # conversation. The current session's own totals come from it (see totals()).
+        self._earlier_usage = Usage()
+        self._earlier_cost: float | None = 0.0
+        self._header_shown = False
+        self._cancel_turn = False
+        self._carried: tuple[str, ...] = ()  # "always" rules of sessions /model replaced
+        self.term = Terminal()
+        self.session = self._new_session()
+        self.renderer.model = _model_id(self.session) or self.renderer.model
+
+    def _new_session(self, **overrides: Any) -> Any:
+        from agentrun.runner.api import AgentSession
+
+        opts = {**self.options, **overrides}
+        return AgentSession(**opts, on_event=self._on_event, approver=self.approve)
+
+    # -- main loop -----------------------------------------------------------------------------
+    def run(self, first_prompt: str | None = None) -> int:
+        agent = self.options.get("agent", "")
+        self.console.print(
+            Text.assemble(("agentrun", "bold"), f" · agent {agent} · {self.cwd}"),
+            Text("/help for commands · Ctrl-C cancels a turn · Ctrl-D exits", style="dim"),
+            sep="\n",
+        )
+        for warning in (*self.session.agent.warnings, *self.session.warnings):
+            self.console.print(Text(f"warning: {warning}", style="yellow"))
+        self._show_resumed()
+        pending = first_prompt
+        interrupted = False  # the last key at the prompt was Ctrl-C
+        try:
+            while True:
+                if pending is None:
+                    try:
+                        line = self._read_prompt().strip()
+                    except KeyboardInterrupt:
+                        if interrupted:
+                            self.console.print()
+                            return 0
+                        interrupted = True
+                        hint = "(Ctrl-C again, Ctrl-D or /exit to leave)"
+                        self.console.print(Text(f"\n{hint}", style="dim"))
+                        continue
+                    except EOFError:
+                        self.console.print()
+                        return 0
+                    if line:
+                        save_last_history_line()
+                else:
+                    line, pending = pending.strip(), None
+                    self.console.print(Text.assemble(("❯ ", "bold cyan"), line))
+                    add_history(line)
+                interrupted = False
+                if not line:
+                    continue
+                if _is_command(line):
+                    if not self.command(line):
+                        return 0
+                    continue
+                self.send(line)
+        finally:
+            self.term.restore()
+            with contextlib.suppress(OSError):  # a hung-up terminal must not skip the rest
+                self.renderer.close()
+            with contextlib.suppress(Exception):
+                self.session.close()
+
+    def _read_prompt(self) -> str:
+        """One prompt; a line ending in a backslash continues on the next (multi-line input)."""
+        line = self.read(_PROMPT)
+        while line.endswith("\\"):
+            line = line[:-1] + "\n" + self.read(_CONTINUE)
+        return line
+
+    def send(self, prompt: str) -> None:
+        from agentrun.core.errors import AgentrunError
+
+        self.term.quiet()
+        self._cancel_turn = False
+        try:
+            result = self.session.send(prompt)
+        except KeyboardInterrupt:
+            # The loop turns a Ctrl-C mid-turn into an "interrupted" result; this catches
+            # one landing in between (rendering, approvals). The session stays usable, and
+            # what the turn cost is counted all the same (the totals live in the session).
+            self.renderer.close()
+            self.console.print(Text("⏹ Interrupted: the turn was cancelled.", style="yellow"))
+            self.renderer.footer(turns=self.turns, usage=self.usage, cost=self.cost)
+            return
+        except AgentrunError as e:  # the turn failed; the session and the prompt go on
+            self.renderer.close()
+            self.console.print(Text(f"✗ {e}", style="red"))
+            return
+        finally:
+            self.term.restore()
+        self.renderer.close()
+        if result.stop_reason == INTERRUPTED_STOP:
+            self.console.print(Text("⏹ Interrupted: the turn was cancelled.", style="yellow"))
+        self.renderer.footer(turns=self.turns, usage=self.usage, cost=self.cost)
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens of the whole conversation (earlier sessions of a /model switch included)."""
+        now: Usage = self.session.usage
+        return self._earlier_usage + now
+
+    @property
+    def cost(self) -> float | None:
+        now: float | None = self.session.cost
+        if self._earlier_cost is None or now is None:
+            return None
+        return self._earlier_cost + now
+
+    def _show_resumed(self) -> None:
+        """After --resume / --continue: which conversation goes on, its last exchanges, and
+        its totals so far (the footer counts the whole session, as ``agentrun sessions`` does)."""
+        from agentrun.cli.transcript_view import render_messages
+        from agentrun.session.listing import summarize
+        from agentrun.session.store import FileSessionStore
+        from agentrun.session.transcript import read_transcript
+
+        messages = self.session.messages
+        if not messages:
+            return
+        path = FileSessionStore(self.options.get("sessions_root")).path(self.session.session_id)
+        try:
+            info = summarize(path, read_transcript(path).entries)
+        except OSError:
+            info = None
+        if info is not None:
+            self.turns = info.turns
+            self._earlier_usage, self._earlier_cost = info.usage, info.cost_usd
+        self.console.print(
+            Text(f"resumed session {self.session.session_id} · {_turns(self.turns)}", style="dim")
+        )
+        render_messages(self.console, messages, cwd=self.cwd, last=RESUMED_EXCHANGES)
+        self.renderer.footer(turns=self.turns, usage=self.usage, cost=self.cost)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, AssistantEvent):
+            self.turns += 1
+        if isinstance(event, ToolResultsEvent) and self._cancel_turn:
+            # Ctrl-C at an approval: the denials are recorded (the transcript stays valid),
+            # then the turn ends here instead of going back to the model.
+            self._cancel_turn = False
+            raise KeyboardInterrupt
+        if isinstance(event, InitEvent) and not self._header_shown:
+            self._header_shown = True
+            self.renderer.model = event.model
+            self.renderer.header(event)
+        self.renderer.on_event(event)
+
+    # -- approvals -----------------------------------------------------------------------------
+    def approve(self, call: ToolCall, decision: PermissionDecision) -> Answer:
+        """Show what the call would do and ask. Ctrl-D answers no; Ctrl-C answers no and
+        cancels the turn (any other call of the batch is refused without asking). "Always" is
+        offered only when the gate says what it would grant (``decision.grant``)."""
+        if self._cancel_turn:
+            return "deny"
+        self.renderer.approval_preview(call)
+        self.console.print(Text(f"  {decision.reason}", style="dim"))
+        scope = decision.grant
+        if scope is None:
+            question = "  Allow? [y]es / [n]o: "
+        else:
+            question = f"  Allow? [y]es / [n]o / [a]lways ({scope}, this session): "
+        self.term.restore()
+        self.term.discard_typeahead()  # a key typed earlier must never answer this question
+        try:
+            while True:
+                try:
+                    raw = self.read(question)
+                except KeyboardInterrupt:
+                    self.console.print()
+                    self._cancel_turn = True
+                    return "deny"
+                except EOFError:
+                    self.console.print()
+                    raw = "n"
+                else:
+                    if raw:  # readline kept it: an answer is not worth recalling
+                        forget_last_history_line()
+                answer = raw.strip().lower()
+                if answer in _ANSWERS and (scope is not None or _ANSWERS[answer] != "always"):
+                    return _ANSWERS[answer]
+        finally:
+            self.term.quiet()
+
+    # -- slash commands ------------------------------------------------------------------------
+    def command(self, line: str) -> bool:
+        """Run a slash command; False means leave."""
+        name, _, arg = line.partition(" ")
+        arg = arg.strip()
+        if name in ("/exit", "/quit"):
+            return False
+        if name == "/help":
+            for cmd, text in COMMANDS.items():
+                self.console.print(Text.assemble((f"  {cmd:<8}", "bold"), f" {text}"))
+            self.console.print(Text(f"  {_KEYS}", style="dim"))
+        elif name == "/cost":
+            self.console.print(
+                f"  {self.turns} turn{'' if self.turns == 1 else 's'} · "
+                f"{self.usage.total_input_tokens:,} input tokens "
+                f"({self.usage.cache_read_input_tokens:,} from cache) · "
+                f"{self.usage.output_tokens:,} output tokens · {format_cost(self.cost)}"
+            )
+        elif name == "/clear":
+            self._replace_session()
+            self.console.print(Text("  (new conversation)", style="dim"))
+        elif name == "/agents":
+            self._list_agents()
+        elif name == "/model":
+            # the conversation so far goes on, including one opened with --resume/--continue
+            resume = self.session.session_id if self.session.messages else None
+            if arg and self._replace_session(model=arg, resume=resume):
+                self.options["model"] = arg
+            self.console.print(f"  model: {self.renderer.model or 'default'}")
+        else:
+            self.console.print(Text(f"  unknown command {name}; /help lists them", style="red"))
+        return True
+
+    def _replace_session(self, **overrides: Any) -> bool:
+        """Swap in a new session; on a configuration error (a mistyped /model) say so and keep
+        the current one."""
+        from agentrun.core.errors import ConfigError
+
+        options = {"resume": None, "continue_session": False, **overrides}
+        old = self.session
+        if options["resume"]:  # the same conversation keeps its "always" answers too
+            carried = tuple(dict.fromkeys([*self._carried, *old.remembered_rules]))
+            options["allowed_tools"] = (*self.options.get("allowed_tools", ()), *carried)
+        else:
+            carried = ()
+        try:
+            if options["resume"]:
+                # A transcript is held by one session at a time: check the new model first,
+                # then let the old session go before the new one takes the conversation on.
+                _check_model(options.get("model"))
+                old.close()
+                try:
+                    new = self._new_session(**options)
+                except ConfigError:
+                    self.session = self._new_session(resume=options["resume"])
+                    raise
+            else:
+                new = self._new_session(**options)
+        except ConfigError as e:
+            self.console.print(Text(f"  {e}", style="red"))
+            return False
+        self.session = new
+        self._carried = carried
+        with contextlib.suppress(Exception):
+            old.close()
+        self._header_shown = False
+        if overrides.get("resume"):  # the conversation goes on: so does its count
+            self._earlier_usage = self._earlier_usage + old.usage
+            if self._earlier_cost is not None:
+                self._earlier_cost = None if old.cost is None else self._earlier_cost + old.cost
+        else:
+            self.turns, self._earlier_usage, self._earlier_cost = 0, Usage(), 0.0
+        self.renderer.model = _model_id(new) or self.renderer.model
+        return True
+
+    def _list_agents(self) -> None:
+        from agentrun.agentfile.agentfile import find_agents
+
+        current = self.options.get("agent")
+        for name, spec in sorted(find_agents(self.cwd).items()):
+            mark = "*" if name == current else " "
+            desc = " ".join(spec.description.split())
+            desc = desc if len(desc) <= 70 else desc[:69] + "…"
+            self.console.print(Text.assemble(f" {mark} ", (name, "bold"), f"  {desc}"))
+
+
+def _check_model(spec: str | None) -> None:
+    """Raise ConfigError for a model spec that cannot be used (a mistyped /model)."""
+    from agentrun.models import resolve_model
+
+    model = resolve_model(spec, agent_model=None)
+    closer = getattr(model, "close", None)
+    if callable(closer):
+        closer()
+
+
+def _is_command(line: str) -> bool:
+    word, _, rest = line.partition(" ")
+    return (
+        word in COMMANDS or word == "/quit" or (not rest and _COMMAND.fullmatch(word) is not None)
+    )
+
+
+def _turns(n: int) -> str:
+    return f"{n} turn{'' if n == 1 else 's'}"
+
+
+def _model_id(session: Any) -> str:
+    return str(getattr(getattr(session, "model", None), "model_id", "") or "")

@@ -1,0 +1,174 @@
+"""The seams of agentrun, as structural protocols, all in one place.
+
+Implementations never inherit from these; they only have to fit. The loop talks to nothing else:
+a :class:`Model`, a set of :class:`Tool` values, a :class:`Sandbox`, a :class:`PermissionChecker`
+and a :class:`SessionStore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from agentrun.core.types import JSON, ModelRequest, ModelResponse, ToolCall, ToolResult
+    from agentrun.tools.base import ToolContext
+
+
+TextSink = Callable[[str], None]
+"""Receives text deltas while a model streams its answer (for live display)."""
+
+
+@runtime_checkable
+class Model(Protocol):
+    """Anything that answers a Messages-shaped request with the next assistant message."""
+
+    @property
+    def model_id(self) -> str:
+        """The model id whose prices cost this model's usage (``""`` when unknown)."""
+        ...
+
+    def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        """Return the next assistant message; raise
+        :class:`agentrun.core.errors.ModelError` for good failures (after retries)."""
+        ...
+
+
+@runtime_checkable
+class Tool(Protocol):
+    """One tool the model can call. ``run`` never raises for expected failures: it returns
+    ``ToolResult(is_error=True)`` worded for the model."""
+
+    name: str
+    description: str
+    input_schema: JSON
+    read_only: bool
+    """Read-only tools may run concurrently within one turn; the others run one at a time."""
+
+    def run(self, input: JSON, ctx: ToolContext) -> ToolResult: ...
+
+
+class SpawnedProcess(Protocol):
+    """A process started by a :class:`Sandbox` for the Bash tool."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None:
+        """The exit status (negative signal number when killed), or None while running."""
+        ...
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Wait up to ``timeout`` seconds; the exit status, or None if still running."""
+        ...
+
+    def kill(self) -> None:
+        """Kill the process and every process it started (whatever they did to escape)."""
+        ...
+
+
+class Sandbox(Protocol):
+    """Confinement for one session: how Bash processes are started, and what is enforced."""
+
+    @property
+    def mode(self) -> str:
+        """``workspace-write``, ``read-only`` or ``danger-full-access``."""
+        ...
+
+    @property
+    def enforced(self) -> tuple[str, ...]:
+        """The layers actually in force (e.g. ``landlock``, ``netns``, ``seccomp``)."""
+        ...
+
+    def spawn(
+        self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], stdout: int
+    ) -> SpawnedProcess:
+        """Start ``argv`` with stdin from /dev/null and stdout+stderr on the fd ``stdout``.
+
+        Raises :class:`agentrun.core.errors.SandboxUnavailableError` rather than run unconfined
+        when the mode needs a layer that is missing.
+        """
+        ...
+
+    def notices(self) -> list[str]:
+        """What the sandbox's guards did since the last call (a ``.git`` a command created,
+        renamed away), worded for the model; the Bash tool adds them to its result."""
+        ...
+
+    def close(self) -> None:
+        """End the session: kill every process the sandbox started and remove what it made."""
+        ...
+
+
+PermissionBehavior = Literal["allow", "ask", "deny"]
+
+
+class PermissionDecision(Protocol):
+    """One decision of the gate (:class:`agentrun.permissions.Decision`)."""
+
+    @property
+    def behavior(self) -> PermissionBehavior: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def grant(self) -> str | None:
+        """What an "always" answer would allow for the session; None: "always" not offered."""
+        ...
+
+
+class PermissionChecker(Protocol):
+    """The permission gate (:class:`agentrun.permissions.Gate`): the one place a tool call
+    is allowed, asked or denied. Everything the loop, the CLI, the REPL and the Python API
+    use of it is declared here."""
+
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def remembered(self) -> list[str]:
+        """The grants "always" answers added, as rule texts (carried into a new session)."""
+        ...
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the settings files asked for and did not get (for stderr)."""
+        ...
+
+    def decide(self, call: ToolCall) -> PermissionDecision:
+        """Decide ``call`` now, immediately before it runs."""
+        ...
+
+    def answer(self, call: ToolCall, *, always: bool) -> None:
+        """The user approved an asked ``call``, once or for the session."""
+        ...
+
+    def check_resolved(self, tool: str, kind: Literal["read", "write"], real: Path) -> str | None:
+        """A file tool opened ``real``: None if the call may go on, else the error text."""
+        ...
+
+    def search_filter(self, tool: str) -> Callable[[Path], bool] | None:
+        """For one Grep/Glob: whether a found file must be left out of the results."""
+        ...
+
+    def read_deny_paths(self) -> list[Path]:
+        """Paths the Read deny rules name that the jail can hide from Bash too."""
+        ...
+
+
+class SessionStore(Protocol):
+    """Append-only storage of a session's events (one JSON object each)."""
+
+    def append(self, session_id: str, entry: Mapping[str, Any]) -> None:
+        """Store ``entry`` durably before returning (flushed and fsynced)."""
+        ...
+
+    def sync(self, session_id: str) -> None:
+        """Make every entry appended so far durable (stores may batch durability until here)."""
+        ...
+
+    def load(self, session_id: str) -> list[dict[str, Any]]:
+        """Every entry of the session in order; raises SessionError if there is none."""
+        ...

@@ -1,0 +1,265 @@
+"""The runtime's side of the jail's file server: a :class:`Workspace` whose I/O happens in the jail.
+
+:class:`JailedWorkspace` keeps the path arithmetic (``resolve``), the policy and the error texts
+of :class:`agentrun.jail.paths.Workspace`, and sends every open, listing, write and search to
+:mod:`agentrun.jail.fileserver`, so the file tools can reach exactly what a jailed command
+can, no more: the kernel (mounts, Landlock, seccomp, no capabilities) judges each of them at the
+moment it happens. An opened file comes back as an fd and is read here.
+
+Each request gets a socket pair of its own, so concurrent calls never wait for each other beyond
+one ``sendmsg``. If the server is gone (a command may ``kill`` it: it is in the jail), the next
+request asks the jail for a new one and is retried once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import select
+import signal
+import socket
+import stat
+import struct
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentrun.core.errors import SandboxUnavailableError
+from agentrun.jail import fileproto
+from agentrun.jail.fdops import OpenedFile
+from agentrun.jail.fileerrors import PathDenied
+from agentrun.jail.paths import Workspace, WriteOutcome, WriteTarget
+from agentrun.jail.wire import recv_frame, send_frame
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
+
+_GONE = "the sandbox's file server stopped"
+
+
+class _ServerGone(Exception):
+    pass
+
+
+class FileChannel:
+    """Requests to one jail's file server; ``connect`` returns a new server's socket (it may
+    raise :class:`PathDenied` saying why file tools cannot run)."""
+
+    def __init__(self, connect: Callable[[], socket.socket], *, timeout: float = 60.0) -> None:
+        self._connect = connect
+        self._sock: socket.socket | None = None
+        self._pid: int | None = None  # the server's pid, as this runtime sees it
+        self._lock = threading.Lock()
+        self.timeout = timeout
+
+    def _start(self) -> socket.socket:
+        sock = self._connect()
+        # The server's first words carry its credentials; the kernel gives its pid in our PID
+        # namespace, so a server that stops answering (a command can SIGSTOP it) can be killed.
+        sock.settimeout(self.timeout)
+        try:
+            _, anc, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(12))
+        except OSError as e:
+            sock.close()
+            raise PathDenied(f"{_GONE} as it started ({e}); try again.", code=errno.EIO) from e
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                self._pid = struct.unpack("3i", data[:12])[0]
+        sock.settimeout(None)
+        return sock
+
+    def _send(self, req: dict[str, Any], theirs: socket.socket, fds: list[int]) -> None:
+        with self._lock:
+            if self._sock is None:
+                self._sock = self._start()
+            try:
+                send_frame(self._sock, req, [theirs.fileno(), *fds])
+            except OSError as e:
+                self._sock.close()
+                self._sock = None
+                raise _ServerGone from e
+
+    def open(
+        self, req: dict[str, Any], fds: list[int] | None = None
+    ) -> tuple[Any, list[int], socket.socket]:
+        """Send ``req`` with ``fds``; the reply, its fds and the request's socket (open)."""
+        for attempt in (1, 2):
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                try:
+                    self._send(req, theirs, fds or [])
+                finally:
+                    theirs.close()
+                mine.settimeout(self.timeout)
+                frame = recv_frame(mine)
+                if frame is None:
+                    raise _ServerGone
+            except (_ServerGone, ConnectionError, TimeoutError) as e:
+                mine.close()
+                self._forget(kill=isinstance(e, TimeoutError))
+                if attempt == 2:
+                    raise PathDenied(f"{_GONE}; try again.", code=errno.EIO) from e
+                continue
+            except BaseException:
+                mine.close()
+                raise
+            reply, fds = frame
+            if "error" in reply:
+                for fd in fds:
+                    os.close(fd)
+                mine.close()
+                raise fileproto.error_from_json(reply["error"])
+            return reply["ok"], fds, mine
+        raise AssertionError("unreachable")
+
+    def call(self, req: dict[str, Any], fds: list[int] | None = None) -> tuple[Any, list[int]]:
+        reply, got, conn = self.open(req, fds)
+        conn.close()
+        return reply, got
+
+    def _forget(self, *, kill: bool = False) -> None:
+        with self._lock:
+            if kill and self._pid is not None:
+                with contextlib.suppress(OSError):
+                    os.kill(self._pid, signal.SIGKILL)
+            self._pid = None
+            if self._sock is not None:
+                self._sock.close()
+                self._sock = None
+
+    def close(self) -> None:
+        self._forget()
+
+
+class JailedSearch:
+    """A search the file server runs in the jail (a :class:`SearchProcess`)."""
+
+    def __init__(self, channel: FileChannel, argv: list[str], cwd: Path) -> None:
+        _, fds, self._conn = channel.open({"op": "search", "argv": argv, "cwd": str(cwd)})
+        self._out, self._err = fds
+        self._code: int | None = None
+        self._done = False
+
+    @property
+    def stdout(self) -> int:
+        return self._out
+
+    @property
+    def stderr(self) -> int:
+        return self._err
+
+    def poll(self) -> int | None:
+        if not self._done:
+            ready, _, _ = select.select([self._conn], [], [], 0)
+            if ready:
+                self.wait()
+        return self._code
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self._conn.send(b"k")
+
+    def wait(self) -> int | None:
+        if not self._done:
+            self._done = True
+            with contextlib.suppress(OSError, ValueError):
+                frame = recv_frame(self._conn)
+                if frame is not None:
+                    self._code = frame[0].get("ok")
+        return self._code
+
+    def close(self) -> None:
+        for fd in (self._out, self._err):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._out = self._err = -1
+        self._conn.close()
+
+
+@contextlib.contextmanager
+def _memfd(data: bytes | memoryview) -> Iterator[int]:
+    """An anonymous file holding ``data``, for the server to map (sealed: it cannot change
+    under the server once handed over)."""
+    fd = os.memfd_create("agentrun-write", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+class JailedWorkspace(Workspace):
+    """A :class:`Workspace` whose file system access happens in the jail (module docstring)."""
+
+    def __init__(self, policy: SandboxPolicy, channel: FileChannel) -> None:
+        super().__init__(policy)
+        self.channel = channel
+
+    def open_read(self, path: str | Path) -> OpenedFile:
+        shown = self.resolve(path)
+        real, fds = self.channel.call({"op": "open_read", "path": str(shown)})
+        fd = fds[0]
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):  # never trust the other side with a blocking fd
+                raise PathDenied(f"Cannot read {shown}: it is not a regular file.", path=shown)
+        except BaseException:
+            os.close(fd)
+            raise
+        return OpenedFile(fd, Path(real), st)
+
+    def check_dir(self, path: str | Path) -> Path:
+        real, _ = self.channel.call({"op": "check_dir", "path": str(self.resolve(path))})
+        return Path(real)
+
+    def list_names(self, real_dir: Path) -> list[str]:
+        names, _ = self.channel.call({"op": "list_names", "path": str(real_dir)})
+        return [str(n) for n in names]
+
+    def search(self, argv: list[str], cwd: Path) -> JailedSearch:
+        return JailedSearch(self.channel, argv, cwd)
+
+    def write_target(self, path: str | Path) -> WriteTarget:
+        (real, root, existing), _ = self.channel.call(
+            {"op": "write_target", "path": str(self.resolve(path))}
+        )
+        return WriteTarget(Path(real), Path(root), fileproto.stat_from_json(existing))
+
+    def write_bytes(self, target: WriteTarget, data: bytes | memoryview) -> WriteOutcome:
+        req = {
+            "op": "write",
+            "path": str(target.path),
+            "root": str(target.root),
+            "existing": fileproto.stat_to_json(target.existing),
+            "size": len(data),
+        }
+        if not data:
+            (created, mtime_ns, size), _ = self.channel.call(req)
+        else:
+            with _memfd(data) as fd:
+                (created, mtime_ns, size), _ = self.channel.call(req, [fd])
+        return WriteOutcome(path=target.path, created=created, mtime_ns=mtime_ns, size=size)
+
+
+def jailed_workspace(policy: SandboxPolicy, jail: JailSandbox) -> JailedWorkspace:
+    """File access for a session through ``jail``'s file server, started at the first request.
+    If the jail cannot hold every layer its mode needs, each file tool call is refused with the
+    jail's own explanation (the same fail-closed rule as Bash)."""
+    payload = fileproto.policy_to_json(policy)
+
+    def connect() -> socket.socket:
+        try:
+            return jail.file_server(payload)
+        except SandboxUnavailableError as e:
+            raise PathDenied(str(e), code=errno.EACCES) from e
+
+    return JailedWorkspace(policy, FileChannel(connect))

@@ -1,0 +1,367 @@
+"""Git's execution surface in the write roots: found when the jail starts, watched while it runs.
+
+A ``.git`` (directory or gitfile) or ``.gitmodules`` anywhere in a workspace is code the host
+runs: its hooks, ``core.fsmonitor`` or a gitfile pointing at a planted config execute at the
+user's next ``git status`` (git recurses into submodules). So:
+
+* :func:`scan` walks each write root once at the jail's start and lists every such entry at any
+  depth (plus ``.claude/``, ``.agentrun/`` and ``.mcp.json`` at each root, and where a gitfile or
+  a ``.git`` symlink points inside the roots): the jail binds them all read-only
+  (:mod:`agentrun.jail.rootfs`). It also lists pathname sockets, which the jail covers.
+* A :class:`Watcher` (inotify on every directory of the write roots) neutralises any such entry
+  *created* while the session runs, by Bash or its background jobs: it is renamed to
+  ``<name>.agentrun-quarantined-<hex>`` (git ignores that name) by a thread of the runtime as
+  soon as the event arrives, and the next Bash result says so (:meth:`Watcher.notices`).
+
+Residual window: between the creation and the rename (the time for the runtime's thread to wake
+up, a few milliseconds), a host ``git`` run at that very moment could see the entry. Entries are
+recognised by inode, so moving a directory that holds a pre-existing (read-only) ``.git`` is not
+mistaken for a new one. Anything the host itself creates under a protected name in a write root
+during the session is quarantined too (inotify cannot tell who made it): renamed, never deleted.
+
+Every path the watcher acts on is opened beneath its root with ``openat2`` (no symlinks, no
+``..``), and renamed through that directory's descriptor: a command swapping a directory for a
+symlink cannot steer the rename outside the roots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import logging
+import os
+import secrets
+import select
+import stat
+import struct
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentrun.core.pathutil import is_within
+from agentrun.jail import policy, syscalls
+from agentrun.jail.gittrees import BARE_MARKS, bare_shaped, gitdir_target, open_dir, sockets_in
+
+log = logging.getLogger(__name__)
+
+LAYER = "git-protected"
+ANY_DEPTH = policy.ANY_DEPTH
+AT_ROOT = policy.AT_ROOT
+QUARANTINE = ".agentrun-quarantined-"
+
+_IN_MOVED_TO = 0x80
+_IN_CREATE = 0x100
+_IN_Q_OVERFLOW = 0x4000
+_IN_IGNORED = 0x8000
+_IN_ISDIR = 0x40000000
+_IN_ONLYDIR = 0x01000000
+_IN_EXCL_UNLINK = 0x04000000
+_IN_NONBLOCK = os.O_NONBLOCK
+_IN_CLOEXEC = os.O_CLOEXEC
+_MASK = _IN_CREATE | _IN_MOVED_TO | _IN_ONLYDIR | _IN_EXCL_UNLINK
+_EVENT = struct.Struct("iIII")
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+def is_protected_name(name: str, *, at_root: bool) -> bool:
+    return name in ANY_DEPTH or (at_root and name in AT_ROOT)
+
+
+@dataclass
+class Found:
+    """What a scan found: entries to bind read-only, sockets to cover, and for the watcher the
+    identity (dev, inode) of every protected entry that was already there."""
+
+    protected: list[Path] = field(default_factory=list)
+    sockets: list[Path] = field(default_factory=list)
+    known: set[tuple[int, int]] = field(default_factory=set)
+
+
+class _Inotify:
+    def __init__(self) -> None:
+        libc = syscalls.libc()
+        self._add = libc.inotify_add_watch
+        self._add.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
+        fd = libc.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
+        if fd < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"inotify_init1: {os.strerror(err)}")
+        self.fd: int = fd
+
+    def add(self, dir_fd: int) -> int:
+        # Through the directory's own descriptor: the path cannot be swapped for a symlink.
+        wd: int = self._add(self.fd, f"/proc/self/fd/{dir_fd}".encode(), _MASK)
+        if wd < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"inotify_add_watch: {os.strerror(err)}")
+        return wd
+
+    def read(self) -> list[tuple[int, int, str]]:
+        events: list[tuple[int, int, str]] = []
+        while True:
+            try:
+                data = os.read(self.fd, 1 << 16)
+            except BlockingIOError:
+                return events
+            pos = 0
+            while pos + _EVENT.size <= len(data):
+                wd, mask, _cookie, length = _EVENT.unpack_from(data, pos)
+                raw = data[pos + _EVENT.size : pos + _EVENT.size + length]
+                events.append((wd, mask, os.fsdecode(raw.rstrip(b"\0"))))
+                pos += _EVENT.size + length
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+class Watcher:
+    """The scan at the jail's start, then inotify on every directory of ``roots``."""
+
+    def __init__(self, roots: Sequence[Path], *, skip: Sequence[Path] = ()) -> None:
+        self._roots = [r for r in roots if not any(r != o and is_within(r, o) for o in roots)]
+        self._roots = list(dict.fromkeys(self._roots))
+        self._skip = tuple(skip)
+        self._lock = threading.Lock()
+        self._notices: list[str] = []
+        self._moved: list[tuple[Path, Path]] = []
+        self._wds: dict[int, tuple[int, str, tuple[int, int]]] = {}
+        self._inotify: _Inotify | None = None
+        self._watch_error = ""
+        self._stop_r, self._stop_w = -1, -1
+        self._thread: threading.Thread | None = None
+        self._root_fds: list[int] = []
+        self.found = Found()
+
+    # -- start and stop ---------------------------------------------------------------------------
+
+    def start(self) -> Found:
+        """Scan the roots (what the jail must bind read-only) and start watching them. Raises
+        OSError when inotify is unavailable (the layer is then missing: fail closed). Out of
+        watches for a huge tree, it degrades to a full rescan at every check (each Bash call's
+        end and the session's), so background jobs between calls get a longer window."""
+        self._inotify = _Inotify()
+        for root in self._roots:
+            try:
+                self._root_fds.append(os.open(root, _DIR))
+            except OSError:
+                self._root_fds.append(-1)
+        for i in range(len(self._roots)):
+            self._scan(i, "", initial=True)
+        if self._watch_error:
+            log.warning(
+                "watching only part of the write roots (%s): rescans instead", self._watch_error
+            )
+        self._stop_r, self._stop_w = os.pipe2(os.O_CLOEXEC)
+        self._thread = threading.Thread(target=self._run, name="agentrun-gitwatch", daemon=True)
+        self._thread.start()
+        return self.found
+
+    def close(self) -> None:
+        """Stop watching; a last check first, so nothing created just before the end stays."""
+        if self._thread is not None:
+            os.write(self._stop_w, b"x")
+            self._thread.join(5)
+            self._thread = None
+        with self._lock:
+            self._drain()
+            if self._inotify is not None:
+                self._inotify.close()
+                self._inotify = None
+            for fd in (*self._root_fds, self._stop_r, self._stop_w):
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            self._root_fds = []
+            self._stop_r = self._stop_w = -1
+
+    def notices(self) -> list[str]:
+        """What was neutralised since the last call (checking pending events first)."""
+        with self._lock:
+            self._drain()
+            out, self._notices = self._notices, []
+            if self._moved:
+                out.insert(0, quarantine_notice(self._moved))
+                self._moved = []
+        return out
+
+    # -- events -----------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        assert self._inotify is not None
+        fd = self._inotify.fd
+        while True:
+            ready, _, _ = select.select([fd, self._stop_r], [], [])
+            if self._stop_r in ready:
+                return
+            with self._lock:
+                try:
+                    self._drain()
+                except Exception:  # never let the guard die silently: rescan at the next check
+                    log.exception("git watcher failed to process events")
+
+    def _drain(self) -> None:
+        if self._inotify is None:
+            return
+        todo: dict[tuple[int, str, str], tuple[int, int]] = {}
+        rescan = False
+        for wd, mask, name in self._inotify.read():
+            if mask & _IN_Q_OVERFLOW:
+                rescan = True
+            elif mask & _IN_IGNORED:
+                self._wds.pop(wd, None)
+            elif wd in self._wds:
+                i, rel, ino = self._wds[wd]
+                watched = is_protected_name(name, at_root=not rel) or name in BARE_MARKS
+                if watched or mask & _IN_ISDIR:
+                    todo[(i, rel, name)] = ino
+        for (i, rel, name), ino in todo.items():
+            if not self._handle(i, rel, name, ino):
+                rescan = True
+        if rescan or self._watch_error:
+            self._watch_error = ""
+            for i in range(len(self._roots)):
+                self._scan(i, "", initial=False)
+
+    def _handle(self, i: int, rel: str, name: str, ino: tuple[int, int]) -> bool:
+        """One event in directory ``rel`` of root ``i``; False when that directory has moved
+        (its recorded path is stale: a full rescan finds everything again)."""
+        try:
+            fd = open_dir(self._root_fds[i], rel)
+        except OSError:
+            return False
+        try:
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != ino:
+                return False
+            child = f"{rel}/{name}" if rel else name
+            if name in BARE_MARKS and bare_shaped(fd):
+                self._check_bare(i, fd, rel, initial=False)
+            if is_protected_name(name, at_root=not rel):
+                self._check_entry(i, fd, rel, name, initial=False)
+            elif not self._skipped(i, child):
+                with contextlib.suppress(OSError):
+                    if stat.S_ISDIR(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
+                        self._scan(i, child, initial=False)
+        finally:
+            os.close(fd)
+        return True
+
+    # -- scanning ---------------------------------------------------------------------------------
+
+    def _skipped(self, i: int, rel: str) -> bool:
+        if not self._skip:
+            return False  # the usual case, on the path of every directory of the walk
+        path = self._roots[i] / rel
+        return any(is_within(path, s) for s in self._skip)
+
+    def _scan(self, i: int, start: str, *, initial: bool) -> None:
+        """Walk root ``i`` from ``start``: watch each directory, and record (initial) or
+        neutralise (later) protected entries. Directories are opened beneath the root one by
+        one, so nothing a command does to the tree can lead the walk outside it."""
+        root_fd = self._root_fds[i]
+        if root_fd < 0:
+            return
+        stack = [start]
+        while stack:
+            rel = stack.pop()
+            try:
+                fd = open_dir(root_fd, rel)
+            except OSError:
+                continue
+            try:
+                self._watch(i, rel, fd)
+                with os.scandir(fd) as it:
+                    entries = list(it)
+                has_head = any(e.name == "HEAD" for e in entries)
+                if has_head and bare_shaped(fd) and self._check_bare(i, fd, rel, initial=initial):
+                    continue  # a repository there from the start: read-only as a whole
+                for e in entries:
+                    child = f"{rel}/{e.name}" if rel else e.name
+                    if is_protected_name(e.name, at_root=not rel):
+                        self._check_entry(i, fd, rel, e.name, initial=initial)
+                    elif e.is_dir(follow_symlinks=False):
+                        if not self._skipped(i, child):
+                            stack.append(child)
+                    elif initial and not e.is_file(follow_symlinks=False):
+                        with contextlib.suppress(OSError):
+                            if stat.S_ISSOCK(e.stat(follow_symlinks=False).st_mode):
+                                self.found.sockets.append(self._roots[i] / child)
+            except OSError:
+                pass  # vanished meanwhile: its parent's event or the next rescan covers it
+            finally:
+                os.close(fd)
+
+    def _watch(self, i: int, rel: str, fd: int) -> None:
+        if self._inotify is None:
+            return
+        try:
+            wd = self._inotify.add(fd)
+        except OSError as e:
+            # Out of watches (fs.inotify.max_user_watches): every later check rescans instead.
+            self._watch_error = str(e)
+            return
+        st = os.fstat(fd)
+        self._wds[wd] = (i, rel, (st.st_dev, st.st_ino))
+
+    def _check_bare(self, i: int, dir_fd: int, rel: str, *, initial: bool) -> bool:
+        """A directory shaped like a bare repository: one there from the start (not the root
+        itself) is protected whole (True); one made during the session loses its HEAD."""
+        st = os.fstat(dir_fd)
+        ident = (st.st_dev, st.st_ino)
+        path = self._roots[i] / rel
+        if initial:
+            if rel and not self._skipped(i, rel):
+                self.found.known.add(ident)
+                self.found.protected.append(path)
+                return True
+            return False
+        if ident not in self.found.known and not self._skipped(i, rel):
+            self._quarantine(dir_fd, "HEAD", path / "HEAD")
+        return False
+
+    def _check_entry(self, i: int, dir_fd: int, rel: str, name: str, *, initial: bool) -> None:
+        try:
+            st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        except OSError:
+            return
+        ident = (st.st_dev, st.st_ino)
+        shown = f"{rel}/{name}" if rel else name
+        path = self._roots[i] / shown
+        if initial:
+            self.found.known.add(ident)
+            self.found.protected.append(path)
+            if stat.S_ISDIR(st.st_mode):
+                self.found.sockets += sockets_in(path)
+            if name == ".git":
+                target = gitdir_target(dir_fd, name, path.parent)
+                if target is not None and any(is_within(target, r) for r in self._roots):
+                    self.found.protected.append(target)
+            return
+        if ident in self.found.known or self._skipped(i, shown):
+            return  # there from the start (bound read-only, maybe moved), or agentrun's own state
+        self._quarantine(dir_fd, name, path)
+
+    def _quarantine(self, dir_fd: int, name: str, path: Path) -> None:
+        new = f"{name}{QUARANTINE}{secrets.token_hex(3)}"
+        try:
+            os.rename(name, new, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except OSError as e:
+            if e.errno != errno.ENOENT:
+                log.warning("could not quarantine %s: %s", path, e)
+                self._notices.append(f"{path} could not be neutralised ({e.strerror}).")
+            return
+        self._moved.append((path, path.parent / new))
+
+
+def quarantine_notice(moved: Sequence[tuple[Path, Path]]) -> str:
+    """What the model is told about entries it created under protected names, now renamed."""
+    listed = "; ".join(f"{path} -> {new.name}" for path, new in moved)
+    return (
+        f"Renamed by the sandbox: {listed}. Git metadata (.git, .gitmodules at any depth) and "
+        ".claude/, .agentrun/, .mcp.json at the workspace root are read-only in this session, "
+        "because the host's git and tools would execute what they configure. Creating a "
+        "repository (a nested `git init`, a submodule) or changing git's configuration is not "
+        "the agent's job: ask the user to do it."
+    )

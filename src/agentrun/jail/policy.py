@@ -1,0 +1,216 @@
+"""What a session may read and write: one policy object shared by the file tools and the jail.
+
+The file tools check it in-process (through :class:`agentrun.jail.paths.Workspace`); the Bash
+jail turns the same lists into Landlock rules. Keeping one object means the two can never disagree
+about what is secret or writable.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from agentrun.core.home import agentrun_home
+from agentrun.core.pathutil import is_within
+
+ANY_DEPTH = (".git", ".gitmodules")
+"""Names read-only at any depth of a root: git runs what they configure (also submodules')."""
+AT_ROOT = (".git", ".claude", ".agentrun", ".mcp.json")
+"""Names read-only at each root: the repository, agents' settings, hooks and MCP servers."""
+
+SandboxMode = Literal["workspace-write", "read-only", "danger-full-access"]
+SANDBOX_MODES: tuple[SandboxMode, ...] = ("workspace-write", "read-only", "danger-full-access")
+
+# Secrets a jailed command must never read, whatever the mode (except danger-full-access).
+# Home directories are added per user in `SandboxPolicy.create`.
+_SYSTEM_READ_DENY = (
+    "/root",
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/sudoers.d",
+    "/etc/ssh",
+    "/run/secrets",
+    "/var/run/secrets",
+    "/run/user",  # $XDG_RUNTIME_DIR: login-session credentials (registry auth, keyrings)
+    # Root's own 0700 trees: uid 0 without capabilities still owns them, so only this hides
+    # them from a jail run as root (TLS keys, Kerberos keys, systemd credentials and the
+    # DynamicUser state, old password hashes).
+    "/etc/ssl/private",
+    "/etc/pki/tls/private",
+    "/etc/letsencrypt",
+    "/etc/krb5.keytab",
+    "/etc/security/opasswd",
+    "/run/credentials",
+    "/var/lib/private",
+)
+
+
+@dataclass(frozen=True)
+class SandboxPolicy:
+    """The rules of one session. All paths are absolute and resolved (no symlinks).
+
+    ``read_deny`` lists trees nobody in the session may read, except the parts of them that lie
+    inside a writable root (a workspace under ``/root`` stays usable when run as root).
+    """
+
+    mode: SandboxMode
+    workspace: Path
+    writable_roots: tuple[Path, ...]
+    read_deny: tuple[Path, ...]
+    allow_network: bool = False
+    protected: tuple[Path, ...] = field(default=())
+    """Paths at the roots that stay read-only: ``.git``, ``.claude``, ``.agentrun`` and
+    ``.mcp.json`` of the workspace and of each ``--add-dir`` (hooks, config and settings
+    would run code on the host). :meth:`protected_entry` adds ``.git`` and ``.gitmodules`` at
+    any depth; the jail binds every one of them read-only (see ``gitwatch``)."""
+    hidden: tuple[Path, ...] = field(default=())
+    """Paths inside the workspace or a writable root that stay unreadable and unwritable:
+    agentrun's own state (transcripts, settings) when ``$AGENTRUN_HOME`` lies there, as
+    ``~/.agentrun`` does for a session run from the home directory."""
+    roots: tuple[Path, ...] = field(default=())
+    """The workspace and each ``--add-dir``, in every mode (read-only keeps no writable roots
+    but must still read them); empty means the workspace and the writable roots."""
+
+    @property
+    def readable_roots(self) -> tuple[Path, ...]:
+        """The trees readable whatever the deny list says: the workspace and each --add-dir."""
+        return self.roots or tuple(dict.fromkeys((self.workspace, *self.writable_roots)))
+
+    @classmethod
+    def create(
+        cls,
+        workspace: Path | str,
+        *,
+        mode: SandboxMode = "workspace-write",
+        add_dirs: Sequence[Path | str] = (),
+        allow_network: bool = False,
+        extra_read_deny: Iterable[Path | str] = (),
+        state_dirs: Iterable[Path | str] = (),
+        home: Path | None = None,
+    ) -> SandboxPolicy:
+        ws = Path(workspace).resolve()
+        roots = (ws, *(Path(d).resolve() for d in add_dirs))
+        user_home = (home or Path.home()).resolve()
+        deny: list[Path] = [Path(p) for p in _SYSTEM_READ_DENY]
+        deny.append(user_home)
+        home_parent = Path("/home")
+        if home_parent.is_dir():
+            deny.extend(p for p in sorted(home_parent.iterdir()) if p.is_dir())
+        # agentrun's own state (transcripts, settings), plus a sessions directory given in code:
+        # never readable, and hidden even when it lies inside a workspace.
+        states = tuple(
+            dict.fromkeys([agentrun_home().resolve(), *(Path(p).resolve() for p in state_dirs)])
+        )
+        deny.extend(states)
+        deny.extend(Path(p).resolve() for p in extra_read_deny)
+        unique = tuple(dict.fromkeys(p.resolve() if p.exists() else p for p in deny))
+        unique = _carve_runtime(unique)
+        hidden = tuple(s for s in states if any(root in s.parents for root in roots))
+        return cls(
+            mode=mode,
+            workspace=ws,
+            writable_roots=() if mode == "read-only" else roots,
+            read_deny=unique,
+            allow_network=allow_network,
+            protected=tuple(dict.fromkeys(root / name for root in roots for name in AT_ROOT)),
+            hidden=hidden,
+            roots=tuple(dict.fromkeys(roots)),
+        )
+
+    @property
+    def confined(self) -> bool:
+        return self.mode != "danger-full-access"
+
+    def can_read(self, path: Path) -> bool:
+        """Whether a resolved absolute path may be read."""
+        if not self.confined:
+            return True
+        if any(is_within(path, p) for p in self.hidden):
+            return False
+        if any(is_within(path, root) for root in self.readable_roots):
+            return True
+        return not any(is_within(path, denied) for denied in self.read_deny)
+
+    def can_write(self, path: Path) -> bool:
+        """Whether a resolved absolute path may be created or changed."""
+        if not self.confined:
+            return True
+        if self.protected_entry(path) is not None:
+            return False
+        if any(is_within(path, p) for p in self.hidden):
+            return False
+        return any(is_within(path, root) for root in self.writable_roots)
+
+    def protected_entry(self, path: Path) -> Path | None:
+        """The protected entry ``path`` is or lies in (``ws/sub/.git`` for
+        ``ws/sub/.git/config``), or None: a ``.git`` or ``.gitmodules`` at any depth of a root,
+        and :attr:`protected` (the names kept at each root). By name, so an entry created
+        during the session is covered too."""
+        if not self.confined:
+            return None
+        for p in self.protected:
+            if is_within(path, p):
+                return p
+        for root in self.roots or (self.workspace, *self.writable_roots):
+            if is_within(path, root) and path != root:
+                parts = path.relative_to(root).parts
+                for i, part in enumerate(parts):
+                    if part in ANY_DEPTH:
+                        return root.joinpath(*parts[: i + 1])
+        return None
+
+
+@functools.cache
+def runtime_paths() -> tuple[Path, ...]:
+    """The running Python's installation (interpreter, standard library, site-packages) and
+    the directory agentrun's code was imported from.
+
+    Bash must be able to run ``python3 -m pytest`` with them even where they live inside a
+    denied tree (pyenv or a virtualenv under the home directory, ``/root/.pyenv`` when run as
+    root), so :meth:`SandboxPolicy.create` leaves them readable.
+    """
+    import sys
+    import sysconfig
+
+    raw = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    raw.update(sysconfig.get_paths().values())
+    raw.add(str(Path(__file__).resolve().parents[2]))
+    return tuple(sorted({Path(p).resolve() for p in raw if p}))
+
+
+def _carve_runtime(deny: tuple[Path, ...]) -> tuple[Path, ...]:
+    """``deny`` with the runtime's paths taken out: a denied tree holding one is replaced by
+    its other entries, level by level down to the kept path (siblings stay denied)."""
+    keep = runtime_paths()
+    # Sets of each kept path's ancestors: "tree in k.parents" walks a lazy sequence, and this
+    # runs at every session start.
+    ancestors = {k: frozenset(k.parents) for k in keep}
+    out: list[Path] = []
+
+    def carve(tree: Path) -> None:
+        inside = [k for k in keep if tree in ancestors[k]]
+        if not inside:
+            out.append(tree)
+            return
+        try:
+            children = sorted(tree.iterdir())
+        except OSError:
+            out.append(tree)
+            return
+        for child in children:
+            if child in keep:
+                continue
+            if any(child in ancestors[k] for k in inside) and not child.is_symlink():
+                carve(child)
+            else:
+                out.append(child)
+
+    for tree in deny:
+        carve(tree)
+    return tuple(dict.fromkeys(out))

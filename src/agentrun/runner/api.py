@@ -1,0 +1,273 @@
+"""The Python API: ``agentrun.run(...)`` for one prompt, ``AgentSession`` for several.
+
+Both share everything with the CLI (which is a thin layer over them)::
+
+    import agentrun
+    result = agentrun.run("Add pagination to /items", cwd="service", max_turns=30)
+    print(result.result, result.total_cost_usd, result.session_id)
+
+    with agentrun.AgentSession(cwd="service", model="script:session.yaml") as session:
+        first = session.send("Look around")
+        second = session.send("Now fix the failing test")
+
+Configuration errors (bad agent file, unknown model, missing API key, unknown session) raise
+:class:`agentrun.core.errors.ConfigError` when the session is built, before any model call. Run
+failures are not exceptions: they come back as a ``RunResult`` with ``is_error`` and a
+``subtype`` (``error_max_turns``, ``error_during_execution``, ...) and a ``stop_reason``
+(``"interrupted"`` after Ctrl-C, ``"refusal"``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentrun.core.events import (
+    Event,
+    InitEvent,
+    ResultEvent,
+    ResultSubtype,
+    ToolEndEvent,
+    ToolStartEvent,
+)
+from agentrun.core.loop import Approver, Limits, LoopIO, run_turns
+from agentrun.runner.runtime import RunOptions, Runtime
+from agentrun.session.store import repair
+
+if TYPE_CHECKING:
+    from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.core.protocols import Model
+    from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
+
+__all__ = ["AgentSession", "RunResult", "run"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one prompt's run produced. ``events`` holds every event, in order."""
+
+    result: str
+    subtype: ResultSubtype
+    is_error: bool
+    stop_reason: str | None
+    num_turns: int
+    usage: Usage
+    total_cost_usd: float | None
+    session_id: str
+    events: tuple[Event, ...] = ()
+    permission_denials: tuple[JSON, ...] = ()
+    duration_ms: int = 0
+
+    @property
+    def tool_calls(self) -> list[tuple[ToolCall, ToolResult]]:
+        """Every tool call that ran and its result, in the order the model made the calls."""
+        return [(e.call, e.result) for e in self.tool_ends]
+
+    @property
+    def tool_ends(self) -> list[ToolEndEvent]:
+        """The end event of every tool call that ran, in the order the model made the calls
+        (a turn's read-only calls run concurrently and finish in any order). Each end is
+        placed by the start event before it with its id, so an id reused in a later turn
+        cannot move it."""
+        position: dict[str, int] = {}
+        ends: list[tuple[int, ToolEndEvent]] = []
+        for index, event in enumerate(self.events):
+            if isinstance(event, ToolStartEvent):
+                position[event.call.id] = index
+            elif isinstance(event, ToolEndEvent):
+                ends.append((position.get(event.call.id, len(self.events)), event))
+        ends.sort(key=lambda pair: pair[0])
+        return [event for _, event in ends]
+
+    @classmethod
+    def from_event(cls, event: ResultEvent, events: Sequence[Event]) -> RunResult:
+        return cls(
+            result=event.result,
+            subtype=event.subtype,
+            is_error=event.is_error,
+            stop_reason=event.stop_reason,
+            num_turns=event.num_turns,
+            usage=event.usage,
+            total_cost_usd=event.total_cost_usd,
+            session_id=event.session_id,
+            events=tuple(events),
+            permission_denials=tuple(event.permission_denials),
+            duration_ms=event.duration_ms,
+        )
+
+
+class AgentSession:
+    """A conversation with one agent: :meth:`send` a prompt, get a :class:`RunResult`, repeat.
+
+    Takes the same keyword options as :func:`run`. The transcript is saved as it goes, so the
+    session can be resumed later (``resume=session.session_id``). Ctrl-C during a model call or
+    a tool cancels that turn (tools are stopped, their results say so) and ``send`` returns a
+    result with stop_reason ``"interrupted"``; the session stays usable.
+    """
+
+    def __init__(
+        self,
+        *,
+        on_event: Callable[[Event], None] | None = None,
+        approver: Approver | None = None,
+        **options: Any,
+    ) -> None:
+        self.options = RunOptions(**options, approver=approver)
+        self.on_event = on_event
+        self._rt = Runtime.open(self.options)
+
+    @property
+    def session_id(self) -> str:
+        return self._rt.session_id
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens used by every prompt sent through this object."""
+        return self._rt.conv.usage
+
+    @property
+    def cost(self) -> float | None:
+        """Dollars spent through this object; None when the model's price is unknown."""
+        return self._rt.conv.cost_usd
+
+    @property
+    def model(self) -> Model:
+        return self._rt.model
+
+    @property
+    def remembered_rules(self) -> list[str]:
+        """The allow rules this session's "always" answers added (to carry into another)."""
+        return list(self._rt.permissions.remembered)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the settings files asked for that this session does not do (say it on stderr)."""
+        return list(self._rt.permissions.warnings)
+
+    @property
+    def agent(self) -> AgentSpec:
+        """The agent file this session runs (its ``warnings`` say what was not understood)."""
+        return self._rt.agent
+
+    @property
+    def messages(self) -> list[JSON]:
+        """The conversation so far (Messages API shape)."""
+        return list(self._rt.conv.messages)
+
+    def send(self, prompt: str) -> RunResult:
+        rt, o = self._rt, self.options
+        events: list[Event] = []
+
+        def emit(event: Event) -> None:
+            events.append(event)
+            if self.on_event is not None:
+                self.on_event(event)
+
+        emit(
+            InitEvent(
+                session_id=rt.session_id,
+                cwd=str(rt.cwd),
+                model=rt.model.model_id,
+                tools=tuple(spec.name for spec in rt.runner.specs()),
+                permission_mode=rt.permissions.mode,
+                agent=rt.agent.name,
+                agent_shadows=str(rt.agent.shadows or ""),
+                agent_file=str(rt.agent.path or "") if rt.agent.shadows else "",
+                sandbox_mode=o.sandbox,
+                sandbox_enforced=rt.enforced_layers(),
+            )
+        )
+        if rt.task_tool is not None:  # subagents' events go where this prompt's go
+            rt.task_tool.delegation.emit = emit
+        io = LoopIO(
+            tools=rt.runner,
+            permissions=rt.permissions,
+            emit=emit,
+            persist=rt.persist,
+            sync=rt.sync,
+            cancel=rt.ctx.cancel,
+            approver=o.approver,
+            system=rt.system,
+        )
+        limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
+        try:
+            final = run_turns(rt.conv, prompt, rt.model, io, limits)
+        finally:
+            # However the run ended (a refusal cut mid tool call, a Ctrl-C between steps, a bug)
+            # the next send must be a valid conversation: unanswered tool calls get a result.
+            # A resume from the transcript applies the same repair.
+            rt.conv.messages = repair(rt.conv.messages)
+        return RunResult.from_event(final, events)
+
+    def close(self) -> None:
+        """Stop every process the session started and release its files. Idempotent."""
+        self._rt.close()
+
+    def __enter__(self) -> AgentSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run(
+    prompt: str,
+    *,
+    agent: Any = "backend-specialist",
+    cwd: str | Path = ".",
+    model: str | Model | None = None,
+    max_turns: int | None = None,
+    max_budget_usd: float | None = None,
+    timeout_s: float | None = None,
+    permission_mode: str = "default",
+    allowed_tools: Sequence[str] = (),
+    disallowed_tools: Sequence[str] = (),
+    sandbox: str = "workspace-write",
+    add_dirs: Sequence[str | Path] = (),
+    allow_network: bool = False,
+    resume: str | None = None,
+    continue_session: bool = False,
+    append_system_prompt: str | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    approver: Approver | None = None,
+    record: str | Path | None = None,
+    max_retries: int | None = None,
+    strict: bool = False,
+    **extra: Any,
+) -> RunResult:
+    """Run ``agent`` on one prompt in ``cwd`` and return the :class:`RunResult`.
+
+    ``model``: a SPEC (alias, model id, ``script:PATH``, ``replay:PATH``) or a Model object
+    (``ScriptedModel``, ``FunctionModel``, ...); None means the agent's model, else the default.
+    ``approver(call, decision)`` answers "ask" decisions with ``"allow"``, ``"deny"`` or
+    ``"always"`` (``str(decision)`` is the reason; ``decision.grant`` what "always" would allow,
+    None when it is not offered); None (headless) denies them and lists them in
+    ``permission_denials``. ``max_retries``: API retries (408/409/429/5xx/529, connection
+    errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2). ``extra`` takes the remaining
+    :class:`RunOptions` (``replay_drift``, ``sessions_root``).
+    """
+    options = {
+        "agent": agent,
+        "cwd": cwd,
+        "model": model,
+        "max_turns": max_turns,
+        "max_budget_usd": max_budget_usd,
+        "timeout_s": timeout_s,
+        "permission_mode": permission_mode,
+        "allowed_tools": tuple(allowed_tools),
+        "disallowed_tools": tuple(disallowed_tools),
+        "sandbox": sandbox,
+        "add_dirs": tuple(add_dirs),
+        "allow_network": allow_network,
+        "resume": resume,
+        "continue_session": continue_session,
+        "append_system_prompt": append_system_prompt,
+        "record": record,
+        "max_retries": max_retries,
+        "strict": strict,
+        **extra,
+    }
+    with AgentSession(on_event=on_event, approver=approver, **options) as session:
+        return session.send(prompt)

@@ -1,0 +1,339 @@
+"""Assembling one session: agent, model, sandbox, tools, permissions, transcript.
+
+Everything that can be wrong with the configuration (agent file, model spec, API key, session to
+resume, sandbox mode, a budget on a model whose price is unknown) raises a ConfigError here,
+before any model call. The heavy parts (the path checks, the shell and its sandbox) are built at
+the first tool call that needs them: a run that answers without tools never imports them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from agentrun.core.errors import ConfigError, SessionError
+from agentrun.core.loop import Approver, Conversation
+from agentrun.session.store import FileSessionStore, new_session_id, rebuild_messages
+
+if TYPE_CHECKING:
+    from agentrun.core.protocols import Model, PermissionChecker, Sandbox
+    from agentrun.core.types import JSON
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.paths import Workspace
+    from agentrun.jail.policy import SandboxMode, SandboxPolicy
+    from agentrun.tools.shell import BashSession
+
+SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
+
+
+# The tools whose work happens in the session jail (Bash's commands, the file tools' I/O).
+_JAILED_TOOLS = frozenset({"Bash", "Read", "Write", "Edit", "Glob", "Grep"})
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options of :func:`agentrun.runner.api.run` and
+    :class:`agentrun.runner.api.AgentSession`."""
+
+    agent: Any = "backend-specialist"
+    """An agent name, a path to an agent file, or an ``AgentSpec``."""
+    cwd: str | Path = "."
+    model: str | Model | None = None
+    max_turns: int | None = None
+    max_budget_usd: float | None = None
+    timeout_s: float | None = None
+    permission_mode: str = "default"
+    allowed_tools: Sequence[str] = ()
+    disallowed_tools: Sequence[str] = ()
+    sandbox: str = "workspace-write"
+    add_dirs: Sequence[str | Path] = ()
+    allow_network: bool = False
+    resume: str | None = None
+    continue_session: bool = False
+    append_system_prompt: str | None = None
+    record: str | Path | None = None
+    replay_drift: str = "error"
+    max_retries: int | None = None
+    """API retries (the SDK's); None: ``$AGENTRUN_MAX_RETRIES``, else 2."""
+    strict: bool = False
+    approver: Approver | None = None
+    sessions_root: str | Path | None = None
+    """Where transcripts go; default ``$AGENTRUN_HOME/sessions``."""
+
+
+class Runtime:
+    """One session's assembled parts. Build with :meth:`open`; always :meth:`close`."""
+
+    def __init__(self) -> None:
+        self._cleanup: list[Any] = []
+        self.tmp_dir: Path | None = None
+        self.sandbox: Sandbox | None = None
+        """Bash's sandbox, made at the first Bash call."""
+        self._shell: BashSession | None = None
+
+    @classmethod
+    def open(cls, options: RunOptions) -> Runtime:
+        rt = cls()
+        try:
+            rt._build(options)
+        except BaseException:
+            rt.close()
+            raise
+        return rt
+
+    def _build(self, o: RunOptions) -> None:
+        from agentrun.agentfile.agentfile import AgentSpec, resolve_agent
+        from agentrun.agentfile.prompt import build_system_prompt
+        from agentrun.core.pricing import PRICES, price_for
+        from agentrun.models import resolve_model
+        from agentrun.permissions import Gate, offered_tools
+
+        cwd = Path(o.cwd).expanduser().resolve()
+        if not cwd.is_dir():
+            raise ConfigError(f"working directory {cwd} is not a directory")
+        if o.sandbox not in SANDBOX_MODES:
+            raise ConfigError(f"unknown sandbox mode {o.sandbox!r}; choose one of {SANDBOX_MODES}")
+        self.cwd = cwd
+        self.agent = o.agent if isinstance(o.agent, AgentSpec) else resolve_agent(o.agent, cwd)
+        self.store = FileSessionStore(o.sessions_root)
+        self.store.check_writable()
+        self._cleanup.append(self.store)
+        self.session_id, messages = self._session(o, cwd)
+        if isinstance(o.model, str) or o.model is None:
+            self.model: Model = resolve_model(
+                o.model,
+                agent_model=self.agent.model,
+                record=o.record,
+                replay_drift=o.replay_drift,
+                max_retries=o.max_retries,
+            )
+        else:
+            self.model = o.model
+            if o.record is not None:
+                from agentrun.models.recording import RecordingModel
+
+                self.model = RecordingModel(o.model, Path(o.record))
+        self._cleanup.append(self.model)
+        if o.max_budget_usd is not None and price_for(self.model.model_id) is None:
+            # Running on would spend without the cap the user asked for.
+            raise ConfigError(
+                f"--max-budget-usd cannot be enforced: the price of model "
+                f"{self.model.model_id!r} is unknown; pick a model with a known price "
+                f"({', '.join(sorted(PRICES))}) or drop the budget"
+            )
+        add_dirs = [Path(d).expanduser().resolve() for d in o.add_dirs]
+        self.tmp_dir = Path(tempfile.mkdtemp(prefix="agentrun-"))
+        writable: list[Path] | None = None  # danger-full-access: the sandbox refuses nothing
+        if o.sandbox == "workspace-write":
+            writable = [cwd, *add_dirs]
+        elif o.sandbox == "read-only":
+            writable = []
+        self.gate_options: dict[str, Any] = {
+            "allowed": tuple(o.allowed_tools),
+            "cwd": cwd,
+            "add_dirs": add_dirs,
+            "writable_roots": writable,
+            "shell_writable": [self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
+            "shell_cwd": lambda: self._shell.cwd if self._shell is not None else None,
+        }
+        """Gate.load's options of the session, for a subagent's own gate."""
+        self.permissions: PermissionChecker
+        self.permissions = gate = Gate.load(
+            o.permission_mode,
+            # The agent file's disallowedTools are deny rules too: `Bash(rm:*)` there must hold
+            # like on the command line (bare names are also removed from the offered tools).
+            disallowed=[*o.disallowed_tools, *self.agent.disallowed_tools],
+            # The agent's `tools` only limit what it has (`Bash(git diff:*)`): never a grant.
+            agent_tools=self.agent.tools,
+            **self.gate_options,
+        )
+        names = offered_tools(self.agent.tools, [*self.agent.disallowed_tools, *o.disallowed_tools])
+        self._options = o
+        self._add_dirs = add_dirs
+        self._tools(names, o.strict, gate=gate)
+        _check_script(self.model, [spec.name for spec in self.runner.specs()])
+        self.system = build_system_prompt(
+            self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
+        )
+        self.conv = Conversation(self.session_id, messages=messages)
+        self._header_written = bool(messages) or self.store.exists(self.session_id)
+        self._header: JSON = {
+            "type": "session",
+            "version": 1,
+            "session_id": self.session_id,
+            "cwd": str(cwd),
+            "agent": self.agent.name,
+            "model": self.model.model_id,
+            "created": time.time(),
+        }
+
+    def _session(self, o: RunOptions, cwd: Path) -> tuple[str, list[Any]]:
+        session_id = o.resume
+        if o.continue_session and session_id is None:
+            session_id = self.store.latest_for_cwd(cwd)
+            if session_id is None:
+                raise ConfigError(f"no saved session to continue in {cwd}")
+        if session_id is None:
+            return new_session_id(), []
+        from agentrun.session.listing import resolve_session_id
+
+        try:
+            session_id = resolve_session_id(session_id, self.store.root)
+            if self.store.exists(session_id):
+                # Held for this run (another run resuming it now is refused), and a line torn
+                # by a crash is dropped before anything is appended after it.
+                self.store.claim(session_id)
+            return session_id, rebuild_messages(self.store.load(session_id))
+        except SessionError as e:
+            raise ConfigError(str(e)) from e
+
+    def _tools(
+        self,
+        names: list[str],
+        strict: bool,
+        *,
+        gate: PermissionChecker,
+    ) -> None:
+        from agentrun.tools.base import ToolContext
+        from agentrun.tools.records import ReadRecords
+        from agentrun.tools.registry import ToolRunner, build_tools
+
+        self.ctx = ToolContext(
+            reads=ReadRecords(),
+            open_workspace=self._open_workspace,
+            open_shell=self._open_shell if "Bash" in names else None,
+            strict=strict,
+            search_filter=gate.search_filter,
+            check_resolved=gate.check_resolved,
+        )
+        tools = build_tools(names)
+        from agentrun.subagent.offer import task_tool
+
+        o = self._options
+        self.task_tool = task_tool(  # None: this agent may not delegate
+            self.agent,
+            disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
+            cwd=self.cwd,
+            session_id=self.session_id,
+            model=self.model,
+            gate=gate,
+            ctx=self.ctx,
+            tools=names,
+            gate_options=self.gate_options,
+            persist=self.persist,
+            approver=o.approver,
+            max_retries=o.max_retries,
+            strict=strict,
+        )
+        if self.task_tool is not None:
+            tools.append(self.task_tool)
+        self.runner = ToolRunner(tools, self.ctx, strict=strict)
+
+    @functools.cached_property
+    def policy(self) -> SandboxPolicy:
+        """The sandbox's rules (deny list, writable roots), worked out at the first tool call
+        that needs them: it reads the file system and the interpreter's layout (~2 ms)."""
+        from agentrun.jail.policy import SandboxPolicy
+
+        o = self._options
+        return SandboxPolicy.create(
+            self.cwd,
+            mode=cast("SandboxMode", o.sandbox),
+            add_dirs=self._add_dirs,
+            allow_network=o.allow_network,
+            # Read deny rules hold for Bash too where the kernel can enforce them
+            extra_read_deny=self.permissions.read_deny_paths(),
+            state_dirs=[o.sessions_root] if o.sessions_root is not None else (),
+        )
+
+    def _open_workspace(self) -> Workspace:
+        """The file tools' door: in a confined mode, through the jail's file server (the jail
+        starts at the first file tool call), so they reach exactly what Bash can."""
+        if not self.policy.confined:
+            from agentrun.jail.paths import Workspace
+
+            return Workspace(self.policy)
+        from agentrun.jail.fileclient import jailed_workspace
+
+        jail = cast("JailSandbox", self._open_sandbox())  # open_sandbox's answer when confined
+        workspace = jailed_workspace(self.policy, jail)
+        self._cleanup.append(workspace.channel)
+        return workspace
+
+    def _open_sandbox(self) -> Sandbox:
+        """The session's one sandbox, shared by Bash and the file tools (callers hold the
+        tool context's lock, so it is made once)."""
+        if self.sandbox is None:
+            from agentrun.jail import open_sandbox
+
+            assert self.tmp_dir is not None
+            # One private tmp for both: the jail makes exactly this directory writable.
+            self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir)
+            self._cleanup.append(self.sandbox)
+        return self.sandbox
+
+    def _open_shell(self) -> BashSession:
+        """The shell and its sandbox, at the first Bash call (the jail itself starts at the
+        first spawn)."""
+        from agentrun.tools.shell import BashSession
+
+        assert self.tmp_dir is not None
+        sandbox = self._open_sandbox()
+        roots = self.policy.readable_roots
+        shell = self._shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
+        return shell
+
+    def enforced_layers(self) -> tuple[str, ...]:
+        """The layers Bash and the file tools run under: measured once the jail is up, before
+        that the ones it will have (see :func:`agentrun.jail.layers.promised_layers`); none
+        without a tool that touches the disk."""
+        if self.sandbox is not None:
+            return tuple(self.sandbox.enforced)
+        if not _JAILED_TOOLS.intersection(tool.name for tool in self.runner.tools):
+            return ()
+        from agentrun.jail.layers import promised_layers
+
+        return promised_layers(self._options.sandbox, allow_network=self._options.allow_network)
+
+    def persist(self, entry: JSON) -> None:
+        """Write and flush one transcript entry (the session header first, once)."""
+        if not self._header_written:
+            self.store.append(self.session_id, self._header, sync=False)
+            self._header_written = True
+        entry = {**entry, "ts": entry.get("ts", time.time())}
+        self.store.append(self.session_id, entry, sync=False)
+
+    def sync(self) -> None:
+        """Make the transcript durable; the loop calls it before each model call."""
+        self.store.sync(self.session_id)
+
+    def close(self) -> None:
+        for part in self._cleanup:
+            closer = getattr(part, "close", None)
+            if callable(closer):
+                with contextlib.suppress(Exception):
+                    closer()
+        self._cleanup.clear()
+        if self.tmp_dir is not None:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            self.tmp_dir = None
+
+
+def _check_script(model: Model, offered: list[str]) -> None:
+    """A scripted model's tool names, checked before any turn (see ScriptedModel.check_tools).
+    Only when the scripted module is loaded at all: a real run never imports it for this."""
+    scripted = sys.modules.get("agentrun.models.scripted")
+    recording = sys.modules.get("agentrun.models.recording")
+    if recording is not None and isinstance(model, recording.RecordingModel):
+        model = model.inner
+    if scripted is not None and isinstance(model, scripted.ScriptedModel):
+        model.check_tools(offered)
