@@ -66,7 +66,7 @@ class FunctionModel:
             on_text(text)
         return response
 
-    def for_agent(self, name: str, model: str | None = None) -> FunctionModel:
+    def for_agent(self, name: str, model: str | None = None, call_id: str = "") -> FunctionModel:
         """A model of its own for subagent ``name`` (same function, answering as ``model``):
         concurrent subagents must not share one's copies of the conversation."""
         return FunctionModel(self.fn, model or self.model)

@@ -119,6 +119,8 @@ class ScriptedModel:
     used: int = 0
     agents: Mapping[str, Sequence[ScriptTurn]] = field(default_factory=dict)
     """Subagents' scripts by agent name (top-level ``agents``), played by :meth:`for_agent`."""
+    id_prefix: str = "script"
+    """What its tool_use and message ids start with (``toolu_script_001_01``)."""
 
     @property
     def model_id(self) -> str:
@@ -170,17 +172,23 @@ class ScriptedModel:
         self._check(number, turn, request)
         if turn.text and on_text is not None:
             on_text(turn.text)
-        return turn_response(turn, turn_number=number, model=self.model)
+        return turn_response(turn, turn_number=number, model=self.model, prefix=self.id_prefix)
 
-    def for_agent(self, name: str, model: str | None = None) -> ScriptedModel | None:
+    def for_agent(
+        self, name: str, model: str | None = None, call_id: str = ""
+    ) -> ScriptedModel | None:
         """A fresh player of subagent ``name``'s script (from its first turn), answering as
-        ``model`` (default: this script's); None when the script has none for it."""
+        ``model`` (default: this script's), for the Task call ``call_id`` (its ids are made
+        from that one, so they are unique in the run); None when the script has none for it."""
         turns = self.agents.get(name)
         if turns is None:
             return None
         source = f"{self.source} (agent {name})"
+        prefix = call_id.removeprefix("toolu_") or f"{self.id_prefix}_{name}"
         # the agents map goes along: a subagent that delegates plays the same scripts
-        return ScriptedModel(turns, model or self.model, source, agents=self.agents)
+        return ScriptedModel(
+            turns, model or self.model, source, agents=self.agents, id_prefix=prefix
+        )
 
     def check_tools(self, offered: Sequence[str]) -> None:
         """Raise :class:`ScriptFormatError` for a tool call naming a tool that is neither
@@ -268,8 +276,11 @@ def _whole_characters(value: Any) -> Any:
     return value
 
 
-def turn_response(turn: ScriptTurn, *, turn_number: int, model: str) -> ModelResponse:
-    """The assistant message for one scripted turn; tool_use ids depend only on the position."""
+def turn_response(
+    turn: ScriptTurn, *, turn_number: int, model: str, prefix: str = "script"
+) -> ModelResponse:
+    """The assistant message for one scripted turn; tool_use ids depend only on the position
+    (and ``prefix``: a subagent's script is tagged with the Task call it answers)."""
     content: list[ContentBlock] = []
     if turn.text:
         content.append({"type": "text", "text": turn.text})
@@ -277,7 +288,7 @@ def turn_response(turn: ScriptTurn, *, turn_number: int, model: str) -> ModelRes
         content.append(
             {
                 "type": "tool_use",
-                "id": f"toolu_script_{turn_number:03d}_{i:02d}",
+                "id": f"toolu_{prefix}_{turn_number:03d}_{i:02d}",
                 "name": name,
                 "input": tool_input,
             }
@@ -288,7 +299,7 @@ def turn_response(turn: ScriptTurn, *, turn_number: int, model: str) -> ModelRes
         stop_reason=stop,
         usage=turn.usage,
         model=model,
-        id=f"msg_script_{turn_number:03d}",
+        id=f"msg_{prefix}_{turn_number:03d}",
     )
 
 

@@ -120,7 +120,7 @@ class _Child:
         from agentrun.tools.registry import ToolRunner, build_tools
 
         self.d, self.agent, self.call_id = d, agent, call_id
-        self.model, self.owned = _child_model(d, agent, model)
+        self.model, self.owned = _child_model(d, agent, model, call_id)
         mode = stricter_mode(d.gate.mode, _text_field(agent, "permissionMode"))
         opts = dict(d.gate_options)
         inner = Gate.load(
@@ -223,7 +223,9 @@ class _Child:
                 closer()
 
 
-def _child_model(d: Delegation, agent: AgentSpec, override: Any) -> tuple[Model, bool]:
+def _child_model(
+    d: Delegation, agent: AgentSpec, override: Any, call_id: str
+) -> tuple[Model, bool]:
     """The child's model and whether the child owns it (closes it when done).
 
     ``inherit`` (or nothing) is the parent's; an alias or id is a model of its own. Under a
@@ -236,7 +238,7 @@ def _child_model(d: Delegation, agent: AgentSpec, override: Any) -> tuple[Model,
         from agentrun.core.pricing import resolve_alias
 
         model_id = None if inherit or wanted == "default" else resolve_alias(str(wanted))
-        scripted: Model | None = for_agent(agent.name, model_id)
+        scripted: Model | None = for_agent(agent.name, model_id, call_id)
         if scripted is None:
             raise ConfigError(
                 f"the script has no 'agents' entry for {agent.name!r} (its turns as a subagent)"
