@@ -8,12 +8,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from agentrun.agentfile.agentfile import AgentSpec
-    from agentrun.core.types import JSON
+    from agentrun.core.types import JSON, ToolSpec
 
 MAX_DEPTH = 2
 """How deep delegation goes: the session's agent is depth 0; an agent at this depth is not
 offered the tool (Claude Code allows no nesting at all; a persona that delegates to agents
 which delegate once more is how people use agentrun)."""
+
+TASK_NAMES = ("Task", "Agent")
+"""Claude Code's delegation tool: ``Task``, renamed ``Agent`` in newer versions (both work)."""
 
 MODEL_CHOICES = ("sonnet", "opus", "haiku")
 
@@ -64,6 +67,13 @@ message back to the user with a concise summary of the result.
 - Each agent invocation is stateless: it starts fresh and cannot see this conversation. Give \
 it a detailed, self-contained prompt and say exactly what it should return.
 - Clearly tell the agent whether you expect it to write code or just to do research."""
+
+
+def task_spec(tool: str, agents: Iterable[AgentSpec]) -> ToolSpec:
+    """What the model is told about the tool named ``tool`` that may start ``agents``."""
+    from agentrun.core.types import ToolSpec
+
+    return ToolSpec(tool, task_description(tool, agents), TASK_SCHEMA)
 
 
 def task_description(tool: str, agents: Iterable[AgentSpec]) -> str:

@@ -23,7 +23,7 @@ from agentrun.core.errors import ConfigError
 from agentrun.core.events import SubagentEvent, TextDelta
 from agentrun.core.types import JSON, ToolResult
 from agentrun.permissions.delegation import delegation_tool_name, startable
-from agentrun.subagent.spec import MAX_DEPTH, TASK_SCHEMA, task_description
+from agentrun.subagent.spec import MAX_DEPTH, task_spec
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -73,8 +73,8 @@ class TaskTool:
     def __init__(self, name: str, delegation: Delegation) -> None:
         self.name = name
         self.delegation = delegation
-        self.description = task_description(name, delegation.agents.values())
-        self.input_schema = TASK_SCHEMA
+        spec = task_spec(name, delegation.agents.values())
+        self.description, self.input_schema = spec.description, spec.input_schema
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
         return self.run_call("", input, ctx)
