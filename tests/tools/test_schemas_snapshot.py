@@ -27,6 +27,9 @@ CLAUDE_CODE_PARAMETERS = {
     "Edit": (["file_path", "old_string", "new_string"], ["replace_all"]),
     "Bash": (["command"], ["timeout", "description", "run_in_background"]),
     "Glob": (["pattern"], ["path"]),
+    "MultiEdit": (["file_path", "edits"], []),
+    "LS": (["path"], ["ignore"]),
+    "TodoWrite": (["todos"], []),
     "Grep": (
         ["pattern"],
         [
@@ -50,6 +53,9 @@ CLAUDE_CODE_PARAMETERS = {
 # Claude Code's JSON types for every parameter ("number", not "integer", for counts and lines).
 CLAUDE_CODE_TYPES = {
     "file_path": "string",
+    "edits": "array",
+    "ignore": "array",
+    "todos": "array",
     "content": "string",
     "old_string": "string",
     "new_string": "string",

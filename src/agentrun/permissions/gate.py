@@ -38,6 +38,7 @@ from agentrun.permissions.decision import (
 from agentrun.permissions.protected import names_protected, protected_part
 from agentrun.permissions.rules import (
     DELEGATION_TOOLS,
+    DIR_TOOLS,
     EDIT_TOOLS,
     Rule,
     agent_limits,
@@ -355,7 +356,7 @@ class Gate:
         the call is decided again on that path, so a link swapped in after the decision (by an
         earlier call of the batch, or a background job) cannot lead it anywhere the rules keep
         it from. Returns the error text for the model, or None."""
-        key = "path" if tool in ("Glob", "Grep") else "file_path"
+        key = "path" if tool in DIR_TOOLS else "file_path"
         if kind == "write" and tool not in EDIT_TOOLS:
             tool = "Write"
         decision = self._decide(tool, {key: str(real)})

@@ -44,11 +44,13 @@ __all__ = [
 
 EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
 DELEGATION_TOOLS = frozenset({"Task", "Agent"})
+DIR_TOOLS = frozenset({"Glob", "Grep", "LS"})
+"""The file tools whose input names a directory (``path``, default the cwd)."""
 """Claude Code's delegation tool under its old and new names: a rule for one covers both."""
 # A path rule written for one tool covers its siblings (Claude Code: Read rules apply to Grep
 # and Glob; Edit rules to every tool that edits files).
 _PATH_FAMILY = {
-    "Read": frozenset({"Read", "Glob", "Grep"}),
+    "Read": frozenset({"Read", "Glob", "Grep", "LS"}),
     "Edit": EDIT_TOOLS,
     "Write": frozenset({"Write"}),
     "Glob": frozenset({"Glob"}),
@@ -153,7 +155,7 @@ def split_rules(values: str | Iterable[str]) -> list[str]:
 
 def tool_paths(tool_input: JSON, tool: str, cwd: Path) -> list[Path]:
     """The path a file tool acts on, as written (normalised) and with symlinks resolved."""
-    key = "path" if tool in ("Glob", "Grep") else "file_path"
+    key = "path" if tool in DIR_TOOLS else "file_path"
     raw = tool_input.get(key) or ("." if key == "path" else None)
     if not isinstance(raw, str) or not raw:
         return []

@@ -46,6 +46,9 @@ _TOOL_CLASSES: dict[str, tuple[str, str]] = {
     "Bash": ("agentrun.tools.bash", "BashTool"),
     "Glob": ("agentrun.tools.glob", "GlobTool"),
     "Grep": ("agentrun.tools.grep", "GrepTool"),
+    "MultiEdit": ("agentrun.tools.multiedit", "MultiEditTool"),
+    "LS": ("agentrun.tools.ls", "LSTool"),
+    "TodoWrite": ("agentrun.tools.todo", "TodoWriteTool"),
 }
 
 MAX_ERROR_CHARS = 10_000
