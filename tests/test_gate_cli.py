@@ -183,11 +183,15 @@ def test_a_planted_agent_shadowing_a_builtin_is_named_and_grants_nothing(
 
 @pytest.fixture
 def outside() -> Any:
-    # under /var/tmp: the jail gives Bash its own /tmp, which would hide a file there anyway
+    # Under /opt: the jail's constructed root shows the system trees (/usr, /etc, /opt) and hides
+    # the rest of the host (its own /tmp and /var/tmp), so only there does the rule decide.
+    import os
     import shutil
     import tempfile
 
-    path = Path(tempfile.mkdtemp(prefix="agentrun-gate-", dir="/var/tmp"))
+    if not os.access("/opt", os.W_OK):
+        pytest.skip("needs a directory in the jail's view that this user can write (/opt)")
+    path = Path(tempfile.mkdtemp(prefix="agentrun-gate-", dir="/opt"))
     (path / "secret.txt").write_text(SECRET)
     path.chmod(0o755)
     yield path

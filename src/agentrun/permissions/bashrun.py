@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from agentrun.permissions.gitrules import git_refusal
 from agentrun.permissions.shellparse import ShellParseError, split_commands
 
 __all__ = ["UnverifiableError", "bash_unverifiable", "command_variants", "commands_run"]
@@ -193,77 +194,10 @@ _CODE_VARIABLES = re.compile(
     r"|GIT_\w*|EDITOR|VISUAL|PAGER|LD_PRELOAD|LD_LIBRARY_PATH|PATH)(?:\[.*\])?\+?=",
     flags=re.S,
 )
-# git subcommands that run no command taken from configuration by name (an alias can be any
-# other word, defined in a config file the text does not show).
-_GIT_BUILTINS = frozenset(
-    {
-        "add",
-        "am",
-        "apply",
-        "archive",
-        "bisect",
-        "blame",
-        "branch",
-        "bundle",
-        "checkout",
-        "cherry",
-        "cherry-pick",
-        "clean",
-        "clone",
-        "commit",
-        "config",
-        "describe",
-        "diff",
-        "fetch",
-        "format-patch",
-        "fsck",
-        "gc",
-        "grep",
-        "help",
-        "init",
-        "log",
-        "ls-files",
-        "ls-remote",
-        "ls-tree",
-        "merge",
-        "merge-base",
-        "mv",
-        "notes",
-        "pull",
-        "push",
-        "range-diff",
-        "rebase",
-        "reflog",
-        "remote",
-        "reset",
-        "restore",
-        "rev-list",
-        "rev-parse",
-        "revert",
-        "rm",
-        "shortlog",
-        "show",
-        "show-ref",
-        "stash",
-        "status",
-        "submodule",
-        "switch",
-        "tag",
-        "worktree",
-        "version",
-        "cat-file",
-        "diff-tree",
-        "diff-files",
-        "diff-index",
-        "for-each-ref",
-        "hash-object",
-        "name-rev",
-        "count-objects",
-        "var",
-        "whatchanged",
-    }
-)
-_GIT_OPTS_WITH_ARG = frozenset({"-C", "--git-dir", "--work-tree", "--namespace"})
+# `[[ $n -eq 1 ]]` evaluates `$n`'s value as arithmetic.
+_ARITH_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
+# An array subscript holding a substitution or expansion: `a[$(rm x)]`, ``a[`id`]``, `a[${x}]`.
+_EVALUATED_SUBSCRIPT = re.compile(r"\[[^\]]*(?:\$\(|`|\$\{)", flags=re.S)
 _GLOB_CHARS = frozenset("*?[]{}")
 
 
@@ -274,9 +208,18 @@ def _refuse_opaque(words: tuple[str, ...]) -> None:
         if _CODE_VARIABLES.match(words[i]):
             raise UnverifiableError(f"the assignment {words[i]!r} makes the shell run other code")
         i += 1
+    for word in words:
+        if _EVALUATED_SUBSCRIPT.search(word):
+            # `printf -v 'a[$(rm x)]'`, `test -v`, `unset`, `read`, `[[ ... -eq ]]`: bash
+            # evaluates an array subscript as arithmetic, which runs the substitution
+            raise UnverifiableError(f"the word {word!r} may be evaluated as arithmetic")
+    for word in words[:i]:
+        if _ARRAY_ASSIGNMENT.match(word) and not _LITERAL_SUBSCRIPT.match(word):
+            raise UnverifiableError(f"the subscript in {word!r} is evaluated as arithmetic")
     if i == len(words):
         return
     name = words[i]
+    _refuse_named_variables(name.rsplit("/", 1)[-1], words[i + 1 :])
     if _GLOB_CHARS & set(name) and name not in ("[", "[["):
         raise UnverifiableError(
             f"the command name {name!r} is expanded by the shell (braces or a glob) at run time"
@@ -292,21 +235,89 @@ def _refuse_opaque(words: tuple[str, ...]) -> None:
         raise UnverifiableError("set -x / -T runs code from PS4 or traps")
     if base in _RUNS_ARGUMENTS:
         raise UnverifiableError(f"{base} runs a command given in its arguments")
-    if base == "git":
-        _refuse_git(words[i + 1 :])
+    if base == "let" or (
+        base == "[[" and any(w in _ARITH_TESTS for w in words) and not _integers_only(words)
+    ):
+        raise UnverifiableError(f"{base} evaluates variables as arithmetic, which may run code")
+    if base == "git" and (why := git_refusal(words[i + 1 :])) is not None:
+        raise UnverifiableError(why)
+    _refuse_code_options(base, words[i + 1 :])
 
 
-def _refuse_git(args: tuple[str, ...]) -> None:
-    j = 0
-    while j < len(args) and args[j].startswith("-"):
-        opt = args[j]
-        if opt in ("-c", "--exec-path", "--config-env") or opt.startswith(
-            ("--exec-path=", "--config-env=", "-c")
+def _integers_only(words: tuple[str, ...]) -> bool:
+    return all(w in _ARITH_TESTS or w in ("[[", "]]") or w.isdigit() for w in words)
+
+
+# Builtins that take a variable's name, which may carry a subscript bash evaluates as
+# arithmetic (`test -v "$v"` with v='a[$(rm x)]' set by an earlier call runs `rm`).
+_NAME_TAKERS = frozenset({"unset", "read", "wait", "mapfile", "readarray", "getopts"})
+_ASSIGNERS = frozenset({"local", "export", "readonly"})
+_ARRAY_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[")
+_LITERAL_SUBSCRIPT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(?:[0-9]+|[@*])\](?:\+?=|$)")
+
+
+def _refuse_named_variables(name: str, args: tuple[str, ...]) -> None:
+    def dynamic(word: str) -> bool:
+        return (
+            "$" in word
+            or "`" in word
+            or ("[" in word and not _LITERAL_SUBSCRIPT.match(word.split("=", 1)[0] + "="))
+        )
+
+    names: tuple[str, ...] = ()
+    if name in _NAME_TAKERS:
+        names = tuple(a for a in args if not a.startswith("-"))
+    elif name in ("printf", "test", "[", "[[") and any(a in ("-v", "-R") for a in args):
+        names = args
+    elif name in _ASSIGNERS:
+        if any(a.startswith("-") and ("i" in a or "a" in a or "A" in a) for a in args):
+            raise UnverifiableError(f"{name} with integer or array attributes evaluates values")
+        names = tuple(a.split("=", 1)[0] for a in args if not a.startswith("-"))
+    for word in names:
+        if dynamic(word):
+            raise UnverifiableError(f"{name} may evaluate the name {word!r} as arithmetic")
+
+
+# Other programs whose options or scripts name a command they run: deny rules cannot see it.
+_CODE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "tar": (
+        "--to-command",
+        "--checkpoint-action",
+        "--use-compress-program",
+        "-I",
+        "--info-script",
+        "-F",
+        "--new-volume-script",
+        "--rsh-command",
+    ),
+    "rsync": ("-e", "--rsh", "--rsync-path"),
+    "scp": ("-S", "-o"),
+    "sftp": ("-S", "-o", "-D"),
+    "zip": ("-TT", "--unzip-command"),
+    "less": ("+!",),
+}
+# awk program text that runs a command: `system(...)`, `print | "cmd"`, `"cmd" | getline`.
+_AWK_RUNS = re.compile(r"system\s*\(|\|")
+# sed's `e` command and `s///e` flag run the pattern space or a command as shell code; `w`
+# writes a file the line does not name as a redirection.
+_SED_RUNS = re.compile(r"(?:^|[;\n{}]|\d|\$|/)\s*[ewWrR]\b|/[gpimIM0-9]*[ew]")
+
+
+def _refuse_code_options(name: str, args: tuple[str, ...]) -> None:
+    for word in args:
+        if any(
+            word == o or word.startswith((o + "=", o) if len(o) == 2 else (o + "=",))
+            for o in _CODE_OPTIONS.get(name, ())
         ):
-            raise UnverifiableError(f"git {opt} can make git run any command")
-        j += 2 if opt in _GIT_OPTS_WITH_ARG else 1
-    if j < len(args) and args[j] not in _GIT_BUILTINS:
-        raise UnverifiableError(f"'git {args[j]}' may be an alias for any command")
+            raise UnverifiableError(f"'{name} {word}' makes {name} run a command")
+    if name in ("awk", "gawk", "mawk", "nawk", "sed") and any(
+        w in ("-f", "--file") or w.startswith(("--file=", "-f")) for w in args
+    ):
+        raise UnverifiableError(f"the {name} program is read from a file")
+    if name in ("awk", "gawk", "mawk", "nawk") and any(_AWK_RUNS.search(w) for w in args):
+        raise UnverifiableError(f"the {name} program may run a command (system, pipes)")
+    if name == "sed" and "--sandbox" not in args and any(_SED_RUNS.search(w) for w in args):
+        raise UnverifiableError("the sed script may run a command (e) or write a file (w)")
 
 
 def command_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:

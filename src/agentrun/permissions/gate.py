@@ -19,6 +19,7 @@ directory, this tool) and, like an allow rule, never outranks a deny or ask rule
 
 from __future__ import annotations
 
+import stat
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -43,8 +44,9 @@ from agentrun.permissions.rules import (
     Rule,
     agent_limits,
     bash_covered,
-    bash_spec_matches,
+    bash_deny_matches,
     existing_paths,
+    glob_escape,
     split_rules,
     tool_paths,
 )
@@ -151,8 +153,10 @@ class Gate:
 
     @property
     def remembered(self) -> list[str]:
-        """The grants added by "always" answers, as rules (to carry into another session)."""
-        return [str(rule) for rule in self._grants]
+        """The grants added by "always" answers, as rules (to carry into another session).
+        A Bash grant with ``*`` in its words is left out: as a rule's text it would read as a
+        wildcard and cover more than the user approved (the next session asks again)."""
+        return [str(r) for r in self._grants if r.words is None or "*" not in str(r)]
 
     # -- the decision ---------------------------------------------------------------------------
     def decide(self, call: ToolCall) -> Decision:
@@ -241,7 +245,7 @@ class Gate:
                     f"{view.local_program} is a program whose name says nothing of what it runs"
                 )
                 return Decision("deny", why, str(rule))
-            if any(bash_spec_matches(rule.spec, words) for words in view.runs):
+            if any(bash_deny_matches(rule.spec, words) for words in view.runs):
                 return Decision("deny", f"denied by rule {rule}", str(rule))
         writes = [self._redirect(target) for target in view.targets]
         writes += [self._unknown_target(target) for target in view.unknown_targets]
@@ -264,7 +268,7 @@ class Gate:
                 break
             if rule.spec is None or view.unknown is not None or view.local_program is not None:
                 return self._asked(f"rule {rule} needs approval", str(rule))
-            if any(bash_spec_matches(rule.spec, words) for words in view.runs):
+            if any(bash_deny_matches(rule.spec, words) for words in view.runs):
                 return self._asked(f"rule {rule} needs approval", str(rule))
         if self.mode == "plan":
             return Decision("deny", "plan mode allows read-only tools only, not Bash")
@@ -337,10 +341,11 @@ class Gate:
 
     def _grant_rules(self, tool: str, tool_input: JSON) -> list[Rule]:
         if tool == "Bash":
-            return [Rule("Bash", " ".join(w)) for w in view_bash(str(tool_input["command"])).parts]
+            parts = view_bash(str(tool_input["command"])).parts
+            return [Rule("Bash", " ".join(w), words=w) for w in parts]
         if tool in EDIT_TOOLS:
             directory = tool_paths(tool_input, tool, self.cwd)[-1].parent
-            return [Rule("Edit", f"//{str(directory).lstrip('/')}/**")]
+            return [Rule("Edit", f"//{glob_escape(str(directory).lstrip('/'))}/**")]
         return [Rule(tool)]
 
     def _grant_text(self, tool: str, tool_input: JSON) -> str | None:
@@ -359,6 +364,12 @@ class Gate:
         key = "path" if tool in DIR_TOOLS else "file_path"
         if kind == "write" and tool not in EDIT_TOOLS:
             tool = "Write"
+        if kind == "read" and tool == "Read" and self._linked(real):
+            return (
+                f"Permission to use Read on {real} was denied: it has more than one hard link, "
+                "and while a Read deny rule is in force a file whose other names cannot be "
+                "known is not read (one of them may be a denied path)."
+            )
         decision = self._decide(tool, {key: str(real)})
         if decision.behavior == "allow":
             return None
@@ -398,10 +409,21 @@ class Gate:
             hit = seen.get(path)
             if hit is None:
                 match = self._first(rules, tool, {"path": str(path)}, any_part=True)
-                hit = seen[path] = match is not None
+                hit = seen[path] = match is not None or self._linked(path)
             return hit
 
         return denied
+
+    def _linked(self, path: Path) -> bool:
+        """A regular file with other names (hard links), while a Read deny rule is in force:
+        one of its names may be denied, and they cannot be found from this one."""
+        if not any(r.tool == "Read" and r.spec is not None for r in self.deny):
+            return False
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) and st.st_nlink > 1
 
     # -- matching ------------------------------------------------------------------------------
     def _first(

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from agentrun.core.errors import ConfigError
 from agentrun.core.pathutil import is_within
 from agentrun.permissions.bashrun import UnverifiableError, commands_run
+from agentrun.permissions.gitrules import git_subcommand
 from agentrun.permissions.shellparse import ShellParseError, split_commands
 
 if TYPE_CHECKING:
@@ -36,8 +37,10 @@ __all__ = [
     "Rule",
     "agent_limits",
     "bash_covered",
+    "bash_deny_matches",
     "bash_spec_matches",
     "existing_paths",
+    "glob_escape",
     "split_rules",
     "tool_paths",
 ]
@@ -66,6 +69,8 @@ class Rule:
     spec: str | None = None
     root: Path | None = None
     """Anchor for ``/path`` patterns (the settings file's project); None means the cwd."""
+    words: tuple[str, ...] | None = None
+    """For a Bash grant ("always"): the exact command the user saw; ``*`` in it is literal."""
 
     @classmethod
     def parse(cls, text: str, *, root: Path | None = None) -> Rule:
@@ -185,6 +190,30 @@ def bash_spec_matches(spec: str, words: tuple[str, ...]) -> bool:
     return words == want
 
 
+def bash_deny_matches(spec: str, words: tuple[str, ...]) -> bool:
+    """A deny or ask rule against one command: as :func:`bash_spec_matches`, and a rule
+    ``X Y...`` also matches ``X`` run with options before ``Y`` (``git -C w push`` for
+    ``git push:*``). git's global options are known and skipped; for another program an
+    option there may or may not take the next word, so any ``Y`` among its words matches."""
+    if bash_spec_matches(spec, words):
+        return True
+    try:
+        spec_parts = split_commands(spec.removesuffix(":*"))
+    except ShellParseError:
+        return False
+    if len(spec_parts) != 1 or len(spec_parts[0].words) < 2 or len(words) < 2:
+        return False
+    want = spec_parts[0].words
+    if words[0] != want[0] or not words[1].startswith("-"):
+        return False
+    if want[0] == "git":
+        j = git_subcommand(words[1:])
+        if j is None:
+            return want[1] in words
+        return bash_spec_matches(spec, ("git", *words[1 + j :]))
+    return want[1] in words[1:]
+
+
 def _bash_matches(spec: str, command: str, *, any_part: bool) -> bool:
     if any_part:
         # deny/ask: also what wrappers, `sh -c`, `eval` and `find -exec` would really run; a
@@ -193,7 +222,7 @@ def _bash_matches(spec: str, command: str, *, any_part: bool) -> bool:
             runs = commands_run(command)
         except UnverifiableError:
             return True
-        return any(bash_spec_matches(spec, words) for words in runs)
+        return any(bash_deny_matches(spec, words) for words in runs)
     try:
         parts = split_commands(command)
     except ShellParseError:
@@ -216,6 +245,9 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
             i += 3
         elif pattern.startswith("**", i):
             out.append(".*")
+            i += 2
+        elif pattern[i] == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))  # an escaped metacharacter is itself
             i += 2
         elif pattern[i] == "*":
             out.append("[^/]*")
@@ -267,11 +299,22 @@ def bash_covered(rules: Sequence[Rule], view: BashView) -> str | None:
         return None
     used: list[str] = []
     for words in view.parts:
-        hit = next((r for r in rules if bash_spec_matches(r.spec or "", words)), None)
+        hit = next((r for r in rules if _covers(r, words)), None)
         if hit is None:
             return None
         used.append(str(hit))
     return ", ".join(dict.fromkeys(used))
+
+
+def _covers(rule: Rule, words: tuple[str, ...]) -> bool:
+    if rule.words is not None:
+        return words == rule.words  # a grant: exactly what the user approved
+    return bash_spec_matches(rule.spec or "", words)
+
+
+def glob_escape(text: str) -> str:
+    """``text`` as a path pattern matching itself only (a grant for a directory ``a*``)."""
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
 
 
 def agent_limits(agent_tools: Sequence[str] | None) -> dict[str, list[Rule]]:

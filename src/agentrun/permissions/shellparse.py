@@ -15,6 +15,7 @@ runs ``rm``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = ["ShellParseError", "SimpleCommand", "split_commands"]
@@ -73,27 +74,49 @@ class _Scanner:
         nested: list[SimpleCommand] = []
         found: list[SimpleCommand] = []
 
+        plain: list[bool] = []  # per word: no quotes or escapes in it (may be a keyword)
+        quoted = False
+
         def end_word() -> None:
-            nonlocal in_word
+            nonlocal in_word, quoted
             if in_word:
                 words.append("".join(word))
+                plain.append(not quoted)
                 word.clear()
                 in_word = False
+                quoted = False
+
+        # bash refuses an operator with no command before it (`&& x`, `a | | b`) or after it
+        # at the end (`a &&`): such a line runs less than it seems, or something else entirely
+        pending_op = ""
+        had_group = False
 
         def end_command() -> None:
+            nonlocal had_group, pending_op
             end_word()
-            cleaned = _strip_keywords(words)
+            if had_group and words and not _REDIRECTION_WORD.match(words[0]):
+                raise ShellParseError("words after a ')' subshell")
+            cleaned = _strip_keywords(words, plain, opened)
             if cleaned:
                 found.append(SimpleCommand(tuple(cleaned)))
             found.extend(nested)
             words.clear()
+            plain.clear()
             nested.clear()
+            had_group = False
+            pending_op = ""
+
+        opened: list[str] = []
 
         while self.i < len(self.s):
             c = self.s[self.i]
             if closer and c == closer[0] and self._startswith(closer):
                 self.i += len(closer)
+                if pending_op and not words and not in_word and not nested and not had_group:
+                    raise ShellParseError(f"{pending_op!r} with no command after it")
                 end_command()
+                if opened:
+                    raise ShellParseError(f"{opened[-1]!r} is never closed")
                 return found
             if c == "\\":
                 nxt = self._peek(1)
@@ -103,7 +126,7 @@ class _Scanner:
                 if nxt == "":
                     raise ShellParseError("trailing backslash")
                 word.append(nxt)
-                in_word = True
+                in_word = quoted = True
             elif c in " \t":
                 end_word()
                 self.i += 1
@@ -115,18 +138,19 @@ class _Scanner:
                 if end < 0:
                     raise ShellParseError("unterminated single quote")
                 word.append(self.s[self.i + 1 : end])
-                in_word = True
+                in_word = quoted = True
                 self.i = end + 1
             elif c == '"':
                 self.i += 1
                 word.append(self._double_quoted(nested))
-                in_word = True
+                in_word = quoted = True
             elif c == "`":
                 self.i += 1
                 nested.extend(self._nested("`"))
                 word.append("`...`")
                 in_word = True
             elif c == "$":
+                quoted |= self._startswith("$'")
                 word.append(self._dollar(nested))
                 in_word = True
             elif c in "<>" and self._peek(1) == "(":
@@ -142,15 +166,30 @@ class _Scanner:
                     in_word = False
                 end_word()
                 words.append(fd + self._redirection())
+                plain.append(True)
             elif c in _SEPARATORS:
-                end_command()
+                empty = not words and not in_word and not nested and not had_group
                 two = self.s[self.i : self.i + 2]
-                self.i += 2 if two in ("&&", "||", "|&") else 1
+                op = two if two in ("&&", "||", "|&", ";;") else c
+                self.i += len(op)
+                if op == "\n" and empty:
+                    continue  # blank line, or a line break after `&&` / `|`
+                if empty:
+                    raise ShellParseError(f"{op!r} with no command before it")
+                end_command()
+                pending_op = op if op in ("&&", "||", "|", "|&") else ""
             elif c == "(":
                 if in_word or words:
                     raise ShellParseError("'(' inside a command")
+                if self._peek(1) == "(":
+                    raise ShellParseError("'((' arithmetic can run code from variables")
                 self.i += 1
-                found.extend(self._nested(")"))
+                group = self._nested(")")
+                if not group:
+                    raise ShellParseError("an empty '( )'")
+                found.extend(group)
+                had_group = True
+                pending_op = ""
             elif c == ")":
                 raise ShellParseError("unbalanced ')'")
             else:
@@ -159,7 +198,11 @@ class _Scanner:
                 self.i += 1
         if closer:
             raise ShellParseError(f"missing closing {closer!r}")
+        if pending_op and not words and not in_word and not nested:
+            raise ShellParseError(f"{pending_op!r} with no command after it")
         end_command()
+        if opened:
+            raise ShellParseError(f"{opened[-1]!r} is never closed")
         return found
 
     def _nested(self, closer: str) -> list[SimpleCommand]:
@@ -169,10 +212,10 @@ class _Scanner:
             j = parent.i
             buf: list[str] = []
             while j < len(parent.s) and parent.s[j] != "`":
-                if parent.s[j] == "\\" and j + 1 < len(parent.s):
-                    buf.append(parent.s[j + 1])
-                    j += 2
-                    continue
+                if parent.s[j] == "\\":
+                    # bash keeps a backslash there unless `$`, a backtick or a backslash
+                    # follows (and `"` inside double quotes): refused, not emulated
+                    raise ShellParseError("a backslash inside backticks")
                 buf.append(parent.s[j])
                 j += 1
             if j >= len(parent.s):
@@ -212,17 +255,22 @@ class _Scanner:
         """At a ``$``: a substitution (parsed), a parameter expansion, or a literal dollar."""
         if self._startswith("$(("):
             body = self._balanced("$((", "))")
-            if "$(" in body[3:] or "`" in body:
-                raise ShellParseError("command substitution inside arithmetic")
+            inner = body[3:-2]
+            if not _PLAIN_ARITHMETIC.fullmatch(inner) or not _balanced_parens(inner):
+                # a variable's value is itself evaluated (`x='a[$(rm y)]'; $((x))`)
+                raise ShellParseError("arithmetic on variables or substitutions")
             return body
+        if self._startswith("$["):
+            raise ShellParseError("'$[' arithmetic")
         if self._startswith("$("):
             self.i += 2
             nested.extend(self._nested(")"))
             return "$(...)"
         if self._startswith("${"):
             body = self._balanced("${", "}")
-            if "$(" in body or "`" in body:
-                raise ShellParseError("command substitution inside ${...}")
+            if not _PLAIN_PARAMETER.fullmatch(body):
+                # `${a[x]}`, `${s:x}`, `${!x}` evaluate a value as arithmetic or a name
+                raise ShellParseError(f"the expansion {body!r} may run code")
             return body
         if self._startswith("$'"):  # ANSI-C quoting: $'a\nb'
             end = self.i + 2
@@ -285,6 +333,8 @@ class _Scanner:
         while self.i < len(self.s) and self.s[self.i] not in " \t\n;&|<>()":
             self.i += 1
         raw = self.s[start : self.i]
+        if not _HEREDOC_DELIMITER.fullmatch(raw):
+            raise ShellParseError(f"the heredoc delimiter {raw!r} is not a plain word")
         quoted = any(q in raw for q in "'\"\\")
         delim = raw.replace("'", "").replace('"', "").replace("\\", "")
         if not delim:
@@ -294,6 +344,10 @@ class _Scanner:
         line_end = self.s.find("\n", self.i)
         if line_end < 0:
             raise ShellParseError("heredoc without a body")
+        # bash starts the body after the newline that ends the whole command line; a quote,
+        # escape or substitution after the operator could hold that newline inside it
+        if any(ch in self.s[self.i : line_end] for ch in "'\"\\`$()#{"):
+            raise ShellParseError("quotes or substitutions after a heredoc operator")
         lines = self.s[line_end + 1 :].split("\n")
         for n, line in enumerate(lines):
             if (line.lstrip("\t") if strip_tabs else line) == delim:
@@ -306,14 +360,54 @@ class _Scanner:
         raise ShellParseError(f"heredoc delimiter {delim!r} never closes")
 
 
-def _strip_keywords(words: list[str]) -> list[str]:
+_OPENS = {"{": "}", "if": "fi", "do": "done"}
+_INSIDE = {"then": "fi", "elif": "fi", "else": "fi"}
+
+
+def _balanced_parens(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _strip_keywords(words: list[str], plain: list[bool], opened: list[str]) -> list[str]:
+    """``words`` without the reserved words around the command (``if x``, ``{ rm y``, ``fi``),
+    which must pair up as bash pairs them; reserved words are only those in command position
+    and unquoted (``'{' x`` runs a command named ``{``)."""
     start = 0
-    while start < len(words) and words[start] in _PREFIX_KEYWORDS:
+    while start < len(words) and plain[start] and words[start] in _PREFIX_KEYWORDS:
+        word = words[start]
+        if word in _OPENS:
+            opened.append(_OPENS[word])
+        elif word in _INSIDE and (not opened or opened[-1] != _INSIDE[word]):
+            raise ShellParseError(f"{word!r} outside an 'if'")
         start += 1
+    if start < len(words) and plain[start] and words[start] in _CLOSING_KEYWORDS:
+        word = words[start]
+        if not opened or opened[-1] != word:
+            raise ShellParseError(f"{word!r} closes nothing")
+        opened.pop()
+        rest = words[start + 1 :]
+        if rest and not _REDIRECTION_WORD.match(rest[0]):
+            raise ShellParseError(f"words after {word!r}")
+        return rest  # a group's redirections (`{ a; } > f`) are still writes
+    if start < len(words) and plain[start] and words[start] == "[[" and words[-1] != "]]":
+        raise ShellParseError("'[[' without ']]'")
     if start < len(words) and words[start] in ("function", "coproc", "select", "case"):
         # bodies and names these introduce hide what runs; refuse rather than guess
         raise ShellParseError(f"'{words[start]}' is not supported")
-    end = len(words)
-    while end > start and words[end - 1] in _CLOSING_KEYWORDS:
-        end -= 1
-    return words[start:end]
+    return words[start:]
+
+
+# `$(( 1 + 2 ))`: numbers and operators only, no names (whose values bash evaluates in turn).
+_PLAIN_ARITHMETIC = re.compile(r"[0-9\s+\-*/%<>=!&|^~?:()]*")
+# `${name}`, `${#name}`, `${name:-word}`, `${name%pattern}`...: no subscripts, indirection,
+# substring offsets (arithmetic) or substitutions.
+_PLAIN_PARAMETER = re.compile(
+    r"\$\{#?(?:[A-Za-z_][A-Za-z0-9_]*(?:\[(?:[0-9]+|[@*])\])?|[0-9]|[@*#?$!-])(?:(?::?[-=?+]|[#%]{1,2}|/{1,2}|\^{1,2}|,{1,2})[^$`\[\]{}\\'\"]*)?\}"
+)
+_HEREDOC_DELIMITER = re.compile(r"'[\w.-]+'|\"[\w.-]+\"|\\?[\w.-]+")
+_REDIRECTION_WORD = re.compile(r"\d*(?:<|>|&>)")
