@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -471,3 +472,24 @@ def test_the_parents_rules_and_limits_hold_in_the_child(ws: Path) -> None:
     assert results_of(result) == [("tried", False)]
     assert not (ws / "secret.txt").exists() and not (ws / "bash.txt").exists()
     assert (ws / "ok.txt").read_text() == "ok"
+
+
+def test_the_parents_deadline_stops_the_child(ws: Path) -> None:
+    agent(ws, "lead", "Task")
+    agent(ws, "slow", "Read", body="You are slow.")
+    child_calls: list[float] = []
+    started = time.monotonic()
+
+    def answer(request: ModelRequest) -> Any:
+        if request.system.startswith("You are slow."):
+            child_calls.append(time.monotonic())
+            while time.monotonic() < started + 3:  # past the parent's 0.5 s deadline
+                time.sleep(0.05)
+            if len(child_calls) == 5:
+                return "gave up"  # (a child that went on would stop here)
+            return {"tool_calls": [{"name": "Read", "input": {"file_path": "a.txt"}}]}
+        return {"tool_calls": [task("slow")]}
+
+    result = run("go", agent="lead", cwd=ws, model=FunctionModel(answer), timeout_s=0.5)
+    assert result.subtype == "error_timeout"
+    assert len(child_calls) == 1  # no model call after the deadline

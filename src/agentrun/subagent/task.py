@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from agentrun.core.errors import ConfigError
+from agentrun.core.errors import ConfigError, ModelError
 from agentrun.core.events import SubagentEvent, TextDelta
 from agentrun.core.types import JSON, ToolResult
 from agentrun.permissions.delegation import delegation_tool_name, startable
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.core.events import Event, ResultEvent
     from agentrun.core.loop import Approver
-    from agentrun.core.protocols import Model, PermissionChecker, PermissionDecision, Tool
-    from agentrun.core.types import ToolCall
+    from agentrun.core.protocols import Model, PermissionChecker, PermissionDecision, TextSink, Tool
+    from agentrun.core.types import ModelRequest, ModelResponse, ToolCall
     from agentrun.tools.base import ToolContext
 
 _INHERIT = (None, "", "inherit")
@@ -185,7 +185,8 @@ class _Child:
         link.start()
         try:
             conv = Conversation(self.d.session_id)
-            return run_turns(conv, prompt, self.model, io, Limits(max_turns=_max_turns(self.agent)))
+            model = _Stoppable(self.model, self.cancel)
+            return run_turns(conv, prompt, model, io, Limits(max_turns=_max_turns(self.agent)))
         finally:
             done.set()
 
@@ -221,6 +222,23 @@ class _Child:
             closer = getattr(self.model, "close", None)
             if callable(closer):
                 closer()
+
+
+class _Stoppable:
+    """The child's model, refusing new calls once the parent's run is stopped (its Ctrl-C or
+    deadline): the child's loop would otherwise go on asking after its tools were stopped."""
+
+    def __init__(self, model: Model, cancel: threading.Event) -> None:
+        self.model, self.cancel = model, cancel
+
+    @property
+    def model_id(self) -> str:
+        return self.model.model_id
+
+    def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        if self.cancel.is_set():
+            raise ModelError("stopped: the run that started this agent was interrupted")
+        return self.model.complete(request, on_text=on_text)
 
 
 def _child_model(
