@@ -16,8 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import batch_pairs
+import hook_pairs
 import inputs
 import loop_pairs
+import mcp_pairs
 from harness import Outcome, Pair, timed
 
 Builder = Callable[..., Outcome]
@@ -346,4 +349,7 @@ PAIRS: list[tuple[str, Builder]] = [
     ("cli-help", cli_help),
     ("cli-one-turn", cli_one_turn),
     *loop_pairs.PAIRS,
+    *mcp_pairs.PAIRS,
+    *batch_pairs.PAIRS,
+    *hook_pairs.PAIRS,
 ]

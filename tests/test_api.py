@@ -90,6 +90,7 @@ def test_stream_json_lines_have_design_md_fields(ws: Path) -> None:
         "permissionMode",
         "agent",
         "sandbox",
+        "mcp_servers",
     ]
     assert (init["permissionMode"], init["model"], init["cwd"]) == (
         "acceptEdits",

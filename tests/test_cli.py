@@ -268,8 +268,9 @@ def test_stream_json_output(ws: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert set(final) == RESULT_KEYS | {"stop_reason"} and final["result"] == "Done."
     assert set(init) == {
         "type", "subtype", "session_id", "cwd", "model", "tools", "permissionMode", "agent",
-        "sandbox",
+        "sandbox", "mcp_servers",
     }  # fmt: skip
+    assert init["mcp_servers"] == []
     assert set(first) == {"type", "message", "session_id"}
     assert set(results) == {"type", "message", "session_id"}
     assert results["message"]["role"] == "user"

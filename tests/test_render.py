@@ -327,3 +327,72 @@ def test_close_shows_finished_calls_in_order_and_the_rest_interrupted(tmp_path: 
     r.on_event(ToolEndEvent(fast, ToolResult("hit"), 1.0))
     r.close()
     assert buf.getvalue() == "● Glob(*.py)\n  ⎿  interrupted\n● Grep(x)\n  ⎿  hit\n"
+
+
+@pytest.mark.timeout(20)
+def test_snapshots_never_block_nor_leave_the_working_directory(tmp_path: Path) -> None:
+    """The diff preview is read by the unconfined runtime from files jailed code controls: a
+    FIFO (which would block the session forever), a symlink to a file outside, a directory
+    swapped for a symlink and a huge sparse file all give no preview, never their content."""
+    import os
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    secret = tmp_path / "shadow"
+    secret.write_text("root:SECRET-HASH:19000\n")
+    os.mkfifo(ws / "fifo")
+    (ws / "link").symlink_to(secret)
+    (ws / "dir").symlink_to(tmp_path)  # ws/dir/shadow is the secret through a swapped dir
+    with open(ws / "sparse", "wb") as f:
+        f.truncate(1 << 30)
+    (ws / "ok.txt").write_text("one\n")
+    r, buf = make(ws)
+    for n, name in enumerate(["fifo", "link", "dir/shadow", str(ws / "link"), "sparse", "ok.txt"]):
+        write = ToolCall(f"w{n}", "Write", {"file_path": name, "content": "new\n"})
+        r.approval_preview(write)
+        edit = {"file_path": name, "old_string": "root", "new_string": "x"}
+        run_tool(r, ToolCall(f"e{n}", "Edit", edit), ToolResult("ok"))
+    r.close()
+    shown = buf.getvalue()
+    assert "SECRET" not in shown
+    assert "- one" in shown  # a plain file in the workspace still gets its diff
+
+
+def test_no_escape_sequence_from_a_hostile_stream_reaches_the_terminal(tmp_path: Path) -> None:
+    """Every model- or tool-derived string (tool names, inputs, results, text, denial reasons,
+    the model name) is made safe: walk a hostile stream through the Renderer on a terminal and
+    find no ESC or C1 control but the ones rich itself writes (cursor and spinner control)."""
+    import re
+
+    bad = "\x1b]0;PWNED\x1b\\\x1b[2J\x9b2J\x07\x90q"
+    (tmp_path / f"f{bad[:4]}.txt").write_text(f"line {bad}\n")
+    buf = io.StringIO()
+    console = Console(file=buf, width=100, force_terminal=True, color_system=None)
+    r = Renderer(console, cwd=tmp_path)
+    init = InitEvent("s", "/w", f"m{bad}", (), f"p{bad}", "a", f"s{bad}", (f"l{bad}",))
+    r.on_event(init)
+    r.header(init)
+    for n, name in enumerate([f"Bash{bad}", "Edit", "Write", f"mcp__x{bad}"]):
+        tool_input = {
+            "command": f"echo {bad}",
+            "file_path": str(tmp_path / f"f{bad[:4]}.txt"),
+            "old_string": "line",
+            "new_string": f"new {bad}",
+            "content": f"c {bad}\nmore\n",
+            "query": bad,
+        }
+        call = ToolCall(f"t{n}", name, tool_input)
+        r.approval_preview(call)
+        r.on_event(ToolStartEvent(call))
+        r.on_event(TextDelta(f"text {bad}"))
+        r.on_event(ToolEndEvent(call, ToolResult(f"out {bad}", is_error=n % 2 == 1), 3.0))
+        r.on_event(PermissionDeniedEvent(call, f"denied {bad}"))
+    message = {"role": "assistant", "content": [{"type": "text", "text": f"Done {bad}"}]}
+    r.on_event(AssistantEvent("s", message, Usage(), "end_turn"))
+    r.footer(turns=1, usage=Usage(), cost=None)
+    r.close()
+    shown = re.sub(r"\x1b\[(\?25[lh]|2K|1A|\d*G)|\r", "", buf.getvalue())
+    assert not re.search("[\x1b\x80-\x9f\x07]", shown), repr(
+        [shown[m.start() - 20 : m.end() + 20] for m in re.finditer("[\x1b\x80-\x9f]", shown)][:5]
+    )
+    assert "␛]0;PWNED" in shown

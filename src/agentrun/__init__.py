@@ -29,11 +29,16 @@ _EXPORTS: dict[str, str] = {
     "RunResult": "agentrun.runner.api",
     "AgentSession": "agentrun.runner.api",
 }
+# ``agentrun.batch(...)``: the package ``agentrun.batch`` is itself callable (see its __init__),
+# since importing any of its modules makes the package the attribute ``agentrun.batch``.
+_MODULES = {"batch": "agentrun.batch"}
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = ["__version__", *sorted([*_EXPORTS, *_MODULES])]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(_MODULES[name])
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'agentrun' has no attribute {name!r}")

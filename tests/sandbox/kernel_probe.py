@@ -193,6 +193,20 @@ def abstract_connect(name: str) -> None:
     print(f"connect={outcome(connect)}")
 
 
+def memory_and_leases(path: str) -> None:
+    """memfds (memory no rlimit bounds), a lease on ``path`` (blocks its other writers) and
+    dnotify (harmless: it signals the caller only)."""
+    import fcntl
+
+    print(f"memfd_create={outcome(lambda: raw(319, b'm', 0))}")
+    fd = os.open(path, os.O_RDONLY)
+    print(f"lease={outcome(lambda: fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK))}")
+    os.close(fd)
+    d = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY)
+    print(f"notify={outcome(lambda: fcntl.fcntl(d, fcntl.F_NOTIFY, fcntl.DN_MODIFY))}")
+    os.close(d)
+
+
 ACTIONS: dict[str, Callable[..., None]] = {
     "families": families,
     "vsock_hold": vsock_hold,
@@ -202,6 +216,7 @@ ACTIONS: dict[str, Callable[..., None]] = {
     "abi32": abi32,
     "signal_host": signal_host,
     "abstract_connect": abstract_connect,
+    "memory_and_leases": memory_and_leases,
 }
 
 if __name__ == "__main__":

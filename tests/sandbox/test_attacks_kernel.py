@@ -3,8 +3,8 @@ test per class, driven through the real BashSession in the real jail.
 
 Each test asserts the safe outcome and that the host is unchanged: nothing reached the host's
 servers, its ports and processes are as they were, no setuid/setgid file exists. The raw syscalls
-are made by ``kernel_probe.py`` (copied next to the host fixture, so the unprivileged run can
-read it too), which prints ``name=OUTCOME`` lines.
+are made by ``kernel_probe.py`` (copied into the workspace: the only host tree besides the
+system's that the jail's constructed root shows), which prints ``name=OUTCOME`` lines.
 """
 
 from __future__ import annotations
@@ -31,11 +31,16 @@ if TYPE_CHECKING:
 PROBE = Path(__file__).with_name("kernel_probe.py")
 
 
-def probe(shell: Shell, host: Host, *args: object, timeout_s: float = 20) -> dict[str, str]:
-    script = host.base / "kernel_probe.py"
+def probe_script(host: Host) -> Path:
+    script = host.workspace / "kernel_probe.py"
     if not script.exists():
         shutil.copy(PROBE, script)
         script.chmod(0o644)
+    return script
+
+
+def probe(shell: Shell, host: Host, *args: object, timeout_s: float = 20) -> dict[str, str]:
+    script = probe_script(host)
     out = shell.out(" ".join(["python3", str(script), *map(str, args)]), timeout_s)
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
@@ -76,10 +81,11 @@ def net_shell(host: Host, make_jail: object) -> Iterator[Shell]:
 
 def test_socket_families_are_an_allowlist(shell: Shell, host: Host, unchanged: None) -> None:
     got = probe(shell, host, "families")
-    allowed = {"inet", "inet6", "netlink_route"}
+    # unix too: the constructed root shows no host socket (the filter without that promise is
+    # test_unix_sockets_open_up_only_when_no_host_socket_is_in_view).
+    allowed = {"unix", "inet", "inet6", "netlink_route"}
     assert {name for name, outcome in got.items() if outcome == "OK"} == allowed, got
-    assert got["unix"] == "EPERM"  # host sockets are in the jail's view
-    refused = set(got) - allowed - {"unix"}
+    refused = set(got) - allowed
     assert refused >= {"vsock", "packet", "netlink_kobject_uevent", "netlink_audit", "alg"}
     assert all(got[name] == "EAFNOSUPPORT" for name in refused), got
 
@@ -105,9 +111,7 @@ def test_vsock_bind_in_the_jail_leaves_the_hosts_port_free(
     port = 40000 + secrets.randbelow(20000)
     assert _vsock_free(port)
     result = host.workspace / "vsock.result"
-    script = host.base / "kernel_probe.py"
-    shutil.copy(PROBE, script)
-    script.chmod(0o644)
+    script = probe_script(host)
     # In the background, so that a bind that worked would still hold the port below.
     started = shell.session.start_background(f"exec python3 {script} vsock_hold {port} {result}")
     assert not started.is_error, started.content
@@ -163,12 +167,29 @@ def _assert_pairs_cannot_aim(got: dict[str, str]) -> None:
 def test_socketpair_cannot_reach_a_host_datagram_socket(
     shell: Shell, host: Host, unchanged: None
 ) -> None:
-    path = str(host.base / "run" / "dgram.sock")
-    with host_datagram(path) as server:
-        got = probe(shell, host, "pairs", path)
-        assert received(server) == []
-    _assert_pairs_cannot_aim(got)
-    _assert_pairs_cannot_aim(probe(shell, host, "pairs", host.unix_path))  # a stream listener
+    """Without a network, unix sockets and datagram pairs are allowed (the constructed root
+    names no host socket): a host socket bound in the workspace before the jail started is
+    covered, so a datagram pair's sendto cannot reach it, nor can a stream listener's."""
+    path = host.workspace / "dgram.sock"
+    probe_script(host)
+    with host_datagram(str(path)) as server:
+        stream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stream.bind(str(host.workspace / "stream.sock"))
+        stream.listen(8)
+        stream.setblocking(False)
+        try:
+            got = probe(shell, host, "pairs", path)
+            assert received(server) == []
+            streamed = probe(shell, host, "pairs", host.workspace / "stream.sock")
+            with pytest.raises(BlockingIOError):
+                stream.accept()
+        finally:
+            stream.close()
+    assert got["SOCK_DGRAM.socketpair"] == "OK", got
+    assert "OK" not in (got["SOCK_DGRAM.sendto"], got["SOCK_DGRAM.sendmsg"]), got
+    assert got["SOCK_DGRAM.peer_got"] == "-", got
+    assert "OK" not in (streamed["SOCK_STREAM.connect"], streamed["SOCK_SEQPACKET.connect"])
+    assert got["scm_rights_in_jail"] == "2:1"
 
 
 def test_socketpair_cannot_reach_a_host_abstract_datagram_socket_with_network(
@@ -277,7 +298,9 @@ def test_no_call_leaves_a_setuid_or_setgid_file(shell: Shell, host: Host, unchan
 def test_shell_tools_fail_cleanly_and_drop_the_bits(
     shell: Shell, host: Host, unchanged: None
 ) -> None:
-    suid = host.outside / "suid-true"
+    # In the workspace, so the jail can read it (the constructed root shows nothing else of the
+    # host's); the bind is nosuid anyway, and the test removes it before `unchanged` looks.
+    suid = host.workspace / "suid-true"
     shutil.copy("/bin/true", suid)
     suid.chmod(0o4755)
     with tarfile.open(host.workspace / "a.tar", "w") as tar:
@@ -303,6 +326,7 @@ def test_shell_tools_fail_cleanly_and_drop_the_bits(
     assert "Operation not permitted" in out
     assert (host.workspace / "x" / "evil").read_bytes().startswith(b"#!/bin/sh")
     assert os.access(host.workspace / "t", os.X_OK)
+    suid.unlink()
 
 
 def test_file_capabilities_cannot_be_set(shell: Shell, host: Host, unchanged: None) -> None:
@@ -313,6 +337,23 @@ def test_file_capabilities_cannot_be_set(shell: Shell, host: Host, unchanged: No
     assert "security.capability" not in os.listxattr(target)
 
 
+# -- memory outside the rlimits, leases -----------------------------------------------------------
+
+
+def test_memfds_and_leases_are_refused(shell: Shell, host: Host, unchanged: None) -> None:
+    """memfds hold memory no rlimit bounds (and an unprivileged jail has no cgroup): ENOSYS,
+    so programs fall back to files. A lease on a file the jail can read (its own, or as root
+    any root-owned one in view) would make host writers wait: EPERM."""
+    target = host.workspace / "leased"
+    target.write_text("x")
+    target.chmod(0o666)
+    got = probe(shell, host, "memory_and_leases", target)
+    assert got["memfd_create"] == "ENOSYS", got
+    assert got["lease"] == "EPERM", got
+    assert got["notify"] == "0", got  # dnotify only signals the caller: still allowed
+    target.write_text("host writes at once")  # no lease to break
+
+
 # -- 32-bit syscall entries ---------------------------------------------------------------------
 
 
@@ -320,9 +361,7 @@ def test_file_capabilities_cannot_be_set(shell: Shell, host: Host, unchanged: No
 def test_32bit_syscall_entries_kill_the_process(
     shell: Shell, host: Host, which: str, unchanged: None
 ) -> None:
-    script = host.base / "kernel_probe.py"
-    shutil.copy(PROBE, script)
-    script.chmod(0o644)
+    script = probe_script(host)
     out = shell.out(f"python3 {script} abi32 {which}; echo rc=$?")
     assert f"{which}_returned" not in out  # an i386 socket(AF_UNIX) returns an fd unfiltered
     assert out.endswith("rc=159"), out  # 128 + SIGSYS

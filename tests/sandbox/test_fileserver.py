@@ -114,6 +114,30 @@ def test_the_server_cannot_be_written_through_proc_mem(
     assert "copied" not in out, out
 
 
+def test_a_jailed_command_cannot_write_into_a_search_s_output(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    """rg is dumpable after exec: a jailed command of its uid may open /proc/<rg>/fd/1. Its
+    output is a socket, which cannot be opened that way, so no result can be forged."""
+    shell, workspace = jailed
+    arg = host.unique_sleep()  # a search program that stays up while the command looks
+    search = workspace.search(["sleep", arg], host.workspace)
+    try:
+        out = shell.out(
+            "for p in /proc/[0-9]*; do "
+            '[ "$(cat $p/comm 2>/dev/null)" = sleep ] || continue; '
+            f'tr "\\0" " " < $p/cmdline | grep -q "{arg}" || continue; '
+            "echo found; for n in 1 2; do "
+            "(echo FORGED > $p/fd/$n) 2>/dev/null && echo wrote $n; done; done; echo end"
+        )
+    finally:
+        search.kill()
+        search.wait()
+        search.close()
+    assert "found" in out, out
+    assert "wrote" not in out, out
+
+
 def test_a_search_stopped_early_leaves_no_rg_behind(
     host: Host, jailed: tuple[Shell, JailedWorkspace]
 ) -> None:

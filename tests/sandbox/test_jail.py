@@ -397,3 +397,14 @@ def test_a_runtime_under_tmp_is_visible_and_read_only_in_the_jail(
         assert (runtime / "site.py").read_text() == "# the runtime's code\n"
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_a_call_that_kills_its_own_shim_leaves_nothing_running(shell: Shell, host: Host) -> None:
+    """`kill -9 $PPID` kills the call's shim: its processes are re-parented to the jail's PID 1,
+    out of reach of the call's kill and timeout. PID 1 kills every child it did not fork."""
+    a, b, c = host.unique_sleep(), host.unique_sleep(), host.unique_sleep()
+    shell.run(f"(setsid sleep {a} &); sleep {b} & kill -9 $PPID; sleep {c}", timeout_s=30)
+    assert host.wait_for(lambda: not any(map(host.live_with_arg, (a, b, c))), 30), [
+        host.live_with_arg(x) for x in (a, b, c)
+    ]
+    assert shell.out("echo still serving") == "still serving"

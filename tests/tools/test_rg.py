@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.rg import (
     COMMON_FLAGS,
+    LINE_CAP,
     RgStream,
     SearchRoot,
     escape_glob,
@@ -172,3 +174,22 @@ def test_proc_search_never_lists_process_files(tmp_path: Path) -> None:
     assert "/proc/cpuinfo" in listed
     assert not [p for p in listed if p.split("/")[2].isdigit()]
     assert f"/proc/{os.getpid()}/environ" not in listed
+
+
+@pytest.mark.parametrize("terminator", [b"\n", b"\0"])
+def test_a_line_longer_than_the_cap_is_cut_and_never_held_whole(
+    tmp_path: Path, terminator: bytes
+) -> None:
+    """Whatever writes into rg's output pipe (jailed code could reach it) cannot make the
+    runtime hold an endless line: it is cut at LINE_CAP, the rest dropped up to its end."""
+    script = (
+        "import sys; w = sys.stdout.buffer.write; "
+        f"w(b'x' * 5_000_000 + {terminator!r} + b'short' + {terminator!r}); "
+        "w(b'y' * 3_000_000)"
+    )
+    with RgStream(["-c", script], cwd=tmp_path, binary=sys.executable, terminator=terminator) as s:
+        lines = list(s)
+    note = " [... line cut: too long]"
+    assert lines == ["x" * LINE_CAP + note, "short", "y" * LINE_CAP + note], [
+        (line[:10], len(line)) for line in lines
+    ]

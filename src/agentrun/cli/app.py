@@ -39,7 +39,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "tools": ("agentrun.cli.commands.tools", "list the tools and their input schemas"),
     "sessions": ("agentrun.cli.commands.sessions", "list saved sessions; show or rm one"),
     "sandbox": ("agentrun.cli.commands.sandbox", "show which sandbox layers this machine enforces"),
+    "hooks": ("agentrun.cli.commands.hooks", "list the hooks configured here, and from which file"),
     "demo": ("agentrun.cli.commands.demo", "run the backend-specialist demo offline"),
+    "mcp": ("agentrun.cli.commands.mcp", "list, show, add or remove MCP servers"),
+    "batch": ("agentrun.cli.commands.batch", "run a task file, each task in its own worktree"),
 }
 
 
@@ -158,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--append-system-prompt", metavar="TEXT", help="text added to the system prompt"
     )
+    run.add_argument(
+        "--settings",
+        metavar="FILE|JSON",
+        help="one more settings layer for this run (its hooks, disableAllHooks)",
+    )
+    run.add_argument("--no-hooks", action="store_true", help="run no hooks (like disableAllHooks)")
 
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -220,6 +229,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="workspace-write (default) | read-only | danger-full-access",
     )
     perms.add_argument("--allow-network", action="store_true", help="let Bash reach the network")
+    mcp = parser.add_argument_group("MCP servers")
+    mcp.add_argument(
+        "--mcp-config",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="FILE|JSON",
+        help='MCP servers from files or JSON text ({"mcpServers": {...}}); repeatable',
+    )
+    mcp.add_argument(
+        "--strict-mcp-config",
+        action="store_true",
+        help="use only the --mcp-config servers (not .mcp.json or user settings)",
+    )
 
     sessions = parser.add_argument_group("sessions")
     sessions.add_argument(

@@ -49,7 +49,9 @@ COMMANDS = {
     "/cost": "tokens and dollars spent in this session",
     "/clear": "start a new conversation (same agent and options)",
     "/agents": "list the agents available here",
+    "/hooks": "list the hooks configured, and from which file",
     "/model": "show the model; /model SPEC switches (the conversation carries over)",
+    "/mcp": "the MCP servers of this session, their status and tools",
     "/exit": "leave (Ctrl-D works too)",
 }
 RESUMED_EXCHANGES = 3
@@ -99,6 +101,7 @@ class InteractiveApp:
         self._earlier_usage = Usage()
         self._earlier_cost: float | None = 0.0
         self._header_shown = False
+        self._warmed = False
         self._cancel_turn = False
         self._carried: tuple[str, ...] = ()  # "always" rules of sessions /model replaced
         self.term = Terminal()
@@ -109,7 +112,22 @@ class InteractiveApp:
         from agentrun.runner.api import AgentSession
 
         opts = {**self.options, **overrides}
-        return AgentSession(**opts, on_event=self._on_event, approver=self.approve)
+        return AgentSession(
+            **opts, on_event=self._on_event, approver=self.approve, mcp_consent=self._mcp_consent
+        )
+
+    def _mcp_consent(self, server: Any) -> bool:
+        """Whether a server of the project's .mcp.json may start (asked once per definition)."""
+        self.console.print(
+            Text(f"  {server.origin} asks to start MCP server {server.name!r}:", style="yellow"),
+            Text(f"    {server.describe()}  (it would run as you)"),
+            sep="\n",
+        )
+        try:
+            raw = self.read("  Start it? (remembered for this definition) [y]es / [n]o: ")
+        except (KeyboardInterrupt, EOFError):
+            return False
+        return raw.strip().lower() in ("y", "yes")
 
     # -- main loop -----------------------------------------------------------------------------
     def run(self, first_prompt: str | None = None) -> int:
@@ -159,10 +177,13 @@ class InteractiveApp:
             with contextlib.suppress(OSError):  # a hung-up terminal must not skip the rest
                 self.renderer.close()
             with contextlib.suppress(Exception):
-                self.session.close()
+                self.session.close("prompt_input_exit")
 
     def _read_prompt(self) -> str:
         """One prompt; a line ending in a backslash continues on the next (multi-line input)."""
+        if not self._warmed:  # started as the prompt shows, so it never delays the prompt
+            self._warmed = True
+            _warm_up(self.session.model)
         line = self.read(_PROMPT)
         while line.endswith("\\"):
             line = line[:-1] + "\n" + self.read(_CONTINUE)
@@ -253,6 +274,13 @@ class InteractiveApp:
         offered only when the gate says what it would grant (``decision.grant``)."""
         if self._cancel_turn:
             return "deny"
+        self.session.hooks.fire(  # a notifier hook tells the user they are needed
+            "Notification",
+            {
+                "message": f"agentrun needs your permission to use {call.name}",
+                "notification_type": "permission_prompt",
+            },
+        )
         self.renderer.approval_preview(call)
         self.console.print(Text(f"  {decision.reason}", style="dim"))
         scope = decision.grant
@@ -301,16 +329,26 @@ class InteractiveApp:
                 f"{self.usage.output_tokens:,} output tokens · {format_cost(self.cost)}"
             )
         elif name == "/clear":
-            self._replace_session()
+            self._replace_session(session_source="clear")
             self.console.print(Text("  (new conversation)", style="dim"))
         elif name == "/agents":
             self._list_agents()
+        elif name == "/hooks":
+            from agentrun.hooks.config import describe
+
+            for text in describe(self.session.hooks.config):
+                self.console.print(Text(f"  {text}"))
         elif name == "/model":
             # the conversation so far goes on, including one opened with --resume/--continue
             resume = self.session.session_id if self.session.messages else None
             if arg and self._replace_session(model=arg, resume=resume):
                 self.options["model"] = arg
             self.console.print(f"  model: {self.renderer.model or 'default'}")
+        elif name == "/mcp":
+            from agentrun.cli.commands.mcp import session_lines
+
+            for text in session_lines(self.session):
+                self.console.print(Text(f"  {text}"))
         else:
             self.console.print(Text(f"  unknown command {name}; /help lists them", style="red"))
         return True
@@ -346,7 +384,7 @@ class InteractiveApp:
         self.session = new
         self._carried = carried
         with contextlib.suppress(Exception):
-            old.close()
+            old.close("clear" if overrides.get("session_source") == "clear" else "other")
         self._header_shown = False
         if overrides.get("resume"):  # the conversation goes on: so does its count
             self._earlier_usage = self._earlier_usage + old.usage
@@ -391,3 +429,20 @@ def _turns(n: int) -> str:
 
 def _model_id(session: Any) -> str:
     return str(getattr(getattr(session, "model", None), "model_id", "") or "")
+
+
+def _warm_up(model: Any) -> None:
+    """Import in a background thread, while the user types, what the first turn needs: the
+    Markdown renderer, and the SDK (over a second) for a real model. The prompt shows at once;
+    the first send waits on the import lock only if the user was quicker than the import."""
+    import threading
+
+    def load() -> None:
+        import rich.markdown  # noqa: F401
+
+        from agentrun.models.anthropic import AnthropicModel, preload_sdk
+
+        if isinstance(model, AnthropicModel):
+            preload_sdk()
+
+    threading.Thread(target=load, name="agentrun-warm-up", daemon=True).start()

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.live import Live
-from rich.markdown import Markdown
 from rich.spinner import Spinner
 from rich.text import Text
 
@@ -26,6 +25,7 @@ from agentrun.core.events import (
     INTERRUPTED_STOP,
     AssistantEvent,
     Event,
+    HookEvent,
     InitEvent,
     PermissionDeniedEvent,
     ResultEvent,
@@ -35,6 +35,8 @@ from agentrun.core.events import (
 )
 
 if TYPE_CHECKING:
+    from rich.markdown import Markdown
+
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
 
 __all__ = ["Renderer", "diff_lines", "footer_text", "format_cost", "key_argument"]
@@ -105,6 +107,11 @@ def key_argument(call: ToolCall, cwd: Path | None = None, width: int = 70) -> st
     return first if len(first) <= width else first[: width - 1] + "…"
 
 
+def _name(call: ToolCall) -> str:
+    """A tool name as the model sent it: any text, so made safe and kept to one short line."""
+    return _clip(" ".join(safe(call.name).split()), 40)
+
+
 def _relative(path: str, cwd: Path | None) -> str:
     if cwd is None:
         return path
@@ -158,6 +165,8 @@ class Renderer:
     _before: dict[str, str | None] = field(default_factory=dict)
     _previewed: set[str] = field(default_factory=set)
     """Calls whose diff the approval prompt already showed (not shown twice)."""
+    verbose: bool = False
+    """Show every hook's output (``--verbose``); else only a line for a block or a failure."""
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, TextDelta):
@@ -174,11 +183,32 @@ class Renderer:
             self.console.print(Text(f"  ⎿  {_one_line(event.reason)}", style="yellow"))
         elif isinstance(event, InitEvent):
             self.model = self.model or event.model
+        elif isinstance(event, HookEvent):
+            self._hook(event)
         elif isinstance(event, ResultEvent):
             self._stop_live()
             # an interrupted turn is announced by whoever interrupted it (see close())
             if event.is_error and event.stop_reason != INTERRUPTED_STOP:
                 self.console.print(Text(f"✗ {event.subtype}: {stop_text(event)}", "red"))
+
+    def _hook(self, event: HookEvent) -> None:
+        """One line for a hook that blocked or failed (``--verbose``: for every hook, with
+        its output unless it asked ``suppressOutput``)."""
+        failed = event.outcome != "success"
+        if event.system_message:
+            self._stop_live()
+            self.console.print(Text(f"⚑ {safe(event.system_message)}", style="yellow"))
+        if not (self.verbose or event.blocked or failed):
+            return
+        self._stop_live()
+        what = "blocked" if event.blocked else "failed" if failed else "ran"
+        code = "" if event.exit_code is None else f" (exit {event.exit_code})"
+        style = "yellow" if event.blocked or failed else "dim"
+        line = f"⚑ {safe(event.hook_name)} hook {what}{code}: {safe(event.command)}"
+        self.console.print(Text(line, style))
+        detail = event.stderr if event.blocked or failed else event.stdout
+        if detail.strip() and ((self.verbose and not event.suppress_output) or event.blocked):
+            self.console.print(Text(f"  ⎿  {_one_line(detail)}", style=style))
 
     def close(self) -> None:
         """Stop any live display; calls still running (a cancelled turn) are marked so."""
@@ -199,14 +229,16 @@ class Renderer:
         layers = ", ".join(init.sandbox_enforced) or "no layers"
         self.console.print(
             Text(
-                f"{init.model} · sandbox {init.sandbox_mode} ({layers}) · "
-                f"permissions {init.permission_mode}",
+                safe(
+                    f"{init.model} · sandbox {init.sandbox_mode} ({layers}) · "
+                    f"permissions {init.permission_mode}"
+                ),
                 style="dim",
             )
         )
 
     def footer(self, *, turns: int, usage: Usage, cost: float | None) -> None:
-        text = footer_text(model=self.model, turns=turns, usage=usage, cost=cost)
+        text = safe(footer_text(model=self.model, turns=turns, usage=usage, cost=cost))
         self.console.print(Text(f"─ {text}", style="dim"))
 
     def approval_preview(self, call: ToolCall) -> None:
@@ -241,14 +273,14 @@ class Renderer:
             return  # a file or pipe gets the settled Markdown once, at the end of the message
         if self._live is None:
             self._live = Live(
-                Markdown(self._text),
+                markdown(self._text),
                 console=self.console,
                 refresh_per_second=12,
                 vertical_overflow="ellipsis",  # a long answer never smears; stop() prints it whole
             )
             _start_live(self._live, refresh=True)
         else:
-            self._live.update(Markdown(self._text))
+            self._live.update(markdown(self._text))
 
     def _assistant(self, event: AssistantEvent) -> None:
         streamed = self._live is not None
@@ -256,12 +288,12 @@ class Renderer:
             text = "".join(
                 b.get("text", "") for b in _blocks(event.message) if b.get("type") == "text"
             )
-            self._live.update(Markdown(safe(text) or self._text))
+            self._live.update(markdown(safe(text) or self._text))
         self._stop_live()
         if not streamed:
             for block in _blocks(event.message):
                 if block.get("type") == "text" and block.get("text", "").strip():
-                    self.console.print(Markdown(safe(block["text"])))
+                    self.console.print(markdown(safe(block["text"])))
         self._text = ""
 
     # -- tools ---------------------------------------------------------------------------------
@@ -306,7 +338,7 @@ class Renderer:
         still = [c for c in self._running.values() if c.id not in self._finished]
         if not still or not self.console.is_terminal:
             return
-        names = ", ".join(f"{c.name}({key_argument(c, self.cwd, 30)})" for c in still)
+        names = ", ".join(f"{_name(c)}({key_argument(c, self.cwd, 30)})" for c in still)
         self._live = Live(
             Spinner("dots", text=Text(f" {names}", style="cyan")),
             console=self.console,
@@ -317,7 +349,7 @@ class Renderer:
 
     def _call_line(self, call: ToolCall, style: str) -> None:
         line = Text("● ", style=style)
-        line.append(call.name, style="bold")
+        line.append(_name(call), style="bold")
         line.append(f"({key_argument(call, self.cwd)})")
         self.console.print(line)
 
@@ -338,17 +370,10 @@ class Renderer:
             self.console.print(Group(*lines))
 
     def _snapshot(self, call: ToolCall) -> str | None:
-        raw = call.input.get("file_path")
-        if not isinstance(raw, str) or not raw:
-            return None
-        path = Path(raw).expanduser()
-        path = path if path.is_absolute() else self.cwd / path
-        try:
-            if path.stat().st_size > _SNAPSHOT_LIMIT:
-                return None
-            return path.read_text(encoding="utf-8", errors="replace")
-        except (OSError, ValueError):
-            return None
+        # The runtime reads unconfined: never through a symlink, out of cwd, a FIFO or a device.
+        from agentrun.cli.filepreview import read_preview
+
+        return read_preview(self.cwd, call.input.get("file_path"), _SNAPSHOT_LIMIT)
 
     def _stop_live(self) -> None:
         if self._live is not None:
@@ -411,3 +436,11 @@ def _blocks(message: JSON) -> list[JSON]:
 def _one_line(text: str, width: int = 200) -> str:
     line = " ".join(safe(text).split())
     return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def markdown(text: str) -> Markdown:
+    # rich.markdown (markdown-it, pygments) is ~90 ms of the interactive start: imported at the
+    # first answer (interactive mode warms it while the user types).
+    from rich.markdown import Markdown
+
+    return Markdown(text)

@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.markdown import Markdown
 from rich.text import Text
 
-from agentrun.cli.render import PREVIEW_LINES, key_argument
+from agentrun.cli.render import PREVIEW_LINES, key_argument, markdown
 from agentrun.cli.termsafe import safe
 from agentrun.core.types import ToolCall
 
@@ -76,7 +75,7 @@ def _message(
         return
     for block in blocks:
         if block.get("type") == "text" and str(block.get("text", "")).strip():
-            console.print(Markdown(safe(str(block["text"]))))
+            console.print(markdown(safe(str(block["text"]))))
         elif block.get("type") == "tool_use":
             tool_input = block.get("input")
             call = ToolCall(

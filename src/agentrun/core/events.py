@@ -3,8 +3,9 @@
 Order within a run: ``InitEvent``; then per turn ``TextDelta``* (while the model streams),
 ``AssistantEvent``, then for its tool calls ``ToolStartEvent``/``ToolEndEvent`` pairs (and
 ``PermissionDeniedEvent`` for refused calls) followed by one ``ToolResultsEvent``; last
-``ResultEvent``. Only ``InitEvent``, ``AssistantEvent``, ``ToolResultsEvent`` and ``ResultEvent``
-appear in stream-json (``stream_json()`` returns None for the others).
+``ResultEvent``. A ``HookEvent`` follows each hook that ran, where it ran. Only ``InitEvent``,
+``AssistantEvent``, ``ToolResultsEvent``, ``HookEvent`` and ``ResultEvent`` appear in
+stream-json (``stream_json()`` returns None for the others).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class InitEvent:
     """The agent file used, when it shadows a built-in or user agent of the same name."""
     agent_shadows: str = ""
     """The built-in or user agent file it shadows."""
+    mcp_servers: tuple[tuple[str, str], ...] = ()
+    """``(name, status)`` of each MCP server (``connected`` or ``failed``)."""
 
     def stream_json(self) -> JSON | None:
         shadow = {"agent_file": self.agent_file, "agent_shadows": self.agent_shadows}
@@ -61,6 +64,7 @@ class InitEvent:
             "permissionMode": self.permission_mode,
             "agent": self.agent,
             "sandbox": {"mode": self.sandbox_mode, "enforced": list(self.sandbox_enforced)},
+            "mcp_servers": [{"name": n, "status": s} for n, s in self.mcp_servers],
             **(shadow if self.agent_shadows else {}),
         }
 
@@ -151,6 +155,44 @@ class ToolResultsEvent:
 
 
 @dataclass(frozen=True)
+class HookEvent:
+    """A hook ran: Claude Code's ``system``/``hook_response`` message (``outcome`` is
+    ``success``, ``error`` or ``cancelled``; ``blocked`` says it blocked what it was run for)."""
+
+    session_id: str
+    hook_id: str
+    hook_name: str
+    """``Event:matcher`` (``PreToolUse:Bash``), or the event alone."""
+    hook_event: str
+    command: str
+    source: str
+    """The settings file (or ``--settings``, ``agent NAME``) that configured it."""
+    stdout: str
+    stderr: str
+    exit_code: int | None
+    outcome: str
+    blocked: bool = False
+    suppress_output: bool = False
+    system_message: str = ""
+    """What the hook asked to show the user (``systemMessage``)."""
+
+    def stream_json(self) -> JSON | None:
+        return {
+            "type": "system",
+            "subtype": "hook_response",
+            "session_id": self.session_id,
+            "hook_id": self.hook_id,
+            "hook_name": self.hook_name,
+            "hook_event": self.hook_event,
+            "output": self.stdout + self.stderr,
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "exit_code": self.exit_code,
+            "outcome": self.outcome,
+        }
+
+
+@dataclass(frozen=True)
 class ResultEvent:
     """The run's last event: how it ended, what it cost, and the final text."""
 
@@ -209,6 +251,7 @@ Event = (
     | ToolEndEvent
     | PermissionDeniedEvent
     | ToolResultsEvent
+    | HookEvent
     | ResultEvent
     | SubagentEvent
 )

@@ -32,6 +32,13 @@ from agentrun.core.events import (
     ToolResultsEvent,
     ToolStartEvent,
 )
+from agentrun.core.loophooks import (
+    after_tool,
+    permission_request,
+    pre_tool,
+    stop_hook,
+    submit_prompt,
+)
 from agentrun.core.pricing import cost_usd
 from agentrun.core.types import (
     JSON,
@@ -46,7 +53,7 @@ from agentrun.core.types import (
 )
 
 if TYPE_CHECKING:
-    from agentrun.core.protocols import Model, PermissionChecker, PermissionDecision
+    from agentrun.core.protocols import HookRunner, Model, PermissionChecker, PermissionDecision
 
 Approval = Literal["allow", "deny", "always"]
 Approver = Callable[[ToolCall, "PermissionDecision"], Approval]
@@ -81,7 +88,7 @@ class ToolDispatcher(Protocol):
         *,
         on_start: Callable[[ToolCall], None] | None = None,
         on_end: Callable[[ToolCall, ToolResult, float], None] | None = None,
-        admit: Callable[[ToolCall], ToolResult | None] | None = None,
+        admit: Callable[[ToolCall], ToolResult | ToolCall | None] | None = None,
     ) -> list[ToolResult]: ...
 
 
@@ -117,6 +124,7 @@ class LoopIO:
     approver: Approver | None = None
     system: str = ""
     request_extra: JSON = field(default_factory=dict)
+    hooks: HookRunner | None = None
 
 
 def run_turns(
@@ -129,6 +137,11 @@ def run_turns(
     """Answer one prompt: call the model and run its tools until it stops or a limit hits."""
     run = _Run(conv, io, limits, model)
     try:
+        if io.hooks is not None:
+            io.hooks.take_stop()  # a stop asked during an earlier prompt is spent
+        prompt, refused = submit_prompt(io.hooks, prompt)
+        if refused is not None:
+            return run.finish("error_during_execution", "hook", refused)
         add_user(conv, io, prompt)
         while True:
             if (subtype := run.limit_reached()) is not None:
@@ -186,11 +199,18 @@ def run_turns(
                 continue
             calls = [ToolCall.from_block(b) for b in content if b.get("type") == "tool_use"]
             if not calls and response.stop_reason != "max_tokens":
-                return run.finish("success", response.stop_reason)
+                again = stop_hook(io.hooks, run.stop_hook_active)
+                run.stop_hook_active = run.stop_hook_active or again is not None
+                if again is None:
+                    return run.finish("success", response.stop_reason)
+                add_user(conv, io, again)
+                continue
             blocks = run.dispatch(calls) if calls else []
             if response.stop_reason == "max_tokens":
                 blocks.append({"type": "text", "text": CONTINUE_NOTE})
             add_user(conv, io, blocks, tool_results=bool(calls))
+            if io.hooks is not None and (why := io.hooks.take_stop()) is not None:
+                return run.finish("success", "hook", why)  # a hook answered continue: false
             if io.cancel.is_set() and run.interrupted:
                 return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
     finally:
@@ -250,6 +270,7 @@ class _Run:
         self.cut_off = 0  # answers cut off by max_tokens in a row
         self.interrupted = False
         self.denials: list[JSON] = []
+        self.stop_hook_active = False
         self.offered = frozenset(spec.name for spec in io.tools.specs())
         self.timer: threading.Timer | None = None
         io.cancel.clear()
@@ -335,15 +356,15 @@ class _Run:
         results: dict[str, ToolResult] = {}
 
         def on_end(call: ToolCall, result: ToolResult, seconds: float) -> None:
-            results[call.id] = result
+            result = results[call.id] = after_tool(self.io.hooks, call, result)
             if result.usage is not None:  # a subagent's tokens are the run's too
                 self.add_spent(result.usage, result.cost_usd)
             self.io.emit(ToolEndEvent(call, result, seconds * 1000))
 
-        def admit(call: ToolCall) -> ToolResult | None:
-            refusal = self.permission(call)
+        def admit(call: ToolCall) -> ToolResult | ToolCall | None:
+            admitted, refusal = self.permission(call)
             if refusal is None:
-                return None
+                return None if admitted is call else admitted  # a hook's updatedInput
             result = results[call.id] = ToolResult(refusal, is_error=True)
             self.denials.append(
                 {"tool_name": call.name, "tool_use_id": call.id, "tool_input": call.input}
@@ -367,26 +388,37 @@ class _Run:
             results.get(c.id, ToolResult(INTERRUPTED, is_error=True)).to_block(c.id) for c in calls
         ]
 
-    def permission(self, call: ToolCall) -> str | None:
-        """None when the call may run, else the error text the model gets."""
-        gate = self.io.permissions
-        if gate is None or call.name not in self.offered:
-            return None  # an unknown tool is the dispatcher's to refuse, naming the real ones
-        decision = gate.decide(call)
+    def permission(self, call: ToolCall) -> tuple[ToolCall, str | None]:
+        """The call to run (a PreToolUse hook may rewrite its input) and None when it may
+        run, else the error text the model gets."""
+        gate, hooks = self.io.permissions, self.io.hooks
+        if call.name not in self.offered:
+            return call, None  # an unknown tool is the dispatcher's to refuse, naming them
+        call, verdict, why = pre_tool(hooks, call)
+        if gate is None:
+            denied = verdict == "deny"
+            return call, f"Permission to use {call.name} was denied: {why}" if denied else None
+        if verdict is None:
+            decision = gate.decide(call)
+        else:
+            decision = gate.decide(call, hook=verdict, hook_reason=why)
         if decision.behavior == "allow":
-            return None
+            return call, None
         if decision.behavior == "deny":
-            return f"Permission to use {call.name} was denied: {decision.reason}"
+            return call, f"Permission to use {call.name} was denied: {decision.reason}"
+        answered = permission_request(hooks, gate, call, decision)
+        if answered is not None:
+            return answered
         if self.io.approver is None:
-            return (
+            return call, (
                 f"Permission to use {call.name} was not granted: it needs approval and this run "
                 f"is non-interactive ({decision.reason})."
             )
         answer = self.io.approver(call, decision)
         if answer not in ("allow", "always"):
-            return f"The user denied this {call.name} call."
+            return call, f"The user denied this {call.name} call."
         gate.answer(call, always=answer == "always" and decision.grant is not None)
-        return None
+        return call, None
 
     def finish(
         self, subtype: ResultSubtype, stop_reason: str | None, error: str = ""

@@ -118,6 +118,11 @@ class PermissionDecision(Protocol):
         """What an "always" answer would allow for the session; None: "always" not offered."""
         ...
 
+    @property
+    def firm(self) -> bool:
+        """An ask only a person may answer (an ask rule, a protected path): no hook can."""
+        ...
+
 
 class PermissionChecker(Protocol):
     """The permission gate (:class:`agentrun.permissions.Gate`): the one place a tool call
@@ -137,8 +142,16 @@ class PermissionChecker(Protocol):
         """What the settings files asked for and did not get (for stderr)."""
         ...
 
-    def decide(self, call: ToolCall) -> PermissionDecision:
-        """Decide ``call`` now, immediately before it runs."""
+    def decide(
+        self,
+        call: ToolCall,
+        *,
+        hook: PermissionBehavior | None = None,
+        hook_reason: str = "",
+    ) -> PermissionDecision:
+        """Decide ``call`` now, immediately before it runs; ``hook`` is what its PreToolUse
+        hooks answered, an input to the decision (their deny always wins, their allow never
+        lifts a deny rule)."""
         ...
 
     def answer(self, call: ToolCall, *, always: bool) -> None:
@@ -155,6 +168,66 @@ class PermissionChecker(Protocol):
 
     def read_deny_paths(self) -> list[Path]:
         """Paths the Read deny rules name that the jail can hide from Bash too."""
+        ...
+
+    def writable_protected_paths(self) -> list[Path]:
+        """Protected paths explicit allow rules name, which the sandbox keeps writable."""
+        ...
+
+
+class HookResult(Protocol):
+    """What the hooks of one event answered together (:class:`agentrun.hooks.HookOutcome`)."""
+
+    @property
+    def blocked(self) -> bool: ...
+
+    @property
+    def reason(self) -> str:
+        """Why they blocked (for the model)."""
+        ...
+
+    @property
+    def permission(self) -> PermissionBehavior | None: ...
+
+    @property
+    def permission_reason(self) -> str: ...
+
+    @property
+    def updated_input(self) -> JSON | None: ...
+
+    @property
+    def context(self) -> str:
+        """Context for the model (``additionalContext``, plain stdout where it counts)."""
+        ...
+
+    @property
+    def stop(self) -> bool:
+        """A hook answered ``continue: false``: the run stops."""
+        ...
+
+    @property
+    def stop_reason(self) -> str: ...
+
+
+class HookRunner(Protocol):
+    """The session's hooks (:class:`agentrun.hooks.Hooks`): the loop fires events through it."""
+
+    @property
+    def subagent(self) -> bool:
+        """The agent runs as a subagent: its ``Stop`` is fired as ``SubagentStop``."""
+        ...
+
+    def has(self, event: str) -> bool:
+        """Whether any hook is configured for ``event`` (nothing to build otherwise)."""
+        ...
+
+    def fire(self, event: str, fields: JSON) -> HookResult:
+        """Run the matching hooks of ``event`` with the envelope's event ``fields``."""
+        ...
+
+    def take_stop(self) -> str | None:
+        """Why a hook answered ``continue: false`` since the last call (then the run ends
+        after the current step), or None."""
         ...
 
 

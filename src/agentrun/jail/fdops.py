@@ -34,6 +34,10 @@ def fd_path(fd: int, shown: Path) -> Path:
     return Path(target)
 
 
+UNSIZED_CAP = 1 << 20
+"""How much of a file whose fstat size is 0 (/proc, sysfs) :meth:`OpenedFile.read_all` reads."""
+
+
 class OpenedFile:
     """A regular file opened for reading (non-blocking, no controlling tty). Close it after use.
 
@@ -46,16 +50,21 @@ class OpenedFile:
         self.stat = st
 
     def read_all(self) -> bytes:
-        """The whole file from offset 0 (its size was checked by the caller)."""
-        # One read of the size fstat gave, plus a byte to see the end: a short read of a
-        # regular file means end of file. Reading in fixed chunks cost a second syscall and a
-        # second buffer the size of the chunk just to learn that.
-        first = os.pread(self.fd, self.stat.st_size + 1, 0)
-        if len(first) <= self.stat.st_size:
+        """The file from offset 0, never more than the size fstat gave when it was opened.
+
+        The caller checked that size against its limit; the file may be shared with jailed
+        code, which can grow it (a sparse truncate to 1 GiB) between that check and this read,
+        so bytes past it are not read. A size of 0 is what /proc and sysfs files report whatever
+        they hold: those are read up to :data:`UNSIZED_CAP`.
+        """
+        size = self.stat.st_size or UNSIZED_CAP
+        # One read of the size fstat gave: a short read of a regular file means end of file.
+        first = os.pread(self.fd, size, 0)
+        if len(first) == size or not first:
             return first
-        chunks = [first]  # it grew since: read on to the end
+        chunks = [first]  # a short read (over 2 GiB, or it shrank): read on up to the size
         offset = len(first)
-        while chunk := os.pread(self.fd, 1 << 20, offset):
+        while offset < size and (chunk := os.pread(self.fd, size - offset, offset)):
             chunks.append(chunk)
             offset += len(chunk)
         return b"".join(chunks)

@@ -12,7 +12,8 @@ tools always used (same checks, same model-facing errors), and answers with what
 - ``check_dir`` / ``list_names``: a directory's real path, or its entry names;
 - ``write_target`` / ``write``: where a write lands and what is there; then the atomic
   temp-file/fsync/rename, done here, so a create or rename outside the policy fails in the kernel;
-- ``search``: ``rg`` started here; its stdout and stderr pipes go back to the runtime, which
+- ``search``: ``rg`` started here; its stdout and stderr (socket pairs: a jailed command can
+  open a pipe through /proc/<rg>/fd, not a socket) go back to the runtime, which
   streams them and stops when it has enough; the exit status follows on the request socket.
 
 The server makes itself non-dumpable, so a jailed command (same uid, same domain) cannot write
@@ -169,20 +170,31 @@ def _dispatch(ws: Workspace, req: dict[str, Any], conn: socket.socket) -> None:
 def _search(req: dict[str, Any], conn: socket.socket) -> None:
     """Run ``rg``; hand back its pipes; report its exit status, or kill it when the runtime
     says so (a byte, or its end closing: it stopped reading or died)."""
-    proc = subprocess.Popen(
-        req["argv"],
-        cwd=req["cwd"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        bufsize=0,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
+    # Socket pairs, not pipes: rg is dumpable after exec, so a jailed command of the same uid
+    # may open /proc/<rg>/fd/1; a pipe opened there is writable (forged results, endless
+    # lines into the runtime), a socket cannot be opened through /proc at all (ENXIO).
+    out, out_rg = socket.socketpair()
+    err, err_rg = socket.socketpair()
     try:
-        send_frame(conn, {"ok": None}, [proc.stdout.fileno(), proc.stderr.fileno()])
+        for theirs, mine in ((out_rg, out), (err_rg, err)):
+            theirs.shutdown(socket.SHUT_RD)
+            mine.shutdown(socket.SHUT_WR)
+        proc = subprocess.Popen(
+            req["argv"],
+            cwd=req["cwd"],
+            stdin=subprocess.DEVNULL,
+            stdout=out_rg.fileno(),
+            stderr=err_rg.fileno(),
+            bufsize=0,
+        )
     finally:
-        proc.stdout.close()  # the runtime holds the read ends now: EOF comes from rg alone
-        proc.stderr.close()
+        out_rg.close()  # rg holds the write ends: EOF comes from rg alone
+        err_rg.close()
+    try:
+        send_frame(conn, {"ok": None}, [out.fileno(), err.fileno()])
+    finally:
+        out.close()  # the runtime holds the read ends now
+        err.close()
     try:
         pidfd = os.pidfd_open(proc.pid)
     except OSError:  # a filter refusing pidfd_open: look at rg between waits on the socket

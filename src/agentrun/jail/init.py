@@ -37,6 +37,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,10 @@ from agentrun.jail.shim import reap, run_shim, sigchld_pipe
 from agentrun.jail.wire import recv_frame, send_frame
 
 _PR_SET_DUMPABLE = 4
+_ESCAPEE_SCAN_S = 0.5
+_OWN: set[int] = set()
+"""P1's own children (spare shims, shims, file servers): any other child of P1 was orphaned by
+a killed shim or server (``kill -9 $PPID``), out of reach of its call's kill and timeout."""
 
 
 def _fork_spare(sock: socket.socket, wake: int) -> socket.socket:
@@ -54,7 +59,8 @@ def _fork_spare(sock: socket.socket, wake: int) -> socket.socket:
     calls, it is off the critical path. Returns P1's end of the spare's socket.
     """
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    if os.fork() == 0:
+    pid = os.fork()
+    if pid == 0:
         try:
             signal.set_wakeup_fd(-1)
             os.close(wake)
@@ -69,8 +75,24 @@ def _fork_spare(sock: socket.socket, wake: int) -> socket.socket:
                 run_shim(frame[0], frame[1][0], frame[1][1])
         finally:
             os._exit(0)
+    _OWN.add(pid)
     theirs.close()
     return mine
+
+
+def _kill_escapees() -> None:
+    """SIGKILL every child of P1 that P1 did not fork: re-parented here, it belonged to a call
+    whose shim (or to a search whose server) was killed. Its pid cannot be reused before P1
+    reaps it, so the kill cannot hit another process; its own children come up next round."""
+    me = os.getpid()
+    for pid in syscalls.descendants(me, zombies=False):
+        if pid in _OWN:
+            continue
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read()
+            if int(stat[stat.rindex(b")") + 2 :].split()[1]) == me:
+                os.kill(pid, signal.SIGKILL)
 
 
 def _hand_over(spare: socket.socket, req: Any, fds: list[int]) -> bool:
@@ -95,12 +117,19 @@ def _serve(sock: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     wake = sigchld_pipe()
     spare = _fork_spare(sock, wake)
+    next_scan = 0.0
     while True:
-        ready, _, _ = select.select([sock.fileno(), wake], [], [])
+        ready, _, _ = select.select([sock.fileno(), wake], [], [], _ESCAPEE_SCAN_S)
         if wake in ready:
             with contextlib.suppress(OSError):
                 os.read(wake, 512)
-            reap()
+            _OWN.difference_update(pid for pid, _ in reap())
+        # A killed shim's SIGCHLD comes after its children were re-parented here; the periodic
+        # scan catches the rest (a killed file server's rg), off the path of a busy stream
+        # of calls.
+        if wake in ready or time.monotonic() >= next_scan:
+            _kill_escapees()
+            next_scan = time.monotonic() + _ESCAPEE_SCAN_S
         if sock.fileno() not in ready:
             continue
         frame = recv_frame(sock)
@@ -120,7 +149,7 @@ def _serve(sock: socket.socket) -> None:
             elif len(fds) == 1 and req.get("op") == "fileserver":
                 # The file tools' server: a child of this confined process, confined alike.
                 close = [sock.fileno(), wake, spare.fileno()]
-                fileserver.fork_server(req["policy"], fds[0], close=close)
+                _OWN.add(fileserver.fork_server(req["policy"], fds[0], close=close))
         finally:
             # Before the next fork: a spare holding this call's stdout would keep the runtime's
             # pipe open (no EOF) for as long as it waits.
@@ -151,6 +180,7 @@ def _confine(cfg: dict[str, Any], report: dict[str, Any]) -> None:
             read_only=[Path(p) for p in v["read_only"]],
             writable=[Path(p) for p in v["writable"]],
             protected=[Path(p) for p in v["protected"]],
+            reopened=[Path(p) for p in v.get("reopened", ())],
             hidden=[Path(p) for p in v["hidden"]],
             shm_size=cfg["shm_size"],
             new_sysfs=cfg["netns"],

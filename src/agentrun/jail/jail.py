@@ -225,6 +225,7 @@ class JailSandbox:
                 "read_only": [str(p) for p in dict.fromkeys([*runtime, *read_roots, *git_trees])],
                 "writable": [str(p) for p in write_roots],
                 "protected": [str(p) for p in dict.fromkeys([*policy.protected, *found.protected])],
+                "reopened": [str(p) for p in policy.unprotected],
                 "hidden": [str(p) for p in (*policy.hidden, *sockets)],
                 "extra_files": [str(p) for p in _extra_files()],
             },

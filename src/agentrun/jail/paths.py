@@ -228,7 +228,8 @@ class Workspace:
                 code=errno.EROFS,
                 path=shown,
             )
-        for protected in policy.protected:
+        opened = policy.unprotected_path(real) and policy.unprotected_path(shown)
+        for protected in () if opened else policy.protected:
             # Both: `.git` may itself be a symlink, and a symlink may lead into `.git`.
             if is_within(real, protected) or is_within(shown, protected):
                 raise PathDenied(

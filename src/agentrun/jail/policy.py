@@ -8,6 +8,7 @@ about what is secret or writable.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,10 @@ class SandboxPolicy:
     roots: tuple[Path, ...] = field(default=())
     """The workspace and each ``--add-dir``, in every mode (read-only keeps no writable roots
     but must still read them); empty means the workspace and the writable roots."""
+    unprotected: tuple[Path, ...] = field(default=())
+    """Paths in a root's ``.claude``, ``.agentrun`` or ``.mcp.json`` that an explicit allow rule
+    names (``Edit(./.claude/agents/**)``): writable after all, for the file tools and, when
+    they exist as the jail starts, for Bash. Never inside a ``.git`` or ``.gitmodules``."""
 
     @property
     def readable_roots(self) -> tuple[Path, ...]:
@@ -93,9 +98,19 @@ class SandboxPolicy:
         extra_read_deny: Iterable[Path | str] = (),
         state_dirs: Iterable[Path | str] = (),
         home: Path | None = None,
+        unprotect: Iterable[Path | str] = (),
     ) -> SandboxPolicy:
         ws = Path(workspace).resolve()
         roots = (ws, *(Path(d).resolve() for d in add_dirs))
+        openable = [root / name for root in roots for name in AT_ROOT if name not in ANY_DEPTH]
+        unprotected = tuple(
+            dict.fromkeys(
+                p
+                for p in (Path(os.path.normpath(Path(ws, u))) for u in unprotect)
+                if any(is_within(p, o) for o in openable)
+                and not any(part in ANY_DEPTH for part in p.parts)
+            )
+        )
         user_home = (home or Path.home()).resolve()
         deny: list[Path] = [Path(p) for p in _SYSTEM_READ_DENY]
         deny.append(user_home)
@@ -121,6 +136,7 @@ class SandboxPolicy:
             protected=tuple(dict.fromkeys(root / name for root in roots for name in AT_ROOT)),
             hidden=hidden,
             roots=tuple(dict.fromkeys(roots)),
+            unprotected=() if mode == "read-only" else unprotected,
         )
 
     @property
@@ -141,11 +157,18 @@ class SandboxPolicy:
         """Whether a resolved absolute path may be created or changed."""
         if not self.confined:
             return True
-        if self.protected_entry(path) is not None:
+        if self.protected_entry(path) is not None and not self.unprotected_path(path):
             return False
         if any(is_within(path, p) for p in self.hidden):
             return False
         return any(is_within(path, root) for root in self.writable_roots)
+
+    def unprotected_path(self, path: Path) -> bool:
+        """Whether ``path`` lies in a protected entry's part an explicit allow rule opened
+        (:attr:`unprotected`); a ``.git`` or ``.gitmodules`` in it stays protected."""
+        return any(is_within(path, u) for u in self.unprotected) and not any(
+            part in ANY_DEPTH for part in path.parts
+        )
 
     def protected_entry(self, path: Path) -> Path | None:
         """The protected entry ``path`` is or lies in (``ws/sub/.git`` for

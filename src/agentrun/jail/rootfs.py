@@ -71,6 +71,9 @@ class View:
     writable: Sequence[Path]
     protected: Sequence[Path] = field(default=())
     """Paths inside the write roots bound read-only on top (``.git`` at any depth, ...)."""
+    reopened: Sequence[Path] = field(default=())
+    """Existing paths inside :attr:`protected` bound read-write again on top (an explicit allow
+    rule named them: ``.claude/agents``)."""
     hidden: Sequence[Path] = field(default=())
     """Paths inside the roots covered by an empty read-only tmpfs (a file: by ``/dev/null``)."""
     shm_size: int = 64 << 20
@@ -196,6 +199,10 @@ def build(view: View) -> None:
     for p in view.protected:
         if os.path.lexists(p) and not p.is_symlink():
             _bind(str(p), at(p), MOUNT_ATTR_RDONLY)
+    for p in view.reopened:
+        # No symlink anywhere on the way (a repository's `.claude` -> /etc would bind /etc/...).
+        if os.path.lexists(p) and os.path.realpath(p) == str(p):
+            _bind(str(p), at(p), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
     for p in view.hidden:
         _cover(p, at(p))
     _pivot(new)

@@ -6,8 +6,9 @@ while host sockets are in the jail's view no AF_UNIX socket can be pointed at a 
 namespace does not isolate pathname sockets, and Landlock ABI < 9 does not see ``connect``);
 setuid/setgid bits (the jail's root owns the files it creates); new user namespaces (a fresh set
 of capabilities), ``setns``, every mount API, ``bpf``, ``io_uring`` (its own syscall path past
-this filter), keyrings, module loading, ptrace and cross-process memory access, and ``TIOCSTI``
-terminal injection.
+this filter), keyrings, module loading, ptrace and cross-process memory access, ``TIOCSTI``
+terminal injection, file leases (``F_SETLEASE``: host writers would block) and memfds (memory
+outside every rlimit; ``ENOSYS``, so programs fall back to files).
 
 Refused calls fail with ``EPERM`` (or ``EAFNOSUPPORT`` for a socket family; the process goes on
 and reports an error) instead of killing it; ``clone3`` and ``openat2`` get ``ENOSYS`` because
@@ -96,6 +97,11 @@ DENIED: dict[str, int] = {
     "open_tree_attr": 467,  # 6.15: open_tree with mount attributes, the same mount API
 }
 _SYS_IOCTL = 16
+_SYS_FCNTL = 72
+_F_SETLEASE = 1024  # a lease on a readable host file blocks host writers (lease-break-time)
+# memfds are memory no rlimit bounds while unmapped (and no cgroup for an unprivileged jail):
+# ENOSYS, as on an old kernel, so that programs fall back to a file (glib, .NET, V8 do).
+MEMFD_CALLS = {"memfd_create": 319, "memfd_secret": 447}
 _SYS_CLONE = 56
 _SYS_CLONE3 = 435
 _SYS_OPENAT2 = 437
@@ -205,6 +211,9 @@ def build_filter(*, host_sockets_hidden: bool = False) -> bytes:
     # glibc (and agentrun's own openat2 wrapper) fall back to clone / openat, which are checked.
     a.jeq(_SYS_CLONE3, "enosys")
     a.jeq(_SYS_OPENAT2, "enosys")
+    for nr in sorted(MEMFD_CALLS.values()):
+        a.jeq(nr, "enosys")
+    a.jeq(_SYS_FCNTL, "fcntl")
     a.jeq(_SYS_CLONE, "clone")
     a.jeq(_SYS_IOCTL, "ioctl")
     a.jeq(_SYS_SOCKET, "socket")
@@ -226,6 +235,15 @@ def build_filter(*, host_sockets_hidden: bool = False) -> bytes:
     a.load(_arg_lo(1))
     a.jeq(_TIOCSTI, "eperm")
     a.jeq(_TIOCLINUX, "eperm")
+    a.ret(RET_ALLOW)
+
+    # fcntl(fd, F_SETLEASE, ...): a lease needs only read access to a file the jail sees
+    # read-only (as root: any root-owned one), and makes host writers wait. F_NOTIFY (dnotify)
+    # stays: it only signals the caller. flock/F_SETLK on read-only views cannot be told apart
+    # here (see README: what the view shows is what can be locked).
+    a.label("fcntl")
+    a.load(_arg_lo(1))
+    a.jeq(_F_SETLEASE, "eperm")
     a.ret(RET_ALLOW)
 
     # socket(family, type, protocol): an allowlist of families.

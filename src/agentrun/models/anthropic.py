@@ -57,6 +57,12 @@ def _refuse_real_api_under_test_guard(base_url: str) -> None:
         raise ModelError(f"{BLOCKED_MESSAGE} (this model would reach {base_url})")
 
 
+def preload_sdk() -> None:
+    """Import the SDK now, ahead of the first request: a batch worker before its first task, an
+    interactive session in a background thread while the user types."""
+    import anthropic  # noqa: F401
+
+
 class AnthropicModel:
     """A real Claude model through the official SDK (``ANTHROPIC_API_KEY``/``_BASE_URL`` apply)."""
 

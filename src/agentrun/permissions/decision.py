@@ -29,6 +29,9 @@ class Decision:
     reason: str
     rule: str | None = None
     grant: str | None = None
+    firm: bool = False
+    """An ask a PreToolUse hook's allow cannot lift (an ask rule, a protected path, a write
+    whose target is only known at run time)."""
 
     def __str__(self) -> str:
         return self.reason

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import stat
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.pathutil import is_within
@@ -33,6 +33,7 @@ from agentrun.permissions.decision import (
     PERMISSION_MODES,
     RANK,
     READ_ONLY_TOOLS,
+    Behavior,
     Decision,
     offered_tools,
 )
@@ -120,23 +121,25 @@ class Gate:
         writable_roots: Sequence[Path] | None = None,
         shell_writable: Sequence[Path] = (),
         shell_cwd: Callable[[], Path | None] | None = None,
+        settings: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> Gate:
         """Rules from the flags and the settings files; ``mode`` None takes the settings'
         ``defaultMode``, else ``default``. What a project's files may not do (allow rules,
-        bypassPermissions) is left out and said in :attr:`warnings`."""
+        bypassPermissions) is left out and said in :attr:`warnings`. ``settings``: more
+        layers (``--settings``), as ``(label, data)``."""
         from agentrun.permissions.settings import load_settings
 
-        settings = load_settings(cwd, home)
+        loaded = load_settings(cwd, home, settings)
         allow = [Rule.parse(r) for r in split_rules(allowed)]
         deny = [Rule.parse(r) for r in split_rules(disallowed)]
         ask: list[Rule] = []
-        for src in settings.sources:
+        for src in loaded.sources:
             if not src.project:
                 allow += [Rule.parse(r, root=src.root) for r in src.allow]
             ask += [Rule.parse(r, root=src.root) for r in src.ask]
             deny += [Rule.parse(r, root=src.root) for r in src.deny]
         gate = cls(
-            mode or settings.default_mode or "default",
+            mode or loaded.default_mode or "default",
             allow=allow,
             ask=ask,
             deny=deny,
@@ -148,7 +151,7 @@ class Gate:
             shell_writable=shell_writable,
             shell_cwd=shell_cwd,
         )
-        gate.warnings = list(settings.warnings)
+        gate.warnings = list(loaded.warnings)
         return gate
 
     @property
@@ -159,9 +162,29 @@ class Gate:
         return [str(r) for r in self._grants if r.words is None or "*" not in str(r)]
 
     # -- the decision ---------------------------------------------------------------------------
-    def decide(self, call: ToolCall) -> Decision:
-        """Allow, ask or deny ``call``, now, with the reason (and the rule that decided)."""
-        return self._decide(call.name, call.input)
+    def decide(
+        self, call: ToolCall, *, hook: Behavior | None = None, hook_reason: str = ""
+    ) -> Decision:
+        """Allow, ask or deny ``call``, now, with the reason (and the rule that decided).
+
+        ``hook`` is what the PreToolUse hooks answered (``hook_reason`` their reason): their
+        deny always wins; their ask asks (unless a rule denies); their allow lifts a plain
+        ask but never a deny, an ask rule or a protected path."""
+        decision = self._decide(call.name, call.input)
+        if hook is None:
+            return decision
+        why = f": {hook_reason}" if hook_reason else ""
+        if hook == "deny":
+            return Decision("deny", f"a PreToolUse hook denied it{why}")
+        if decision.behavior == "deny":
+            return decision
+        if hook == "ask":
+            return self._asked(f"a PreToolUse hook asks for approval{why}")
+        if decision.behavior == "ask" and decision.firm:
+            return decision
+        if decision.behavior == "ask":
+            self.answer(call, always=False)  # as if the user approved: the file tool's re-check
+        return Decision("allow", f"allowed by a PreToolUse hook{why}")
 
     def check(self, tool_name: str, tool_input: JSON) -> Decision:
         """:meth:`decide` for a tool name and input (tests and scripts)."""
@@ -256,7 +279,8 @@ class Gate:
         if worst is not None and RANK[worst.behavior] > RANK[command.behavior]:
             return worst
         if worst is not None and worst.behavior == "ask" and command.behavior == "ask":
-            return Decision("ask", f"{command.reason}; {worst.reason}")  # no grant: both asked
+            # no grant: both asked
+            return Decision("ask", f"{command.reason}; {worst.reason}", firm=worst.firm)
         return command
 
     def _bash_command(self, view: BashView) -> Decision:
@@ -285,7 +309,8 @@ class Gate:
                 why += f"; allow rules cannot vouch for it: {view.unknown}"
             return Decision("deny", why)
         if view.unknown is not None:
-            return Decision("ask", f"Bash needs approval: {view.unknown}")
+            # firm: no allow rule can vouch for a line whose commands are unknown, nor a hook
+            return Decision("ask", f"Bash needs approval: {view.unknown}", firm=True)
         grant = "each command of this line" if view.parts else None
         return Decision("ask", "Bash needs approval", grant=grant)
 
@@ -297,7 +322,8 @@ class Gate:
         d = self._decide("Write", {"file_path": path}, shell=True)
         if d.behavior == "allow":
             return d
-        return Decision(d.behavior, f"the redirection writes {target}: {d.reason}", d.rule)
+        why = f"the redirection writes {target}: {d.reason}"
+        return Decision(d.behavior, why, d.rule, firm=d.firm)
 
     def _unknown_target(self, target: str) -> Decision:
         edit_deny = next((r for r in self.deny if r.tool in ("Edit", "Write")), None)
@@ -312,7 +338,7 @@ class Gate:
     def _asked(self, reason: str, rule: str | None = None) -> Decision:
         if self.mode == "dontAsk":
             return Decision("deny", f"{reason} (dontAsk mode)", rule)
-        return Decision("ask", reason, rule)
+        return Decision("ask", reason, rule, firm=True)
 
     def _limit(self, tool: str, tool_input: JSON, view: BashView | None) -> Decision | None:
         """Deny a call outside what the agent file gave it (``Bash(git diff:*)``)."""
@@ -381,6 +407,27 @@ class Gate:
             f"Permission to use {tool} on {real} was denied: the path resolved to {real} when "
             f"the file was opened, and {decision.reason}."
         )
+
+    def writable_protected_paths(self) -> list[Path]:
+        """What explicit Write/Edit allow rules name inside the protected ``.claude``,
+        ``.agentrun`` and ``.mcp.json`` (``Edit(./.claude/agents/**)`` -> ``.claude/agents``):
+        the part of each pattern before its first wildcard. The sandbox keeps those (and only
+        those) writable; ``.git`` and ``.gitmodules`` never (the policy drops them)."""
+        found: list[Path] = []
+        for rule in self.allow:
+            if rule.tool not in ("Edit", "Write") or rule.spec is None:
+                continue
+            if not any(names_protected(rule, p) for p in (".claude", ".agentrun", ".mcp.json")):
+                continue
+            base, pattern = rule.base_and_pattern(self.cwd, self.home)
+            literal = []
+            for part in pattern.split("/"):
+                if any(c in part for c in "*?[{") or part in ("", ".", ".."):
+                    break
+                literal.append(part)
+            if literal:
+                found.append(base.resolve().joinpath(*literal))
+        return list(dict.fromkeys(found))
 
     def read_deny_paths(self, *, limit: int = 256) -> list[Path]:
         """Paths outside the workspace that ``Read`` deny rules name, for the jail's read deny

@@ -75,7 +75,9 @@ class Rule:
     @classmethod
     def parse(cls, text: str, *, root: Path | None = None) -> Rule:
         text = text.strip()
-        m = re.fullmatch(r"([A-Za-z0-9_\-]+)(?:\((.*)\))?", text, flags=re.S)
+        m = re.fullmatch(
+            r"([A-Za-z0-9_\-]+|mcp__[A-Za-z0-9_\-]+__\*)(?:\((.*)\))?", text, flags=re.S
+        )
         if not m:
             raise ConfigError(f"bad permission rule {text!r}: expected Tool or Tool(spec)")
         spec = m.group(2)
@@ -91,6 +93,8 @@ class Rule:
         compound command, or one spelling of a path, is enough; otherwise (allow) all must."""
         delegation = self.tool in DELEGATION_TOOLS and tool in DELEGATION_TOOLS
         if self.spec is None:
+            if self.tool.endswith("__*"):  # mcp__server__*: every tool of that server
+                return tool.startswith(self.tool[:-1])
             return (
                 self.tool == tool
                 or delegation

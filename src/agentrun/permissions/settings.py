@@ -18,6 +18,7 @@ user's own file or a flag can raise rights.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,18 +70,25 @@ def settings_paths(cwd: Path, home: Path | None = None) -> list[tuple[Path, Path
     return [user, *((p, cwd) for p in project)]
 
 
-def load_settings(cwd: Path, home: Path | None = None) -> Settings:
-    """Read every settings file that exists; a malformed one is a :class:`ConfigError` naming
-    the file (a silently ignored deny rule would be worse than stopping)."""
+def load_settings(
+    cwd: Path, home: Path | None = None, extra: Sequence[tuple[str, Mapping[str, Any]]] = ()
+) -> Settings:
+    """Read every settings file that exists, then the ``extra`` layers (``--settings``: the
+    user's own, given for one run, so they count as the user's file); a malformed one is a
+    :class:`ConfigError` naming the file (a silently ignored deny rule would be worse than
+    stopping)."""
     sources: list[RuleSource] = []
     default_mode: str | None = None
     warnings: list[str] = []
     paths = settings_paths(cwd, home)
+    layers: list[tuple[Path, Path, bool, Mapping[str, Any]]] = []
     for index, (path, root) in enumerate(paths):
         project = index > 0
         if (project and path == paths[0][0]) or not path.is_file():  # run from home: read once
             continue
-        data = _read_json(path)
+        layers.append((path, root, project, _read_json(path)))
+    layers += [(Path(label), cwd, False, data) for label, data in extra]
+    for path, root, project, data in layers:
         perms = data.get("permissions", {})
         if not isinstance(perms, dict):
             raise ConfigError(f"{path}: 'permissions' must be an object")
@@ -131,7 +139,7 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _rule_list(perms: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:
+def _rule_list(perms: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
     value = perms.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{path}: permissions.{key} must be a list of strings")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from agentrun.permissions.decision import RANK, Decision
+from agentrun.permissions.decision import RANK, Behavior, Decision
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import PermissionChecker
@@ -48,15 +48,18 @@ class StricterGate:
     def warnings(self) -> list[str]:
         return self.outer.warnings
 
-    def decide(self, call: ToolCall) -> Decision:
-        first = self.outer.decide(call)
-        second = self.inner.decide(call)
+    def decide(
+        self, call: ToolCall, *, hook: Behavior | None = None, hook_reason: str = ""
+    ) -> Decision:
+        first = self.outer.decide(call, hook=hook, hook_reason=hook_reason)
+        second = self.inner.decide(call, hook=hook, hook_reason=hook_reason)
         assert isinstance(first, Decision)
         worse = max((first, second), key=lambda d: RANK[d.behavior])
         if worse.behavior == "ask" and first.behavior == second.behavior == "ask":
             # "always" may be offered only where both gates would remember it
             grant = first.grant if second.grant is not None else None
-            return Decision("ask", first.reason, first.rule, grant)
+            firm = first.firm or second.firm
+            return Decision("ask", first.reason, first.rule, grant=grant, firm=firm)
         return worse
 
     def answer(self, call: ToolCall, *, always: bool) -> None:
@@ -76,3 +79,6 @@ class StricterGate:
 
     def read_deny_paths(self) -> list[Path]:
         return self.outer.read_deny_paths()
+
+    def writable_protected_paths(self) -> list[Path]:
+        return self.outer.writable_protected_paths()

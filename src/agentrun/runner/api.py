@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
+    from agentrun.hooks import Hooks
 
 __all__ = ["AgentSession", "RunResult", "run"]
 
@@ -117,6 +118,7 @@ class AgentSession:
         self.options = RunOptions(**options, approver=approver)
         self.on_event = on_event
         self._rt = Runtime.open(self.options)
+        self._started = False
 
     @property
     def session_id(self) -> str:
@@ -144,7 +146,22 @@ class AgentSession:
     @property
     def warnings(self) -> list[str]:
         """What the settings files asked for that this session does not do (say it on stderr)."""
-        return list(self._rt.permissions.warnings)
+        return [*self._rt.permissions.warnings, *self._rt.hooks.config.warnings, *self._rt.warnings]
+
+    @property
+    def hooks(self) -> Hooks:
+        """The session's hooks (``hooks.config.hooks`` lists them with the file of each)."""
+        return self._rt.hooks
+
+    @property
+    def tool_names(self) -> list[str]:
+        """The tools the model is offered, MCP tools included."""
+        return [spec.name for spec in self._rt.runner.specs()]
+
+    @property
+    def mcp_servers(self) -> list[tuple[str, str]]:
+        """``(name, status)`` of each MCP server of this session."""
+        return list(self._rt.mcp_servers)
 
     @property
     def agent(self) -> AgentSpec:
@@ -177,10 +194,20 @@ class AgentSession:
                 agent_file=str(rt.agent.path or "") if rt.agent.shadows else "",
                 sandbox_mode=o.sandbox,
                 sandbox_enforced=rt.enforced_layers(),
+                mcp_servers=tuple(rt.mcp_servers),
             )
         )
         if rt.task_tool is not None:  # subagents' events go where this prompt's go
             rt.task_tool.delegation.emit = emit
+        rt.hooks.emit = emit
+        if not self._started:
+            self._started = True
+            source = o.session_source or ("resume" if rt.resumed else "startup")
+            start = rt.hooks.fire("SessionStart", {"source": source})
+            if start.context:
+                prompt = f"{prompt}\n\n{start.context}"
+        # Compaction, when it exists, fires its hooks first with one line:
+        # rt.hooks.fire("PreCompact", {"trigger": "auto", "custom_instructions": ""})
         io = LoopIO(
             tools=rt.runner,
             permissions=rt.permissions,
@@ -190,6 +217,7 @@ class AgentSession:
             cancel=rt.ctx.cancel,
             approver=o.approver,
             system=rt.system,
+            hooks=rt.hooks,
         )
         limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
         try:
@@ -201,8 +229,14 @@ class AgentSession:
             rt.conv.messages = repair(rt.conv.messages)
         return RunResult.from_event(final, events)
 
-    def close(self) -> None:
-        """Stop every process the session started and release its files. Idempotent."""
+    def close(self, reason: str = "other") -> None:
+        """Stop every process the session started and release its files. Idempotent.
+        ``reason`` is what the SessionEnd hooks are told (``clear``, ``logout``,
+        ``prompt_input_exit``, ``other``)."""
+        if self._started:
+            self._started = False
+            self._rt.hooks.emit = None  # stream-json has ended with its result line
+            self._rt.hooks.fire("SessionEnd", {"reason": reason})
         self._rt.close()
 
     def __enter__(self) -> AgentSession:
@@ -246,7 +280,8 @@ def run(
     None when it is not offered); None (headless) denies them and lists them in
     ``permission_denials``. ``max_retries``: API retries (408/409/429/5xx/529, connection
     errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2). ``extra`` takes the remaining
-    :class:`RunOptions` (``replay_drift``, ``sessions_root``).
+    :class:`RunOptions` (``replay_drift``, ``sessions_root``, ``mcp_config``,
+    ``strict_mcp_config``).
     """
     options = {
         "agent": agent,

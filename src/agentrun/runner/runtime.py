@@ -13,8 +13,9 @@ import functools
 import shutil
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -26,9 +27,12 @@ from agentrun.session.store import FileSessionStore, new_session_id, rebuild_mes
 if TYPE_CHECKING:
     from agentrun.core.protocols import Model, PermissionChecker, Sandbox
     from agentrun.core.types import JSON
+    from agentrun.hooks import Hooks
     from agentrun.jail.jail import JailSandbox
     from agentrun.jail.paths import Workspace
     from agentrun.jail.policy import SandboxMode, SandboxPolicy
+    from agentrun.mcp.client import McpClient
+    from agentrun.mcp.config import ServerConfig
     from agentrun.tools.shell import BashSession
 
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
@@ -67,6 +71,21 @@ class RunOptions:
     approver: Approver | None = None
     sessions_root: str | Path | None = None
     """Where transcripts go; default ``$AGENTRUN_HOME/sessions``."""
+    mcp_config: Sequence[str | Mapping[str, Any]] = ()
+    """``--mcp-config`` values: files, JSON text, or ``{"mcpServers": ...}`` mappings."""
+    strict_mcp_config: bool = False
+    mcp_consent: Callable[[Any], bool] | None = None
+    """Asks whether a project's ``.mcp.json`` server may start (interactive); None: only
+    the user's settings decide."""
+    settings: str | Mapping[str, Any] | None = None
+    """One more settings layer for this run (``--settings``): a JSON file's path, JSON text,
+    or a mapping; its ``hooks`` and ``disableAllHooks`` apply."""
+    disable_hooks: bool = False
+    """Run no hooks at all (``--no-hooks``), like ``disableAllHooks``."""
+    subagent: bool = False
+    """The agent runs as a subagent: its Stop hooks fire as SubagentStop."""
+    session_source: str | None = None
+    """What SessionStart hooks are told (``clear``, ``compact``); None: startup or resume."""
 
 
 class Runtime:
@@ -78,6 +97,11 @@ class Runtime:
         self.sandbox: Sandbox | None = None
         """Bash's sandbox, made at the first Bash call."""
         self._shell: BashSession | None = None
+        self.mcp: McpClient | None = None
+        self.mcp_servers: list[tuple[str, str]] = []
+        """``(name, status)`` of every MCP server, for the init event."""
+        self.warnings: list[str] = []
+        self._sandbox_lock = threading.Lock()
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
@@ -136,6 +160,7 @@ class Runtime:
             writable = [cwd, *add_dirs]
         elif o.sandbox == "read-only":
             writable = []
+        self._layers = self._settings_layers(o)
         self.gate_options: dict[str, Any] = {
             "allowed": tuple(o.allowed_tools),
             "cwd": cwd,
@@ -143,6 +168,7 @@ class Runtime:
             "writable_roots": writable,
             "shell_writable": [self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
             "shell_cwd": lambda: self._shell.cwd if self._shell is not None else None,
+            "settings": self._layers,
         }
         """Gate.load's options of the session, for a subagent's own gate."""
         self.permissions: PermissionChecker
@@ -159,11 +185,18 @@ class Runtime:
         self._options = o
         self._add_dirs = add_dirs
         self._tools(names, o.strict, gate=gate)
+        from agentrun.mcp.present import has_config
+
+        servers = self.agent.extra.get("mcpServers")
+        if has_config(cwd, o.mcp_config, servers):
+            self._mcp(o, names)
         _check_script(self.model, [spec.name for spec in self.runner.specs()])
         self.system = build_system_prompt(
             self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
         )
         self.conv = Conversation(self.session_id, messages=messages)
+        self.resumed = bool(messages)
+        self.hooks = self._hooks(o, cwd)
         self._header_written = bool(messages) or self.store.exists(self.session_id)
         self._header: JSON = {
             "type": "session",
@@ -174,6 +207,39 @@ class Runtime:
             "model": self.model.model_id,
             "created": time.time(),
         }
+
+    def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
+        """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
+        call); the agent file's own ``hooks:`` apply to this agent only."""
+        from agentrun.hooks import Hooks, load_hook_config
+
+        layers = list(self._layers)
+        own = self.agent.extra.get("hooks")
+        if isinstance(own, dict) and o.subagent and "Stop" in own:
+            own = {("SubagentStop" if k == "Stop" else k): v for k, v in own.items()}
+        if own is not None:
+            layers.append((f"agent {self.agent.name} ({self.agent.path})", {"hooks": own}))
+        config = load_hook_config(cwd, extra=layers, disable=o.disable_hooks)
+        gate = self.permissions
+        return Hooks(
+            config,
+            cwd=cwd,
+            session_id=self.session_id,
+            transcript_path=self.store.path(self.session_id),
+            permission_mode=lambda: gate.mode,
+            subagent=o.subagent,
+        )
+
+    @staticmethod
+    def _settings_layers(o: RunOptions) -> list[tuple[str, Mapping[str, Any]]]:
+        """``--settings``: a file, JSON text or (from Python) a mapping."""
+        if o.settings is None:
+            return []
+        if isinstance(o.settings, str):
+            from agentrun.hooks import read_settings_arg
+
+            return [read_settings_arg(o.settings)]
+        return [("--settings", o.settings)]
 
     def _session(self, o: RunOptions, cwd: Path) -> tuple[str, list[Any]]:
         session_id = o.resume
@@ -237,6 +303,48 @@ class Runtime:
             tools.append(self.task_tool)
         self.runner = ToolRunner(tools, self.ctx, strict=strict)
 
+    def _mcp(self, o: RunOptions, names: list[str]) -> None:
+        """Start the session's MCP servers (concurrently) and offer their tools."""
+        from agentrun.mcp.session import open_mcp
+
+        opened = open_mcp(
+            self.cwd,
+            flags=o.mcp_config,
+            strict=o.strict_mcp_config,
+            agent=self.agent,
+            disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
+            ask=o.mcp_consent,
+            jail_spawn=self._mcp_jail_spawn,
+        )
+        self.mcp = opened.client
+        if opened.client is not None:
+            self._cleanup.insert(0, opened.client)
+        self.mcp_servers = opened.statuses
+        self.warnings += opened.warnings
+        if opened.tools:
+            from agentrun.tools.registry import ToolRunner
+
+            self.runner = ToolRunner([*self.runner.tools, *opened.tools], self.ctx, strict=o.strict)
+
+    def _mcp_jail_spawn(self, config: ServerConfig, env: dict[str, str]) -> tuple[Any, Any]:
+        """A ``"sandbox": true`` stdio server, started in the session jail (network as
+        ``--allow-network`` says): its stdin and stdout are one socket, its stderr dropped."""
+        import socket
+
+        with self._sandbox_lock:
+            sandbox = self._open_sandbox()
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        argv = ["/bin/sh", "-c", 'exec "$@" <&1 2>/dev/null', "sh", config.command, *config.args]
+        try:
+            cwd = Path(config.cwd) if config.cwd else self.cwd
+            process = sandbox.spawn(argv, cwd=cwd, env=env, stdout=theirs.fileno())
+        except BaseException:
+            mine.close()
+            raise
+        finally:
+            theirs.close()
+        return mine, process
+
     @functools.cached_property
     def policy(self) -> SandboxPolicy:
         """The sandbox's rules (deny list, writable roots), worked out at the first tool call
@@ -251,6 +359,8 @@ class Runtime:
             allow_network=o.allow_network,
             # Read deny rules hold for Bash too where the kernel can enforce them
             extra_read_deny=self.permissions.read_deny_paths(),
+            # `.claude/agents` named by `Edit(./.claude/agents/**)`: writable after all.
+            unprotect=self.permissions.writable_protected_paths(),
             state_dirs=[o.sessions_root] if o.sessions_root is not None else (),
         )
 

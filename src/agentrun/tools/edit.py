@@ -117,6 +117,9 @@ class EditTool:
         if existing.st_size > MAX_CHECK_BYTES:
             return error(f"{shown} is too large to edit ({existing.st_size:,} bytes).")
         with ws.open_read(target.path) as opened:
+            # Its size again, on what was opened: it may have been swapped for a bigger one.
+            if opened.stat.st_size > MAX_CHECK_BYTES:
+                return error(f"{shown} is too large to edit ({opened.stat.st_size:,} bytes).")
             decoded = textfile.decode(opened.read_all())
         if decoded is None:
             return error(_BINARY.format(shown=shown))

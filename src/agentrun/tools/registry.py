@@ -139,7 +139,7 @@ class ToolRunner:
         *,
         on_start: OnStart | None = None,
         on_end: OnEnd | None = None,
-        admit: Callable[[ToolCall], ToolResult | None] | None = None,
+        admit: Callable[[ToolCall], ToolResult | ToolCall | None] | None = None,
     ) -> list[ToolResult]:
         """Run ``calls``; one result per call, in call order.
 
@@ -149,8 +149,10 @@ class ToolRunner:
 
         ``admit`` (the permission decision) is asked about each call in call order, from the
         calling thread, immediately before the call's batch starts, so it judges what earlier
-        calls left behind; a result it returns is the call's result and the call does not run.
+        calls left behind; a result it returns is the call's result and the call does not run;
+        a call it returns runs instead (same id: a hook rewrote the input; validated as usual).
         """
+        calls = list(calls)
         results: list[ToolResult | None] = [None] * len(calls)
         index = 0
         while index < len(calls):
@@ -163,7 +165,11 @@ class ToolRunner:
             batch = range(index, end)
             if admit is not None:
                 for i in batch:
-                    results[i] = admit(calls[i])
+                    said = admit(calls[i])
+                    if isinstance(said, ToolCall):
+                        calls[i] = said
+                    else:
+                        results[i] = said
                 admitted = [i for i in range(index, end) if results[i] is None]
             else:
                 admitted = list(range(index, end))

@@ -53,6 +53,8 @@ _PSEUDO_FS_EXCLUDES: dict[Path, tuple[str, ...]] = {
 }
 
 _CHUNK = 1 << 16
+LINE_CAP = 256 << 10
+"""The longest output line kept whole; rg's own are far shorter (see ``--max-columns``)."""
 _STDERR_CAP = 1 << 16
 _POLL_SECONDS = 0.1
 _GLOB_SPECIAL = frozenset("\\*?[]{}!")
@@ -273,6 +275,7 @@ class RgStream:
             return
         out_fd, err_fd = self._proc.stdout, self._proc.stderr
         pending = b""
+        skipping = False  # inside a line already cut at LINE_CAP: dropped up to its end
         with selectors.DefaultSelector() as sel:
             sel.register(out_fd, selectors.EVENT_READ)
             sel.register(err_fd, selectors.EVENT_READ)
@@ -292,11 +295,11 @@ class RgStream:
                         if room > 0:
                             self._stderr += chunk[:room]
                     else:
-                        pending += chunk
-                        *lines, pending = pending.split(self._terminator)
-                        for raw in lines:
-                            yield raw.decode("utf-8", "replace")
-        if pending:
+                        lines, pending, skipping = _split(
+                            pending + chunk, self._terminator, skipping
+                        )
+                        yield from lines
+        if pending and not skipping:
             yield pending.decode("utf-8", "replace")
         self._finished = True
 
@@ -330,3 +333,31 @@ class RgStream:
             cancelled=self._cancelled,
         )
         return self.outcome
+
+
+def _split(data: bytes, terminator: bytes, skipping: bool) -> tuple[list[str], bytes, bool]:
+    """Complete lines in ``data``, the unfinished rest, and whether the rest is being dropped.
+
+    rg's own lines are short (``--max-columns``); a longer one is not rg's (its output pipe
+    reached by something else) or not useful: it is cut at :data:`LINE_CAP` with a note, and
+    the rest of it dropped, so the unfinished part held here never grows past the cap.
+    """
+    *complete, rest = data.split(terminator)
+    lines = []
+    for i, raw in enumerate(complete):
+        if skipping and i == 0:
+            skipping = False
+            continue
+        lines.append(_cut(raw))
+    if skipping:
+        return lines, b"", True
+    if len(rest) > LINE_CAP:
+        lines.append(_cut(rest))
+        return lines, b"", True
+    return lines, rest, False
+
+
+def _cut(raw: bytes) -> str:
+    if len(raw) <= LINE_CAP:
+        return raw.decode("utf-8", "replace")
+    return raw[:LINE_CAP].decode("utf-8", "replace") + " [... line cut: too long]"

@@ -55,6 +55,8 @@ def current_format(workspace: Workspace, target: WriteTarget) -> textfile.TextFo
     if target.existing.st_size > MAX_CHECK_BYTES:
         return textfile.PLAIN
     with workspace.open_read(target.path) as opened:
+        if opened.stat.st_size > MAX_CHECK_BYTES:  # swapped for a bigger one since
+            return textfile.PLAIN
         decoded = textfile.decode(opened.read_all())
     return textfile.PLAIN if decoded is None else decoded[1]
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from agentrun.cli.termsafe import json_line, safe
 from agentrun.core.errors import ConfigError
-from agentrun.core.events import INTERRUPTED_STOP
+from agentrun.core.events import INTERRUPTED_STOP, HookEvent
 
 if TYPE_CHECKING:
     from agentrun.core.events import Event
@@ -89,6 +89,10 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
         "replay_drift": args.replay_drift,
         # None lets the settings files' defaultMode apply (PermissionPolicy.load)
         "permission_mode": args.permission_mode,
+        "mcp_config": tuple(getattr(args, "mcp_config", ())),
+        "strict_mcp_config": bool(getattr(args, "strict_mcp_config", False)),
+        "settings": args.settings,
+        "disable_hooks": args.no_hooks,
     }
     return options
 
@@ -173,7 +177,8 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None
 
         from agentrun.cli.render import Renderer
 
-        renderer = Renderer(Console(file=sys.stderr, highlight=False), cwd=Path(args.cwd or "."))
+        console = Console(file=sys.stderr, highlight=False)
+        renderer = Renderer(console, cwd=Path(args.cwd or "."), verbose=True)
     stream = args.output_format == "stream-json"
 
     def on_event(event: Event) -> None:
@@ -182,6 +187,14 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None
             out.flush()
         if renderer is not None:
             renderer.on_event(event)
+        elif isinstance(event, HookEvent):
+            # a hook that failed never stops the run, but the user must hear of it
+            name = safe(event.hook_name)
+            if event.system_message:
+                print(f"agentrun: {name} hook: {safe(event.system_message)}", file=sys.stderr)
+            if event.outcome != "success":
+                what = safe(_one_line(event.stderr.strip() or f"exit code {event.exit_code}"))
+                print(f"agentrun: {name} hook failed: {what}", file=sys.stderr)
 
     return on_event
 

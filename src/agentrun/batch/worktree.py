@@ -1,0 +1,134 @@
+"""A task's private checkout: a git worktree off its ref (or a copy of a plain directory), the
+change it made as a binary-safe patch with stats, and its removal.
+
+git runs here unconfined on a tree the model wrote to: hooks and config-defined filters are
+kept off (``core.hooksPath``, no system/global config), and ``.git`` itself was read-only to
+the model (the jail protects it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_GIT_ENV = {
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_AUTHOR_NAME": "agentrun",
+    "GIT_AUTHOR_EMAIL": "agentrun@localhost",
+    "GIT_COMMITTER_NAME": "agentrun",
+    "GIT_COMMITTER_EMAIL": "agentrun@localhost",
+}
+
+
+@dataclass(frozen=True)
+class Patch:
+    text: str
+    files: int
+    insertions: int
+    deletions: int
+    binary_files: int
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "files": self.files,
+            "insertions": self.insertions,
+            "deletions": self.deletions,
+            "binary_files": self.binary_files,
+        }
+
+
+def checkout_dir(root: Path, task_id: str) -> Path:
+    """Where a task's checkout lives: one fixed place per id, so a rerun (a retry after a lost
+    worker, a resumed batch) finds and replaces what an earlier attempt left."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", task_id)[:80] or "task"
+    return root / f"{safe}-{abs(hash_id(task_id)):08x}"
+
+
+def hash_id(text: str) -> int:
+    import zlib
+
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def create(root: Path, task_id: str, *, repo: str | None, ref: str, workspace: str | None) -> Path:
+    """A fresh checkout for the task (anything an earlier attempt left there is removed)."""
+    target = checkout_dir(root, task_id)
+    remove(target, repo=repo)
+    root.mkdir(parents=True, exist_ok=True)
+    if repo is not None:
+        # Several workers add worktrees to one repository at once: git's lock files make a
+        # concurrent add fail now and then; a retry succeeds.
+        for attempt in range(5):
+            done = _git(repo, "worktree", "add", "--detach", "--force", str(target), ref)
+            if done.returncode == 0:
+                return target
+            time.sleep(0.05 * (attempt + 1))
+        raise OSError(f"git worktree add failed: {done.stderr.strip()}")
+    assert workspace is not None
+    shutil.copytree(workspace, target, symlinks=True)
+    # A baseline commit (of a copy made by the runtime, not the model) is what the patch is
+    # taken against. A copy that already is a repository keeps its own history.
+    if not (target / ".git").exists():
+        for args in (
+            ("init", "-q"),
+            ("add", "-A"),
+            ("commit", "-q", "--allow-empty", "-m", "base"),
+        ):
+            done = _git(str(target), *args)
+            if done.returncode != 0:
+                raise OSError(f"git {args[0]} in the copy failed: {done.stderr.strip()}")
+    return target
+
+
+def patch(checkout: Path) -> Patch:
+    """Every change in the checkout against its base commit, new files included, binary-safe."""
+    added = _git(str(checkout), "add", "-A")
+    if added.returncode != 0:
+        raise OSError(f"git add failed: {added.stderr.strip()}")
+    diff = _git(str(checkout), "diff", "--cached", "--binary", "--no-color", "HEAD", text=False)
+    numstat = _git(str(checkout), "diff", "--cached", "--numstat", "HEAD")
+    files = insertions = deletions = binary = 0
+    for line in numstat.stdout.splitlines():
+        parts = line.split("\t", 2)
+        if len(parts) != 3:
+            continue
+        files += 1
+        if parts[0] == "-":
+            binary += 1
+        else:
+            insertions += int(parts[0])
+            deletions += int(parts[1])
+    # --binary makes the patch ASCII (base85 for binary files); a text file's own bytes that
+    # are not UTF-8 survive as surrogate escapes and are written back as the same bytes.
+    raw: bytes = diff.stdout
+    return Patch(raw.decode("utf-8", "surrogateescape"), files, insertions, deletions, binary)
+
+
+def remove(target: Path, *, repo: str | None) -> None:
+    """Remove a checkout and git's record of it; nothing if it is not there."""
+    if repo is not None:
+        _git(repo, "worktree", "remove", "--force", "--force", str(target))
+    if target.exists() or target.is_symlink():
+        shutil.rmtree(target, ignore_errors=True)
+    if repo is not None:
+        _git(repo, "worktree", "prune")
+
+
+def _git(cwd: str, *args: str, text: bool = True) -> subprocess.CompletedProcess[Any]:
+    return subprocess.run(
+        ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", *args],
+        cwd=cwd,
+        env={**os.environ, **_GIT_ENV},
+        capture_output=True,
+        text=text,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )

@@ -1,0 +1,322 @@
+"""Which MCP servers a session starts, as Claude Code configures them.
+
+Sources, later winning on a name collision:
+
+1. the user's settings, ``$AGENTRUN_HOME/settings.json`` → ``mcpServers``;
+2. the project's ``.mcp.json`` (``{"mcpServers": {...}}``) in the workspace — only the servers
+   the user consented to (see :class:`Consent`): a repository you did not write can name any
+   command, and stdio servers run as you;
+3. ``--mcp-config FILE|JSON`` (several; given explicitly, so no consent is asked);
+4. the agent file's ``mcpServers:`` — inline definitions (scoped to that agent; from an agent
+   file inside the workspace they need consent like ``.mcp.json``), or names of servers from
+   1-3 (a name configured nowhere is a warning).
+
+``--strict-mcp-config`` keeps only 3 (and the agent's inline servers).
+``${VAR}`` and ``${VAR:-default}`` expand in commands, args, env, cwd, URLs and headers; a
+variable that is unset with no default makes that server fail with a message naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from agentrun.core.errors import ConfigError
+from agentrun.core.home import agentrun_home
+from agentrun.mcp.present import PROJECT_FILE as PROJECT_FILE
+from agentrun.mcp.present import user_settings_path as user_settings_path
+
+Kind = Literal["stdio", "http", "sse"]
+
+APPROVALS_FILE = "mcp-approvals.json"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """One configured server, after ``${VAR}`` expansion."""
+
+    name: str
+    kind: Kind
+    source: str
+    """Where it was configured: ``user``, ``project``, ``--mcp-config``, ``agent``."""
+    origin: str = ""
+    """The file (or ``inline JSON``) it came from."""
+    command: str = ""
+    args: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    url: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    sandbox: bool = False
+    """Start this stdio server inside the session's jail."""
+    problem: str | None = None
+    """Why it cannot start (an unset variable); reported as a failed server."""
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    """The definition as written (before expansion), for ``mcp get`` and consent."""
+
+    def fingerprint(self) -> str:
+        """A hash of the definition as written: a consent holds for exactly this command."""
+        import hashlib  # ~1.5 ms: only when consent is looked up
+
+        text = json.dumps(self.raw, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def describe(self) -> str:
+        if self.kind == "stdio":
+            return " ".join([self.command, *self.args])
+        return f"{self.url} ({self.kind})"
+
+
+def expand(text: str, env: Mapping[str, str], missing: list[str]) -> str:
+    """``${VAR}`` / ``${VAR:-default}`` in ``text``; unset names without a default go to
+    ``missing`` (and expand to nothing)."""
+
+    def one(m: re.Match[str]) -> str:
+        value = env.get(m.group(1))
+        if value is not None and (value != "" or m.group(2) is None):
+            return value
+        if m.group(2) is not None:
+            return m.group(2)
+        missing.append(m.group(1))
+        return ""
+
+    return _VAR.sub(one, text)
+
+
+def parse_server(
+    name: str,
+    raw: Any,
+    *,
+    source: str,
+    origin: str,
+    env: Mapping[str, str] | None = None,
+) -> ServerConfig:
+    """One ``mcpServers`` entry; :class:`ConfigError` naming the server when it is malformed."""
+    where = f"MCP server {name!r} in {origin}"
+    if not _NAME.fullmatch(name):
+        raise ConfigError(f"{where}: a server name may hold only letters, digits, _ and -")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected an object with a command or a url")
+    env = os.environ if env is None else env
+    missing: list[str] = []
+    kind = raw.get("type", "stdio" if "command" in raw else "http" if "url" in raw else None)
+    if kind not in ("stdio", "http", "sse"):
+        raise ConfigError(f"{where}: type must be stdio, http or sse (got {kind!r})")
+
+    def text(key: str) -> str:
+        value = raw.get(key, "")
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {key} must be a string")
+        return expand(value, env, missing)
+
+    def strings(key: str) -> dict[str, str]:
+        value = raw.get(key) or {}
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"{where}: {key} must map names to strings")
+        return {str(k): expand(v, env, missing) for k, v in value.items()}
+
+    sandbox = raw.get("sandbox", False)
+    if not isinstance(sandbox, bool):
+        raise ConfigError(f"{where}: sandbox must be true or false")
+    config = ServerConfig(name, kind, source, origin, sandbox=sandbox, raw=raw)
+    if kind == "stdio":
+        args = raw.get("args") or []
+        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            raise ConfigError(f"{where}: args must be a list of strings")
+        command = text("command")
+        if not command and not missing:
+            raise ConfigError(f"{where}: a stdio server needs a command")
+        config = replace(
+            config,
+            command=command,
+            args=tuple(expand(a, env, missing) for a in args),
+            env=strings("env"),
+            cwd=text("cwd") or None,
+        )
+    else:
+        url = text("url")
+        if not url and not missing:
+            raise ConfigError(f"{where}: an {kind} server needs a url")
+        if sandbox:
+            raise ConfigError(f"{where}: only stdio servers can run in the sandbox")
+        config = replace(config, url=url, headers=strings("headers"))
+    if missing:
+        names = ", ".join(dict.fromkeys(missing))
+        config = replace(config, problem=f"environment variable(s) not set: {names}")
+    return config
+
+
+def parse_servers(data: Any, *, source: str, origin: str) -> list[ServerConfig]:
+    """The servers of one ``{"mcpServers": {...}}`` document."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a JSON object with mcpServers")
+    servers = data.get("mcpServers", {})
+    if not isinstance(servers, dict):
+        raise ConfigError(f"{origin}: mcpServers must be an object")
+    return [parse_server(n, s, source=source, origin=origin) for n, s in servers.items()]
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object file (``{}`` when absent); :class:`ConfigError` when unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"cannot read {path}: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object")
+    return data
+
+
+def flag_config(value: str | Mapping[str, Any], cwd: Path) -> list[ServerConfig]:
+    """One ``--mcp-config`` value: a file, or the JSON text itself."""
+    if not isinstance(value, str):
+        return parse_servers(dict(value), source="--mcp-config", origin="inline JSON")
+    if value.lstrip().startswith("{"):
+        try:
+            data = json.loads(value)
+        except ValueError as e:
+            raise ConfigError(f"--mcp-config: not valid JSON: {e}") from e
+        return parse_servers(data, source="--mcp-config", origin="inline JSON")
+    path = (cwd / value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"--mcp-config: no such file {path}")
+    return parse_servers(read_json(path), source="--mcp-config", origin=str(path))
+
+
+Ask = Callable[[ServerConfig], bool]
+"""Asks the user whether a project server may start (interactive sessions)."""
+
+
+class Consent:
+    """Which project-defined servers (``.mcp.json``, workspace agent files) may start.
+
+    Allowed by the user's settings (``enableAllProjectMcpServers``, ``enabledMcpjsonServers``;
+    ``disabledMcpjsonServers`` refuses), else by an earlier answer for this project and this
+    exact definition, else by asking (interactive only; the answer is remembered)."""
+
+    def __init__(self, cwd: Path, user: Mapping[str, Any], ask: Ask | None) -> None:
+        self.cwd = cwd
+        self.all = user.get("enableAllProjectMcpServers") is True
+        self.enabled = set(_names(user.get("enabledMcpjsonServers")))
+        self.disabled = set(_names(user.get("disabledMcpjsonServers")))
+        self.ask = ask
+        self.path = agentrun_home() / APPROVALS_FILE
+
+    def allows(self, server: ServerConfig) -> bool:
+        if server.name in self.disabled:
+            return False
+        if self.all or server.name in self.enabled:
+            return True
+        remembered = self._load().get(str(self.cwd), {}).get(server.name)
+        if isinstance(remembered, dict) and remembered.get("fingerprint") == server.fingerprint():
+            return remembered.get("approved") is True
+        if self.ask is None:
+            return False
+        approved = bool(self.ask(server))
+        self._remember(server, approved)
+        return approved
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            return read_json(self.path)
+        except ConfigError:
+            return {}
+
+    def _remember(self, server: ServerConfig, approved: bool) -> None:
+        data = self._load()
+        project = data.setdefault(str(self.cwd), {})
+        project[server.name] = {"approved": approved, "fingerprint": server.fingerprint()}
+        write_json(self.path, data)
+
+
+def _names(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Write ``data`` to ``path`` whole (a temporary file renamed over it)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+@dataclass
+class McpSetup:
+    """The servers to start, and what was left out and why."""
+
+    servers: list[ServerConfig] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_setup(
+    cwd: Path,
+    *,
+    flags: Sequence[str | Mapping[str, Any]] = (),
+    strict: bool = False,
+    agent_servers: Any = None,
+    agent_in_project: bool = False,
+    ask: Ask | None = None,
+) -> McpSetup:
+    """Every server this session starts, from every source (see the module docstring)."""
+    setup = McpSetup()
+    user = read_json(user_settings_path())
+    consent = Consent(cwd, user, ask)
+    chosen: dict[str, ServerConfig] = {}
+    if not strict:
+        for server in parse_servers(user, source="user", origin=str(user_settings_path())):
+            chosen[server.name] = server
+        project = cwd / PROJECT_FILE
+        for server in parse_servers(read_json(project), source="project", origin=str(project)):
+            if consent.allows(server):
+                chosen[server.name] = server
+            else:
+                setup.warnings.append(_unapproved(server))
+    for value in flags:
+        for server in flag_config(value, cwd):
+            chosen[server.name] = server
+    for server in _agent_servers(agent_servers, chosen, setup.warnings):
+        if agent_in_project and not consent.allows(server):
+            setup.warnings.append(_unapproved(server))
+            continue
+        chosen[server.name] = server
+    setup.servers = list(chosen.values())
+    return setup
+
+
+def _unapproved(server: ServerConfig) -> str:
+    return (
+        f"MCP server {server.name!r} from {server.origin} was not started: project servers "
+        f"need your consent (answer in an interactive session, or set enabledMcpjsonServers "
+        f"or enableAllProjectMcpServers in {user_settings_path()}, or pass --mcp-config)"
+    )
+
+
+def _agent_servers(
+    value: Any, configured: Mapping[str, ServerConfig], warnings: list[str]
+) -> list[ServerConfig]:
+    """An agent file's ``mcpServers:``: a list of names and/or ``{name: definition}``
+    mappings, or one mapping."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    found: list[ServerConfig] = []
+    for item in items:
+        if isinstance(item, str):
+            if item not in configured:
+                warnings.append(f"the agent names MCP server {item!r}, which is not configured")
+        elif isinstance(item, dict):
+            for name, raw in item.items():
+                found.append(parse_server(str(name), raw, source="agent", origin="the agent file"))
+        else:
+            warnings.append(f"the agent's mcpServers entry {item!r} is not a name or a server")
+    return found

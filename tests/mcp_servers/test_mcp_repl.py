@@ -1,0 +1,58 @@
+"""Interactive: a project's `.mcp.json` server is asked about once (and remembered), and
+`/mcp` lists the session's servers and tools."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+HERE = Path(__file__).parent
+DEMO = {"command": sys.executable, "args": [str(HERE / "demo_server.py")]}
+PROMPT = "❯"
+
+
+def spawn(ws: Path, home: Path) -> pexpect.spawn:
+    script = ws.parent / "script.json"
+    script.write_text(json.dumps({"turns": [{"text": "hi"}]}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
+    env["MCP_TIMEOUT"] = "120000"
+    args = ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{script}"]
+    args += ["--agent", str(ws / "plain.md")]
+    return pexpect.spawn(
+        sys.executable, args, env=env, encoding="utf-8", dimensions=(40, 110), timeout=120
+    )
+
+
+def test_consent_is_asked_once_and_mcp_lists_servers(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    home = tmp_path / "home"
+    home.mkdir()
+    (ws / "plain.md").write_text("---\nname: plain\ndescription: every tool\n---\nHelp.\n")
+    (ws / ".mcp.json").write_text(json.dumps({"mcpServers": {"demo": DEMO}}))
+    child = spawn(ws, home)
+    child.expect("asks to start MCP server 'demo'")
+    child.expect("Start it\\?")
+    child.sendline("y")
+    child.expect("Ctrl-D exits")
+    child.expect(PROMPT)
+    child.sendline("/mcp")
+    child.expect("demo: connected, 9 tools")
+    child.expect("mcp__demo__echo")
+    child.sendline("/exit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    # Remembered: the next session starts it without asking.
+    child = spawn(ws, home)
+    index = child.expect(["asks to start", "Ctrl-D exits"])
+    assert index == 1
+    child.expect(PROMPT)
+    child.sendline("/exit")
+    child.expect(pexpect.EOF)
+    child.close()
