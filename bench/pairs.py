@@ -19,6 +19,7 @@ from typing import Any
 import batch_pairs
 import hook_pairs
 import inputs
+import long_pairs
 import loop_pairs
 import mcp_pairs
 from harness import Outcome, Pair, timed
@@ -351,5 +352,6 @@ PAIRS: list[tuple[str, Builder]] = [
     *loop_pairs.PAIRS,
     *mcp_pairs.PAIRS,
     *batch_pairs.PAIRS,
+    *long_pairs.PAIRS,
     *hook_pairs.PAIRS,
 ]

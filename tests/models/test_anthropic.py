@@ -88,7 +88,8 @@ def test_requests_carry_system_tools_cache_markers_and_paired_ids(workspace: Pat
     system = one["system"][0]["text"]
     assert system.startswith("You are a careful reader of code.\n\n<env>\n")
     assert f"Working directory: {workspace.resolve()}\n" in system
-    assert "Model: claude-sonnet-5-5\n</env>" in system
+    assert "Model: claude-sonnet-5-5\nSandbox: workspace-write." in system
+    assert "Network: none." in system.split("</env>")[0]
     assert one["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert [t["name"] for t in one["tools"]] == ["Read", "Glob"]
     assert one["tools"][0]["input_schema"]["required"] == ["file_path"]

@@ -13,7 +13,10 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 MEMORY_FILES = ("CLAUDE.md", "AGENTS.md")
 MAX_MEMORY_CHARS = 40_000
@@ -56,7 +59,9 @@ def memory_files(cwd: Path) -> list[Path]:
     return found
 
 
-def env_block(*, cwd: Path, model_id: str, today: dt.date | None = None) -> str:
+def env_block(
+    *, cwd: Path, model_id: str, today: dt.date | None = None, sandbox: Sequence[str] = ()
+) -> str:
     _uname = os.uname()  # not `platform`: it costs 3 ms of regex compiling to import
     day = (today or dt.date.today()).isoformat()
     is_repo = "Yes" if find_repo_root(cwd.resolve()) is not None else "No"
@@ -69,6 +74,7 @@ def env_block(*, cwd: Path, model_id: str, today: dt.date | None = None) -> str:
             f"OS Version: {_uname.sysname} {_uname.release}",
             f"Today's date: {day}",
             f"Model: {model_id}",
+            *sandbox,
             "</env>",
         ]
     )
@@ -81,10 +87,13 @@ def build_system_prompt(
     model_id: str,
     append: str | None = None,
     today: dt.date | None = None,
+    sandbox: Sequence[str] = (),
 ) -> str:
-    """The full system prompt for ``agent`` working in ``cwd`` (see the module docstring)."""
+    """The full system prompt for ``agent`` working in ``cwd`` (see the module docstring);
+    ``sandbox``: lines saying what the sandbox allows, ending the ``<env>`` block."""
     cwd = Path(cwd)
-    parts = [agent.prompt.strip(), env_block(cwd=cwd, model_id=model_id, today=today)]
+    env = env_block(cwd=cwd, model_id=model_id, today=today, sandbox=sandbox)
+    parts = [agent.prompt.strip(), env]
     for path in memory_files(cwd):
         try:
             text = path.read_text(encoding="utf-8", errors="replace").strip()

@@ -162,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--append-system-prompt", metavar="TEXT", help="text added to the system prompt"
     )
     run.add_argument(
+        "--effort",
+        metavar="LEVEL",
+        type=str.lower,
+        choices=("low", "medium", "high", "xhigh", "max"),
+        help="how much the model reasons: low, medium (default), high, xhigh, max",
+    )
+    run.add_argument(
         "--settings",
         metavar="FILE|JSON",
         help="one more settings layer for this run (its hooks, disableAllHooks)",

@@ -48,6 +48,8 @@ COMMANDS = {
     "/help": "show this help",
     "/cost": "tokens and dollars spent in this session",
     "/clear": "start a new conversation (same agent and options)",
+    "/compact": "summarise the conversation to free context; /compact TEXT says what to keep",
+    "/context": "how full the context window is",
     "/agents": "list the agents available here",
     "/hooks": "list the hooks configured, and from which file",
     "/model": "show the model; /model SPEC switches (the conversation carries over)",
@@ -331,6 +333,10 @@ class InteractiveApp:
         elif name == "/clear":
             self._replace_session(session_source="clear")
             self.console.print(Text("  (new conversation)", style="dim"))
+        elif name == "/compact":
+            self._compact(arg or None)
+        elif name == "/context":
+            self.console.print(f"  {_context_line(self.session)}")
         elif name == "/agents":
             self._list_agents()
         elif name == "/hooks":
@@ -352,6 +358,25 @@ class InteractiveApp:
         else:
             self.console.print(Text(f"  unknown command {name}; /help lists them", style="red"))
         return True
+
+    def _compact(self, instructions: str | None) -> None:
+        from agentrun.core.errors import AgentrunError
+
+        if not self.session.messages:
+            self.console.print(Text("  nothing to compact yet", style="dim"))
+            return
+        self.console.print(Text("  compacting the conversation…", style="dim"))
+        try:
+            event = self.session.compact(instructions)
+        except AgentrunError as e:
+            self.console.print(Text(f"  compaction failed: {e}", style="red"))
+            return
+        self.console.print(
+            Text(
+                f"  compacted: {event.pre_tokens:,} → {event.post_tokens:,} tokens",
+                style="dim",
+            )
+        )
 
     def _replace_session(self, **overrides: Any) -> bool:
         """Swap in a new session; on a configuration error (a mistyped /model) say so and keep
@@ -446,3 +471,13 @@ def _warm_up(model: Any) -> None:
             preload_sdk()
 
     threading.Thread(target=load, name="agentrun-warm-up", daemon=True).start()
+
+
+def _context_line(session: Any) -> str:
+    """``/context``: the next prompt's size against the window and the compaction threshold."""
+    context = session.context
+    used = context.estimate()
+    return (
+        f"context: {used:,} of {context.window:,} tokens ({used / context.window:.0%}); "
+        f"compacts at {context.threshold:,}" + (" (server-side)" if context.server_side else "")
+    )

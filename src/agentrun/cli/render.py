@@ -24,6 +24,7 @@ from agentrun.cli.termsafe import safe
 from agentrun.core.events import (
     INTERRUPTED_STOP,
     AssistantEvent,
+    CompactEvent,
     Event,
     HookEvent,
     InitEvent,
@@ -183,6 +184,15 @@ class Renderer:
             self.console.print(Text(f"  ⎿  {_one_line(event.reason)}", style="yellow"))
         elif isinstance(event, InitEvent):
             self.model = self.model or event.model
+        elif isinstance(event, CompactEvent):
+            self._stop_live()
+            self.console.print(
+                Text(
+                    f"✻ conversation compacted ({event.trigger}): "
+                    f"{event.pre_tokens:,} → {event.post_tokens:,} tokens",
+                    style="dim",
+                )
+            )
         elif isinstance(event, HookEvent):
             self._hook(event)
         elif isinstance(event, ResultEvent):
@@ -290,6 +300,11 @@ class Renderer:
             )
             self._live.update(markdown(safe(text) or self._text))
         self._stop_live()
+        for block in _blocks(event.message):  # thinking is folded to one dim line
+            if block.get("type") == "thinking" and block.get("thinking", "").strip():
+                self.console.print(Text(f"✻ {_folded(block['thinking'])}", style="dim italic"))
+            elif block.get("type") == "compaction":
+                self.console.print(Text("✻ (the API compacted the conversation)", style="dim"))
         if not streamed:
             for block in _blocks(event.message):
                 if block.get("type") == "text" and block.get("text", "").strip():
@@ -444,3 +459,13 @@ def markdown(text: str) -> Markdown:
     from rich.markdown import Markdown
 
     return Markdown(text)
+
+
+def _folded(thinking: str, width: int = 100) -> str:
+    """Thinking folded to its first line, with how much was folded away."""
+    lines = [line for line in thinking.strip().splitlines() if line.strip()]
+    first = _one_line(safe(lines[0]))
+    if len(first) > width:
+        first = first[: width - 1] + "…"
+    words = sum(len(line.split()) for line in lines[1:])
+    return f"Thinking: {first}" + (f" (+{words} words folded)" if len(lines) > 1 else "")

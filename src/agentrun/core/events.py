@@ -155,6 +155,31 @@ class ToolResultsEvent:
 
 
 @dataclass(frozen=True)
+class CompactEvent:
+    """The history was compacted (Claude Code's ``compact_boundary``): ``trigger`` is
+    ``"auto"`` or ``"manual"``; token counts are the prompt's size before and after."""
+
+    session_id: str
+    trigger: str
+    pre_tokens: int
+    post_tokens: int
+    server: bool = False
+    """Done by the API (``compact_20260112``) rather than by a summary request of ours."""
+
+    def stream_json(self) -> JSON | None:
+        return {
+            "type": "system",
+            "subtype": "compact_boundary",
+            "session_id": self.session_id,
+            "compact_metadata": {
+                "trigger": self.trigger,
+                "pre_tokens": self.pre_tokens,
+                "post_tokens": self.post_tokens,
+            },
+        }
+
+
+@dataclass(frozen=True)
 class HookEvent:
     """A hook ran: Claude Code's ``system``/``hook_response`` message (``outcome`` is
     ``success``, ``error`` or ``cancelled``; ``blocked`` says it blocked what it was run for)."""
@@ -251,6 +276,7 @@ Event = (
     | ToolEndEvent
     | PermissionDeniedEvent
     | ToolResultsEvent
+    | CompactEvent
     | HookEvent
     | ResultEvent
     | SubagentEvent

@@ -124,6 +124,8 @@ class LoopIO:
     approver: Approver | None = None
     system: str = ""
     request_extra: JSON = field(default_factory=dict)
+    before_call: Callable[[], None] = lambda: None
+    """Called before each model call (the context manager compacts there when it must)."""
     hooks: HookRunner | None = None
 
 
@@ -146,6 +148,7 @@ def run_turns(
         while True:
             if (subtype := run.limit_reached()) is not None:
                 return run.finish(subtype, None)
+            io.before_call()
             request = ModelRequest(
                 model=model.model_id,
                 system=io.system,

@@ -144,19 +144,29 @@ def _open_beneath(root_fd: int, rel: str, flags: int) -> int:
 
 
 BARE_MARKS = ("HEAD", "objects", "refs", "commondir")
+BARE_RUNS = ("HEAD", "config", "commondir")
+"""What a bare-shaped directory made during the session loses: the entries git needs to take it
+for a repository (HEAD, commondir) and the one that says what to run (config)."""
 
 
 def bare_shaped(dir_fd: int) -> bool:
-    """Whether git would take this directory for a repository of its own (a bare one: git
-    checks each directory it passes for HEAD plus objects/ and refs/, or a commondir file)."""
+    """Whether git could take this directory for a repository of its own (a bare one: git's
+    ``is_git_directory`` wants a HEAD plus ``objects`` and ``refs`` it can enter, or a
+    ``commondir`` file naming where they are).
 
-    def mode(name: str) -> int:
+    Wider than git on purpose: git follows symlinks and only asks ``access(X_OK)``, so
+    ``objects`` may be a symlink (even one dangling now, whose target a later command makes) or
+    an executable regular file; any entry under those names counts. Only a directory named
+    HEAD does not (git reads HEAD as a file or a symlink)."""
+
+    def mode(name: str) -> int | None:
         try:
             return os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
         except OSError:
-            return 0
+            return None
 
-    if not (stat.S_ISREG(mode("HEAD")) or stat.S_ISLNK(mode("HEAD"))):
+    head = mode("HEAD")
+    if head is None or stat.S_ISDIR(head):
         return False
-    both = stat.S_ISDIR(mode("objects")) and stat.S_ISDIR(mode("refs"))
-    return both or stat.S_ISREG(mode("commondir"))
+    both = mode("objects") is not None and mode("refs") is not None
+    return both or mode("commondir") is not None

@@ -2,11 +2,13 @@
 
 A ``.git`` (directory or gitfile) or ``.gitmodules`` anywhere in a workspace is code the host
 runs: its hooks, ``core.fsmonitor`` or a gitfile pointing at a planted config execute at the
-user's next ``git status`` (git recurses into submodules). So:
+user's next ``git status`` (git recurses into submodules). A directory git takes for a bare
+repository (HEAD, objects, refs) is the same; so are ``.claude/`` and ``.mcp.json`` at any depth
+(Claude Code started there loads them). So:
 
-* :func:`scan` walks each write root once at the jail's start and lists every such entry at any
-  depth (plus ``.claude/``, ``.agentrun/`` and ``.mcp.json`` at each root, and where a gitfile or
-  a ``.git`` symlink points inside the roots): the jail binds them all read-only
+* :meth:`Watcher.start` walks each write root once at the jail's start and lists every such
+  entry at any depth (plus :data:`policy.AT_ROOT` at each root, nested roots included, and where
+  a gitfile or a ``.git`` symlink points inside the roots): the jail binds them all read-only
   (:mod:`agentrun.jail.rootfs`). It also lists pathname sockets, which the jail covers.
 * A :class:`Watcher` (inotify on every directory of the write roots) neutralises any such entry
   *created* while the session runs, by Bash or its background jobs: it is renamed to
@@ -27,22 +29,28 @@ symlink cannot steer the rename outside the roots.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import logging
 import os
 import secrets
 import select
 import stat
-import struct
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentrun.core.pathutil import is_within
-from agentrun.jail import policy, syscalls
-from agentrun.jail.gittrees import BARE_MARKS, bare_shaped, gitdir_target, open_dir, sockets_in
+from agentrun.jail import policy
+from agentrun.jail.gittrees import (
+    BARE_MARKS,
+    BARE_RUNS,
+    bare_shaped,
+    gitdir_target,
+    open_dir,
+    sockets_in,
+)
+from agentrun.jail.inotify import IN_IGNORED, IN_ISDIR, IN_Q_OVERFLOW, Inotify
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +59,7 @@ ANY_DEPTH = policy.ANY_DEPTH
 AT_ROOT = policy.AT_ROOT
 QUARANTINE = ".agentrun-quarantined-"
 
-_IN_MOVED_TO = 0x80
-_IN_CREATE = 0x100
-_IN_Q_OVERFLOW = 0x4000
-_IN_IGNORED = 0x8000
-_IN_ISDIR = 0x40000000
-_IN_ONLYDIR = 0x01000000
-_IN_EXCL_UNLINK = 0x04000000
-_IN_NONBLOCK = os.O_NONBLOCK
-_IN_CLOEXEC = os.O_CLOEXEC
-_MASK = _IN_CREATE | _IN_MOVED_TO | _IN_ONLYDIR | _IN_EXCL_UNLINK
-_EVENT = struct.Struct("iIII")
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
-
-
-def is_protected_name(name: str, *, at_root: bool) -> bool:
-    return name in ANY_DEPTH or (at_root and name in AT_ROOT)
 
 
 @dataclass
@@ -77,43 +70,9 @@ class Found:
     protected: list[Path] = field(default_factory=list)
     sockets: list[Path] = field(default_factory=list)
     known: set[tuple[int, int]] = field(default_factory=set)
-
-
-class _Inotify:
-    def __init__(self) -> None:
-        libc = syscalls.libc()
-        self._add = libc.inotify_add_watch
-        self._add.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
-        fd = libc.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
-        if fd < 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"inotify_init1: {os.strerror(err)}")
-        self.fd: int = fd
-
-    def add(self, dir_fd: int) -> int:
-        # Through the directory's own descriptor: the path cannot be swapped for a symlink.
-        wd: int = self._add(self.fd, f"/proc/self/fd/{dir_fd}".encode(), _MASK)
-        if wd < 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"inotify_add_watch: {os.strerror(err)}")
-        return wd
-
-    def read(self) -> list[tuple[int, int, str]]:
-        events: list[tuple[int, int, str]] = []
-        while True:
-            try:
-                data = os.read(self.fd, 1 << 16)
-            except BlockingIOError:
-                return events
-            pos = 0
-            while pos + _EVENT.size <= len(data):
-                wd, mask, _cookie, length = _EVENT.unpack_from(data, pos)
-                raw = data[pos + _EVENT.size : pos + _EVENT.size + length]
-                events.append((wd, mask, os.fsdecode(raw.rstrip(b"\0"))))
-                pos += _EVENT.size + length
-
-    def close(self) -> None:
-        os.close(self.fd)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Protected symlinks there from the start, with their targets: a symlink cannot be bound
+    read-only, so one removed and made again (maybe on the same inode) is judged by its target."""
 
 
 class Watcher:
@@ -122,12 +81,25 @@ class Watcher:
     def __init__(self, roots: Sequence[Path], *, skip: Sequence[Path] = ()) -> None:
         self._roots = [r for r in roots if not any(r != o and is_within(r, o) for o in roots)]
         self._roots = list(dict.fromkeys(self._roots))
+        # Each root is walked once, from the outermost one holding it; a root nested in another
+        # (a workspace inside an --add-dir, or the reverse) still gets its own root guards.
+        self._tops = [
+            frozenset(_rel(r, top) for r in roots if is_within(r, top)) for top in self._roots
+        ]
+        self._at_tops = [
+            {f"{t}/{name}" if t else name for t in tops for name in AT_ROOT} for tops in self._tops
+        ]
+        # `.config` of `.config/git`: must stay a directory (a symlink made there would lead
+        # the host's git to a config elsewhere).
+        self._at_parents = [
+            {p.rsplit("/", 1)[0] for p in paths if "/" in p} for paths in self._at_tops
+        ]
         self._skip = tuple(skip)
         self._lock = threading.Lock()
         self._notices: list[str] = []
         self._moved: list[tuple[Path, Path]] = []
         self._wds: dict[int, tuple[int, str, tuple[int, int]]] = {}
-        self._inotify: _Inotify | None = None
+        self._inotify: Inotify | None = None
         self._watch_error = ""
         self._stop_r, self._stop_w = -1, -1
         self._thread: threading.Thread | None = None
@@ -141,12 +113,13 @@ class Watcher:
         OSError when inotify is unavailable (the layer is then missing: fail closed). Out of
         watches for a huge tree, it degrades to a full rescan at every check (each Bash call's
         end and the session's), so background jobs between calls get a longer window."""
-        self._inotify = _Inotify()
+        self._inotify = Inotify()
         for root in self._roots:
             try:
                 self._root_fds.append(os.open(root, _DIR))
             except OSError:
                 self._root_fds.append(-1)
+        self._follow_root_links()
         for i in range(len(self._roots)):
             self._scan(i, "", initial=True)
         if self._watch_error:
@@ -157,6 +130,17 @@ class Watcher:
         self._thread = threading.Thread(target=self._run, name="agentrun-gitwatch", daemon=True)
         self._thread.start()
         return self.found
+
+    def _follow_root_links(self) -> None:
+        """Where a root's protected path leads through a symlink inside the roots (a home
+        directory whose ``.gitconfig`` or ``.config`` links into a dotfiles folder): that path
+        is protected too, existing or made later."""
+        for i, paths in enumerate([set(p) for p in self._at_tops]):
+            for rel in paths:
+                real = Path(os.path.realpath(self._roots[i] / rel))
+                for j, other in enumerate(self._roots):
+                    if real != other and is_within(real, other):
+                        self._at_tops[j].add(_rel(real, other))
 
     def close(self) -> None:
         """Stop watching; a last check first, so nothing created just before the end stays."""
@@ -207,14 +191,14 @@ class Watcher:
         todo: dict[tuple[int, str, str], tuple[int, int]] = {}
         rescan = False
         for wd, mask, name in self._inotify.read():
-            if mask & _IN_Q_OVERFLOW:
+            if mask & IN_Q_OVERFLOW:
                 rescan = True
-            elif mask & _IN_IGNORED:
+            elif mask & IN_IGNORED:
                 self._wds.pop(wd, None)
             elif wd in self._wds:
                 i, rel, ino = self._wds[wd]
-                watched = is_protected_name(name, at_root=not rel) or name in BARE_MARKS
-                if watched or mask & _IN_ISDIR:
+                watched = self._protected(i, rel, name) or name in BARE_MARKS
+                if watched or mask & IN_ISDIR:
                     todo[(i, rel, name)] = ino
         for (i, rel, name), ino in todo.items():
             if not self._handle(i, rel, name, ino):
@@ -238,17 +222,33 @@ class Watcher:
             child = f"{rel}/{name}" if rel else name
             if name in BARE_MARKS and bare_shaped(fd):
                 self._check_bare(i, fd, rel, initial=False)
-            if is_protected_name(name, at_root=not rel):
+            try:
+                mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+            except OSError:
+                mode = 0
+            if self._guarded(i, rel, name, is_dir=stat.S_ISDIR(mode)):
                 self._check_entry(i, fd, rel, name, initial=False)
-            elif not self._skipped(i, child):
-                with contextlib.suppress(OSError):
-                    if stat.S_ISDIR(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
-                        self._scan(i, child, initial=False)
+            elif stat.S_ISDIR(mode) and not self._skipped(i, child):
+                self._scan(i, child, initial=False)
         finally:
             os.close(fd)
         return True
 
     # -- scanning ---------------------------------------------------------------------------------
+
+    def _protected(self, i: int, rel: str, name: str) -> bool:
+        """Whether entry ``name`` of directory ``rel`` is protected: a name of ANY_DEPTH, or a
+        path of AT_ROOT below one of the roots walked from root ``i``."""
+        path = f"{rel}/{name}" if rel else name
+        return name in ANY_DEPTH or path in self._at_tops[i] or path in self._at_parents[i]
+
+    def _guarded(self, i: int, rel: str, name: str, *, is_dir: bool) -> bool:
+        """Whether the entry is one the guard checks: protected, or a parent of a protected
+        root path (``.config``) that is not a real directory."""
+        path = f"{rel}/{name}" if rel else name
+        if path in self._at_parents[i]:
+            return not is_dir
+        return self._protected(i, rel, name)
 
     def _skipped(self, i: int, rel: str) -> bool:
         if not self._skip:
@@ -279,7 +279,7 @@ class Watcher:
                     continue  # a repository there from the start: read-only as a whole
                 for e in entries:
                     child = f"{rel}/{e.name}" if rel else e.name
-                    if is_protected_name(e.name, at_root=not rel):
+                    if self._guarded(i, rel, e.name, is_dir=e.is_dir(follow_symlinks=False)):
                         self._check_entry(i, fd, rel, e.name, initial=initial)
                     elif e.is_dir(follow_symlinks=False):
                         if not self._skipped(i, child):
@@ -306,19 +306,30 @@ class Watcher:
         self._wds[wd] = (i, rel, (st.st_dev, st.st_ino))
 
     def _check_bare(self, i: int, dir_fd: int, rel: str, *, initial: bool) -> bool:
-        """A directory shaped like a bare repository: one there from the start (not the root
-        itself) is protected whole (True); one made during the session loses its HEAD."""
+        """A directory shaped like a bare repository: one there from the start is protected
+        whole (True; a root, which must stay writable, keeps HEAD, config and commondir
+        read-only); one made during the session loses its HEAD, config and commondir."""
         st = os.fstat(dir_fd)
         ident = (st.st_dev, st.st_ino)
         path = self._roots[i] / rel
         if initial:
-            if rel and not self._skipped(i, rel):
-                self.found.known.add(ident)
-                self.found.protected.append(path)
-                return True
+            if self._skipped(i, rel):
+                return False
+            self.found.known.add(ident)
+            if rel in self._tops[i]:
+                for name in BARE_RUNS:
+                    self._check_entry(i, dir_fd, rel, name, initial=True)
+                return False
+            self.found.protected.append(path)
+            return True
+        if self._skipped(i, rel):
             return False
-        if ident not in self.found.known and not self._skipped(i, rel):
-            self._quarantine(dir_fd, "HEAD", path / "HEAD")
+        fresh = ident not in self.found.known
+        for name in BARE_RUNS:
+            # A root bare from the start keeps what it had (read-only); what is new goes (a
+            # commondir would point git at another config).
+            if fresh or _ident(dir_fd, name) not in self.found.known:
+                self._quarantine(dir_fd, name, path / name)
         return False
 
     def _check_entry(self, i: int, dir_fd: int, rel: str, name: str, *, initial: bool) -> None:
@@ -329,18 +340,27 @@ class Watcher:
         ident = (st.st_dev, st.st_ino)
         shown = f"{rel}/{name}" if rel else name
         path = self._roots[i] / shown
+        link = _readlink(dir_fd, name) if stat.S_ISLNK(st.st_mode) else None
         if initial:
-            self.found.known.add(ident)
+            if link is None:
+                self.found.known.add(ident)
+            else:
+                self.found.links[ident] = link
             self.found.protected.append(path)
             if stat.S_ISDIR(st.st_mode):
                 self.found.sockets += sockets_in(path)
+            target: Path | None = None
             if name == ".git":
                 target = gitdir_target(dir_fd, name, path.parent)
-                if target is not None and any(is_within(target, r) for r in self._roots):
-                    self.found.protected.append(target)
+            elif stat.S_ISLNK(st.st_mode):  # `sub/.claude -> ../x`: x is what is loaded
+                target = Path(os.path.realpath(path))
+            if target is not None and any(is_within(target, r) for r in self._roots):
+                self.found.protected.append(target)
             return
-        if ident in self.found.known or self._skipped(i, shown):
+        if (link is None and ident in self.found.known) or self._skipped(i, shown):
             return  # there from the start (bound read-only, maybe moved), or agentrun's own state
+        if link is not None and self.found.links.get(ident) == link:
+            return
         self._quarantine(dir_fd, name, path)
 
     def _quarantine(self, dir_fd: int, name: str, path: Path) -> None:
@@ -355,13 +375,36 @@ class Watcher:
         self._moved.append((path, path.parent / new))
 
 
+def _readlink(dir_fd: int, name: str) -> str:
+    try:
+        return os.readlink(name, dir_fd=dir_fd)
+    except OSError:
+        return ""
+
+
+def _ident(dir_fd: int, name: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _rel(path: Path, top: Path) -> str:
+    """``path`` relative to ``top`` as the walk names it ("" for ``top`` itself)."""
+    rel = path.relative_to(top).as_posix()
+    return "" if rel == "." else rel
+
+
 def quarantine_notice(moved: Sequence[tuple[Path, Path]]) -> str:
     """What the model is told about entries it created under protected names, now renamed."""
     listed = "; ".join(f"{path} -> {new.name}" for path, new in moved)
     return (
-        f"Renamed by the sandbox: {listed}. Git metadata (.git, .gitmodules at any depth) and "
-        ".claude/, .agentrun/, .mcp.json at the workspace root are read-only in this session, "
-        "because the host's git and tools would execute what they configure. Creating a "
-        "repository (a nested `git init`, a submodule) or changing git's configuration is not "
-        "the agent's job: ask the user to do it."
+        f"Renamed by the sandbox: {listed}. Git metadata (.git, .gitmodules, a bare "
+        "repository's HEAD at any depth), .claude/ and .mcp.json at any depth, and .agentrun/ "
+        "and home-directory start-up files (.gitconfig, .bashrc, .profile, .ssh/, ...) at the "
+        "workspace root are read-only in this session, because the host's git and tools would "
+        "execute what they configure. Creating a repository (a nested `git init`, a submodule) "
+        "or changing git's, a shell's or an agent's configuration is not the agent's job: ask "
+        "the user to do it."
     )

@@ -29,7 +29,7 @@ from agentrun.core.pathutil import is_within
 from agentrun.jail.fdops import OpenedFile, check_existing, fd_path, open_dirs, replace_file
 from agentrun.jail.fileerrors import PathDenied, denied, describe_os_error
 from agentrun.jail.openat2 import O_PATH, openat2_available
-from agentrun.jail.policy import SandboxPolicy
+from agentrun.jail.policy import ANY_DEPTH, SandboxPolicy
 
 if TYPE_CHECKING:
     from agentrun.jail.search import SearchProcess
@@ -46,7 +46,7 @@ __all__ = [
 # The runtime's own process files (environ holds the API key); other /proc entries stay readable.
 _PROC_PROCESS = re.compile(r"^/proc/(\d+|self|thread-self)(/|$)")
 # Names whose files git reads and acts on (gitdir: redirection, hooks, fsmonitor, submodule urls).
-_GIT_NAMES = frozenset({".git", ".gitmodules"})
+_GIT_NAMES = frozenset(ANY_DEPTH)
 
 
 @dataclass(frozen=True)
@@ -236,13 +236,16 @@ class Workspace:
                     f"Cannot write {shown}: {protected} is protected (read-only) in this session.",
                     path=shown,
                 )
-        git = next((part for part in (*real.parts, *shown.parts) if part in _GIT_NAMES), None)
-        if git is not None:
+        # Below a root only: a workspace that itself lies in a `.claude` (editing
+        # ~/.claude/agents) stays writable.
+        entry = policy.protected_entry(real) or policy.protected_entry(shown)
+        git = entry.name if entry is not None and entry.name in _GIT_NAMES else None
+        if git is not None and not opened:  # `opened` never reaches into .git/.gitmodules
             raise PathDenied(
-                f"Cannot write {shown}: {git} paths are protected at any depth (git runs what "
-                "they hold: hooks, config, a gitdir elsewhere), so file tools never create or "
-                "change them. A nested repository (`git init`) is not the agent's job; ask the "
-                "user to make one.",
+                f"Cannot write {shown}: {git} paths are protected at any depth (the host's git "
+                "and Claude Code run what they hold: hooks, config, a gitdir elsewhere, MCP "
+                "servers), so file tools never create or change them. A nested repository "
+                "(`git init`) or agent settings are not the agent's job; ask the user.",
                 code=errno.EROFS,
                 path=shown,
             )

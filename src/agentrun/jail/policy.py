@@ -17,10 +17,36 @@ from typing import Literal
 from agentrun.core.home import agentrun_home
 from agentrun.core.pathutil import is_within
 
-ANY_DEPTH = (".git", ".gitmodules")
-"""Names read-only at any depth of a root: git runs what they configure (also submodules')."""
-AT_ROOT = (".git", ".claude", ".agentrun", ".mcp.json")
-"""Names read-only at each root: the repository, agents' settings, hooks and MCP servers."""
+ANY_DEPTH = (".git", ".gitmodules", ".claude", ".mcp.json")
+"""Names read-only at any depth of a root: git runs what they configure (also submodules'), and
+Claude Code started in any folder loads its ``.claude`` (hooks) and ``.mcp.json`` (servers)."""
+HOME_FILES = (
+    ".gitconfig",
+    ".config/git",
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".profile",
+    ".zshrc",
+    ".zprofile",
+    ".zshenv",
+    ".zlogin",
+    ".zlogout",
+    ".ssh",
+    ".ripgreprc",
+)
+"""What the user's own tools execute from a home directory (git's pager and hooks, the shells'
+start-up files, ssh's config and authorized keys, ripgrep's ``--pre``): read-only at each root,
+since a root may be the home directory (``--cwd ~``)."""
+AT_ROOT = (".git", ".claude", ".agentrun", ".mcp.json", *HOME_FILES)
+NEVER_REOPENED = (".git", ".gitmodules")
+"""Git's files stay read-only whatever the rules say: an explicit allow rule may reopen a part
+of ``.claude``, ``.agentrun`` or ``.mcp.json`` at a root (:attr:`SandboxPolicy.unprotected`),
+never anything in or named like these."""
+REOPENABLE = (".claude", ".agentrun", ".mcp.json")
+"""Paths read-only at each root: the repository, agents' settings, hooks and MCP servers, and
+:data:`HOME_FILES`."""
 
 SandboxMode = Literal["workspace-write", "read-only", "danger-full-access"]
 SANDBOX_MODES: tuple[SandboxMode, ...] = ("workspace-write", "read-only", "danger-full-access")
@@ -66,10 +92,10 @@ class SandboxPolicy:
     read_deny: tuple[Path, ...]
     allow_network: bool = False
     protected: tuple[Path, ...] = field(default=())
-    """Paths at the roots that stay read-only: ``.git``, ``.claude``, ``.agentrun`` and
-    ``.mcp.json`` of the workspace and of each ``--add-dir`` (hooks, config and settings
-    would run code on the host). :meth:`protected_entry` adds ``.git`` and ``.gitmodules`` at
-    any depth; the jail binds every one of them read-only (see ``gitwatch``)."""
+    """Paths at the roots that stay read-only: :data:`AT_ROOT` of the workspace and of each
+    ``--add-dir`` (hooks, config and settings would run code on the host).
+    :meth:`protected_entry` adds :data:`ANY_DEPTH` at any depth; the jail binds every one of
+    them read-only (see ``gitwatch``)."""
     hidden: tuple[Path, ...] = field(default=())
     """Paths inside the workspace or a writable root that stay unreadable and unwritable:
     agentrun's own state (transcripts, settings) when ``$AGENTRUN_HOME`` lies there, as
@@ -102,13 +128,13 @@ class SandboxPolicy:
     ) -> SandboxPolicy:
         ws = Path(workspace).resolve()
         roots = (ws, *(Path(d).resolve() for d in add_dirs))
-        openable = [root / name for root in roots for name in AT_ROOT if name not in ANY_DEPTH]
+        openable = [root / name for root in roots for name in REOPENABLE]
         unprotected = tuple(
             dict.fromkeys(
                 p
                 for p in (Path(os.path.normpath(Path(ws, u))) for u in unprotect)
                 if any(is_within(p, o) for o in openable)
-                and not any(part in ANY_DEPTH for part in p.parts)
+                and not any(part in NEVER_REOPENED for part in p.parts)
             )
         )
         user_home = (home or Path.home()).resolve()
@@ -167,12 +193,12 @@ class SandboxPolicy:
         """Whether ``path`` lies in a protected entry's part an explicit allow rule opened
         (:attr:`unprotected`); a ``.git`` or ``.gitmodules`` in it stays protected."""
         return any(is_within(path, u) for u in self.unprotected) and not any(
-            part in ANY_DEPTH for part in path.parts
+            part in NEVER_REOPENED for part in path.parts
         )
 
     def protected_entry(self, path: Path) -> Path | None:
         """The protected entry ``path`` is or lies in (``ws/sub/.git`` for
-        ``ws/sub/.git/config``), or None: a ``.git`` or ``.gitmodules`` at any depth of a root,
+        ``ws/sub/.git/config``), or None: a name of :data:`ANY_DEPTH` at any depth of a root,
         and :attr:`protected` (the names kept at each root). By name, so an entry created
         during the session is covered too."""
         if not self.confined:

@@ -8,7 +8,8 @@ setuid/setgid bits (the jail's root owns the files it creates); new user namespa
 of capabilities), ``setns``, every mount API, ``bpf``, ``io_uring`` (its own syscall path past
 this filter), keyrings, module loading, ptrace and cross-process memory access, ``TIOCSTI``
 terminal injection, file leases (``F_SETLEASE``: host writers would block) and memfds (memory
-outside every rlimit; ``ENOSYS``, so programs fall back to files).
+outside every rlimit; ``ENOSYS``, so programs fall back to files). File watches (inotify,
+fanotify) get ``ENOSYS`` too: they count against the user's host-wide limits.
 
 Refused calls fail with ``EPERM`` (or ``EAFNOSUPPORT`` for a socket family; the process goes on
 and reports an error) instead of killing it; ``clone3`` and ``openat2`` get ``ENOSYS`` because
@@ -96,6 +97,10 @@ DENIED: dict[str, int] = {
     "quotactl_fd": 443,
     "open_tree_attr": 467,  # 6.15: open_tree with mount attributes, the same mount API
 }
+NOSYS = {"inotify_init": 253, "inotify_init1": 294, "fanotify_init": 300}
+"""Refused with ``ENOSYS``, as if the kernel had no such call: file watches are charged to the
+user (not the namespace), so a jail run as root could exhaust the host's inotify instances and
+watches for every root daemon; tools (``tail -f``, watchers) fall back to polling."""
 _SYS_IOCTL = 16
 _SYS_FCNTL = 72
 _F_SETLEASE = 1024  # a lease on a readable host file blocks host writers (lease-break-time)
@@ -210,6 +215,8 @@ def build_filter(*, host_sockets_hidden: bool = False) -> bytes:
     # clone3's and openat2's flags and mode sit behind a pointer BPF cannot read: ENOSYS makes
     # glibc (and agentrun's own openat2 wrapper) fall back to clone / openat, which are checked.
     a.jeq(_SYS_CLONE3, "enosys")
+    for nr in sorted(NOSYS.values()):
+        a.jeq(nr, "enosys")
     a.jeq(_SYS_OPENAT2, "enosys")
     for nr in sorted(MEMFD_CALLS.values()):
         a.jeq(nr, "enosys")

@@ -15,6 +15,11 @@ the response had started, are retried by this adapter within the same count: a s
 mid-answer, and an ``error`` event sent mid-stream (``overloaded_error`` and the like, which the
 API sends on a 200 response). A final failure is a :class:`ModelError` carrying the HTTP status
 (for an ``error`` event, the status its error type stands for).
+
+What a request carries besides the conversation (``max_tokens``, adaptive thinking, effort,
+context edits, server-side compaction and their beta headers) comes from the model table,
+:func:`agentrun.models.catalog.request_options`: a model without a feature is not sent it.
+Thinking deltas reach ``on_thinking`` live, for the REPL's folded thinking line.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import ModelError
 from agentrun.core.types import JSON, ContentBlock, Message, ModelRequest, ModelResponse, Usage
+from agentrun.models.catalog import RequestOptions, request_options
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import TextSink
@@ -75,8 +81,15 @@ class AnthropicModel:
         max_retries: int = 2,
         timeout_s: float | None = None,
         cache: bool = True,
+        effort: str | None = None,
+        compact_at: int | None = None,
     ) -> None:
         self._model = model
+        self.effort = effort
+        self.compact_at = compact_at
+        """Input tokens at which the server compacts (when the model supports it); None: never."""
+        self.compact_instructions: str | None = None
+        self.on_thinking: TextSink | None = None
         self._api_key = api_key
         self._base_url = base_url
         self.max_retries = max_retries
@@ -122,7 +135,10 @@ class AnthropicModel:
             *_transport_errors(),
         )
         client = self._get_client()
-        params = build_params(request, cache=self.cache)
+        options = self.options()
+        params = build_params(request, cache=self.cache, options=options)
+        if options.betas:
+            params["betas"] = list(options.betas)
         attempts = self.max_retries + 1
         for attempt in range(1, attempts + 1):
             opened = False  # past this, the SDK's own retries are spent or inapplicable
@@ -132,12 +148,15 @@ class AnthropicModel:
             # The SDK's retries (before a stream opens) and ours (after it broke) share one budget:
             # each attempt of ours leaves the SDK only what is left of it.
             sdk = client.with_options(max_retries=attempts - attempt)
+            api = sdk.beta.messages if options.betas else sdk.messages
             try:
-                with sdk.messages.stream(**params) as stream:
+                with api.stream(**params) as stream:
                     opened = True
                     for event in stream:
                         if event.type == "text" and on_text is not None:
                             on_text(event.text)
+                        elif event.type == "thinking" and self.on_thinking is not None:
+                            self.on_thinking(event.thinking)
                     final = stream.get_final_message()
                 if final.stop_reason is None:
                     raise _StreamCutError("the stream ended before message_stop")
@@ -160,6 +179,15 @@ class AnthropicModel:
             except anthropic.AnthropicError as e:  # e.g. a response the SDK cannot parse
                 raise ModelError(f"Anthropic API call failed: {e}") from e
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def options(self) -> RequestOptions:
+        """What this model's requests carry besides the conversation (see the model table)."""
+        return request_options(
+            self._model,
+            effort=self.effort,
+            compact_at=self.compact_at,
+            compact_instructions=self.compact_instructions,
+        )
 
 
 class _StreamCutError(Exception):
@@ -231,8 +259,11 @@ def _clean_block(block: JSON) -> JSON:
     return block
 
 
-def build_params(request: ModelRequest, *, cache: bool = True) -> JSON:
-    """The ``messages.stream`` keyword arguments for ``request``, with cache breakpoints."""
+def build_params(
+    request: ModelRequest, *, cache: bool = True, options: RequestOptions | None = None
+) -> JSON:
+    """The ``messages.stream`` keyword arguments for ``request``, with cache breakpoints;
+    ``options`` (the model table's) sets ``max_tokens`` and adds its fields."""
     tools = [t.to_dict() for t in request.tools]
     system: list[ContentBlock] = (
         [{"type": "text", "text": request.system}] if request.system else []
@@ -247,8 +278,9 @@ def build_params(request: ModelRequest, *, cache: bool = True) -> JSON:
         _mark_last_block(messages, -3)  # the previous user message: a safe read point
     params: JSON = {
         "model": request.model,
-        "max_tokens": request.max_tokens,
+        "max_tokens": request.max_tokens if options is None else options.max_tokens,
         "messages": messages,
+        **(options.fields if options is not None else {}),
         **request.extra,
     }
     if system:

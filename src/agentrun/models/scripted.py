@@ -24,15 +24,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from agentrun.core.errors import ScriptFormatError, ScriptMismatchError
+from agentrun.core.errors import ModelError, ScriptFormatError, ScriptMismatchError
 from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
 from agentrun.core.types import JSON, ContentBlock, ModelRequest, ModelResponse, Usage
+from agentrun.models.catalog import is_summary_request
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import TextSink
@@ -121,6 +122,12 @@ class ScriptedModel:
     """Subagents' scripts by agent name (top-level ``agents``), played by :meth:`for_agent`."""
     id_prefix: str = "script"
     """What its tool_use and message ids start with (``toolu_script_001_01``)."""
+    context_window: int | None = None
+    """Tokens: each request's size (about 4 characters a token) is checked against it and
+    reported as its usage, so a run compacts deterministically (DESIGN.md, Round 2)."""
+    summary: str | None = None
+    """The answer to the runtime's own summary request (which uses no turn)."""
+    summaries: int = 0
 
     @property
     def model_id(self) -> str:
@@ -160,6 +167,19 @@ class ScriptedModel:
         return _Parser(loader, source, lines=lines).script(node)
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        size = self._measure(request)
+        if is_summary_request(request):
+            self.summaries += 1
+            text = self.summary or (
+                f"Summary {self.summaries}: the conversation up to scripted turn "
+                f"{self.used} (of {len(self.turns)})."
+            )
+            return ModelResponse(
+                content=[{"type": "text", "text": text}],
+                stop_reason="end_turn",
+                usage=Usage(input_tokens=size, output_tokens=len(text) // 4 + 1),
+                model=self.model,
+            )
         number = self.used + 1
         if self.used >= len(self.turns):
             raise ScriptMismatchError(
@@ -172,7 +192,24 @@ class ScriptedModel:
         self._check(number, turn, request)
         if turn.text and on_text is not None:
             on_text(turn.text)
-        return turn_response(turn, turn_number=number, model=self.model, prefix=self.id_prefix)
+        response = turn_response(turn, turn_number=number, model=self.model, prefix=self.id_prefix)
+        if self.context_window is not None and turn.usage == Usage():
+            out = len(json.dumps(response.content)) // 4 + 1
+            response = replace(response, usage=Usage(input_tokens=size, output_tokens=out))
+        return response
+
+    def _measure(self, request: ModelRequest) -> int:
+        """The request's size in tokens; past ``context_window``, the API's 400."""
+        if self.context_window is None:
+            return 0
+        tools = [t.to_dict() for t in request.tools]
+        size = len(json.dumps([request.system, tools, request.messages])) // 4 + 1
+        if size > self.context_window:
+            raise ModelError(
+                f"prompt is too long: {size} tokens > {self.context_window} maximum",
+                status=400,
+            )
+        return size
 
     def for_agent(
         self, name: str, model: str | None = None, call_id: str = ""
@@ -383,7 +420,9 @@ class _Parser:
             raise ScriptFormatError(
                 "the script is empty (expected a 'turns' list)", path=self.source
             )
-        top = self.mapping(node, "the script", {"turns", "model", "agents"})
+        top = self.mapping(
+            node, "the script", {"turns", "model", "agents", "context_window", "summary"}
+        )
         if "turns" not in top:
             raise self.fail(node, "the script has no 'turns' list")
         turns = [self.turn(n, i) for i, n in enumerate(self.sequence(top["turns"], "'turns'"), 1)]
@@ -392,8 +431,17 @@ class _Parser:
         model = ALIASES[DEFAULT_ALIAS]
         if "model" in top:
             model = resolve_alias(self.typed(top["model"], "'model'", str))
-        agents = self.agents(top["agents"]) if "agents" in top else {}
-        return ScriptedModel(turns=turns, model=model, source=str(self.source), agents=agents)
+        window = self.opt(top, "context_window", "the script", int)
+        if window is not None and window < 1:
+            raise self.fail(top["context_window"], "'context_window' must be a positive number")
+        return ScriptedModel(
+            turns=turns,
+            model=model,
+            source=str(self.source),
+            context_window=window,
+            summary=self.opt(top, "summary", "the script", str),
+            agents=self.agents(top["agents"]) if "agents" in top else {},
+        )
 
     def agents(self, node: yaml.Node) -> dict[str, tuple[ScriptTurn, ...]]:
         """``agents: {NAME: {turns: [...]}}``: each subagent's own script."""

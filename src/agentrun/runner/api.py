@@ -38,6 +38,8 @@ from agentrun.session.store import repair
 
 if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.context.budget import ContextManager
+    from agentrun.core.events import CompactEvent
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
     from agentrun.hooks import Hooks
@@ -179,8 +181,11 @@ class AgentSession:
 
         def emit(event: Event) -> None:
             events.append(event)
+            rt.context.observe(event)
             if self.on_event is not None:
                 self.on_event(event)
+
+        rt.context.emit = emit
 
         emit(
             InitEvent(
@@ -206,8 +211,7 @@ class AgentSession:
             start = rt.hooks.fire("SessionStart", {"source": source})
             if start.context:
                 prompt = f"{prompt}\n\n{start.context}"
-        # Compaction, when it exists, fires its hooks first with one line:
-        # rt.hooks.fire("PreCompact", {"trigger": "auto", "custom_instructions": ""})
+        # Compaction fires the PreCompact hooks first (rt.context.pre_compact, set by Runtime).
         io = LoopIO(
             tools=rt.runner,
             permissions=rt.permissions,
@@ -217,6 +221,7 @@ class AgentSession:
             cancel=rt.ctx.cancel,
             approver=o.approver,
             system=rt.system,
+            before_call=rt.context.before_call,
             hooks=rt.hooks,
         )
         limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
@@ -228,6 +233,27 @@ class AgentSession:
             # A resume from the transcript applies the same repair.
             rt.conv.messages = repair(rt.conv.messages)
         return RunResult.from_event(final, events)
+
+    def compact(self, instructions: str | None = None) -> CompactEvent:
+        """Summarise the conversation so far and continue from the summary (``/compact``);
+        raises :class:`~agentrun.errors.ModelError` when the summary request fails."""
+        context = self._rt.context
+        context.emit = self.on_event or (lambda event: None)
+        try:
+            return context.compact("manual", instructions)
+        finally:
+            self._rt.sync()
+
+    @property
+    def context_tokens(self) -> int:
+        """The size of the next request's prompt, in tokens (the context budget's use)."""
+        return self._rt.context.estimate()
+
+    @property
+    def context(self) -> ContextManager:
+        """The context budget: ``window``, ``threshold``, ``server_side``, ``estimate()``;
+        ``pre_compact`` is where a ``PreCompact`` hook is wired."""
+        return self._rt.context
 
     def close(self, reason: str = "other") -> None:
         """Stop every process the session started and release its files. Idempotent.

@@ -77,6 +77,13 @@ class RunOptions:
     mcp_consent: Callable[[Any], bool] | None = None
     """Asks whether a project's ``.mcp.json`` server may start (interactive); None: only
     the user's settings decide."""
+    effort: str | None = None
+    """``output_config.effort`` (low ... max); None: agent file, settings, else the default."""
+    max_output_chars: int = 30_000
+    """A Bash output longer than this is saved whole to a file; the model gets a preview and
+    the path (0: it is only cut, as before)."""
+    compact_threshold: float | None = None
+    """Compact past this share of the window; None: ``$CLAUDE_AUTOCOMPACT_PCT_OVERRIDE``, 0.85."""
     settings: str | Mapping[str, Any] | None = None
     """One more settings layer for this run (``--settings``): a JSON file's path, JSON text,
     or a mapping; its ``hooks`` and ``disableAllHooks`` apply."""
@@ -146,6 +153,12 @@ class Runtime:
 
                 self.model = RecordingModel(o.model, Path(o.record))
         self._cleanup.append(self.model)
+        from agentrun.context.options import choose_effort
+
+        self.effort = choose_effort(o.effort, self.agent.extra, cwd)
+        adapter = getattr(self.model, "inner", self.model)  # a RecordingModel wraps it
+        if hasattr(adapter, "effort"):
+            adapter.effort = self.effort
         if o.max_budget_usd is not None and price_for(self.model.model_id) is None:
             # Running on would spend without the cap the user asked for.
             raise ConfigError(
@@ -191,12 +204,36 @@ class Runtime:
         if has_config(cwd, o.mcp_config, servers):
             self._mcp(o, names)
         _check_script(self.model, [spec.name for spec in self.runner.specs()])
+        from agentrun.context.sandbox_text import sandbox_lines
+
+        told = sandbox_lines(o.sandbox, writable=writable or [], allow_network=o.allow_network)
         self.system = build_system_prompt(
-            self.agent, cwd=cwd, model_id=self.model.model_id, append=o.append_system_prompt
+            self.agent,
+            cwd=cwd,
+            model_id=self.model.model_id,
+            append=o.append_system_prompt,
+            sandbox=told,
         )
         self.conv = Conversation(self.session_id, messages=messages)
+        from agentrun.context.budget import ContextManager
+
+        self.context = ContextManager(
+            self.conv,
+            self.model,
+            tools=self.runner.specs,
+            system=self.system,
+            persist=self.persist,
+            share=o.compact_threshold,
+        )
         self.resumed = bool(messages)
         self.hooks = self._hooks(o, cwd)
+        hooks = self.hooks
+        self.context.pre_compact = lambda trigger, instructions: hooks.fire(
+            "PreCompact", {"trigger": trigger, "custom_instructions": instructions or ""}
+        )
+        self.context.post_compact = lambda: (
+            hooks.fire("SessionStart", {"source": "compact"}).context
+        )
         self._header_written = bool(messages) or self.store.exists(self.session_id)
         self._header: JSON = {
             "type": "session",
@@ -399,6 +436,11 @@ class Runtime:
         sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
         shell = self._shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        if self._options.max_output_chars:
+            from agentrun.tools.spill import Spill
+
+            # Big outputs go whole to a file in the tmp dir, which the jail binds readable.
+            shell.spill = Spill(self.tmp_dir, threshold=self._options.max_output_chars)
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell
 

@@ -245,6 +245,8 @@ def rebuild_messages(entries: list[dict[str, Any]]) -> list[Message]:
     for entry in entries:
         if entry.get("type") == "message":
             append_message(messages, entry["message"])
+        elif entry.get("type") == "compact_boundary" and isinstance(entry.get("messages"), list):
+            messages = list(entry["messages"])  # resume from the compacted history
     return repair(messages)
 
 

@@ -26,6 +26,13 @@ no message but a final assistant one is empty; every ``tool_use`` is answered by
 in the next message and every ``tool_result`` answers one of the previous message's ``tool_use``
 ids; at most four ``cache_control`` breakpoints.
 
+Server-side compaction (``context_management.edits`` holding ``compact_20260112``, which needs
+the ``compact-2026-01-12`` beta header, like the real API): content before the last
+``compaction`` block a request sends back is ignored (for usage and for the serving model), and
+when the rest passes the edit's ``trigger`` the answer starts with a new ``compaction`` block
+(streamed as ``compaction_delta``) whose summary the serving model writes when it answers the
+runtime's summary request (a scripted model's ``summary``), else a fixed line.
+
 Every request is logged in ``server.requests`` (path, headers, decoded body) for assertions::
 
     with FakeAnthropicServer([{"content": [{"type": "text", "text": "hi"}]}]) as server:
@@ -326,7 +333,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(reply.status, reply.message, reply.retry_after)
         if isinstance(reply, Drop):
             return self._drop(body, reply)
+        edit = compact_edit(body)
+        if edit is not None and COMPACT_BETA not in self.headers.get("anthropic-beta", ""):
+            return self._error(400, f"context_management: {COMPACT_EDIT} needs the beta header")
+        body = after_compaction(body)
         try:
+            summary = self._compaction(body, edit)
             message = self._answer(body, reply, number)
         except Exception as e:  # the serving model's own failure, e.g. a script mismatch
             # A 400 is not retried: the client sees this message at once, instead of a dropped
@@ -336,6 +348,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(500, "the fake server has no reply queued for this request")
         with state.lock:
             message["usage"].update(compute_usage(body, state.cached))
+        if summary is not None:
+            message["content"].insert(0, {"type": "compaction", "content": summary})
         if body.get("stream"):
             self._stream(message)
         else:
@@ -372,6 +386,29 @@ class _Handler(BaseHTTPRequestHandler):
             "stop_sequence": None,
             "usage": {"output_tokens": output},
         }
+
+    def _compaction(self, body: JSON, edit: JSON | None) -> str | None:
+        """The summary of a compaction this request triggers, or None."""
+        if edit is None:
+            return None
+        trigger = (edit.get("trigger") or {}).get("value") or 150_000
+        with self.state.lock:
+            size = sum(_tokens(segment) for segment, _ in _segments(body))
+        if size <= int(trigger):
+            return None
+        messages = body.get("messages") or []
+        if self.state.model is not None:
+            from agentrun.models.catalog import SUMMARY_PROMPT
+
+            ask = [
+                *messages,
+                {"role": "user", "content": [{"type": "text", "text": SUMMARY_PROMPT}]},
+            ]
+            request = ModelRequest(
+                str(body.get("model", "")), _system_text(body.get("system")), ask
+            )
+            return self.state.model.complete(request).text()
+        return f"Summary of {len(messages)} messages ({size} tokens)."
 
     def _error(self, status: int, message: str, retry_after: float | None = None) -> None:
         payload = {
@@ -441,6 +478,34 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.shutdown(socket.SHUT_RDWR)
 
 
+COMPACT_EDIT = "compact_20260112"
+COMPACT_BETA = "compact-2026-01-12"
+
+
+def compact_edit(body: JSON) -> JSON | None:
+    """The request's ``compact_20260112`` edit, if it asks for server-side compaction."""
+    edits = (body.get("context_management") or {}).get("edits") or []
+    return next((e for e in edits if isinstance(e, dict) and e.get("type") == COMPACT_EDIT), None)
+
+
+def after_compaction(body: JSON) -> JSON:
+    """``body`` as the API reads it: everything before the last ``compaction`` block is dropped
+    and the block stands in for it (as the opening user text)."""
+    messages = body.get("messages") or []
+    for i in range(len(messages) - 1, -1, -1):
+        content = messages[i].get("content")
+        blocks = content if isinstance(content, list) else []
+        at = [j for j, b in enumerate(blocks) if b.get("type") == "compaction"]
+        if not at:
+            continue
+        summary = blocks[at[-1]].get("content") or ""
+        rest = blocks[at[-1] + 1 :]
+        head: JSON = {"role": "user", "content": [{"type": "text", "text": summary}]}
+        tail = [{"role": messages[i]["role"], "content": rest}] if rest else []
+        return {**body, "messages": [head, *tail, *messages[i + 1 :]]}
+    return body
+
+
 def _strip_cache(block: JSON) -> JSON:
     return {k: v for k, v in block.items() if k != "cache_control"}
 
@@ -473,6 +538,9 @@ def sse_events(message: JSON) -> list[JSON]:
                 {"type": "input_json_delta", "partial_json": c}
                 for c in _chunks(json.dumps(block["input"]))
             ]
+        elif kind == "compaction":
+            first = {"type": "compaction", "content": None}
+            deltas = [{"type": "compaction_delta", "content": block.get("content")}]
         elif kind == "thinking":
             first = {"type": "thinking", "thinking": "", "signature": ""}
             deltas = [{"type": "thinking_delta", "thinking": c} for c in _chunks(block["thinking"])]

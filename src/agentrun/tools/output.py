@@ -16,10 +16,14 @@ import signal
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from agentrun.core.types import ToolResult
 from agentrun.tools.specs import MAX_OUTPUT_CHARS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 CHUNK = 1 << 16
 
@@ -34,7 +38,16 @@ _CONTROL_TABLE = dict.fromkeys(
 class OutputBuffer:
     """Feed it bytes in chunks; ``text()`` gives the decoded, capped output."""
 
-    def __init__(self, *, limit: int = MAX_OUTPUT_CHARS) -> None:
+    def __init__(
+        self,
+        *,
+        limit: int = MAX_OUTPUT_CHARS,
+        spill: Callable[[], tuple[Path, IO[bytes]] | None] | None = None,
+    ) -> None:
+        """``spill`` opens a file for the whole output once it passes ``limit`` (None: the
+        output is only cut); ``text()`` then gives a preview and the file's path."""
+        self._spill_open = spill
+        self._spill: tuple[Path, IO[bytes]] | None = None
         if limit < 200:
             raise ValueError(f"output limit {limit} is too small to hold the cut marker")
         self._limit = limit
@@ -57,6 +70,14 @@ class OutputBuffer:
     def _add(self, text: str) -> None:
         if not text:
             return
+        if self._spill is not None:
+            self._spill[1].write(text.encode("utf-8", "replace"))
+        elif self._spill_open is not None and self._total + len(text) > self._limit:
+            # Nothing was dropped yet: what is kept is the whole output so far.
+            self._spill, self._spill_open = self._spill_open(), None
+            if self._spill is not None:
+                for part in (*self._head, *self._tail, text):
+                    self._spill[1].write(part.encode("utf-8", "replace"))
         self._total += len(text)
         room = self._head_max - self._head_len
         if room > 0:
@@ -81,6 +102,12 @@ class OutputBuffer:
         """
         self._add(self._decoder.decode(b"", final=True))
         head = "".join(self._head).translate(_CONTROL_TABLE)
+        if self._spill is not None:
+            from agentrun.tools.spill import PREVIEW_CHARS, preview
+
+            path, file = self._spill
+            file.close()
+            return preview(head[:PREVIEW_CHARS], path, self._total)
         tail = "".join(self._tail).translate(_CONTROL_TABLE)
         if self._total <= self._limit:
             return head + tail

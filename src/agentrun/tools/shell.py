@@ -38,6 +38,7 @@ from agentrun.tools.specs import DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import Sandbox, SpawnedProcess
+    from agentrun.tools.spill import Spill
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,8 @@ class BashSession:
         self._run_lock = threading.Lock()
         self._current: SpawnedProcess | None = None
         self._closed = False
+        self.spill: Spill | None = None
+        """Where an output past the limit is saved whole (None: it is only cut)."""
 
     @property
     def cwd(self) -> Path:
@@ -170,7 +173,12 @@ class BashSession:
             self._current = proc
             if self._closing():  # close() ran during the spawn and could not see this process
                 proc.kill()
-            buffer = OutputBuffer()
+            spill = self.spill
+            buffer = (
+                OutputBuffer(limit=max(200, spill.threshold), spill=lambda: spill.open("bash"))
+                if spill is not None
+                else OutputBuffer()
+            )
             try:
                 try:
                     outcome, status = _wait(

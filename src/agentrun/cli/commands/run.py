@@ -85,6 +85,7 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
         "resume": args.resume,
         "continue_session": args.continue_,
         "append_system_prompt": args.append_system_prompt,
+        "effort": args.effort,
         "record": args.record,
         "replay_drift": args.replay_drift,
         # None lets the settings files' defaultMode apply (PermissionPolicy.load)

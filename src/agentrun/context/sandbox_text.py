@@ -1,0 +1,44 @@
+"""What the model is told about its sandbox, in a few lines of the ``<env>`` block, so it picks
+what works the first time (model-facing text: snapshot-tested, CHANGELOG on change).
+
+Measured on first runs: without these lines a model spent turns on ``git commit`` (``.git`` is
+read-only), ``pip install`` (no network) and ``git init``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+PROTECTED = ".git (at any depth), .gitmodules, .claude/, .agentrun/, .mcp.json"
+
+
+def sandbox_lines(mode: str, *, writable: Sequence[Path], allow_network: bool = False) -> list[str]:
+    """The ``<env>`` lines for a session in sandbox ``mode`` writing under ``writable``."""
+    if mode == "danger-full-access":
+        return ["Sandbox: none (danger-full-access): commands run with the user's full rights."]
+    if mode == "read-only":
+        lines = [
+            "Sandbox: read-only. Nothing can be written: not the workspace, not /tmp; "
+            "read, search and run read-only commands, and describe the changes instead."
+        ]
+    else:
+        roots = ", ".join(str(p) for p in writable)
+        lines = [
+            f"Sandbox: workspace-write. Files can be written only under {roots} and /tmp "
+            "(private to this session, gone when it ends); everything else is read-only.",
+            f"Protected, read-only even inside the workspace: {PROTECTED}. git status, diff, "
+            "log and show work; git commit, add, init, stash, checkout -b and merge fail: "
+            "leave committing to the user and say what to commit.",
+        ]
+    if allow_network:
+        lines.append("Network: allowed.")
+    else:
+        lines.append(
+            "Network: none. pip/npm/cargo install, git fetch/pull/push and curl fail: use what "
+            "is installed (python -m pytest, the project's own scripts) or tell the user what "
+            "to install."
+        )
+    return lines

@@ -1,0 +1,87 @@
+"""``/compact`` and ``/context`` in the REPL, in a real pty."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+from agentrun.session.store import FileSessionStore
+
+PROMPT = "❯"
+
+
+def test_compact_and_context_in_a_pty(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "notes.txt").write_text("note line\n" * 200)
+    home = tmp_path / "home"
+    home.mkdir()
+    read = {"name": "Read", "input": {"file_path": "notes.txt"}}
+    turns = [{"tool_calls": [read]} for _ in range(6)] + [{"text": "Read it all."}]
+    script = tmp_path / "script.json"
+    script.write_text(
+        json.dumps({"context_window": 60_000, "summary": "THE-SUMMARY", "turns": turns})
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{script}"],
+        env=env,
+        encoding="utf-8",
+        dimensions=(40, 110),
+        timeout=60,
+    )
+    child.expect("Ctrl-D exits")
+    child.expect(PROMPT)
+    child.sendline("/compact")
+    child.expect("nothing to compact yet")
+    child.sendline("read the notes")
+    child.expect("Read it all.")
+    child.expect(PROMPT)
+    child.sendline("/context")
+    child.expect(r"context: ([\d,]+) of 60,000 tokens \(\d+%\); compacts at 51,000")
+    before = int(child.match.group(1).replace(",", ""))
+    child.sendline("/compact keep the note count")
+    child.expect(r"compacted: ([\d,]+) → ([\d,]+) tokens")
+    pre, post = (int(g.replace(",", "")) for g in child.match.groups())
+    assert pre == before and post < pre
+    child.sendline("/exit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    store = FileSessionStore(home / ".agentrun" / "sessions")
+    (path,) = store.root.glob("*.jsonl")
+    entries = store.load(path.stem)
+    boundary = [e for e in entries if e["type"] == "compact_boundary"]
+    assert [(b["trigger"], b["summary"]) for b in boundary] == [("manual", "THE-SUMMARY")]
+
+
+def test_thinking_is_folded_and_compaction_announced() -> None:
+    from rich.console import Console
+
+    from agentrun.cli.render import Renderer
+    from agentrun.core.events import AssistantEvent, CompactEvent
+    from agentrun.core.types import Usage
+
+    console = Console(record=True, width=100, force_terminal=False)
+    renderer = Renderer(console)
+    thinking = "Check the failing test first.\nThen read calc.py.\nThen fix the sign."
+    message = {
+        "role": "assistant",
+        "content": [
+            {"type": "thinking", "thinking": thinking, "signature": "c2ln"},
+            {"type": "text", "text": "Fixed."},
+        ],
+    }
+    renderer.on_event(AssistantEvent("s", message, Usage(), "end_turn"))
+    renderer.on_event(CompactEvent("s", "auto", 17_000, 5_000))
+    out = console.export_text()
+    assert "✻ Thinking: Check the failing test first. (+7 words folded)" in out
+    assert "Then read calc.py" not in out  # folded away
+    assert "Fixed." in out
+    assert "✻ conversation compacted (auto): 17,000 → 5,000 tokens" in out
