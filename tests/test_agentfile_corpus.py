@@ -73,3 +73,24 @@ def test_corpus_repairs_keep_the_keys_after_a_broken_description() -> None:
     assert spec.description.endswith("</example>")
     assert spec.prompt.startswith("You are a master backend architect")
     assert any("frontmatter is not valid YAML" in w for w in spec.warnings)
+
+
+def provided_share(files: list[Path]) -> float:
+    """The share of agent files whose every named tool agentrun provides (no ``tools``: all)."""
+    from agentrun.agentfile.agentfile import KNOWN_TOOLS
+
+    provided = 0
+    for file in files:
+        spec = load_agent(file)
+        names = {t.split("(", 1)[0].strip() for t in spec.tools or ()}
+        provided += names <= {*KNOWN_TOOLS, "*"}
+    return provided / len(files)
+
+
+def test_share_of_files_whose_tools_are_all_provided(capsys: pytest.CaptureFixture[str]) -> None:
+    share = provided_share(sorted(AGENTS.rglob("*.md")))
+    with capsys.disabled():
+        print(f"\ncorpus: {share:.1%} of the agent files name only tools agentrun provides")
+    # Task, MultiEdit, LS and TodoWrite took it from 69.3% (the six); WebFetch and WebSearch
+    # are the rest of the issue's 87% target, MCP tools the 93%.
+    assert share >= 0.77

@@ -287,13 +287,14 @@ def test_build_tools_all_and_subsets() -> None:
     grep_glob = build_tools(["Grep", "Nope", "mcp__x__y", "Glob", "Grep"])
     assert [t.name for t in grep_glob] == ["Grep", "Glob"]
     assert build_tools([]) == []
-    assert ALL_TOOL_NAMES == ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
+    six = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
+    assert list(ALL_TOOL_NAMES) == [*six, "MultiEdit", "LS", "TodoWrite"]
 
 
-def test_build_tools_none_gives_all_six() -> None:
+def test_build_tools_none_gives_all() -> None:
     tools = build_tools(None)
     assert [t.name for t in tools] == list(ALL_TOOL_NAMES)
-    assert [t.name for t in tools if t.read_only] == ["Read", "Glob", "Grep"]
+    assert [t.name for t in tools if t.read_only] == ["Read", "Glob", "Grep", "LS", "TodoWrite"]
     assert all(isinstance(t, Tool) for t in tools)
 
 

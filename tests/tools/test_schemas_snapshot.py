@@ -27,6 +27,9 @@ CLAUDE_CODE_PARAMETERS = {
     "Edit": (["file_path", "old_string", "new_string"], ["replace_all"]),
     "Bash": (["command"], ["timeout", "description", "run_in_background"]),
     "Glob": (["pattern"], ["path"]),
+    "MultiEdit": (["file_path", "edits"], []),
+    "LS": (["path"], ["ignore"]),
+    "TodoWrite": (["todos"], []),
     "Grep": (
         ["pattern"],
         [
@@ -50,6 +53,9 @@ CLAUDE_CODE_PARAMETERS = {
 # Claude Code's JSON types for every parameter ("number", not "integer", for counts and lines).
 CLAUDE_CODE_TYPES = {
     "file_path": "string",
+    "edits": "array",
+    "ignore": "array",
+    "todos": "array",
     "content": "string",
     "old_string": "string",
     "new_string": "string",
@@ -119,9 +125,23 @@ def test_schema_has_claude_codes_parameters(name: str) -> None:
 
 
 def test_cli_json_prints_the_snapshot_exactly(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["tools", "--json"]) == 0
+    assert main(["tools", "--json", *ALL_TOOL_NAMES]) == 0
     assert capsys.readouterr().out == current_json()
     assert capsys.readouterr().out == ""
+
+
+def test_cli_json_adds_the_task_tool_for_the_agents_here(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentrun.agentfile.agentfile import discover_agents
+    from agentrun.subagent.spec import task_spec
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["tools", "--json"]) == 0
+    agents, _ = discover_agents(tmp_path)
+    task = task_spec("Task", agents.values())
+    assert capsys.readouterr().out == specs_json([*tool_specs(build_tools()), task])
+    assert "- backend-specialist: Backend development expert" in task.description
 
 
 def test_cli_json_subset(capsys: pytest.CaptureFixture[str]) -> None:
@@ -134,7 +154,7 @@ def test_cli_json_subset(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_table_lists_every_tool(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tools"]) == 0
     out = capsys.readouterr().out
-    for name in ALL_TOOL_NAMES:
+    for name in (*ALL_TOOL_NAMES, "Task"):
         assert f" {name} " in out
     assert "pattern*" in out and "read-only" in out
 

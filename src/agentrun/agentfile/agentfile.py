@@ -48,7 +48,10 @@ __all__ = [
     "resolve_agent",
 ]
 
-KNOWN_TOOLS = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
+KNOWN_TOOLS = (
+    *("Read", "Write", "Edit", "Bash", "Glob", "Grep", "Task", "Agent"),
+    *("MultiEdit", "LS", "TodoWrite"),
+)
 _MODEL_ALIASES = frozenset({"inherit", "default", *ALIASES})
 _RULE = re.compile(r"[A-Za-z_][\w-]*\(.*\)", re.DOTALL)
 _NAME_STYLE = re.compile(r"[a-z0-9][a-z0-9._:-]*")

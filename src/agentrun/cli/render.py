@@ -52,6 +52,10 @@ _KEY_ARGS = {
     "Bash": "command",
     "Glob": "pattern",
     "Grep": "pattern",
+    "MultiEdit": "file_path",
+    "LS": "path",
+    "Task": "description",
+    "Agent": "description",
 }
 
 

@@ -248,6 +248,26 @@ class ResultEvent:
         }
 
 
+@dataclass(frozen=True)
+class SubagentEvent:
+    """An event of a subagent's run (Task/Agent tool), tagged with the Task call it answers.
+
+    In stream-json it is the inner event's line plus ``parent_tool_use_id`` (Claude Code's
+    shape); the REPL folds it under the Task line (it shows only the Task call itself)."""
+
+    parent_tool_use_id: str
+    agent: str
+    event: Event
+
+    def stream_json(self) -> JSON | None:
+        line = self.event.stream_json()
+        # Only its messages: a subagent's own result line would read as the run's end.
+        if line is None or line.get("type") not in ("assistant", "user"):
+            return None
+        # a nested subagent's line keeps the id of the Task call that started it
+        return {"parent_tool_use_id": self.parent_tool_use_id, **line}
+
+
 Event = (
     InitEvent
     | TextDelta
@@ -259,4 +279,5 @@ Event = (
     | CompactEvent
     | HookEvent
     | ResultEvent
+    | SubagentEvent
 )

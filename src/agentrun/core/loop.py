@@ -342,9 +342,11 @@ class _Run:
 
     def account(self, usage: Usage) -> None:
         self.turns += 1
+        self.add_spent(usage, cost_usd(self.model.model_id, usage))
+
+    def add_spent(self, usage: Usage, cost: float | None) -> None:
         self.usage += usage
         self.conv.usage += usage
-        cost = cost_usd(self.model.model_id, usage)
         if cost is None:
             self.cost = self.conv.cost_usd = None
         else:
@@ -358,6 +360,8 @@ class _Run:
 
         def on_end(call: ToolCall, result: ToolResult, seconds: float) -> None:
             result = results[call.id] = after_tool(self.io.hooks, call, result)
+            if result.usage is not None:  # a subagent's tokens are the run's too
+                self.add_spent(result.usage, result.cost_usd)
             self.io.emit(ToolEndEvent(call, result, seconds * 1000))
 
         def admit(call: ToolCall) -> ToolResult | ToolCall | None:

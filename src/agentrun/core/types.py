@@ -121,6 +121,10 @@ class ToolResult:
 
     content: str | list[ContentBlock]
     is_error: bool = False
+    usage: Usage | None = None
+    """Tokens a tool spent on a model of its own (a subagent's run): added to the run's."""
+    cost_usd: float | None = None
+    """What those tokens cost (None: nothing spent, or the price is unknown)."""
 
     def to_block(self, tool_use_id: str) -> ContentBlock:
         block: ContentBlock = {

@@ -66,6 +66,11 @@ class FunctionModel:
             on_text(text)
         return response
 
+    def for_agent(self, name: str, model: str | None = None, call_id: str = "") -> FunctionModel:
+        """A model of its own for subagent ``name`` (same function, answering as ``model``):
+        concurrent subagents must not share one's copies of the conversation."""
+        return FunctionModel(self.fn, model or self.model)
+
     def _private_copy(self, request: ModelRequest) -> ModelRequest:
         new = request.messages
         shared = min(len(self._seen), len(new))

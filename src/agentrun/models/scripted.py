@@ -118,6 +118,10 @@ class ScriptedModel:
     model: str = field(default_factory=lambda: ALIASES[DEFAULT_ALIAS])
     source: str = "<script>"
     used: int = 0
+    agents: Mapping[str, Sequence[ScriptTurn]] = field(default_factory=dict)
+    """Subagents' scripts by agent name (top-level ``agents``), played by :meth:`for_agent`."""
+    id_prefix: str = "script"
+    """What its tool_use and message ids start with (``toolu_script_001_01``)."""
     context_window: int | None = None
     """Tokens: each request's size (about 4 characters a token) is checked against it and
     reported as its usage, so a run compacts deterministically (DESIGN.md, Round 2)."""
@@ -188,7 +192,7 @@ class ScriptedModel:
         self._check(number, turn, request)
         if turn.text and on_text is not None:
             on_text(turn.text)
-        response = turn_response(turn, turn_number=number, model=self.model)
+        response = turn_response(turn, turn_number=number, model=self.model, prefix=self.id_prefix)
         if self.context_window is not None and turn.usage == Usage():
             out = len(json.dumps(response.content)) // 4 + 1
             response = replace(response, usage=Usage(input_tokens=size, output_tokens=out))
@@ -206,6 +210,22 @@ class ScriptedModel:
                 status=400,
             )
         return size
+
+    def for_agent(
+        self, name: str, model: str | None = None, call_id: str = ""
+    ) -> ScriptedModel | None:
+        """A fresh player of subagent ``name``'s script (from its first turn), answering as
+        ``model`` (default: this script's), for the Task call ``call_id`` (its ids are made
+        from that one, so they are unique in the run); None when the script has none for it."""
+        turns = self.agents.get(name)
+        if turns is None:
+            return None
+        source = f"{self.source} (agent {name})"
+        prefix = call_id.removeprefix("toolu_") or f"{self.id_prefix}_{name}"
+        # the agents map goes along: a subagent that delegates plays the same scripts
+        return ScriptedModel(
+            turns, model or self.model, source, agents=self.agents, id_prefix=prefix
+        )
 
     def check_tools(self, offered: Sequence[str]) -> None:
         """Raise :class:`ScriptFormatError` for a tool call naming a tool that is neither
@@ -293,8 +313,11 @@ def _whole_characters(value: Any) -> Any:
     return value
 
 
-def turn_response(turn: ScriptTurn, *, turn_number: int, model: str) -> ModelResponse:
-    """The assistant message for one scripted turn; tool_use ids depend only on the position."""
+def turn_response(
+    turn: ScriptTurn, *, turn_number: int, model: str, prefix: str = "script"
+) -> ModelResponse:
+    """The assistant message for one scripted turn; tool_use ids depend only on the position
+    (and ``prefix``: a subagent's script is tagged with the Task call it answers)."""
     content: list[ContentBlock] = []
     if turn.text:
         content.append({"type": "text", "text": turn.text})
@@ -302,7 +325,7 @@ def turn_response(turn: ScriptTurn, *, turn_number: int, model: str) -> ModelRes
         content.append(
             {
                 "type": "tool_use",
-                "id": f"toolu_script_{turn_number:03d}_{i:02d}",
+                "id": f"toolu_{prefix}_{turn_number:03d}_{i:02d}",
                 "name": name,
                 "input": tool_input,
             }
@@ -313,7 +336,7 @@ def turn_response(turn: ScriptTurn, *, turn_number: int, model: str) -> ModelRes
         stop_reason=stop,
         usage=turn.usage,
         model=model,
-        id=f"msg_script_{turn_number:03d}",
+        id=f"msg_{prefix}_{turn_number:03d}",
     )
 
 
@@ -397,7 +420,9 @@ class _Parser:
             raise ScriptFormatError(
                 "the script is empty (expected a 'turns' list)", path=self.source
             )
-        top = self.mapping(node, "the script", {"turns", "model", "context_window", "summary"})
+        top = self.mapping(
+            node, "the script", {"turns", "model", "agents", "context_window", "summary"}
+        )
         if "turns" not in top:
             raise self.fail(node, "the script has no 'turns' list")
         turns = [self.turn(n, i) for i, n in enumerate(self.sequence(top["turns"], "'turns'"), 1)]
@@ -415,7 +440,24 @@ class _Parser:
             source=str(self.source),
             context_window=window,
             summary=self.opt(top, "summary", "the script", str),
+            agents=self.agents(top["agents"]) if "agents" in top else {},
         )
+
+    def agents(self, node: yaml.Node) -> dict[str, tuple[ScriptTurn, ...]]:
+        """``agents: {NAME: {turns: [...]}}``: each subagent's own script."""
+        out: dict[str, tuple[ScriptTurn, ...]] = {}
+        self.typed(node, "'agents'", dict)
+        for key_node, value in node.value:
+            name = self.typed(key_node, "an agent name in 'agents'", str)
+            what = f"agent {name!r}'s script"
+            fields = self.mapping(value, what, {"turns"})
+            if "turns" not in fields:
+                raise self.fail(value, f"{what} has no 'turns' list")
+            seq = self.sequence(fields["turns"], f"{what} 'turns'")
+            if not seq:
+                raise self.fail(fields["turns"], f"{what} 'turns' is empty")
+            out[name] = tuple(self.turn(n, i) for i, n in enumerate(seq, 1))
+        return out
 
     def opt(
         self, fields: dict[str, yaml.Node], key: str, what: str, kind: type | tuple[type, ...]

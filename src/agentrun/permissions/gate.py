@@ -39,6 +39,8 @@ from agentrun.permissions.decision import (
 )
 from agentrun.permissions.protected import names_protected, protected_part
 from agentrun.permissions.rules import (
+    DELEGATION_TOOLS,
+    DIR_TOOLS,
     EDIT_TOOLS,
     Rule,
     agent_limits,
@@ -200,6 +202,9 @@ class Gate:
         hit = self._first(self.ask, tool, tool_input, any_part=True)
         if hit is not None and self.mode != "bypassPermissions":
             return self._asked(f"rule {hit} needs approval", str(hit))
+        if tool in DELEGATION_TOOLS:
+            # Starting a subagent changes nothing itself: each of its calls meets the gate.
+            return Decision("allow", f"{tool} starts a subagent whose every call is decided")
         if tool in EDIT_TOOLS:
             early = self._edit_checks(tool, tool_input, shell=shell)
             if early is not None:
@@ -382,7 +387,7 @@ class Gate:
         the call is decided again on that path, so a link swapped in after the decision (by an
         earlier call of the batch, or a background job) cannot lead it anywhere the rules keep
         it from. Returns the error text for the model, or None."""
-        key = "path" if tool in ("Glob", "Grep") else "file_path"
+        key = "path" if tool in DIR_TOOLS else "file_path"
         if kind == "write" and tool not in EDIT_TOOLS:
             tool = "Write"
         if kind == "read" and tool == "Read" and self._linked(real):

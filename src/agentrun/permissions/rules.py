@@ -46,10 +46,14 @@ __all__ = [
 ]
 
 EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
+DELEGATION_TOOLS = frozenset({"Task", "Agent"})
+DIR_TOOLS = frozenset({"Glob", "Grep", "LS"})
+"""The file tools whose input names a directory (``path``, default the cwd)."""
+"""Claude Code's delegation tool under its old and new names: a rule for one covers both."""
 # A path rule written for one tool covers its siblings (Claude Code: Read rules apply to Grep
 # and Glob; Edit rules to every tool that edits files).
 _PATH_FAMILY = {
-    "Read": frozenset({"Read", "Glob", "Grep"}),
+    "Read": frozenset({"Read", "Glob", "Grep", "LS"}),
     "Edit": EDIT_TOOLS,
     "Write": frozenset({"Write"}),
     "Glob": frozenset({"Glob"}),
@@ -87,12 +91,17 @@ class Rule:
     ) -> bool:
         """Whether this rule covers the call. ``any_part`` (deny/ask): one matching part of a
         compound command, or one spelling of a path, is enough; otherwise (allow) all must."""
+        delegation = self.tool in DELEGATION_TOOLS and tool in DELEGATION_TOOLS
         if self.spec is None:
             if self.tool.endswith("__*"):  # mcp__server__*: every tool of that server
                 return tool.startswith(self.tool[:-1])
-            return self.tool == tool or (
-                self.tool.startswith("mcp__") and tool.startswith(self.tool + "__")
+            return (
+                self.tool == tool
+                or delegation
+                or (self.tool.startswith("mcp__") and tool.startswith(self.tool + "__"))
             )
+        if delegation:  # Task(name) / Task(a, b): the agents it names
+            return str(tool_input.get("subagent_type", "")) in agent_names(self.spec)
         if tool == "Bash" and self.tool == "Bash":
             return _bash_matches(self.spec, str(tool_input.get("command", "")), any_part=any_part)
         family = _PATH_FAMILY.get(self.tool)
@@ -124,6 +133,11 @@ class Rule:
         return cwd, spec[2:] if spec.startswith("./") else spec
 
 
+def agent_names(spec: str) -> set[str]:
+    """The agent names of a ``Task(a, b)`` spec (commas and/or spaces between them)."""
+    return {name for name in re.split(r"[,\s]+", spec) if name}
+
+
 def split_rules(values: str | Iterable[str]) -> list[str]:
     """Split ``--allowedTools`` values on spaces and commas outside parentheses."""
     texts = [values] if isinstance(values, str) else list(values)
@@ -150,7 +164,7 @@ def split_rules(values: str | Iterable[str]) -> list[str]:
 
 def tool_paths(tool_input: JSON, tool: str, cwd: Path) -> list[Path]:
     """The path a file tool acts on, as written (normalised) and with symlinks resolved."""
-    key = "path" if tool in ("Glob", "Grep") else "file_path"
+    key = "path" if tool in DIR_TOOLS else "file_path"
     raw = tool_input.get(key) or ("." if key == "path" else None)
     if not isinstance(raw, str) or not raw:
         return []
@@ -319,8 +333,12 @@ def agent_limits(agent_tools: Sequence[str] | None) -> dict[str, list[Rule]]:
         except ConfigError:
             continue  # free text in a tools list: not a tool, so it limits nothing
     bare = {r.tool for r in rules if r.spec is None}
+    if bare & DELEGATION_TOOLS:
+        bare |= DELEGATION_TOOLS
     limits: dict[str, list[Rule]] = {}
     for rule in rules:
         if rule.spec is not None and rule.tool not in bare:
-            limits.setdefault(rule.tool, []).append(rule)
+            # `Task(a, b)` limits the tool under either of its names
+            for name in DELEGATION_TOOLS if rule.tool in DELEGATION_TOOLS else (rule.tool,):
+                limits.setdefault(name, []).append(rule)
     return limits

@@ -202,6 +202,8 @@ class AgentSession:
                 mcp_servers=tuple(rt.mcp_servers),
             )
         )
+        if rt.task_tool is not None:  # subagents' events go where this prompt's go
+            rt.task_tool.delegation.emit = emit
         rt.hooks.emit = emit
         if not self._started:
             self._started = True

@@ -39,7 +39,7 @@ SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
 
 
 # The tools whose work happens in the session jail (Bash's commands, the file tools' I/O).
-_JAILED_TOOLS = frozenset({"Bash", "Read", "Write", "Edit", "Glob", "Grep"})
+_JAILED_TOOLS = frozenset({"Bash", "Read", "Write", "Edit", "Glob", "Grep", "MultiEdit", "LS"})
 
 
 @dataclass(frozen=True)
@@ -174,21 +174,25 @@ class Runtime:
         elif o.sandbox == "read-only":
             writable = []
         self._layers = self._settings_layers(o)
+        self.gate_options: dict[str, Any] = {
+            "allowed": tuple(o.allowed_tools),
+            "cwd": cwd,
+            "add_dirs": add_dirs,
+            "writable_roots": writable,
+            "shell_writable": [self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
+            "shell_cwd": lambda: self._shell.cwd if self._shell is not None else None,
+            "settings": self._layers,
+        }
+        """Gate.load's options of the session, for a subagent's own gate."""
         self.permissions: PermissionChecker
         self.permissions = gate = Gate.load(
             o.permission_mode,
-            allowed=o.allowed_tools,
             # The agent file's disallowedTools are deny rules too: `Bash(rm:*)` there must hold
             # like on the command line (bare names are also removed from the offered tools).
             disallowed=[*o.disallowed_tools, *self.agent.disallowed_tools],
             # The agent's `tools` only limit what it has (`Bash(git diff:*)`): never a grant.
             agent_tools=self.agent.tools,
-            cwd=cwd,
-            add_dirs=add_dirs,
-            writable_roots=writable,
-            shell_writable=[self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
-            shell_cwd=lambda: self._shell.cwd if self._shell is not None else None,
-            settings=self._layers,
+            **self.gate_options,
         )
         names = offered_tools(self.agent.tools, [*self.agent.disallowed_tools, *o.disallowed_tools])
         self._options = o
@@ -313,7 +317,28 @@ class Runtime:
             search_filter=gate.search_filter,
             check_resolved=gate.check_resolved,
         )
-        self.runner = ToolRunner(build_tools(names), self.ctx, strict=strict)
+        tools = build_tools(names)
+        from agentrun.subagent.offer import task_tool
+
+        o = self._options
+        self.task_tool = task_tool(  # None: this agent may not delegate
+            self.agent,
+            disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
+            cwd=self.cwd,
+            session_id=self.session_id,
+            model=self.model,
+            gate=gate,
+            ctx=self.ctx,
+            tools=names,
+            gate_options=self.gate_options,
+            persist=self.persist,
+            approver=o.approver,
+            max_retries=o.max_retries,
+            strict=strict,
+        )
+        if self.task_tool is not None:
+            tools.append(self.task_tool)
+        self.runner = ToolRunner(tools, self.ctx, strict=strict)
 
     def _mcp(self, o: RunOptions, names: list[str]) -> None:
         """Start the session's MCP servers (concurrently) and offer their tools."""

@@ -46,6 +46,9 @@ _TOOL_CLASSES: dict[str, tuple[str, str]] = {
     "Bash": ("agentrun.tools.bash", "BashTool"),
     "Glob": ("agentrun.tools.glob", "GlobTool"),
     "Grep": ("agentrun.tools.grep", "GrepTool"),
+    "MultiEdit": ("agentrun.tools.multiedit", "MultiEditTool"),
+    "LS": ("agentrun.tools.ls", "LSTool"),
+    "TodoWrite": ("agentrun.tools.todo", "TodoWriteTool"),
 }
 
 MAX_ERROR_CHARS = 10_000
@@ -249,6 +252,10 @@ class ToolRunner:
         if not checked.ok:
             return ToolResult(checked.message(tool.name), is_error=True)
         try:
+            run_call = getattr(tool, "run_call", None)
+            if run_call is not None:  # a tool that needs its call's id (Task tags its events)
+                result: ToolResult = run_call(call.id, checked.input, self.ctx)
+                return result
             return tool.run(checked.input, self.ctx)
         except Exception as e:
             import logging  # ~3 ms to import: only on this rare path

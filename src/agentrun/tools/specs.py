@@ -9,6 +9,7 @@ live here too and the implementations import them, so a text cannot drift from t
 from __future__ import annotations
 
 from agentrun.core.types import JSON, ToolSpec
+from agentrun.tools.morespecs import MORE_SPECS
 
 DEFAULT_TIMEOUT_MS = 120_000
 """A Bash call's timeout when the model gives none."""
@@ -288,8 +289,9 @@ TOOL_SPECS: dict[str, ToolSpec] = {
     "Bash": ToolSpec("Bash", BASH_DESCRIPTION, BASH_SCHEMA),
     "Glob": ToolSpec("Glob", GLOB_DESCRIPTION, GLOB_SCHEMA),
     "Grep": ToolSpec("Grep", GREP_DESCRIPTION, GREP_SCHEMA),
+    **MORE_SPECS,
 }
-"""The six tools in canonical order."""
+"""The tools in canonical order: the six, then MultiEdit, LS, TodoWrite."""
 
-READ_ONLY = frozenset({"Read", "Glob", "Grep"})
+READ_ONLY = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite"})
 """The tools that change nothing: several in one turn run concurrently."""

@@ -32,22 +32,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the table or the JSON; exit 2 when a named tool does not exist."""
-    unknown = [n for n in args.names if n not in ALL_TOOL_NAMES]
+    from agentrun.subagent.spec import TASK_NAMES
+
+    unknown = [n for n in args.names if n not in (*ALL_TOOL_NAMES, *TASK_NAMES)]
     if unknown:
         print(
             f"agentrun tools: unknown tool {', '.join(unknown)}; "
-            f"the tools are {', '.join(ALL_TOOL_NAMES)}",
+            f"the tools are {', '.join((*ALL_TOOL_NAMES, *TASK_NAMES))}",
             file=sys.stderr,
         )
         return 2
-    tools = build_tools(args.names or None)
+    tools = build_tools([n for n in args.names if n in ALL_TOOL_NAMES] if args.names else None)
     specs = tool_specs(tools)
+    delegation = [n for n in args.names if n in TASK_NAMES] or ([] if args.names else ["Task"])
+    if delegation:
+        specs += _task_specs(delegation)
     if args.json:
         sys.stdout.write(specs_json(specs))
         return 0
-    read_only = {t.name for t in tools if t.read_only}
+    read_only = {t.name for t in tools if t.read_only} | set(TASK_NAMES)
     _print_table(specs, read_only)
     return 0
+
+
+def _task_specs(names: list[str]) -> list[ToolSpec]:
+    """The delegation tool as an agent here would be offered it: listing the agents visible
+    from the current directory (the built-in ones, ``~/.claude/agents``, the project's)."""
+    from pathlib import Path
+
+    from agentrun.agentfile.agentfile import discover_agents
+    from agentrun.subagent.spec import task_spec
+
+    agents, _ = discover_agents(Path.cwd())
+    return [task_spec(name, agents.values()) for name in names]
 
 
 def parameters_text(spec: ToolSpec) -> str:

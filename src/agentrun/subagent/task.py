@@ -1,0 +1,281 @@
+"""The Task/Agent tool: one call runs another agent file as a subagent and answers with its
+final text.
+
+The child gets a fresh conversation, its own system prompt, the tools its file names that the
+parent has too (never more), the parent's model unless its file or the call names another, a
+permission mode never looser than the parent's (every call is decided by the parent's gate and
+its own: :class:`~agentrun.permissions.stricter.StricterGate`), its ``maxTurns``, and the same
+jail and workspace (the parent's tool context opens them). Its transcript entries go into the
+parent's transcript as ``sidechain`` entries (a resume ignores them), its events out as
+:class:`~agentrun.core.events.SubagentEvent` tagged with the Task call's id; its tokens and cost are
+the run's. Task calls of one turn run concurrently (the tool is marked read-only for the
+dispatcher's batching: starting a child changes nothing, each child's calls meet the gate).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from agentrun.core.errors import ConfigError, ModelError
+from agentrun.core.events import SubagentEvent, TextDelta
+from agentrun.core.types import JSON, ToolResult
+from agentrun.permissions.delegation import delegation_tool_name, startable
+from agentrun.subagent.spec import MAX_DEPTH, task_spec
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.core.events import Event, ResultEvent
+    from agentrun.core.loop import Approver
+    from agentrun.core.protocols import Model, PermissionChecker, PermissionDecision, TextSink, Tool
+    from agentrun.core.types import ModelRequest, ModelResponse, ToolCall
+    from agentrun.tools.base import ToolContext
+
+_INHERIT = (None, "", "inherit")
+
+
+@dataclass
+class Delegation:
+    """What a Task tool needs from the session (or subagent) that offers it."""
+
+    cwd: Path
+    session_id: str
+    agents: Mapping[str, AgentSpec]
+    """The agents the tool may start (the description lists them; the gate enforces)."""
+    model: Model
+    gate: PermissionChecker
+    ctx: ToolContext
+    tools: tuple[str, ...]
+    """The offering agent's other tools: a child has at most these."""
+    gate_options: Mapping[str, Any]
+    """The session's :meth:`Gate.load` options (allow rules, roots) for each child's gate."""
+    persist: Callable[[JSON], None]
+    approver: Approver | None = None
+    depth: int = 1
+    """The depth of the agents this tool starts (the session's own agent is 0)."""
+    max_retries: int | None = None
+    strict: bool = False
+    emit: Callable[[Event], None] = lambda event: None
+    """Set by each send (the CLI's or the API's event sink of that prompt)."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    """Serialises concurrent children's events, transcript lines and approval prompts."""
+
+
+class TaskTool:
+    """Claude Code's Task tool (also called Agent)."""
+
+    read_only = True  # for batching: a turn's Task calls run concurrently
+
+    def __init__(self, name: str, delegation: Delegation) -> None:
+        self.name = name
+        self.delegation = delegation
+        spec = task_spec(name, delegation.agents.values())
+        self.description, self.input_schema = spec.description, spec.input_schema
+
+    def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
+        return self.run_call("", input, ctx)
+
+    def run_call(self, call_id: str, input: JSON, ctx: ToolContext) -> ToolResult:
+        d = self.delegation
+        name = str(input["subagent_type"])
+        agent = d.agents.get(name)
+        if agent is None:
+            available = ", ".join(sorted(d.agents)) or "none"
+            return ToolResult(
+                f"Agent type {name!r} not found. Available agents: {available}", is_error=True
+            )
+        try:
+            child = _Child(d, agent, call_id, input.get("model"))
+        except ConfigError as e:
+            return ToolResult(f"The {name} agent could not start: {e}", is_error=True)
+        try:
+            final = child.run(str(input["prompt"]))
+        finally:
+            child.close()
+        return _result(name, final)
+
+
+def _result(name: str, final: ResultEvent) -> ToolResult:
+    usage, cost = final.usage, final.total_cost_usd
+    if final.subtype == "success":
+        text = final.result or f"(the {name} agent gave no answer)"
+        return ToolResult(text, usage=usage, cost_usd=cost)
+    why = final.result or final.stop_reason or final.subtype
+    text = f"The {name} agent stopped without finishing ({final.subtype}): {why}"
+    return ToolResult(text, is_error=True, usage=usage, cost_usd=cost)
+
+
+class _Child:
+    """One subagent run: its model, gate, tools and loop wiring."""
+
+    def __init__(self, d: Delegation, agent: AgentSpec, call_id: str, model: Any) -> None:
+        from agentrun.permissions import Gate, offered_tools
+        from agentrun.permissions.stricter import StricterGate, stricter_mode
+        from agentrun.tools.base import ToolContext
+        from agentrun.tools.records import ReadRecords
+        from agentrun.tools.registry import ToolRunner, build_tools
+
+        self.d, self.agent, self.call_id = d, agent, call_id
+        self.model, self.owned = _child_model(d, agent, model, call_id)
+        mode = stricter_mode(d.gate.mode, _text_field(agent, "permissionMode"))
+        opts = dict(d.gate_options)
+        inner = Gate.load(
+            mode,
+            # the session's allow rules and grants hold here too; the parent's gate still
+            # decides every call as well, so nothing here can widen what it allows
+            allowed=[*opts.pop("allowed", ()), *d.gate.remembered],
+            disallowed=agent.disallowed_tools,
+            agent_tools=agent.tools,
+            **opts,
+        )
+        self.gate = StricterGate(d.gate, inner)
+        names = [n for n in offered_tools(agent.tools, agent.disallowed_tools) if n in d.tools]
+        self.cancel = threading.Event()
+        parent_ctx = d.ctx
+        self.ctx = ToolContext(
+            reads=ReadRecords(),  # a child reads a file itself before it may edit it
+            open_workspace=lambda: parent_ctx.workspace,
+            open_shell=(lambda: parent_ctx.shell) if "Bash" in names else None,  # type: ignore[arg-type,return-value]
+            strict=d.strict,
+            cancel=self.cancel,
+            search_filter=self.gate.search_filter,
+            check_resolved=self.gate.check_resolved,
+        )
+        tools: list[Tool] = build_tools(names)
+        tool_name = delegation_tool_name(agent.tools, agent.disallowed_tools)
+        if tool_name is not None and d.depth < MAX_DEPTH:
+            allowed = startable(agent.tools, d.agents)
+            nested = replace(
+                d,
+                agents={n: d.agents[n] for n in allowed},
+                model=self.model,
+                gate=self.gate,
+                ctx=self.ctx,
+                tools=tuple(names),
+                persist=self._persist,
+                emit=self._emit,
+                approver=self._approve if d.approver is not None else None,
+                depth=d.depth + 1,
+                lock=threading.Lock(),
+            )
+            tools.append(TaskTool(tool_name, nested))
+        self.runner = ToolRunner(tools, self.ctx, strict=d.strict)
+
+    def run(self, prompt: str) -> ResultEvent:
+        from agentrun.agentfile.prompt import build_system_prompt
+        from agentrun.core.loop import Conversation, Limits, LoopIO, run_turns
+
+        io = LoopIO(
+            tools=self.runner,
+            permissions=self.gate,
+            emit=self._emit,
+            persist=self._persist,
+            cancel=self.cancel,
+            approver=self._approve if self.d.approver is not None else None,
+            system=build_system_prompt(self.agent, cwd=self.d.cwd, model_id=self.model.model_id),
+        )
+        done = threading.Event()
+        # The parent's interrupt or deadline stops the child too (the child's loop clears its
+        # own event when it starts, so it cannot share the parent's).
+        link = threading.Thread(target=self._follow_cancel, args=(done,), daemon=True)
+        link.start()
+        try:
+            conv = Conversation(self.d.session_id)
+            model = _Stoppable(self.model, self.cancel)
+            return run_turns(conv, prompt, model, io, Limits(max_turns=_max_turns(self.agent)))
+        finally:
+            done.set()
+
+    def _follow_cancel(self, done: threading.Event) -> None:
+        while not done.is_set():
+            if self.d.ctx.cancel.wait(0.2):
+                self.cancel.set()
+                return
+
+    def _emit(self, event: Event) -> None:
+        if isinstance(event, TextDelta):
+            return  # a subagent's text reaches the parent as its tool result, not as a stream
+        with self.d.lock:
+            self.d.emit(SubagentEvent(self.call_id, self.agent.name, event))
+
+    def _persist(self, entry: JSON) -> None:
+        line = {
+            "type": "sidechain",
+            "parent_tool_use_id": self.call_id,
+            "agent": self.agent.name,
+            "entry": entry,
+        }
+        with self.d.lock:
+            self.d.persist(line)
+
+    def _approve(self, call: ToolCall, decision: PermissionDecision) -> Any:
+        assert self.d.approver is not None
+        with self.d.lock:
+            return self.d.approver(call, decision)
+
+    def close(self) -> None:
+        if self.owned:
+            closer = getattr(self.model, "close", None)
+            if callable(closer):
+                closer()
+
+
+class _Stoppable:
+    """The child's model, refusing new calls once the parent's run is stopped (its Ctrl-C or
+    deadline): the child's loop would otherwise go on asking after its tools were stopped."""
+
+    def __init__(self, model: Model, cancel: threading.Event) -> None:
+        self.model, self.cancel = model, cancel
+
+    @property
+    def model_id(self) -> str:
+        return self.model.model_id
+
+    def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        if self.cancel.is_set():
+            raise ModelError("stopped: the run that started this agent was interrupted")
+        return self.model.complete(request, on_text=on_text)
+
+
+def _child_model(
+    d: Delegation, agent: AgentSpec, override: Any, call_id: str
+) -> tuple[Model, bool]:
+    """The child's model and whether the child owns it (closes it when done).
+
+    ``inherit`` (or nothing) is the parent's; an alias or id is a model of its own. Under a
+    scripted parent every child plays its agent's script from the parent's ``agents``
+    (answering as the alias's model when one is named, for its price)."""
+    wanted = override if override not in _INHERIT else agent.model
+    inherit = wanted in _INHERIT
+    for_agent = getattr(d.model, "for_agent", None)
+    if callable(for_agent):
+        from agentrun.core.pricing import resolve_alias
+
+        model_id = None if inherit or wanted == "default" else resolve_alias(str(wanted))
+        scripted: Model | None = for_agent(agent.name, model_id, call_id)
+        if scripted is None:
+            raise ConfigError(
+                f"the script has no 'agents' entry for {agent.name!r} (its turns as a subagent)"
+            )
+        return scripted, False
+    if inherit:
+        return d.model, False
+    from agentrun.models import resolve_model
+
+    return resolve_model(str(wanted), max_retries=d.max_retries), True
+
+
+def _text_field(agent: AgentSpec, key: str) -> str | None:
+    value = agent.extra.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _max_turns(agent: AgentSpec) -> int | None:
+    value = agent.extra.get("maxTurns")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value
