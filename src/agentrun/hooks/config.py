@@ -25,6 +25,7 @@ from typing import Any, Literal
 from agentrun.core.errors import ConfigError
 from agentrun.hooks.matcher import check_matcher
 from agentrun.hooks.table import EVENTS
+from agentrun.permissions import read_settings_json
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
@@ -109,7 +110,7 @@ def load_hook_config(
         if resolved in seen or not path.is_file():  # run from home: one file, read once
             continue
         seen.add(resolved)
-        layers.append((str(path), _read_json(path)))
+        layers.append((str(path), read_settings_json(path)))
     layers.extend(extra)
     hooks: list[HookCommand] = []
     warnings: list[str] = []
@@ -138,7 +139,7 @@ def read_settings_arg(text: str) -> tuple[str, dict[str, Any]]:
             raise ConfigError("--settings: settings must be a JSON object")
         return "--settings", data
     path = Path(text).expanduser()
-    return str(path), _read_json(path)
+    return str(path), read_settings_json(path)
 
 
 def parse_hooks(block: object, label: str) -> tuple[list[HookCommand], list[str]]:
@@ -210,18 +211,6 @@ def _hook(entry: object, event: str, matcher: str, key: str, label: str) -> Hook
             raise ConfigError(f"{label}: {key}.headers must map names to strings")
         return HookCommand(type="http", url=url, headers=tuple(headers.items()), **common)
     raise ConfigError(f"{label}: {key}.type {kind!r} is not a hook type; use 'command' or 'http'")
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read settings: {e.strerror}") from e
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{path}:{e.lineno}: invalid JSON in settings: {e.msg}") from e
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: settings must be a JSON object")
-    return data
 
 
 def describe(config: HookConfig) -> list[str]:

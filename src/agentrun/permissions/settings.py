@@ -86,7 +86,7 @@ def load_settings(
         project = index > 0
         if (project and path == paths[0][0]) or not path.is_file():  # run from home: read once
             continue
-        layers.append((path, root, project, _read_json(path)))
+        layers.append((path, root, project, read_settings_json(path)))
     layers += [(Path(label), cwd, False, data) for label, data in extra]
     for path, root, project, data in layers:
         perms = data.get("permissions", {})
@@ -127,7 +127,8 @@ def load_settings(
     return Settings(sources=tuple(sources), default_mode=default_mode, warnings=tuple(warnings))
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_settings_json(path: Path) -> dict[str, Any]:
+    """One settings file as a JSON object; unreadable or malformed is a ConfigError naming it."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
