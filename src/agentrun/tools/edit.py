@@ -18,6 +18,7 @@ from agentrun.tools.specs import EDIT_DESCRIPTION, EDIT_SCHEMA
 from agentrun.tools.write import MAX_CHECK_BYTES, check_fresh, format_note, is_binary
 
 if TYPE_CHECKING:
+    from agentrun.jail.paths import WriteTarget
     from agentrun.tools.base import ToolContext
 
 _BINARY = "{shown} is a binary file; Edit only changes text files."
@@ -55,6 +56,30 @@ def _snippet(text: str, first: int, changed_lines: int) -> str:
             break
         end = nxt + 1
     return textfile.number_lines(textfile.split_lines(text[start:end]), line - before)
+
+
+def load_for_edit(
+    ctx: ToolContext, target: WriteTarget, shown: Path
+) -> tuple[str, textfile.TextFormat] | ToolResult:
+    """The existing file's text and format for Edit and MultiEdit, or the error result: it
+    must have been read and be unchanged since, not be binary, and not be too large (checked
+    again on what was opened: it may have been swapped for a bigger one)."""
+    ws = ctx.workspace
+    problem = check_fresh(ctx.reads, target, shown, need_whole=False, verb="edit")
+    if problem and ctx.reads.get(target.path) is None and is_binary(ws, target):
+        return error(_BINARY.format(shown=shown))  # not "Read it first": Read refuses it
+    if problem:
+        return error(problem)
+    size = target.existing.st_size if target.existing is not None else 0
+    if size > MAX_CHECK_BYTES:
+        return error(f"{shown} is too large to edit ({size:,} bytes).")
+    with ws.open_read(target.path) as opened:
+        if opened.stat.st_size > MAX_CHECK_BYTES:
+            return error(f"{shown} is too large to edit ({opened.stat.st_size:,} bytes).")
+        decoded = textfile.decode(opened.read_all())
+    if decoded is None:
+        return error(_BINARY.format(shown=shown))
+    return decoded
 
 
 class EditTool:
@@ -109,21 +134,10 @@ class EditTool:
                 missing_file_text(ws, shown, file_path)
                 + " To create a file, use Write (or Edit with an empty old_string)."
             )
-        problem = check_fresh(ctx.reads, target, shown, need_whole=False, verb="edit")
-        if problem and ctx.reads.get(target.path) is None and is_binary(ws, target):
-            return error(_BINARY.format(shown=shown))  # not "Read it first": Read refuses it
-        if problem:
-            return error(problem)
-        if existing.st_size > MAX_CHECK_BYTES:
-            return error(f"{shown} is too large to edit ({existing.st_size:,} bytes).")
-        with ws.open_read(target.path) as opened:
-            # Its size again, on what was opened: it may have been swapped for a bigger one.
-            if opened.stat.st_size > MAX_CHECK_BYTES:
-                return error(f"{shown} is too large to edit ({opened.stat.st_size:,} bytes).")
-            decoded = textfile.decode(opened.read_all())
-        if decoded is None:
-            return error(_BINARY.format(shown=shown))
-        text, fmt = decoded
+        loaded = load_for_edit(ctx, target, shown)
+        if isinstance(loaded, ToolResult):
+            return loaded
+        text, fmt = loaded
         old_lf = old.replace("\r\n", "\n")
         new_lf = new.replace("\r\n", "\n")
         # One scan: find the first match, then look for a second only from there on.

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 from agentrun.core.types import JSON, ToolResult
 from agentrun.jail.paths import describe_os_error
 from agentrun.tools import textfile
-from agentrun.tools.edit import _BINARY, _LINE_PREFIX, _quote, _snippet
+from agentrun.tools.edit import _LINE_PREFIX, _quote, _snippet, load_for_edit
 from agentrun.tools.morespecs import MULTIEDIT_DESCRIPTION, MULTIEDIT_SCHEMA
 from agentrun.tools.read import error, missing_file_text
-from agentrun.tools.write import MAX_CHECK_BYTES, check_fresh, format_note, is_binary
+from agentrun.tools.write import format_note
 
 if TYPE_CHECKING:
     from agentrun.tools.base import ToolContext
@@ -87,19 +87,10 @@ class MultiEditTool:
             text, fmt = "", None
             changes = [("", changes[0][1], False), *changes[1:]]
         else:
-            assert existing is not None
-            problem = check_fresh(ctx.reads, target, shown, need_whole=False, verb="edit")
-            if problem and ctx.reads.get(target.path) is None and is_binary(ws, target):
-                return error(_BINARY.format(shown=shown))
-            if problem:
-                return error(problem)
-            if existing.st_size > MAX_CHECK_BYTES:
-                return error(f"{shown} is too large to edit ({existing.st_size:,} bytes).")
-            with ws.open_read(target.path) as opened:
-                decoded = textfile.decode(opened.read_all())
-            if decoded is None:
-                return error(_BINARY.format(shown=shown))
-            text, fmt = decoded
+            loaded = load_for_edit(ctx, target, shown)
+            if isinstance(loaded, ToolResult):
+                return loaded
+            text, fmt = loaded
         first = -1
         total = 0
         for i, (old, new, replace_all) in enumerate(changes, 1):
