@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 from agentrun.core.events import (
     Event,
@@ -32,7 +31,8 @@ from agentrun.core.events import (
     ToolEndEvent,
     ToolStartEvent,
 )
-from agentrun.core.loop import Approver, Limits, LoopIO, run_turns
+from agentrun.core.loop import Limits, LoopIO, run_turns
+from agentrun.runner.keywords import RunKeywords, build_options
 from agentrun.runner.runtime import RunOptions, Runtime
 from agentrun.session.store import repair
 
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
     from agentrun.hooks import Hooks
 
-__all__ = ["AgentSession", "RunResult", "run"]
+__all__ = ["AgentSession", "RunOptions", "RunResult", "run"]
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ class RunResult:
 class AgentSession:
     """A conversation with one agent: :meth:`send` a prompt, get a :class:`RunResult`, repeat.
 
-    Takes the same keyword options as :func:`run`. The transcript is saved as it goes, so the
+    Takes a :class:`RunOptions`, or its fields as keywords (both: the keywords replace those
+    fields), like :func:`run`. The transcript is saved as it goes, so the
     session can be resumed later (``resume=session.session_id``). Ctrl-C during a model call or
     a tool cancels that turn (tools are stopped, their results say so) and ``send`` returns a
     result with stop_reason ``"interrupted"``; the session stays usable.
@@ -112,12 +113,13 @@ class AgentSession:
 
     def __init__(
         self,
+        options: RunOptions | None = None,
+        /,
         *,
         on_event: Callable[[Event], None] | None = None,
-        approver: Approver | None = None,
-        **options: Any,
+        **keywords: Unpack[RunKeywords],
     ) -> None:
-        self.options = RunOptions(**options, approver=approver)
+        self.options = build_options(options, keywords)
         self.on_event = on_event
         self._rt = Runtime.open(self.options)
         self._started = False
@@ -274,30 +276,21 @@ class AgentSession:
 
 def run(
     prompt: str,
+    options: RunOptions | None = None,
+    /,
     *,
-    agent: Any = "backend-specialist",
-    cwd: str | Path = ".",
-    model: str | Model | None = None,
-    max_turns: int | None = None,
-    max_budget_usd: float | None = None,
-    timeout_s: float | None = None,
-    permission_mode: str = "default",
-    allowed_tools: Sequence[str] = (),
-    disallowed_tools: Sequence[str] = (),
-    sandbox: str = "workspace-write",
-    add_dirs: Sequence[str | Path] = (),
-    allow_network: bool = False,
-    resume: str | None = None,
-    continue_session: bool = False,
-    append_system_prompt: str | None = None,
     on_event: Callable[[Event], None] | None = None,
-    approver: Approver | None = None,
-    record: str | Path | None = None,
-    max_retries: int | None = None,
-    strict: bool = False,
-    **extra: Any,
+    **keywords: Unpack[RunKeywords],
 ) -> RunResult:
-    """Run ``agent`` on one prompt in ``cwd`` and return the :class:`RunResult`.
+    """Run an agent on one prompt and return the :class:`RunResult`.
+
+    The run is described by a :class:`RunOptions`, or by its fields as keywords (both: the
+    keywords replace those fields): ``agent``, ``cwd``, ``model``, ``max_turns``,
+    ``max_budget_usd``, ``timeout_s``, ``permission_mode``, ``allowed_tools``,
+    ``disallowed_tools``, ``sandbox``, ``add_dirs``, ``allow_network``, ``resume``,
+    ``continue_session``, ``append_system_prompt``, ``approver``, ``record``, ``max_retries``,
+    ``strict``, ``replay_drift``, ``sessions_root``, ``mcp_config``, ... (type checkers know
+    each one's type).
 
     ``model``: a SPEC (alias, model id, ``script:PATH``, ``replay:PATH``) or a Model object
     (``ScriptedModel``, ``FunctionModel``, ...); None means the agent's model, else the default.
@@ -305,30 +298,7 @@ def run(
     ``"always"`` (``str(decision)`` is the reason; ``decision.grant`` what "always" would allow,
     None when it is not offered); None (headless) denies them and lists them in
     ``permission_denials``. ``max_retries``: API retries (408/409/429/5xx/529, connection
-    errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2). ``extra`` takes the remaining
-    :class:`RunOptions` (``replay_drift``, ``sessions_root``, ``mcp_config``,
-    ``strict_mcp_config``).
+    errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2).
     """
-    options = {
-        "agent": agent,
-        "cwd": cwd,
-        "model": model,
-        "max_turns": max_turns,
-        "max_budget_usd": max_budget_usd,
-        "timeout_s": timeout_s,
-        "permission_mode": permission_mode,
-        "allowed_tools": tuple(allowed_tools),
-        "disallowed_tools": tuple(disallowed_tools),
-        "sandbox": sandbox,
-        "add_dirs": tuple(add_dirs),
-        "allow_network": allow_network,
-        "resume": resume,
-        "continue_session": continue_session,
-        "append_system_prompt": append_system_prompt,
-        "record": record,
-        "max_retries": max_retries,
-        "strict": strict,
-        **extra,
-    }
-    with AgentSession(on_event=on_event, approver=approver, **options) as session:
+    with AgentSession(build_options(options, keywords), on_event=on_event) as session:
         return session.send(prompt)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from agentrun.core.errors import ConfigError, SessionError
 from agentrun.core.loop import Approver, Conversation
+from agentrun.core.vocab import DEFAULT_AGENT
 from agentrun.session.store import FileSessionStore, new_session_id, rebuild_messages
 
 if TYPE_CHECKING:
@@ -47,14 +48,15 @@ class RunOptions:
     """The options of :func:`agentrun.runner.api.run` and
     :class:`agentrun.runner.api.AgentSession`."""
 
-    agent: Any = "backend-specialist"
+    agent: Any = DEFAULT_AGENT
     """An agent name, a path to an agent file, or an ``AgentSpec``."""
     cwd: str | Path = "."
     model: str | Model | None = None
     max_turns: int | None = None
     max_budget_usd: float | None = None
     timeout_s: float | None = None
-    permission_mode: str = "default"
+    permission_mode: str | None = "default"
+    """None: the settings files' ``defaultMode``, else ``default``."""
     allowed_tools: Sequence[str] = ()
     disallowed_tools: Sequence[str] = ()
     sandbox: str = "workspace-write"
