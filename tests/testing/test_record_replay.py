@@ -14,9 +14,9 @@ import pytest
 from agentrun.core.errors import ConfigError, ScriptFormatError, ScriptMismatchError
 from agentrun.core.types import ModelRequest, ToolSpec
 from agentrun.models.recording import RecordingModel
-from agentrun.session.redact import REDACTED, redact
 from agentrun.models.replay import ReplayModel
 from agentrun.models.scripted import ScriptedModel
+from agentrun.session.redact import REDACTED, redact
 from agentrun.testing import FakeAnthropicServer, run_agent, tool_outcomes
 
 if TYPE_CHECKING:
