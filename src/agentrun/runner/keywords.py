@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 if TYPE_CHECKING:
     from agentrun.core.loop import Approver
-    from agentrun.core.protocols import Model
+    from agentrun.core.protocols import Model, SessionStore
     from agentrun.runner.runtime import RunOptions
 
 
@@ -52,6 +52,7 @@ class RunKeywords(TypedDict, total=False):
     disable_hooks: bool
     subagent: bool
     session_source: str | None
+    session_store: SessionStore | None
 
 
 def build_options(base: RunOptions | None, keywords: RunKeywords) -> RunOptions:

@@ -26,7 +26,7 @@ from agentrun.core.vocab import DEFAULT_AGENT
 from agentrun.session.store import FileSessionStore, new_session_id, rebuild_messages
 
 if TYPE_CHECKING:
-    from agentrun.core.protocols import Model, PermissionChecker, Sandbox
+    from agentrun.core.protocols import Model, PermissionChecker, Sandbox, SessionStore
     from agentrun.core.types import JSON
     from agentrun.hooks import Hooks
     from agentrun.jail.jail import JailSandbox
@@ -95,6 +95,9 @@ class RunOptions:
     """The agent runs as a subagent: its Stop hooks fire as SubagentStop."""
     session_source: str | None = None
     """What SessionStart hooks are told (``clear``, ``compact``); None: startup or resume."""
+    session_store: SessionStore | None = None
+    """Where transcripts go instead of JSONL files under ``sessions_root`` (closed with the
+    session); it must pass :mod:`agentrun.testing.storesuite`."""
 
 
 class Runtime:
@@ -136,7 +139,7 @@ class Runtime:
             raise ConfigError(f"unknown sandbox mode {o.sandbox!r}; choose one of {SANDBOX_MODES}")
         self.cwd = cwd
         self.agent = o.agent if isinstance(o.agent, AgentSpec) else resolve_agent(o.agent, cwd)
-        self.store = FileSessionStore(o.sessions_root)
+        self.store: SessionStore = o.session_store or FileSessionStore(o.sessions_root)
         self.store.check_writable()
         self._cleanup.append(self.store)
         self.session_id, messages = self._session(o, cwd)
@@ -288,10 +291,8 @@ class Runtime:
                 raise ConfigError(f"no saved session to continue in {cwd}")
         if session_id is None:
             return new_session_id(), []
-        from agentrun.session.listing import resolve_session_id
-
         try:
-            session_id = resolve_session_id(session_id, self.store.root)
+            session_id = self.store.resolve(session_id)
             if self.store.exists(session_id):
                 # Held for this run (another run resuming it now is refused), and a line torn
                 # by a crash is dropped before anything is appended after it.

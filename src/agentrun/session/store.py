@@ -130,6 +130,12 @@ class FileSessionStore:
     def exists(self, session_id: str) -> bool:
         return self.path(session_id).is_file()
 
+    def resolve(self, given: str) -> str:
+        """The session ``given`` names: its whole ID, or a prefix only one session has."""
+        from agentrun.session.listing import resolve_session_id
+
+        return resolve_session_id(given, self.root)
+
     def append(self, session_id: str, entry: Mapping[str, Any], *, sync: bool = True) -> None:
         clean = redact(dict(entry), secrets=env_secrets())
         line = json.dumps(clean, ensure_ascii=False, separators=(",", ":"))

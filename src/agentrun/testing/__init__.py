@@ -10,6 +10,8 @@ and helpers to run an agent and look at what it did.
 - :class:`RecordingModel` / :class:`ReplayModel`: record a run's model traffic, replay it offline.
 - :func:`run_agent` runs an agent and returns the ``RunResult``; :func:`tool_outcomes` lists
   every tool call in it with its result.
+- :mod:`agentrun.testing.storesuite`: the conformance suite a session store of your own
+  (``RunOptions.session_store``) must pass.
 - The pytest plugin (:mod:`agentrun.testing.plugin`, loaded automatically) adds the fixtures
   ``agentrun_workspace``, ``agentrun_workspace_factory``, ``agentrun_home`` and ``run_agent``,
   and keeps tests off the real API unless they are marked ``@pytest.mark.agentrun_live``.
