@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from agentrun.core.toolcontext import ToolContext
     from agentrun.core.types import JSON, ModelRequest, ModelResponse, ToolCall, ToolResult
-    from agentrun.tools.base import ToolContext
 
 
 TextSink = Callable[[str], None]
@@ -46,7 +46,7 @@ class Tool(Protocol):
     read_only: bool
     """Read-only tools may run concurrently within one turn; the others run one at a time."""
 
-    def run(self, input: JSON, ctx: ToolContext) -> ToolResult: ...
+    def run(self, input: JSON, ctx: ToolContext[Any, Any, Any]) -> ToolResult: ...
 
 
 class SpawnedProcess(Protocol):
