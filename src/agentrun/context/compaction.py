@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     from agentrun.core.protocols import Model
     from agentrun.core.types import ContentBlock, Message, ToolSpec
 
-SUMMARY_SYSTEM = (
-    "You are summarising a coding session so that it can continue in a fresh context window. "
-    "Write for the same assistant, who will not see the original messages."
-)
 CONTINUED = (
     "This session is being continued from a previous conversation that ran out of context. "
     "The summary below covers the earlier part; the most recent messages follow verbatim.\n\n"

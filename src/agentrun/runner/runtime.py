@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any, cast
 from agentrun.core.errors import ConfigError, SessionError
 from agentrun.core.loop import Approver, Conversation
 from agentrun.core.vocab import DEFAULT_AGENT
-from agentrun.session.store import FileSessionStore, new_session_id, rebuild_messages
+from agentrun.session.store import (
+    SESSION_FORMAT,
+    FileSessionStore,
+    new_session_id,
+    rebuild_messages,
+)
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import Model, PermissionChecker, Sandbox, SessionStore
@@ -242,7 +247,7 @@ class Runtime:
         self._header_written = bool(messages) or self.store.exists(self.session_id)
         self._header: JSON = {
             "type": "session",
-            "version": 1,
+            "version": SESSION_FORMAT,
             "session_id": self.session_id,
             "cwd": str(cwd),
             "agent": self.agent.name,

@@ -79,6 +79,7 @@ def __getattr__(name: str) -> Any:
 
 
 SESSION_FORMAT = 1
+"""The ``version`` a transcript's ``session`` entry carries."""
 INTERRUPTED_RESULT = (
     "Interrupted: the session stopped before this tool call finished; it may have run partly."
 )
