@@ -29,6 +29,7 @@ def run_task(
     task: Task, work_root: str, *, keep: bool = False, sandbox: str = "workspace-write"
 ) -> dict[str, Any]:
     """Run ``task`` to its end; never raises for what the task did (a failure is a result)."""
+    from agentrun.core.vocab import INTERRUPTED_STOP
     from agentrun.runner.api import RunOptions, run
     from agentrun.session.store import sessions_dir
 
@@ -57,7 +58,7 @@ def run_task(
             )
             result = run(task.prompt, options)
         change = worktree.patch(checkout)
-        interrupted = result.stop_reason == "interrupted"
+        interrupted = result.stop_reason == INTERRUPTED_STOP
         status = STATUS_OK if not result.is_error else STATUS_FAILED
         line.update(
             status=STATUS_INTERRUPTED if interrupted else status,

@@ -51,6 +51,7 @@ from agentrun.core.types import (
     ToolSpec,
     Usage,
 )
+from agentrun.core.vocab import INTERRUPTED_STOPPED
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import HookRunner, Model, PermissionChecker, PermissionDecision
@@ -61,7 +62,7 @@ Approver = Callable[[ToolCall, "PermissionDecision"], Approval]
 ``grant`` what "always" would allow, None when "always" must not be offered); None
 (headless) denies every such call."""
 
-INTERRUPTED = "Interrupted by the user: the tool was stopped before it finished."
+INTERRUPTED = INTERRUPTED_STOPPED
 INTERRUPTED_RUN = "Interrupted by the user."
 CONTINUE_NOTE = (
     "Your answer was cut off by the output token limit. Continue exactly where it stopped."

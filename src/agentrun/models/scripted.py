@@ -33,6 +33,7 @@ import yaml
 from agentrun.core.errors import ModelError, ScriptFormatError, ScriptMismatchError
 from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
 from agentrun.core.types import JSON, ContentBlock, ModelRequest, ModelResponse, Usage
+from agentrun.core.vocab import BUILTIN_TOOLS, SUBAGENT_TOOLS
 from agentrun.models.catalog import is_summary_request
 
 if TYPE_CHECKING:
@@ -41,8 +42,9 @@ if TYPE_CHECKING:
 _TURN_KEYS = {"text", "tool_calls", "expect", "usage", "stop_reason"}
 _CALL_KEYS = {"name", "input"}
 CLAUDE_CODE_TOOLS = (
-    *("Read", "Write", "Edit", "MultiEdit", "Bash", "Glob", "Grep", "LS", "NotebookEdit"),
-    *("WebFetch", "WebSearch", "TodoWrite", "Task", "Agent", "ExitPlanMode", "BashOutput"),
+    *BUILTIN_TOOLS,
+    *SUBAGENT_TOOLS,
+    *("NotebookEdit", "WebFetch", "WebSearch", "ExitPlanMode", "BashOutput"),
     *("KillShell", "KillBash", "SlashCommand", "Skill", "AskUserQuestion"),
 )
 """Claude Code's tool names: a script may call one agentrun lacks (to test that error path)."""

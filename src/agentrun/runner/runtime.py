@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from agentrun.core.errors import ConfigError, SessionError
 from agentrun.core.loop import Approver, Conversation
-from agentrun.core.vocab import DEFAULT_AGENT
+from agentrun.core.vocab import DEFAULT_AGENT, DEFAULT_SANDBOX, JAILED_TOOLS, SANDBOX_MODES
 from agentrun.session.store import (
     SESSION_FORMAT,
     FileSessionStore,
@@ -41,12 +41,6 @@ if TYPE_CHECKING:
     from agentrun.mcp.config import ServerConfig
     from agentrun.tools.shell import BashSession
 
-SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
-
-
-# The tools whose work happens in the session jail (Bash's commands, the file tools' I/O).
-_JAILED_TOOLS = frozenset({"Bash", "Read", "Write", "Edit", "Glob", "Grep", "MultiEdit", "LS"})
-
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -64,7 +58,7 @@ class RunOptions:
     """None: the settings files' ``defaultMode``, else ``default``."""
     allowed_tools: Sequence[str] = ()
     disallowed_tools: Sequence[str] = ()
-    sandbox: str = "workspace-write"
+    sandbox: str = DEFAULT_SANDBOX
     add_dirs: Sequence[str | Path] = ()
     allow_network: bool = False
     resume: str | None = None
@@ -458,7 +452,7 @@ class Runtime:
         without a tool that touches the disk."""
         if self.sandbox is not None:
             return tuple(self.sandbox.enforced)
-        if not _JAILED_TOOLS.intersection(tool.name for tool in self.runner.tools):
+        if not JAILED_TOOLS.intersection(tool.name for tool in self.runner.tools):
             return ()
         from agentrun.jail.layers import promised_layers
 

@@ -37,6 +37,7 @@ from agentrun.core.errors import SessionError
 from agentrun.core.home import agentrun_home, ensure_state_dir, state_dir_error
 from agentrun.core.loop import append_message
 from agentrun.core.types import Message, ToolResult
+from agentrun.core.vocab import INTERRUPTED_SESSION
 from agentrun.session.redact import env_secrets, redact
 
 if TYPE_CHECKING:
@@ -80,9 +81,7 @@ def __getattr__(name: str) -> Any:
 
 SESSION_FORMAT = 1
 """The ``version`` a transcript's ``session`` entry carries."""
-INTERRUPTED_RESULT = (
-    "Interrupted: the session stopped before this tool call finished; it may have run partly."
-)
+INTERRUPTED_RESULT = INTERRUPTED_SESSION
 
 
 def _drop_torn_tail(fd: int) -> None:

@@ -66,8 +66,7 @@ def run_agent(
     raised again (as ``KeyboardInterrupt``) so that it stops the test session. The keywords
     are :class:`~agentrun.runner.runtime.RunOptions` fields.
     """
-    from agentrun.core.events import INTERRUPTED_STOP
-    from agentrun.core.vocab import DEFAULT_AGENT
+    from agentrun.core.vocab import DEFAULT_AGENT, INTERRUPTED_STOP
     from agentrun.runner import api
     from agentrun.runner.keywords import build_options
 

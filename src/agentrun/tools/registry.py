@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from agentrun.core.types import JSON, ToolCall, ToolResult, ToolSpec
+from agentrun.core.vocab import INTERRUPTED_NOT_RUN
 from agentrun.tools.specs import READ_ONLY, TOOL_SPECS
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def cut_middle(text: str, *, limit: int = MAX_ERROR_CHARS, keep: int = _KEEP) ->
     return f"{text[:keep]}\n\n... [{omitted} characters cut] ...\n\n{text[-keep:]}"
 
 
-INTERRUPTED = "Interrupted by the user: this tool call was not run."
+INTERRUPTED = INTERRUPTED_NOT_RUN
 
 
 class ToolRunner:

@@ -9,6 +9,7 @@ live here too and the implementations import them, so a text cannot drift from t
 from __future__ import annotations
 
 from agentrun.core.types import JSON, ToolSpec
+from agentrun.core.vocab import READ_ONLY_TOOLS
 from agentrun.tools.morespecs import MORE_SPECS
 
 DEFAULT_TIMEOUT_MS = 120_000
@@ -293,5 +294,5 @@ TOOL_SPECS: dict[str, ToolSpec] = {
 }
 """The tools in canonical order: the six, then MultiEdit, LS, TodoWrite."""
 
-READ_ONLY = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite"})
+READ_ONLY = READ_ONLY_TOOLS
 """The tools that change nothing: several in one turn run concurrently."""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from agentrun.cli.termsafe import json_line, safe
 from agentrun.core.errors import ConfigError
 from agentrun.core.events import INTERRUPTED_STOP, HookEvent
+from agentrun.core.vocab import DEFAULT_AGENT
 
 if TYPE_CHECKING:
     from agentrun.core.events import Event
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["exit_code", "run", "session_options"]
 
-DEFAULT_AGENT = "backend-specialist"
 STDIN_WAIT_S = 3.0
 """How long a prompt argument waits for piped stdin to start (Claude Code waits as long)."""
 
