@@ -1,7 +1,7 @@
 """The ``agentrun`` command line: parsing, dispatch and exit codes.
 
 Only argparse is imported at start-up; every subcommand's module is imported when chosen, so
-``agentrun --help`` and ``--version`` stay fast. Exit codes (DESIGN.md): 0 success, 1 the run
+``agentrun --help`` and ``--version`` stay fast. Exit codes (README.md): 0 success, 1 the run
 failed, 2 usage or configuration error (before any model call), 130 interrupted.
 """
 

@@ -26,8 +26,8 @@ ResultSubtype = Literal[
     "error_during_execution",
     "error_timeout",
 ]
-"""DESIGN.md's four result subtypes, plus ``error_timeout`` for the wall-clock limit (issue 5
-gives each limit its own subtype). Every other way a run can end unsuccessfully — an API
+"""Claude Code's four result subtypes, plus ``error_timeout`` for the wall-clock limit (each
+limit has its own subtype). Every other way a run can end unsuccessfully — an API
 failure, a script mismatch, a refusal, a full context window, Ctrl-C — is
 ``error_during_execution``, told apart by ``stop_reason`` (``"error"``, ``"refusal"``,
 ``"model_context_window_exceeded"``, ``"interrupted"``)."""

@@ -5,7 +5,7 @@ It talks only to protocols (a Model, a tool dispatcher, a PermissionChecker) and
 killed process loses nothing) and ``sync`` (fsync), called before every model call and at the end,
 so every completed step is durable on disk before the next model call.
 
-Stop reasons (issue 5): ``tool_use`` -> dispatch; ``end_turn``/``stop_sequence`` -> done;
+Stop reasons: ``tool_use`` -> dispatch; ``end_turn``/``stop_sequence`` -> done;
 ``max_tokens`` -> keep the partial answer and ask the model to continue; ``pause_turn`` -> send
 the assistant message back as is; ``refusal`` and ``model_context_window_exceeded`` -> stop with
 that subtype. Limits (turns, budget, wall clock) each end the run with their own subtype.

@@ -1,6 +1,6 @@
 """A deterministic model that plays a script: ``--model script:PATH`` and ``ScriptedModel``.
 
-The format (YAML or JSON, DESIGN.md)::
+The format (YAML or JSON)::
 
     model: claude-sonnet-5-5          # optional: whose prices cost the scripted usage
     turns:                            # one entry per model response, in order
@@ -83,7 +83,7 @@ class ScriptedModel:
     """What its tool_use and message ids start with (``toolu_script_001_01``)."""
     context_window: int | None = None
     """Tokens: each request's size (about 4 characters a token) is checked against it and
-    reported as its usage, so a run compacts deterministically (DESIGN.md, Round 2)."""
+    reported as its usage, so a run compacts deterministically."""
     summary: str | None = None
     """The answer to the runtime's own summary request (which uses no turn)."""
     summaries: int = 0

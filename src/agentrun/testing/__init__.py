@@ -1,7 +1,8 @@
 """What to import in your own tests: deterministic models, a fake Messages API, record/replay,
 and helpers to run an agent and look at what it did.
 
-- :class:`ScriptedModel` plays a script of turns (DESIGN.md's format); :class:`FunctionModel`
+- :class:`ScriptedModel` plays a script of turns (the format is in
+  :mod:`agentrun.models.scripted`); :class:`FunctionModel`
   answers each request with a Python function (:func:`last_tool_results` reads the request's
   newest tool results).
 - :class:`FakeAnthropicServer` is a real HTTP server on 127.0.0.1 speaking the Messages API

@@ -4,7 +4,7 @@ One-shot prints only the chosen ``--output-format`` on stdout (stream-json lines
 happen); everything meant for people goes to stderr. It never prompts: the run gets no approver,
 so every call that would need approval is denied and listed in ``permission_denials``.
 
-Exit codes (DESIGN.md): 0 success, 1 the run failed (max turns, budget, API error, script
+Exit codes (README.md): 0 success, 1 the run failed (max turns, budget, API error, script
 exhausted, timeout, refusal), 2 usage or configuration (raised as ConfigError before the first
 model call; ``cli.main`` prints it), 130 interrupted.
 """
