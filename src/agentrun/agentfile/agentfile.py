@@ -1,6 +1,6 @@
 """Agent files (Markdown + YAML frontmatter) -> :class:`AgentSpec`, and where agents are found.
 
-Field rules (the forms real agent files use: ``tests/test_agentfile_variants.py``):
+Field rules (the forms real agent files use: ``tests/agentfile/test_agentfile_variants.py``):
 
 - ``name`` and ``description`` are required strings; a literal ``\\n`` in a description is a
   newline. ``name`` need not match the file name.

@@ -18,7 +18,7 @@ from agentrun.core.errors import AgentFileError
 
 CORPUS = Path(
     os.environ.get(
-        "AGENTRUN_CORPUS", Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+        "AGENTRUN_CORPUS", Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
     )
 )
 AGENTS = CORPUS / "agents"

@@ -21,7 +21,7 @@ from agentrun.agentfile.agentfile import (
 )
 from agentrun.core.errors import AgentFileError, ConfigError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HEAD = "---\nname: planner\ndescription: Plans work.\n"
 
 

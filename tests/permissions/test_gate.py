@@ -362,7 +362,7 @@ _GATE_NAMES = ("mode", "remembered", "check", "decide", "answer", "allow_always"
 
 
 def test_nothing_outside_the_permissions_package_decides() -> None:
-    src = Path(__file__).resolve().parents[1] / "src" / "agentrun"
+    src = Path(__file__).resolve().parents[2] / "src" / "agentrun"
     internals = ("rules", "bashrun", "bashview", "shellparse", "protected", "gate", "settings")
     internals += ("decision",)
     offenders: list[str] = []
