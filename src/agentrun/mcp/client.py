@@ -167,6 +167,10 @@ class McpClient:
 
     async def _transport(self, server: Server, token: str, stack: AsyncExitStack) -> Any:
         c = server.config
+        if c.kind == "sdk":
+            # The Client serves an in-process Server over the SDK's in-memory streams, on this
+            # loop: its handlers run in this thread, under the same call timeout.
+            return c.instance
         if c.kind == "http":
             from mcp.client.streamable_http import streamable_http_client
             from mcp.shared._httpx_utils import create_mcp_http_client
