@@ -231,6 +231,41 @@ def test_a_hanging_handler_obeys_the_tool_timeout_and_the_run_goes_on(
     assert CANCELLED.wait(30), "the abandoned handler was never cancelled"
 
 
+def test_a_blocking_plain_function_holds_up_nothing_else(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def wait(args: dict[str, Any]) -> dict[str, Any]:  # a plain def that blocks
+        release.wait(120)
+        return {"content": [{"type": "text", "text": "late"}]}
+
+    def shout(args: dict[str, Any]) -> dict[str, Any]:
+        return {"content": [{"type": "text", "text": args["text"].upper()}]}
+
+    plain = create_sdk_mcp_server(
+        "plain",
+        tools=[tool("wait", "Blocks", {})(wait), tool("shout", "Shouts", {"text": str})(shout)],  # type: ignore[arg-type]
+    )
+    monkeypatch.setenv("MCP_TOOL_TIMEOUT", "500")
+    try:
+        waited, shouted, added = results(
+            run(
+                ws,
+                [
+                    ("mcp__plain__wait", {}),
+                    ("mcp__plain__shout", {"text": "hi"}),
+                    ("mcp__calc__add", {"a": 1, "b": 1}),
+                ],
+                {"plain": plain, "calc": calc()},
+            )
+        )
+    finally:
+        release.set()
+    assert waited.is_error and "MCP_TOOL_TIMEOUT" in waited.text()
+    assert shouted.text() == "HI" and added.text() == "Sum: 2"
+
+
 def test_any_mcp_server_object_can_be_served(ws: Path) -> None:
     from mcp.server.mcpserver import MCPServer
 

@@ -58,6 +58,9 @@ def tool(
     ``input_schema``: a dict of parameter name -> Python type (every one required), a
     TypedDict, or a JSON Schema dict. The input is validated against it before ``f`` runs;
     invalid input and an exception raised by ``f`` come back to the model as error results.
+    ``f`` runs on the loop that serves every MCP server of the session: it must not block it
+    (``await asyncio.to_thread(...)`` for blocking work). A plain ``def`` is accepted too and
+    runs in a worker thread.
     """
 
     def decorator(handler: Handler) -> SdkMcpTool[Any]:
@@ -112,9 +115,18 @@ async def call_tool(
     if problem:
         return _error(problem)
     try:
-        answer: Any = found.handler(arguments)
-        if inspect.isawaitable(answer):
-            answer = await answer
+        if inspect.iscoroutinefunction(found.handler):
+            answer: Any = await found.handler(arguments)
+        else:
+            # A plain function would hold up the loop every MCP server of the session shares:
+            # it runs in a worker thread, abandoned (not waited for) when its call times out.
+            import anyio.to_thread
+
+            answer = await anyio.to_thread.run_sync(
+                found.handler, arguments, abandon_on_cancel=True
+            )
+            if inspect.isawaitable(answer):
+                answer = await answer
     except Exception as e:
         detail = str(e) or type(e).__name__
         return _error(f"Tool '{found.name}' raised {type(e).__name__}: {detail}")
