@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from agentrun.core.errors import ConfigError
+from agentrun.core.events import InitEvent
 from agentrun.core.types import ToolResult
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import RunResult
@@ -278,6 +279,19 @@ def test_any_mcp_server_object_can_be_served(ws: Path) -> None:
     servers = {"fast": {"type": "sdk", "name": "fast", "instance": fast}}
     (shouted,) = results(run(ws, [("mcp__fast__shout", {"text": "hi"})], servers))
     assert shouted.text() == "HI"
+
+
+def test_a_server_that_fails_to_list_is_reported_and_the_run_goes_on(ws: Path) -> None:
+    from mcp.server import Server
+
+    async def refuse(ctx: Any, params: Any) -> Any:
+        raise RuntimeError("cannot list")
+
+    broken = {"type": "sdk", "name": "broken", "instance": Server("broken", on_list_tools=refuse)}
+    result = run(ws, [("mcp__calc__add", {"a": 1, "b": 2})], {"broken": broken, "calc": calc()})
+    init = next(e for e in result.events if isinstance(e, InitEvent))
+    assert init.mcp_servers == (("broken", "failed"), ("calc", "connected"))
+    assert results(result)[0].text() == "Sum: 3"
 
 
 # -- where an sdk server may come from ----------------------------------------------------------
