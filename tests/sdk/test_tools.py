@@ -175,6 +175,23 @@ def test_a_json_schema_is_listed_as_given() -> None:
     assert listed(tool("t", "d", given)(_noop))["t"] == given
 
 
+def test_annotations_are_listed() -> None:
+    from mcp import Client
+    from mcp.types import ToolAnnotations
+
+    hinted = tool("a", "d", {}, ToolAnnotations(read_only_hint=True))(_noop)
+    as_dict = tool("b", "d", {}, {"destructiveHint": True})(_noop)
+    config = create_sdk_mcp_server("s", tools=[hinted, as_dict])
+
+    async def go() -> dict[str, Any]:
+        async with Client(config["instance"], mode="legacy", cache=None) as client:
+            return {t.name: t.annotations for t in (await client.list_tools()).tools}
+
+    found = asyncio.run(go())
+    assert found["a"] is not None and found["a"].read_only_hint is True
+    assert found["b"] is not None and found["b"].destructive_hint is True
+
+
 # -- the server, through the mcp SDK's client ---------------------------------------------------
 
 
