@@ -267,6 +267,45 @@ def test_a_blocking_plain_function_holds_up_nothing_else(
     assert shouted.text() == "HI" and added.text() == "Sum: 2"
 
 
+def test_a_handler_calling_sys_exit_is_an_error_result_not_the_end_of_mcp(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @tool("quit", "Exits", {})
+    async def quit(args: dict[str, Any]) -> dict[str, Any]:
+        sys.exit(3)
+
+    monkeypatch.setenv("MCP_TOOL_TIMEOUT", "20000")
+    servers = {"quit": create_sdk_mcp_server("quit", tools=[quit]), "calc": calc()}
+    exited, added = results(
+        run(ws, [("mcp__quit__quit", {}), ("mcp__calc__add", {"a": 1, "b": 1})], servers)
+    )
+    assert exited.is_error and "SystemExit" in exited.text()
+    assert added.text() == "Sum: 2"
+
+
+def test_a_hand_built_server_calling_sys_exit_stops_only_its_own_call(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mcp.types as mt
+    from mcp.server import Server
+
+    async def listing(ctx: Any, params: Any) -> mt.ListToolsResult:
+        schema = {"type": "object", "properties": {}}
+        return mt.ListToolsResult(tools=[mt.Tool(name="quit", input_schema=schema)])
+
+    async def quit(ctx: Any, params: Any) -> mt.CallToolResult:
+        sys.exit(3)
+
+    own = Server("own", on_list_tools=listing, on_call_tool=quit)
+    monkeypatch.setenv("MCP_TOOL_TIMEOUT", "3000")
+    servers = {"own": {"type": "sdk", "name": "own", "instance": own}, "calc": calc()}
+    exited, added = results(
+        run(ws, [("mcp__own__quit", {}), ("mcp__calc__add", {"a": 1, "b": 1})], servers)
+    )
+    assert exited.is_error
+    assert added.text() == "Sum: 2"
+
+
 def test_any_mcp_server_object_can_be_served(ws: Path) -> None:
     from mcp.server.mcpserver import MCPServer
 

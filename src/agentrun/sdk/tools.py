@@ -127,7 +127,8 @@ async def call_tool(
             )
             if inspect.isawaitable(answer):
                 answer = await answer
-    except Exception as e:
+    except (Exception, SystemExit, KeyboardInterrupt) as e:
+        # SystemExit would otherwise stop the loop every MCP server of the session runs on.
         detail = str(e) or type(e).__name__
         return _error(f"Tool '{found.name}' raised {type(e).__name__}: {detail}")
     if not isinstance(answer, dict):
