@@ -72,8 +72,9 @@ class RunOptions:
     approver: Approver | None = None
     sessions_root: str | Path | None = None
     """Where transcripts go; default ``$AGENTRUN_HOME/sessions``."""
-    mcp_config: Sequence[str | Mapping[str, Any]] = ()
-    """``--mcp-config`` values: files, JSON text, or ``{"mcpServers": ...}`` mappings."""
+    mcp_config: Sequence[str | Path | Mapping[str, Any]] = ()
+    """``--mcp-config`` values: files, JSON text, or ``{"mcpServers": ...}`` mappings (only a
+    mapping may hold an in-process ``sdk`` server, from ``agentrun.sdk.create_sdk_mcp_server``)."""
     strict_mcp_config: bool = False
     mcp_consent: Callable[[Any], bool] | None = None
     """Asks whether a project's ``.mcp.json`` server may start (interactive); None: only
