@@ -17,8 +17,8 @@ did not load would be worse than not starting.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,8 +46,9 @@ class HookCommand:
 
     event: str
     matcher: str
-    type: Literal["command", "http"]
+    type: Literal["command", "http", "callback"]
     command: str = ""
+    """The shell line; for a ``callback``, the function's name (what reports show)."""
     url: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     timeout_s: float = DEFAULT_TIMEOUT_S
@@ -57,6 +58,9 @@ class HookCommand:
     ``block`` denies the call."""
     source: str = ""
     """The file (or ``--settings``, ``agent NAME``) it was configured in."""
+    callback: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False)
+    """A ``callback`` hook's function (a Python API's): given the envelope, it returns the
+    answer a command hook would print as JSON, and raises ``TimeoutError`` past its time."""
 
     @property
     def target(self) -> str:

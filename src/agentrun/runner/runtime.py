@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,9 +25,11 @@ from agentrun.core.loop import Approver, Conversation
 from agentrun.session.store import FileSessionStore, new_session_id, rebuild_messages
 
 if TYPE_CHECKING:
-    from agentrun.core.protocols import Model, PermissionChecker, Sandbox
+    from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.core.protocols import Model, PermissionChecker, Sandbox, Tool
     from agentrun.core.types import JSON
     from agentrun.hooks import Hooks
+    from agentrun.hooks.config import HookCommand
     from agentrun.jail.jail import JailSandbox
     from agentrun.jail.paths import Workspace
     from agentrun.jail.policy import SandboxMode, SandboxPolicy
@@ -93,6 +95,14 @@ class RunOptions:
     """The agent runs as a subagent: its Stop hooks fire as SubagentStop."""
     session_source: str | None = None
     """What SessionStart hooks are told (``clear``, ``compact``); None: startup or resume."""
+    extra_tools: Sequence[Tool] = ()
+    """More tools offered to the model (a Python API's own), decided by the gate like any."""
+    extra_agents: Mapping[str, AgentSpec] = field(default_factory=dict)
+    """Agents defined in code, startable by Task/Agent (they win over files of the same name)."""
+    hook_commands: Sequence[HookCommand] = ()
+    """More hooks (a Python API's callbacks), after the settings files' ones."""
+    bash_env: Mapping[str, str] = field(default_factory=dict)
+    """Variables added to every Bash command's environment (never ``ANTHROPIC_*``)."""
 
 
 class Runtime:
@@ -257,6 +267,10 @@ class Runtime:
         if own is not None:
             layers.append((f"agent {self.agent.name} ({self.agent.path})", {"hooks": own}))
         config = load_hook_config(cwd, extra=layers, disable=o.disable_hooks)
+        if o.hook_commands and not config.disabled:
+            from dataclasses import replace
+
+            config = replace(config, hooks=(*config.hooks, *o.hook_commands))
         gate = self.permissions
         return Hooks(
             config,
@@ -317,10 +331,10 @@ class Runtime:
             search_filter=gate.search_filter,
             check_resolved=gate.check_resolved,
         )
-        tools = build_tools(names)
+        o = self._options
+        tools = [*build_tools(names), *o.extra_tools]
         from agentrun.subagent.offer import task_tool
 
-        o = self._options
         self.task_tool = task_tool(  # None: this agent may not delegate
             self.agent,
             disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
@@ -335,6 +349,7 @@ class Runtime:
             approver=o.approver,
             max_retries=o.max_retries,
             strict=strict,
+            extra_agents=o.extra_agents,
         )
         if self.task_tool is not None:
             tools.append(self.task_tool)
@@ -435,7 +450,9 @@ class Runtime:
         assert self.tmp_dir is not None
         sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
-        shell = self._shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        shell = self._shell = BashSession(
+            sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, env=self._options.bash_env, roots=roots
+        )
         if self._options.max_output_chars:
             from agentrun.tools.spill import Spill
 
