@@ -1,19 +1,10 @@
-"""Shared pieces of the agentrun.sdk tests: a workspace, scripted models, and a way to run a
-coroutine with a generous deadline."""
+"""The agentrun.sdk tests' workspace."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-from agentrun.models.scripted import ScriptedModel
-from agentrun.sdk import ClaudeAgentOptions, Message, query
-
-DEADLINE_S = 120.0
 
 
 @pytest.fixture
@@ -24,22 +15,3 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     return work
-
-
-def script(*turns: dict[str, Any], **top: Any) -> ScriptedModel:
-    return ScriptedModel.from_data({"turns": list(turns), **top})
-
-
-def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
-    async def bounded() -> Any:
-        return await asyncio.wait_for(coro, DEADLINE_S)
-
-    return asyncio.run(bounded())
-
-
-def collect(prompt: Any, options: ClaudeAgentOptions) -> list[Message]:
-    async def go() -> list[Message]:
-        return [m async for m in query(prompt=prompt, options=options)]
-
-    result: list[Message] = run_async(go())
-    return result

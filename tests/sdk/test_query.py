@@ -14,7 +14,7 @@ from agentrun.sdk import (
     ToolUseBlock,
     UserMessage,
 )
-from tests.sdk.conftest import collect, script
+from sdkkit import collect, script
 
 
 def test_one_shot_query_yields_init_assistant_tool_results_and_result(ws: Path) -> None:
