@@ -12,6 +12,7 @@ from agentrun.sdk import ClaudeAgentOptions, Message, query
 
 DEADLINE_S = 120.0
 
+
 def script(*turns: dict[str, Any], **top: Any) -> ScriptedModel:
     return ScriptedModel.from_data({"turns": list(turns), **top})
 

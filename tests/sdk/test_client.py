@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdkkit import run_async, script
 
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
@@ -23,6 +22,7 @@ from agentrun.sdk import (
     TextBlock,
     ToolUseBlock,
 )
+from sdkkit import run_async, script
 
 
 def texts(messages: list[Message]) -> list[str]:

@@ -8,8 +8,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sdkkit import collect, script
-
 from agentrun.sdk import (
     ClaudeAgentOptions,
     HookContext,
@@ -19,6 +17,7 @@ from agentrun.sdk import (
     ToolResultBlock,
     UserMessage,
 )
+from sdkkit import collect, script
 
 
 def results(messages: list[Any]) -> list[ToolResultBlock]:
@@ -67,7 +66,9 @@ def test_a_pre_tool_use_hook_blocks_a_call(ws: Path) -> None:
 
 def test_a_hook_allow_does_not_beat_a_deny_rule(ws: Path) -> None:
     async def allow_all(data: dict[str, Any], tool_use_id: str | None, ctx: HookContext) -> Any:
-        return {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow"}}
+        return {
+            "hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow"}
+        }
 
     options = ClaudeAgentOptions(
         cwd=ws,
@@ -82,7 +83,9 @@ def test_a_hook_allow_does_not_beat_a_deny_rule(ws: Path) -> None:
 
 def test_a_hook_allow_answers_an_ask_without_the_callback(ws: Path) -> None:
     async def allow_all(data: dict[str, Any], tool_use_id: str | None, ctx: HookContext) -> Any:
-        return {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow"}}
+        return {
+            "hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow"}
+        }
 
     turns = [
         {"tool_calls": [{"name": "Write", "input": {"file_path": "b.txt", "content": "x"}}]},

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdkkit import collect, run_async, script
 
 from agentrun.sdk import (
     AgentDefinition,
@@ -24,6 +23,7 @@ from agentrun.sdk import (
     UnsupportedOptionError,
     UserMessage,
 )
+from sdkkit import collect, script
 
 SCHEMA = {
     "type": "object",
@@ -167,11 +167,7 @@ def test_a_streamed_prompt_is_answered_message_by_message(ws: Path) -> None:
 def test_mcp_servers_are_passed_to_the_runtime(ws: Path) -> None:
     server = {"type": "stdio", "command": sys.executable, "args": ["-m", "mcp_server_time"]}
     turns = [
-        {
-            "tool_calls": [
-                {"name": "mcp__time__get_current_time", "input": {"timezone": "UTC"}}
-            ]
-        },
+        {"tool_calls": [{"name": "mcp__time__get_current_time", "input": {"timezone": "UTC"}}]},
         {"expect": [{"is_error": False, "contains": "UTC"}], "text": "Done."},
     ]
     options = ClaudeAgentOptions(

@@ -6,8 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sdkkit import collect, script
-
 from agentrun.sdk import (
     ClaudeAgentOptions,
     PermissionResult,
@@ -18,6 +16,7 @@ from agentrun.sdk import (
     ToolResultBlock,
     UserMessage,
 )
+from sdkkit import collect, script
 
 
 def results(messages: list[Any]) -> list[ToolResultBlock]:
@@ -40,14 +39,18 @@ def write_turns(path: str = "out.txt", content: str = "original") -> list[dict[s
 def test_a_deny_answer_refuses_the_call_with_its_message(ws: Path) -> None:
     asked: list[tuple[str, dict[str, Any], ToolPermissionContext]] = []
 
-    async def decide(name: str, data: dict[str, Any], ctx: ToolPermissionContext) -> PermissionResult:
+    async def decide(
+        name: str, data: dict[str, Any], ctx: ToolPermissionContext
+    ) -> PermissionResult:
         asked.append((name, data, ctx))
         return PermissionResultDeny(message="Writing is not allowed in this demo.")
 
     options = ClaudeAgentOptions(cwd=ws, model=script(*write_turns()), can_use_tool=decide)
     messages = collect("write", options)
 
-    assert [(n, d) for n, d, _ in asked] == [("Write", {"file_path": "out.txt", "content": "original"})]
+    assert [(n, d) for n, d, _ in asked] == [
+        ("Write", {"file_path": "out.txt", "content": "original"})
+    ]
     assert asked[0][2].tool_use_id
     (result,) = results(messages)
     assert result.is_error and result.content == "Writing is not allowed in this demo."
@@ -58,7 +61,9 @@ def test_a_deny_answer_refuses_the_call_with_its_message(ws: Path) -> None:
 
 
 def test_an_allow_answer_runs_the_call(ws: Path) -> None:
-    async def decide(name: str, data: dict[str, Any], ctx: ToolPermissionContext) -> PermissionResult:
+    async def decide(
+        name: str, data: dict[str, Any], ctx: ToolPermissionContext
+    ) -> PermissionResult:
         return PermissionResultAllow()
 
     options = ClaudeAgentOptions(cwd=ws, model=script(*write_turns()), can_use_tool=decide)
@@ -67,7 +72,9 @@ def test_an_allow_answer_runs_the_call(ws: Path) -> None:
 
 
 def test_an_allow_answer_may_rewrite_the_input(ws: Path) -> None:
-    async def decide(name: str, data: dict[str, Any], ctx: ToolPermissionContext) -> PermissionResult:
+    async def decide(
+        name: str, data: dict[str, Any], ctx: ToolPermissionContext
+    ) -> PermissionResult:
         return PermissionResultAllow(updated_input={**data, "content": "rewritten"})
 
     options = ClaudeAgentOptions(cwd=ws, model=script(*write_turns()), can_use_tool=decide)
@@ -76,7 +83,9 @@ def test_an_allow_answer_may_rewrite_the_input(ws: Path) -> None:
 
 
 def test_a_rewritten_input_meets_the_deny_rules_again(ws: Path) -> None:
-    async def decide(name: str, data: dict[str, Any], ctx: ToolPermissionContext) -> PermissionResult:
+    async def decide(
+        name: str, data: dict[str, Any], ctx: ToolPermissionContext
+    ) -> PermissionResult:
         return PermissionResultAllow(updated_input={**data, "file_path": "secret.txt"})
 
     options = ClaudeAgentOptions(
@@ -93,7 +102,9 @@ def test_a_rewritten_input_meets_the_deny_rules_again(ws: Path) -> None:
 def test_a_deny_rule_wins_and_the_callback_is_never_asked(ws: Path) -> None:
     asked: list[str] = []
 
-    async def decide(name: str, data: dict[str, Any], ctx: ToolPermissionContext) -> PermissionResult:
+    async def decide(
+        name: str, data: dict[str, Any], ctx: ToolPermissionContext
+    ) -> PermissionResult:
         asked.append(name)
         return PermissionResultAllow()
 
@@ -114,7 +125,9 @@ def test_without_a_callback_an_ask_is_denied_as_in_print_mode(ws: Path) -> None:
 
 
 def test_a_deny_with_interrupt_ends_the_run(ws: Path) -> None:
-    async def decide(name: str, data: dict[str, Any], ctx: ToolPermissionContext) -> PermissionResult:
+    async def decide(
+        name: str, data: dict[str, Any], ctx: ToolPermissionContext
+    ) -> PermissionResult:
         return PermissionResultDeny(message="stop everything", interrupt=True)
 
     options = ClaudeAgentOptions(cwd=ws, model=script(*write_turns()), can_use_tool=decide)
@@ -124,7 +137,9 @@ def test_a_deny_with_interrupt_ends_the_run(ws: Path) -> None:
 
 
 def test_a_callback_that_raises_denies_the_call(ws: Path) -> None:
-    async def decide(name: str, data: dict[str, Any], ctx: ToolPermissionContext) -> PermissionResult:
+    async def decide(
+        name: str, data: dict[str, Any], ctx: ToolPermissionContext
+    ) -> PermissionResult:
         raise RuntimeError("boom")
 
     options = ClaudeAgentOptions(cwd=ws, model=script(*write_turns()), can_use_tool=decide)
