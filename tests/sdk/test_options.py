@@ -216,3 +216,23 @@ def test_importing_the_sdk_imports_neither_anthropic_nor_mcp() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_env_reaches_bash_in_the_jail_but_never_an_anthropic_variable(ws: Path) -> None:
+    command = 'echo "greeting=$GREETING key=${ANTHROPIC_API_KEY:-none} home=$HOME"'
+    turns = [
+        {"tool_calls": [{"name": "Bash", "input": {"command": command}}]},
+        {"expect": [{"is_error": False, "contains": "greeting=hi key=none"}], "text": "Done."},
+    ]
+    options = ClaudeAgentOptions(
+        cwd=ws,
+        model=script(*turns),
+        permission_mode="bypassPermissions",
+        env={"GREETING": "hi", "ANTHROPIC_API_KEY": "sk-ant-secret"},
+    )
+    messages = collect("env", options)
+    final = messages[-1]
+    assert isinstance(final, ResultMessage) and final.subtype == "success", final
+    (result,) = results(messages)
+    assert "sk-ant-secret" not in str(result.content)
+    assert str(ws) not in str(result.content).split("home=")[1]  # HOME is the session's own

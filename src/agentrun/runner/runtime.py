@@ -450,8 +450,15 @@ class Runtime:
         assert self.tmp_dir is not None
         sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
+        env = None  # BashSession's own allowlist
+        if self._options.bash_env:
+            from agentrun.tools.shell import build_env
+
+            home = self.tmp_dir / "home"
+            home.mkdir(exist_ok=True)
+            env = build_env(home=home, tmp_dir=self.tmp_dir, extra=self._options.bash_env)
         shell = self._shell = BashSession(
-            sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, env=self._options.bash_env, roots=roots
+            sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, env=env, roots=roots
         )
         if self._options.max_output_chars:
             from agentrun.tools.spill import Spill

@@ -77,6 +77,13 @@ def check_supported(o: ClaudeAgentOptions) -> None:
         raise UnsupportedOptionError("continue_conversation", "cannot be used with resume")
 
 
+def _env(env: dict[str, str]) -> dict[str, str]:
+    for name, value in env.items():
+        if not name or "=" in name or "\0" in name or "\0" in str(value):
+            raise UnsupportedOptionError("env", f"not a valid environment variable: {name!r}")
+    return {name: str(value) for name, value in env.items()}
+
+
 def _tools(o: ClaudeAgentOptions) -> tuple[str, ...] | None:
     """The built-in tools the agent has; None: all (a preset)."""
     if o.tools is None or isinstance(o.tools, dict):
@@ -170,6 +177,6 @@ def run_options(o: ClaudeAgentOptions) -> dict[str, Any]:
         "strict_mcp_config": o.strict_mcp_config,
         "settings": o.settings,
         "effort": o.effort,
-        "bash_env": dict(o.env),
+        "bash_env": _env(o.env),
         "extra_agents": subagents(o.agents),
     }
