@@ -146,3 +146,18 @@ def test_a_callback_that_raises_denies_the_call(ws: Path) -> None:
     (result,) = results(collect("write", options))
     assert result.is_error and "boom" in str(result.content)
     assert not (ws / "out.txt").exists()
+
+
+def test_a_bash_line_rewritten_onto_a_deny_rule_is_refused(ws: Path) -> None:
+    async def decide(
+        name: str, data: dict[str, Any], ctx: ToolPermissionContext
+    ) -> PermissionResult:
+        return PermissionResultAllow(updated_input={"command": "rm a.txt"})
+
+    turns = [{"tool_calls": [{"name": "Bash", "input": {"command": "echo hi"}}]}, {"text": "ok"}]
+    options = ClaudeAgentOptions(
+        cwd=ws, model=script(*turns), can_use_tool=decide, disallowed_tools=["Bash(rm:*)"]
+    )
+    (result,) = results(collect("go", options))
+    assert result.is_error and "denied" in str(result.content)
+    assert (ws / "a.txt").exists()
