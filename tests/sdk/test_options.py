@@ -3,6 +3,7 @@ servers passed through, streamed prompts; options agentrun cannot honour raise, 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -191,7 +192,7 @@ def test_mcp_servers_are_passed_to_the_runtime(ws: Path) -> None:
         ("extra_args", {"debug-to-stderr": None}),
         ("plugins", [{"type": "local", "path": "/x"}]),
         ("sandbox", {"enabled": False}),
-        ("setting_sources", ["project"]),
+        ("setting_sources", ["everything"]),
         ("fork_session", True),
         ("thinking", {"type": "disabled"}),
     ],
@@ -236,3 +237,30 @@ def test_env_reaches_bash_in_the_jail_but_never_an_anthropic_variable(ws: Path) 
     (result,) = results(messages)
     assert "sk-ant-secret" not in str(result.content)
     assert str(ws) not in str(result.content).split("home=")[1]  # HOME is the session's own
+
+
+def test_setting_sources_choose_which_settings_files_are_read(ws: Path) -> None:
+    (ws / ".claude").mkdir()
+    settings = {"permissions": {"deny": ["Read(./a.txt)"]}}
+    (ws / ".claude" / "settings.json").write_text(json.dumps(settings))
+    hook = {"hooks": [{"type": "command", "command": "touch hook-ran"}]}
+    local = {"hooks": {"PreToolUse": [hook]}}
+    (ws / ".claude" / "settings.local.json").write_text(json.dumps(local))
+    turns = [{"tool_calls": [{"name": "Read", "input": {"file_path": "a.txt"}}]}, {"text": "ok"}]
+
+    def read_result(sources: list[Any] | None) -> ToolResultBlock:
+        options = ClaudeAgentOptions(
+            cwd=ws, model=script(*turns), allowed_tools=["Read"], setting_sources=sources
+        )
+        (result,) = results(collect("read", options))
+        return result
+
+    assert not read_result([]).is_error  # SDK isolation: no settings file at all
+    assert not (ws / "hook-ran").exists()
+    assert not read_result(["local"]).is_error
+    assert (ws / "hook-ran").exists()  # the local file's hook ran, its project deny did not hold
+    (ws / "hook-ran").unlink()
+    assert read_result(["project"]).is_error is True
+    assert not (ws / "hook-ran").exists()
+    assert read_result(None).is_error is True  # None: every file, as the CLI reads them
+    assert (ws / "hook-ran").exists()

@@ -180,8 +180,7 @@ class AgentSession:
     def set_permission_mode(self, mode: str) -> None:
         """Change the permission mode for the next calls (the program is the user here)."""
         from agentrun.core.errors import ConfigError
-        from agentrun.permissions import Gate
-        from agentrun.permissions.gate import PERMISSION_MODES
+        from agentrun.permissions import PERMISSION_MODES, Gate
 
         if mode not in PERMISSION_MODES:
             raise ConfigError(f"unknown permission mode {mode!r}; choose one of {PERMISSION_MODES}")

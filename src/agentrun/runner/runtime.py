@@ -101,6 +101,8 @@ class RunOptions:
     """Agents defined in code, startable by Task/Agent (they win over files of the same name)."""
     hook_commands: Sequence[HookCommand] = ()
     """More hooks (a Python API's callbacks), after the settings files' ones."""
+    setting_sources: Sequence[str] | None = None
+    """Which settings files are read (``user``, ``project``, ``local``); None: all of them."""
     bash_env: Mapping[str, str] = field(default_factory=dict)
     """Variables added to every Bash command's environment (never ``ANTHROPIC_*``)."""
 
@@ -192,6 +194,7 @@ class Runtime:
             "shell_writable": [self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
             "shell_cwd": lambda: self._shell.cwd if self._shell is not None else None,
             "settings": self._layers,
+            "sources": o.setting_sources,
         }
         """Gate.load's options of the session, for a subagent's own gate."""
         self.permissions: PermissionChecker
@@ -266,7 +269,9 @@ class Runtime:
             own = {("SubagentStop" if k == "Stop" else k): v for k, v in own.items()}
         if own is not None:
             layers.append((f"agent {self.agent.name} ({self.agent.path})", {"hooks": own}))
-        config = load_hook_config(cwd, extra=layers, disable=o.disable_hooks)
+        config = load_hook_config(
+            cwd, extra=layers, disable=o.disable_hooks, sources=o.setting_sources
+        )
         if o.hook_commands and not config.disabled:
             from dataclasses import replace
 

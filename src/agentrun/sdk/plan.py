@@ -64,11 +64,10 @@ def check_supported(o: ClaudeAgentOptions) -> None:
             "agentrun's jail is always on and is configured by its own mode; only "
             "{'enabled': True} (or nothing) is accepted",
         )
-    if o.setting_sources is not None and frozenset(o.setting_sources) != _ALL_SOURCES:
+    if o.setting_sources is not None and not _ALL_SOURCES.issuperset(o.setting_sources):
         raise UnsupportedOptionError(
             "setting_sources",
-            "agentrun reads all its settings files (None or ['user', 'project', 'local']); "
-            "narrowing them is not supported yet",
+            f"expected a list of 'user', 'project', 'local': {o.setting_sources!r}",
         )
     modes = (None, "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk")
     if o.permission_mode not in modes:
@@ -178,5 +177,6 @@ def run_options(o: ClaudeAgentOptions) -> dict[str, Any]:
         "settings": o.settings,
         "effort": o.effort,
         "bash_env": _env(o.env),
+        "setting_sources": None if o.setting_sources is None else tuple(o.setting_sources),
         "extra_agents": subagents(o.agents),
     }
