@@ -145,3 +145,33 @@ def test_using_a_client_before_connect_is_a_connection_error(ws: Path) -> None:
 
     with pytest.raises(CLIConnectionError, match="connect"):
         run_async(go())
+
+
+def test_fork_session_continues_a_copy_and_leaves_the_original(ws: Path) -> None:
+    seen: list[list[Any]] = []
+
+    def answer(request: ModelRequest) -> str:
+        seen.append(request.messages)
+        return f"answer {len(seen)}"
+
+    async def ask(prompt: str, **options: Any) -> ResultMessage:
+        opts = ClaudeAgentOptions(cwd=ws, model=FunctionModel(answer), **options)
+        async with ClaudeSDKClient(opts) as client:
+            await client.query(prompt)
+            got = [m async for m in client.receive_response()]
+        assert isinstance(got[-1], ResultMessage)
+        return got[-1]
+
+    async def go() -> None:
+        first = await ask("the original")
+        fork = await ask("in the fork", resume=first.session_id, fork_session=True)
+        assert fork.session_id != first.session_id
+        again = await ask("the original again", resume=first.session_id)
+        assert again.session_id == first.session_id
+        fork_again = await ask("the fork again", resume=fork.session_id)
+        assert fork_again.session_id == fork.session_id
+
+    run_async(go())
+    assert "the original" in str(seen[1][0]) and "in the fork" in str(seen[1][2])
+    assert "in the fork" not in str(seen[2])  # the original never saw the fork's turn
+    assert "in the fork" in str(seen[3]) and "the original again" not in str(seen[3])

@@ -193,7 +193,7 @@ def test_mcp_servers_are_passed_to_the_runtime(ws: Path) -> None:
         ("plugins", [{"type": "local", "path": "/x"}]),
         ("sandbox", {"enabled": False}),
         ("setting_sources", ["everything"]),
-        ("fork_session", True),
+        ("fork_session", True),  # without resume
         ("thinking", {"type": "disabled"}),
     ],
 )

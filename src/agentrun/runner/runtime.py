@@ -101,6 +101,8 @@ class RunOptions:
     """Agents defined in code, startable by Task/Agent (they win over files of the same name)."""
     hook_commands: Sequence[HookCommand] = ()
     """More hooks (a Python API's callbacks), after the settings files' ones."""
+    fork_session: bool = False
+    """With ``resume``/``continue_session``: start a new session from a copy of that one."""
     setting_sources: Sequence[str] | None = None
     """Which settings files are read (``user``, ``project``, ``local``); None: all of them."""
     bash_env: Mapping[str, str] = field(default_factory=dict)
@@ -120,6 +122,8 @@ class Runtime:
         self.mcp_servers: list[tuple[str, str]] = []
         """``(name, status)`` of every MCP server, for the init event."""
         self.warnings: list[str] = []
+        self.forked_from: str | None = None
+        """The session this one was forked from (``fork_session``)."""
         self._sandbox_lock = threading.Lock()
 
     @classmethod
@@ -247,7 +251,8 @@ class Runtime:
         self.context.post_compact = lambda: (
             hooks.fire("SessionStart", {"source": "compact"}).context
         )
-        self._header_written = bool(messages) or self.store.exists(self.session_id)
+        forked = self.forked_from is not None
+        self._header_written = (bool(messages) and not forked) or self.store.exists(self.session_id)
         self._header: JSON = {
             "type": "session",
             "version": 1,
@@ -256,7 +261,10 @@ class Runtime:
             "agent": self.agent.name,
             "model": self.model.model_id,
             "created": time.time(),
+            **({"forked_from": self.forked_from} if forked else {}),
         }
+        for message in messages if forked else []:  # the copy, so the fork resumes on its own
+            self.persist({"type": "message", "message": message})
 
     def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
         """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
@@ -309,6 +317,9 @@ class Runtime:
 
         try:
             session_id = resolve_session_id(session_id, self.store.root)
+            if o.fork_session:  # a new session starting from a copy: the original is untouched
+                self.forked_from = session_id
+                return new_session_id(), rebuild_messages(self.store.load(session_id))
             if self.store.exists(session_id):
                 # Held for this run (another run resuming it now is refused), and a line torn
                 # by a crash is dropped before anything is appended after it.

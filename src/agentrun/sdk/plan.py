@@ -43,7 +43,6 @@ _UNSUPPORTED: dict[str, str] = {
     "task_budget": "use max_budget_usd",
     "client_app": "agentrun sends no client identifier",
     "session_id": "agentrun names sessions itself (resume takes an id)",
-    "fork_session": "agentrun does not fork sessions yet",
 }
 _ALL_SOURCES = frozenset({"user", "project", "local"})
 
@@ -72,6 +71,8 @@ def check_supported(o: ClaudeAgentOptions) -> None:
     modes = (None, "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk")
     if o.permission_mode not in modes:
         raise UnsupportedOptionError("permission_mode", f"unknown mode {o.permission_mode!r}")
+    if o.fork_session and o.resume is None and not o.continue_conversation:
+        raise UnsupportedOptionError("fork_session", "needs resume or continue_conversation")
     if o.continue_conversation and o.resume is not None:
         raise UnsupportedOptionError("continue_conversation", "cannot be used with resume")
 
@@ -171,6 +172,7 @@ def run_options(o: ClaudeAgentOptions) -> dict[str, Any]:
         "add_dirs": tuple(o.add_dirs),
         "resume": o.resume,
         "continue_session": o.continue_conversation,
+        "fork_session": o.fork_session,
         "append_system_prompt": append,
         "mcp_config": _mcp(o.mcp_servers),
         "strict_mcp_config": o.strict_mcp_config,
