@@ -161,3 +161,21 @@ def test_a_bash_line_rewritten_onto_a_deny_rule_is_refused(ws: Path) -> None:
     (result,) = results(collect("go", options))
     assert result.is_error and "denied" in str(result.content)
     assert (ws / "a.txt").exists()
+
+
+def test_an_allow_with_the_suggested_session_rule_is_not_asked_again(ws: Path) -> None:
+    asked: list[ToolPermissionContext] = []
+
+    async def decide(
+        name: str, data: dict[str, Any], ctx: ToolPermissionContext
+    ) -> PermissionResult:
+        asked.append(ctx)
+        return PermissionResultAllow(updated_permissions=ctx.suggestions)
+
+    line = {"name": "Bash", "input": {"command": "touch made.txt"}}
+    turns = [{"tool_calls": [line]}, {"tool_calls": [line]}, {"text": "ok"}]
+    options = ClaudeAgentOptions(cwd=ws, model=script(*turns), can_use_tool=decide)
+    messages = collect("go", options)
+    assert len(asked) == 1 and asked[0].suggestions[0].type == "addRules"
+    assert not any(r.is_error for r in results(messages))
+    assert (ws / "made.txt").exists()

@@ -74,9 +74,10 @@ def _always(updates: list[PermissionUpdate] | None) -> bool:
     agentrun applies); other updates are logged, not applied."""
     always = False
     for update in updates or []:
-        if update.type == "addRules" and update.behavior == "allow":
-            always = update.destination in (None, "session")
-        if not always:
+        session = update.destination in (None, "session")
+        if update.type == "addRules" and update.behavior == "allow" and session:
+            always = True
+        else:
             log.warning("can_use_tool: permission update %r is not applied by agentrun", update)
     return always
 

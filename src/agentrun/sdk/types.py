@@ -160,9 +160,10 @@ class PermissionRuleValue:
 
 @dataclass
 class PermissionUpdate:
-    """A change to the permission rules offered with a callback's allow. agentrun applies
-    ``addRules`` with behavior ``allow`` and destination ``session`` (a session grant, which
-    never outranks a deny or ask rule); other updates raise an error naming them."""
+    """A change to the permission rules offered with a callback's allow. An ``addRules``
+    ``allow`` for the ``session`` takes the grant the gate offered for that call (its
+    ``suggestions``; like answering "always": it never outranks a deny or ask rule); other
+    updates are not applied, and a warning says so."""
 
     type: Literal[
         "addRules", "replaceRules", "removeRules", "setMode", "addDirectories", "removeDirectories"
