@@ -175,3 +175,51 @@ def test_fork_session_continues_a_copy_and_leaves_the_original(ws: Path) -> None
     assert "the original" in str(seen[1][0]) and "in the fork" in str(seen[1][2])
     assert "in the fork" not in str(seen[2])  # the original never saw the fork's turn
     assert "in the fork" in str(seen[3]) and "the original again" not in str(seen[3])
+
+
+def test_a_configuration_error_is_a_connection_error_before_any_model_call(ws: Path) -> None:
+    calls: list[ModelRequest] = []
+
+    def answer(request: ModelRequest) -> str:
+        calls.append(request)
+        return "never"
+
+    async def go() -> None:
+        options = ClaudeAgentOptions(cwd=ws, model=FunctionModel(answer), resume="no-such-id")
+        async with ClaudeSDKClient(options):
+            pass
+
+    with pytest.raises(CLIConnectionError, match="no-such-id") as raised:
+        run_async(go())
+    assert raised.value.__cause__ is not None and calls == []
+
+
+def test_interrupt_while_the_permission_callback_waits(ws: Path) -> None:
+    from agentrun.sdk import PermissionResult, PermissionResultAllow, ToolPermissionContext
+
+    waiting = asyncio.Event()
+
+    async def slow(name: str, data: dict[str, Any], ctx: ToolPermissionContext) -> PermissionResult:
+        waiting.set()
+        await asyncio.sleep(600)
+        return PermissionResultAllow()
+
+    turns = [
+        {"tool_calls": [{"name": "Write", "input": {"file_path": "b.txt", "content": "x"}}]},
+        {"text": "never"},
+    ]
+
+    async def go() -> ResultMessage:
+        options = ClaudeAgentOptions(cwd=ws, model=script(*turns), can_use_tool=slow)
+        async with ClaudeSDKClient(options) as client:
+            await client.query("write")
+            await asyncio.wait_for(waiting.wait(), 60)
+            await client.interrupt()
+            got = [m async for m in client.receive_response()]
+        final = got[-1]
+        assert isinstance(final, ResultMessage)
+        return final
+
+    final = run_async(go())
+    assert final.is_error and final.stop_reason == "interrupted"
+    assert not (ws / "b.txt").exists()

@@ -11,7 +11,9 @@ decided by the gate again), a hook's answer is read like a command hook's JSON a
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from agentrun.core.loop import Answer
@@ -44,16 +46,31 @@ class Bridge:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        self._pending: set[concurrent.futures.Future[Any]] = set()
+        self._lock = threading.Lock()
 
     def call(
         self, fn: Callable[..., Awaitable[Any]], *args: Any, timeout: float | None = None
     ) -> Any:
         future = asyncio.run_coroutine_threadsafe(_awaited(fn, *args), self.loop)
+        with self._lock:
+            self._pending.add(future)
         try:
             return future.result(timeout)
         except TimeoutError:
             future.cancel()
             raise
+        finally:
+            with self._lock:
+                self._pending.discard(future)
+
+    def cancel_all(self) -> None:
+        """Stop waiting for every callback still running (an interrupt, a disconnect): the
+        agent's thread gets a cancelled answer, which denies a call or fails a hook."""
+        with self._lock:
+            pending = list(self._pending)
+        for future in pending:
+            future.cancel()
 
 
 async def _awaited(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from agentrun.core.events import Event
     from agentrun.core.types import JSON
     from agentrun.runner.api import AgentSession
+    from agentrun.sdk.callbacks import Bridge
     from agentrun.sdk.options import ClaudeAgentOptions
     from agentrun.sdk.types import Message
 
@@ -55,6 +56,7 @@ class Driver:
         self._queue: asyncio.Queue[Message | _End] = asyncio.Queue()
         self._turn = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._bridge: Bridge
         self.init: dict[str, Any] | None = None
 
     async def open(self) -> None:
@@ -66,7 +68,7 @@ class Driver:
         o = self.options
         loop = self._loop = asyncio.get_running_loop()
         kwargs = run_options(o)
-        bridge = Bridge(loop)
+        bridge = self._bridge = Bridge(loop)
         if o.hooks:
             kwargs["hook_commands"] = hook_commands(o.hooks, bridge)
         if o.output_format is not None:
@@ -153,12 +155,14 @@ class Driver:
     def interrupt(self) -> None:
         if self.session is not None:
             self.session.interrupt()
+            self._bridge.cancel_all()  # a callback still being awaited answers "cancelled"
 
     async def close(self) -> None:
         session, self.session = self.session, None
         if session is None:
             return
         session.interrupt()  # a prompt still running stops (its tools are killed)
+        self._bridge.cancel_all()
         for task in list(self._tasks):
             with contextlib.suppress(BaseException):  # its error was reported, or is not wanted
                 await task
