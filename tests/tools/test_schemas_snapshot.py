@@ -30,6 +30,9 @@ CLAUDE_CODE_PARAMETERS = {
     "MultiEdit": (["file_path", "edits"], []),
     "LS": (["path"], ["ignore"]),
     "TodoWrite": (["todos"], []),
+    "NotebookEdit": (["notebook_path", "new_source"], ["cell_id", "cell_type", "edit_mode"]),
+    "BashOutput": (["bash_id"], ["filter"]),
+    "KillShell": (["shell_id"], []),
     "Grep": (
         ["pattern"],
         [
@@ -78,6 +81,14 @@ CLAUDE_CODE_TYPES = {
     "offset": "number",
     "multiline": "boolean",
     "limit": "number",
+    "notebook_path": "string",
+    "cell_id": "string",
+    "new_source": "string",
+    "cell_type": "string",
+    "edit_mode": "string",
+    "bash_id": "string",
+    "filter": "string",
+    "shell_id": "string",
 }
 
 

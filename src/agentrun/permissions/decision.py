@@ -13,7 +13,7 @@ __all__ = ["ALL_TOOLS", "PERMISSION_MODES", "RANK", "READ_ONLY_TOOLS", "Decision
 Behavior = Literal["allow", "ask", "deny"]
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions")
 ALL_TOOLS = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
-READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite"})
+READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "BashOutput"})
 RANK = {"allow": 0, "ask": 1, "deny": 2}
 
 
