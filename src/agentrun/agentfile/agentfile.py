@@ -33,6 +33,8 @@ from agentrun.agentfile.agentyaml import Parsed, normalise, parse_frontmatter, s
 from agentrun.core.errors import AgentFileError, ConfigError
 from agentrun.core.pathutil import is_within
 from agentrun.core.pricing import ALIASES
+from agentrun.tools.nbspecs import TOOL_ALIASES
+from agentrun.tools.specs import TOOL_SPECS
 
 if TYPE_CHECKING:
     import logging
@@ -48,10 +50,10 @@ __all__ = [
     "resolve_agent",
 ]
 
-KNOWN_TOOLS = (
-    *("Read", "Write", "Edit", "Bash", "Glob", "Grep", "Task", "Agent"),
-    *("MultiEdit", "LS", "TodoWrite"),
-)
+_SPECS = tuple(TOOL_SPECS)
+KNOWN_TOOLS = (*_SPECS[:6], "Task", "Agent", *_SPECS[6:], *TOOL_ALIASES)
+"""Every tool name an agent file may give that agentrun provides: the registry's tools (the
+six first), the delegation tool's two names, and old names of renamed tools."""
 _MODEL_ALIASES = frozenset({"inherit", "default", *ALIASES})
 _RULE = re.compile(r"[A-Za-z_][\w-]*\(.*\)", re.DOTALL)
 _NAME_STYLE = re.compile(r"[a-z0-9][a-z0-9._:-]*")

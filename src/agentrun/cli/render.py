@@ -54,6 +54,10 @@ _KEY_ARGS = {
     "Grep": "pattern",
     "MultiEdit": "file_path",
     "LS": "path",
+    "NotebookEdit": "notebook_path",
+    "BashOutput": "bash_id",
+    "KillShell": "shell_id",
+    "KillBash": "shell_id",
     "Task": "description",
     "Agent": "description",
 }

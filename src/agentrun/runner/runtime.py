@@ -39,7 +39,9 @@ SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
 
 
 # The tools whose work happens in the session jail (Bash's commands, the file tools' I/O).
-_JAILED_TOOLS = frozenset({"Bash", "Read", "Write", "Edit", "Glob", "Grep", "MultiEdit", "LS"})
+_JAILED_TOOLS = frozenset(
+    {"Bash", "Read", "Write", "Edit", "Glob", "Grep", "MultiEdit", "LS", "NotebookEdit"}
+)
 
 
 @dataclass(frozen=True)
