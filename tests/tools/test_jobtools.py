@@ -3,10 +3,12 @@ the real ``rg`` for filters."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -201,3 +203,63 @@ def test_huge_output_is_cut_with_its_end_kept(ctx: ToolContext) -> None:
     assert "bytes of output skipped here" in text
     assert text.endswith("THE END")
     assert len(text) < 31_000
+
+
+# -- end to end: the real jail, the gate, the loop ---------------------------------------------
+def test_jobs_in_the_jail_are_read_and_killed_with_every_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentrun.core.events import InitEvent
+    from agentrun.core.types import ModelRequest
+    from agentrun.models.function import FunctionModel
+    from agentrun.runner.api import run
+
+    ws = tmp_path / "ws"
+    (ws / ".claude" / "agents").mkdir(parents=True)
+    (ws / ".claude" / "agents" / "jobs.md").write_text(
+        "---\nname: jobs\ndescription: d\ntools: Bash, BashOutput, KillBash\n---\nB.\n"
+    )
+    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
+    arg = unique_sleep()
+    seen: list[str] = []
+    live: list[list[int]] = []
+
+    def last_results(request: ModelRequest) -> list[str]:
+        content = request.messages[-1]["content"]
+        assert isinstance(content, list)
+        return [json.dumps(b.get("content")) for b in content if b.get("type") == "tool_result"]
+
+    background = f"echo started; sleep {arg} & setsid sleep {arg} & touch ready; sleep {arg}"
+    steps: list[dict[str, Any]] = [
+        {"name": "Bash", "input": {"command": background, "run_in_background": True}},
+        {"name": "Bash", "input": {"command": "while [ ! -e ready ]; do sleep 0.01; done"}},
+        {"name": "BashOutput", "input": {"bash_id": "bash_1"}},
+        {"name": "KillShell", "input": {"shell_id": "bash_1"}},
+        {"name": "BashOutput", "input": {"bash_id": "bash_1"}},
+    ]
+
+    def model(request: ModelRequest) -> dict[str, Any] | str:
+        if len(request.messages) > 1:
+            seen.extend(last_results(request))
+            live.append(live_with_arg(arg))
+        if not steps:
+            return "done"
+        return {"tool_calls": [steps.pop(0)]}
+
+    result = run(
+        "go", agent="jobs", cwd=ws, model=FunctionModel(model), strict=True, allowed_tools=["Bash"]
+    )
+    assert result.subtype == "success", result.result
+    assert result.permission_denials == ()
+    [init] = [e for e in result.events if isinstance(e, InitEvent)]
+    assert init.tools == ("Bash", "BashOutput", "KillShell")  # KillBash is offered as KillShell
+    assert (init.sandbox_mode, "landlock" in init.sandbox_enforced) == ("workspace-write", True)
+    started, _waited, first, killed, after = seen
+    assert "Started in the background as bash_1" in started
+    assert "<status>running</status>" in first and "started" in first
+    assert "Killed background job bash_1" in killed
+    assert "<status>killed</status>" in after
+    # Host view, in /proc: three sleeps while it ran (one in its own session), none after
+    # KillShell, before the session ended.
+    assert len(live[2]) == 3
+    assert live[3] == [] and live[4] == []

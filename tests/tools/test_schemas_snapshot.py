@@ -173,3 +173,9 @@ def test_cli_table_lists_every_tool(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_unknown_tool_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tools", "Teleport"]) == 2
     assert "unknown tool Teleport" in capsys.readouterr().err
+
+
+def test_cli_takes_an_old_name_for_the_tool_it_became(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools", "--json", "KillBash", "BashOutput"]) == 0
+    out = capsys.readouterr().out
+    assert out == specs_json(tool_specs(build_tools(["KillShell", "BashOutput"])))
