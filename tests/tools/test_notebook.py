@@ -425,3 +425,31 @@ def test_symlink_out_of_the_workspace_is_refused_by_the_path_checks(tmp_path: Pa
     result = edit(ctx, ws / "link.ipynb", cell_id="last", new_source="changed")
     assert result.is_error and "outside" in result.text(), result.text()
     assert outside.read_bytes() == before
+
+
+def test_a_json_bomb_is_refused_not_crashed_on(ctx: ToolContext, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.ipynb"
+    bomb.write_text(
+        '{"cells": [], "nbformat": 4, "metadata": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    )
+    read = READ.run({"file_path": str(bomb)}, ctx)
+    assert not read.is_error and read.text().startswith("     1\t{")  # shown as text
+    ctx.reads.record(bomb.resolve(), bomb.stat().st_mtime_ns, bomb.stat().st_size, whole=True)
+    result = edit(ctx, bomb, new_source="x", edit_mode="insert", cell_type="code")
+    assert result.text() == (
+        f"Cannot edit {bomb}: its JSON is nested too deeply to be a notebook. The notebook was "
+        "not changed."
+    )
+
+
+def test_images_past_the_budget_are_named_not_sent(ctx: ToolContext, tmp_path: Path) -> None:
+    nb = notebook()
+    big = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 3_000_000).decode()
+    nb["cells"][1]["outputs"] = [
+        {"data": {"image/png": big}, "metadata": {}, "output_type": "display_data"}
+    ] * 3
+    path = write_nb(tmp_path / "a.ipynb", nb)
+    result = READ.run({"file_path": str(path)}, ctx)
+    assert isinstance(result.content, list)
+    assert [b["type"] for b in result.content] == ["text", "image", "text"]
+    assert result.content[2]["text"].count("is not shown: too many images") == 2

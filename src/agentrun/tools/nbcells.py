@@ -38,6 +38,8 @@ def parse(text: str) -> tuple[dict[str, Any], Layout]:
         nb = json.loads(text)
     except json.JSONDecodeError as e:
         raise NotebookError(f"it is not valid JSON ({e})") from e
+    except RecursionError as e:  # a JSON bomb of nested arrays: no notebook is that deep
+        raise NotebookError("its JSON is nested too deeply to be a notebook") from e
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotebookError('it is not a Jupyter notebook (no "cells" list)')
     major = nb.get("nbformat")
@@ -62,7 +64,10 @@ def _layout(text: str) -> Layout:
 
 
 def dump(nb: dict[str, Any], layout: Layout) -> str:
-    text = json.dumps(nb, indent=layout.indent, ensure_ascii=layout.ascii)
+    try:
+        text = json.dumps(nb, indent=layout.indent, ensure_ascii=layout.ascii)
+    except RecursionError as e:
+        raise NotebookError("its JSON is nested too deeply to be written back") from e
     return text + "\n" if layout.newline else text
 
 

@@ -28,7 +28,8 @@ MAX_OUTPUT_CHARS = 10_000
 """A cell's text outputs longer than this are not shown (a note says how to see them)."""
 MAX_TEXT_CHARS = 100_000
 """The cells' text in one read (about 25,000 tokens, Read's limit)."""
-MAX_IMAGES = 20
+MAX_IMAGE_CHARS = 7_000_000
+"""The images of one read, base64 (about 5 MB of image, Read's limit for one image file)."""
 _IMAGE_TYPES = ("image/png", "image/jpeg")
 
 
@@ -101,7 +102,7 @@ def render(nb: dict[str, Any], shown: Path) -> ToolResult:
     blocks: list[dict[str, Any]] = []
     parts: list[str] = []
     total = 0
-    images = 0
+    image_chars = 0
     for index, cell in enumerate(cells):
         label = nbcells.cell_label(cell, index)
         kind = cell.get("cell_type", "code")
@@ -134,9 +135,10 @@ def render(nb: dict[str, Any], shown: Path) -> ToolResult:
             break
         parts.append(text)
         for media, data in shown_images:
-            if images >= MAX_IMAGES:
-                break
-            images += 1
+            if image_chars + len(data) > MAX_IMAGE_CHARS:
+                parts.append(f"[an image output of cell {label} is not shown: too many images]")
+                continue
+            image_chars += len(data)
             blocks.append({"type": "text", "text": "\n".join(parts)})
             parts = []
             blocks.append(

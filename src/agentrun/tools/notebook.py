@@ -96,9 +96,10 @@ class NotebookEditTool:
         try:
             nb, layout = nbcells.parse(text)
             done = _apply(nb, source, cell_id, cell_type, mode)
+            new_text = nbcells.dump(nb, layout)
         except nbcells.NotebookError as e:
             return error(f"Cannot edit {shown}: {e}. The notebook was not changed.")
-        data, _ = textfile.encode(nbcells.dump(nb, layout), fmt)
+        data, _ = textfile.encode(new_text, fmt)
         outcome = ws.write_bytes(target, data)
         ctx.reads.record(outcome.path, outcome.mtime_ns, outcome.size, whole=True)
         return ToolResult(_summary(done, shown, len(nb["cells"])))
