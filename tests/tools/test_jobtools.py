@@ -46,8 +46,8 @@ def start(ctx: ToolContext, command: str) -> str:
     assert found is not None
     job_id = found[1]
     # The Bash result names the id the job tools take, under their parameter names.
-    assert f'BashOutput (bash_id "{job_id}")' in result.text()
-    assert f'KillShell (shell_id "{job_id}")' in result.text()
+    assert f'BashOutput (bash_id "{job_id}") reads' in result.text()
+    assert f'KillShell (shell_id "{job_id}") stops' in result.text()
     return job_id
 
 

@@ -124,9 +124,10 @@ class BackgroundJobs:
             return ToolResult("The shell session has ended; no command can run.", True)
         text = (
             f"Started in the background as {job_id}, in {cwd}.\n"
-            f'Read its new output and status with BashOutput (bash_id "{job_id}"); stop it '
-            f'with KillShell (shell_id "{job_id}"). Its output (stdout and stderr) is written '
-            f"to {log_path}: Read, `tail` or `cat` can show it too. When the job ends, "
+            f'Where you have them, BashOutput (bash_id "{job_id}") reads its new output and '
+            f'status and KillShell (shell_id "{job_id}") stops it. Its output (stdout and '
+            f"stderr) is written to {log_path}: Read, `tail` or `cat` can show it too. When "
+            "the job ends, "
             "a last line '[agentrun: background job exited with code N]' is added. "
             "It keeps running until it finishes, is killed, or the session ends."
         )

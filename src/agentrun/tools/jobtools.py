@@ -162,6 +162,7 @@ class KillShellTool:
                 "Its output stays readable with BashOutput.",
                 True,
             )
+        command = job.command if len(job.command) <= 200 else job.command[:200] + "…"
         return ToolResult(
-            f"Killed background job {job.id} ({job.command}) and every process it started."
+            f"Killed background job {job.id} ({command}) and every process it started."
         )
