@@ -124,6 +124,10 @@ def test_bad_filter_is_an_error_for_the_model(ctx: ToolContext) -> None:
     result = output(ctx, job, filter="(unclosed")
     assert result.is_error
     assert result.text().startswith("filter is not a valid regular expression (")
+    huge = output(ctx, job, filter="a" * 10_001)
+    assert (huge.is_error, huge.text()) == (True, "filter is over 10,000 characters; shorten it.")
+    nul = output(ctx, job, filter="a\0b")
+    assert (nul.is_error, nul.text()) == (True, "filter must not contain a NUL character.")
 
 
 @pytest.mark.parametrize("tool", [OUT, KILL], ids=["BashOutput", "KillShell"])

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 FILTER_BYTES = 8 << 20
 """A filtered read searches at most this much of the newest output (the rest is skipped)."""
 FILTER_TIMEOUT_S = 30.0
+MAX_FILTER_CHARS = 10_000
 _TRAILER = "\n[agentrun: background job exited with code "
 
 
@@ -72,6 +73,8 @@ class BashOutputTool:
             return ToolResult("filter must be a string: a regular expression.", True)
         if pattern is not None and "\0" in pattern:
             return ToolResult("filter must not contain a NUL character.", True)
+        if pattern is not None and len(pattern) > MAX_FILTER_CHARS:
+            return ToolResult(f"filter is over {MAX_FILTER_CHARS:,} characters; shorten it.", True)
         job = _find(ctx, input.get("bash_id"), "bash_id")
         if isinstance(job, ToolResult):
             return job
