@@ -227,6 +227,7 @@ def test_jobs_in_the_jail_are_read_and_killed_with_every_process(
     arg = unique_sleep()
     seen: list[str] = []
     live: list[list[int]] = []
+    all_up: list[bool] = []
 
     def last_results(request: ModelRequest) -> list[str]:
         content = request.messages[-1]["content"]
@@ -245,6 +246,8 @@ def test_jobs_in_the_jail_are_read_and_killed_with_every_process(
     def model(request: ModelRequest) -> dict[str, Any] | str:
         if len(request.messages) > 1:
             seen.extend(last_results(request))
+            if len(seen) == 3:  # the job has had time to start its three sleeps: wait for them
+                all_up.append(wait_for(lambda: len(live_with_arg(arg)) == 3, timeout=10))
             live.append(live_with_arg(arg))
         if not steps:
             return "done"
@@ -265,5 +268,5 @@ def test_jobs_in_the_jail_are_read_and_killed_with_every_process(
     assert "<status>killed</status>" in after
     # Host view, in /proc: three sleeps while it ran (one in its own session), none after
     # KillShell, before the session ended.
-    assert len(live[2]) == 3
+    assert all_up == [True] and len(live[2]) == 3
     assert live[3] == [] and live[4] == []
