@@ -185,7 +185,7 @@ def test_killbash_is_an_alias_for_killshell(ctx: ToolContext) -> None:
 
 def test_a_log_swapped_for_a_symlink_is_not_followed(ctx: ToolContext, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
-    secret.write_text("TOP SECRET\n")
+    secret.write_text("SECRET " * 50 + "\n")  # any part of it past the old offset shows
     go, wait = gate_file(tmp_path, "go")
     job = start(ctx, f"echo before; {wait}")
     log = Path(ctx.shell.jobs.get(job).log_path)  # type: ignore[union-attr]
