@@ -33,7 +33,7 @@ from agentrun.agentfile.agentyaml import Parsed, normalise, parse_frontmatter, s
 from agentrun.core.errors import AgentFileError, ConfigError
 from agentrun.core.pathutil import is_within
 from agentrun.core.pricing import ALIASES
-from agentrun.core.vocab import BUILTIN_TOOLS, DEFAULT_TOOLS, SUBAGENT_TOOLS
+from agentrun.core.vocab import BUILTIN_TOOLS, DEFAULT_TOOLS, SUBAGENT_TOOLS, TOOL_ALIASES
 
 if TYPE_CHECKING:
     import logging
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 # Listed in warnings in this order: Claude Code's classic tools, the subagent's, then the rest.
-KNOWN_TOOLS = (*DEFAULT_TOOLS, *SUBAGENT_TOOLS, *BUILTIN_TOOLS[len(DEFAULT_TOOLS) :])
+KNOWN_TOOLS = (*DEFAULT_TOOLS, *SUBAGENT_TOOLS, *BUILTIN_TOOLS[len(DEFAULT_TOOLS) :], *TOOL_ALIASES)
 _MODEL_ALIASES = frozenset({"inherit", "default", *ALIASES})
 _RULE = re.compile(r"[A-Za-z_][\w-]*\(.*\)", re.DOTALL)
 _NAME_STYLE = re.compile(r"[a-z0-9][a-z0-9._:-]*")

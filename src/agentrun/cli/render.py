@@ -54,6 +54,10 @@ _KEY_ARGS = {
     "Grep": "pattern",
     "MultiEdit": "file_path",
     "LS": "path",
+    "NotebookEdit": "notebook_path",
+    "BashOutput": "bash_id",
+    "KillShell": "shell_id",
+    "KillBash": "shell_id",
     "Task": "description",
     "Agent": "description",
 }
@@ -98,7 +102,7 @@ def key_argument(call: ToolCall, cwd: Path | None = None, width: int = 70) -> st
     if value is None:
         value = next((v for v in call.input.values() if isinstance(v, str)), "")
     text = str(value)
-    if key == "file_path" and cwd is not None:
+    if key in ("file_path", "notebook_path") and cwd is not None:
         text = _relative(text, cwd)
     if call.name in ("Glob", "Grep") and call.input.get("path"):
         text += f" in {_relative(str(call.input['path']), cwd)}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentrun.core.vocab import DEFAULT_AGENT, PERMISSION_MODES
 from agentrun.sdk.errors import UnsupportedOptionError
 
 if TYPE_CHECKING:
@@ -18,9 +19,8 @@ if TYPE_CHECKING:
     from agentrun.sdk.options import ClaudeAgentOptions
     from agentrun.sdk.types import AgentDefinition
 
-__all__ = ["DEFAULT_AGENT", "check_supported", "main_agent", "run_options", "subagents"]
+__all__ = ["check_supported", "main_agent", "run_options", "subagents"]
 
-DEFAULT_AGENT = "backend-specialist"
 
 # Options with no meaning here, and why (value checked against the SDK's default).
 _UNSUPPORTED: dict[str, str] = {
@@ -68,8 +68,7 @@ def check_supported(o: ClaudeAgentOptions) -> None:
             "setting_sources",
             f"expected a list of 'user', 'project', 'local': {o.setting_sources!r}",
         )
-    modes = (None, "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk")
-    if o.permission_mode not in modes:
+    if o.permission_mode is not None and o.permission_mode not in PERMISSION_MODES:
         raise UnsupportedOptionError("permission_mode", f"unknown mode {o.permission_mode!r}")
     if o.fork_session and o.resume is None and not o.continue_conversation:
         raise UnsupportedOptionError("fork_session", "needs resume or continue_conversation")
