@@ -224,7 +224,9 @@ class AgentSession:
             before_call=rt.context.before_call,
             hooks=rt.hooks,
         )
-        limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
+        # the agent file's maxTurns applies when the run sets no limit of its own
+        turns = o.max_turns if o.max_turns is not None else rt.agent.fields.max_turns
+        limits = Limits(turns, o.max_budget_usd, o.timeout_s)
         try:
             final = run_turns(rt.conv, prompt, rt.model, io, limits)
         finally:

@@ -184,9 +184,15 @@ class Runtime:
             "settings": self._layers,
         }
         """Gate.load's options of the session, for a subagent's own gate."""
+        from agentrun.permissions.stricter import agent_file_mode
+
+        mode, refused = agent_file_mode(
+            o.permission_mode, self.agent.fields.permission_mode, source=self.agent.source
+        )
+        self.warnings += [refused] if refused else []
         self.permissions: PermissionChecker
         self.permissions = gate = Gate.load(
-            o.permission_mode,
+            mode,
             # The agent file's disallowedTools are deny rules too: `Bash(rm:*)` there must hold
             # like on the command line (bare names are also removed from the offered tools).
             disallowed=[*o.disallowed_tools, *self.agent.disallowed_tools],

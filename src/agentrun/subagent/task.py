@@ -121,7 +121,7 @@ class _Child:
 
         self.d, self.agent, self.call_id = d, agent, call_id
         self.model, self.owned = _child_model(d, agent, model, call_id)
-        mode = stricter_mode(d.gate.mode, _text_field(agent, "permissionMode"))
+        mode = stricter_mode(d.gate.mode, agent.fields.permission_mode)
         opts = dict(d.gate_options)
         inner = Gate.load(
             mode,
@@ -186,7 +186,7 @@ class _Child:
         try:
             conv = Conversation(self.d.session_id)
             model = _Stoppable(self.model, self.cancel)
-            return run_turns(conv, prompt, model, io, Limits(max_turns=_max_turns(self.agent)))
+            return run_turns(conv, prompt, model, io, Limits(max_turns=self.agent.fields.max_turns))
         finally:
             done.set()
 
@@ -268,14 +268,3 @@ def _child_model(
 
     return resolve_model(str(wanted), max_retries=d.max_retries), True
 
-
-def _text_field(agent: AgentSpec, key: str) -> str | None:
-    value = agent.extra.get(key)
-    return value if isinstance(value, str) else None
-
-
-def _max_turns(agent: AgentSpec) -> int | None:
-    value = agent.extra.get("maxTurns")
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return None
-    return value
