@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from agentrun.jail.policy import SandboxMode, SandboxPolicy
     from agentrun.mcp.client import McpClient
     from agentrun.mcp.config import ServerConfig
+    from agentrun.runner.preload import MemoryGrants, Preloader
     from agentrun.tools.shell import BashSession
 
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
@@ -108,6 +109,7 @@ class Runtime:
         self.mcp_servers: list[tuple[str, str]] = []
         """``(name, status)`` of every MCP server, for the init event."""
         self.warnings: list[str] = []
+        self.preloader: Preloader
         self._sandbox_lock = threading.Lock()
 
     @classmethod
@@ -167,6 +169,8 @@ class Runtime:
                 f"({', '.join(sorted(PRICES))}) or drop the budget"
             )
         add_dirs = [Path(d).expanduser().resolve() for d in o.add_dirs]
+        memory = self._memory(o, cwd)
+        add_dirs += [d for d in memory.roots if d not in add_dirs]
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="agentrun-"))
         writable: list[Path] | None = None  # danger-full-access: the sandbox refuses nothing
         if o.sandbox == "workspace-write":
@@ -175,7 +179,7 @@ class Runtime:
             writable = []
         self._layers = self._settings_layers(o)
         self.gate_options: dict[str, Any] = {
-            "allowed": tuple(o.allowed_tools),
+            "allowed": (*o.allowed_tools, *memory.allow),
             "cwd": cwd,
             "add_dirs": add_dirs,
             "writable_roots": writable,
@@ -213,12 +217,15 @@ class Runtime:
         from agentrun.context.sandbox_text import sandbox_lines
 
         told = sandbox_lines(o.sandbox, writable=writable or [], allow_network=o.allow_network)
+        preload, missed = self.preloader.sections(self.agent)
+        self.warnings += missed
         self.system = build_system_prompt(
             self.agent,
             cwd=cwd,
             model_id=self.model.model_id,
             append=o.append_system_prompt,
             sandbox=told,
+            preload=preload,
         )
         self.conv = Conversation(self.session_id, messages=messages)
         from agentrun.context.budget import ContextManager
@@ -250,6 +257,19 @@ class Runtime:
             "model": self.model.model_id,
             "created": time.time(),
         }
+
+    def _memory(self, o: RunOptions, cwd: Path) -> MemoryGrants:
+        """Memory directories and skills: see :mod:`agentrun.runner.preload`."""
+        from agentrun.runner.preload import Preloader, session_memory
+
+        disallowed = [*self.agent.disallowed_tools, *o.disallowed_tools]
+        self.agent, self._found, grants = session_memory(
+            self.agent, cwd=cwd, disallowed=disallowed, writable=o.sandbox != "read-only"
+        )
+        self.warnings += grants.warnings
+        can_read = lambda path: self.policy.can_read(path)  # noqa: E731 (the policy comes later)
+        self.preloader = Preloader(cwd, Path.home(), can_read, grants.dirs)
+        return grants
 
     def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
         """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
@@ -341,6 +361,8 @@ class Runtime:
             approver=o.approver,
             max_retries=o.max_retries,
             strict=strict,
+            found=self._found,
+            preload=self.preloader.for_subagent,
         )
         if self.task_tool is not None:
             tools.append(self.task_tool)

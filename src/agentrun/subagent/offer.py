@@ -33,15 +33,20 @@ def task_tool(
     approver: Approver | None,
     max_retries: int | None,
     strict: bool,
+    found: Mapping[str, AgentSpec] | None = None,
+    preload: Callable[[AgentSpec], list[str]] | None = None,
 ) -> TaskTool | None:
     """The Task (or Agent) tool of ``agent``, listing the agents it may start; None when its
-    ``tools`` leave delegation out or a bare disallowed rule (``disallowed``) removes it."""
+    ``tools`` leave delegation out or a bare disallowed rule (``disallowed``) removes it.
+    ``found``: the agents already discovered from ``cwd``; ``preload``: an agent's skills and
+    memory sections for its system prompt."""
     name = delegation_tool_name(agent.tools, disallowed)
     if name is None:
         return None
-    from agentrun.agentfile.agentfile import discover_agents
+    if found is None:
+        from agentrun.agentfile.agentfile import discover_agents
 
-    found, _ = discover_agents(cwd)
+        found, _ = discover_agents(cwd)
     delegation = Delegation(
         cwd=cwd,
         session_id=session_id,
@@ -55,5 +60,6 @@ def task_tool(
         approver=approver,
         max_retries=max_retries,
         strict=strict,
+        preload=preload or (lambda agent: []),
     )
     return TaskTool(name, delegation)

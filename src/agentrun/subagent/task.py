@@ -62,6 +62,9 @@ class Delegation:
     emit: Callable[[Event], None] = lambda event: None
     """Set by each send (the CLI's or the API's event sink of that prompt)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    preload: Callable[[AgentSpec], list[str]] = lambda agent: []
+    """The skills and memory sections of a child's system prompt (the session reads them
+    through its sandbox's rules)."""
     """Serialises concurrent children's events, transcript lines and approval prompts."""
 
 
@@ -176,7 +179,12 @@ class _Child:
             persist=self._persist,
             cancel=self.cancel,
             approver=self._approve if self.d.approver is not None else None,
-            system=build_system_prompt(self.agent, cwd=self.d.cwd, model_id=self.model.model_id),
+            system=build_system_prompt(
+                self.agent,
+                cwd=self.d.cwd,
+                model_id=self.model.model_id,
+                preload=self.d.preload(self.agent),
+            ),
         )
         done = threading.Event()
         # The parent's interrupt or deadline stops the child too (the child's loop clears its
@@ -267,4 +275,3 @@ def _child_model(
     from agentrun.models import resolve_model
 
     return resolve_model(str(wanted), max_retries=d.max_retries), True
-
