@@ -31,7 +31,7 @@ class MemoryGrants:
     dirs: dict[tuple[str, str], Path] = field(default_factory=dict)
     """``(agent name, scope)`` -> its directory."""
     allow: list[str] = field(default_factory=list)
-    """Write/Edit allow rules for directories inside the workspace's ``.claude``."""
+    """Write/Edit allow rules for each directory (the one way into a protected ``.claude``)."""
     roots: list[Path] = field(default_factory=list)
     """User-scope directories, outside the workspace: extra roots of the session."""
     warnings: list[str] = field(default_factory=list)
@@ -58,10 +58,11 @@ def grant_memory(
                 f"agent {agent.name!r}: memory directory {directory} has wildcard characters"
                 " in its path; not made writable"
             )
-        elif writable and scope == "user":
-            grants.roots.append(directory)
         elif writable:
+            # the rules also open the protected `.claude` in the user's memory path
             grants.allow += [f"{tool}(/{directory}/**)" for tool in ("Edit", "Write")]
+            if scope == "user":
+                grants.roots.append(directory)
         grants.dirs[(agent.name, scope)] = directory
     return grants
 
