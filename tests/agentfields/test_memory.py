@@ -10,7 +10,7 @@ import pytest
 
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
-from agentrun.runner.api import AgentSession, RunResult
+from agentrun.runner.api import AgentSession
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def agent(ws: Path, lines: str, tools: str = "Bash") -> None:
 
 def session(
     ws: Path, calls: list[dict[str, Any]], **options: Any
-) -> tuple[RunResult, list[ModelRequest], list[str]]:
+) -> tuple[list[ModelRequest], list[str]]:
     """Run the calls in one turn (then "done"); the requests the model saw and the warnings."""
     seen: list[ModelRequest] = []
 
@@ -40,8 +40,8 @@ def session(
     options.setdefault("permission_mode", "default")
     with AgentSession(agent="lead", cwd=ws, model=FunctionModel(answer), **options) as s:
         warnings = s.warnings
-        result = s.send("go")
-    return result, seen, warnings
+        s.send("go")
+    return seen, warnings
 
 
 def bash(command: str) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def test_project_memory_is_loaded_and_writable_and_nothing_else_in_claude(ws: Pa
     lines = [f"line {n}" for n in range(1, 251)]
     (memory / "MEMORY.md").write_text("Use tabs.\n" + "\n".join(lines) + "\n")
     agent(ws, "memory: project\n")
-    result, seen, warnings = session(
+    seen, warnings = session(
         ws,
         [
             write(f"{memory}/topic.md"),
@@ -87,7 +87,7 @@ def test_project_memory_is_loaded_and_writable_and_nothing_else_in_claude(ws: Pa
 def test_jailed_bash_writes_memory_but_not_settings_hooks_or_agents(ws: Path) -> None:
     agent(ws, "memory: local\n")
     memory = ws / ".claude" / "agent-memory-local" / "lead"
-    result, seen, warnings = session(
+    seen, warnings = session(
         ws,
         [
             bash("echo remembered >> .claude/agent-memory-local/lead/MEMORY.md && echo ok"),
@@ -118,7 +118,7 @@ def test_user_memory_is_a_root_of_its_own(ws: Path) -> None:
     memory = Path.home() / ".claude" / "agent-memory" / "lead"
     (Path.home() / ".claude" / "settings.json").parent.mkdir(parents=True, exist_ok=True)
     (Path.home() / ".claude" / "settings.json").write_text("{}\n")
-    result, seen, _ = session(
+    seen, _ = session(
         ws,
         [
             bash(f"echo hi > {memory}/MEMORY.md && cat {memory}/MEMORY.md"),
@@ -149,7 +149,7 @@ def test_a_planted_symlink_never_becomes_a_writable_root(ws: Path, plant: str) -
         (claude / "agent-memory" / "lead").write_text("x")
     agent(ws, "memory: project\n")
     target = claude / "agent-memory" / "lead" / "settings.json"
-    result, seen, warnings = session(
+    seen, warnings = session(
         ws,
         [write(str(target)), bash("echo 1 > .claude/agent-memory/lead/settings.json")],
         permission_mode="acceptEdits",
@@ -170,7 +170,7 @@ def test_memory_md_linking_elsewhere_is_not_read(ws: Path) -> None:
     memory.mkdir(parents=True)
     (memory / "MEMORY.md").symlink_to(secret)
     agent(ws, "memory: project\n")
-    _, seen, _ = session(ws, [])
+    seen, _ = session(ws, [])
     assert "TOPSECRET" not in seen[0].system
     assert "MEMORY.md was not read" in seen[0].system
 
