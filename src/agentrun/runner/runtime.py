@@ -241,6 +241,8 @@ class Runtime:
         self.resumed = bool(messages)
         self.hooks = self._hooks(o, cwd)
         hooks = self.hooks
+        if self.task_tool is not None:
+            self.task_tool.delegation.hooks = hooks
         self.context.pre_compact = lambda trigger, instructions: hooks.fire(
             "PreCompact", {"trigger": trigger, "custom_instructions": instructions or ""}
         )

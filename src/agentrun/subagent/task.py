@@ -31,7 +31,15 @@ if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.core.events import Event, ResultEvent
     from agentrun.core.loop import Approver
-    from agentrun.core.protocols import Model, PermissionChecker, PermissionDecision, TextSink, Tool
+    from agentrun.core.protocols import (
+        HookResult,
+        HookRunner,
+        Model,
+        PermissionChecker,
+        PermissionDecision,
+        TextSink,
+        Tool,
+    )
     from agentrun.core.types import ModelRequest, ModelResponse, ToolCall
     from agentrun.tools.base import ToolContext
 
@@ -62,6 +70,9 @@ class Delegation:
     emit: Callable[[Event], None] = lambda event: None
     """Set by each send (the CLI's or the API's event sink of that prompt)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hooks: HookRunner | None = None
+    """The session's hooks: a child's tool calls meet them as the parent's do, and
+    SubagentStart/SubagentStop fire for it."""
     preload: Callable[[AgentSpec], list[str]] = lambda agent: []
     """The skills and memory sections of a child's system prompt (the session reads them
     through its sandbox's rules)."""
@@ -172,9 +183,15 @@ class _Child:
         from agentrun.agentfile.prompt import build_system_prompt
         from agentrun.core.loop import Conversation, Limits, LoopIO, run_turns
 
+        hooks = _ChildHooks(self.d.hooks, self.call_id, self.agent.name) if self.d.hooks else None
+        if hooks is not None:
+            started = hooks.fire("SubagentStart", {})
+            if started.context:
+                prompt = f"{prompt}\n\n{started.context}"
         io = LoopIO(
             tools=self.runner,
             permissions=self.gate,
+            hooks=hooks,
             emit=self._emit,
             persist=self._persist,
             cancel=self.cancel,
@@ -230,6 +247,28 @@ class _Child:
             closer = getattr(self.model, "close", None)
             if callable(closer):
                 closer()
+
+
+class _ChildHooks:
+    """The session's hooks as one subagent meets them: its Stop fires as SubagentStop, and
+    SubagentStart/SubagentStop carry ``agent_id`` (the Task call's id) and ``agent_type``
+    (matchers select by it). Its prompt is no user prompt: UserPromptSubmit does not fire."""
+
+    subagent = True
+
+    def __init__(self, hooks: HookRunner, agent_id: str, agent_type: str) -> None:
+        self.hooks, self.agent_id, self.agent_type = hooks, agent_id, agent_type
+
+    def has(self, event: str) -> bool:
+        return event != "UserPromptSubmit" and self.hooks.has(event)
+
+    def fire(self, event: str, fields: JSON) -> HookResult:
+        if event in ("SubagentStart", "SubagentStop"):
+            fields = {**fields, "agent_id": self.agent_id, "agent_type": self.agent_type}
+        return self.hooks.fire(event, fields)
+
+    def take_stop(self) -> str | None:
+        return self.hooks.take_stop()
 
 
 class _Stoppable:
