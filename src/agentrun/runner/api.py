@@ -40,11 +40,22 @@ if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.context.budget import ContextManager
     from agentrun.core.events import CompactEvent
+    from agentrun.core.loop import Conversation
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
     from agentrun.hooks import Hooks
 
 __all__ = ["AgentSession", "RunResult", "run"]
+
+
+def _remaining(budget: float | None, conv: Conversation) -> Callable[[], float | None]:
+    """What is left of one prompt's ``budget`` at any moment: the conversation's cost counts
+    the parent's turns and the children already finished (concurrent children each get what
+    was left when they started)."""
+    base = conv.cost_usd or 0.0
+    if budget is None:
+        return lambda: None
+    return lambda: budget - ((conv.cost_usd or 0.0) - base)
 
 
 @dataclass(frozen=True)
@@ -204,6 +215,7 @@ class AgentSession:
         )
         if rt.task_tool is not None:  # subagents' events go where this prompt's go
             rt.task_tool.delegation.emit = emit
+            rt.task_tool.delegation.remaining_budget = _remaining(o.max_budget_usd, rt.conv)
         rt.hooks.emit = emit
         if not self._started:
             self._started = True

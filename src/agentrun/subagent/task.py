@@ -70,6 +70,9 @@ class Delegation:
     emit: Callable[[Event], None] = lambda event: None
     """Set by each send (the CLI's or the API's event sink of that prompt)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    remaining_budget: Callable[[], float | None] = lambda: None
+    """What is left of the run's ``max_budget_usd`` now (None: no budget): a child stops at
+    it during its own run, not only once its Task returns."""
     hooks: HookRunner | None = None
     """The session's hooks: a child's tool calls meet them as the parent's do, and
     SubagentStart/SubagentStop fire for it."""
@@ -211,7 +214,8 @@ class _Child:
         try:
             conv = Conversation(self.d.session_id)
             model = _Stoppable(self.model, self.cancel)
-            return run_turns(conv, prompt, model, io, Limits(max_turns=self.agent.fields.max_turns))
+            limits = Limits(self.agent.fields.max_turns, self.d.remaining_budget())
+            return run_turns(conv, prompt, model, io, limits)
         finally:
             done.set()
 
