@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
     from agentrun.hooks import Hooks
+    from agentrun.runner.isolation import Worktree
 
 __all__ = ["AgentSession", "RunResult", "run"]
 
@@ -175,6 +176,12 @@ class AgentSession:
     def mcp_servers(self) -> list[tuple[str, str]]:
         """``(name, status)`` of each MCP server of this session."""
         return list(self._rt.mcp_servers)
+
+    @property
+    def worktree(self) -> Worktree | None:
+        """The temporary git worktree the session works in (``isolation: worktree``); after
+        :meth:`close`, ``kept`` says whether it was left in place (it changed)."""
+        return self._rt.worktree
 
     @property
     def agent(self) -> AgentSpec:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from agentrun.jail.policy import SandboxMode, SandboxPolicy
     from agentrun.mcp.client import McpClient
     from agentrun.mcp.config import ServerConfig
+    from agentrun.runner.isolation import Worktree
     from agentrun.runner.preload import MemoryGrants, Preloader
     from agentrun.tools.shell import BashSession
 
@@ -110,6 +111,8 @@ class Runtime:
         """``(name, status)`` of every MCP server, for the init event."""
         self.warnings: list[str] = []
         self.preloader: Preloader
+        self.worktree: Worktree | None = None
+        """The temporary git worktree the session works in (``isolation: worktree``)."""
         self._sandbox_lock = threading.Lock()
 
     @classmethod
@@ -136,6 +139,11 @@ class Runtime:
             raise ConfigError(f"unknown sandbox mode {o.sandbox!r}; choose one of {SANDBOX_MODES}")
         self.cwd = cwd
         self.agent = o.agent if isinstance(o.agent, AgentSpec) else resolve_agent(o.agent, cwd)
+        if self.agent.fields.isolation == "worktree":
+            from agentrun.runner.isolation import open_worktree
+
+            self.worktree = open_worktree(cwd, self.agent.name)
+            self.cwd = cwd = self.worktree.cwd
         self.store = FileSessionStore(o.sessions_root)
         self.store.check_writable()
         self._cleanup.append(self.store)
@@ -505,6 +513,9 @@ class Runtime:
                 with contextlib.suppress(Exception):
                     closer()
         self._cleanup.clear()
+        if self.worktree is not None and not self.worktree.kept:
+            with contextlib.suppress(Exception):
+                self.worktree.finish()  # after every process that could still write is gone
         if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None

@@ -105,6 +105,13 @@ class TaskTool:
             return ToolResult(
                 f"Agent type {name!r} not found. Available agents: {available}", is_error=True
             )
+        if agent.fields.isolation is not None:
+            # a child shares its parent's jail, whose roots are fixed when it starts
+            return ToolResult(
+                f"The {name} agent asks for isolation: {agent.fields.isolation}, which agentrun "
+                f"gives only to the session's own agent (run it with --agent {name}).",
+                is_error=True,
+            )
         try:
             child = _Child(d, agent, call_id, input.get("model"))
         except ConfigError as e:
