@@ -114,9 +114,11 @@ class InteractiveApp:
         from agentrun.runner.api import AgentSession
 
         opts = {**self.options, **overrides}
-        return AgentSession(
+        session = AgentSession(
             **opts, on_event=self._on_event, approver=self.approve, mcp_consent=self._mcp_consent
         )
+        self.renderer.agent_colors = session.agent_colors  # a Task line in its agent's colour
+        return session
 
     def _mcp_consent(self, server: Any) -> bool:
         """Whether a server of the project's .mcp.json may start (asked once per definition)."""

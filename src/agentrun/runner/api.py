@@ -178,6 +178,13 @@ class AgentSession:
         return list(self._rt.mcp_servers)
 
     @property
+    def agent_colors(self) -> dict[str, str]:
+        """The ``color:`` of each agent this session's Task tool may start."""
+        task = self._rt.task_tool
+        agents = task.delegation.agents.values() if task is not None else ()
+        return {a.name: a.fields.color for a in agents if a.fields.color}
+
+    @property
     def worktree(self) -> Worktree | None:
         """The temporary git worktree the session works in (``isolation: worktree``); after
         :meth:`close`, ``kept`` says whether it was left in place (it changed)."""

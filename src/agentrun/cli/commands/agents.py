@@ -76,10 +76,14 @@ def _tools_text(tools: tuple[str, ...] | None) -> str:
 
 def _print_table(console: Console, specs: list[AgentSpec]) -> None:
     from rich.table import Table
+    from rich.text import Text
+
+    from agentrun.cli.colors import terminal_color
 
     table = Table("name", "source", "tools", "model", title=f"{len(specs)} agents")
     for spec in specs:
-        table.add_row(spec.name, spec.source, _tools_text(spec.tools), spec.model or "default")
+        name = Text(spec.name, style=terminal_color(spec.fields.color))
+        table.add_row(name, spec.source, _tools_text(spec.tools), spec.model or "default")
     console.print(table)
 
 
