@@ -55,3 +55,31 @@ def test_a_child_stops_at_the_runs_budget(ws: Path) -> None:
     assert result.subtype == "error_max_budget_usd"
     assert result.total_cost_usd == pytest.approx(3.0)
     assert result.num_turns == 1
+
+
+def test_an_agent_defined_in_code_is_started_by_task(ws: Path) -> None:
+    from agentrun.agentfile.agentfile import AgentSpec
+
+    inline = AgentSpec("coder", "Writes code.", tools=("Read",), prompt="You code.")
+    shadow = AgentSpec("spender", "Replaced.", tools=("Read",), prompt="Replaced spender.")
+    tasks = [
+        {"name": "Task", "input": {"description": d, "prompt": "p", "subagent_type": d}}
+        for d in ("coder", "spender")
+    ]
+    model = ScriptedModel.from_data(
+        {
+            "turns": [
+                {"tool_calls": tasks},
+                {
+                    "expect": [{"contains": "coded"}, {"contains": "replaced"}],
+                    "text": "ok",
+                },
+            ],
+            "agents": {
+                "coder": {"turns": [{"text": "coded"}]},
+                "spender": {"turns": [{"text": "replaced"}]},
+            },
+        }
+    )
+    result = run("go", agent="lead", cwd=ws, model=model, agents=[inline, shadow])
+    assert result.subtype == "success", result.result

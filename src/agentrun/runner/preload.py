@@ -68,11 +68,17 @@ def grant_memory(
 
 
 def session_memory(
-    agent: AgentSpec, *, cwd: Path, disallowed: Sequence[str], writable: bool
+    agent: AgentSpec,
+    *,
+    cwd: Path,
+    disallowed: Sequence[str],
+    writable: bool,
+    inline: Sequence[AgentSpec] = (),
 ) -> tuple[AgentSpec, dict[str, AgentSpec] | None, MemoryGrants]:
     """The session's agent (with its memory tools), the agents it may start (None: it may
     not delegate; discovered here once, the Task tool reuses them) and the memory grants of
-    them all. A session without ``memory:`` anywhere creates nothing."""
+    them all; ``inline`` agents (defined in code) replace discovered ones of the same name.
+    A session without ``memory:`` anywhere creates nothing."""
     from pathlib import Path
 
     from agentrun.agentfile.memory import with_memory_tools
@@ -85,6 +91,7 @@ def session_memory(
         from agentrun.agentfile.agentfile import discover_agents
 
         discovered, _ = discover_agents(cwd)
+        discovered.update((a.name, a) for a in inline)
         found = {name: with_memory_tools(a) for name, a in discovered.items()}
         agents += [found[name] for name in startable(agent.tools, found)]
     if not any(a.fields.memory for a in agents):

@@ -25,6 +25,7 @@ from agentrun.core.loop import Approver, Conversation
 from agentrun.session.store import FileSessionStore, new_session_id, rebuild_messages
 
 if TYPE_CHECKING:
+    from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.core.protocols import Model, PermissionChecker, Sandbox
     from agentrun.core.types import JSON
     from agentrun.hooks import Hooks
@@ -93,6 +94,9 @@ class RunOptions:
     """Run no hooks at all (``--no-hooks``), like ``disableAllHooks``."""
     subagent: bool = False
     """The agent runs as a subagent: its Stop hooks fire as SubagentStop."""
+    agents: Sequence[AgentSpec] = ()
+    """Agents defined in code (Claude Code's ``--agents``, the SDK's ``agents=``): offered to
+    the Task tool beside the discovered agent files, replacing one of the same name."""
     session_source: str | None = None
     """What SessionStart hooks are told (``clear``, ``compact``); None: startup or resume."""
 
@@ -274,7 +278,11 @@ class Runtime:
 
         disallowed = [*self.agent.disallowed_tools, *o.disallowed_tools]
         self.agent, self._found, grants = session_memory(
-            self.agent, cwd=cwd, disallowed=disallowed, writable=o.sandbox != "read-only"
+            self.agent,
+            cwd=cwd,
+            disallowed=disallowed,
+            writable=o.sandbox != "read-only",
+            inline=o.agents,
         )
         self.warnings += grants.warnings
         can_read = lambda path: self.policy.can_read(path)  # noqa: E731 (the policy comes later)
