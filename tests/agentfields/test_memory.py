@@ -182,3 +182,27 @@ def test_an_agent_name_that_is_not_a_plain_component_gets_no_memory(ws: Path) ->
     with AgentSession(agent=str(path), cwd=ws, model=FunctionModel(lambda r: "done")) as s:
         assert any("cannot name a directory" in w for w in s.warnings)
     assert not (ws / ".claude" / "agent-memory").exists()
+
+
+def test_write_through_a_symlink_in_memory_does_not_reach_settings(ws: Path) -> None:
+    agent(ws, "memory: project\n")
+    memory = ws / ".claude" / "agent-memory" / "lead"
+    link = f"{memory}/s.json"
+    seen, _ = session(
+        ws,
+        [
+            bash(f"ln -s ../../settings.json {link} && echo linked"),
+            {"name": "Read", "input": {"file_path": link}},
+            write(link, '{"hooks": {"Stop": []}}'),
+        ],
+        permission_mode="bypassPermissions",
+    )
+    assert [error for error, _ in outcomes(seen)] == [False, False, True], outcomes(seen)
+    assert (ws / ".claude" / "settings.json").read_text() == "{}\n"
+
+
+def test_a_read_only_session_creates_no_memory_directory(ws: Path) -> None:
+    agent(ws, "memory: project\n")
+    _, warnings = session(ws, [], sandbox="read-only")
+    assert not (ws / ".claude" / "agent-memory").exists()
+    assert "memory (project) not used" in warnings[0]

@@ -47,9 +47,10 @@ def memory_dir(scope: str, agent: str, *, cwd: Path, home: Path) -> Path:
     return base.joinpath(*_SCOPE_DIRS[scope], agent)
 
 
-def prepare_memory(scope: str, agent: str, *, cwd: Path, home: Path) -> Path:
-    """The memory directory of ``agent``, created if missing; MemoryRefusedError when the name is
-    not one plain component or a component on the way is a symlink or not a directory."""
+def prepare_memory(scope: str, agent: str, *, cwd: Path, home: Path, create: bool = True) -> Path:
+    """The memory directory of ``agent``, created if missing (``create``); MemoryRefusedError
+    when the name is not one plain component, a component on the way is a symlink or not a
+    directory, or (without ``create``) it does not exist."""
     if agent in ("", ".", "..") or "/" in agent or "\x00" in agent or agent.startswith("."):
         raise MemoryRefusedError(f"the agent name {agent!r} cannot name a directory")
     base = (home if scope == "user" else cwd).resolve()
@@ -59,7 +60,8 @@ def prepare_memory(scope: str, agent: str, *, cwd: Path, home: Path) -> Path:
     try:
         for part in parts:
             try:
-                os.mkdir(part, 0o700, dir_fd=fd)
+                if create:
+                    os.mkdir(part, 0o700, dir_fd=fd)
             except FileExistsError:
                 pass
             except OSError as e:

@@ -48,7 +48,8 @@ def grant_memory(
         if scope is None or (agent.name, scope) in grants.dirs:
             continue
         try:
-            directory = prepare_memory(scope, agent.name, cwd=cwd, home=home)
+            # a read-only session writes nothing, the runtime included: an existing one is read
+            directory = prepare_memory(scope, agent.name, cwd=cwd, home=home, create=writable)
         except MemoryRefusedError as e:
             grants.warnings.append(f"agent {agent.name!r}: memory ({scope}) not used: {e}")
             continue
