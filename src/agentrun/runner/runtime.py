@@ -117,7 +117,7 @@ class Runtime:
         self.preloader: Preloader
         self.worktree: Worktree | None = None
         """The temporary git worktree the session works in (``isolation: worktree``)."""
-        self._sandbox_lock = threading.Lock()
+        self._sandbox_lock = threading.RLock()
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
@@ -381,6 +381,8 @@ class Runtime:
             strict=strict,
             found=self._found,
             preload=self.preloader.for_subagent,
+            new_shell=self._child_shell,
+            deny=o.disallowed_tools,
         )
         if self.task_tool is not None:
             tools.append(self.task_tool)
@@ -463,7 +465,11 @@ class Runtime:
 
     def _open_sandbox(self) -> Sandbox:
         """The session's one sandbox, shared by Bash and the file tools (callers hold the
-        tool context's lock, so it is made once)."""
+        tool context's lock; a subagent's shell comes from its own thread: the lock)."""
+        with self._sandbox_lock:
+            return self._make_sandbox()
+
+    def _make_sandbox(self) -> Sandbox:
         if self.sandbox is None:
             from agentrun.jail import open_sandbox
 
@@ -488,6 +494,23 @@ class Runtime:
             # Big outputs go whole to a file in the tmp dir, which the jail binds readable.
             shell.spill = Spill(self.tmp_dir, threshold=self._options.max_output_chars)
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
+        return shell
+
+    def _child_shell(self) -> BashSession:
+        """A subagent's own shell: its own cwd, environment and jobs, in the session's jail.
+        Its tmp dir is a fresh one inside the session's (made by mkdtemp: the jailed commands
+        that can write there cannot have planted it)."""
+        from agentrun.tools.shell import BashSession
+
+        assert self.tmp_dir is not None
+        sandbox = self._open_sandbox()
+        tmp = Path(tempfile.mkdtemp(prefix="subagent-", dir=self.tmp_dir))
+        roots = self.policy.readable_roots
+        shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=tmp, roots=roots)
+        if self._options.max_output_chars:
+            from agentrun.tools.spill import Spill
+
+            shell.spill = Spill(tmp, threshold=self._options.max_output_chars)
         return shell
 
     def enforced_layers(self) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from agentrun.core.protocols import Model, PermissionChecker
     from agentrun.core.types import JSON
     from agentrun.tools.base import ToolContext
+    from agentrun.tools.shell import BashSession
 
 
 def task_tool(
@@ -35,6 +36,8 @@ def task_tool(
     strict: bool,
     found: Mapping[str, AgentSpec] | None = None,
     preload: Callable[[AgentSpec], list[str]] | None = None,
+    new_shell: Callable[[], BashSession] | None = None,
+    deny: Sequence[str] = (),
 ) -> TaskTool | None:
     """The Task (or Agent) tool of ``agent``, listing the agents it may start; None when its
     ``tools`` leave delegation out or a bare disallowed rule (``disallowed``) removes it.
@@ -61,5 +64,7 @@ def task_tool(
         max_retries=max_retries,
         strict=strict,
         preload=preload or (lambda agent: []),
+        new_shell=new_shell,
+        deny=tuple(deny),
     )
     return TaskTool(name, delegation)

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     )
     from agentrun.core.types import ModelRequest, ModelResponse, ToolCall
     from agentrun.tools.base import ToolContext
+    from agentrun.tools.shell import BashSession
 
 _INHERIT = (None, "", "inherit")
 
@@ -70,6 +71,12 @@ class Delegation:
     emit: Callable[[Event], None] = lambda event: None
     """Set by each send (the CLI's or the API's event sink of that prompt)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    new_shell: Callable[[], BashSession] | None = None
+    """A Bash shell of its own for each child (its own cwd and jobs, the session's jail);
+    None: children use the offering agent's shell."""
+    deny: tuple[str, ...] = ()
+    """The session's own deny rules (``--disallowedTools``), for each child's gate: it is the
+    one that knows where the child's shell is."""
     remaining_budget: Callable[[], float | None] = lambda: None
     """What is left of the run's ``max_budget_usd`` now (None: no budget): a child stops at
     it during its own run, not only once its Task returns."""
@@ -146,13 +153,17 @@ class _Child:
         self.d, self.agent, self.call_id = d, agent, call_id
         self.model, self.owned = _child_model(d, agent, model, call_id)
         mode = stricter_mode(d.gate.mode, agent.fields.permission_mode)
+        self._shell: BashSession | None = None
         opts = dict(d.gate_options)
+        if d.new_shell is not None:
+            # a redirection's target is relative to where the child's own shell is
+            opts["shell_cwd"] = lambda: self._shell.cwd if self._shell is not None else None
         inner = Gate.load(
             mode,
             # the session's allow rules and grants hold here too; the parent's gate still
             # decides every call as well, so nothing here can widen what it allows
             allowed=[*opts.pop("allowed", ()), *d.gate.remembered],
-            disallowed=agent.disallowed_tools,
+            disallowed=[*d.deny, *agent.disallowed_tools],
             agent_tools=agent.tools,
             **opts,
         )
@@ -160,10 +171,13 @@ class _Child:
         names = [n for n in offered_tools(agent.tools, agent.disallowed_tools) if n in d.tools]
         self.cancel = threading.Event()
         parent_ctx = d.ctx
+        shell: Callable[[], BashSession] | None = None
+        if "Bash" in names:
+            shell = self._open_shell if d.new_shell is not None else lambda: parent_ctx.shell  # type: ignore[assignment]
         self.ctx = ToolContext(
             reads=ReadRecords(),  # a child reads a file itself before it may edit it
             open_workspace=lambda: parent_ctx.workspace,
-            open_shell=(lambda: parent_ctx.shell) if "Bash" in names else None,  # type: ignore[arg-type,return-value]
+            open_shell=shell,
             strict=d.strict,
             cancel=self.cancel,
             search_filter=self.gate.search_filter,
@@ -253,7 +267,14 @@ class _Child:
         with self.d.lock:
             return self.d.approver(call, decision)
 
+    def _open_shell(self) -> BashSession:
+        assert self.d.new_shell is not None
+        self._shell = self.d.new_shell()
+        return self._shell
+
     def close(self) -> None:
+        if self._shell is not None:
+            self._shell.close()  # the child's background jobs end with it
         if self.owned:
             closer = getattr(self.model, "close", None)
             if callable(closer):
