@@ -138,3 +138,53 @@ def test_the_sessions_pretooluse_guard_holds_for_a_childs_calls(ws: Path, tmp_pa
     assert result.subtype == "success", result.result
     assert (ws / "keep.txt").read_text() == "precious\n"
     assert "no rm -rf" in told[0]
+
+
+def test_a_childs_own_hooks_hold_for_it_and_its_stop_is_subagentstop(
+    ws: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "own.log"
+    guard = tmp_path / "guard.py"
+    guard.write_text(GUARD_PY)
+    (ws / ".claude" / "agents" / "worker.md").write_text(
+        "---\nname: worker\ndescription: d\ntools: Bash\nhooks:\n"
+        f"  PreToolUse:\n    - matcher: Bash\n      hooks:\n"
+        f"        - {{type: command, command: '{PY} {guard}'}}\n"
+        f"  Stop:\n    - hooks:\n        - {{type: command, command: 'cat >> {log}'}}\n"
+        "---\nWorker.\n"
+    )
+    told: list[str] = []
+
+    def child(request: ModelRequest) -> Any:
+        if len(request.messages) == 1:
+            return {"tool_calls": [{"name": "Bash", "input": {"command": "rm -rf keep.txt"}}]}
+        told.append(json.dumps(request.messages[-1]))
+        return "gave up"
+
+    result = run(
+        "go", agent="lead", cwd=ws, model=delegate(child), permission_mode="bypassPermissions"
+    )
+    assert result.subtype == "success", result.result
+    assert (ws / "keep.txt").read_text() == "precious\n"
+    assert "no rm -rf" in told[0]
+    stop = json.loads(log.read_text())
+    assert (stop["hook_event_name"], stop["agent_type"]) == ("SubagentStop", "worker")
+
+
+def test_a_malformed_hooks_block_in_a_childs_file_is_its_tasks_error(ws: Path) -> None:
+    (ws / ".claude" / "agents" / "worker.md").write_text(
+        "---\nname: worker\ndescription: d\ntools: Bash\nhooks: [1]\n---\nWorker.\n"
+    )
+    lead: list[ModelRequest] = []
+
+    def answer(request: ModelRequest) -> Any:
+        lead.append(request)
+        if len(lead) == 1:
+            task = {"description": "work", "prompt": "do", "subagent_type": "worker"}
+            return {"tool_calls": [{"name": "Task", "input": task}]}
+        return "done"
+
+    result = run("go", agent="lead", cwd=ws, model=FunctionModel(answer))
+    assert result.subtype == "success"
+    said = json.dumps(lead[1].messages[-1])
+    assert "could not start" in said and "'hooks' must be an object" in said

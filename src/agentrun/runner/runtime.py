@@ -254,7 +254,7 @@ class Runtime:
         self.hooks = self._hooks(o, cwd)
         hooks = self.hooks
         if self.task_tool is not None:
-            self.task_tool.delegation.hooks = hooks
+            self.task_tool.delegation.hooks = self._child_hooks
         self.context.pre_compact = lambda trigger, instructions: hooks.fire(
             "PreCompact", {"trigger": trigger, "custom_instructions": instructions or ""}
         )
@@ -310,6 +310,13 @@ class Runtime:
             permission_mode=lambda: gate.mode,
             subagent=o.subagent,
         )
+
+    def _child_hooks(self, agent: AgentSpec) -> Hooks:
+        """A subagent's hooks: the session's, plus its own file's ``hooks:`` if it has any."""
+        own = agent.extra.get("hooks")
+        if own is None:
+            return self.hooks
+        return self.hooks.for_subagent(f"agent {agent.name} ({agent.path})", own)
 
     @staticmethod
     def _settings_layers(o: RunOptions) -> list[tuple[str, Mapping[str, Any]]]:

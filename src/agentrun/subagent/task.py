@@ -80,9 +80,9 @@ class Delegation:
     remaining_budget: Callable[[], float | None] = lambda: None
     """What is left of the run's ``max_budget_usd`` now (None: no budget): a child stops at
     it during its own run, not only once its Task returns."""
-    hooks: HookRunner | None = None
-    """The session's hooks: a child's tool calls meet them as the parent's do, and
-    SubagentStart/SubagentStop fire for it."""
+    hooks: Callable[[AgentSpec], HookRunner] | None = None
+    """A child's hooks: the session's (its tool calls meet them as the parent's do, and
+    SubagentStart/SubagentStop fire for it) plus its agent file's own ``hooks:``."""
     preload: Callable[[AgentSpec], list[str]] = lambda agent: []
     """The skills and memory sections of a child's system prompt (the session reads them
     through its sandbox's rules)."""
@@ -151,6 +151,9 @@ class _Child:
         from agentrun.tools.registry import ToolRunner, build_tools
 
         self.d, self.agent, self.call_id = d, agent, call_id
+        # a malformed `hooks:` in the child's file is a ConfigError: the Task says it could
+        # not start
+        self.hooks = _ChildHooks(d.hooks(agent), call_id, agent.name) if d.hooks else None
         self.model, self.owned = _child_model(d, agent, model, call_id)
         mode = stricter_mode(d.gate.mode, agent.fields.permission_mode)
         self._shell: BashSession | None = None
@@ -207,7 +210,7 @@ class _Child:
         from agentrun.agentfile.prompt import build_system_prompt
         from agentrun.core.loop import Conversation, Limits, LoopIO, run_turns
 
-        hooks = _ChildHooks(self.d.hooks, self.call_id, self.agent.name) if self.d.hooks else None
+        hooks = self.hooks
         if hooks is not None:
             started = hooks.fire("SubagentStart", {})
             if started.context:
