@@ -10,7 +10,6 @@ prompt is built, through the sandbox's read rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from agentrun.agentfile.memory import MemoryRefusedError, memory_section, prepare_memory
@@ -24,17 +23,19 @@ if TYPE_CHECKING:
 _GLOB = frozenset("*?[]{}")
 
 
-@dataclass
 class MemoryGrants:
-    """The memory directories of a session's agents and the rights that make them writable."""
+    """The memory directories of a session's agents and the rights that make them writable.
+    (A plain class: every session imports this module, and a dataclass costs start-up time.)"""
 
-    dirs: dict[tuple[str, str], Path] = field(default_factory=dict)
-    """``(agent name, scope)`` -> its directory."""
-    allow: list[str] = field(default_factory=list)
-    """Write/Edit allow rules for each directory (the one way into a protected ``.claude``)."""
-    roots: list[Path] = field(default_factory=list)
-    """User-scope directories, outside the workspace: extra roots of the session."""
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.dirs: dict[tuple[str, str], Path] = {}
+        """``(agent name, scope)`` -> its directory."""
+        self.allow: list[str] = []
+        """Write/Edit allow rules for each directory (the one way into a protected
+        ``.claude``)."""
+        self.roots: list[Path] = []
+        """User-scope directories, outside the workspace: extra roots of the session."""
+        self.warnings: list[str] = []
 
 
 def grant_memory(
@@ -100,14 +101,17 @@ def session_memory(
     return agent, found, grant_memory(agents, cwd=cwd, home=Path.home(), writable=writable)
 
 
-@dataclass
 class Preloader:
     """Builds the skills and memory sections of any agent's system prompt in one session."""
 
-    cwd: Path
-    home: Path
-    can_read: Callable[[Path], bool]
-    memory: dict[tuple[str, str], Path]
+    def __init__(
+        self,
+        cwd: Path,
+        home: Path,
+        can_read: Callable[[Path], bool],
+        memory: dict[tuple[str, str], Path],
+    ) -> None:
+        self.cwd, self.home, self.can_read, self.memory = cwd, home, can_read, memory
 
     def sections(self, agent: AgentSpec) -> tuple[list[str], list[str]]:
         """The prompt sections for ``agent`` and warnings about what could not be loaded."""
