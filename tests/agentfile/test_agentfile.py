@@ -194,6 +194,18 @@ def test_to_dict_is_json_ready(tmp_path: Path) -> None:
         "warnings": [],
         "permission_rules": [],
         "source": "path",
+        "fields": {
+            "permission_mode": None,
+            "max_turns": None,
+            "skills": [],
+            "memory": None,
+            "effort": None,
+            "isolation": None,
+            "background": False,
+            "color": None,
+            "mcp_servers": None,
+            "hooks": None,
+        },
     }
 
 

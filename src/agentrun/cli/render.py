@@ -20,6 +20,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
+from agentrun.cli.colors import terminal_color
 from agentrun.cli.termsafe import safe
 from agentrun.core.events import (
     INTERRUPTED_STOP,
@@ -172,6 +173,8 @@ class Renderer:
     """Calls whose diff the approval prompt already showed (not shown twice)."""
     verbose: bool = False
     """Show every hook's output (``--verbose``); else only a line for a block or a failure."""
+    agent_colors: dict[str, str] = field(default_factory=dict)
+    """The ``color:`` of each agent a Task may start: its Task lines are drawn in it."""
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, TextDelta):
@@ -368,7 +371,9 @@ class Renderer:
 
     def _call_line(self, call: ToolCall, style: str) -> None:
         line = Text("● ", style=style)
-        line.append(_name(call), style="bold")
+        color = self.agent_colors.get(str(call.input.get("subagent_type")))
+        named = call.name in ("Task", "Agent") and color is not None
+        line.append(_name(call), style=f"bold {terminal_color(color)}" if named else "bold")
         line.append(f"({key_argument(call, self.cwd)})")
         self.console.print(line)
 
