@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from agentrun.mcp.client import McpClient
     from agentrun.mcp.config import ServerConfig
     from agentrun.tools.shell import BashSession
+    from agentrun.tools.spill import Spill
 
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
 
@@ -80,8 +81,8 @@ class RunOptions:
     effort: str | None = None
     """``output_config.effort`` (low ... max); None: agent file, settings, else the default."""
     max_output_chars: int = 30_000
-    """A Bash output longer than this is saved whole to a file; the model gets a preview and
-    the path (0: it is only cut, as before)."""
+    """A tool output longer than this (Bash, Grep, MCP results; Read past its own 25,000-token
+    limit) is saved whole to a file; the model gets a preview and the path (0: it is only cut)."""
     compact_threshold: float | None = None
     """Compact past this share of the window; None: ``$CLAUDE_AUTOCOMPACT_PCT_OVERRIDE``, 0.85."""
     settings: str | Mapping[str, Any] | None = None
@@ -309,6 +310,13 @@ class Runtime:
         from agentrun.tools.records import ReadRecords
         from agentrun.tools.registry import ToolRunner, build_tools
 
+        self.spill: Spill | None = None
+        if self._options.max_output_chars:
+            from agentrun.tools.spill import Spill
+
+            # Made now: the jail binds this directory read-only when it starts.
+            assert self.tmp_dir is not None
+            self.spill = Spill(self.tmp_dir, threshold=self._options.max_output_chars)
         self.ctx = ToolContext(
             reads=ReadRecords(),
             open_workspace=self._open_workspace,
@@ -316,6 +324,7 @@ class Runtime:
             strict=strict,
             search_filter=gate.search_filter,
             check_resolved=gate.check_resolved,
+            spill=self.spill,
         )
         tools = build_tools(names)
         from agentrun.subagent.offer import task_tool
@@ -423,7 +432,8 @@ class Runtime:
 
             assert self.tmp_dir is not None
             # One private tmp for both: the jail makes exactly this directory writable.
-            self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir)
+            sealed = [self.spill.dir] if self.spill is not None else []
+            self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir, sealed=sealed)
             self._cleanup.append(self.sandbox)
         return self.sandbox
 
@@ -436,11 +446,8 @@ class Runtime:
         sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
         shell = self._shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
-        if self._options.max_output_chars:
-            from agentrun.tools.spill import Spill
-
-            # Big outputs go whole to a file in the tmp dir, which the jail binds readable.
-            shell.spill = Spill(self.tmp_dir, threshold=self._options.max_output_chars)
+        # Big outputs go whole to a file in the tmp dir, which the jail binds read-only.
+        shell.spill = self.spill
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from agentrun.jail.paths import Workspace
     from agentrun.tools.records import ReadRecords
     from agentrun.tools.shell import BashSession
+    from agentrun.tools.spill import Spill
 
 
 Access = Literal["read", "write"]
@@ -32,6 +33,8 @@ class ToolContext:
     - ``check_resolved``: the permission gate's look at what a file tool really acts on,
       called once the object is open: ``(tool, "read" | "write", real_path)`` gives the error
       text that stops the call, or None (see :meth:`refusal`).
+    - ``spill``: where results too big for the context go whole (the model gets a preview and
+      the path); None: they are only cut.
 
     The workspace and the shell may instead be given as ``open_workspace`` / ``open_shell``,
     called once at the first use: the runtime does, so that a session imports the path checks
@@ -50,6 +53,7 @@ class ToolContext:
         cancel: threading.Event | None = None,
         search_filter: Callable[[str], Callable[[Path], bool] | None] | None = None,
         check_resolved: Callable[[str, Access, Path], str | None] | None = None,
+        spill: Spill | None = None,
     ) -> None:
         if (workspace is None) == (open_workspace is None):
             raise TypeError("give exactly one of workspace and open_workspace")
@@ -62,6 +66,7 @@ class ToolContext:
         self._open_shell = open_shell
         self._search_filter = search_filter
         self.check_resolved = check_resolved
+        self.spill = spill
         # Read-only tools run concurrently: two first uses must not build two workspaces.
         self._lock = threading.Lock()
 
