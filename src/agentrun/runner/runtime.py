@@ -208,6 +208,7 @@ class Runtime:
         from agentrun.context.sandbox_text import sandbox_lines
 
         told = sandbox_lines(o.sandbox, writable=writable or [], allow_network=o.allow_network)
+        self._describe_bash(told)
         self.system = build_system_prompt(
             self.agent,
             cwd=cwd,
@@ -390,6 +391,17 @@ class Runtime:
         finally:
             theirs.close()
         return mine, process
+
+    def _describe_bash(self, told: list[str]) -> None:
+        """Bash's description gains the sandbox lines: the model reads them with the tool."""
+        from agentrun.context.sandbox_text import bash_description
+        from agentrun.tools.registry import LazyTool
+
+        for tool in self.runner.tools:
+            if tool.name == "Bash" and isinstance(tool, LazyTool):
+                tool.description = bash_description(
+                    tool.description, told, spill_chars=self._options.max_output_chars
+                )
 
     @functools.cached_property
     def policy(self) -> SandboxPolicy:
