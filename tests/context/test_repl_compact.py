@@ -46,6 +46,9 @@ def test_compact_and_context_in_a_pty(tmp_path: Path) -> None:
     child.sendline("/context")
     child.expect(r"context: ([\d,]+) of 60,000 tokens \(\d+%\); compacts at 51,000")
     before = int(child.match.group(1).replace(",", ""))
+    child.expect(r"tool results +([\d,]+) +\d+%")
+    assert int(child.match.group(1).replace(",", "")) > 0
+    child.expect(r"free +[\d,]+")
     child.sendline("/compact keep the note count")
     child.expect(r"compacted: ([\d,]+) → ([\d,]+) tokens")
     pre, post = (int(g.replace(",", "")) for g in child.match.groups())
