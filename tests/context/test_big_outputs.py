@@ -253,6 +253,22 @@ def test_the_threshold_is_a_setting(ws: Path):
     assert SAVED.search(outputs[30_000]) is None and "match 1199" in outputs[30_000]
 
 
+def test_the_threshold_from_the_settings_files(ws: Path):
+    from agentrun.core.errors import ConfigError
+
+    (ws / "a.txt").write_text("".join(f"match {i}\n" for i in range(1200)))
+    (ws / ".claude").mkdir()
+    settings = ws / ".claude" / "settings.json"
+    settings.write_text('{"maxOutputChars": 5000}')
+    grep = {"pattern": "match", "output_mode": "content", "head_limit": 0}
+    result, results = run(ws, [{"tool_calls": [{"name": "Grep", "input": grep}]}, {"text": "ok"}])
+    assert result.subtype == "success", result.result
+    assert SAVED.search(results[0]) and len(results[0]) < 3_000
+    settings.write_text('{"maxOutputChars": "big"}')
+    with pytest.raises(ConfigError, match=r"settings.json: maxOutputChars: 'big' is not 0"):
+        run(ws, [{"text": "ok"}])
+
+
 def test_a_big_mcp_result_is_a_preview_and_a_file(ws: Path):
     pytest.importorskip("mcp")
     from mcp.server.mcpserver import MCPServer

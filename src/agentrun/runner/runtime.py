@@ -80,9 +80,10 @@ class RunOptions:
     the user's settings decide."""
     effort: str | None = None
     """``output_config.effort`` (low ... max); None: agent file, settings, else the default."""
-    max_output_chars: int = 30_000
+    max_output_chars: int | None = None
     """A tool output longer than this (Bash, Grep, MCP results; Read past its own 25,000-token
-    limit) is saved whole to a file; the model gets a preview and the path (0: it is only cut)."""
+    limit) is saved whole to a file; the model gets a preview and the path (0: it is only cut).
+    None: the settings files' ``maxOutputChars``, else 30,000."""
     compact_threshold: float | None = None
     """Compact past this share of the window; None: ``$CLAUDE_AUTOCOMPACT_PCT_OVERRIDE``, 0.85."""
     settings: str | Mapping[str, Any] | None = None
@@ -312,12 +313,15 @@ class Runtime:
         from agentrun.tools.registry import ToolRunner, build_tools
 
         self.spill: Spill | None = None
-        if self._options.max_output_chars:
+        from agentrun.context.options import choose_output_chars
+
+        self.output_chars = choose_output_chars(self._options.max_output_chars, self.cwd)
+        if self.output_chars:
             from agentrun.tools.spill import Spill
 
             # Made now: the jail binds this directory read-only when it starts.
             assert self.tmp_dir is not None
-            self.spill = Spill(self.tmp_dir, threshold=self._options.max_output_chars)
+            self.spill = Spill(self.tmp_dir, threshold=self.output_chars)
         self.ctx = ToolContext(
             reads=ReadRecords(),
             open_workspace=self._open_workspace,
@@ -400,7 +404,7 @@ class Runtime:
         for tool in self.runner.tools:
             if tool.name == "Bash" and isinstance(tool, LazyTool):
                 tool.description = bash_description(
-                    tool.description, told, spill_chars=self._options.max_output_chars
+                    tool.description, told, spill_chars=self.output_chars
                 )
 
     @functools.cached_property
