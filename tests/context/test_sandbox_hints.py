@@ -131,3 +131,25 @@ def test_refusals_in_the_jail_say_what_to_do_instead(ws: Path) -> None:
     assert f"under {ws.resolve()} and /tmp" in description
     assert "- Network: none." in description and "git commit, add, init" in description
     assert "Output past 30,000 characters is saved whole to a file" in description
+
+
+def test_a_command_that_succeeds_gets_no_hint(ws: Path) -> None:
+    calls = [("Bash", {"command": "touch /usr/agentrun-probe 2>&1; echo went on"})]
+    seen: list[dict[str, Any]] = []
+
+    def answer(request: Any) -> dict[str, Any]:
+        last = request.messages[-1]["content"]
+        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
+            seen.extend(last)
+            return {"text": "done"}
+        return {"tool_calls": [{"name": n, "input": i} for n, i in calls]}
+
+    api.run(
+        "go",
+        agent=str(ws / "worker.md"),
+        cwd=ws,
+        model=FunctionModel(answer),
+        permission_mode="bypassPermissions",
+    )
+    text = str(seen[0]["content"])
+    assert "Read-only file system" in text and text.endswith("went on"), text

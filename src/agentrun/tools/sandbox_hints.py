@@ -1,6 +1,7 @@
-"""What to do instead, added to a Bash result that failed on the sandbox: a write to a read-only
-place (``.git``, outside the write roots) or a network call without a network. Worded for the
-model (model-facing text: snapshot-tested, CHANGELOG on change); a few short lines at most.
+"""What to do instead, added to a failed Bash command's result when the sandbox refused it: a
+write to a read-only place (``.git``, outside the write roots) or a network call without a
+network. Worded for the model (model-facing text: snapshot-tested, CHANGELOG on change); a few
+short lines at most.
 
 Measured on first runs: told only "Read-only file system", a model retried ``git commit`` with
 other flags and ``pip install`` with other indexes, turn after turn."""

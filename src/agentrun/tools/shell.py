@@ -202,9 +202,10 @@ class BashSession:
             self._update_cwd(notes)
             notes += self._sandbox.notices()
             output = buffer.text()
-            notes += sandbox_hints(
-                output, mode=self._sandbox.mode, no_network="netns" in self._sandbox.enforced
-            )
+            if outcome == "exit" and status:  # a failed command: what to do instead
+                notes += sandbox_hints(
+                    output, mode=self._sandbox.mode, no_network="netns" in self._sandbox.enforced
+                )
             return format_result(outcome, status, output, timeout_ms=timeout_ms, notes=notes)
 
     def start_background(self, command: str) -> ToolResult:
