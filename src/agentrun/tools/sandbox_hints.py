@@ -3,8 +3,8 @@ write to a read-only place (``.git``, outside the write roots) or a network call
 network. Worded for the model (model-facing text: snapshot-tested, CHANGELOG on change); a few
 short lines at most.
 
-Measured on first runs: told only "Read-only file system", a model retried ``git commit`` with
-other flags and ``pip install`` with other indexes, turn after turn."""
+Seen on first runs: told only "Read-only file system" or a failed name lookup, a model spent
+turns on ``git commit``, ``pip install`` and ``git init``, which the sandbox forbids."""
 
 from __future__ import annotations
 
