@@ -30,6 +30,7 @@ from agentrun.core.events import AssistantEvent, CompactEvent
 from agentrun.models.catalog import model_info
 
 if TYPE_CHECKING:
+    from agentrun.context.parts import ContextParts
     from agentrun.core.events import Event
     from agentrun.core.loop import Conversation
     from agentrun.core.protocols import Model
@@ -123,6 +124,20 @@ class ContextManager:
             self._known_len = len(messages)
         extra = messages[self._known_len :]
         return self._known + (estimate_tokens(extra) if extra else 0)
+
+    def parts(self) -> ContextParts:
+        """The next request's size by part (``/context``)."""
+        from agentrun.context.parts import context_parts
+
+        return context_parts(
+            self.system,
+            self.tools(),
+            self.conv.messages,
+            total=self.estimate(),
+            window=self.window,
+            threshold=self.threshold,
+            server_side=self.server_side,
+        )
 
     def before_call(self) -> None:
         """Compact when the next prompt passes the threshold. A failed summary request is

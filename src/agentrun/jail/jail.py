@@ -111,10 +111,18 @@ class JailSandbox:
     """The Bash jail of one session: started by the first :meth:`spawn`, ended by :meth:`close`."""
 
     def __init__(
-        self, policy: SandboxPolicy, *, tmp_dir: Path, limits: JailLimits | None = None
+        self,
+        policy: SandboxPolicy,
+        *,
+        tmp_dir: Path,
+        limits: JailLimits | None = None,
+        sealed: Sequence[Path] = (),
     ) -> None:
+        """``sealed``: directories inside ``tmp_dir`` bound read-only (the runtime's saved
+        tool outputs): commands read them, none can change, rename or replace them."""
         self._policy = policy
         self._tmp_dir = Path(tmp_dir).resolve()
+        self._sealed = [Path(p).resolve() for p in sealed]
         # It must exist now: the jail binds it and grants it to Landlock when it starts.
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
         self._limits = limits or JailLimits()
@@ -223,7 +231,10 @@ class JailSandbox:
                 "private_var_tmp": str(private_var_tmp),
                 "read_only": [str(p) for p in dict.fromkeys([*runtime, *read_roots, *git_trees])],
                 "writable": [str(p) for p in write_roots],
-                "protected": [str(p) for p in dict.fromkeys([*policy.protected, *found.protected])],
+                "protected": [
+                    str(p)
+                    for p in dict.fromkeys([*policy.protected, *found.protected, *self._sealed])
+                ],
                 "reopened": [str(p) for p in policy.unprotected],
                 "hidden": [str(p) for p in (*policy.hidden, *sockets)],
                 "extra_files": [str(p) for p in _extra_files()],

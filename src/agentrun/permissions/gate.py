@@ -250,7 +250,8 @@ class Gate:
                 return Decision(
                     "deny",
                     f"the sandbox does not let anything write {paths[0]}: it is outside the "
-                    f"writable directories ({where})",
+                    f"writable directories ({where}); write inside them instead, or tell the "
+                    "user what to change there",
                 )
         part = protected_part(paths)
         if part is None:

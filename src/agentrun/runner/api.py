@@ -29,6 +29,7 @@ from agentrun.core.events import (
     InitEvent,
     ResultEvent,
     ResultSubtype,
+    ThinkingDelta,
     ToolEndEvent,
     ToolStartEvent,
 )
@@ -247,6 +248,9 @@ class AgentSession:
                 self.on_event(event)
 
         rt.context.emit = emit
+        adapter = getattr(rt.model, "inner", rt.model)  # a RecordingModel wraps it
+        if hasattr(adapter, "on_thinking"):  # a streaming adapter: thinking shown as it comes
+            adapter.on_thinking = lambda text: emit(ThinkingDelta(text))
 
         emit(
             InitEvent(
