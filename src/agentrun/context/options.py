@@ -3,7 +3,6 @@ settings files' ``effortLevel`` (Claude Code's key), else the model table's defa
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import ConfigError
@@ -26,15 +25,19 @@ permissions package reads their rules, which nothing else may do, so effort read
 def settings_effort(cwd: Path) -> str | None:
     """The last ``effortLevel`` in the settings files, the user's then the workspace's (effort
     is no right: a workspace may set it). A file that cannot be read or parsed is skipped here;
-    the permission settings report it."""
+    the permission settings report it. Read with the permissions' reader, so a session reads
+    each file once (see :func:`agentrun.permissions.read_once`)."""
     from agentrun.core.home import agentrun_home
+    from agentrun.permissions import read_settings_json
 
     found: str | None = None
     paths = [agentrun_home() / "settings.json", *(cwd.joinpath(*p) for p in SETTINGS_FILES)]
     for path in paths:
+        if not path.is_file():
+            continue
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = read_settings_json(path)
+        except ConfigError:
             continue
         if isinstance(data, dict) and data.get("effortLevel") is not None:
             found = _checked(data["effortLevel"], f"{path}: effortLevel")

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from agentrun.jail.policy import SandboxMode, SandboxPolicy
     from agentrun.mcp.client import McpClient
     from agentrun.mcp.config import ServerConfig
+    from agentrun.subagent.task import TaskTool
     from agentrun.tools.shell import BashSession
 
 SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
@@ -112,9 +113,12 @@ class Runtime:
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
+        from agentrun.permissions import read_once
+
         rt = cls()
         try:
-            rt._build(options)
+            with read_once():  # the gate and the hooks read the same settings files
+                rt._build(options)
         except BaseException:
             rt.close()
             raise
@@ -318,12 +322,33 @@ class Runtime:
             check_resolved=gate.check_resolved,
         )
         tools = build_tools(names)
+        from agentrun.permissions.delegation import delegation_tool_name
+
+        o = self._options
+        disallowed = [*self.agent.disallowed_tools, *o.disallowed_tools]
+        self.task_tool: TaskTool | None = None  # None: this agent may not delegate
+        if delegation_tool_name(self.agent.tools, disallowed) is not None:
+            self.task_tool = self._offer_task(names, strict, gate=gate, disallowed=disallowed)
+        if self.task_tool is not None:
+            tools.append(self.task_tool)
+        self.runner = ToolRunner(tools, self.ctx, strict=strict)
+
+    def _offer_task(
+        self,
+        names: list[str],
+        strict: bool,
+        *,
+        gate: PermissionChecker,
+        disallowed: list[str],
+    ) -> TaskTool | None:
+        """The Task tool, for an agent that may delegate (only then is the subagent package
+        loaded)."""
         from agentrun.subagent.offer import task_tool
 
         o = self._options
-        self.task_tool = task_tool(  # None: this agent may not delegate
+        return task_tool(
             self.agent,
-            disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
+            disallowed=disallowed,
             cwd=self.cwd,
             session_id=self.session_id,
             model=self.model,
@@ -336,9 +361,6 @@ class Runtime:
             max_retries=o.max_retries,
             strict=strict,
         )
-        if self.task_tool is not None:
-            tools.append(self.task_tool)
-        self.runner = ToolRunner(tools, self.ctx, strict=strict)
 
     def _mcp(self, o: RunOptions, names: list[str]) -> None:
         """Start the session's MCP servers (concurrently) and offer their tools."""
