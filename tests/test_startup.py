@@ -5,6 +5,7 @@ once however many parts read settings."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,41 @@ def test_each_settings_file_is_read_once(tmp_path: Path) -> None:
     assert sorted(opened) == sorted(
         str(p) for p in (ws / ".claude" / "settings.json", ws / ".agentrun" / "settings.json")
     )
+
+
+# A session with MCP servers and a real model: the SDK's import starts while the servers do.
+_MCP_SESSION = """
+import json, sys, time
+from agentrun.runner.runtime import Runtime, RunOptions
+servers = {"demo": {"command": sys.executable, "args": [sys.argv[2]]}}
+rt = Runtime.open(RunOptions(agent=sys.argv[3], cwd=sys.argv[1], model="claude-sonnet-5-5",
+                             mcp_config=[{"mcpServers": servers}]))
+loaded = "anthropic" in sys.modules
+rt.close()
+print(json.dumps({"sdk_loaded_by_assembly": loaded, "servers": rt.mcp_servers}))
+"""
+
+
+def test_the_sdk_loads_while_mcp_servers_start(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    agent = tmp_path / "plain.md"
+    agent.write_text("---\nname: plain\ndescription: d\n---\nHelp.\n")
+    server = Path(__file__).parent / "mcp_servers" / "demo_server.py"
+    env = {
+        **os.environ,
+        "ANTHROPIC_API_KEY": "sk-ant-test",
+        "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+        "MCP_TIMEOUT": "60000",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _MCP_SESSION, str(ws), str(server), str(agent)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["servers"] == [["demo", "connected"]], done.stderr
+    # No request was made: only the preload, alongside the servers' start, imported it.
+    assert out["sdk_loaded_by_assembly"] is True

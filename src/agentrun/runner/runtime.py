@@ -364,6 +364,7 @@ class Runtime:
 
     def _mcp(self, o: RunOptions, names: list[str]) -> None:
         """Start the session's MCP servers (concurrently) and offer their tools."""
+        _preload_sdk_for(self.model)
         from agentrun.mcp.session import open_mcp
 
         opened = open_mcp(
@@ -500,6 +501,18 @@ class Runtime:
         if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None
+
+
+def _preload_sdk_for(model: Model) -> None:
+    """Import the Anthropic SDK in a background thread while the MCP servers start: the first
+    request needs it, and the servers' start (seconds) would otherwise come before it instead
+    of alongside. Only for the Anthropic adapter (already loaded when it is the model)."""
+    adapter = sys.modules.get("agentrun.models.anthropic")
+    if adapter is None or "anthropic" in sys.modules:
+        return
+    inner = getattr(model, "inner", model)  # a RecordingModel wraps it
+    if isinstance(inner, adapter.AnthropicModel):
+        threading.Thread(target=adapter.preload_sdk, name="sdk-preload", daemon=True).start()
 
 
 def _check_script(model: Model, offered: list[str]) -> None:
