@@ -19,13 +19,12 @@ and for our own compaction the new history, which ``--resume`` starts from) and 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from agentrun.context.compaction import compact, estimate_tokens
+from agentrun.context.tokens import estimate_tokens
 from agentrun.core.events import AssistantEvent, CompactEvent
 from agentrun.models.catalog import model_info
 
@@ -35,8 +34,6 @@ if TYPE_CHECKING:
     from agentrun.core.loop import Conversation
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolSpec, Usage
-
-log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.85
 """Compact when the prompt passes this share of the window (Claude Code's is near the window;
@@ -153,13 +150,19 @@ class ContextManager:
         try:
             self.compact("auto")
         except ModelError as e:
-            log.warning("compaction failed; the call goes ahead uncompacted: %s", e)
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "compaction failed; the call goes ahead uncompacted: %s", e
+            )
             self._floor = len(self.conv.messages)
 
     def compact(self, trigger: str = "manual", instructions: str | None = None) -> CompactEvent:
         """Summarise the history and continue from the summary (raises ModelError)."""
         if self.pre_compact is not None:
             self.pre_compact(trigger, instructions)
+        from agentrun.context.compaction import compact
+
         pre = self.estimate()
         done = compact(
             self.model,

@@ -4,7 +4,6 @@ spill threshold (``maxOutputChars``), read from the same files."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import ConfigError
@@ -27,15 +26,19 @@ permissions package reads their rules, which nothing else may do, so effort read
 def _settings_value(cwd: Path, key: str) -> tuple[object, str] | None:
     """The last ``key`` in the settings files, the user's then the workspace's, with where it
     was found. A file that cannot be read or parsed is skipped here; the permission settings
-    report it."""
+    report it. Read with the permissions' reader, so a session reads each file once (see
+    :func:`agentrun.permissions.read_once`)."""
     from agentrun.core.home import agentrun_home
+    from agentrun.permissions import read_settings_json
 
     found: tuple[object, str] | None = None
     paths = [agentrun_home() / "settings.json", *(cwd.joinpath(*p) for p in SETTINGS_FILES)]
     for path in paths:
+        if not path.is_file():
+            continue
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = read_settings_json(path)
+        except ConfigError:
             continue
         if isinstance(data, dict) and data.get(key) is not None:
             found = (data[key], f"{path}: {key}")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agentrun.context.compaction import estimate_tokens
+from agentrun.context.tokens import estimate_tokens
 
 if TYPE_CHECKING:
     from agentrun.core.types import Message, ToolSpec

@@ -29,7 +29,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import SandboxUnavailableError
 from agentrun.jail import cgroups, gitguard, gittrees, gitwatch, syscalls
@@ -38,6 +38,9 @@ from agentrun.jail.layers import promised_layers, required_layers
 from agentrun.jail.policy import SandboxPolicy, runtime_paths
 from agentrun.jail.process import JailProcess, children
 from agentrun.jail.wire import recv_frame, send_frame
+
+if TYPE_CHECKING:
+    from agentrun.jail.zygote import ForkedInit
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,25 @@ class JailLimits:
         return limits
 
 
+_INIT_NAMES = (b"agentrun.jail.init", b"agentrun.jail.zygote")
+
+
+def _forked_init(ctrl: int, log_fd: int) -> ForkedInit | None:
+    """An init forked from this process's jail template, if it has one (else None: a fresh
+    interpreter is started). A template that is gone is replaced at the next start."""
+    from agentrun.jail import zygote
+
+    template = zygote.running()
+    if template is None:
+        return None
+    try:
+        return template.fork_init(ctrl, log_fd)
+    except OSError as e:
+        log.warning("the jail template failed (%s); starting a fresh init", e)
+        zygote.stop()
+        return None
+
+
 def sweep() -> None:
     """Remove what SIGKILLed runtimes left: init processes, cgroups, state directories."""
     for entry in Path("/proc").iterdir():
@@ -82,7 +104,8 @@ def sweep() -> None:
             cmd = Path(f"/proc/{name}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        is_init = len(cmd) >= 5 and cmd[2] == b"agentrun.jail.init" and cmd[4].isdigit()
+        # A template's forks carry its command line: its owner is theirs.
+        is_init = len(cmd) >= 5 and cmd[2] in _INIT_NAMES and cmd[4].isdigit()
         if is_init and not syscalls.pid_alive(int(cmd[4])):
             with contextlib.suppress(OSError):
                 os.kill(int(name), signal.SIGKILL)
@@ -131,7 +154,7 @@ class JailSandbox:
         self._missing: dict[str, str] = {}
         self._lock = threading.Lock()
         self._closed = False
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: subprocess.Popen[bytes] | ForkedInit | None = None
         self._ctrl: socket.socket | None = None
         self._cgroup: cgroups.Cgroup | None = None
         self._init_pid: int | None = None
@@ -182,7 +205,8 @@ class JailSandbox:
         self._ctrl = ctrl
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
         with open(state / "init.log", "wb") as log_file:
-            self._proc = subprocess.Popen(
+            # Forked from this process's jail template when it has one, else a fresh interpreter.
+            self._proc = _forked_init(theirs.fileno(), log_file.fileno()) or subprocess.Popen(
                 [
                     sys.executable,
                     "-m",

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from agentrun.mcp.config import ServerConfig
     from agentrun.runner.isolation import Worktree
     from agentrun.runner.preload import MemoryGrants, Preloader
+    from agentrun.subagent.task import TaskTool
     from agentrun.tools.shell import BashSession
     from agentrun.tools.spill import Spill
 
@@ -141,9 +142,12 @@ class Runtime:
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
+        from agentrun.permissions import read_once
+
         rt = cls()
         try:
-            rt._build(options)
+            with read_once():  # the gate and the hooks read the same settings files
+                rt._build(options)
         except BaseException:
             rt.close()
             raise
@@ -412,13 +416,34 @@ class Runtime:
             check_resolved=gate.check_resolved,
             spill=self.spill,
         )
+        tools = [*build_tools(names), *self._options.extra_tools]
+        from agentrun.permissions.delegation import delegation_tool_name
+
         o = self._options
-        tools = [*build_tools(names), *o.extra_tools]
+        disallowed = [*self.agent.disallowed_tools, *o.disallowed_tools]
+        self.task_tool: TaskTool | None = None  # None: this agent may not delegate
+        if delegation_tool_name(self.agent.tools, disallowed) is not None:
+            self.task_tool = self._offer_task(names, strict, gate=gate, disallowed=disallowed)
+        if self.task_tool is not None:
+            tools.append(self.task_tool)
+        self.runner = ToolRunner(tools, self.ctx, strict=strict)
+
+    def _offer_task(
+        self,
+        names: list[str],
+        strict: bool,
+        *,
+        gate: PermissionChecker,
+        disallowed: list[str],
+    ) -> TaskTool | None:
+        """The Task tool, for an agent that may delegate (only then is the subagent package
+        loaded)."""
         from agentrun.subagent.offer import task_tool
 
-        self.task_tool = task_tool(  # None: this agent may not delegate
+        o = self._options
+        return task_tool(
             self.agent,
-            disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
+            disallowed=disallowed,
             cwd=self.cwd,
             session_id=self.session_id,
             model=self.model,
@@ -435,12 +460,10 @@ class Runtime:
             new_shell=self._child_shell,
             deny=o.disallowed_tools,
         )
-        if self.task_tool is not None:
-            tools.append(self.task_tool)
-        self.runner = ToolRunner(tools, self.ctx, strict=strict)
 
     def _mcp(self, o: RunOptions, names: list[str]) -> None:
         """Start the session's MCP servers (concurrently) and offer their tools."""
+        _preload_sdk_for(self.model)
         from agentrun.mcp.session import open_mcp
 
         opened = open_mcp(
@@ -622,6 +645,18 @@ class Runtime:
         if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None
+
+
+def _preload_sdk_for(model: Model) -> None:
+    """Import the Anthropic SDK in a background thread while the MCP servers start: the first
+    request needs it, and the servers' start (seconds) would otherwise come before it instead
+    of alongside. Only for the Anthropic adapter (already loaded when it is the model)."""
+    adapter = sys.modules.get("agentrun.models.anthropic")
+    if adapter is None or "anthropic" in sys.modules:
+        return
+    inner = getattr(model, "inner", model)  # a RecordingModel wraps it
+    if isinstance(inner, adapter.AnthropicModel):
+        threading.Thread(target=adapter.preload_sdk, name="sdk-preload", daemon=True).start()
 
 
 def _check_script(model: Model, offered: list[str]) -> None:
