@@ -158,6 +158,7 @@ class JailSandbox:
         self._ctrl: socket.socket | None = None
         self._cgroup: cgroups.Cgroup | None = None
         self._init_pid: int | None = None
+        self._init_pidfd: int | None = None
         self._paths: dict[str, str] = {}  # PATH as given -> PATH without unreadable entries
         self._state: Path | None = None
         self._placeholders: list[gitguard.Placeholder] = []
@@ -282,6 +283,10 @@ class JailSandbox:
         if self._watcher is not None:
             self._enforced.append(gitwatch.LAYER)
         self._init_pid = next(iter(children(self._proc.pid)), None)
+        if self._init_pid is not None:
+            # Killed through a pidfd at close: never a raw pid, which may be reused by then.
+            with contextlib.suppress(OSError):
+                self._init_pidfd = os.pidfd_open(self._init_pid)
 
     @property
     def mode(self) -> str:
@@ -396,11 +401,14 @@ class JailSandbox:
             try:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                for pid in (self._init_pid, self._proc.pid):
-                    if pid is not None:
-                        with contextlib.suppress(OSError):
-                            os.kill(pid, signal.SIGKILL)
+                if self._init_pidfd is not None:
+                    with contextlib.suppress(OSError):
+                        signal.pidfd_send_signal(self._init_pidfd, signal.SIGKILL)
+                self._proc.kill()  # our child (or, forked by the template, killed by pidfd)
                 self._proc.wait()
+        if self._init_pidfd is not None:
+            os.close(self._init_pidfd)
+            self._init_pidfd = None
         if self._cgroup is not None:
             self._cgroup.remove()
         if self._watcher is not None:
