@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from agentrun.core.types import JSON, ModelRequest, ModelResponse, Usage
+from agentrun.core.webcalls import web_call
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import Model, TextSink
@@ -128,6 +129,8 @@ class RecordingModel:
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
         response = self.inner.complete(request, on_text=on_text)
+        if web_call(request) is not None:
+            return response  # a web tool's own request: replay refuses those, not recorded
         self.turns += 1
         self._write(
             {

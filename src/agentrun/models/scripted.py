@@ -12,6 +12,9 @@ The format (YAML or JSON, DESIGN.md)::
         usage: {input_tokens: 1200, output_tokens: 80}
         stop_reason: end_turn         # default: tool_use when there are tool_calls, else end_turn
         text: "Done."
+    web_fetch: "The page says 42."    # optional: WebFetch's page answers (default: the page)
+    web_search:                       # optional: what every WebSearch finds (default: none,
+      - {title: Docs, url: "https://docs.example.com/"}   # WebSearch fails as without search)
 
 Schema errors are :class:`ScriptFormatError` (a configuration error, exit 2) naming the file and
 line; a failed expectation or a request past the last turn is :class:`ScriptMismatchError`, which
@@ -33,6 +36,7 @@ import yaml
 from agentrun.core.errors import ModelError, ScriptFormatError, ScriptMismatchError
 from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS, resolve_alias
 from agentrun.core.types import JSON, ContentBlock, ModelRequest, ModelResponse, Usage
+from agentrun.core.webcalls import web_call
 from agentrun.models.catalog import is_summary_request
 
 if TYPE_CHECKING:
@@ -128,6 +132,11 @@ class ScriptedModel:
     summary: str | None = None
     """The answer to the runtime's own summary request (which uses no turn)."""
     summaries: int = 0
+    web_fetch: str | None = None
+    """The answer to every WebFetch page question (None: the question itself, page included)."""
+    web_search: Sequence[JSON] | None = None
+    """The results every WebSearch finds (``{title, url}``); None: the script cannot search."""
+    web_calls: int = 0
 
     @property
     def model_id(self) -> str:
@@ -167,6 +176,19 @@ class ScriptedModel:
         return _Parser(loader, source, lines=lines).script(node)
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        call = web_call(request)
+        if call is not None:
+            from agentrun.models.scriptweb import web_answer
+
+            self.web_calls += 1
+            return web_answer(
+                call,
+                request,
+                fetch_text=self.web_fetch,
+                results=self.web_search,
+                model=self.model,
+                number=self.web_calls,
+            )
         size = self._measure(request)
         if is_summary_request(request):
             self.summaries += 1
@@ -224,7 +246,13 @@ class ScriptedModel:
         prefix = call_id.removeprefix("toolu_") or f"{self.id_prefix}_{name}"
         # the agents map goes along: a subagent that delegates plays the same scripts
         return ScriptedModel(
-            turns, model or self.model, source, agents=self.agents, id_prefix=prefix
+            turns,
+            model or self.model,
+            source,
+            agents=self.agents,
+            id_prefix=prefix,
+            web_fetch=self.web_fetch,
+            web_search=self.web_search,
         )
 
     def check_tools(self, offered: Sequence[str]) -> None:
@@ -421,7 +449,9 @@ class _Parser:
                 "the script is empty (expected a 'turns' list)", path=self.source
             )
         top = self.mapping(
-            node, "the script", {"turns", "model", "agents", "context_window", "summary"}
+            node,
+            "the script",
+            {"turns", "model", "agents", "context_window", "summary", "web_fetch", "web_search"},
         )
         if "turns" not in top:
             raise self.fail(node, "the script has no 'turns' list")
@@ -441,7 +471,19 @@ class _Parser:
             context_window=window,
             summary=self.opt(top, "summary", "the script", str),
             agents=self.agents(top["agents"]) if "agents" in top else {},
+            web_fetch=self.opt(top, "web_fetch", "the script", str),
+            web_search=self.web_results(top["web_search"]) if "web_search" in top else None,
         )
+
+    def web_results(self, node: yaml.Node) -> list[JSON]:
+        """``web_search: [{title, url}, ...]``: what every WebSearch finds."""
+        from agentrun.models.scriptweb import check_results
+
+        value = self.value(node)
+        problem = check_results(value)
+        if problem is not None:
+            raise self.fail(node, problem)
+        return list(value)
 
     def agents(self, node: yaml.Node) -> dict[str, tuple[ScriptTurn, ...]]:
         """``agents: {NAME: {turns: [...]}}``: each subagent's own script."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from agentrun.core.errors import ConfigError
+from agentrun.core.hosts import url_host
 from agentrun.core.pathutil import is_within
 from agentrun.permissions.bashview import BashView, view_bash
 from agentrun.permissions.decision import (
@@ -51,6 +52,7 @@ from agentrun.permissions.rules import (
     split_rules,
     tool_paths,
 )
+from agentrun.permissions.webrules import WEB_TOOLS, names
 
 if TYPE_CHECKING:
     from agentrun.core.types import JSON, ToolCall
@@ -209,7 +211,7 @@ class Gate:
             early = self._edit_checks(tool, tool_input, shell=shell)
             if early is not None:
                 return early
-        elif self.mode == "plan" and tool not in READ_ONLY_TOOLS:
+        elif self.mode == "plan" and tool not in READ_ONLY_TOOLS | WEB_TOOLS:
             return Decision("deny", f"plan mode allows read-only tools only, not {tool}")
         if self.mode == "bypassPermissions":
             return Decision("allow", "bypassPermissions mode")
@@ -372,7 +374,19 @@ class Gate:
         if tool in EDIT_TOOLS:
             directory = tool_paths(tool_input, tool, self.cwd)[-1].parent
             return [Rule("Edit", f"//{glob_escape(str(directory).lstrip('/'))}/**")]
+        if tool == "WebFetch":
+            host = url_host(str(tool_input.get("url", "")))
+            return [Rule(tool, f"domain:{host}")] if host else []
         return [Rule(tool)]
+
+    def names_host(self, host: str) -> bool:
+        """Whether an allow rule names ``host`` exactly (``WebFetch(domain:127.0.0.1)``): the
+        one thing that lets WebFetch reach a loopback or private address, or keep plain http.
+        A wildcard, a bare ``WebFetch``, bypassPermissions or an "always" answer never does."""
+        return any(
+            r.tool == "WebFetch" and r.spec is not None and names(r.spec, host, exact=True)
+            for r in self.allow
+        )
 
     def _grant_text(self, tool: str, tool_input: JSON) -> str | None:
         if tool in EDIT_TOOLS:
@@ -380,6 +394,9 @@ class Gate:
             if not paths or not self._in_workspace(tool_input):
                 return None  # never "always" for a file outside the workspace
             return f"file edits in {paths[-1].parent}/"
+        if tool == "WebFetch":
+            host = url_host(str(tool_input.get("url", "")))
+            return f"fetches from {host}" if host else None
         return tool
 
     def check_resolved(self, tool: str, kind: Literal["read", "write"], real: Path) -> str | None:

@@ -316,6 +316,8 @@ class Runtime:
             strict=strict,
             search_filter=gate.search_filter,
             check_resolved=gate.check_resolved,
+            model=self.model,
+            names_host=gate.names_host,
         )
         tools = build_tools(names)
         from agentrun.subagent.offer import task_tool

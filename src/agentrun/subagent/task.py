@@ -144,6 +144,8 @@ class _Child:
             cancel=self.cancel,
             search_filter=self.gate.search_filter,
             check_resolved=self.gate.check_resolved,
+            model=self.model,
+            names_host=self.gate.names_host,
         )
         tools: list[Tool] = build_tools(names)
         tool_name = delegation_tool_name(agent.tools, agent.disallowed_tools)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from agentrun.core.protocols import Model
     from agentrun.jail.paths import Workspace
     from agentrun.tools.records import ReadRecords
     from agentrun.tools.shell import BashSession
@@ -32,6 +33,10 @@ class ToolContext:
     - ``check_resolved``: the permission gate's look at what a file tool really acts on,
       called once the object is open: ``(tool, "read" | "write", real_path)`` gives the error
       text that stops the call, or None (see :meth:`refusal`).
+    - ``model``: the session's model, for the web tools' own requests (WebFetch's page answer,
+      WebSearch's server-side search); None where no model is at hand (they say so).
+    - ``names_host``: the gate's answer to "does an allow rule name this host exactly?", the
+      one way WebFetch reaches a loopback or private address (None: never).
 
     The workspace and the shell may instead be given as ``open_workspace`` / ``open_shell``,
     called once at the first use: the runtime does, so that a session imports the path checks
@@ -50,6 +55,8 @@ class ToolContext:
         cancel: threading.Event | None = None,
         search_filter: Callable[[str], Callable[[Path], bool] | None] | None = None,
         check_resolved: Callable[[str, Access, Path], str | None] | None = None,
+        model: Model | None = None,
+        names_host: Callable[[str], bool] | None = None,
     ) -> None:
         if (workspace is None) == (open_workspace is None):
             raise TypeError("give exactly one of workspace and open_workspace")
@@ -62,6 +69,8 @@ class ToolContext:
         self._open_shell = open_shell
         self._search_filter = search_filter
         self.check_resolved = check_resolved
+        self.model = model
+        self.names_host = names_host
         # Read-only tools run concurrently: two first uses must not build two workspaces.
         self._lock = threading.Lock()
 

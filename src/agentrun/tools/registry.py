@@ -49,6 +49,8 @@ _TOOL_CLASSES: dict[str, tuple[str, str]] = {
     "MultiEdit": ("agentrun.tools.multiedit", "MultiEditTool"),
     "LS": ("agentrun.tools.ls", "LSTool"),
     "TodoWrite": ("agentrun.tools.todo", "TodoWriteTool"),
+    "WebFetch": ("agentrun.tools.web.webfetch", "WebFetchTool"),
+    "WebSearch": ("agentrun.tools.web.websearch", "WebSearchTool"),
 }
 
 MAX_ERROR_CHARS = 10_000

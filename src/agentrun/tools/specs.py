@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from agentrun.core.types import JSON, ToolSpec
 from agentrun.tools.morespecs import MORE_SPECS
+from agentrun.tools.webspecs import WEB_SPECS
 
 DEFAULT_TIMEOUT_MS = 120_000
 """A Bash call's timeout when the model gives none."""
@@ -290,8 +291,9 @@ TOOL_SPECS: dict[str, ToolSpec] = {
     "Glob": ToolSpec("Glob", GLOB_DESCRIPTION, GLOB_SCHEMA),
     "Grep": ToolSpec("Grep", GREP_DESCRIPTION, GREP_SCHEMA),
     **MORE_SPECS,
+    **WEB_SPECS,
 }
-"""The tools in canonical order: the six, then MultiEdit, LS, TodoWrite."""
+"""The tools in canonical order: the six, then MultiEdit, LS, TodoWrite, WebFetch, WebSearch."""
 
-READ_ONLY = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite"})
+READ_ONLY = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "WebFetch", "WebSearch"})
 """The tools that change nothing: several in one turn run concurrently."""
