@@ -30,6 +30,8 @@ CLAUDE_CODE_PARAMETERS = {
     "MultiEdit": (["file_path", "edits"], []),
     "LS": (["path"], ["ignore"]),
     "TodoWrite": (["todos"], []),
+    "WebFetch": (["url", "prompt"], []),
+    "WebSearch": (["query"], ["allowed_domains", "blocked_domains"]),
     "Grep": (
         ["pattern"],
         [
@@ -78,6 +80,11 @@ CLAUDE_CODE_TYPES = {
     "offset": "number",
     "multiline": "boolean",
     "limit": "number",
+    "url": "string",
+    "prompt": "string",
+    "query": "string",
+    "allowed_domains": "array",
+    "blocked_domains": "array",
 }
 
 
