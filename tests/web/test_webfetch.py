@@ -4,6 +4,7 @@ redirects, the size cut, the cache, and every spelling of a local address refuse
 from __future__ import annotations
 
 import threading
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from agentrun.core.types import ModelRequest, ModelResponse, ToolResult, Usage
 from agentrun.core.webcalls import WEB_FETCH_SYSTEM
 from agentrun.models.function import FunctionModel
 from agentrun.testing import ScriptedModel
+from agentrun.tools.web import fetch as fetch_module
 from agentrun.tools.web.fetch import MAX_BYTES, target
 from agentrun.tools.web.webfetch import WebFetchTool
 
@@ -253,3 +255,21 @@ def test_the_host_proxy_settings_are_not_used(
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
     assert not fetch(tmp_path, f"{site.base}/page", Asked().model).is_error
+
+
+def test_a_server_that_drips_is_cut_off_at_the_deadline(
+    tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch_module, "DEADLINE_S", 1.0)
+    started = time.monotonic()
+    result = fetch(tmp_path, f"{site.base}/drip", Asked().model)
+    assert result.is_error and "took longer than" in result.text()
+    assert time.monotonic() - started < 15
+
+
+def test_a_server_that_never_answers_times_out(
+    tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch_module, "READ_TIMEOUT_S", 0.5)
+    result = fetch(tmp_path, f"{site.base}/stall", Asked().model)
+    assert result.is_error and "did not answer in time" in result.text()

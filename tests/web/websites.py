@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from agentrun.core.types import ModelRequest
 from agentrun.permissions import Gate
 from agentrun.tools.base import ToolContext
 from agentrun.tools.records import ReadRecords
@@ -33,6 +32,7 @@ class Site:
         self.hits: Counter[str] = Counter()
         self.sent = 0
         self.done = threading.Event()
+        self.closing = threading.Event()
         self.port = 0
 
     @property
@@ -64,6 +64,10 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self._redirect("/loop")
             elif route == "/big":
                 self._big()
+            elif route == "/drip":
+                self._drip()
+            elif route == "/stall":
+                site.closing.wait(30)
             else:
                 self._reply(404, "text/plain", b"unknown")
 
@@ -79,6 +83,17 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             self.send_header("Location", location)
             self.send_header("Content-Length", "0")
             self.end_headers()
+
+        def _drip(self) -> None:
+            # One byte of a header line at a time: every read gets something well within its
+            # timeout, and the headers never end.
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                while not site.closing.wait(0.05):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+            except OSError:
+                pass
 
         def _big(self) -> None:
             self.send_response(200)
@@ -116,9 +131,6 @@ def web_context(
     return ctx, gate
 
 
-Answerer = Callable[[ModelRequest], Any]
-
-
 @contextlib.contextmanager
 def serve() -> Iterator[Site]:
     """The test site, serving until the block ends."""
@@ -132,6 +144,7 @@ def serve() -> Iterator[Site]:
     try:
         yield state
     finally:
+        state.closing.set()
         server.shutdown()
         server.server_close()
         PAGES.clear()

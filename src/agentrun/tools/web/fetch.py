@@ -19,9 +19,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,8 +34,6 @@ from agentrun.core.hosts import canonical_host, parse_ip
 from agentrun.tools.web.address import refusal
 
 if TYPE_CHECKING:
-    import threading
-
     from agentrun.core.hosts import IPAddress
 
 MAX_URL_CHARS = 2_000
@@ -45,6 +45,7 @@ READ_TIMEOUT_S = 20.0
 DEADLINE_S = 60.0
 _CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_TOO_SLOW = f"The page took longer than {DEADLINE_S:.0f} s to download."
 USER_AGENT = "agentrun-WebFetch/1 (+https://github.com/agentrun)"
 
 Named = Callable[[str], bool]
@@ -124,9 +125,31 @@ def fetch(url: str, *, named: Named, cancel: threading.Event | None = None) -> P
     """GET ``url`` under the rules above: the page, or the redirect to another host."""
     deadline = time.monotonic() + DEADLINE_S
     current = target(url, named)
+    watchdog = _Watchdog(DEADLINE_S)
+    try:
+        got = _follow(url, current, named, deadline, watchdog, cancel)
+    except FetchError:
+        if watchdog.fired:
+            raise FetchError(_TOO_SLOW) from None
+        raise
+    finally:
+        watchdog.stop()
+    if watchdog.fired:  # the shutdown read as the end of the body: it is not the whole page
+        raise FetchError(_TOO_SLOW)
+    return got
+
+
+def _follow(
+    url: str,
+    current: _Target,
+    named: Named,
+    deadline: float,
+    watchdog: _Watchdog,
+    cancel: threading.Event | None,
+) -> Page | Redirect:
     for _ in range(MAX_REDIRECTS + 1):
         address, local = _resolve(current, named)
-        conn, response = _request(current, address, deadline)
+        conn, response = _request(current, address, deadline, watchdog)
         try:
             location = response.getheader("Location")
             if response.status in _REDIRECTS and location:
@@ -191,11 +214,42 @@ def _resolve(t: _Target, named: Named) -> tuple[IPAddress, bool]:
     return addresses[0], local
 
 
+class _Watchdog:
+    """Shuts the fetch's socket down at the deadline: a server that drips a byte at a time
+    (each read within its timeout, the headers never ending) cannot hold the call past it."""
+
+    def __init__(self, seconds: float) -> None:
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+        self.fired = False
+
+    def arm(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.fired:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            if self._sock is not None:
+                with contextlib.suppress(OSError):
+                    self._sock.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        self._timer.cancel()
+
+
 def _request(
-    t: _Target, address: IPAddress, deadline: float
+    t: _Target, address: IPAddress, deadline: float, watchdog: _Watchdog
 ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
     family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
+    watchdog.arm(sock)
     try:
         sock.settimeout(min(CONNECT_TIMEOUT_S, _left(deadline)))
         sock.connect((str(address), t.port))
@@ -203,6 +257,7 @@ def _request(
         if t.scheme == "https":
             tls = ssl.create_default_context()
             sock = tls.wrap_socket(sock, server_hostname=t.host)
+            watchdog.arm(sock)
     except ssl.SSLError as e:
         sock.close()
         raise FetchError(f"The TLS connection to {t.host} failed: {e}.") from e
@@ -244,7 +299,7 @@ def _read(
             if cancel is not None and cancel.is_set():
                 raise FetchError("Interrupted by the user.")
             if time.monotonic() > deadline:
-                raise FetchError(f"The page took longer than {DEADLINE_S:.0f} s to download.")
+                raise FetchError(_TOO_SLOW)
             chunk = response.read1(min(_CHUNK, MAX_BYTES + 1 - size))
             if not chunk:
                 return b"".join(chunks), False
