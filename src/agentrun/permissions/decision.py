@@ -14,6 +14,8 @@ Behavior = Literal["allow", "ask", "deny"]
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions")
 ALL_TOOLS = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
 READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite"})
+WEB_TOOLS = frozenset({"WebFetch", "WebSearch"})
+"""Tools that reach the network from the runtime: asked by default, even in plan mode."""
 RANK = {"allow": 0, "ask": 1, "deny": 2}
 
 

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from agentrun.core.errors import ConfigError
-from agentrun.core.hosts import url_host
 from agentrun.core.pathutil import is_within
 from agentrun.permissions.bashview import BashView, view_bash
 from agentrun.permissions.decision import (
@@ -34,6 +33,7 @@ from agentrun.permissions.decision import (
     PERMISSION_MODES,
     RANK,
     READ_ONLY_TOOLS,
+    WEB_TOOLS,
     Behavior,
     Decision,
     offered_tools,
@@ -52,7 +52,6 @@ from agentrun.permissions.rules import (
     split_rules,
     tool_paths,
 )
-from agentrun.permissions.webrules import WEB_TOOLS, names
 
 if TYPE_CHECKING:
     from agentrun.core.types import JSON, ToolCall
@@ -375,6 +374,8 @@ class Gate:
             directory = tool_paths(tool_input, tool, self.cwd)[-1].parent
             return [Rule("Edit", f"//{glob_escape(str(directory).lstrip('/'))}/**")]
         if tool == "WebFetch":
+            from agentrun.core.hosts import url_host
+
             host = url_host(str(tool_input.get("url", "")))
             return [Rule(tool, f"domain:{host}")] if host else []
         return [Rule(tool)]
@@ -383,6 +384,8 @@ class Gate:
         """Whether an allow rule names ``host`` exactly (``WebFetch(domain:127.0.0.1)``): the
         one thing that lets WebFetch reach a loopback or private address, or keep plain http.
         A wildcard, a bare ``WebFetch``, bypassPermissions or an "always" answer never does."""
+        from agentrun.permissions.webrules import names
+
         return any(
             r.tool == "WebFetch" and r.spec is not None and names(r.spec, host, exact=True)
             for r in self.allow
@@ -395,6 +398,8 @@ class Gate:
                 return None  # never "always" for a file outside the workspace
             return f"file edits in {paths[-1].parent}/"
         if tool == "WebFetch":
+            from agentrun.core.hosts import url_host
+
             host = url_host(str(tool_input.get("url", "")))
             return f"fetches from {host}" if host else None
         return tool

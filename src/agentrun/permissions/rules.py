@@ -29,7 +29,6 @@ from agentrun.core.pathutil import is_within
 from agentrun.permissions.bashrun import UnverifiableError, commands_run
 from agentrun.permissions.gitrules import git_subcommand
 from agentrun.permissions.shellparse import ShellParseError, split_commands
-from agentrun.permissions.webrules import domain_matches
 
 if TYPE_CHECKING:
     from agentrun.core.types import JSON
@@ -104,6 +103,8 @@ class Rule:
                 or (self.tool.startswith("mcp__") and tool.startswith(self.tool + "__"))
             )
         if tool == "WebFetch" and self.tool == "WebFetch":  # WebFetch(domain:example.com)
+            from agentrun.permissions.webrules import domain_matches  # only where rules name it
+
             return domain_matches(self.spec, str(tool_input.get("url", "")))
         if delegation:  # Task(name) / Task(a, b): the agents it names
             return str(tool_input.get("subagent_type", "")) in agent_names(self.spec)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from agentrun.core.hosts import canonical_host, url_host
 
-WEB_TOOLS = frozenset({"WebFetch", "WebSearch"})
-"""The tools that reach the network from the runtime (not from the jail)."""
 _PREFIX = "domain:"
 
 
