@@ -91,6 +91,6 @@ def test_share_of_files_whose_tools_are_all_provided(capsys: pytest.CaptureFixtu
     share = provided_share(sorted(AGENTS.rglob("*.md")))
     with capsys.disabled():
         print(f"\ncorpus: {share:.1%} of the agent files name only tools agentrun provides")
-    # Task, MultiEdit, LS and TodoWrite took it from 69.3% (the six); WebFetch and WebSearch
-    # are the rest of the 87% target, MCP tools the 93%.
-    assert share >= 0.77
+    # Task, MultiEdit, LS and TodoWrite took it from 69.3% (the six) to 77%; WebFetch and
+    # WebSearch to 89.2%; MCP tools are the rest of the 93% target.
+    assert share >= 0.87

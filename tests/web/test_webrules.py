@@ -94,3 +94,19 @@ def test_websearch_asks_unless_allowed(tmp_path: Path) -> None:
     assert gate.check("WebSearch", {"query": "x"}).behavior == "ask"
     gate = Gate.load("default", allowed=("WebSearch",), cwd=tmp_path, home=tmp_path)
     assert gate.check("WebSearch", {"query": "x"}).behavior == "allow"
+
+
+def test_an_agent_file_may_limit_webfetch_to_a_domain(tmp_path: Path) -> None:
+    gate = Gate.load(
+        "bypassPermissions",
+        agent_tools=("Read", "WebFetch(domain:docs.python.org)"),
+        cwd=tmp_path,
+        home=tmp_path,
+    )
+    ok = gate.check("WebFetch", {"url": "https://docs.python.org/3/", "prompt": "p"})
+    other = gate.check("WebFetch", {"url": "https://evil.org/", "prompt": "p"})
+    assert ok.behavior == "allow"
+    assert (other.behavior, other.reason) == (
+        "deny",
+        "this agent may use WebFetch only as WebFetch(domain:docs.python.org)",
+    )

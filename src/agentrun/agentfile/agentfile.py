@@ -51,6 +51,7 @@ __all__ = [
 KNOWN_TOOLS = (
     *("Read", "Write", "Edit", "Bash", "Glob", "Grep", "Task", "Agent"),
     *("MultiEdit", "LS", "TodoWrite"),
+    *("WebFetch", "WebSearch"),
 )
 _MODEL_ALIASES = frozenset({"inherit", "default", *ALIASES})
 _RULE = re.compile(r"[A-Za-z_][\w-]*\(.*\)", re.DOTALL)
