@@ -273,3 +273,24 @@ def test_a_server_that_never_answers_times_out(
     monkeypatch.setattr(fetch_module, "READ_TIMEOUT_S", 0.5)
     result = fetch(tmp_path, f"{site.base}/stall", Asked().model)
     assert result.is_error and "did not answer in time" in result.text()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",
+        "http://example.com:99999/",
+        "https://%zz/",
+        "http:",
+        "   ",
+        "http://a b/",
+        "https://exa\x00mple.com/",
+        "https://\u2603.invalid/",
+        "https://xn--/",
+        "https://" + "a" * 300 + ".invalid/",
+    ],
+    ids=lambda u: repr(u)[:30],
+)
+def test_malformed_urls_are_error_results(tmp_path: Path, url: str) -> None:
+    result = fetch(tmp_path, url, Asked().model, allowed=("WebFetch",))
+    assert result.is_error and result.text()

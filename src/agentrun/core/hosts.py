@@ -29,7 +29,14 @@ def canonical_host(host: str) -> str:
     """``host`` (a URL's hostname, brackets removed) in the spelling rules are compared in."""
     host = host.strip().lower().rstrip(".")
     address = parse_ip(host)
-    return str(address) if address is not None else host
+    if address is not None:
+        return str(address)
+    if not host.isascii():
+        try:  # an internationalised name: compared (and resolved) in its ASCII form
+            return host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return host
+    return host
 
 
 def parse_ip(host: str) -> IPAddress | None:

@@ -107,6 +107,8 @@ def target(url: str, named: Named) -> _Target:
     if not parts.hostname:
         raise FetchError("The URL has no host.")
     host = canonical_host(parts.hostname)
+    if not host.isascii() or any(c in host for c in " \t\r\n\0/\\@"):
+        raise FetchError(f"The URL's host {host!r} is not a valid host name.")
     if scheme == "http" and not named(host):
         scheme = "https"
         if port == 80:
@@ -187,7 +189,7 @@ def _resolve(t: _Target, named: Named) -> tuple[IPAddress, bool]:
     else:
         try:
             infos = socket.getaddrinfo(t.host, t.port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError) as e:
+        except (OSError, UnicodeError, ValueError) as e:
             raise FetchError(f"Could not resolve the host {t.host}: {e}.") from e
         addresses = []
         for info in infos:
