@@ -18,6 +18,7 @@ from agentrun.models.function import FunctionModel
 from agentrun.testing import ScriptedModel
 from agentrun.tools.web import fetch as fetch_module
 from agentrun.tools.web.fetch import MAX_BYTES, target
+from agentrun.tools.web.page import CONVERT_BUDGET_S, MAX_MARKDOWN_CHARS
 from agentrun.tools.web.webfetch import WebFetchTool
 
 LOCAL_RULE = "WebFetch(domain:127.0.0.1)"
@@ -255,6 +256,22 @@ def test_the_host_proxy_settings_are_not_used(
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
     assert not fetch(tmp_path, f"{site.base}/page", Asked().model).is_error
+
+
+def test_a_huge_html_page_is_converted_only_as_far_as_the_model_reads(
+    tmp_path: Path, site: Site
+) -> None:
+    # Converting all of these 5 MB takes html2text about a minute on a busy machine.
+    asked = Asked()
+    started = time.monotonic()
+    result = fetch(tmp_path, f"{site.base}/hugehtml", asked.model)
+    elapsed = time.monotonic() - started
+    assert not result.is_error
+    question = asked.question()
+    assert "Some **text** and [a link](" in question
+    assert "[Content cut: the page is longer than this.]" in question
+    assert len(question) < MAX_MARKDOWN_CHARS + 1_000
+    assert elapsed < 3 * CONVERT_BUDGET_S, elapsed
 
 
 def test_a_server_that_drips_is_cut_off_at_the_deadline(

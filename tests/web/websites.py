@@ -22,6 +22,9 @@ PAGE = b"""<!doctype html><html><head><title>Widgets</title><script>var secret =
 <p>The <b>blue</b> widget costs 42 euros. See <a href="/prices">the price list</a>.</p>
 <ul><li>blue</li><li>green</li></ul></body></html>"""
 BIG = 50 * 1024 * 1024
+HUGE_HTML = (
+    b"<html><body>" + b"<div><p>Some <b>text</b> and <a href='/x'>a link</a></p></div>\n" * 80_000
+)
 CHUNK = b"x" * 65536
 
 
@@ -64,6 +67,8 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self._redirect("/loop")
             elif route == "/big":
                 self._big()
+            elif route == "/hugehtml":
+                self._reply(200, "text/html", HUGE_HTML)
             elif route == "/drip":
                 self._drip()
             elif route == "/stall":

@@ -8,9 +8,13 @@ URL; scripts and styles dropped; no line wrapping). Text types pass as they are;
 
 from __future__ import annotations
 
+import time
 from email.message import Message
 
 MAX_MARKDOWN_CHARS = 100_000
+CONVERT_BUDGET_S = 10.0
+"""The most time spent turning one page into Markdown; the rest of a slower page is cut."""
+_FEED_CHARS = 32_768
 _HTML = ("text/html", "application/xhtml+xml")
 _TEXT_EXTRA = ("application/json", "application/xml", "application/javascript", "+json", "+xml")
 
@@ -36,15 +40,34 @@ def to_markdown(body: bytes, content_type: str, *, url: str) -> str:
         text = body.decode(charset, errors="replace")
     except LookupError:  # an unknown charset name
         text = body.decode("utf-8", errors="replace")
+    cut = False
     if kind in _HTML or sniffed_html:
-        import html2text  # imported at the first HTML page only
-
-        converter = html2text.HTML2Text(baseurl=url)
-        converter.body_width = 0
-        converter.ignore_images = False
-        converter.unicode_snob = True
-        text = converter.handle(text)
+        text, cut = _html_to_markdown(text, url)
     text = text.strip()
-    if len(text) > MAX_MARKDOWN_CHARS:
+    if cut or len(text) > MAX_MARKDOWN_CHARS:
         text = text[:MAX_MARKDOWN_CHARS] + "\n\n[Content cut: the page is longer than this.]"
     return text
+
+
+def _html_to_markdown(html: str, url: str) -> tuple[str, bool]:
+    """The Markdown of ``html``, converted piece by piece and stopped once there is more than
+    the model is given, or the time budget is spent (a 10 MB page converts in minutes: only
+    its start is ever read). Also says whether it stopped early."""
+    import html2text  # imported at the first HTML page only
+
+    converter = html2text.HTML2Text(baseurl=url)
+    converter.body_width = 0
+    converter.ignore_images = False
+    converter.unicode_snob = True
+    # HTML2Text.handle() is feed() + finish(); fed in pieces here so it can stop early.
+    converter.start = True
+    started = time.monotonic()
+    cut = False
+    for start in range(0, len(html), _FEED_CHARS):
+        converter.feed(html[start : start + _FEED_CHARS])
+        out = sum(map(len, converter.outtextlist))
+        if out > MAX_MARKDOWN_CHARS or time.monotonic() - started > CONVERT_BUDGET_S:
+            cut = start + _FEED_CHARS < len(html)
+            break
+    converter.feed("")
+    return converter.optwrap(converter.finish()), cut
