@@ -114,6 +114,14 @@ def test_a_redirect_to_another_host_is_reported_not_followed(tmp_path: Path, sit
     assert dict(site.hits) == {"/away": 1}
 
 
+def test_a_redirect_to_another_name_of_the_same_server_is_not_followed(
+    tmp_path: Path, site: Site
+) -> None:
+    result = fetch(tmp_path, f"{site.base}/alias", Asked().model)
+    assert f"Redirect URL: http://localhost:{site.port}/page" in result.text()
+    assert dict(site.hits) == {"/alias": 1}
+
+
 def test_a_redirect_on_the_same_host_is_followed(tmp_path: Path, site: Site) -> None:
     asked = Asked()
     assert not fetch(tmp_path, f"{site.base}/hop", asked.model).is_error

@@ -61,6 +61,8 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, "text/html", b"<p>no</p>")
             elif route == "/away":
                 self._redirect("http://elsewhere.example/landing")
+            elif route == "/alias":  # the same server under another name
+                self._redirect(f"http://localhost:{site.port}/page")
             elif route == "/hop":
                 self._redirect("/page")
             elif route == "/loop":

@@ -10,7 +10,7 @@
   rule names the host.
 - No proxy: the host's proxy variables are ignored, because a proxy would resolve and connect
   by itself (past the address check) and may sit inside the network the check keeps out.
-- Redirects within the same host (``www.`` aside) are followed, at most :data:`MAX_REDIRECTS`;
+- Redirects within the same host are followed, at most :data:`MAX_REDIRECTS`;
   a redirect to another host is returned, not followed: the model asks again and that URL
   meets the permission gate.
 - The body is streamed and reading stops past :data:`MAX_BYTES`; connect and read timeouts and
@@ -157,7 +157,9 @@ def _follow(
             if response.status in _REDIRECTS and location:
                 following = urljoin(current.url, location)
                 nxt = target(following, named)
-                if _bare(nxt.host) != _bare(current.host):
+                # Only the very host the gate decided on: even www.host is another host (a
+                # rule may deny it), so the model must ask for it and meet the gate.
+                if nxt.host != current.host:
                     return Redirect(current.url, following, response.status)
                 current = nxt
                 continue
@@ -175,10 +177,6 @@ def _follow(
         finally:
             conn.close()
     raise FetchError(f"Too many redirects (more than {MAX_REDIRECTS}) from {url}.")
-
-
-def _bare(host: str) -> str:
-    return host.removeprefix("www.")
 
 
 def _resolve(t: _Target, named: Named) -> tuple[IPAddress, bool]:
