@@ -4,12 +4,13 @@ ask), a scripted session that reads a page, stream-json's tool results."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from websites import Site
+from websites import Site, serve
 
 from agentrun.cli.app import main
 
@@ -20,6 +21,13 @@ tools: Read, WebFetch, WebSearch
 ---
 You read web pages.
 """
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """The test site on 127.0.0.1 (a conftest.py here would shadow tests/sandbox's)."""
+    with serve() as state:
+        yield state
 
 
 def setup(tmp_path: Path, *turns: dict[str, Any], **top: Any) -> tuple[Path, str]:

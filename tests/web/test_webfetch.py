@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from websites import BIG, Site, web_context
+from websites import BIG, Site, serve, web_context
 
 from agentrun.core.pricing import cost_usd, resolve_alias
 from agentrun.core.types import ModelRequest, ModelResponse, ToolResult, Usage
@@ -22,6 +23,13 @@ from agentrun.tools.web.page import CONVERT_BUDGET_S, MAX_MARKDOWN_CHARS
 from agentrun.tools.web.webfetch import WebFetchTool
 
 LOCAL_RULE = "WebFetch(domain:127.0.0.1)"
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """The test site on 127.0.0.1 (a conftest.py here would shadow tests/sandbox's)."""
+    with serve() as state:
+        yield state
 
 
 class Asked:
