@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from pathlib import Path
 
 import pexpect
 
 from agentrun.session.store import FileSessionStore
-
-PROMPT = "❯"
+from repl import PROMPT, start_repl
 
 
 def test_compact_and_context_in_a_pty(tmp_path: Path) -> None:
@@ -22,22 +18,8 @@ def test_compact_and_context_in_a_pty(tmp_path: Path) -> None:
     home.mkdir()
     read = {"name": "Read", "input": {"file_path": "notes.txt"}}
     turns = [{"tool_calls": [read]} for _ in range(6)] + [{"text": "Read it all."}]
-    script = tmp_path / "script.json"
-    script.write_text(
-        json.dumps({"context_window": 60_000, "summary": "THE-SUMMARY", "turns": turns})
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{script}"],
-        env=env,
-        encoding="utf-8",
-        dimensions=(40, 110),
-        timeout=60,
-    )
-    child.expect("Ctrl-D exits")
-    child.expect(PROMPT)
+    script = {"context_window": 60_000, "summary": "THE-SUMMARY", "turns": turns}
+    child = start_repl(ws, script, timeout=60)
     child.sendline("/compact")
     child.expect("nothing to compact yet")
     child.sendline("read the notes")

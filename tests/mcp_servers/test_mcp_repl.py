@@ -4,27 +4,26 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import pexpect
 
+from repl import PROMPT, start_repl
+
 HERE = Path(__file__).parent
 DEMO = {"command": sys.executable, "args": [str(HERE / "demo_server.py")]}
-PROMPT = "❯"
 
 
 def spawn(ws: Path, home: Path) -> pexpect.spawn:
-    script = ws.parent / "script.json"
-    script.write_text(json.dumps({"turns": [{"text": "hi"}]}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
-    env["MCP_TIMEOUT"] = "120000"
-    args = ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{script}"]
-    args += ["--agent", str(ws / "plain.md")]
-    return pexpect.spawn(
-        sys.executable, args, env=env, encoding="utf-8", dimensions=(40, 110), timeout=120
+    return start_repl(
+        ws,
+        {"turns": [{"text": "hi"}]},
+        *("--agent", str(ws / "plain.md")),
+        home=home,
+        timeout=120,
+        env={"MCP_TIMEOUT": "120000"},
+        wait=False,
     )
 
 

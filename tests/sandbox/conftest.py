@@ -6,6 +6,7 @@ and a secret hidden by that alone would not prove the Landlock deny list works.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from agentrun.core.types import ToolResult
+from agentrun.jail.fileclient import JailedWorkspace, jailed_workspace
 from agentrun.jail.jail import JailLimits, JailSandbox
 from agentrun.jail.policy import SandboxMode, SandboxPolicy
 from agentrun.tools.shell import BashSession, build_env
@@ -233,6 +235,19 @@ class Shell:
     def close(self) -> None:
         self.session.close()
         self.jail.close()
+
+
+@contextlib.contextmanager
+def jail_with_files(host: Host, policy: SandboxPolicy) -> Iterator[tuple[Shell, JailedWorkspace]]:
+    """A jail on ``policy``: its Bash shell and the file tools' workspace served inside it
+    (closed after)."""
+    shell = Shell(JailSandbox(policy, tmp_dir=host.tmp_dir, limits=TEST_LIMITS), host)
+    workspace = jailed_workspace(policy, shell.jail)
+    try:
+        yield shell, workspace
+    finally:
+        workspace.channel.close()
+        shell.close()
 
 
 @pytest.fixture

@@ -11,28 +11,20 @@ from pathlib import Path
 import pytest
 
 from agentrun.core.types import ToolResult
-from agentrun.jail.fileclient import JailedWorkspace, jailed_workspace
-from agentrun.jail.jail import JailSandbox
+from agentrun.jail.fileclient import JailedWorkspace
 from agentrun.tools.base import ToolContext
 from agentrun.tools.glob import GlobTool
 from agentrun.tools.grep import GrepTool
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
-from conftest import TEST_LIMITS, Host, Shell
+from conftest import Host, Shell, jail_with_files
 
 
 @pytest.fixture
 def jailed(host: Host) -> Iterator[tuple[Shell, JailedWorkspace]]:
-    policy = host.policy()
-    jail = JailSandbox(policy, tmp_dir=host.tmp_dir, limits=TEST_LIMITS)
-    shell = Shell(jail, host)
-    workspace = jailed_workspace(policy, jail)
-    try:
-        yield shell, workspace
-    finally:
-        workspace.channel.close()
-        shell.close()
+    with jail_with_files(host, host.policy()) as pair:
+        yield pair
 
 
 def test_concurrent_reads_and_searches_all_answer(

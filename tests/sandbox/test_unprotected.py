@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from agentrun.jail.fileclient import JailedWorkspace, jailed_workspace
-from agentrun.jail.jail import JailSandbox
+from agentrun.jail.fileclient import JailedWorkspace
 from agentrun.permissions.gate import Gate
 from agentrun.permissions.rules import Rule
 from agentrun.tools.base import ToolContext
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
-from conftest import TEST_LIMITS, Host, Shell
+from conftest import Host, Shell, jail_with_files
 
 
 def test_the_gate_names_the_protected_paths_its_allow_rules_spell_out(tmp_path: Path) -> None:
@@ -51,14 +50,8 @@ def opened(host: Host) -> Iterator[tuple[Shell, JailedWorkspace]]:
     unprotect = [ws / ".claude" / "agents", ws / ".git" / "hooks", ws / ".git"]
     policy = host.policy(unprotect=unprotect)
     assert policy.unprotected == (ws / ".claude" / "agents",)  # never .git
-    jail = JailSandbox(policy, tmp_dir=host.tmp_dir, limits=TEST_LIMITS)
-    shell = Shell(jail, host)
-    workspace = jailed_workspace(policy, jail)
-    try:
-        yield shell, workspace
-    finally:
-        workspace.channel.close()
-        shell.close()
+    with jail_with_files(host, policy) as pair:
+        yield pair
 
 
 def test_a_named_protected_path_is_writable_and_only_it(

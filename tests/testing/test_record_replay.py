@@ -13,9 +13,10 @@ import pytest
 
 from agentrun.core.errors import ConfigError, ScriptFormatError, ScriptMismatchError
 from agentrun.core.types import ModelRequest, ToolSpec
-from agentrun.models.recording import REDACTED, RecordingModel, scrub
+from agentrun.models.recording import RecordingModel
 from agentrun.models.replay import ReplayModel
 from agentrun.models.scripted import ScriptedModel
+from agentrun.session.redact import REDACTED, redact
 from agentrun.testing import FakeAnthropicServer, run_agent, tool_outcomes
 
 if TYPE_CHECKING:
@@ -233,9 +234,9 @@ def test_the_private_tmp_dir_is_not_drift(tmp_path: Path) -> None:
     assert replay.complete(after_tool(first, r1.content, later)).text() == "Done."
 
 
-def test_scrub_blanks_secret_fields_and_keeps_the_rest() -> None:
+def test_redact_blanks_secret_fields_and_keeps_the_rest() -> None:
     value = {"x-api-key": "anything", "Authorization": "Basic abc", "n": 3, "l": ["ok", None]}
-    assert scrub(value) == {
+    assert redact(value) == {
         "x-api-key": REDACTED,
         "Authorization": REDACTED,
         "n": 3,

@@ -29,7 +29,8 @@ def run_task(
     task: Task, work_root: str, *, keep: bool = False, sandbox: str = "workspace-write"
 ) -> dict[str, Any]:
     """Run ``task`` to its end; never raises for what the task did (a failure is a result)."""
-    from agentrun.runner.api import run
+    from agentrun.core.vocab import INTERRUPTED_STOP
+    from agentrun.runner.api import RunOptions, run
     from agentrun.session.store import sessions_dir
 
     started = time.monotonic()
@@ -44,8 +45,7 @@ def run_task(
             Path(work_root), task.id, repo=task.repo, ref=task.ref, workspace=task.workspace
         )
         with _env(task.env):
-            result = run(
-                task.prompt,
+            options = RunOptions(
                 agent=task.agent,
                 cwd=checkout,
                 model=task.model,
@@ -56,8 +56,9 @@ def run_task(
                 allowed_tools=task.allowed_tools,
                 sandbox=sandbox,
             )
+            result = run(task.prompt, options)
         change = worktree.patch(checkout)
-        interrupted = result.stop_reason == "interrupted"
+        interrupted = result.stop_reason == INTERRUPTED_STOP
         status = STATUS_OK if not result.is_error else STATUS_FAILED
         line.update(
             status=STATUS_INTERRUPTED if interrupted else status,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agentrun.core.errors import ConfigError
+from agentrun.core.vocab import DEFAULT_AGENT, PERMISSION_MODES
 
 FIELDS = frozenset(
     {
@@ -34,7 +35,6 @@ FIELDS = frozenset(
         "env",
     }
 )
-PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Task:
     repo: str | None = None
     ref: str = "HEAD"
     workspace: str | None = None
-    agent: str = "backend-specialist"
+    agent: str = DEFAULT_AGENT
     model: str | None = None
     max_turns: int | None = None
     max_budget_usd: float | None = None

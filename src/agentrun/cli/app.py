@@ -1,7 +1,7 @@
 """The ``agentrun`` command line: parsing, dispatch and exit codes.
 
 Only argparse is imported at start-up; every subcommand's module is imported when chosen, so
-``agentrun --help`` and ``--version`` stay fast. Exit codes (DESIGN.md): 0 success, 1 the run
+``agentrun --help`` and ``--version`` stay fast. Exit codes (README.md): 0 success, 1 the run
 failed, 2 usage or configuration error (before any model call), 130 interrupted.
 """
 
@@ -21,6 +21,7 @@ from agentrun.core.errors import (
     MissingApiKeyError,
     SandboxUnavailableError,
 )
+from agentrun.core.vocab import DEFAULT_AGENT, PERMISSION_MODES, SANDBOX_MODES
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -28,8 +29,6 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 OUTPUT_FORMATS = ("text", "json", "stream-json")
-PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions")
-SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
 PICK_SESSION = ""
 """``--resume`` given no ID: pick a session (in a terminal)."""
 
@@ -142,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="one-shot: answer PROMPT (or stdin) and exit; never prompts for approval",
     )
     run.add_argument(
-        "--agent", metavar="NAME|PATH", help="agent name or file (default: backend-specialist)"
+        "--agent", metavar="NAME|PATH", help=f"agent name or file (default: {DEFAULT_AGENT})"
     )
     run.add_argument(
         "--model",

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from rich.console import Console
 from rich.text import Text
@@ -40,6 +41,8 @@ from agentrun.core.types import ToolCall, Usage
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import PermissionDecision
+    from agentrun.runner.keywords import RunKeywords
+    from agentrun.runner.runtime import RunOptions
 
 __all__ = ["InteractiveApp", "run_interactive"]
 
@@ -75,7 +78,7 @@ _ANSWERS: dict[str, Answer] = {
 }
 
 
-def run_interactive(args: argparse.Namespace, options: dict[str, Any]) -> int:
+def run_interactive(args: argparse.Namespace, options: RunOptions) -> int:
     first = args.prompt if args.prompt not in (None, "-") else None
     app = InteractiveApp(options, console=Console(highlight=False))
     with history(), leave_on_signals():
@@ -87,16 +90,19 @@ class InteractiveApp:
 
     def __init__(
         self,
-        options: dict[str, Any],
+        options: RunOptions,
         *,
         console: Console,
         read: Callable[[str], str] = input,
     ) -> None:
-        self.options = dict(options)
+        self.options = options
         self.console = console
         self.read = read
-        self.cwd = Path(self.options.get("cwd") or ".")
-        self.renderer = Renderer(console, cwd=self.cwd, model=self.options.get("model") or "")
+        self.cwd = Path(self.options.cwd or ".")
+        model = self.options.model
+        self.renderer = Renderer(
+            console, cwd=self.cwd, model=model if isinstance(model, str) else ""
+        )
         self.turns = 0
         # What sessions replaced by /model used: the footer and /cost count the whole
         # conversation. The current session's own totals come from it (see totals()).
@@ -110,13 +116,14 @@ class InteractiveApp:
         self.session = self._new_session()
         self.renderer.model = _model_id(self.session) or self.renderer.model
 
-    def _new_session(self, **overrides: Any) -> Any:
+    def _new_session(self, **overrides: Unpack[RunKeywords]) -> Any:
         from agentrun.runner.api import AgentSession
 
-        opts = {**self.options, **overrides}
-        return AgentSession(
-            **opts, on_event=self._on_event, approver=self.approve, mcp_consent=self._mcp_consent
-        )
+        overrides.setdefault("approver", self.approve)
+        overrides.setdefault("mcp_consent", self._mcp_consent)
+        session = AgentSession(self.options, on_event=self._on_event, **overrides)
+        self.renderer.agent_colors = session.agent_colors  # a Task line in its agent's colour
+        return session
 
     def _mcp_consent(self, server: Any) -> bool:
         """Whether a server of the project's .mcp.json may start (asked once per definition)."""
@@ -133,7 +140,7 @@ class InteractiveApp:
 
     # -- main loop -----------------------------------------------------------------------------
     def run(self, first_prompt: str | None = None) -> int:
-        agent = self.options.get("agent", "")
+        agent = self.options.agent
         self.console.print(
             Text.assemble(("agentrun", "bold"), f" · agent {agent} · {self.cwd}"),
             Text("/help for commands · Ctrl-C cancels a turn · Ctrl-D exits", style="dim"),
@@ -241,7 +248,7 @@ class InteractiveApp:
         messages = self.session.messages
         if not messages:
             return
-        path = FileSessionStore(self.options.get("sessions_root")).path(self.session.session_id)
+        path = FileSessionStore(self.options.sessions_root).path(self.session.session_id)
         try:
             info = summarize(path, read_transcript(path).entries)
         except OSError:
@@ -348,7 +355,7 @@ class InteractiveApp:
             # the conversation so far goes on, including one opened with --resume/--continue
             resume = self.session.session_id if self.session.messages else None
             if arg and self._replace_session(model=arg, resume=resume):
-                self.options["model"] = arg
+                self.options = dataclasses.replace(self.options, model=arg)
             self.console.print(f"  model: {self.renderer.model or 'default'}")
         elif name == "/mcp":
             from agentrun.cli.commands.mcp import session_lines
@@ -378,28 +385,30 @@ class InteractiveApp:
             )
         )
 
-    def _replace_session(self, **overrides: Any) -> bool:
+    def _replace_session(self, **overrides: Unpack[RunKeywords]) -> bool:
         """Swap in a new session; on a configuration error (a mistyped /model) say so and keep
         the current one."""
         from agentrun.core.errors import ConfigError
 
-        options = {"resume": None, "continue_session": False, **overrides}
+        options: RunKeywords = {"resume": None, "continue_session": False, **overrides}
         old = self.session
-        if options["resume"]:  # the same conversation keeps its "always" answers too
+        resume = options.get("resume")
+        if resume:  # the same conversation keeps its "always" answers too
             carried = tuple(dict.fromkeys([*self._carried, *old.remembered_rules]))
-            options["allowed_tools"] = (*self.options.get("allowed_tools", ()), *carried)
+            options["allowed_tools"] = (*self.options.allowed_tools, *carried)
         else:
             carried = ()
         try:
-            if options["resume"]:
+            if resume:
                 # A transcript is held by one session at a time: check the new model first,
                 # then let the old session go before the new one takes the conversation on.
-                _check_model(options.get("model"))
+                model = options.get("model")
+                _check_model(model if isinstance(model, str) else None)
                 old.close()
                 try:
                     new = self._new_session(**options)
                 except ConfigError:
-                    self.session = self._new_session(resume=options["resume"])
+                    self.session = self._new_session(resume=resume)
                     raise
             else:
                 new = self._new_session(**options)
@@ -423,7 +432,7 @@ class InteractiveApp:
     def _list_agents(self) -> None:
         from agentrun.agentfile.agentfile import find_agents
 
-        current = self.options.get("agent")
+        current = self.options.agent
         for name, spec in sorted(find_agents(self.cwd).items()):
             mark = "*" if name == current else " "
             desc = " ".join(spec.description.split())

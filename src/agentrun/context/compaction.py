@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     from agentrun.core.protocols import Model
     from agentrun.core.types import ContentBlock, Message, ToolSpec
 
-SUMMARY_SYSTEM = (
-    "You are summarising a coding session so that it can continue in a fresh context window. "
-    "Write for the same assistant, who will not see the original messages."
-)
 CONTINUED = (
     "This session is being continued from a previous conversation that ran out of context. "
     "The summary below covers the earlier part; the most recent messages follow verbatim.\n\n"
@@ -147,7 +143,8 @@ def touched_files(messages: list[Message]) -> list[str]:
             continue
         for block in _blocks(message["content"]):
             if block.get("type") == "tool_use" and block.get("name") in _FILE_TOOLS:
-                path = (block.get("input") or {}).get("file_path")
+                given = block.get("input") or {}
+                path = given.get("file_path") or given.get("notebook_path")
                 if isinstance(path, str):
                     seen.pop(path, None)
                     seen[path] = None

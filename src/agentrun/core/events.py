@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+# Where it was defined before the vocabulary had its own module.
+from agentrun.core.vocab import INTERRUPTED_STOP as INTERRUPTED_STOP
+
 if TYPE_CHECKING:
     from agentrun.core.types import JSON, ContentBlock, Message, ToolCall, ToolResult, Usage
 
@@ -23,14 +26,11 @@ ResultSubtype = Literal[
     "error_during_execution",
     "error_timeout",
 ]
-"""DESIGN.md's four result subtypes, plus ``error_timeout`` for the wall-clock limit (issue 5
-gives each limit its own subtype). Every other way a run can end unsuccessfully — an API
+"""Claude Code's four result subtypes, plus ``error_timeout`` for the wall-clock limit (each
+limit has its own subtype). Every other way a run can end unsuccessfully — an API
 failure, a script mismatch, a refusal, a full context window, Ctrl-C — is
 ``error_during_execution``, told apart by ``stop_reason`` (``"error"``, ``"refusal"``,
 ``"model_context_window_exceeded"``, ``"interrupted"``)."""
-
-INTERRUPTED_STOP = "interrupted"
-"""The ``stop_reason`` of a run the user interrupted (Ctrl-C / SIGINT; CLI exit code 130)."""
 
 
 @dataclass(frozen=True)

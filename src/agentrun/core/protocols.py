@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from agentrun.core.toolcontext import ToolContext
     from agentrun.core.types import JSON, ModelRequest, ModelResponse, ToolCall, ToolResult
-    from agentrun.tools.base import ToolContext
 
 
 TextSink = Callable[[str], None]
@@ -46,7 +46,7 @@ class Tool(Protocol):
     read_only: bool
     """Read-only tools may run concurrently within one turn; the others run one at a time."""
 
-    def run(self, input: JSON, ctx: ToolContext) -> ToolResult: ...
+    def run(self, input: JSON, ctx: ToolContext[Any, Any, Any]) -> ToolResult: ...
 
 
 class SpawnedProcess(Protocol):
@@ -237,10 +237,37 @@ class HookRunner(Protocol):
 
 
 class SessionStore(Protocol):
-    """Append-only storage of a session's events (one JSON object each)."""
+    """Where sessions' transcripts live: per session, append-only entries (one JSON object
+    each), held by one run at a time. :class:`agentrun.session.store.FileSessionStore` (JSONL
+    files) is the default; another store (a database, object storage) is passed as
+    ``RunOptions.session_store`` and proven by :mod:`agentrun.testing.storesuite`."""
 
-    def append(self, session_id: str, entry: Mapping[str, Any]) -> None:
-        """Store ``entry`` durably before returning (flushed and fsynced)."""
+    def check_writable(self) -> None:
+        """Raise ConfigError now, before any model call, if entries cannot be stored."""
+        ...
+
+    def resolve(self, given: str) -> str:
+        """The session ``given`` names: its whole ID, or a prefix only one stored session has;
+        raises SessionError otherwise (unknown, ambiguous, not an ID)."""
+        ...
+
+    def exists(self, session_id: str) -> bool:
+        """Whether the session has any entry stored."""
+        ...
+
+    def path(self, session_id: str) -> Path:
+        """Where the transcript is, or would be (what hooks are told as ``transcript_path``);
+        raises SessionError for a string that is not a session ID."""
+        ...
+
+    def claim(self, session_id: str) -> None:
+        """Hold the session for this store until :meth:`close`: raises SessionError while
+        another store holds it (two runs appending to one conversation interleave turns)."""
+        ...
+
+    def append(self, session_id: str, entry: Mapping[str, Any], *, sync: bool = True) -> None:
+        """Store ``entry`` (claiming the session) with every secret redacted
+        (:func:`agentrun.session.redact.redact`); durable before returning when ``sync``."""
         ...
 
     def sync(self, session_id: str) -> None:
@@ -249,4 +276,12 @@ class SessionStore(Protocol):
 
     def load(self, session_id: str) -> list[dict[str, Any]]:
         """Every entry of the session in order; raises SessionError if there is none."""
+        ...
+
+    def latest_for_cwd(self, cwd: Path | str) -> str | None:
+        """The most recently active session whose ``session`` entry names ``cwd``."""
+        ...
+
+    def close(self) -> None:
+        """Release every session this store holds."""
         ...

@@ -59,7 +59,6 @@ class HookOutcome:
     stop_reason: str = ""
     notices: tuple[str, ...] = field(default_factory=tuple)
     """For the user: system messages, non-blocking errors."""
-    ran: int = 0
 
 
 def read_answer(hook: HookCommand, run: HookRun, *, stdout_context: bool) -> HookAnswer:
@@ -170,5 +169,4 @@ def merge(answers: list[HookAnswer]) -> HookOutcome:
         stop=bool(stops),
         stop_reason="\n".join(a.stop_reason for a in stops if a.stop_reason),
         notices=tuple(notices),
-        ran=len(answers),
     )

@@ -12,10 +12,13 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from agentrun.core.home import agentrun_home
 from agentrun.core.pathutil import is_within
+
+# Defined in the vocabulary; still importable from here.
+from agentrun.core.vocab import SANDBOX_MODES as SANDBOX_MODES
+from agentrun.core.vocab import SandboxMode as SandboxMode  # noqa: TC001
 
 ANY_DEPTH = (".git", ".gitmodules", ".claude", ".mcp.json")
 """Names read-only at any depth of a root: git runs what they configure (also submodules'), and
@@ -48,8 +51,6 @@ REOPENABLE = (".claude", ".agentrun", ".mcp.json")
 """Paths read-only at each root: the repository, agents' settings, hooks and MCP servers, and
 :data:`HOME_FILES`."""
 
-SandboxMode = Literal["workspace-write", "read-only", "danger-full-access"]
-SANDBOX_MODES: tuple[SandboxMode, ...] = ("workspace-write", "read-only", "danger-full-access")
 
 # Secrets a jailed command must never read, whatever the mode (except danger-full-access).
 # Home directories are added per user in `SandboxPolicy.create`.

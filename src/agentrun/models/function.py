@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from agentrun.core.errors import ModelError
 from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS
 from agentrun.core.types import ContentBlock, Message, ModelRequest, ModelResponse, Usage
-from agentrun.models.scripted import STOP_REASONS, ScriptTurn, turn_response
+from agentrun.models.scriptturn import STOP_REASONS, ScriptTurn, turn_response
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import TextSink

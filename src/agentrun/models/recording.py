@@ -12,56 +12,25 @@ request, from index ``messages_from`` of the conversation, and ``system`` is wri
 it changed. ``agentrun.models.replay`` plays it back offline.
 
 Requests carry no credentials by construction, but a tool result can: a key a command printed,
-a config file the agent read. So every string is scrubbed of anything key-like before it is
-written, and ``authorization``/``api_key``-style fields are blanked whatever they hold.
+a config file the agent read. So every line goes through the transcripts' own
+:func:`agentrun.session.redact.redact` before it is written.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from agentrun.core.types import JSON, ModelRequest, ModelResponse, Usage
 from agentrun.core.webcalls import web_call
+from agentrun.session.redact import env_secrets, redact
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import Model, TextSink
 
 FORMAT_VERSION = 1
-REDACTED = "[REDACTED]"
-
-# Anthropic keys (sk-ant-...), other vendors' sk-... keys, and bearer tokens.
-_KEY_PATTERN = re.compile(
-    r"sk-ant-[A-Za-z0-9_\-]{8,}|\bsk-[A-Za-z0-9_\-]{20,}|(?i:bearer)\s+[A-Za-z0-9._~+/\-]{16,}=*"
-)
-_SECRET_FIELD = re.compile(r"(?i)^(x-)?(api[-_]?key|authorization|auth[-_]?token|secret)$")
-# Environment variables whose *values* must never appear in a recording, wherever they show up.
-_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
-
-
-def scrub(value: Any, *, secrets: tuple[str, ...] = ()) -> Any:
-    """``value`` with key-like strings replaced by ``[REDACTED]``, recursively.
-
-    ``secrets`` are literal values to remove as well (by default the API key variables' values
-    are added by :class:`RecordingModel`).
-    """
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        return _KEY_PATTERN.sub(REDACTED, value)
-    if isinstance(value, dict):
-        return {
-            key: REDACTED
-            if isinstance(key, str) and _SECRET_FIELD.match(key) and isinstance(item, str)
-            else scrub(item, secrets=secrets)
-            for key, item in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [scrub(item, secrets=secrets) for item in value]
-    return value
 
 
 def request_to_json(request: ModelRequest, *, previous: ModelRequest | None = None) -> JSON:
@@ -100,11 +69,6 @@ def response_from_json(data: JSON) -> ModelResponse:
         model=str(data.get("model") or ""),
         id=str(data.get("id") or ""),
     )
-
-
-def env_secrets() -> tuple[str, ...]:
-    """The values of the API key variables set now (long enough not to be a false match)."""
-    return tuple(v for name in _SECRET_ENV if len(v := os.environ.get(name, "")) >= 8)
 
 
 class RecordingModel:
@@ -165,7 +129,7 @@ class RecordingModel:
             if fresh:
                 header = {"agentrun_recording": FORMAT_VERSION, "model_id": self.inner.model_id}
                 self._file.write(json.dumps(header) + "\n")
-        line = json.dumps(scrub(entry, secrets=self._secrets), ensure_ascii=False)
+        line = json.dumps(redact(entry, secrets=self._secrets), ensure_ascii=False)
         self._file.write(line + "\n")
         self._file.flush()
 

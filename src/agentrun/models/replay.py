@@ -29,13 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import ConfigError, ModelError, ScriptFormatError, ScriptMismatchError
 from agentrun.core.webcalls import web_call
-from agentrun.models.recording import (
-    FORMAT_VERSION,
-    REDACTED,
-    env_secrets,
-    response_from_json,
-    scrub,
-)
+from agentrun.models.recording import FORMAT_VERSION, response_from_json
+from agentrun.session.redact import REDACTED, env_secrets, redact
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import TextSink
@@ -225,7 +220,7 @@ def newest_user_message(
         else:
             lines.append(f"[{kind}]\n")
             continue
-        body = scrub(body, secrets=secrets)
+        body = redact(body, secrets=secrets)
         lines.extend(line + "\n" for line in _mask(body, workdir).splitlines())
     return lines
 

@@ -6,16 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from agentrun.core.vocab import DEFAULT_TOOLS, PERMISSION_MODES, READ_ONLY_TOOLS
 from agentrun.permissions.rules import Rule, split_rules
 
 __all__ = ["ALL_TOOLS", "PERMISSION_MODES", "RANK", "READ_ONLY_TOOLS", "Decision", "offered_tools"]
 
 Behavior = Literal["allow", "ask", "deny"]
-PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions")
-ALL_TOOLS = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
-READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite"})
-WEB_TOOLS = frozenset({"WebFetch", "WebSearch"})
-"""Tools that reach the network from the runtime: asked by default, even in plan mode."""
+ALL_TOOLS = DEFAULT_TOOLS
 RANK = {"allow": 0, "ask": 1, "deny": 2}
 
 

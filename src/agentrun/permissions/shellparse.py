@@ -48,7 +48,7 @@ def split_commands(command: str) -> list[SimpleCommand]:
 
     Raises :class:`ShellParseError` when the line cannot be parsed with confidence.
     """
-    return _Scanner(command).parse(top_level=True)
+    return _Scanner(command).parse()
 
 
 class _Scanner:
@@ -65,7 +65,7 @@ class _Scanner:
     def _startswith(self, token: str) -> bool:
         return self.s.startswith(token, self.i)
 
-    def parse(self, *, top_level: bool, closer: str = "") -> list[SimpleCommand]:
+    def parse(self, closer: str = "") -> list[SimpleCommand]:
         """Parse until end of text (top level) or ``closer`` (``)`` or a backtick)."""
         words: list[str] = []
         word: list[str] = []
@@ -221,10 +221,10 @@ class _Scanner:
             if j >= len(parent.s):
                 raise ShellParseError("unterminated backtick")
             parent.i = j + 1
-            return _Scanner("".join(buf)).parse(top_level=False)
+            return _Scanner("".join(buf)).parse()
         child = _Scanner(parent.s)
         child.i = parent.i
-        result = child.parse(top_level=False, closer=closer)
+        result = child.parse(closer)
         # a heredoc inside the substitution cut its body out of the text: take that over
         parent.s, parent.i = child.s, child.i
         return result

@@ -19,10 +19,10 @@ failures are not exceptions: they come back as a ``RunResult`` with ``is_error``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 from agentrun.core.events import (
     Event,
@@ -32,7 +32,8 @@ from agentrun.core.events import (
     ToolEndEvent,
     ToolStartEvent,
 )
-from agentrun.core.loop import Approver, Limits, LoopIO, run_turns
+from agentrun.core.loop import Limits, LoopIO, run_turns
+from agentrun.runner.keywords import RunKeywords, build_options
 from agentrun.runner.runtime import RunOptions, Runtime
 from agentrun.session.store import repair
 
@@ -40,11 +41,23 @@ if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.context.budget import ContextManager
     from agentrun.core.events import CompactEvent
+    from agentrun.core.loop import Conversation
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
     from agentrun.hooks import Hooks
+    from agentrun.runner.isolation import Worktree
 
-__all__ = ["AgentSession", "RunResult", "run"]
+__all__ = ["AgentSession", "RunOptions", "RunResult", "run"]
+
+
+def _remaining(budget: float | None, conv: Conversation) -> Callable[[], float | None]:
+    """What is left of one prompt's ``budget`` at any moment: the conversation's cost counts
+    the parent's turns and the children already finished (concurrent children each get what
+    was left when they started)."""
+    base = conv.cost_usd or 0.0
+    if budget is None:
+        return lambda: None
+    return lambda: budget - ((conv.cost_usd or 0.0) - base)
 
 
 @dataclass(frozen=True)
@@ -104,7 +117,8 @@ class RunResult:
 class AgentSession:
     """A conversation with one agent: :meth:`send` a prompt, get a :class:`RunResult`, repeat.
 
-    Takes the same keyword options as :func:`run`. The transcript is saved as it goes, so the
+    Takes a :class:`RunOptions`, or its fields as keywords (both: the keywords replace those
+    fields), like :func:`run`. The transcript is saved as it goes, so the
     session can be resumed later (``resume=session.session_id``). Ctrl-C during a model call or
     a tool cancels that turn (tools are stopped, their results say so) and ``send`` returns a
     result with stop_reason ``"interrupted"``; the session stays usable.
@@ -112,15 +126,17 @@ class AgentSession:
 
     def __init__(
         self,
+        options: RunOptions | None = None,
+        /,
         *,
         on_event: Callable[[Event], None] | None = None,
-        approver: Approver | None = None,
-        **options: Any,
+        **keywords: Unpack[RunKeywords],
     ) -> None:
-        self.options = RunOptions(**options, approver=approver)
+        self.options = build_options(options, keywords)
         self.on_event = on_event
         self._rt = Runtime.open(self.options)
         self._started = False
+        self._interrupt = threading.Event()
 
     @property
     def session_id(self) -> str:
@@ -166,6 +182,19 @@ class AgentSession:
         return list(self._rt.mcp_servers)
 
     @property
+    def agent_colors(self) -> dict[str, str]:
+        """The ``color:`` of each agent this session's Task tool may start."""
+        task = self._rt.task_tool
+        agents = task.delegation.agents.values() if task is not None else ()
+        return {a.name: a.fields.color for a in agents if a.fields.color}
+
+    @property
+    def worktree(self) -> Worktree | None:
+        """The temporary git worktree the session works in (``isolation: worktree``); after
+        :meth:`close`, ``kept`` says whether it was left in place (it changed)."""
+        return self._rt.worktree
+
+    @property
     def agent(self) -> AgentSpec:
         """The agent file this session runs (its ``warnings`` say what was not understood)."""
         return self._rt.agent
@@ -175,9 +204,41 @@ class AgentSession:
         """The conversation so far (Messages API shape)."""
         return list(self._rt.conv.messages)
 
-    def send(self, prompt: str) -> RunResult:
+    def set_permission_mode(self, mode: str) -> None:
+        """Change the permission mode for the next calls (the program is the user here)."""
+        from agentrun.core.errors import ConfigError
+        from agentrun.permissions import PERMISSION_MODES, Gate
+
+        if mode not in PERMISSION_MODES:
+            raise ConfigError(f"unknown permission mode {mode!r}; choose one of {PERMISSION_MODES}")
+        gate = self._rt.permissions
+        if not isinstance(gate, Gate):
+            raise ConfigError("this session's permission checker has no modes")
+        gate.mode = mode
+
+    def set_model(self, model: str | Model | None) -> None:
+        """Answer the next prompts with ``model`` (a SPEC or a Model; None: the default)."""
+        from agentrun.models import resolve_model
+
+        rt = self._rt
+        if model is None or isinstance(model, str):
+            new = resolve_model(model, agent_model=None, max_retries=self.options.max_retries)
+        else:
+            new = model
+        rt._cleanup.append(new)
+        rt.model = new
+
+    def interrupt(self) -> None:
+        """Stop the prompt :meth:`send` is answering (from another thread): running tools are
+        stopped and ``send`` returns a result with stop_reason ``"interrupted"``."""
+        self._interrupt.set()
+        self._rt.ctx.cancel.set()
+
+    def send(self, prompt: str | list[JSON]) -> RunResult:
+        """Answer ``prompt`` (text, or user content blocks)."""
         rt, o = self._rt, self.options
         events: list[Event] = []
+        self._interrupt.clear()
 
         def emit(event: Event) -> None:
             events.append(event)
@@ -204,13 +265,16 @@ class AgentSession:
         )
         if rt.task_tool is not None:  # subagents' events go where this prompt's go
             rt.task_tool.delegation.emit = emit
+            rt.task_tool.delegation.remaining_budget = _remaining(o.max_budget_usd, rt.conv)
         rt.hooks.emit = emit
         if not self._started:
             self._started = True
             source = o.session_source or ("resume" if rt.resumed else "startup")
             start = rt.hooks.fire("SessionStart", {"source": source})
-            if start.context:
+            if start.context and isinstance(prompt, str):
                 prompt = f"{prompt}\n\n{start.context}"
+            elif start.context:
+                prompt = [*prompt, {"type": "text", "text": start.context}]
         # Compaction fires the PreCompact hooks first (rt.context.pre_compact, set by Runtime).
         io = LoopIO(
             tools=rt.runner,
@@ -223,8 +287,11 @@ class AgentSession:
             system=rt.system,
             before_call=rt.context.before_call,
             hooks=rt.hooks,
+            interrupted=self._interrupt.is_set,
         )
-        limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
+        # the agent file's maxTurns applies when the run sets no limit of its own
+        turns = o.max_turns if o.max_turns is not None else rt.agent.fields.max_turns
+        limits = Limits(turns, o.max_budget_usd, o.timeout_s)
         try:
             final = run_turns(rt.conv, prompt, rt.model, io, limits)
         finally:
@@ -274,30 +341,21 @@ class AgentSession:
 
 def run(
     prompt: str,
+    options: RunOptions | None = None,
+    /,
     *,
-    agent: Any = "backend-specialist",
-    cwd: str | Path = ".",
-    model: str | Model | None = None,
-    max_turns: int | None = None,
-    max_budget_usd: float | None = None,
-    timeout_s: float | None = None,
-    permission_mode: str = "default",
-    allowed_tools: Sequence[str] = (),
-    disallowed_tools: Sequence[str] = (),
-    sandbox: str = "workspace-write",
-    add_dirs: Sequence[str | Path] = (),
-    allow_network: bool = False,
-    resume: str | None = None,
-    continue_session: bool = False,
-    append_system_prompt: str | None = None,
     on_event: Callable[[Event], None] | None = None,
-    approver: Approver | None = None,
-    record: str | Path | None = None,
-    max_retries: int | None = None,
-    strict: bool = False,
-    **extra: Any,
+    **keywords: Unpack[RunKeywords],
 ) -> RunResult:
-    """Run ``agent`` on one prompt in ``cwd`` and return the :class:`RunResult`.
+    """Run an agent on one prompt and return the :class:`RunResult`.
+
+    The run is described by a :class:`RunOptions`, or by its fields as keywords (both: the
+    keywords replace those fields): ``agent``, ``cwd``, ``model``, ``max_turns``,
+    ``max_budget_usd``, ``timeout_s``, ``permission_mode``, ``allowed_tools``,
+    ``disallowed_tools``, ``sandbox``, ``add_dirs``, ``allow_network``, ``resume``,
+    ``continue_session``, ``append_system_prompt``, ``approver``, ``record``, ``max_retries``,
+    ``strict``, ``replay_drift``, ``sessions_root``, ``mcp_config``, ... (type checkers know
+    each one's type).
 
     ``model``: a SPEC (alias, model id, ``script:PATH``, ``replay:PATH``) or a Model object
     (``ScriptedModel``, ``FunctionModel``, ...); None means the agent's model, else the default.
@@ -305,30 +363,7 @@ def run(
     ``"always"`` (``str(decision)`` is the reason; ``decision.grant`` what "always" would allow,
     None when it is not offered); None (headless) denies them and lists them in
     ``permission_denials``. ``max_retries``: API retries (408/409/429/5xx/529, connection
-    errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2). ``extra`` takes the remaining
-    :class:`RunOptions` (``replay_drift``, ``sessions_root``, ``mcp_config``,
-    ``strict_mcp_config``).
+    errors; None: ``$AGENTRUN_MAX_RETRIES``, else 2).
     """
-    options = {
-        "agent": agent,
-        "cwd": cwd,
-        "model": model,
-        "max_turns": max_turns,
-        "max_budget_usd": max_budget_usd,
-        "timeout_s": timeout_s,
-        "permission_mode": permission_mode,
-        "allowed_tools": tuple(allowed_tools),
-        "disallowed_tools": tuple(disallowed_tools),
-        "sandbox": sandbox,
-        "add_dirs": tuple(add_dirs),
-        "allow_network": allow_network,
-        "resume": resume,
-        "continue_session": continue_session,
-        "append_system_prompt": append_system_prompt,
-        "record": record,
-        "max_retries": max_retries,
-        "strict": strict,
-        **extra,
-    }
-    with AgentSession(on_event=on_event, approver=approver, **options) as session:
+    with AgentSession(build_options(options, keywords), on_event=on_event) as session:
         return session.send(prompt)

@@ -16,30 +16,34 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from agentrun.core.errors import ConfigError, SessionError
 from agentrun.core.loop import Approver, Conversation
-from agentrun.session.store import FileSessionStore, new_session_id, rebuild_messages
+from agentrun.core.vocab import DEFAULT_AGENT, DEFAULT_SANDBOX, JAILED_TOOLS, SANDBOX_MODES
+from agentrun.session.store import (
+    SESSION_FORMAT,
+    FileSessionStore,
+    new_session_id,
+    rebuild_messages,
+)
 
 if TYPE_CHECKING:
-    from agentrun.core.protocols import Model, PermissionChecker, Sandbox
+    from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.core.protocols import Model, PermissionChecker, Sandbox, SessionStore, Tool
     from agentrun.core.types import JSON
     from agentrun.hooks import Hooks
+    from agentrun.hooks.config import HookCommand
     from agentrun.jail.jail import JailSandbox
     from agentrun.jail.paths import Workspace
     from agentrun.jail.policy import SandboxMode, SandboxPolicy
     from agentrun.mcp.client import McpClient
     from agentrun.mcp.config import ServerConfig
+    from agentrun.runner.isolation import Worktree
+    from agentrun.runner.preload import MemoryGrants, Preloader
     from agentrun.tools.shell import BashSession
-
-SANDBOX_MODES = ("workspace-write", "read-only", "danger-full-access")
-
-
-# The tools whose work happens in the session jail (Bash's commands, the file tools' I/O).
-_JAILED_TOOLS = frozenset({"Bash", "Read", "Write", "Edit", "Glob", "Grep", "MultiEdit", "LS"})
 
 
 @dataclass(frozen=True)
@@ -47,17 +51,18 @@ class RunOptions:
     """The options of :func:`agentrun.runner.api.run` and
     :class:`agentrun.runner.api.AgentSession`."""
 
-    agent: Any = "backend-specialist"
+    agent: Any = DEFAULT_AGENT
     """An agent name, a path to an agent file, or an ``AgentSpec``."""
     cwd: str | Path = "."
     model: str | Model | None = None
     max_turns: int | None = None
     max_budget_usd: float | None = None
     timeout_s: float | None = None
-    permission_mode: str = "default"
+    permission_mode: str | None = "default"
+    """None: the settings files' ``defaultMode``, else ``default``."""
     allowed_tools: Sequence[str] = ()
     disallowed_tools: Sequence[str] = ()
-    sandbox: str = "workspace-write"
+    sandbox: str = DEFAULT_SANDBOX
     add_dirs: Sequence[str | Path] = ()
     allow_network: bool = False
     resume: str | None = None
@@ -71,8 +76,9 @@ class RunOptions:
     approver: Approver | None = None
     sessions_root: str | Path | None = None
     """Where transcripts go; default ``$AGENTRUN_HOME/sessions``."""
-    mcp_config: Sequence[str | Mapping[str, Any]] = ()
-    """``--mcp-config`` values: files, JSON text, or ``{"mcpServers": ...}`` mappings."""
+    mcp_config: Sequence[str | Path | Mapping[str, Any]] = ()
+    """``--mcp-config`` values: files, JSON text, or ``{"mcpServers": ...}`` mappings (only a
+    mapping may hold an in-process ``sdk`` server, from ``agentrun.sdk.create_sdk_mcp_server``)."""
     strict_mcp_config: bool = False
     mcp_consent: Callable[[Any], bool] | None = None
     """Asks whether a project's ``.mcp.json`` server may start (interactive); None: only
@@ -91,8 +97,24 @@ class RunOptions:
     """Run no hooks at all (``--no-hooks``), like ``disableAllHooks``."""
     subagent: bool = False
     """The agent runs as a subagent: its Stop hooks fire as SubagentStop."""
+    agents: Sequence[AgentSpec] = ()
+    """Agents defined in code (Claude Code's ``--agents``, the SDK's ``agents=``): offered to
+    the Task tool beside the discovered agent files, replacing one of the same name."""
     session_source: str | None = None
     """What SessionStart hooks are told (``clear``, ``compact``); None: startup or resume."""
+    session_store: SessionStore | None = None
+    """Where transcripts go instead of JSONL files under ``sessions_root`` (closed with the
+    session); it must pass :mod:`agentrun.testing.storesuite`."""
+    extra_tools: Sequence[Tool] = ()
+    """More tools offered to the model (a Python API's own), decided by the gate like any."""
+    hook_commands: Sequence[HookCommand] = ()
+    """More hooks (a Python API's callbacks), after the settings files' ones."""
+    fork_session: bool = False
+    """With ``resume``/``continue_session``: start a new session from a copy of that one."""
+    setting_sources: Sequence[str] | None = None
+    """Which settings files are read (``user``, ``project``, ``local``); None: all of them."""
+    bash_env: Mapping[str, str] = field(default_factory=dict)
+    """Variables added to every Bash command's environment (never ``ANTHROPIC_*``)."""
 
 
 class Runtime:
@@ -108,7 +130,12 @@ class Runtime:
         self.mcp_servers: list[tuple[str, str]] = []
         """``(name, status)`` of every MCP server, for the init event."""
         self.warnings: list[str] = []
-        self._sandbox_lock = threading.Lock()
+        self.forked_from: str | None = None
+        """The session this one was forked from (``fork_session``)."""
+        self._sandbox_lock = threading.RLock()
+        self.preloader: Preloader
+        self.worktree: Worktree | None = None
+        """The temporary git worktree the session works in (``isolation: worktree``)."""
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
@@ -134,7 +161,12 @@ class Runtime:
             raise ConfigError(f"unknown sandbox mode {o.sandbox!r}; choose one of {SANDBOX_MODES}")
         self.cwd = cwd
         self.agent = o.agent if isinstance(o.agent, AgentSpec) else resolve_agent(o.agent, cwd)
-        self.store = FileSessionStore(o.sessions_root)
+        if self.agent.fields.isolation == "worktree":
+            from agentrun.runner.isolation import open_worktree
+
+            self.worktree = open_worktree(cwd, self.agent.name)
+            self.cwd = cwd = self.worktree.cwd
+        self.store: SessionStore = o.session_store or FileSessionStore(o.sessions_root)
         self.store.check_writable()
         self._cleanup.append(self.store)
         self.session_id, messages = self._session(o, cwd)
@@ -167,6 +199,8 @@ class Runtime:
                 f"({', '.join(sorted(PRICES))}) or drop the budget"
             )
         add_dirs = [Path(d).expanduser().resolve() for d in o.add_dirs]
+        memory = self._memory(o, cwd)
+        add_dirs += [d for d in memory.roots if d not in add_dirs]
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="agentrun-"))
         writable: list[Path] | None = None  # danger-full-access: the sandbox refuses nothing
         if o.sandbox == "workspace-write":
@@ -175,18 +209,25 @@ class Runtime:
             writable = []
         self._layers = self._settings_layers(o)
         self.gate_options: dict[str, Any] = {
-            "allowed": tuple(o.allowed_tools),
+            "allowed": (*o.allowed_tools, *memory.allow),
             "cwd": cwd,
             "add_dirs": add_dirs,
             "writable_roots": writable,
             "shell_writable": [self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
             "shell_cwd": lambda: self._shell.cwd if self._shell is not None else None,
             "settings": self._layers,
+            "sources": o.setting_sources,
         }
         """Gate.load's options of the session, for a subagent's own gate."""
+        from agentrun.permissions.stricter import agent_file_mode
+
+        mode, refused = agent_file_mode(
+            o.permission_mode, self.agent.fields.permission_mode, source=self.agent.source
+        )
+        self.warnings += [refused] if refused else []
         self.permissions: PermissionChecker
         self.permissions = gate = Gate.load(
-            o.permission_mode,
+            mode,
             # The agent file's disallowedTools are deny rules too: `Bash(rm:*)` there must hold
             # like on the command line (bare names are also removed from the offered tools).
             disallowed=[*o.disallowed_tools, *self.agent.disallowed_tools],
@@ -207,12 +248,15 @@ class Runtime:
         from agentrun.context.sandbox_text import sandbox_lines
 
         told = sandbox_lines(o.sandbox, writable=writable or [], allow_network=o.allow_network)
+        preload, missed = self.preloader.sections(self.agent)
+        self.warnings += missed
         self.system = build_system_prompt(
             self.agent,
             cwd=cwd,
             model_id=self.model.model_id,
             append=o.append_system_prompt,
             sandbox=told,
+            preload=preload,
         )
         self.conv = Conversation(self.session_id, messages=messages)
         from agentrun.context.budget import ContextManager
@@ -228,22 +272,45 @@ class Runtime:
         self.resumed = bool(messages)
         self.hooks = self._hooks(o, cwd)
         hooks = self.hooks
+        if self.task_tool is not None:
+            self.task_tool.delegation.hooks = self._child_hooks
         self.context.pre_compact = lambda trigger, instructions: hooks.fire(
             "PreCompact", {"trigger": trigger, "custom_instructions": instructions or ""}
         )
         self.context.post_compact = lambda: (
             hooks.fire("SessionStart", {"source": "compact"}).context
         )
-        self._header_written = bool(messages) or self.store.exists(self.session_id)
+        forked = self.forked_from is not None
+        self._header_written = (bool(messages) and not forked) or self.store.exists(self.session_id)
         self._header: JSON = {
             "type": "session",
-            "version": 1,
+            "version": SESSION_FORMAT,
             "session_id": self.session_id,
             "cwd": str(cwd),
             "agent": self.agent.name,
             "model": self.model.model_id,
             "created": time.time(),
+            **({"forked_from": self.forked_from} if forked else {}),
         }
+        for message in messages if forked else []:  # the copy, so the fork resumes on its own
+            self.persist({"type": "message", "message": message})
+
+    def _memory(self, o: RunOptions, cwd: Path) -> MemoryGrants:
+        """Memory directories and skills: see :mod:`agentrun.runner.preload`."""
+        from agentrun.runner.preload import Preloader, session_memory
+
+        disallowed = [*self.agent.disallowed_tools, *o.disallowed_tools]
+        self.agent, self._found, grants = session_memory(
+            self.agent,
+            cwd=cwd,
+            disallowed=disallowed,
+            writable=o.sandbox != "read-only",
+            inline=o.agents,
+        )
+        self.warnings += grants.warnings
+        can_read = lambda path: self.policy.can_read(path)  # noqa: E731 (the policy comes later)
+        self.preloader = Preloader(cwd, Path.home(), can_read, grants.dirs)
+        return grants
 
     def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
         """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
@@ -256,7 +323,13 @@ class Runtime:
             own = {("SubagentStop" if k == "Stop" else k): v for k, v in own.items()}
         if own is not None:
             layers.append((f"agent {self.agent.name} ({self.agent.path})", {"hooks": own}))
-        config = load_hook_config(cwd, extra=layers, disable=o.disable_hooks)
+        config = load_hook_config(
+            cwd, extra=layers, disable=o.disable_hooks, sources=o.setting_sources
+        )
+        if o.hook_commands and not config.disabled:
+            from dataclasses import replace
+
+            config = replace(config, hooks=(*config.hooks, *o.hook_commands))
         gate = self.permissions
         return Hooks(
             config,
@@ -266,6 +339,13 @@ class Runtime:
             permission_mode=lambda: gate.mode,
             subagent=o.subagent,
         )
+
+    def _child_hooks(self, agent: AgentSpec) -> Hooks:
+        """A subagent's hooks: the session's, plus its own file's ``hooks:`` if it has any."""
+        own = agent.extra.get("hooks")
+        if own is None:
+            return self.hooks
+        return self.hooks.for_subagent(f"agent {agent.name} ({agent.path})", own)
 
     @staticmethod
     def _settings_layers(o: RunOptions) -> list[tuple[str, Mapping[str, Any]]]:
@@ -286,10 +366,11 @@ class Runtime:
                 raise ConfigError(f"no saved session to continue in {cwd}")
         if session_id is None:
             return new_session_id(), []
-        from agentrun.session.listing import resolve_session_id
-
         try:
-            session_id = resolve_session_id(session_id, self.store.root)
+            session_id = self.store.resolve(session_id)
+            if o.fork_session:  # a new session starting from a copy: the original is untouched
+                self.forked_from = session_id
+                return new_session_id(), rebuild_messages(self.store.load(session_id))
             if self.store.exists(session_id):
                 # Held for this run (another run resuming it now is refused), and a line torn
                 # by a crash is dropped before anything is appended after it.
@@ -319,10 +400,10 @@ class Runtime:
             model=self.model,
             names_host=gate.names_host,
         )
-        tools = build_tools(names)
+        o = self._options
+        tools = [*build_tools(names), *o.extra_tools]
         from agentrun.subagent.offer import task_tool
 
-        o = self._options
         self.task_tool = task_tool(  # None: this agent may not delegate
             self.agent,
             disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
@@ -337,6 +418,10 @@ class Runtime:
             approver=o.approver,
             max_retries=o.max_retries,
             strict=strict,
+            found=self._found,
+            preload=self.preloader.for_subagent,
+            new_shell=self._child_shell,
+            deny=o.disallowed_tools,
         )
         if self.task_tool is not None:
             tools.append(self.task_tool)
@@ -419,7 +504,11 @@ class Runtime:
 
     def _open_sandbox(self) -> Sandbox:
         """The session's one sandbox, shared by Bash and the file tools (callers hold the
-        tool context's lock, so it is made once)."""
+        tool context's lock; a subagent's shell comes from its own thread: the lock)."""
+        with self._sandbox_lock:
+            return self._make_sandbox()
+
+    def _make_sandbox(self) -> Sandbox:
         if self.sandbox is None:
             from agentrun.jail import open_sandbox
 
@@ -437,7 +526,16 @@ class Runtime:
         assert self.tmp_dir is not None
         sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
-        shell = self._shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        env = None  # BashSession's own allowlist
+        if self._options.bash_env:
+            from agentrun.tools.shell import build_env
+
+            home = self.tmp_dir / "home"
+            home.mkdir(exist_ok=True)
+            env = build_env(home=home, tmp_dir=self.tmp_dir, extra=self._options.bash_env)
+        shell = self._shell = BashSession(
+            sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, env=env, roots=roots
+        )
         if self._options.max_output_chars:
             from agentrun.tools.spill import Spill
 
@@ -446,13 +544,30 @@ class Runtime:
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell
 
+    def _child_shell(self) -> BashSession:
+        """A subagent's own shell: its own cwd, environment and jobs, in the session's jail.
+        Its tmp dir is a fresh one inside the session's (made by mkdtemp: the jailed commands
+        that can write there cannot have planted it)."""
+        from agentrun.tools.shell import BashSession
+
+        assert self.tmp_dir is not None
+        sandbox = self._open_sandbox()
+        tmp = Path(tempfile.mkdtemp(prefix="subagent-", dir=self.tmp_dir))
+        roots = self.policy.readable_roots
+        shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=tmp, roots=roots)
+        if self._options.max_output_chars:
+            from agentrun.tools.spill import Spill
+
+            shell.spill = Spill(tmp, threshold=self._options.max_output_chars)
+        return shell
+
     def enforced_layers(self) -> tuple[str, ...]:
         """The layers Bash and the file tools run under: measured once the jail is up, before
         that the ones it will have (see :func:`agentrun.jail.layers.promised_layers`); none
         without a tool that touches the disk."""
         if self.sandbox is not None:
             return tuple(self.sandbox.enforced)
-        if not _JAILED_TOOLS.intersection(tool.name for tool in self.runner.tools):
+        if not JAILED_TOOLS.intersection(tool.name for tool in self.runner.tools):
             return ()
         from agentrun.jail.layers import promised_layers
 
@@ -477,6 +592,9 @@ class Runtime:
                 with contextlib.suppress(Exception):
                     closer()
         self._cleanup.clear()
+        if self.worktree is not None and not self.worktree.kept:
+            with contextlib.suppress(Exception):
+                self.worktree.finish()  # after every process that could still write is gone
         if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None

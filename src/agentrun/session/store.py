@@ -16,9 +16,10 @@ next request is valid. A damaged line is skipped with a warning
 (:mod:`agentrun.session.transcript`), and the repair also drops what lost its other half with
 it: a tool_result whose tool_use is gone.
 
-The API key's value (``ANTHROPIC_API_KEY``, ``ANTHROPIC_AUTH_TOKEN``) is replaced before
-anything is written, wherever it appears, and so is anything shaped like an Anthropic key
-(``sk-ant-...``: one given to ``AnthropicModel(api_key=...)``, say, that a tool then printed).
+Secrets are replaced before anything is written, by the rule recordings use too
+(:func:`agentrun.session.redact.redact`): the API key variables' values wherever they appear,
+anything shaped like a key (one given to ``AnthropicModel(api_key=...)``, say, that a tool then
+printed), credentials in headers and URLs.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,6 +37,8 @@ from agentrun.core.errors import SessionError
 from agentrun.core.home import agentrun_home, ensure_state_dir, state_dir_error
 from agentrun.core.loop import append_message
 from agentrun.core.types import Message, ToolResult
+from agentrun.core.vocab import INTERRUPTED_SESSION
+from agentrun.session.redact import env_secrets, redact
 
 if TYPE_CHECKING:
     from agentrun.session.listing import SessionInfo, list_sessions, resolve_session_id
@@ -78,12 +80,8 @@ def __getattr__(name: str) -> Any:
 
 
 SESSION_FORMAT = 1
-INTERRUPTED_RESULT = (
-    "Interrupted: the session stopped before this tool call finished; it may have run partly."
-)
-_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
-_KEY_SHAPE = re.compile(r"sk-ant-[A-Za-z0-9_\-]{16,}")
-REDACTED = "[REDACTED]"
+"""The ``version`` a transcript's ``session`` entry carries."""
+INTERRUPTED_RESULT = INTERRUPTED_SESSION
 
 
 def _drop_torn_tail(fd: int) -> None:
@@ -132,13 +130,15 @@ class FileSessionStore:
     def exists(self, session_id: str) -> bool:
         return self.path(session_id).is_file()
 
+    def resolve(self, given: str) -> str:
+        """The session ``given`` names: its whole ID, or a prefix only one session has."""
+        from agentrun.session.listing import resolve_session_id
+
+        return resolve_session_id(given, self.root)
+
     def append(self, session_id: str, entry: Mapping[str, Any], *, sync: bool = True) -> None:
-        line = json.dumps(dict(entry), ensure_ascii=False, separators=(",", ":"))
-        for name in _SECRET_ENV:
-            secret = os.environ.get(name, "")
-            if len(secret) >= 8 and secret in line:
-                line = line.replace(secret, REDACTED)
-        line = _KEY_SHAPE.sub(REDACTED, line)
+        clean = redact(dict(entry), secrets=env_secrets())
+        line = json.dumps(clean, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
             handle = self._files.get(session_id) or self._open(session_id)
             try:

@@ -35,7 +35,6 @@ class Transcript:
     entries: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """One line per damaged line skipped: ``path:line: what``."""
-    torn_tail: bool = False
 
 
 def is_turn(entry: dict[str, Any]) -> bool:
@@ -97,8 +96,6 @@ def parse_transcript(data: bytes, path: Path | str) -> Transcript:
         entry, why = _parse(tail)
         if entry is not None and not why:
             out.entries.append(entry)  # whole, only its newline missing
-        else:
-            out.torn_tail = True
     return out
 
 

@@ -1,7 +1,8 @@
 """What to import in your own tests: deterministic models, a fake Messages API, record/replay,
 and helpers to run an agent and look at what it did.
 
-- :class:`ScriptedModel` plays a script of turns (DESIGN.md's format); :class:`FunctionModel`
+- :class:`ScriptedModel` plays a script of turns (the format is in
+  :mod:`agentrun.models.scripted`); :class:`FunctionModel`
   answers each request with a Python function (:func:`last_tool_results` reads the request's
   newest tool results).
 - :class:`FakeAnthropicServer` is a real HTTP server on 127.0.0.1 speaking the Messages API
@@ -10,6 +11,8 @@ and helpers to run an agent and look at what it did.
 - :class:`RecordingModel` / :class:`ReplayModel`: record a run's model traffic, replay it offline.
 - :func:`run_agent` runs an agent and returns the ``RunResult``; :func:`tool_outcomes` lists
   every tool call in it with its result.
+- :mod:`agentrun.testing.storesuite`: the conformance suite a session store of your own
+  (``RunOptions.session_store``) must pass.
 - The pytest plugin (:mod:`agentrun.testing.plugin`, loaded automatically) adds the fixtures
   ``agentrun_workspace``, ``agentrun_workspace_factory``, ``agentrun_home`` and ``run_agent``,
   and keeps tests off the real API unless they are marked ``@pytest.mark.agentrun_live``.

@@ -43,9 +43,7 @@ Every request is logged in ``server.requests`` (path, headers, decoded body) for
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import socket
 import threading
 from collections import deque
@@ -55,11 +53,33 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from agentrun.core.types import JSON, ModelRequest, ModelResponse, ToolSpec
+from agentrun.testing.fakereplies import REPLY_SHAPES, Drop, Fail, Reply, check_reply
+from agentrun.testing.fakerules import (
+    COMPACT_BETA,
+    COMPACT_EDIT,
+    after_compaction,
+    compact_edit,
+    compute_usage,
+    request_problem,
+    segments,
+    tokens,
+)
+from agentrun.testing.fakestream import sse_events
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import Model
 
-__all__ = ["Drop", "Fail", "FakeAnthropicServer", "FakeRequest"]
+__all__ = [
+    "REPLY_SHAPES",
+    "Drop",
+    "Fail",
+    "FakeAnthropicServer",
+    "FakeRequest",
+    "check_reply",
+    "compute_usage",
+    "request_problem",
+    "sse_events",
+]
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -72,38 +92,11 @@ _ERROR_TYPES = {
 
 
 @dataclass(frozen=True)
-class Fail:
-    """Answer the next request with an HTTP error (the SDK retries 408/409/429/5xx)."""
-
-    status: int
-    message: str = "injected failure"
-    retry_after: float | None = None
-    """Seconds, sent as ``retry-after`` (the SDK honours it; keep it small in tests)."""
-
-
-@dataclass(frozen=True)
-class Drop:
-    """Start streaming the next request's answer, then cut the connection after ``after`` events.
-
-    With ``error_type`` (e.g. ``"overloaded_error"``) the stream is not cut: it ends with an SSE
-    ``error`` event of that type, as the real API does when it fails mid-answer.
-    """
-
-    after: int = 3
-    text: str = "This answer never arrives in full"
-    error_type: str | None = None
-    error_message: str = "Overloaded"
-
-
-@dataclass(frozen=True)
 class FakeRequest:
     path: str
     headers: dict[str, str]
     """Lower-cased names."""
     body: JSON
-
-
-Reply = JSON | ModelResponse | Fail | Drop
 
 
 @dataclass
@@ -173,131 +166,6 @@ class FakeAnthropicServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-REPLY_SHAPES = (
-    'a Messages-shaped dict such as {"content": [{"type": "text", "text": "Hello"}], '
-    '"stop_reason": "end_turn"} (optional "usage", "id"), an agentrun ModelResponse, '
-    "Fail(status, message) or Drop(after)"
-)
-_REPLY_KEYS = {"content", "stop_reason", "usage", "id", "model", "role", "type", "stop_sequence"}
-
-
-def check_reply(reply: object, number: int) -> None:
-    """Raise TypeError now, naming the accepted shapes, for a reply the server could not send
-    (found at request time, it would only be an HTTP 400 deep inside the code under test)."""
-    if isinstance(reply, ModelResponse | Fail | Drop):
-        return
-    problem = None
-    if not isinstance(reply, dict):
-        problem = f"is {type(reply).__name__} {reply!r:.60}"
-    elif not isinstance(reply.get("content"), list):
-        problem = f'{reply!r:.80} has no "content" list'
-    elif unknown := sorted(set(reply) - _REPLY_KEYS):
-        problem = f"has unknown keys {unknown}"
-    elif not all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in reply["content"]):
-        problem = 'has a "content" item that is not a block with a "type"'
-    elif not isinstance(reply.get("stop_reason", ""), str | None):
-        problem = '"stop_reason" is not a string'
-    elif not isinstance(reply.get("usage", {}), dict):
-        problem = '"usage" is not a dict'
-    if problem is not None:
-        raise TypeError(f"FakeAnthropicServer reply {number} {problem}; a reply is {REPLY_SHAPES}")
-
-
-def request_problem(body: JSON) -> str | None:
-    """What the real Messages API would reject in ``body`` (its wording), or None."""
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return "messages: at least one message is required"
-    if messages[0].get("role") != "user":
-        return "messages: the first message must use the user role"
-    marks = json.dumps(body).count('"cache_control"')
-    if marks > 4:
-        return f"A maximum of 4 blocks with cache_control may be provided. Found {marks}."
-    for i, message in enumerate(messages):
-        content = message.get("content")
-        if not content and not (i == len(messages) - 1 and message.get("role") == "assistant"):
-            return (
-                f"messages.{i}: all messages must have non-empty content except for the "
-                "optional final assistant message"
-            )
-        if message.get("role") == "user":
-            offered = _ids(messages[i - 1], "tool_use", "id") if i else []
-            strays = [r for r in _ids(message, "tool_result", "tool_use_id") if r not in offered]
-            if strays:
-                return (
-                    f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` "
-                    f"blocks: {strays[0]}. Each `tool_result` block must have a corresponding "
-                    "`tool_use` block in the previous message."
-                )
-        elif i + 1 < len(messages):
-            answered = _ids(messages[i + 1], "tool_result", "tool_use_id")
-            missing = [a for a in _ids(message, "tool_use", "id") if a not in answered]
-            if missing:
-                return (
-                    f"messages.{i + 1}: `tool_use` ids were found without `tool_result` blocks "
-                    f"immediately after: {', '.join(missing)}. Each `tool_use` block must have "
-                    "a corresponding `tool_result` block in the next message."
-                )
-    return None
-
-
-def _ids(message: JSON, block_type: str, key: str) -> list[str]:
-    content = message.get("content")
-    blocks = content if isinstance(content, list) else []
-    return [str(b.get(key)) for b in blocks if isinstance(b, dict) and b.get("type") == block_type]
-
-
-def _tokens(value: object) -> int:
-    return math.ceil(len(json.dumps(value, sort_keys=True)) / 4)
-
-
-def _segments(body: JSON) -> list[tuple[JSON, bool]]:
-    """(segment without its cache_control, has a breakpoint) in cache-prefix order."""
-    out: list[tuple[JSON, bool]] = []
-
-    def add(block: Any) -> None:
-        if isinstance(block, dict):
-            marked = "cache_control" in block
-            out.append(({k: v for k, v in block.items() if k != "cache_control"}, marked))
-        else:
-            out.append(({"text": block}, False))
-
-    for tool in body.get("tools") or []:
-        add(tool)
-    system = body.get("system")
-    for block in [system] if isinstance(system, str) else system or []:
-        add(block)
-    for message in body.get("messages") or []:
-        content = message.get("content")
-        for block in [content] if isinstance(content, str) else content:
-            add({"role": message.get("role"), **block} if isinstance(block, dict) else block)
-    return out
-
-
-def compute_usage(body: JSON, cached: set[str]) -> dict[str, int]:
-    """Input usage of a request as the API reports it; remembers this request's breakpoints."""
-    digest = hashlib.sha256()
-    prefixes: list[tuple[str, int, bool]] = []  # (hash, tokens so far, breakpoint here)
-    total = 0
-    for segment, marked in _segments(body):
-        digest.update(json.dumps(segment, sort_keys=True).encode())
-        total += _tokens(segment)
-        prefixes.append((digest.copy().hexdigest(), total, marked))
-    marks = [i for i, (_, _, marked) in enumerate(prefixes) if marked]
-    last_mark = marks[-1] if marks else -1
-    read = max(
-        (t for i, (h, t, _) in enumerate(prefixes) if i <= last_mark and h in cached), default=0
-    )
-    written = prefixes[last_mark][1] - read if marks else 0
-    for i in marks:
-        cached.add(prefixes[i][0])
-    return {
-        "input_tokens": total - read - max(written, 0),
-        "cache_creation_input_tokens": max(written, 0),
-        "cache_read_input_tokens": read,
-    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -374,7 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = {"content": reply.content, "stop_reason": reply.stop_reason}
         assert isinstance(reply, dict)
         content = [_strip_cache(b) for b in reply.get("content", [])]
-        output = reply.get("usage", {}).get("output_tokens") or max(1, _tokens(content))
+        output = reply.get("usage", {}).get("output_tokens") or max(1, tokens(content))
         return {
             "id": reply.get("id") or f"msg_fake_{number:04d}",
             "type": "message",
@@ -393,7 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         trigger = (edit.get("trigger") or {}).get("value") or 150_000
         with self.state.lock:
-            size = sum(_tokens(segment) for segment, _ in _segments(body))
+            size = sum(tokens(segment) for segment, _ in segments(body))
         if size <= int(trigger):
             return None
         messages = body.get("messages") or []
@@ -478,34 +346,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.shutdown(socket.SHUT_RDWR)
 
 
-COMPACT_EDIT = "compact_20260112"
-COMPACT_BETA = "compact-2026-01-12"
-
-
-def compact_edit(body: JSON) -> JSON | None:
-    """The request's ``compact_20260112`` edit, if it asks for server-side compaction."""
-    edits = (body.get("context_management") or {}).get("edits") or []
-    return next((e for e in edits if isinstance(e, dict) and e.get("type") == COMPACT_EDIT), None)
-
-
-def after_compaction(body: JSON) -> JSON:
-    """``body`` as the API reads it: everything before the last ``compaction`` block is dropped
-    and the block stands in for it (as the opening user text)."""
-    messages = body.get("messages") or []
-    for i in range(len(messages) - 1, -1, -1):
-        content = messages[i].get("content")
-        blocks = content if isinstance(content, list) else []
-        at = [j for j, b in enumerate(blocks) if b.get("type") == "compaction"]
-        if not at:
-            continue
-        summary = blocks[at[-1]].get("content") or ""
-        rest = blocks[at[-1] + 1 :]
-        head: JSON = {"role": "user", "content": [{"type": "text", "text": summary}]}
-        tail = [{"role": messages[i]["role"], "content": rest}] if rest else []
-        return {**body, "messages": [head, *tail, *messages[i + 1 :]]}
-    return body
-
-
 def _strip_cache(block: JSON) -> JSON:
     return {k: v for k, v in block.items() if k != "cache_control"}
 
@@ -514,48 +354,3 @@ def _system_text(system: Any) -> str:
     if isinstance(system, list):
         return "".join(b.get("text", "") for b in system)
     return str(system or "")
-
-
-def _chunks(text: str, size: int = 24) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
-
-
-def sse_events(message: JSON) -> list[JSON]:
-    """The server-sent events that stream ``message``, as the real API orders them."""
-    start = dict(message, content=[], stop_reason=None)
-    start["usage"] = dict(message["usage"], output_tokens=1)
-    events: list[JSON] = [{"type": "message_start", "message": start}]
-    for index, block in enumerate(message["content"]):
-        kind = block.get("type")
-        deltas: list[JSON] = []
-        first: JSON
-        if kind == "text":
-            first = {"type": "text", "text": ""}
-            deltas = [{"type": "text_delta", "text": c} for c in _chunks(block["text"])]
-        elif kind == "tool_use":
-            first = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
-            deltas = [
-                {"type": "input_json_delta", "partial_json": c}
-                for c in _chunks(json.dumps(block["input"]))
-            ]
-        elif kind == "compaction":
-            first = {"type": "compaction", "content": None}
-            deltas = [{"type": "compaction_delta", "content": block.get("content")}]
-        elif kind == "thinking":
-            first = {"type": "thinking", "thinking": "", "signature": ""}
-            deltas = [{"type": "thinking_delta", "thinking": c} for c in _chunks(block["thinking"])]
-            deltas.append({"type": "signature_delta", "signature": block.get("signature", "")})
-        else:  # redacted_thinking and anything else arrive whole
-            first = block
-        events.append({"type": "content_block_start", "index": index, "content_block": first})
-        events.extend({"type": "content_block_delta", "index": index, "delta": d} for d in deltas)
-        events.append({"type": "content_block_stop", "index": index})
-    events.append(
-        {
-            "type": "message_delta",
-            "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-            "usage": {"output_tokens": message["usage"]["output_tokens"]},
-        }
-    )
-    events.append({"type": "message_stop"})
-    return events

@@ -23,12 +23,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol, Unpack
 
 import pytest
 
 if TYPE_CHECKING:
     from agentrun.runner.api import RunResult
+    from agentrun.runner.keywords import RunKeywords
     from agentrun.testing.guard import RefusingServer
 
 _REFUSED_BEFORE = pytest.StashKey[tuple["RefusingServer", int]]()
@@ -39,7 +40,19 @@ LIVE_MARKER = "agentrun_live"
 LIVE_OPTION = "--agentrun-live"
 
 WorkspaceFactory = Callable[..., Path]
-RunAgent = Callable[..., "RunResult"]
+
+
+class RunAgent(Protocol):
+    """The ``run_agent`` fixture: :func:`agentrun.testing.run_agent` in the test's workspace."""
+
+    def __call__(
+        self,
+        prompt: str,
+        *,
+        project: str | os.PathLike[str] | None = None,
+        isolate_home: bool = True,
+        **options: Unpack[RunKeywords],
+    ) -> RunResult: ...
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -182,10 +195,16 @@ def run_agent(agentrun_workspace: Path, agentrun_home: Path) -> RunAgent:
     """Run an agent in ``agentrun_workspace``: ``run_agent(prompt, model=..., **options)``."""
     from agentrun.testing.runner import run_agent as run
 
-    def run_in_workspace(prompt: str, **options: Any) -> RunResult:
+    def run_in_workspace(
+        prompt: str,
+        *,
+        project: str | os.PathLike[str] | None = None,
+        isolate_home: bool = True,
+        **options: Unpack[RunKeywords],
+    ) -> RunResult:
         options.setdefault("cwd", agentrun_workspace)
-        # No ~/.claude/agents of whoever runs the tests: the same suite, the same agents.
-        options.setdefault("isolate_home", True)
-        return run(prompt, **options)
+        # isolate_home: no ~/.claude/agents of whoever runs the tests (the same suite, the
+        # same agents).
+        return run(prompt, project=project, isolate_home=isolate_home, **options)
 
     return run_in_workspace

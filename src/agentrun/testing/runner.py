@@ -9,12 +9,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 if TYPE_CHECKING:
-    from agentrun.core.protocols import Model
     from agentrun.core.types import ToolCall, ToolResult
     from agentrun.runner.api import RunResult
+    from agentrun.runner.keywords import RunKeywords
 
 
 NO_MODEL = (
@@ -48,14 +48,9 @@ class ToolOutcome:
 def run_agent(
     prompt: str,
     *,
-    model: Model | str | None = None,
-    cwd: str | os.PathLike[str] = ".",
-    agent: Any = "backend-specialist",
-    permission_mode: str = "bypassPermissions",
-    strict: bool = True,
     project: str | os.PathLike[str] | None = None,
     isolate_home: bool = False,
-    **options: Any,
+    **options: Unpack[RunKeywords],
 ) -> RunResult:
     """Run ``agent`` on ``prompt`` in ``cwd`` with ``model`` (a Model, or a SPEC such as
     ``script:PATH`` or ``replay:PATH``); returns the ``RunResult``, every event included.
@@ -68,25 +63,24 @@ def run_agent(
     Defaults suited to tests: ``bypassPermissions`` (nobody is there to approve, and the
     sandbox still confines every tool to the workspace) and ``strict`` (a tool that raises
     fails the test instead of becoming a polite error result). A Ctrl-C during the run is
-    raised again (as ``KeyboardInterrupt``) so that it stops the test session. Every other
-    keyword goes to :func:`agentrun.runner.api.run` as is.
+    raised again (as ``KeyboardInterrupt``) so that it stops the test session. The keywords
+    are :class:`~agentrun.runner.runtime.RunOptions` fields.
     """
-    from agentrun.core.events import INTERRUPTED_STOP
+    from agentrun.core.vocab import DEFAULT_AGENT, INTERRUPTED_STOP
     from agentrun.runner import api
+    from agentrun.runner.keywords import build_options
 
-    if model is None:  # no silent default: a test must say which model answers it
+    if options.get("model") is None:  # no silent default: a test must say which model answers
         raise TypeError(NO_MODEL)
-    spec = _find_agent(agent, Path(project or Path.cwd()), Path(cwd), isolate_home)
+    options.setdefault("permission_mode", "bypassPermissions")
+    options.setdefault("strict", True)
+    cwd = Path(options.get("cwd", "."))
+    options["cwd"] = os.fspath(cwd)
+    options["agent"] = _find_agent(
+        options.get("agent", DEFAULT_AGENT), Path(project or Path.cwd()), cwd, isolate_home
+    )
     with _watching_sigint() as interrupted:
-        result = api.run(
-            prompt,
-            model=model,
-            cwd=os.fspath(cwd),
-            agent=spec,
-            permission_mode=permission_mode,
-            strict=strict,
-            **options,
-        )
+        result = api.run(prompt, build_options(None, options))
     if interrupted and result.stop_reason == INTERRUPTED_STOP:
         raise KeyboardInterrupt  # the user's Ctrl-C, not a model raising it on purpose
     return result

@@ -41,7 +41,6 @@ DEFAULT_HEAD_LIMIT = 250
 MAX_OUTPUT_CHARS = 20_000
 MAX_COLUMNS = 500
 TIMEOUT_SECONDS = 60.0
-OUTPUT_MODES = ("content", "files_with_matches", "count")
 # Room kept for the header/summary/paging lines, so the whole result stays within the cap.
 _ENTRY_CHARS = MAX_OUTPUT_CHARS - 300
 

@@ -40,15 +40,6 @@ class ReadRecords:
         with self._lock:
             return self._records.get(path)
 
-    def is_stale(self, path: Path, mtime_ns: int, size: int) -> bool:
-        """True when the file now differs (mtime or size) from its last read, or was never read."""
-        rec = self.get(path)
-        return rec is None or rec.mtime_ns != mtime_ns or rec.size != size
-
-    def forget(self, path: Path) -> None:
-        with self._lock:
-            self._records.pop(path, None)
-
     def __len__(self) -> int:
         with self._lock:
             return len(self._records)

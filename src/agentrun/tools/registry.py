@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from agentrun.core.types import JSON, ToolCall, ToolResult, ToolSpec
+from agentrun.core.vocab import INTERRUPTED_NOT_RUN, TOOL_ALIASES
 from agentrun.tools.specs import READ_ONLY, TOOL_SPECS
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ _TOOL_CLASSES: dict[str, tuple[str, str]] = {
     "MultiEdit": ("agentrun.tools.multiedit", "MultiEditTool"),
     "LS": ("agentrun.tools.ls", "LSTool"),
     "TodoWrite": ("agentrun.tools.todo", "TodoWriteTool"),
+    "NotebookEdit": ("agentrun.tools.notebook", "NotebookEditTool"),
+    "BashOutput": ("agentrun.tools.jobtools", "BashOutputTool"),
+    "KillShell": ("agentrun.tools.jobtools", "KillShellTool"),
     "WebFetch": ("agentrun.tools.web.webfetch", "WebFetchTool"),
     "WebSearch": ("agentrun.tools.web.websearch", "WebSearchTool"),
 }
@@ -91,9 +95,14 @@ def build_tools(names: Sequence[str] | None = None) -> list[Tool]:
     """The named tools, in the order given (``None``: all six, canonical order).
 
     Unknown names are skipped: agent files name MCP tools and other tools agentrun does not
-    have, and the agent loader already warns about them. Duplicates are kept once.
+    have, and the agent loader already warns about them. An old name (``KillBash``) gives the
+    tool it became. Duplicates are kept once.
     """
-    chosen = ALL_TOOL_NAMES if names is None else tuple(dict.fromkeys(names))
+    chosen = (
+        ALL_TOOL_NAMES
+        if names is None
+        else tuple(dict.fromkeys(TOOL_ALIASES.get(n, n) for n in names))
+    )
     return [LazyTool(name) for name in chosen if name in _TOOL_CLASSES]
 
 
@@ -116,7 +125,7 @@ def cut_middle(text: str, *, limit: int = MAX_ERROR_CHARS, keep: int = _KEEP) ->
     return f"{text[:keep]}\n\n... [{omitted} characters cut] ...\n\n{text[-keep:]}"
 
 
-INTERRUPTED = "Interrupted by the user: this tool call was not run."
+INTERRUPTED = INTERRUPTED_NOT_RUN
 
 
 class ToolRunner:
@@ -182,8 +191,15 @@ class ToolRunner:
             index = end
         return [r if r is not None else ToolResult(INTERRUPTED, is_error=True) for r in results]
 
+    def _tool(self, name: str) -> Tool | None:
+        """The tool a call names, by its name or an old one (``KillBash``)."""
+        tool = self._tools.get(name)
+        if tool is None and name in TOOL_ALIASES:
+            tool = self._tools.get(TOOL_ALIASES[name])
+        return tool
+
     def _read_only(self, call: ToolCall) -> bool:
-        tool = self._tools.get(call.name)
+        tool = self._tool(call.name)
         # An unknown tool "runs" instantly and touches nothing, so it may join a batch.
         return tool is None or bool(tool.read_only)
 
@@ -239,7 +255,7 @@ class ToolRunner:
     def _execute(self, call: ToolCall) -> ToolResult:
         if self.ctx.cancel.is_set():
             return ToolResult(INTERRUPTED, is_error=True)
-        tool = self._tools.get(call.name)
+        tool = self._tool(call.name)
         if tool is None:
             available = ", ".join(self._tools) or "none"
             return ToolResult(

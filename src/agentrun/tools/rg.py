@@ -1,6 +1,6 @@
 """The ripgrep layer under Glob and Grep: find the binary, build the common argv, stream output.
 
-Three facts measured on this machine shape it (DESIGN.md):
+Three measured facts shape it:
 
 - ``rg`` given no path and a non-terminal stdin searches stdin, so every run gets an empty stdin
   and an explicit path.

@@ -9,7 +9,9 @@ live here too and the implementations import them, so a text cannot drift from t
 from __future__ import annotations
 
 from agentrun.core.types import JSON, ToolSpec
+from agentrun.core.vocab import READ_ONLY_TOOLS, WEB_TOOLS
 from agentrun.tools.morespecs import MORE_SPECS
+from agentrun.tools.nbspecs import NOTEBOOK_SPECS
 from agentrun.tools.webspecs import WEB_SPECS
 
 DEFAULT_TIMEOUT_MS = 120_000
@@ -34,6 +36,8 @@ characters are cut.
 - Files over 256 KB cannot be read whole, and one read returns at most about 25,000 tokens: \
 read a part with offset and limit, or search with Grep.
 - Images (PNG, JPEG, GIF, WebP) are returned as images you can see. Other binary files are refused.
+- A Jupyter notebook (.ipynb) is shown cell by cell: each cell's id (which NotebookEdit \
+takes), type, source and outputs (images included). With offset or limit you get its raw JSON.
 - Reading a directory fails; use Glob or Bash `ls` to list one.
 - Read a file before you change it with Write or Edit: they refuse files not read in this session.
 - Several Reads in one response run in parallel; batch them when you need many files."""
@@ -291,9 +295,12 @@ TOOL_SPECS: dict[str, ToolSpec] = {
     "Glob": ToolSpec("Glob", GLOB_DESCRIPTION, GLOB_SCHEMA),
     "Grep": ToolSpec("Grep", GREP_DESCRIPTION, GREP_SCHEMA),
     **MORE_SPECS,
+    **NOTEBOOK_SPECS,
     **WEB_SPECS,
 }
-"""The tools in canonical order: the six, then MultiEdit, LS, TodoWrite, WebFetch, WebSearch."""
+"""The tools in canonical order: the six, then MultiEdit, LS, TodoWrite, then NotebookEdit,
+BashOutput, KillShell, then WebFetch, WebSearch."""
 
-READ_ONLY = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "WebFetch", "WebSearch"})
-"""The tools that change nothing: several in one turn run concurrently."""
+READ_ONLY = READ_ONLY_TOOLS | WEB_TOOLS
+"""The tools that change nothing here: several in one turn run concurrently (the web tools
+too, though the gate asks for them)."""

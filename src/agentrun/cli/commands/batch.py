@@ -14,7 +14,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from agentrun.cli.app import PERMISSION_MODES, SANDBOX_MODES, _positive_float, _positive_int
+    from agentrun.cli.app import _positive_float, _positive_int
+    from agentrun.core.vocab import PERMISSION_MODES, SANDBOX_MODES
 
     parser.add_argument("tasks", metavar="TASKS", help="task file (.jsonl, .yaml)")
     parser.add_argument("--check", action="store_true", help="validate the task file only")

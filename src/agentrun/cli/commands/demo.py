@@ -19,8 +19,9 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from agentrun.cli.app import OUTPUT_FORMATS, SANDBOX_MODES
+from agentrun.cli.app import OUTPUT_FORMATS
 from agentrun.core.errors import ConfigError
+from agentrun.core.vocab import DEFAULT_AGENT, SANDBOX_MODES
 
 DEMO_PROMPT = (
     "Add pagination and filtering to GET /items: `limit` (1-100, default 50) and `offset` "
@@ -28,7 +29,7 @@ DEMO_PROMPT = (
     "values, a schema migration adding an index for the category filter, and tests. Run the "
     "test suite with `python3 -m pytest` at the end."
 )
-AGENT = "backend-specialist"
+AGENT = DEFAULT_AGENT
 PERMISSION_MODE = "acceptEdits"
 # acceptEdits lets the agent edit inside the workspace; Bash may run the test suite, nothing else.
 ALLOWED_TOOLS = ("Bash(python3 -m pytest:*)",)

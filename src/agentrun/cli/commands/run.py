@@ -4,7 +4,7 @@ One-shot prints only the chosen ``--output-format`` on stdout (stream-json lines
 happen); everything meant for people goes to stderr. It never prompts: the run gets no approver,
 so every call that would need approval is denied and listed in ``permission_denials``.
 
-Exit codes (DESIGN.md): 0 success, 1 the run failed (max turns, budget, API error, script
+Exit codes (README.md): 0 success, 1 the run failed (max turns, budget, API error, script
 exhausted, timeout, refusal), 2 usage or configuration (raised as ConfigError before the first
 model call; ``cli.main`` prints it), 130 interrupted.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -23,14 +24,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 from agentrun.cli.termsafe import json_line, safe
 from agentrun.core.errors import ConfigError
 from agentrun.core.events import INTERRUPTED_STOP, HookEvent
+from agentrun.core.vocab import DEFAULT_AGENT
 
 if TYPE_CHECKING:
     from agentrun.core.events import Event
     from agentrun.runner.api import RunResult
+    from agentrun.runner.runtime import RunOptions
 
 __all__ = ["exit_code", "run", "session_options"]
 
-DEFAULT_AGENT = "backend-specialist"
 STDIN_WAIT_S = 3.0
 """How long a prompt argument waits for piped stdin to start (Claude Code waits as long)."""
 
@@ -47,9 +49,10 @@ def run(args: argparse.Namespace) -> int:
         if args.resume == "":  # --resume with no ID: pick one
             from agentrun.cli.commands.sessions import pick_session
 
-            options["resume"] = pick_session()
-            if options["resume"] is None:
+            picked = pick_session()
+            if picked is None:
                 return 0
+            options = dataclasses.replace(options, resume=picked)
         from agentrun.cli.interactive import run_interactive
 
         return run_interactive(args, options)
@@ -57,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
     return run_once(args, prompt)
 
 
-def session_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword options of ``agentrun.runner.api.run`` / ``AgentSession`` from the parsed flags,
+def session_options(args: argparse.Namespace) -> RunOptions:
+    """The options of ``agentrun.runner.api.run`` / ``AgentSession`` from the parsed flags,
     after checking what can be checked without loading anything heavy."""
 
     cwd = _directory(args.cwd or ".", "workspace", "--cwd")
@@ -70,32 +73,33 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
             "--resume needs a session ID outside an interactive terminal "
             "(`agentrun sessions` lists them; a unique prefix of an ID is enough)"
         )
-    options: dict[str, Any] = {
-        "agent": _agent_arg(args.agent),
-        "cwd": str(cwd),
-        "model": args.model,
-        "max_turns": args.max_turns,
-        "max_budget_usd": args.max_budget_usd,
-        "timeout_s": args.timeout,
-        "allowed_tools": _rules(args.allowed_tools, "--allowedTools"),
-        "disallowed_tools": _rules(args.disallowed_tools, "--disallowedTools"),
-        "sandbox": args.sandbox,
-        "add_dirs": tuple(str(d) for d in add_dirs),
-        "allow_network": args.allow_network,
-        "resume": args.resume,
-        "continue_session": args.continue_,
-        "append_system_prompt": args.append_system_prompt,
-        "effort": args.effort,
-        "record": args.record,
-        "replay_drift": args.replay_drift,
-        # None lets the settings files' defaultMode apply (PermissionPolicy.load)
-        "permission_mode": args.permission_mode,
-        "mcp_config": tuple(getattr(args, "mcp_config", ())),
-        "strict_mcp_config": bool(getattr(args, "strict_mcp_config", False)),
-        "settings": args.settings,
-        "disable_hooks": args.no_hooks,
-    }
-    return options
+    from agentrun.runner.runtime import RunOptions
+
+    return RunOptions(
+        agent=_agent_arg(args.agent),
+        cwd=str(cwd),
+        model=args.model,
+        max_turns=args.max_turns,
+        max_budget_usd=args.max_budget_usd,
+        timeout_s=args.timeout,
+        allowed_tools=_rules(args.allowed_tools, "--allowedTools"),
+        disallowed_tools=_rules(args.disallowed_tools, "--disallowedTools"),
+        sandbox=args.sandbox,
+        add_dirs=tuple(str(d) for d in add_dirs),
+        allow_network=args.allow_network,
+        resume=args.resume,
+        continue_session=args.continue_,
+        append_system_prompt=args.append_system_prompt,
+        effort=args.effort,
+        record=args.record,
+        replay_drift=args.replay_drift,
+        # None lets the settings files' defaultMode apply
+        permission_mode=args.permission_mode,
+        mcp_config=tuple(getattr(args, "mcp_config", ())),
+        strict_mcp_config=bool(getattr(args, "strict_mcp_config", False)),
+        settings=args.settings,
+        disable_hooks=args.no_hooks,
+    )
 
 
 def run_once(args: argparse.Namespace, prompt: str) -> int:
@@ -106,22 +110,27 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
 
     # Loaded here rather than by the session so that what the file says that agentrun cannot
     # honour (tools it lacks, repaired YAML) is on stderr before the run, not never.
-    agent = resolve_agent(options["agent"], Path(options["cwd"]))
+    agent = resolve_agent(options.agent, Path(options.cwd))
     for warning in agent.warnings:
         print(f"agentrun: warning: {safe(warning)}", file=sys.stderr)
-    options["agent"] = agent
     out = sys.stdout
     on_event = _event_sink(args, out)
     with (
         _sigterm_as_ctrl_c(),
-        api.AgentSession(on_event=on_event, approver=None, **options) as session,
+        api.AgentSession(options, on_event=on_event, agent=agent, approver=None) as session,
     ):
         for warning in session.warnings:  # settings the workspace may not set
             print(f"agentrun: warning: {warning}", file=sys.stderr)
         result = session.send(prompt)
         unplayed = _unplayed_turns(session.model)
+    worktree = session.worktree  # closed now: kept or removed
+    if worktree is not None:
+        done = worktree.note() if worktree.kept else "the agent's worktree was unchanged; removed"
+        print(f"agentrun: {safe(done)}", file=sys.stderr)
     if args.output_format == "json":
         payload = _result_json(result)
+        if worktree is not None:
+            payload["worktree"] = worktree.to_dict()
         out.write(json_line(payload) + "\n")
     elif args.output_format == "text" and not result.is_error:
         out.write(safe(result.result.rstrip("\n")) + "\n")

@@ -7,7 +7,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from agentrun.jail.policy import SANDBOX_MODES, SandboxPolicy
+from agentrun.core.vocab import SANDBOX_MODES
+from agentrun.jail.policy import SandboxPolicy
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from agentrun.cli.app import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PERSONA = REPO / "agents" / "backend-specialist.md"
 FIELDS = [
     "name",
@@ -26,6 +26,7 @@ FIELDS = [
     "warnings",
     "permission_rules",
     "source",
+    "fields",
 ]
 
 

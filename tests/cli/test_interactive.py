@@ -13,7 +13,8 @@ from typing import Any
 import pexpect
 import pytest
 
-PROMPT = "❯"
+from repl import PROMPT, finish, start_repl
+
 READ_CALC = {"name": "Read", "input": {"file_path": "calc.py"}}
 
 
@@ -27,29 +28,7 @@ def ws(tmp_path: Path) -> Path:
 
 
 def spawn(ws: Path, *turns: dict[str, Any], args: tuple[str, ...] = ()) -> pexpect.spawn:
-    path = ws.parent / "script.json"
-    path.write_text(json.dumps({"turns": list(turns)}))
-    home = ws.parent / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{path}", *args],
-        env=env,
-        encoding="utf-8",
-        dimensions=(40, 110),
-        timeout=30,
-    )
-    child.expect("Ctrl-D exits")
-    child.expect(PROMPT)
-    return child
-
-
-def finish(child: pexpect.spawn) -> int:
-    child.sendline("/exit")
-    child.expect(pexpect.EOF)
-    child.close()
-    return int(child.exitstatus)
+    return start_repl(ws, {"turns": list(turns)}, *args)
 
 
 def test_prompt_answer_footer_and_commands(ws: Path) -> None:
@@ -371,16 +350,8 @@ def test_a_model_switch_keeps_a_resumed_conversation(ws: Path) -> None:
 
 
 def test_a_prompt_argument_is_shown_and_kept(ws: Path) -> None:
-    path = ws.parent / "script.json"
-    path.write_text(json.dumps({"turns": [{"text": "Answered."}]}))
     home = ws.parent / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
-    child = pexpect.spawn(
-        sys.executable, ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{path}",
-                         "from the command line"],
-        env=env, encoding="utf-8", dimensions=(40, 110), timeout=30,
-    )  # fmt: skip
+    child = start_repl(ws, {"turns": [{"text": "Answered."}]}, "from the command line", wait=False)
     child.expect("❯ .{0,8}from the command line")  # (colour codes between)
     child.expect("Answered.")
     child.expect(PROMPT)

@@ -4,7 +4,6 @@ hook, Notification at an approval prompt, SessionStart/SessionEnd sources."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pexpect
 import pytest
 
-PROMPT = "❯"
+from repl import PROMPT, start_repl
 
 
 @pytest.fixture
@@ -26,22 +25,7 @@ def ws(tmp_path: Path) -> Path:
 def spawn(ws: Path, hooks: dict[str, Any], *turns: dict[str, Any]) -> pexpect.spawn:
     (ws / ".claude").mkdir(exist_ok=True)
     (ws / ".claude" / "settings.json").write_text(json.dumps({"hooks": hooks}))
-    path = ws.parent / "script.json"
-    path.write_text(json.dumps({"turns": list(turns)}))
-    home = ws.parent / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{path}"],
-        env=env,
-        encoding="utf-8",
-        dimensions=(40, 160),
-        timeout=60,
-    )
-    child.expect("Ctrl-D exits")
-    child.expect(PROMPT)
-    return child
+    return start_repl(ws, {"turns": list(turns)}, width=160, timeout=60)
 
 
 def test_repl_lists_hooks_shows_a_block_notifies_and_ends_the_session(ws: Path) -> None:

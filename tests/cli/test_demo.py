@@ -17,7 +17,7 @@ from agentrun.cli.commands.demo import DEMO_PROMPT, script_path
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.workspace import bundled_sandbox
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SANDBOX = REPO / "sandbox"
 
 # Always the real sandbox: the jail keeps the running Python and agentrun's code visible even

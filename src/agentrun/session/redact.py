@@ -1,0 +1,74 @@
+"""The one rule for keeping secrets out of what agentrun writes: transcripts and recordings.
+
+A transcript or a recording holds what tools printed and read, so a key a command echoed, a
+config file, a ``curl -H 'x-api-key: ...'`` line can all end up there. Before anything is
+written, :func:`redact` replaces:
+
+- the values of the API key variables (:func:`env_secrets`), wherever they appear;
+- anything shaped like a key: ``sk-ant-...``, other vendors' ``sk-...``, a ``Bearer`` token;
+- the value of an ``x-api-key``/``api_key``/``authorization``/``auth_token``/``secret`` header
+  or assignment in text, and of a mapping field with such a name;
+- the password of basic auth in a URL (``https://user:PASSWORD@host``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+__all__ = ["REDACTED", "env_secrets", "redact"]
+
+REDACTED = "[REDACTED]"
+
+SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+"""Environment variables whose values must never be written, wherever they show up."""
+
+_NAME = r"(?:x-)?(?:api[-_]?key|authorization|auth[-_]?token|secret)"
+_SECRET_FIELD = re.compile(rf"(?i)^{_NAME}$")
+# Each alternative keeps what names the secret (group 1) and replaces what follows it.
+_PATTERN = re.compile(
+    # a header or assignment: `x-api-key: VALUE`, `"authorization": "Basic VALUE"`, `secret=V`;
+    # only a token-like value, so that code (`api_key = os.environ["KEY"]`) reads the same
+    rf"(?i:(\b{_NAME}[\"']?\s*[:=]\s*[\"']?(?:(?:basic|bearer|token)\s+)?)"
+    r"[A-Za-z0-9._~+/\-]{8,}=*(?=[\s\"',;&]|$))"
+    # basic auth in a URL: scheme://user:PASSWORD@host
+    r"|(?i:(\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^/\s@]+(?=@))"
+    # key shapes anywhere
+    r"|sk-ant-[A-Za-z0-9_\-]{8,}|\bsk-[A-Za-z0-9_\-]{20,}"
+    r"|(?i:bearer)\s+[A-Za-z0-9._~+/\-]{16,}=*"
+)
+
+
+def env_secrets() -> tuple[str, ...]:
+    """The values of the API key variables set now (long enough not to be a false match)."""
+    return tuple(v for name in SECRET_ENV if len(v := os.environ.get(name, "")) >= 8)
+
+
+def _replace(match: re.Match[str]) -> str:
+    return (match.group(1) or match.group(2) or "") + REDACTED
+
+
+def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` with ``secrets`` and anything key-like replaced by ``[REDACTED]``."""
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return _PATTERN.sub(_replace, text)
+
+
+def redact(value: Any, *, secrets: tuple[str, ...] = ()) -> Any:
+    """``value`` (JSON-shaped: mappings, lists, strings, ...) with every secret replaced by
+    ``[REDACTED]``, recursively; a string field named like a credential is replaced whole.
+    ``secrets`` are literal values to remove as well (callers pass :func:`env_secrets`)."""
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, dict):
+        return {
+            key: REDACTED
+            if isinstance(key, str) and _SECRET_FIELD.match(key) and isinstance(item, str)
+            else redact(item, secrets=secrets)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(item, secrets=secrets) for item in value]
+    return value

@@ -1,0 +1,63 @@
+"""One redaction rule for what agentrun writes: transcripts and recordings scrub the same."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import agentrun
+from agentrun.models.scripted import ScriptedModel
+from agentrun.session.redact import REDACTED, redact
+
+SECRETS = {
+    "bearer": ("Authorization: Bearer abcdefghijklmnopqrstuvwx", "abcdefghijklmnopqrstuvwx"),
+    "anthropic key": ("key=sk-ant-api03-abcdefgh1234", "abcdefgh1234"),
+    "x-api-key": ("curl -H 'x-api-key: k3y-v4lue-0123' https://api", "k3y-v4lue-0123"),
+    "basic auth url": ("git clone https://bob:hunter2pass@github.com/x.git", "hunter2pass"),
+    "env value": ("echo $TOKEN -> plain-env-value-42", "plain-env-value-42"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECRETS))
+def test_redact_replaces_each_kind(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text, secret = SECRETS[name]
+    from agentrun.session.redact import env_secrets
+
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", "plain-env-value-42")
+    clean = redact({"content": [text]}, secrets=env_secrets())["content"][0]
+    assert secret not in clean and REDACTED in clean
+
+
+def test_redact_leaves_code_and_short_words_alone() -> None:
+    text = 'api_key = os.environ["KEY"]\nsecret = load()\nsk-ant-short\nhttps://example.com/a:b@c'
+    assert redact(text) == text
+
+
+def test_transcript_and_recording_keep_no_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", "plain-env-value-42")
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "notes.txt").write_text("\n".join(text for text, _ in SECRETS.values()) + "\n")
+    model = ScriptedModel.from_data(
+        {
+            "turns": [
+                {"tool_calls": [{"name": "Read", "input": {"file_path": "notes.txt"}}]},
+                {"expect": [{"contains": "hunter2pass"}], "text": "read it"},
+            ]
+        }
+    )
+    sessions, recording = tmp_path / "sessions", tmp_path / "run.jsonl"
+    result = agentrun.run(
+        "read notes.txt", cwd=ws, model=model, sessions_root=sessions, record=recording
+    )
+    assert (result.subtype, result.result) == ("success", "read it")  # the model saw it all
+    transcript = (sessions / f"{result.session_id}.jsonl").read_text()
+    for path, text in (("transcript", transcript), ("recording", recording.read_text())):
+        for name, (_, secret) in SECRETS.items():
+            assert secret not in text, f"{path} keeps the {name}"
+        assert json.dumps(REDACTED) not in text  # nothing was blanked whole
+        assert text.count(REDACTED) >= len(SECRETS)
