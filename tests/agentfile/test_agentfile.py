@@ -150,21 +150,21 @@ def test_line_numbers_survive_crlf_and_bom(tmp_path: Path) -> None:
 
 
 def test_tools_warning_lists_only_foreign_names(tmp_path: Path) -> None:
-    path = _write(tmp_path, HEAD + "tools: Read, WebFetch, Bash(git diff:*), Read\n---\nB.\n")
+    path = _write(tmp_path, HEAD + "tools: Read, Teleport, Bash(git diff:*), Read\n---\nB.\n")
     spec = load_agent(path)
-    assert spec.tools == ("Read", "WebFetch", "Bash(git diff:*)")
+    assert spec.tools == ("Read", "Teleport", "Bash(git diff:*)")
     assert spec.permission_rules == ("Bash(git diff:*)",)
     assert spec.warnings == (
-        f"{path}:4: `tools` names what agentrun does not provide, kept as written: WebFetch"
+        f"{path}:4: `tools` names what agentrun does not provide, kept as written: Teleport"
         " (agentrun's tools: Read, Write, Edit, Bash, Glob, Grep, Task, Agent, MultiEdit, LS,"
-        " TodoWrite, NotebookEdit, BashOutput, KillShell, KillBash)",
+        " TodoWrite, NotebookEdit, BashOutput, KillShell, WebFetch, WebSearch, KillBash)",
     )  # Bash(git diff:*) offers Bash, narrowed by a rule: nothing to warn about
 
 
 def test_a_narrowed_foreign_tool_is_still_foreign(tmp_path: Path) -> None:
-    path = _write(tmp_path, HEAD + "tools: Read, WebFetch(domain:example.com)\n---\nB.\n")
+    path = _write(tmp_path, HEAD + "tools: Read, Teleport(domain:example.com)\n---\nB.\n")
     [warning] = load_agent(path).warnings
-    assert "kept as written: WebFetch(domain:example.com) (" in warning
+    assert "kept as written: Teleport(domain:example.com) (" in warning
 
 
 def test_disallowed_tools_both_spellings_merge(tmp_path: Path) -> None:

@@ -139,10 +139,10 @@ def test_list_names_broken_files_on_stderr(home: Path, capsys: pytest.CaptureFix
 def test_show_text_includes_warnings_and_prompt(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _agent(home / "loose", "odd", "tools: Read, WebFetch\n")
+    path = _agent(home / "loose", "odd", "tools: Read, Teleport\n")
     assert main(["agents", "show", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "warning:" in out and "WebFetch" in out
+    assert "warning:" in out and "Teleport" in out
     assert out.rstrip().endswith("Be odd.")
 
 

@@ -533,7 +533,7 @@ def test_agent_file_warnings_reach_stderr_not_stdout(
     agents = ws / ".claude" / "agents"
     agents.mkdir(parents=True)
     (agents / "web.md").write_text(
-        "---\nname: web\ndescription: browses\ntools: Read, WebFetch, Teleport\n---\nYou browse.\n"
+        "---\nname: web\ndescription: browses\ntools: Read, Teleport, Warp\n---\nYou browse.\n"
     )
     code, out, err = run_cli(
         ws, capsys, "-p", "x", "--agent", "web", "--output-format", "json",
@@ -542,7 +542,7 @@ def test_agent_file_warnings_reach_stderr_not_stdout(
     assert code == 0 and json.loads(out)["result"] == "Done."  # stdout stays one JSON object
     [warning] = err.splitlines()
     assert warning.startswith(f"agentrun: warning: {agents / 'web.md'}:4: ")
-    assert "WebFetch, Teleport" in warning
+    assert "Teleport, Warp" in warning
     code, _, err = run_cli(ws, capsys, "-p", "x", "--model", script(ws, DONE))
     assert code == 0 and err == ""  # the bundled agent has nothing to warn about
 

@@ -55,10 +55,10 @@ def test_agent_file_warnings_are_shown_at_the_start(ws: Path) -> None:
     agents = ws / ".claude" / "agents"
     agents.mkdir(parents=True)
     (agents / "web.md").write_text(
-        "---\nname: web\ndescription: browses\ntools: Read, WebFetch\n---\nYou browse.\n"
+        "---\nname: web\ndescription: browses\ntools: Read, Teleport\n---\nYou browse.\n"
     )
     child = spawn(ws, {"text": "ok"}, args=("--agent", "web"))
-    assert "warning:" in child.before and "WebFetch" in child.before
+    assert "warning:" in child.before and "Teleport" in child.before
     assert finish(child) == 0
 
 

@@ -206,6 +206,14 @@ def test_approval_preview_uses_the_files_line_numbers(tmp_path: Path) -> None:
         ("Glob", {"pattern": "*.py"}, "a.py\nb.py\nc.py", "  ⎿  Found 3 files\n"),
         ("Glob", {"pattern": "*.rs"}, "No files found", "  ⎿  No files found\n"),
         (
+            "WebSearch",
+            {"query": "widgets"},
+            'Web search results for query: "widgets"\n\nLinks: [{"title": "Shop", "url": '
+            '"https://shop.example/"}, {"title": "Wiki", "url": "https://wiki.example/"}]\n\n'
+            "Widgets are small.",
+            "  ⎿  Did 1 search, 2 results: Shop, Wiki\n",
+        ),
+        (
             "Bash",
             {"command": "cat f"},
             "def f():\n\treturn 1",

@@ -33,6 +33,8 @@ CLAUDE_CODE_PARAMETERS = {
     "NotebookEdit": (["notebook_path", "new_source"], ["cell_id", "cell_type", "edit_mode"]),
     "BashOutput": (["bash_id"], ["filter"]),
     "KillShell": (["shell_id"], []),
+    "WebFetch": (["url", "prompt"], []),
+    "WebSearch": (["query"], ["allowed_domains", "blocked_domains"]),
     "Grep": (
         ["pattern"],
         [
@@ -89,6 +91,11 @@ CLAUDE_CODE_TYPES = {
     "bash_id": "string",
     "filter": "string",
     "shell_id": "string",
+    "url": "string",
+    "prompt": "string",
+    "query": "string",
+    "allowed_domains": "array",
+    "blocked_domains": "array",
 }
 
 

@@ -62,6 +62,8 @@ _KEY_ARGS = {
     "KillBash": "shell_id",
     "Task": "description",
     "Agent": "description",
+    "WebFetch": "url",
+    "WebSearch": "query",
 }
 
 
@@ -463,7 +465,24 @@ _SUMMARIES = {
     "Glob": lambda lines: (
         "No files found" if lines == ["No files found"] else f"Found {_count(len(lines), 'file')}"
     ),
+    "WebSearch": lambda lines: _search_summary(lines),
 }
+
+
+def _search_summary(lines: list[str]) -> str:
+    """WebSearch's result in one line: how many links, and the first titles."""
+    import json
+
+    for line in lines:
+        if line.startswith("Links: "):
+            try:
+                links = json.loads(line.removeprefix("Links: "))
+            except ValueError:
+                break
+            titles = ", ".join(str(link.get("title", "")) for link in links[:3])
+            more = f": {titles}" if titles else ""
+            return _clip(f"Did 1 search, {_count(len(links), 'result')}{more}", 100)
+    return lines[0]
 
 
 def _clip(line: str, width: int) -> str:

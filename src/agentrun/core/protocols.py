@@ -166,6 +166,11 @@ class PermissionChecker(Protocol):
         """For one Grep/Glob: whether a found file must be left out of the results."""
         ...
 
+    def names_host(self, host: str) -> bool:
+        """Whether an allow rule names ``host`` exactly: what lets WebFetch reach a loopback
+        or private address (or keep plain http)."""
+        ...
+
     def read_deny_paths(self) -> list[Path]:
         """Paths the Read deny rules name that the jail can hide from Bash too."""
         ...

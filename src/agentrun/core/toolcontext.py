@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from agentrun.core.protocols import Model
+
 W = TypeVar("W")
 """The file tools' workspace (``agentrun.jail.paths.Workspace``)."""
 S = TypeVar("S")
@@ -44,6 +46,10 @@ class ToolContext(Generic[W, S, R, P]):
       text that stops the call, or None (see :meth:`refusal`).
     - ``spill``: where results too big for the context go whole (the model gets a preview and
       the path); None: they are only cut.
+    - ``model``: the session's model, for the web tools' own requests (WebFetch's page answer,
+      WebSearch's server-side search); None where no model is at hand (they say so).
+    - ``names_host``: the gate's answer to "does an allow rule name this host exactly?", the
+      one way WebFetch reaches a loopback or private address (None: never).
 
     The workspace and the shell may instead be given as ``open_workspace`` / ``open_shell``,
     called once at the first use: the runtime does, so that a session imports the path checks
@@ -63,6 +69,8 @@ class ToolContext(Generic[W, S, R, P]):
         search_filter: Callable[[str], Callable[[Path], bool] | None] | None = None,
         check_resolved: Callable[[str, Access, Path], str | None] | None = None,
         spill: P | None = None,
+        model: Model | None = None,
+        names_host: Callable[[str], bool] | None = None,
     ) -> None:
         if (workspace is None) == (open_workspace is None):
             raise TypeError("give exactly one of workspace and open_workspace")
@@ -76,6 +84,8 @@ class ToolContext(Generic[W, S, R, P]):
         self._search_filter = search_filter
         self.check_resolved = check_resolved
         self.spill = spill
+        self.model = model
+        self.names_host = names_host
         # Read-only tools run concurrently: two first uses must not build two workspaces.
         self._lock = threading.Lock()
 

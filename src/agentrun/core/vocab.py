@@ -16,6 +16,7 @@ DEFAULT_TOOLS = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
 BUILTIN_TOOLS = (
     *DEFAULT_TOOLS,
     *("MultiEdit", "LS", "TodoWrite", "NotebookEdit", "BashOutput", "KillShell"),
+    *("WebFetch", "WebSearch"),
 )
 """Every tool of agentrun's own, in the order the model is shown them."""
 SUBAGENT_TOOLS = ("Task", "Agent")
@@ -25,7 +26,10 @@ TOOL_ALIASES: dict[str, str] = {"KillBash": "KillShell"}
 READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "BashOutput"})
 """The tools that change nothing: several in one turn run concurrently, and plan mode allows
 them."""
-JAILED_TOOLS = frozenset(BUILTIN_TOOLS) - {"TodoWrite", "BashOutput", "KillShell"}
+WEB_TOOLS = frozenset({"WebFetch", "WebSearch"})
+"""The tools that reach the network from the runtime (not the jail): they change nothing local,
+so several run concurrently, but they are asked by default (plan mode asks too)."""
+JAILED_TOOLS = frozenset(BUILTIN_TOOLS) - {"TodoWrite", "BashOutput", "KillShell"} - WEB_TOOLS
 """The tools whose work happens in the session's jail (Bash's commands, the file tools' I/O)."""
 
 PermissionMode = Literal["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"]

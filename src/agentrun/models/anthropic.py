@@ -135,7 +135,9 @@ class AnthropicModel:
             *_transport_errors(),
         )
         client = self._get_client()
-        options = self.options()
+        # A request for another model (WebFetch's small model) gets that model's own options,
+        # without the session's effort or compaction settings.
+        options = self.options() if request.model == self._model else request_options(request.model)
         params = build_params(request, cache=self.cache, options=options)
         if options.betas:
             params["betas"] = list(options.betas)

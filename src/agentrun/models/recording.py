@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from agentrun.core.types import JSON, ModelRequest, ModelResponse, Usage
+from agentrun.core.webcalls import web_call
 from agentrun.session.redact import env_secrets, redact
 
 if TYPE_CHECKING:
@@ -92,6 +93,8 @@ class RecordingModel:
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
         response = self.inner.complete(request, on_text=on_text)
+        if web_call(request) is not None:
+            return response  # a web tool's own request: replay refuses those, not recorded
         self.turns += 1
         self._write(
             {

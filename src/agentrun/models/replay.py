@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentrun.core.errors import ConfigError, ScriptFormatError, ScriptMismatchError
+from agentrun.core.errors import ConfigError, ModelError, ScriptFormatError, ScriptMismatchError
+from agentrun.core.webcalls import web_call
 from agentrun.models.recording import FORMAT_VERSION, response_from_json
 from agentrun.session.redact import REDACTED, env_secrets, redact
 
@@ -126,6 +127,10 @@ class ReplayModel:
         return self._model_id
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        if web_call(request) is not None:
+            # Not recorded (their order between concurrent calls is not fixed): the web tools
+            # give the model an error result, and the replayed turns stay in step.
+            raise ModelError("a replayed session does not fetch or search the web")
         number = self.used + 1
         if self.used >= len(self.turns):
             raise ScriptMismatchError(

@@ -12,6 +12,9 @@ The format (YAML or JSON)::
         usage: {input_tokens: 1200, output_tokens: 80}
         stop_reason: end_turn         # default: tool_use when there are tool_calls, else end_turn
         text: "Done."
+    web_fetch: "The page says 42."    # optional: WebFetch's page answers (default: the page)
+    web_search:                       # optional: what every WebSearch finds (default: none,
+      - {title: Docs, url: "https://docs.example.com/"}   # WebSearch fails as without search)
 
 Schema errors are :class:`ScriptFormatError` (a configuration error, exit 2) naming the file and
 line; a failed expectation or a request past the last turn is :class:`ScriptMismatchError`, which
@@ -31,8 +34,9 @@ import yaml
 
 from agentrun.core.errors import ModelError, ScriptFormatError, ScriptMismatchError
 from agentrun.core.pricing import ALIASES, DEFAULT_ALIAS
-from agentrun.core.types import ModelRequest, ModelResponse, Usage
+from agentrun.core.types import JSON, ModelRequest, ModelResponse, Usage
 from agentrun.core.vocab import BUILTIN_TOOLS, SUBAGENT_TOOLS
+from agentrun.core.webcalls import web_call
 from agentrun.models.catalog import is_summary_request
 from agentrun.models.scriptparse import parse_script
 from agentrun.models.scriptturn import (
@@ -87,6 +91,11 @@ class ScriptedModel:
     summary: str | None = None
     """The answer to the runtime's own summary request (which uses no turn)."""
     summaries: int = 0
+    web_fetch: str | None = None
+    """The answer to every WebFetch page question (None: the question itself, page included)."""
+    web_search: Sequence[JSON] | None = None
+    """The results every WebSearch finds (``{title, url}``); None: the script cannot search."""
+    web_calls: int = 0
 
     @property
     def model_id(self) -> str:
@@ -120,9 +129,24 @@ class ScriptedModel:
             context_window=parsed.context_window,
             summary=parsed.summary,
             agents=parsed.agents,
+            web_fetch=parsed.web_fetch,
+            web_search=parsed.web_search,
         )
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
+        call = web_call(request)
+        if call is not None:
+            from agentrun.models.scriptweb import web_answer
+
+            self.web_calls += 1
+            return web_answer(
+                call,
+                request,
+                fetch_text=self.web_fetch,
+                results=self.web_search,
+                model=self.model,
+                number=self.web_calls,
+            )
         size = self._measure(request)
         if is_summary_request(request):
             self.summaries += 1
@@ -180,7 +204,13 @@ class ScriptedModel:
         prefix = call_id.removeprefix("toolu_") or f"{self.id_prefix}_{name}"
         # the agents map goes along: a subagent that delegates plays the same scripts
         return ScriptedModel(
-            turns, model or self.model, source, agents=self.agents, id_prefix=prefix
+            turns,
+            model or self.model,
+            source,
+            agents=self.agents,
+            id_prefix=prefix,
+            web_fetch=self.web_fetch,
+            web_search=self.web_search,
         )
 
     def check_tools(self, offered: Sequence[str]) -> None:

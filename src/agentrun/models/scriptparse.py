@@ -38,6 +38,8 @@ class ParsedScript:
     context_window: int | None
     summary: str | None
     agents: dict[str, tuple[ScriptTurn, ...]]
+    web_fetch: str | None = None
+    web_search: list[JSON] | None = None
 
 
 def parse_script(text: str, *, source: Path | str, lines: bool = True) -> ParsedScript:
@@ -147,7 +149,9 @@ class _Parser:
                 "the script is empty (expected a 'turns' list)", path=self.source
             )
         top = self.mapping(
-            node, "the script", {"turns", "model", "agents", "context_window", "summary"}
+            node,
+            "the script",
+            {"turns", "model", "agents", "context_window", "summary", "web_fetch", "web_search"},
         )
         if "turns" not in top:
             raise self.fail(node, "the script has no 'turns' list")
@@ -166,7 +170,19 @@ class _Parser:
             context_window=window,
             summary=self.opt(top, "summary", "the script", str),
             agents=self.agents(top["agents"]) if "agents" in top else {},
+            web_fetch=self.opt(top, "web_fetch", "the script", str),
+            web_search=self.web_results(top["web_search"]) if "web_search" in top else None,
         )
+
+    def web_results(self, node: yaml.Node) -> list[JSON]:
+        """``web_search: [{title, url}, ...]``: what every WebSearch finds."""
+        from agentrun.models.scriptweb import check_results
+
+        value = self.value(node)
+        problem = check_results(value)
+        if problem is not None:
+            raise self.fail(node, problem)
+        return list(value)
 
     def agents(self, node: yaml.Node) -> dict[str, tuple[ScriptTurn, ...]]:
         """``agents: {NAME: {turns: [...]}}``: each subagent's own script."""

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.pathutil import is_within
+from agentrun.core.vocab import WEB_TOOLS
 from agentrun.permissions.decision import (
     ALL_TOOLS,
     PERMISSION_MODES,
@@ -216,7 +217,7 @@ class Gate:
             early = self._edit_checks(tool, tool_input, shell=shell)
             if early is not None:
                 return early
-        elif self.mode == "plan" and tool not in READ_ONLY_TOOLS:
+        elif self.mode == "plan" and tool not in READ_ONLY_TOOLS | WEB_TOOLS:
             return Decision("deny", f"plan mode allows read-only tools only, not {tool}")
         if self.mode == "bypassPermissions":
             return Decision("allow", "bypassPermissions mode")
@@ -388,7 +389,23 @@ class Gate:
         if tool in EDIT_TOOLS:
             directory = tool_paths(tool_input, tool, self.cwd)[-1].parent
             return [Rule("Edit", f"//{glob_escape(str(directory).lstrip('/'))}/**")]
+        if tool == "WebFetch":
+            from agentrun.core.hosts import url_host
+
+            host = url_host(str(tool_input.get("url", "")))
+            return [Rule(tool, f"domain:{host}")] if host else []
         return [Rule(tool)]
+
+    def names_host(self, host: str) -> bool:
+        """Whether an allow rule names ``host`` exactly (``WebFetch(domain:127.0.0.1)``): the
+        one thing that lets WebFetch reach a loopback or private address, or keep plain http.
+        A wildcard, a bare ``WebFetch``, bypassPermissions or an "always" answer never does."""
+        from agentrun.permissions.webrules import names
+
+        return any(
+            r.tool == "WebFetch" and r.spec is not None and names(r.spec, host, exact=True)
+            for r in self.allow
+        )
 
     def _grant_text(self, tool: str, tool_input: JSON) -> str | None:
         if tool in EDIT_TOOLS:
@@ -396,6 +413,11 @@ class Gate:
             if not paths or not self._in_workspace(tool, tool_input):
                 return None  # never "always" for a file outside the workspace
             return f"file edits in {paths[-1].parent}/"
+        if tool == "WebFetch":
+            from agentrun.core.hosts import url_host
+
+            host = url_host(str(tool_input.get("url", "")))
+            return f"fetches from {host}" if host else None
         return tool
 
     def check_resolved(self, tool: str, kind: Literal["read", "write"], real: Path) -> str | None:

@@ -9,6 +9,8 @@
   under home, ``/p`` is relative to the settings file's project, ``p`` and ``./p`` to the working
   directory; a pattern without a slash matches at any depth. ``Read(...)`` also covers Glob and
   Grep (they read files), ``Edit(...)`` every tool that edits files.
+- WebFetch specs: ``domain:example.com`` (that host), ``domain:*.example.com`` (below it);
+  see :mod:`agentrun.permissions.webrules`.
 - Bare names: ``Tool`` exactly, ``mcp__server`` for all of that server's tools.
 """
 
@@ -102,6 +104,10 @@ class Rule:
                 or renamed
                 or (self.tool.startswith("mcp__") and tool.startswith(self.tool + "__"))
             )
+        if tool == "WebFetch" and self.tool == "WebFetch":  # WebFetch(domain:example.com)
+            from agentrun.permissions.webrules import domain_matches  # only where rules name it
+
+            return domain_matches(self.spec, str(tool_input.get("url", "")))
         if delegation:  # Task(name) / Task(a, b): the agents it names
             return str(tool_input.get("subagent_type", "")) in agent_names(self.spec)
         if tool == "Bash" and self.tool == "Bash":

@@ -77,6 +77,9 @@ class StricterGate:
             return None
         return lambda path: any(hidden(path) for hidden in filters)
 
+    def names_host(self, host: str) -> bool:
+        return self.outer.names_host(host) and self.inner.names_host(host)
+
     def read_deny_paths(self) -> list[Path]:
         return self.outer.read_deny_paths()
 

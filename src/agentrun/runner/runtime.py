@@ -415,6 +415,8 @@ class Runtime:
             search_filter=gate.search_filter,
             check_resolved=gate.check_resolved,
             spill=self.spill,
+            model=self.model,
+            names_host=gate.names_host,
         )
         tools = [*build_tools(names), *self._options.extra_tools]
         from agentrun.permissions.delegation import delegation_tool_name

@@ -186,6 +186,8 @@ class _Child:
             search_filter=self.gate.search_filter,
             check_resolved=self.gate.check_resolved,
             spill=parent_ctx.spill,
+            model=self.model,
+            names_host=self.gate.names_host,
         )
         tools: list[Tool] = build_tools(names)
         tool_name = delegation_tool_name(agent.tools, agent.disallowed_tools)

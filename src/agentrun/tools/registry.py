@@ -56,6 +56,8 @@ _TOOL_CLASSES: dict[str, tuple[str, str]] = {
     "NotebookEdit": ("agentrun.tools.notebook", "NotebookEditTool"),
     "BashOutput": ("agentrun.tools.jobtools", "BashOutputTool"),
     "KillShell": ("agentrun.tools.jobtools", "KillShellTool"),
+    "WebFetch": ("agentrun.tools.web.webfetch", "WebFetchTool"),
+    "WebSearch": ("agentrun.tools.web.websearch", "WebSearchTool"),
 }
 
 MAX_ERROR_CHARS = 10_000

@@ -9,9 +9,10 @@ live here too and the implementations import them, so a text cannot drift from t
 from __future__ import annotations
 
 from agentrun.core.types import JSON, ToolSpec
-from agentrun.core.vocab import READ_ONLY_TOOLS
+from agentrun.core.vocab import READ_ONLY_TOOLS, WEB_TOOLS
 from agentrun.tools.morespecs import MORE_SPECS
 from agentrun.tools.nbspecs import NOTEBOOK_SPECS
+from agentrun.tools.webspecs import WEB_SPECS
 
 DEFAULT_TIMEOUT_MS = 120_000
 """A Bash call's timeout when the model gives none."""
@@ -295,9 +296,11 @@ TOOL_SPECS: dict[str, ToolSpec] = {
     "Grep": ToolSpec("Grep", GREP_DESCRIPTION, GREP_SCHEMA),
     **MORE_SPECS,
     **NOTEBOOK_SPECS,
+    **WEB_SPECS,
 }
 """The tools in canonical order: the six, then MultiEdit, LS, TodoWrite, then NotebookEdit,
-BashOutput, KillShell."""
+BashOutput, KillShell, then WebFetch, WebSearch."""
 
-READ_ONLY = READ_ONLY_TOOLS
-"""The tools that change nothing: several in one turn run concurrently."""
+READ_ONLY = READ_ONLY_TOOLS | WEB_TOOLS
+"""The tools that change nothing here: several in one turn run concurrently (the web tools
+too, though the gate asks for them)."""
