@@ -101,6 +101,9 @@ def violations(modules: dict[str, set[str]]) -> set[str]:
                 for above in ("agentrun.testing", "agentrun.runner", "agentrun.cli"):
                     if within(name, above):
                         found.add(f"{mod} imports {name} (above it)")
+            # The SDK face sits above runner/: nothing in the runtime may depend on it.
+            if within(name, "agentrun.sdk") and not within(mod, "agentrun.sdk"):
+                found.add(f"{mod} imports {name} (the sdk is a face above the runtime)")
             if within(name, "agentrun.testing") and not within(mod, "agentrun.testing"):
                 found.add(f"{mod} imports {name} (only tests use testing)")
             if top == "anthropic" and mod != "agentrun.models.anthropic":
@@ -129,6 +132,8 @@ def test_imports_point_down() -> None:
         ("agentrun.permissions.gate", "from agentrun.testing import guard"),
         ("agentrun.tools.read", "import anthropic"),
         ("agentrun.runner.api", "from agentrun.loop import run_turn"),
+        ("agentrun.runner.runtime", "from agentrun.sdk.types import HookMatcher"),
+        ("agentrun.sdk.client", "from agentrun.testing import ScriptedModel"),
     ],
 )
 def test_a_planted_wrong_import_is_caught(planted: str, expected: str) -> None:

@@ -57,7 +57,23 @@ if TYPE_CHECKING:
     from agentrun.core.protocols import HookRunner, Model, PermissionChecker, PermissionDecision
 
 Approval = Literal["allow", "deny", "always"]
-Approver = Callable[[ToolCall, "PermissionDecision"], Approval]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An approver's fuller answer than an :data:`Approval`: an allow may carry the input to
+    run instead (decided by the gate again: a deny rule still holds); a deny may carry the
+    words the model reads and stop the whole run (``interrupt``)."""
+
+    behavior: Literal["allow", "deny"]
+    updated_input: JSON | None = None
+    message: str = ""
+    interrupt: bool = False
+    always: bool = False
+    """Also grant what the gate's decision offered for the session (like "always")."""
+
+
+Approver = Callable[[ToolCall, "PermissionDecision"], "Approval | Answer"]
 """Asked when the gate says "ask", with its decision (``str()`` of it is the reason; its
 ``grant`` what "always" would allow, None when "always" must not be offered); None
 (headless) denies every such call."""
@@ -128,6 +144,9 @@ class LoopIO:
     before_call: Callable[[], None] = lambda: None
     """Called before each model call (the context manager compacts there when it must)."""
     hooks: HookRunner | None = None
+    interrupted: Callable[[], bool] = lambda: False
+    """An outside request to stop this prompt (a Python API's ``interrupt()``; it sets
+    ``cancel`` too, which stops running tools): the run ends as interrupted."""
 
 
 def run_turns(
@@ -149,6 +168,8 @@ def run_turns(
         while True:
             if (subtype := run.limit_reached()) is not None:
                 return run.finish(subtype, None)
+            if io.interrupted():
+                return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
             io.before_call()
             request = ModelRequest(
                 model=model.model_id,
@@ -202,6 +223,8 @@ def run_turns(
             if response.stop_reason == "pause_turn":
                 continue
             calls = [ToolCall.from_block(b) for b in content if b.get("type") == "tool_use"]
+            if calls and io.interrupted():  # the session's repair answers the calls
+                return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
             if not calls and response.stop_reason != "max_tokens":
                 again = stop_hook(io.hooks, run.stop_hook_active)
                 run.stop_hook_active = run.stop_hook_active or again is not None
@@ -215,7 +238,7 @@ def run_turns(
             add_user(conv, io, blocks, tool_results=bool(calls))
             if io.hooks is not None and (why := io.hooks.take_stop()) is not None:
                 return run.finish("success", "hook", why)  # a hook answered continue: false
-            if io.cancel.is_set() and run.interrupted:
+            if io.cancel.is_set() and (run.interrupted or io.interrupted()):
                 return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
     finally:
         run.stop_timer()  # however the run ends, a pending deadline must not fire later
@@ -419,9 +442,28 @@ class _Run:
                 f"is non-interactive ({decision.reason})."
             )
         answer = self.io.approver(call, decision)
+        if isinstance(answer, Answer):
+            return self.answered(gate, call, answer, always=decision.grant is not None)
         if answer not in ("allow", "always"):
             return call, f"The user denied this {call.name} call."
         gate.answer(call, always=answer == "always" and decision.grant is not None)
+        return call, None
+
+    def answered(
+        self, gate: PermissionChecker, call: ToolCall, answer: Answer, *, always: bool
+    ) -> tuple[ToolCall, str | None]:
+        if answer.behavior != "allow":
+            if answer.interrupt:  # the rest of this turn's calls and the run stop
+                self.io.cancel.set()
+                self.interrupted = True
+            return call, answer.message or f"The user denied this {call.name} call."
+        if answer.updated_input is not None:
+            call = ToolCall(call.id, call.name, dict(answer.updated_input))
+            again = gate.decide(call)  # the rewritten call, decided like any other
+            if again.behavior == "deny":
+                return call, f"Permission to use {call.name} was denied: {again.reason}"
+            always = False  # the grant offered was for the input asked about
+        gate.answer(call, always=always and answer.always)
         return call, None
 
     def finish(

@@ -17,8 +17,8 @@ did not load would be worse than not starting.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,8 +46,9 @@ class HookCommand:
 
     event: str
     matcher: str
-    type: Literal["command", "http"]
+    type: Literal["command", "http", "callback"]
     command: str = ""
+    """The shell line; for a ``callback``, the function's name (what reports show)."""
     url: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     timeout_s: float = DEFAULT_TIMEOUT_S
@@ -57,6 +58,9 @@ class HookCommand:
     ``block`` denies the call."""
     source: str = ""
     """The file (or ``--settings``, ``agent NAME``) it was configured in."""
+    callback: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False)
+    """A ``callback`` hook's function (a Python API's): given the envelope, it returns the
+    answer a command hook would print as JSON, and raises ``TimeoutError`` past its time."""
 
     @property
     def target(self) -> str:
@@ -96,18 +100,23 @@ def load_hook_config(
     agentrun_home: Path | None = None,
     extra: Sequence[tuple[str, Mapping[str, Any]]] = (),
     disable: bool = False,
+    sources: Collection[str] | None = None,
 ) -> HookConfig:
     """Read the hooks of every settings file that exists, then of ``extra`` (``(label,
-    settings)`` pairs: ``--settings``, the agent file's ``hooks``), in that order."""
+    settings)`` pairs: ``--settings``, the agent file's ``hooks``), in that order.
+    ``sources``: only the files of these kinds (``user``, ``project``, ``local``; None: all)."""
     from agentrun.core.home import agentrun_home as default_home
+    from agentrun.permissions import source_kind
 
     home = home if home is not None else Path.home()
     base = agentrun_home if agentrun_home is not None else default_home()
     layers: list[tuple[str, Mapping[str, Any]]] = []
     seen: set[Path] = set()
-    for path in settings_files(cwd, home, base):
+    for index, path in enumerate(settings_files(cwd, home, base)):
         resolved = path.resolve()
         if resolved in seen or not path.is_file():  # run from home: one file, read once
+            continue
+        if sources is not None and source_kind(path, user=index < 2) not in sources:
             continue
         seen.add(resolved)
         layers.append((str(path), read_settings_json(path)))

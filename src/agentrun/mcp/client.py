@@ -93,9 +93,20 @@ class McpClient:
         self.tool_timeout = _ms("MCP_TOOL_TIMEOUT", DEFAULT_TOOL_TIMEOUT_MS)
         self._jail_spawn = jail_spawn
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="mcp", daemon=True)
+        self._thread = threading.Thread(target=self._run_loop, name="mcp", daemon=True)
         self._thread.start()
         self._closed = False
+
+    def _run_loop(self) -> None:
+        # An in-process (sdk) server's code that raises SystemExit in a task gets out of
+        # run_forever (asyncio lets it through): the loop goes on, or every server's calls
+        # would hang until their timeout.
+        while True:
+            try:
+                self._loop.run_forever()
+                return
+            except (SystemExit, KeyboardInterrupt):
+                continue
 
     # -- running on the loop --------------------------------------------------------------------
     def _submit(self, coro: Coroutine[Any, Any, T]) -> Any:
@@ -160,13 +171,19 @@ class McpClient:
                 ready.set_exception(e if isinstance(e, Exception) else McpCallError("cancelled"))
             elif server.status == "connected" and not self._closed:
                 server.status, server.error = "failed", f"disconnected: {_describe(e)}"
-            if not isinstance(e, Exception):
+            # An in-process server's SystemExit ends that server only (re-raised, it would be a
+            # task exception nobody retrieves, logged with a traceback whenever it is collected).
+            if not isinstance(e, Exception) and not _exits_only(e):
                 raise
         finally:
             server.client = None
 
     async def _transport(self, server: Server, token: str, stack: AsyncExitStack) -> Any:
         c = server.config
+        if c.kind == "sdk":
+            # The Client serves an in-process Server over the SDK's in-memory streams, on this
+            # loop: its handlers run in this thread, under the same call timeout.
+            return c.instance
         if c.kind == "http":
             from mcp.client.streamable_http import streamable_http_client
             from mcp.shared._httpx_utils import create_mcp_http_client
@@ -281,6 +298,12 @@ class McpClient:
                 tasks.append(server.task)
         if tasks:
             await asyncio.wait(tasks, timeout=12)
+
+
+def _exits_only(e: BaseException) -> bool:
+    if isinstance(e, BaseExceptionGroup):
+        return e.split((SystemExit, KeyboardInterrupt))[1] is None
+    return isinstance(e, SystemExit | KeyboardInterrupt)
 
 
 def _describe(e: BaseException) -> str:

@@ -11,6 +11,11 @@ Sources, later winning on a name collision:
    file inside the workspace they need consent like ``.mcp.json``), or names of servers from
    1-3 (a name configured nowhere is a warning).
 
+An ``sdk`` server (``{"type": "sdk", "name": ..., "instance": <mcp Server>}``, made by
+``agentrun.sdk.create_sdk_mcp_server``) lives in this process: it holds a live object, so it
+can only be given from Python (a mapping in ``RunOptions.mcp_config``); named in any file or
+JSON text it is an error naming the server.
+
 ``--strict-mcp-config`` keeps only 3 (and the agent's inline servers).
 ``${VAR}`` and ``${VAR:-default}`` expand in commands, args, env, cwd, URLs and headers; a
 variable that is unset with no default makes that server fail with a message naming it.
@@ -31,7 +36,7 @@ from agentrun.core.home import agentrun_home
 from agentrun.mcp.present import PROJECT_FILE as PROJECT_FILE
 from agentrun.mcp.present import user_settings_path as user_settings_path
 
-Kind = Literal["stdio", "http", "sse"]
+Kind = Literal["stdio", "http", "sse", "sdk"]
 
 APPROVALS_FILE = "mcp-approvals.json"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -60,6 +65,8 @@ class ServerConfig:
     """Why it cannot start (an unset variable); reported as a failed server."""
     raw: Mapping[str, Any] = field(default_factory=dict)
     """The definition as written (before expansion), for ``mcp get`` and consent."""
+    instance: Any = field(default=None, compare=False, repr=False)
+    """An ``sdk`` server's ``mcp`` server object (``Server`` or ``MCPServer``)."""
 
     def fingerprint(self) -> str:
         """A hash of the definition as written: a consent holds for exactly this command."""
@@ -69,6 +76,8 @@ class ServerConfig:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def describe(self) -> str:
+        if self.kind == "sdk":
+            return "in-process (sdk)"
         if self.kind == "stdio":
             return " ".join([self.command, *self.args])
         return f"{self.url} ({self.kind})"
@@ -97,8 +106,10 @@ def parse_server(
     source: str,
     origin: str,
     env: Mapping[str, str] | None = None,
+    live: bool = False,
 ) -> ServerConfig:
-    """One ``mcpServers`` entry; :class:`ConfigError` naming the server when it is malformed."""
+    """One ``mcpServers`` entry; :class:`ConfigError` naming the server when it is malformed.
+    ``live``: the entry came from Python, so it may be an ``sdk`` server."""
     where = f"MCP server {name!r} in {origin}"
     if not _NAME.fullmatch(name):
         raise ConfigError(f"{where}: a server name may hold only letters, digits, _ and -")
@@ -107,6 +118,8 @@ def parse_server(
     env = os.environ if env is None else env
     missing: list[str] = []
     kind = raw.get("type", "stdio" if "command" in raw else "http" if "url" in raw else None)
+    if kind == "sdk":
+        return _sdk_server(name, raw, source=source, origin=origin, live=live)
     if kind not in ("stdio", "http", "sse"):
         raise ConfigError(f"{where}: type must be stdio, http or sse (got {kind!r})")
 
@@ -153,14 +166,41 @@ def parse_server(
     return config
 
 
-def parse_servers(data: Any, *, source: str, origin: str) -> list[ServerConfig]:
-    """The servers of one ``{"mcpServers": {...}}`` document."""
+def _sdk_server(
+    name: str, raw: Mapping[str, Any], *, source: str, origin: str, live: bool
+) -> ServerConfig:
+    """An in-process server: only a Python caller can hand over the live object."""
+    where = f"MCP server {name!r} in {origin}"
+    if not live:
+        raise ConfigError(
+            f"{where}: an sdk server is an object in a Python program "
+            "(agentrun.sdk.create_sdk_mcp_server); it cannot come from a file or JSON text"
+        )
+    instance = raw.get("instance")
+    # mcp is imported here only: the caller built the instance with it already.
+    from mcp.server import Server
+    from mcp.server.mcpserver import MCPServer
+
+    if not isinstance(instance, Server | MCPServer):
+        got = type(instance).__name__
+        raise ConfigError(
+            f"{where}: an sdk server's instance must be an mcp Server "
+            f"(from agentrun.sdk.create_sdk_mcp_server), not {got}"
+        )
+    if raw.get("sandbox"):
+        raise ConfigError(f"{where}: an sdk server runs in this process, never in the sandbox")
+    shown = {k: v for k, v in raw.items() if k != "instance"}
+    return ServerConfig(name, "sdk", source, origin, raw=shown, instance=instance)
+
+
+def parse_servers(data: Any, *, source: str, origin: str, live: bool = False) -> list[ServerConfig]:
+    """The servers of one ``{"mcpServers": {...}}`` document (``live``: a Python mapping)."""
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a JSON object with mcpServers")
     servers = data.get("mcpServers", {})
     if not isinstance(servers, dict):
         raise ConfigError(f"{origin}: mcpServers must be an object")
-    return [parse_server(n, s, source=source, origin=origin) for n, s in servers.items()]
+    return [parse_server(n, s, source=source, origin=origin, live=live) for n, s in servers.items()]
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -176,10 +216,18 @@ def read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def flag_config(value: str | Mapping[str, Any], cwd: Path) -> list[ServerConfig]:
-    """One ``--mcp-config`` value: a file, or the JSON text itself."""
-    if not isinstance(value, str):
-        return parse_servers(dict(value), source="--mcp-config", origin="inline JSON")
+def flag_config(value: str | os.PathLike[str] | Mapping[str, Any], cwd: Path) -> list[ServerConfig]:
+    """One ``--mcp-config`` value: a file, the JSON text itself, or (from Python) a mapping,
+    whose ``sdk`` servers may hold live objects."""
+    given: Any = value  # from Python, anything may come
+    if isinstance(given, os.PathLike):
+        value = os.fsdecode(given)
+    elif isinstance(given, Mapping):
+        return parse_servers(dict(given), source="--mcp-config", origin="mcp_config", live=True)
+    elif not isinstance(given, str):
+        kind = type(given).__name__
+        raise ConfigError(f"mcp_config: expected a path, JSON text or a mapping, not {kind}")
+    assert isinstance(value, str)
     if value.lstrip().startswith("{"):
         try:
             data = json.loads(value)
@@ -261,7 +309,7 @@ class McpSetup:
 def load_setup(
     cwd: Path,
     *,
-    flags: Sequence[str | Mapping[str, Any]] = (),
+    flags: Sequence[str | os.PathLike[str] | Mapping[str, Any]] = (),
     strict: bool = False,
     agent_servers: Any = None,
     agent_in_project: bool = False,

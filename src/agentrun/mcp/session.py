@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from agentrun.mcp.config import load_setup
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Mapping, Sequence
 
     from agentrun.mcp.client import JailSpawn, McpClient
@@ -43,7 +44,7 @@ def wanted(name: str, agent_tools: Sequence[str] | None, disallowed: Sequence[st
 def open_mcp(
     cwd: Path,
     *,
-    flags: Sequence[str | Mapping[str, Any]],
+    flags: Sequence[str | os.PathLike[str] | Mapping[str, Any]],
     strict: bool,
     agent: Any,
     disallowed: Sequence[str],

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import stat
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -122,6 +122,7 @@ class Gate:
         shell_writable: Sequence[Path] = (),
         shell_cwd: Callable[[], Path | None] | None = None,
         settings: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        sources: Collection[str] | None = None,
     ) -> Gate:
         """Rules from the flags and the settings files; ``mode`` None takes the settings'
         ``defaultMode``, else ``default``. What a project's files may not do (allow rules,
@@ -129,7 +130,7 @@ class Gate:
         layers (``--settings``), as ``(label, data)``."""
         from agentrun.permissions.settings import load_settings
 
-        loaded = load_settings(cwd, home, settings)
+        loaded = load_settings(cwd, home, settings, sources)
         allow = [Rule.parse(r) for r in split_rules(allowed)]
         deny = [Rule.parse(r) for r in split_rules(disallowed)]
         ask: list[Rule] = []

@@ -18,7 +18,7 @@ user's own file or a flag can raise rights.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,13 +70,24 @@ def settings_paths(cwd: Path, home: Path | None = None) -> list[tuple[Path, Path
     return [user, *((p, cwd) for p in project)]
 
 
+def source_kind(path: Path, *, user: bool) -> str:
+    """Which of Claude Code's setting sources a file is: ``user``, ``project`` or ``local``."""
+    if user:
+        return "user"
+    return "local" if path.name.endswith(".local.json") else "project"
+
+
 def load_settings(
-    cwd: Path, home: Path | None = None, extra: Sequence[tuple[str, Mapping[str, Any]]] = ()
+    cwd: Path,
+    home: Path | None = None,
+    extra: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    only: Collection[str] | None = None,
 ) -> Settings:
     """Read every settings file that exists, then the ``extra`` layers (``--settings``: the
     user's own, given for one run, so they count as the user's file); a malformed one is a
     :class:`ConfigError` naming the file (a silently ignored deny rule would be worse than
-    stopping)."""
+    stopping). ``only``: only the files of these kinds (``user``, ``project``, ``local``;
+    None: all), as a program asks for with the SDK's ``setting_sources``."""
     sources: list[RuleSource] = []
     default_mode: str | None = None
     warnings: list[str] = []
@@ -85,6 +96,8 @@ def load_settings(
     for index, (path, root) in enumerate(paths):
         project = index > 0
         if (project and path == paths[0][0]) or not path.is_file():  # run from home: read once
+            continue
+        if only is not None and source_kind(path, user=not project) not in only:
             continue
         layers.append((path, root, project, read_settings_json(path)))
     layers += [(Path(label), cwd, False, data) for label, data in extra]

@@ -19,6 +19,7 @@ failures are not exceptions: they come back as a ``RunResult`` with ``is_error``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Unpack
@@ -123,6 +124,7 @@ class AgentSession:
         self.on_event = on_event
         self._rt = Runtime.open(self.options)
         self._started = False
+        self._interrupt = threading.Event()
 
     @property
     def session_id(self) -> str:
@@ -177,9 +179,41 @@ class AgentSession:
         """The conversation so far (Messages API shape)."""
         return list(self._rt.conv.messages)
 
-    def send(self, prompt: str) -> RunResult:
+    def set_permission_mode(self, mode: str) -> None:
+        """Change the permission mode for the next calls (the program is the user here)."""
+        from agentrun.core.errors import ConfigError
+        from agentrun.permissions import PERMISSION_MODES, Gate
+
+        if mode not in PERMISSION_MODES:
+            raise ConfigError(f"unknown permission mode {mode!r}; choose one of {PERMISSION_MODES}")
+        gate = self._rt.permissions
+        if not isinstance(gate, Gate):
+            raise ConfigError("this session's permission checker has no modes")
+        gate.mode = mode
+
+    def set_model(self, model: str | Model | None) -> None:
+        """Answer the next prompts with ``model`` (a SPEC or a Model; None: the default)."""
+        from agentrun.models import resolve_model
+
+        rt = self._rt
+        if model is None or isinstance(model, str):
+            new = resolve_model(model, agent_model=None, max_retries=self.options.max_retries)
+        else:
+            new = model
+        rt._cleanup.append(new)
+        rt.model = new
+
+    def interrupt(self) -> None:
+        """Stop the prompt :meth:`send` is answering (from another thread): running tools are
+        stopped and ``send`` returns a result with stop_reason ``"interrupted"``."""
+        self._interrupt.set()
+        self._rt.ctx.cancel.set()
+
+    def send(self, prompt: str | list[JSON]) -> RunResult:
+        """Answer ``prompt`` (text, or user content blocks)."""
         rt, o = self._rt, self.options
         events: list[Event] = []
+        self._interrupt.clear()
 
         def emit(event: Event) -> None:
             events.append(event)
@@ -211,8 +245,10 @@ class AgentSession:
             self._started = True
             source = o.session_source or ("resume" if rt.resumed else "startup")
             start = rt.hooks.fire("SessionStart", {"source": source})
-            if start.context:
+            if start.context and isinstance(prompt, str):
                 prompt = f"{prompt}\n\n{start.context}"
+            elif start.context:
+                prompt = [*prompt, {"type": "text", "text": start.context}]
         # Compaction fires the PreCompact hooks first (rt.context.pre_compact, set by Runtime).
         io = LoopIO(
             tools=rt.runner,
@@ -225,6 +261,7 @@ class AgentSession:
             system=rt.system,
             before_call=rt.context.before_call,
             hooks=rt.hooks,
+            interrupted=self._interrupt.is_set,
         )
         limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
         try:

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,9 +31,11 @@ from agentrun.session.store import (
 )
 
 if TYPE_CHECKING:
-    from agentrun.core.protocols import Model, PermissionChecker, Sandbox, SessionStore
+    from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.core.protocols import Model, PermissionChecker, Sandbox, SessionStore, Tool
     from agentrun.core.types import JSON
     from agentrun.hooks import Hooks
+    from agentrun.hooks.config import HookCommand
     from agentrun.jail.jail import JailSandbox
     from agentrun.jail.paths import Workspace
     from agentrun.jail.policy import SandboxMode, SandboxPolicy
@@ -72,8 +74,9 @@ class RunOptions:
     approver: Approver | None = None
     sessions_root: str | Path | None = None
     """Where transcripts go; default ``$AGENTRUN_HOME/sessions``."""
-    mcp_config: Sequence[str | Mapping[str, Any]] = ()
-    """``--mcp-config`` values: files, JSON text, or ``{"mcpServers": ...}`` mappings."""
+    mcp_config: Sequence[str | Path | Mapping[str, Any]] = ()
+    """``--mcp-config`` values: files, JSON text, or ``{"mcpServers": ...}`` mappings (only a
+    mapping may hold an in-process ``sdk`` server, from ``agentrun.sdk.create_sdk_mcp_server``)."""
     strict_mcp_config: bool = False
     mcp_consent: Callable[[Any], bool] | None = None
     """Asks whether a project's ``.mcp.json`` server may start (interactive); None: only
@@ -97,6 +100,18 @@ class RunOptions:
     session_store: SessionStore | None = None
     """Where transcripts go instead of JSONL files under ``sessions_root`` (closed with the
     session); it must pass :mod:`agentrun.testing.storesuite`."""
+    extra_tools: Sequence[Tool] = ()
+    """More tools offered to the model (a Python API's own), decided by the gate like any."""
+    extra_agents: Mapping[str, AgentSpec] = field(default_factory=dict)
+    """Agents defined in code, startable by Task/Agent (they win over files of the same name)."""
+    hook_commands: Sequence[HookCommand] = ()
+    """More hooks (a Python API's callbacks), after the settings files' ones."""
+    fork_session: bool = False
+    """With ``resume``/``continue_session``: start a new session from a copy of that one."""
+    setting_sources: Sequence[str] | None = None
+    """Which settings files are read (``user``, ``project``, ``local``); None: all of them."""
+    bash_env: Mapping[str, str] = field(default_factory=dict)
+    """Variables added to every Bash command's environment (never ``ANTHROPIC_*``)."""
 
 
 class Runtime:
@@ -112,6 +127,8 @@ class Runtime:
         self.mcp_servers: list[tuple[str, str]] = []
         """``(name, status)`` of every MCP server, for the init event."""
         self.warnings: list[str] = []
+        self.forked_from: str | None = None
+        """The session this one was forked from (``fork_session``)."""
         self._sandbox_lock = threading.Lock()
 
     @classmethod
@@ -186,6 +203,7 @@ class Runtime:
             "shell_writable": [self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
             "shell_cwd": lambda: self._shell.cwd if self._shell is not None else None,
             "settings": self._layers,
+            "sources": o.setting_sources,
         }
         """Gate.load's options of the session, for a subagent's own gate."""
         self.permissions: PermissionChecker
@@ -238,7 +256,8 @@ class Runtime:
         self.context.post_compact = lambda: (
             hooks.fire("SessionStart", {"source": "compact"}).context
         )
-        self._header_written = bool(messages) or self.store.exists(self.session_id)
+        forked = self.forked_from is not None
+        self._header_written = (bool(messages) and not forked) or self.store.exists(self.session_id)
         self._header: JSON = {
             "type": "session",
             "version": SESSION_FORMAT,
@@ -247,7 +266,10 @@ class Runtime:
             "agent": self.agent.name,
             "model": self.model.model_id,
             "created": time.time(),
+            **({"forked_from": self.forked_from} if forked else {}),
         }
+        for message in messages if forked else []:  # the copy, so the fork resumes on its own
+            self.persist({"type": "message", "message": message})
 
     def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
         """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
@@ -260,7 +282,13 @@ class Runtime:
             own = {("SubagentStop" if k == "Stop" else k): v for k, v in own.items()}
         if own is not None:
             layers.append((f"agent {self.agent.name} ({self.agent.path})", {"hooks": own}))
-        config = load_hook_config(cwd, extra=layers, disable=o.disable_hooks)
+        config = load_hook_config(
+            cwd, extra=layers, disable=o.disable_hooks, sources=o.setting_sources
+        )
+        if o.hook_commands and not config.disabled:
+            from dataclasses import replace
+
+            config = replace(config, hooks=(*config.hooks, *o.hook_commands))
         gate = self.permissions
         return Hooks(
             config,
@@ -292,6 +320,9 @@ class Runtime:
             return new_session_id(), []
         try:
             session_id = self.store.resolve(session_id)
+            if o.fork_session:  # a new session starting from a copy: the original is untouched
+                self.forked_from = session_id
+                return new_session_id(), rebuild_messages(self.store.load(session_id))
             if self.store.exists(session_id):
                 # Held for this run (another run resuming it now is refused), and a line torn
                 # by a crash is dropped before anything is appended after it.
@@ -319,10 +350,10 @@ class Runtime:
             search_filter=gate.search_filter,
             check_resolved=gate.check_resolved,
         )
-        tools = build_tools(names)
+        o = self._options
+        tools = [*build_tools(names), *o.extra_tools]
         from agentrun.subagent.offer import task_tool
 
-        o = self._options
         self.task_tool = task_tool(  # None: this agent may not delegate
             self.agent,
             disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
@@ -337,6 +368,7 @@ class Runtime:
             approver=o.approver,
             max_retries=o.max_retries,
             strict=strict,
+            extra_agents=o.extra_agents,
         )
         if self.task_tool is not None:
             tools.append(self.task_tool)
@@ -437,7 +469,16 @@ class Runtime:
         assert self.tmp_dir is not None
         sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
-        shell = self._shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, roots=roots)
+        env = None  # BashSession's own allowlist
+        if self._options.bash_env:
+            from agentrun.tools.shell import build_env
+
+            home = self.tmp_dir / "home"
+            home.mkdir(exist_ok=True)
+            env = build_env(home=home, tmp_dir=self.tmp_dir, extra=self._options.bash_env)
+        shell = self._shell = BashSession(
+            sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, env=env, roots=roots
+        )
         if self._options.max_output_chars:
             from agentrun.tools.spill import Spill
 

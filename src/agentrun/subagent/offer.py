@@ -33,15 +33,18 @@ def task_tool(
     approver: Approver | None,
     max_retries: int | None,
     strict: bool,
+    extra_agents: Mapping[str, AgentSpec] | None = None,
 ) -> TaskTool | None:
     """The Task (or Agent) tool of ``agent``, listing the agents it may start; None when its
-    ``tools`` leave delegation out or a bare disallowed rule (``disallowed``) removes it."""
+    ``tools`` leave delegation out or a bare disallowed rule (``disallowed``) removes it.
+    ``extra_agents``: agents defined in code, beside the discovered files."""
     name = delegation_tool_name(agent.tools, disallowed)
     if name is None:
         return None
     from agentrun.agentfile.agentfile import discover_agents
 
     found, _ = discover_agents(cwd)
+    found = {**found, **(extra_agents or {})}  # defined in code: they win, like a later file
     delegation = Delegation(
         cwd=cwd,
         session_id=session_id,

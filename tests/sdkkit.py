@@ -1,0 +1,32 @@
+"""Helpers of the agentrun.sdk tests: scripted models, and running a coroutine (a query)
+with a generous deadline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+from agentrun.models.scripted import ScriptedModel
+from agentrun.sdk import ClaudeAgentOptions, Message, query
+
+DEADLINE_S = 120.0
+
+
+def script(*turns: dict[str, Any], **top: Any) -> ScriptedModel:
+    return ScriptedModel.from_data({"turns": list(turns), **top})
+
+
+def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
+    async def bounded() -> Any:
+        return await asyncio.wait_for(coro, DEADLINE_S)
+
+    return asyncio.run(bounded())
+
+
+def collect(prompt: Any, options: ClaudeAgentOptions) -> list[Message]:
+    async def go() -> list[Message]:
+        return [m async for m in query(prompt=prompt, options=options)]
+
+    result: list[Message] = run_async(go())
+    return result
