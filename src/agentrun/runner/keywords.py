@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 if TYPE_CHECKING:
+    from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.core.loop import Approver
-    from agentrun.core.protocols import Model, SessionStore
+    from agentrun.core.protocols import Model, SessionStore, Tool
+    from agentrun.hooks.config import HookCommand
     from agentrun.runner.runtime import RunOptions
 
 
@@ -42,7 +44,7 @@ class RunKeywords(TypedDict, total=False):
     strict: bool
     approver: Approver | None
     sessions_root: str | Path | None
-    mcp_config: Sequence[str | Mapping[str, Any]]
+    mcp_config: Sequence[str | Path | Mapping[str, Any]]
     strict_mcp_config: bool
     mcp_consent: Callable[[Any], bool] | None
     effort: str | None
@@ -53,6 +55,12 @@ class RunKeywords(TypedDict, total=False):
     subagent: bool
     session_source: str | None
     session_store: SessionStore | None
+    extra_tools: Sequence[Tool]
+    extra_agents: Mapping[str, AgentSpec]
+    hook_commands: Sequence[HookCommand]
+    fork_session: bool
+    setting_sources: Sequence[str] | None
+    bash_env: Mapping[str, str]
 
 
 def build_options(base: RunOptions | None, keywords: RunKeywords) -> RunOptions:

@@ -11,16 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentrun.core.vocab import DEFAULT_AGENT, PERMISSION_MODES
 from agentrun.sdk.errors import UnsupportedOptionError
 
 if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.runner.keywords import RunKeywords
     from agentrun.sdk.options import ClaudeAgentOptions
     from agentrun.sdk.types import AgentDefinition
 
 __all__ = ["DEFAULT_AGENT", "check_supported", "main_agent", "run_options", "subagents"]
 
-DEFAULT_AGENT = "backend-specialist"
 
 # Options with no meaning here, and why (value checked against the SDK's default).
 _UNSUPPORTED: dict[str, str] = {
@@ -68,8 +69,7 @@ def check_supported(o: ClaudeAgentOptions) -> None:
             "setting_sources",
             f"expected a list of 'user', 'project', 'local': {o.setting_sources!r}",
         )
-    modes = (None, "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk")
-    if o.permission_mode not in modes:
+    if o.permission_mode is not None and o.permission_mode not in PERMISSION_MODES:
         raise UnsupportedOptionError("permission_mode", f"unknown mode {o.permission_mode!r}")
     if o.fork_session and o.resume is None and not o.continue_conversation:
         raise UnsupportedOptionError("fork_session", "needs resume or continue_conversation")
@@ -155,7 +155,7 @@ def _mcp(servers: dict[str, Any] | str | Path) -> tuple[Any, ...]:
     return ({"mcpServers": dict(servers)},) if servers else ()
 
 
-def run_options(o: ClaudeAgentOptions) -> dict[str, Any]:
+def run_options(o: ClaudeAgentOptions) -> RunKeywords:
     """RunOptions keywords for everything but the callbacks (the driver adds those)."""
     check_supported(o)
     cwd = Path(o.cwd if o.cwd is not None else ".").expanduser().resolve()

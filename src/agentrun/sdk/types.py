@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NotRequired, TypedDict
 
+from agentrun.core import vocab
+
 __all__ = [
     "AgentDefinition",
     "AssistantMessage",
@@ -42,7 +44,8 @@ __all__ = [
     "UserMessage",
 ]
 
-PermissionMode = Literal["default", "acceptEdits", "plan", "bypassPermissions", "dontAsk"]
+# The SDK's name for agentrun's own modes.
+PermissionMode = vocab.PermissionMode
 SettingSource = Literal["user", "project", "local"]
 HookEvent = Literal[
     "PreToolUse",
