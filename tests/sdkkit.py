@@ -5,12 +5,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from agentrun.models.scripted import ScriptedModel
 from agentrun.sdk import ClaudeAgentOptions, Message, query
 
 DEADLINE_S = 120.0
+
+
+def make_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace with ``a.txt``, agentrun's state in the test's own directory. (Each test
+    module makes its ``ws`` fixture with this: a ``conftest.py`` here would shadow the
+    ``conftest`` module other test folders import from.)"""
+    work = tmp_path / "ws"
+    work.mkdir()
+    (work / "a.txt").write_text("hello\n")
+    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    return work
 
 
 def script(*turns: dict[str, Any], **top: Any) -> ScriptedModel:

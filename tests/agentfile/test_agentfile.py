@@ -157,7 +157,7 @@ def test_tools_warning_lists_only_foreign_names(tmp_path: Path) -> None:
     assert spec.warnings == (
         f"{path}:4: `tools` names what agentrun does not provide, kept as written: WebFetch"
         " (agentrun's tools: Read, Write, Edit, Bash, Glob, Grep, Task, Agent, MultiEdit, LS,"
-        " TodoWrite)",
+        " TodoWrite, NotebookEdit, BashOutput, KillShell, KillBash)",
     )  # Bash(git diff:*) offers Bash, narrowed by a rule: nothing to warn about
 
 
@@ -194,6 +194,18 @@ def test_to_dict_is_json_ready(tmp_path: Path) -> None:
         "warnings": [],
         "permission_rules": [],
         "source": "path",
+        "fields": {
+            "permission_mode": None,
+            "max_turns": None,
+            "skills": [],
+            "memory": None,
+            "effort": None,
+            "isolation": None,
+            "background": False,
+            "color": None,
+            "mcp_servers": None,
+            "hooks": None,
+        },
     }
 
 

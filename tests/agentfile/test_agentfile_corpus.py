@@ -75,22 +75,39 @@ def test_corpus_repairs_keep_the_keys_after_a_broken_description() -> None:
     assert any("frontmatter is not valid YAML" in w for w in spec.warnings)
 
 
-def provided_share(files: list[Path]) -> float:
-    """The share of agent files whose every named tool agentrun provides (no ``tools``: all)."""
+def is_mcp(name: str) -> bool:
+    """An MCP tool (``mcp__server__tool``) or a whole server (``mcp__server``): provided once
+    its server is configured (``agentrun mcp add``, ``.mcp.json``, an agent's ``mcpServers``)."""
+    return name.startswith("mcp__") and len(name) > len("mcp__")
+
+
+def provided_share(files: list[Path]) -> tuple[float, float]:
+    """The share of agent files whose every named tool agentrun provides (no ``tools``: all):
+    with the built-in tools alone, and with MCP tools counted as provided.
+
+    The built-in names come from the registry (through the agent loader's list), so a tool
+    joins the count the day it is registered."""
     from agentrun.agentfile.agentfile import KNOWN_TOOLS
 
-    provided = 0
+    builtin = with_mcp = 0
     for file in files:
         spec = load_agent(file)
         names = {t.split("(", 1)[0].strip() for t in spec.tools or ()}
-        provided += names <= {*KNOWN_TOOLS, "*"}
-    return provided / len(files)
+        foreign = names - {*KNOWN_TOOLS, "*"}
+        builtin += not foreign
+        with_mcp += all(is_mcp(n) for n in foreign)
+    return builtin / len(files), with_mcp / len(files)
 
 
 def test_share_of_files_whose_tools_are_all_provided(capsys: pytest.CaptureFixture[str]) -> None:
-    share = provided_share(sorted(AGENTS.rglob("*.md")))
+    builtin, with_mcp = provided_share(sorted(AGENTS.rglob("*.md")))
     with capsys.disabled():
-        print(f"\ncorpus: {share:.1%} of the agent files name only tools agentrun provides")
-    # Task, MultiEdit, LS and TodoWrite took it from 69.3% (the six); WebFetch and WebSearch
-    # are the rest of the issue's 87% target, MCP tools the 93%.
-    assert share >= 0.77
+        print(
+            f"\ncorpus: {builtin:.1%} of the agent files name only tools agentrun provides"
+            f" ({with_mcp:.1%} with MCP servers configured)"
+        )
+    # The six gave 69.3%; Task, MultiEdit, LS, TodoWrite, NotebookEdit, BashOutput and
+    # KillShell 77.5% (78.1% with MCP). WebFetch and WebSearch take it to 89.2% (98.7%), past
+    # the 87% and 93% targets: raise these floors when they are registered.
+    assert builtin >= 0.775
+    assert with_mcp >= 0.78

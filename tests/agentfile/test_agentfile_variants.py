@@ -303,6 +303,7 @@ def test_accepted_variant(tmp_path: Path, case: Case) -> None:
         warnings=spec.warnings,
         permission_rules=case.rules,
         source="path",
+        fields=spec.fields,  # tests/test_agentfile_fields.py checks them
     )
     assert spec == expected
     assert len(spec.warnings) == case.warnings, spec.warnings

@@ -26,6 +26,7 @@ FIELDS = [
     "warnings",
     "permission_rules",
     "source",
+    "fields",
 ]
 
 

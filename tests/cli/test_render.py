@@ -49,6 +49,9 @@ def run_tool(r: Renderer, call: ToolCall, result: ToolResult, effect: object = N
         ("Grep", {"pattern": "def main", "path": "src"}, "def main in src"),
         ("Glob", {"pattern": "**/*.py"}, "**/*.py"),
         ("mcp__x__y", {"query": "q"}, "q"),
+        ("NotebookEdit", {"new_source": "x", "notebook_path": "TMP/nb/a.ipynb"}, "nb/a.ipynb"),
+        ("BashOutput", {"filter": "err", "bash_id": "bash_2"}, "bash_2"),
+        ("KillShell", {"shell_id": "bash_3"}, "bash_3"),
     ],
 )
 def test_key_argument(tmp_path: Path, name: str, tool_input: dict[str, str], expected: str) -> None:

@@ -60,7 +60,10 @@ def test_no_second_copy_in_the_package() -> None:
     "planted, name",
     [
         ('MODES = ("workspace-write", "read-only", "danger-full-access")', "SANDBOX_MODES"),
-        ('RO = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "X"})', "READ_ONLY_TOOLS"),
+        (
+            'RO = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "BashOutput", "X"})',
+            "READ_ONLY_TOOLS",
+        ),
         (
             'Mode = Literal["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"]',
             "PERMISSION_MODES",

@@ -447,3 +447,41 @@ def test_a_directory_link_swapped_after_the_decision_cannot_lead_a_write(ws: Pat
     (ws / "cfg").symlink_to(".claude")
     result = WriteTool().run(call.input, _tool_context(g, ws))  # type: ignore[arg-type]
     assert result.is_error and not (ws / ".claude" / "settings.local.json").exists()
+
+
+# -- NotebookEdit, BashOutput, KillShell -----------------------------------------------------------
+@pytest.mark.parametrize("mode", ["default", "acceptEdits", "plan", "dontAsk"])
+def test_job_tools_are_allowed_in_every_mode(ws: Path, mode: str) -> None:
+    g = gate(ws, mode)
+    # BashOutput only reads a job's log; KillShell only stops a job this session's Bash started.
+    assert decide(g, "BashOutput", bash_id="bash_1") == "allow"
+    assert decide(g, "KillShell", shell_id="bash_1") == "allow"
+    assert decide(g, "KillBash", shell_id="bash_1") == "allow"
+
+
+def test_a_rule_for_killshell_covers_its_old_name_and_back(ws: Path) -> None:
+    g = gate(ws, disallowed=["KillShell"])
+    assert decide(g, "KillBash", shell_id="bash_1") == "deny"
+    g = gate(ws, disallowed=["KillBash", "BashOutput"])
+    assert decide(g, "KillShell", shell_id="bash_1") == "deny"
+    assert decide(g, "BashOutput", bash_id="bash_1") == "deny"
+
+
+def test_notebookedit_is_an_edit_tool_on_its_notebook_path(ws: Path) -> None:
+    nb = {"notebook_path": "a.ipynb", "new_source": "x"}
+    assert decide(gate(ws), "NotebookEdit", **nb) == "ask"
+    assert decide(gate(ws, "acceptEdits"), "NotebookEdit", **nb) == "allow"
+    assert decide(gate(ws, "plan"), "NotebookEdit", **nb) == "deny"
+    outside = {"notebook_path": "../a.ipynb", "new_source": "x"}
+    assert decide(gate(ws, "acceptEdits"), "NotebookEdit", **outside) == "deny"
+    protected = {"notebook_path": ".claude/a.ipynb", "new_source": "x"}
+    assert decide(gate(ws, "acceptEdits"), "NotebookEdit", **protected) == "ask"
+    assert decide(gate(ws, "bypassPermissions"), "NotebookEdit", **protected) == "ask"
+    g = gate(ws, "acceptEdits", disallowed=["Edit(*.ipynb)"])
+    assert decide(g, "NotebookEdit", **nb) == "deny"
+    g = gate(ws, allowed=["Edit(./a.ipynb)"])
+    assert decide(g, "NotebookEdit", **nb) == "allow"
+    # The real path a tool opened is judged under the same key.
+    g = gate(ws, "acceptEdits", disallowed=["Edit(*.ipynb)"])
+    assert g.check_resolved("NotebookEdit", "write", ws / "b.ipynb") is not None
+    assert gate(ws, "acceptEdits").check_resolved("NotebookEdit", "write", ws / "b.ipynb") is None

@@ -22,7 +22,12 @@ from agentrun.sdk import (
     TextBlock,
     ToolUseBlock,
 )
-from sdkkit import run_async, script
+from sdkkit import make_ws, run_async, script
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_ws(tmp_path, monkeypatch)
 
 
 def texts(messages: list[Message]) -> list[str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agentrun.sdk import (
     ClaudeAgentOptions,
     PermissionResult,
@@ -16,7 +18,12 @@ from agentrun.sdk import (
     ToolResultBlock,
     UserMessage,
 )
-from sdkkit import collect, script
+from sdkkit import collect, make_ws, script
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_ws(tmp_path, monkeypatch)
 
 
 def results(messages: list[Any]) -> list[ToolResultBlock]:

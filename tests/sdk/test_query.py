@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from agentrun.sdk import (
     AssistantMessage,
     ClaudeAgentOptions,
@@ -14,7 +16,12 @@ from agentrun.sdk import (
     ToolUseBlock,
     UserMessage,
 )
-from sdkkit import collect, script
+from sdkkit import collect, make_ws, script
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_ws(tmp_path, monkeypatch)
 
 
 def test_one_shot_query_yields_init_assistant_tool_results_and_result(ws: Path) -> None:

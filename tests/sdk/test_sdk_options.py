@@ -24,13 +24,18 @@ from agentrun.sdk import (
     UnsupportedOptionError,
     UserMessage,
 )
-from sdkkit import collect, script
+from sdkkit import collect, make_ws, script
 
 SCHEMA = {
     "type": "object",
     "properties": {"city": {"type": "string"}, "population": {"type": "integer", "minimum": 0}},
     "required": ["city", "population"],
 }
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_ws(tmp_path, monkeypatch)
 
 
 def results(messages: list[Any]) -> list[ToolResultBlock]:

@@ -288,13 +288,15 @@ def test_build_tools_all_and_subsets() -> None:
     assert [t.name for t in grep_glob] == ["Grep", "Glob"]
     assert build_tools([]) == []
     six = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
-    assert list(ALL_TOOL_NAMES) == [*six, "MultiEdit", "LS", "TodoWrite"]
+    more = ("MultiEdit", "LS", "TodoWrite", "NotebookEdit", "BashOutput", "KillShell")
+    assert list(ALL_TOOL_NAMES) == [*six, *more]
 
 
 def test_build_tools_none_gives_all() -> None:
     tools = build_tools(None)
     assert [t.name for t in tools] == list(ALL_TOOL_NAMES)
-    assert [t.name for t in tools if t.read_only] == ["Read", "Glob", "Grep", "LS", "TodoWrite"]
+    read_only = ["Read", "Glob", "Grep", "LS", "TodoWrite", "BashOutput"]
+    assert [t.name for t in tools if t.read_only] == read_only
     assert all(isinstance(t, Tool) for t in tools)
 
 

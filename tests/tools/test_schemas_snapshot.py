@@ -30,6 +30,9 @@ CLAUDE_CODE_PARAMETERS = {
     "MultiEdit": (["file_path", "edits"], []),
     "LS": (["path"], ["ignore"]),
     "TodoWrite": (["todos"], []),
+    "NotebookEdit": (["notebook_path", "new_source"], ["cell_id", "cell_type", "edit_mode"]),
+    "BashOutput": (["bash_id"], ["filter"]),
+    "KillShell": (["shell_id"], []),
     "Grep": (
         ["pattern"],
         [
@@ -78,6 +81,14 @@ CLAUDE_CODE_TYPES = {
     "offset": "number",
     "multiline": "boolean",
     "limit": "number",
+    "notebook_path": "string",
+    "cell_id": "string",
+    "new_source": "string",
+    "cell_type": "string",
+    "edit_mode": "string",
+    "bash_id": "string",
+    "filter": "string",
+    "shell_id": "string",
 }
 
 
@@ -162,3 +173,9 @@ def test_cli_table_lists_every_tool(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_unknown_tool_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tools", "Teleport"]) == 2
     assert "unknown tool Teleport" in capsys.readouterr().err
+
+
+def test_cli_takes_an_old_name_for_the_tool_it_became(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools", "--json", "KillBash", "BashOutput"]) == 0
+    out = capsys.readouterr().out
+    assert out == specs_json(tool_specs(build_tools(["KillShell", "BashOutput"])))

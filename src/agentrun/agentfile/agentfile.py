@@ -12,6 +12,9 @@ Field rules (the forms real agent files use: ``tests/agentfile/test_agentfile_va
 - ``disallowedTools`` (or ``disallowed_tools``): the same forms; absent or empty = ``()``.
 - ``model``: any string is kept as written (``inherit`` included; consumers treat ``inherit`` and
   ``None`` as "the default"); anything else is an error.
+- Claude Code's optional fields (``permissionMode``, ``maxTurns``, ``skills``, ``memory``,
+  ``effort``, ``isolation``, ``background``, ``color``, ``mcpServers``, ``hooks``) are read into
+  ``fields`` (see :mod:`agentrun.agentfile.fields`) and also kept in ``extra`` as written.
 - Every other key is kept in ``extra``. Problems that do not stop a run are ``warnings``.
 
 Discovery (later wins on a name collision): built-in agents < ``~/.claude/agents`` <
@@ -21,6 +24,7 @@ Directories are searched recursively for ``*.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import importlib.resources
 import os
@@ -30,10 +34,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentrun.agentfile.agentyaml import Parsed, normalise, parse_frontmatter, split_frontmatter
+from agentrun.agentfile.fields import Fields, read_fields
 from agentrun.core.errors import AgentFileError, ConfigError
 from agentrun.core.pathutil import is_within
 from agentrun.core.pricing import ALIASES
-from agentrun.core.vocab import BUILTIN_TOOLS, DEFAULT_TOOLS, SUBAGENT_TOOLS
+from agentrun.core.vocab import BUILTIN_TOOLS, DEFAULT_TOOLS, SUBAGENT_TOOLS, TOOL_ALIASES
 
 if TYPE_CHECKING:
     import logging
@@ -50,7 +55,7 @@ __all__ = [
 ]
 
 # Listed in warnings in this order: Claude Code's classic tools, the subagent's, then the rest.
-KNOWN_TOOLS = (*DEFAULT_TOOLS, *SUBAGENT_TOOLS, *BUILTIN_TOOLS[len(DEFAULT_TOOLS) :])
+KNOWN_TOOLS = (*DEFAULT_TOOLS, *SUBAGENT_TOOLS, *BUILTIN_TOOLS[len(DEFAULT_TOOLS) :], *TOOL_ALIASES)
 _MODEL_ALIASES = frozenset({"inherit", "default", *ALIASES})
 _RULE = re.compile(r"[A-Za-z_][\w-]*\(.*\)", re.DOTALL)
 _NAME_STYLE = re.compile(r"[a-z0-9][a-z0-9._:-]*")
@@ -75,6 +80,8 @@ class AgentSpec:
     source: str = "path"
     shadows: Path | None = None
     """The built-in or user agent file this workspace file replaces (same name), if any."""
+    fields: Fields = field(default_factory=Fields)
+    """Claude Code's optional fields, typed (their raw values are in ``extra`` too)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (lists for tuples, strings for paths and dates)."""
@@ -90,6 +97,7 @@ class AgentSpec:
             "warnings": list(self.warnings),
             "permission_rules": list(self.permission_rules),
             "source": self.source,
+            "fields": _jsonable(dataclasses.asdict(self.fields)),
             **({"shadows": str(self.shadows)} if self.shadows is not None else {}),
         }
 
@@ -177,6 +185,7 @@ def parse_agent(
     if not split.body:
         warnings.append(where.say(None, "the body is empty, so the agent has no system prompt"))
     extra = {str(k): v for k, v in data.items() if k not in _CORE_KEYS and k != "model"}
+    fields = read_fields(data, where.say, warnings)
     return AgentSpec(
         name=name,
         description=description,
@@ -189,6 +198,7 @@ def parse_agent(
         warnings=tuple(warnings),
         permission_rules=rules,
         source=source,
+        fields=fields,
     )
 
 

@@ -1,4 +1,5 @@
-"""The system prompt: the agent body, an ``<env>`` block, then project memory.
+"""The system prompt: the agent body, an ``<env>`` block, its skills and memory, then project
+memory.
 
 Like Claude Code: the agent file's body (stripped), an ``<env>`` block with the working directory,
 whether it is a git repo, the platform, OS version, today's date and the model, then the project
@@ -88,12 +89,14 @@ def build_system_prompt(
     append: str | None = None,
     today: dt.date | None = None,
     sandbox: Sequence[str] = (),
+    preload: Sequence[str] = (),
 ) -> str:
     """The full system prompt for ``agent`` working in ``cwd`` (see the module docstring);
-    ``sandbox``: lines saying what the sandbox allows, ending the ``<env>`` block."""
+    ``sandbox``: lines saying what the sandbox allows, ending the ``<env>`` block;
+    ``preload``: the agent's skills and memory sections, after it."""
     cwd = Path(cwd)
     env = env_block(cwd=cwd, model_id=model_id, today=today, sandbox=sandbox)
-    parts = [agent.prompt.strip(), env]
+    parts = [agent.prompt.strip(), env, *preload]
     for path in memory_files(cwd):
         try:
             text = path.read_text(encoding="utf-8", errors="replace").strip()

@@ -8,24 +8,13 @@ the model (the jail protects it).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-_GIT_ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_AUTHOR_NAME": "agentrun",
-    "GIT_AUTHOR_EMAIL": "agentrun@localhost",
-    "GIT_COMMITTER_NAME": "agentrun",
-    "GIT_COMMITTER_EMAIL": "agentrun@localhost",
-}
+from agentrun.runner.gitcmd import git as _git
 
 
 @dataclass(frozen=True)
@@ -120,15 +109,3 @@ def remove(target: Path, *, repo: str | None) -> None:
         shutil.rmtree(target, ignore_errors=True)
     if repo is not None:
         _git(repo, "worktree", "prune")
-
-
-def _git(cwd: str, *args: str, text: bool = True) -> subprocess.CompletedProcess[Any]:
-    return subprocess.run(
-        ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", *args],
-        cwd=cwd,
-        env={**os.environ, **_GIT_ENV},
-        capture_output=True,
-        text=text,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )

@@ -121,7 +121,9 @@ class InteractiveApp:
 
         overrides.setdefault("approver", self.approve)
         overrides.setdefault("mcp_consent", self._mcp_consent)
-        return AgentSession(self.options, on_event=self._on_event, **overrides)
+        session = AgentSession(self.options, on_event=self._on_event, **overrides)
+        self.renderer.agent_colors = session.agent_colors  # a Task line in its agent's colour
+        return session
 
     def _mcp_consent(self, server: Any) -> bool:
         """Whether a server of the project's .mcp.json may start (asked once per definition)."""

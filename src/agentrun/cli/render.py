@@ -20,6 +20,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
+from agentrun.cli.colors import terminal_color
 from agentrun.cli.termsafe import safe
 from agentrun.core.events import (
     INTERRUPTED_STOP,
@@ -54,6 +55,10 @@ _KEY_ARGS = {
     "Grep": "pattern",
     "MultiEdit": "file_path",
     "LS": "path",
+    "NotebookEdit": "notebook_path",
+    "BashOutput": "bash_id",
+    "KillShell": "shell_id",
+    "KillBash": "shell_id",
     "Task": "description",
     "Agent": "description",
 }
@@ -98,7 +103,7 @@ def key_argument(call: ToolCall, cwd: Path | None = None, width: int = 70) -> st
     if value is None:
         value = next((v for v in call.input.values() if isinstance(v, str)), "")
     text = str(value)
-    if key == "file_path" and cwd is not None:
+    if key in ("file_path", "notebook_path") and cwd is not None:
         text = _relative(text, cwd)
     if call.name in ("Glob", "Grep") and call.input.get("path"):
         text += f" in {_relative(str(call.input['path']), cwd)}"
@@ -168,6 +173,8 @@ class Renderer:
     """Calls whose diff the approval prompt already showed (not shown twice)."""
     verbose: bool = False
     """Show every hook's output (``--verbose``); else only a line for a block or a failure."""
+    agent_colors: dict[str, str] = field(default_factory=dict)
+    """The ``color:`` of each agent a Task may start: its Task lines are drawn in it."""
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, TextDelta):
@@ -364,7 +371,9 @@ class Renderer:
 
     def _call_line(self, call: ToolCall, style: str) -> None:
         line = Text("● ", style=style)
-        line.append(_name(call), style="bold")
+        color = self.agent_colors.get(str(call.input.get("subagent_type")))
+        named = call.name in ("Task", "Agent") and color is not None
+        line.append(_name(call), style=f"bold {terminal_color(color)}" if named else "bold")
         line.append(f"({key_argument(call, self.cwd)})")
         self.console.print(line)
 

@@ -143,7 +143,8 @@ def touched_files(messages: list[Message]) -> list[str]:
             continue
         for block in _blocks(message["content"]):
             if block.get("type") == "tool_use" and block.get("name") in _FILE_TOOLS:
-                path = (block.get("input") or {}).get("file_path")
+                given = block.get("input") or {}
+                path = given.get("file_path") or given.get("notebook_path")
                 if isinstance(path, str):
                     seen.pop(path, None)
                     seen[path] = None

@@ -13,14 +13,19 @@ DEFAULT_AGENT = "backend-specialist"
 
 DEFAULT_TOOLS = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
 """What an agent file without a ``tools`` list is offered."""
-BUILTIN_TOOLS = (*DEFAULT_TOOLS, "MultiEdit", "LS", "TodoWrite")
+BUILTIN_TOOLS = (
+    *DEFAULT_TOOLS,
+    *("MultiEdit", "LS", "TodoWrite", "NotebookEdit", "BashOutput", "KillShell"),
+)
 """Every tool of agentrun's own, in the order the model is shown them."""
 SUBAGENT_TOOLS = ("Task", "Agent")
 """The names of the tool that starts a subagent (``Agent`` is Claude Code's newer one)."""
-READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite"})
+TOOL_ALIASES: dict[str, str] = {"KillBash": "KillShell"}
+"""Older Claude Code names: an agent file or a model using one gets the tool it became."""
+READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "BashOutput"})
 """The tools that change nothing: several in one turn run concurrently, and plan mode allows
 them."""
-JAILED_TOOLS = frozenset(BUILTIN_TOOLS) - {"TodoWrite"}
+JAILED_TOOLS = frozenset(BUILTIN_TOOLS) - {"TodoWrite", "BashOutput", "KillShell"}
 """The tools whose work happens in the session's jail (Bash's commands, the file tools' I/O)."""
 
 PermissionMode = Literal["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"]

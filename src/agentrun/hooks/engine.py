@@ -53,6 +53,33 @@ class Hooks:
     def has(self, event: str) -> bool:
         return bool(self.config.for_event(event))
 
+    def for_subagent(self, label: str, block: object) -> Hooks:
+        """These hooks plus a subagent's own ``hooks:`` frontmatter (``block``; its ``Stop``
+        is its SubagentStop), for that subagent's run; ConfigError naming ``label`` when the
+        block is malformed."""
+        from dataclasses import replace
+
+        from agentrun.hooks.config import parse_hooks
+
+        if isinstance(block, dict):
+            block = {("SubagentStop" if k == "Stop" else k): v for k, v in block.items()}
+        found, warned = parse_hooks(block, label)
+        config = replace(
+            self.config,
+            hooks=(*self.config.hooks, *found),
+            warnings=(*self.config.warnings, *warned),
+        )
+        hooks = Hooks(
+            config,
+            cwd=self.cwd,
+            session_id=self.session_id,
+            transcript_path=self.transcript_path,
+            permission_mode=self.permission_mode,
+            subagent=True,
+        )
+        hooks.emit = self.emit
+        return hooks
+
     def selected(self, event: str, fields: JSON) -> list[HookCommand]:
         """The hooks ``event`` runs for these fields, identical ones once."""
         spec = EVENTS[event]

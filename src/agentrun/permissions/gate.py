@@ -40,14 +40,15 @@ from agentrun.permissions.decision import (
 from agentrun.permissions.protected import names_protected, protected_part
 from agentrun.permissions.rules import (
     DELEGATION_TOOLS,
-    DIR_TOOLS,
     EDIT_TOOLS,
+    KILL_TOOLS,
     Rule,
     agent_limits,
     bash_covered,
     bash_deny_matches,
     existing_paths,
     glob_escape,
+    path_key,
     split_rules,
     tool_paths,
 )
@@ -206,6 +207,11 @@ class Gate:
         if tool in DELEGATION_TOOLS:
             # Starting a subagent changes nothing itself: each of its calls meets the gate.
             return Decision("allow", f"{tool} starts a subagent whose every call is decided")
+        if tool in KILL_TOOLS:
+            # Stopping a job this session's Bash started (a call the gate already allowed)
+            # reaches nothing that command could not: allowed in every mode, plan included,
+            # unless a rule denies or asks it.
+            return Decision("allow", f"{tool} only stops a background job of this session")
         if tool in EDIT_TOOLS:
             early = self._edit_checks(tool, tool_input, shell=shell)
             if early is not None:
@@ -222,7 +228,11 @@ class Gate:
             return Decision("allow", f"allowed for this session ({hit})", str(hit))
         if tool in READ_ONLY_TOOLS:
             return Decision("allow", f"{tool} is read-only")
-        if self.mode == "acceptEdits" and tool in EDIT_TOOLS and self._in_workspace(tool_input):
+        if (
+            self.mode == "acceptEdits"
+            and tool in EDIT_TOOLS
+            and self._in_workspace(tool, tool_input)
+        ):
             return Decision("allow", "acceptEdits mode: edit inside the workspace")
         if self.mode == "dontAsk":
             return Decision("deny", f"{tool} is not allowed by any rule (dontAsk mode)")
@@ -378,7 +388,7 @@ class Gate:
     def _grant_text(self, tool: str, tool_input: JSON) -> str | None:
         if tool in EDIT_TOOLS:
             paths = tool_paths(tool_input, tool, self.cwd)
-            if not paths or not self._in_workspace(tool_input):
+            if not paths or not self._in_workspace(tool, tool_input):
                 return None  # never "always" for a file outside the workspace
             return f"file edits in {paths[-1].parent}/"
         return tool
@@ -388,9 +398,9 @@ class Gate:
         the call is decided again on that path, so a link swapped in after the decision (by an
         earlier call of the batch, or a background job) cannot lead it anywhere the rules keep
         it from. Returns the error text for the model, or None."""
-        key = "path" if tool in DIR_TOOLS else "file_path"
         if kind == "write" and tool not in EDIT_TOOLS:
             tool = "Write"
+        key = path_key(tool)
         if kind == "read" and tool == "Read" and self._linked(real):
             return (
                 f"Permission to use Read on {real} was denied: it has more than one hard link, "
@@ -482,6 +492,6 @@ class Gate:
                 return rule
         return None
 
-    def _in_workspace(self, tool_input: JSON) -> bool:
-        paths = tool_paths(tool_input, "Edit", self.cwd)
+    def _in_workspace(self, tool: str, tool_input: JSON) -> bool:
+        paths = tool_paths(tool_input, tool, self.cwd)
         return bool(paths) and all(any(is_within(p, r) for r in self.roots) for p in paths)

@@ -41,12 +41,15 @@ __all__ = [
     "bash_spec_matches",
     "existing_paths",
     "glob_escape",
+    "path_key",
     "split_rules",
     "tool_paths",
 ]
 
 EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
 DELEGATION_TOOLS = frozenset({"Task", "Agent"})
+KILL_TOOLS = frozenset({"KillShell", "KillBash"})
+"""KillShell under its new and old names: a rule for one covers both."""
 DIR_TOOLS = frozenset({"Glob", "Grep", "LS"})
 """The file tools whose input names a directory (``path``, default the cwd)."""
 """Claude Code's delegation tool under its old and new names: a rule for one covers both."""
@@ -92,12 +95,14 @@ class Rule:
         """Whether this rule covers the call. ``any_part`` (deny/ask): one matching part of a
         compound command, or one spelling of a path, is enough; otherwise (allow) all must."""
         delegation = self.tool in DELEGATION_TOOLS and tool in DELEGATION_TOOLS
+        renamed = self.tool in KILL_TOOLS and tool in KILL_TOOLS
         if self.spec is None:
             if self.tool.endswith("__*"):  # mcp__server__*: every tool of that server
                 return tool.startswith(self.tool[:-1])
             return (
                 self.tool == tool
                 or delegation
+                or renamed
                 or (self.tool.startswith("mcp__") and tool.startswith(self.tool + "__"))
             )
         if delegation:  # Task(name) / Task(a, b): the agents it names
@@ -162,9 +167,16 @@ def split_rules(values: str | Iterable[str]) -> list[str]:
     return out
 
 
+def path_key(tool: str) -> str:
+    """The input parameter that names the path a file tool acts on."""
+    if tool in DIR_TOOLS:
+        return "path"
+    return "notebook_path" if tool == "NotebookEdit" else "file_path"
+
+
 def tool_paths(tool_input: JSON, tool: str, cwd: Path) -> list[Path]:
     """The path a file tool acts on, as written (normalised) and with symlinks resolved."""
-    key = "path" if tool in DIR_TOOLS else "file_path"
+    key = path_key(tool)
     raw = tool_input.get(key) or ("." if key == "path" else None)
     if not isinstance(raw, str) or not raw:
         return []

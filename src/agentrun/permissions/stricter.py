@@ -82,3 +82,23 @@ class StricterGate:
 
     def writable_protected_paths(self) -> list[Path]:
         return self.outer.writable_protected_paths()
+
+
+def agent_file_mode(
+    flag: str | None, file_mode: str | None, *, source: str
+) -> tuple[str | None, str | None]:
+    """The mode a session asks its gate for when its agent file names ``permissionMode``, and
+    a warning when the file's mode is refused.
+
+    A flag (or the API's option) wins; then the file; ``None`` lets the settings' ``defaultMode``
+    decide. Only a user's or a built-in agent file may turn on bypassPermissions: a file in the
+    workspace (anyone who can write there, a model included) may narrow or set acceptEdits,
+    as a project's settings may, never drop every check."""
+    if flag is not None or file_mode is None:
+        return flag, None
+    if file_mode == "bypassPermissions" and source not in ("user", "builtin"):
+        return None, (
+            "the agent file's permissionMode bypassPermissions is ignored: only a user's agent "
+            "file, the user's settings or --permission-mode may turn it on"
+        )
+    return file_mode, None

@@ -41,11 +41,23 @@ if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.context.budget import ContextManager
     from agentrun.core.events import CompactEvent
+    from agentrun.core.loop import Conversation
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
     from agentrun.hooks import Hooks
+    from agentrun.runner.isolation import Worktree
 
 __all__ = ["AgentSession", "RunOptions", "RunResult", "run"]
+
+
+def _remaining(budget: float | None, conv: Conversation) -> Callable[[], float | None]:
+    """What is left of one prompt's ``budget`` at any moment: the conversation's cost counts
+    the parent's turns and the children already finished (concurrent children each get what
+    was left when they started)."""
+    base = conv.cost_usd or 0.0
+    if budget is None:
+        return lambda: None
+    return lambda: budget - ((conv.cost_usd or 0.0) - base)
 
 
 @dataclass(frozen=True)
@@ -170,6 +182,19 @@ class AgentSession:
         return list(self._rt.mcp_servers)
 
     @property
+    def agent_colors(self) -> dict[str, str]:
+        """The ``color:`` of each agent this session's Task tool may start."""
+        task = self._rt.task_tool
+        agents = task.delegation.agents.values() if task is not None else ()
+        return {a.name: a.fields.color for a in agents if a.fields.color}
+
+    @property
+    def worktree(self) -> Worktree | None:
+        """The temporary git worktree the session works in (``isolation: worktree``); after
+        :meth:`close`, ``kept`` says whether it was left in place (it changed)."""
+        return self._rt.worktree
+
+    @property
     def agent(self) -> AgentSpec:
         """The agent file this session runs (its ``warnings`` say what was not understood)."""
         return self._rt.agent
@@ -240,6 +265,7 @@ class AgentSession:
         )
         if rt.task_tool is not None:  # subagents' events go where this prompt's go
             rt.task_tool.delegation.emit = emit
+            rt.task_tool.delegation.remaining_budget = _remaining(o.max_budget_usd, rt.conv)
         rt.hooks.emit = emit
         if not self._started:
             self._started = True
@@ -263,7 +289,9 @@ class AgentSession:
             hooks=rt.hooks,
             interrupted=self._interrupt.is_set,
         )
-        limits = Limits(o.max_turns, o.max_budget_usd, o.timeout_s)
+        # the agent file's maxTurns applies when the run sets no limit of its own
+        turns = o.max_turns if o.max_turns is not None else rt.agent.fields.max_turns
+        limits = Limits(turns, o.max_budget_usd, o.timeout_s)
         try:
             final = run_turns(rt.conv, prompt, rt.model, io, limits)
         finally:

@@ -55,8 +55,8 @@ class RunKeywords(TypedDict, total=False):
     subagent: bool
     session_source: str | None
     session_store: SessionStore | None
+    agents: Sequence[AgentSpec]
     extra_tools: Sequence[Tool]
-    extra_agents: Mapping[str, AgentSpec]
     hook_commands: Sequence[HookCommand]
     fork_session: bool
     setting_sources: Sequence[str] | None

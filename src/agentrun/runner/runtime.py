@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from agentrun.jail.policy import SandboxMode, SandboxPolicy
     from agentrun.mcp.client import McpClient
     from agentrun.mcp.config import ServerConfig
+    from agentrun.runner.isolation import Worktree
+    from agentrun.runner.preload import MemoryGrants, Preloader
     from agentrun.tools.shell import BashSession
 
 
@@ -95,6 +97,9 @@ class RunOptions:
     """Run no hooks at all (``--no-hooks``), like ``disableAllHooks``."""
     subagent: bool = False
     """The agent runs as a subagent: its Stop hooks fire as SubagentStop."""
+    agents: Sequence[AgentSpec] = ()
+    """Agents defined in code (Claude Code's ``--agents``, the SDK's ``agents=``): offered to
+    the Task tool beside the discovered agent files, replacing one of the same name."""
     session_source: str | None = None
     """What SessionStart hooks are told (``clear``, ``compact``); None: startup or resume."""
     session_store: SessionStore | None = None
@@ -102,8 +107,6 @@ class RunOptions:
     session); it must pass :mod:`agentrun.testing.storesuite`."""
     extra_tools: Sequence[Tool] = ()
     """More tools offered to the model (a Python API's own), decided by the gate like any."""
-    extra_agents: Mapping[str, AgentSpec] = field(default_factory=dict)
-    """Agents defined in code, startable by Task/Agent (they win over files of the same name)."""
     hook_commands: Sequence[HookCommand] = ()
     """More hooks (a Python API's callbacks), after the settings files' ones."""
     fork_session: bool = False
@@ -129,7 +132,10 @@ class Runtime:
         self.warnings: list[str] = []
         self.forked_from: str | None = None
         """The session this one was forked from (``fork_session``)."""
-        self._sandbox_lock = threading.Lock()
+        self._sandbox_lock = threading.RLock()
+        self.preloader: Preloader
+        self.worktree: Worktree | None = None
+        """The temporary git worktree the session works in (``isolation: worktree``)."""
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
@@ -155,6 +161,11 @@ class Runtime:
             raise ConfigError(f"unknown sandbox mode {o.sandbox!r}; choose one of {SANDBOX_MODES}")
         self.cwd = cwd
         self.agent = o.agent if isinstance(o.agent, AgentSpec) else resolve_agent(o.agent, cwd)
+        if self.agent.fields.isolation == "worktree":
+            from agentrun.runner.isolation import open_worktree
+
+            self.worktree = open_worktree(cwd, self.agent.name)
+            self.cwd = cwd = self.worktree.cwd
         self.store: SessionStore = o.session_store or FileSessionStore(o.sessions_root)
         self.store.check_writable()
         self._cleanup.append(self.store)
@@ -188,6 +199,8 @@ class Runtime:
                 f"({', '.join(sorted(PRICES))}) or drop the budget"
             )
         add_dirs = [Path(d).expanduser().resolve() for d in o.add_dirs]
+        memory = self._memory(o, cwd)
+        add_dirs += [d for d in memory.roots if d not in add_dirs]
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="agentrun-"))
         writable: list[Path] | None = None  # danger-full-access: the sandbox refuses nothing
         if o.sandbox == "workspace-write":
@@ -196,7 +209,7 @@ class Runtime:
             writable = []
         self._layers = self._settings_layers(o)
         self.gate_options: dict[str, Any] = {
-            "allowed": tuple(o.allowed_tools),
+            "allowed": (*o.allowed_tools, *memory.allow),
             "cwd": cwd,
             "add_dirs": add_dirs,
             "writable_roots": writable,
@@ -206,9 +219,15 @@ class Runtime:
             "sources": o.setting_sources,
         }
         """Gate.load's options of the session, for a subagent's own gate."""
+        from agentrun.permissions.stricter import agent_file_mode
+
+        mode, refused = agent_file_mode(
+            o.permission_mode, self.agent.fields.permission_mode, source=self.agent.source
+        )
+        self.warnings += [refused] if refused else []
         self.permissions: PermissionChecker
         self.permissions = gate = Gate.load(
-            o.permission_mode,
+            mode,
             # The agent file's disallowedTools are deny rules too: `Bash(rm:*)` there must hold
             # like on the command line (bare names are also removed from the offered tools).
             disallowed=[*o.disallowed_tools, *self.agent.disallowed_tools],
@@ -229,12 +248,15 @@ class Runtime:
         from agentrun.context.sandbox_text import sandbox_lines
 
         told = sandbox_lines(o.sandbox, writable=writable or [], allow_network=o.allow_network)
+        preload, missed = self.preloader.sections(self.agent)
+        self.warnings += missed
         self.system = build_system_prompt(
             self.agent,
             cwd=cwd,
             model_id=self.model.model_id,
             append=o.append_system_prompt,
             sandbox=told,
+            preload=preload,
         )
         self.conv = Conversation(self.session_id, messages=messages)
         from agentrun.context.budget import ContextManager
@@ -250,6 +272,8 @@ class Runtime:
         self.resumed = bool(messages)
         self.hooks = self._hooks(o, cwd)
         hooks = self.hooks
+        if self.task_tool is not None:
+            self.task_tool.delegation.hooks = self._child_hooks
         self.context.pre_compact = lambda trigger, instructions: hooks.fire(
             "PreCompact", {"trigger": trigger, "custom_instructions": instructions or ""}
         )
@@ -270,6 +294,23 @@ class Runtime:
         }
         for message in messages if forked else []:  # the copy, so the fork resumes on its own
             self.persist({"type": "message", "message": message})
+
+    def _memory(self, o: RunOptions, cwd: Path) -> MemoryGrants:
+        """Memory directories and skills: see :mod:`agentrun.runner.preload`."""
+        from agentrun.runner.preload import Preloader, session_memory
+
+        disallowed = [*self.agent.disallowed_tools, *o.disallowed_tools]
+        self.agent, self._found, grants = session_memory(
+            self.agent,
+            cwd=cwd,
+            disallowed=disallowed,
+            writable=o.sandbox != "read-only",
+            inline=o.agents,
+        )
+        self.warnings += grants.warnings
+        can_read = lambda path: self.policy.can_read(path)  # noqa: E731 (the policy comes later)
+        self.preloader = Preloader(cwd, Path.home(), can_read, grants.dirs)
+        return grants
 
     def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
         """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
@@ -298,6 +339,13 @@ class Runtime:
             permission_mode=lambda: gate.mode,
             subagent=o.subagent,
         )
+
+    def _child_hooks(self, agent: AgentSpec) -> Hooks:
+        """A subagent's hooks: the session's, plus its own file's ``hooks:`` if it has any."""
+        own = agent.extra.get("hooks")
+        if own is None:
+            return self.hooks
+        return self.hooks.for_subagent(f"agent {agent.name} ({agent.path})", own)
 
     @staticmethod
     def _settings_layers(o: RunOptions) -> list[tuple[str, Mapping[str, Any]]]:
@@ -368,7 +416,10 @@ class Runtime:
             approver=o.approver,
             max_retries=o.max_retries,
             strict=strict,
-            extra_agents=o.extra_agents,
+            found=self._found,
+            preload=self.preloader.for_subagent,
+            new_shell=self._child_shell,
+            deny=o.disallowed_tools,
         )
         if self.task_tool is not None:
             tools.append(self.task_tool)
@@ -451,7 +502,11 @@ class Runtime:
 
     def _open_sandbox(self) -> Sandbox:
         """The session's one sandbox, shared by Bash and the file tools (callers hold the
-        tool context's lock, so it is made once)."""
+        tool context's lock; a subagent's shell comes from its own thread: the lock)."""
+        with self._sandbox_lock:
+            return self._make_sandbox()
+
+    def _make_sandbox(self) -> Sandbox:
         if self.sandbox is None:
             from agentrun.jail import open_sandbox
 
@@ -487,6 +542,23 @@ class Runtime:
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell
 
+    def _child_shell(self) -> BashSession:
+        """A subagent's own shell: its own cwd, environment and jobs, in the session's jail.
+        Its tmp dir is a fresh one inside the session's (made by mkdtemp: the jailed commands
+        that can write there cannot have planted it)."""
+        from agentrun.tools.shell import BashSession
+
+        assert self.tmp_dir is not None
+        sandbox = self._open_sandbox()
+        tmp = Path(tempfile.mkdtemp(prefix="subagent-", dir=self.tmp_dir))
+        roots = self.policy.readable_roots
+        shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=tmp, roots=roots)
+        if self._options.max_output_chars:
+            from agentrun.tools.spill import Spill
+
+            shell.spill = Spill(tmp, threshold=self._options.max_output_chars)
+        return shell
+
     def enforced_layers(self) -> tuple[str, ...]:
         """The layers Bash and the file tools run under: measured once the jail is up, before
         that the ones it will have (see :func:`agentrun.jail.layers.promised_layers`); none
@@ -518,6 +590,9 @@ class Runtime:
                 with contextlib.suppress(Exception):
                     closer()
         self._cleanup.clear()
+        if self.worktree is not None and not self.worktree.kept:
+            with contextlib.suppress(Exception):
+                self.worktree.finish()  # after every process that could still write is gone
         if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None

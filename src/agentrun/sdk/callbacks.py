@@ -48,12 +48,16 @@ class Bridge:
         self.loop = loop
         self._pending: set[concurrent.futures.Future[Any]] = set()
         self._lock = threading.Lock()
+        self.cancelled = False
+        """Set by :meth:`cancel_all` until :meth:`resume`: no callback is awaited."""
 
     def call(
         self, fn: Callable[..., Awaitable[Any]], *args: Any, timeout: float | None = None
     ) -> Any:
-        future = asyncio.run_coroutine_threadsafe(_awaited(fn, *args), self.loop)
-        with self._lock:
+        with self._lock:  # registered before cancel_all can look
+            if self.cancelled:
+                raise concurrent.futures.CancelledError
+            future = asyncio.run_coroutine_threadsafe(_awaited(fn, *args), self.loop)
             self._pending.add(future)
         try:
             return future.result(timeout)
@@ -68,9 +72,15 @@ class Bridge:
         """Stop waiting for every callback still running (an interrupt, a disconnect): the
         agent's thread gets a cancelled answer, which denies a call or fails a hook."""
         with self._lock:
+            self.cancelled = True
             pending = list(self._pending)
         for future in pending:
             future.cancel()
+
+    def resume(self) -> None:
+        """A new prompt: callbacks are awaited again."""
+        with self._lock:
+            self.cancelled = False
 
 
 async def _awaited(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:

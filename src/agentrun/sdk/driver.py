@@ -132,6 +132,7 @@ class Driver:
                 self._queue.put_nowait(_End(CLIConnectionError("disconnected")))
                 return
             self.converter.structured_output = None
+            self._bridge.resume()
             try:
                 await asyncio.to_thread(session.send, prompt)
             except BaseException as e:  # a bug or a failure outside the loop's own results

@@ -8,6 +8,7 @@ allow checks (deny rules and the jail still hold), as on the command line.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from agentrun.sdk.options import ClaudeAgentOptions
     from agentrun.sdk.types import AgentDefinition
 
-__all__ = ["DEFAULT_AGENT", "check_supported", "main_agent", "run_options", "subagents"]
+__all__ = ["check_supported", "main_agent", "run_options", "subagents"]
 
 
 # Options with no meaning here, and why (value checked against the SDK's default).
@@ -121,30 +122,40 @@ def main_agent(o: ClaudeAgentOptions, cwd: Path) -> tuple[AgentSpec, str | None]
     return replace(resolve_agent(DEFAULT_AGENT, cwd), tools=tools), append
 
 
-def subagents(agents: dict[str, AgentDefinition] | None) -> dict[str, AgentSpec]:
-    from agentrun.agentfile.agentfile import AgentSpec
+def _say(agent: str, key: str | None, message: str) -> str:
+    return f"agents[{agent!r}].{key}: {message}"
 
-    out: dict[str, AgentSpec] = {}
+
+def subagents(agents: dict[str, AgentDefinition] | None) -> tuple[AgentSpec, ...]:
+    """``agents=`` as agent specs; their optional fields read as an agent file's would be."""
+    from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.agentfile.fields import read_fields
+
+    out: list[AgentSpec] = []
     for name, d in (agents or {}).items():
-        for key in ("skills", "memory", "mcpServers", "initialPrompt", "background", "effort"):
+        for key in ("mcpServers", "initialPrompt"):
             if getattr(d, key) is not None:
                 raise UnsupportedOptionError(f"agents[{name!r}].{key}", "not supported on agentrun")
-        extra: dict[str, Any] = {}
-        if d.maxTurns is not None:
-            extra["maxTurns"] = d.maxTurns
-        if d.permissionMode is not None:
-            extra["permissionMode"] = d.permissionMode
-        out[name] = AgentSpec(
-            name=name,
-            description=d.description,
-            tools=tuple(d.tools) if d.tools is not None else None,
-            disallowed_tools=tuple(d.disallowedTools or ()),
-            model=d.model,
-            prompt=d.prompt,
-            extra=extra,
-            source="sdk",
+        keys = ("maxTurns", "permissionMode", "skills", "memory", "background", "effort")
+        extra: dict[str, Any] = {k: getattr(d, k) for k in keys if getattr(d, k) is not None}
+        problems: list[str] = []
+        fields = read_fields(extra, functools.partial(_say, name), problems)
+        if problems:
+            raise UnsupportedOptionError(f"agents[{name!r}]", "; ".join(problems))
+        out.append(
+            AgentSpec(
+                name=name,
+                description=d.description,
+                tools=tuple(d.tools) if d.tools is not None else None,
+                disallowed_tools=tuple(d.disallowedTools or ()),
+                model=d.model,
+                prompt=d.prompt,
+                extra=extra,
+                fields=fields,
+                source="sdk",
+            )
         )
-    return out
+    return tuple(out)
 
 
 def _mcp(servers: dict[str, Any] | str | Path) -> tuple[Any, ...]:
@@ -180,5 +191,5 @@ def run_options(o: ClaudeAgentOptions) -> RunKeywords:
         "effort": o.effort,
         "bash_env": _env(o.env),
         "setting_sources": None if o.setting_sources is None else tuple(o.setting_sources),
-        "extra_agents": subagents(o.agents),
+        "agents": subagents(o.agents),
     }

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NotRequired, TypedDict
 
-from agentrun.core import vocab
+from agentrun.core.vocab import PermissionMode
 
 __all__ = [
     "AgentDefinition",
@@ -44,8 +44,6 @@ __all__ = [
     "UserMessage",
 ]
 
-# The SDK's name for agentrun's own modes.
-PermissionMode = vocab.PermissionMode
 SettingSource = Literal["user", "project", "local"]
 HookEvent = Literal[
     "PreToolUse",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from agentrun.core.protocols import Model, PermissionChecker
     from agentrun.core.types import JSON
     from agentrun.tools.base import ToolContext
+    from agentrun.tools.shell import BashSession
 
 
 def task_tool(
@@ -33,18 +34,22 @@ def task_tool(
     approver: Approver | None,
     max_retries: int | None,
     strict: bool,
-    extra_agents: Mapping[str, AgentSpec] | None = None,
+    found: Mapping[str, AgentSpec] | None = None,
+    preload: Callable[[AgentSpec], list[str]] | None = None,
+    new_shell: Callable[[], BashSession] | None = None,
+    deny: Sequence[str] = (),
 ) -> TaskTool | None:
     """The Task (or Agent) tool of ``agent``, listing the agents it may start; None when its
     ``tools`` leave delegation out or a bare disallowed rule (``disallowed``) removes it.
-    ``extra_agents``: agents defined in code, beside the discovered files."""
+    ``found``: the agents already discovered from ``cwd``; ``preload``: an agent's skills and
+    memory sections for its system prompt."""
     name = delegation_tool_name(agent.tools, disallowed)
     if name is None:
         return None
-    from agentrun.agentfile.agentfile import discover_agents
+    if found is None:
+        from agentrun.agentfile.agentfile import discover_agents
 
-    found, _ = discover_agents(cwd)
-    found = {**found, **(extra_agents or {})}  # defined in code: they win, like a later file
+        found, _ = discover_agents(cwd)
     delegation = Delegation(
         cwd=cwd,
         session_id=session_id,
@@ -58,5 +63,8 @@ def task_tool(
         approver=approver,
         max_retries=max_retries,
         strict=strict,
+        preload=preload or (lambda agent: []),
+        new_shell=new_shell,
+        deny=tuple(deny),
     )
     return TaskTool(name, delegation)

@@ -31,9 +31,18 @@ if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.core.events import Event, ResultEvent
     from agentrun.core.loop import Approver
-    from agentrun.core.protocols import Model, PermissionChecker, PermissionDecision, TextSink, Tool
+    from agentrun.core.protocols import (
+        HookResult,
+        HookRunner,
+        Model,
+        PermissionChecker,
+        PermissionDecision,
+        TextSink,
+        Tool,
+    )
     from agentrun.core.types import ModelRequest, ModelResponse, ToolCall
     from agentrun.tools.base import ToolContext
+    from agentrun.tools.shell import BashSession
 
 _INHERIT = (None, "", "inherit")
 
@@ -62,6 +71,21 @@ class Delegation:
     emit: Callable[[Event], None] = lambda event: None
     """Set by each send (the CLI's or the API's event sink of that prompt)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    new_shell: Callable[[], BashSession] | None = None
+    """A Bash shell of its own for each child (its own cwd and jobs, the session's jail);
+    None: children use the offering agent's shell."""
+    deny: tuple[str, ...] = ()
+    """The session's own deny rules (``--disallowedTools``), for each child's gate: it is the
+    one that knows where the child's shell is."""
+    remaining_budget: Callable[[], float | None] = lambda: None
+    """What is left of the run's ``max_budget_usd`` now (None: no budget): a child stops at
+    it during its own run, not only once its Task returns."""
+    hooks: Callable[[AgentSpec], HookRunner] | None = None
+    """A child's hooks: the session's (its tool calls meet them as the parent's do, and
+    SubagentStart/SubagentStop fire for it) plus its agent file's own ``hooks:``."""
+    preload: Callable[[AgentSpec], list[str]] = lambda agent: []
+    """The skills and memory sections of a child's system prompt (the session reads them
+    through its sandbox's rules)."""
     """Serialises concurrent children's events, transcript lines and approval prompts."""
 
 
@@ -87,6 +111,13 @@ class TaskTool:
             available = ", ".join(sorted(d.agents)) or "none"
             return ToolResult(
                 f"Agent type {name!r} not found. Available agents: {available}", is_error=True
+            )
+        if agent.fields.isolation is not None:
+            # a child shares its parent's jail, whose roots are fixed when it starts
+            return ToolResult(
+                f"The {name} agent asks for isolation: {agent.fields.isolation}, which agentrun "
+                f"gives only to the session's own agent (run it with --agent {name}).",
+                is_error=True,
             )
         try:
             child = _Child(d, agent, call_id, input.get("model"))
@@ -120,15 +151,22 @@ class _Child:
         from agentrun.tools.registry import ToolRunner, build_tools
 
         self.d, self.agent, self.call_id = d, agent, call_id
+        # a malformed `hooks:` in the child's file is a ConfigError: the Task says it could
+        # not start
+        self.hooks = _ChildHooks(d.hooks(agent), call_id, agent.name) if d.hooks else None
         self.model, self.owned = _child_model(d, agent, model, call_id)
-        mode = stricter_mode(d.gate.mode, _text_field(agent, "permissionMode"))
+        mode = stricter_mode(d.gate.mode, agent.fields.permission_mode)
+        self._shell: BashSession | None = None
         opts = dict(d.gate_options)
+        if d.new_shell is not None:
+            # a redirection's target is relative to where the child's own shell is
+            opts["shell_cwd"] = lambda: self._shell.cwd if self._shell is not None else None
         inner = Gate.load(
             mode,
             # the session's allow rules and grants hold here too; the parent's gate still
             # decides every call as well, so nothing here can widen what it allows
             allowed=[*opts.pop("allowed", ()), *d.gate.remembered],
-            disallowed=agent.disallowed_tools,
+            disallowed=[*d.deny, *agent.disallowed_tools],
             agent_tools=agent.tools,
             **opts,
         )
@@ -136,10 +174,13 @@ class _Child:
         names = [n for n in offered_tools(agent.tools, agent.disallowed_tools) if n in d.tools]
         self.cancel = threading.Event()
         parent_ctx = d.ctx
+        shell: Callable[[], BashSession] | None = None
+        if "Bash" in names:
+            shell = self._open_shell if d.new_shell is not None else lambda: parent_ctx.shell  # type: ignore[assignment]
         self.ctx = ToolContext(
             reads=ReadRecords(),  # a child reads a file itself before it may edit it
             open_workspace=lambda: parent_ctx.workspace,
-            open_shell=(lambda: parent_ctx.shell) if "Bash" in names else None,  # type: ignore[arg-type,return-value]
+            open_shell=shell,
             strict=d.strict,
             cancel=self.cancel,
             search_filter=self.gate.search_filter,
@@ -169,14 +210,25 @@ class _Child:
         from agentrun.agentfile.prompt import build_system_prompt
         from agentrun.core.loop import Conversation, Limits, LoopIO, run_turns
 
+        hooks = self.hooks
+        if hooks is not None:
+            started = hooks.fire("SubagentStart", {})
+            if started.context:
+                prompt = f"{prompt}\n\n{started.context}"
         io = LoopIO(
             tools=self.runner,
             permissions=self.gate,
+            hooks=hooks,
             emit=self._emit,
             persist=self._persist,
             cancel=self.cancel,
             approver=self._approve if self.d.approver is not None else None,
-            system=build_system_prompt(self.agent, cwd=self.d.cwd, model_id=self.model.model_id),
+            system=build_system_prompt(
+                self.agent,
+                cwd=self.d.cwd,
+                model_id=self.model.model_id,
+                preload=self.d.preload(self.agent),
+            ),
         )
         done = threading.Event()
         # The parent's interrupt or deadline stops the child too (the child's loop clears its
@@ -186,7 +238,8 @@ class _Child:
         try:
             conv = Conversation(self.d.session_id)
             model = _Stoppable(self.model, self.cancel)
-            return run_turns(conv, prompt, model, io, Limits(max_turns=_max_turns(self.agent)))
+            limits = Limits(self.agent.fields.max_turns, self.d.remaining_budget())
+            return run_turns(conv, prompt, model, io, limits)
         finally:
             done.set()
 
@@ -217,11 +270,40 @@ class _Child:
         with self.d.lock:
             return self.d.approver(call, decision)
 
+    def _open_shell(self) -> BashSession:
+        assert self.d.new_shell is not None
+        self._shell = self.d.new_shell()
+        return self._shell
+
     def close(self) -> None:
+        if self._shell is not None:
+            self._shell.close()  # the child's background jobs end with it
         if self.owned:
             closer = getattr(self.model, "close", None)
             if callable(closer):
                 closer()
+
+
+class _ChildHooks:
+    """The session's hooks as one subagent meets them: its Stop fires as SubagentStop, and
+    SubagentStart/SubagentStop carry ``agent_id`` (the Task call's id) and ``agent_type``
+    (matchers select by it). Its prompt is no user prompt: UserPromptSubmit does not fire."""
+
+    subagent = True
+
+    def __init__(self, hooks: HookRunner, agent_id: str, agent_type: str) -> None:
+        self.hooks, self.agent_id, self.agent_type = hooks, agent_id, agent_type
+
+    def has(self, event: str) -> bool:
+        return event != "UserPromptSubmit" and self.hooks.has(event)
+
+    def fire(self, event: str, fields: JSON) -> HookResult:
+        if event in ("SubagentStart", "SubagentStop"):
+            fields = {**fields, "agent_id": self.agent_id, "agent_type": self.agent_type}
+        return self.hooks.fire(event, fields)
+
+    def take_stop(self) -> str | None:
+        return self.hooks.take_stop()
 
 
 class _Stoppable:
@@ -267,15 +349,3 @@ def _child_model(
     from agentrun.models import resolve_model
 
     return resolve_model(str(wanted), max_retries=d.max_retries), True
-
-
-def _text_field(agent: AgentSpec, key: str) -> str | None:
-    value = agent.extra.get(key)
-    return value if isinstance(value, str) else None
-
-
-def _max_turns(agent: AgentSpec) -> int | None:
-    value = agent.extra.get("maxTurns")
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return None
-    return value

@@ -1,9 +1,10 @@
 """Background jobs of a Bash session (``run_in_background: true``).
 
 A job's stdout and stderr go to a log file in the session's tmp dir, which the model reads with
-Read or ``cat``/``tail`` in a later Bash call. When the job ends, a last line gives its exit
-code, so the model can tell "still running" from "done". Jobs run until they finish or the
-session closes; ``close()`` kills each one with its whole process tree.
+BashOutput (only what is new since its last look, with the job's status), or with Read or
+``cat``/``tail`` in a later Bash call. When the job ends, a last line gives its exit code, so
+the log alone tells "still running" from "done". Jobs run until they finish, KillShell stops
+them, or the session closes; ``close()`` kills each one with its whole process tree.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import os
 import shlex
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentrun.core.errors import SandboxUnavailableError
 from agentrun.core.protocols import SpawnedProcess
 from agentrun.core.types import ToolResult
+from agentrun.tools.joblog import JobLog, open_reader
 
 Spawn = Callable[[Sequence[str], int], SpawnedProcess]
 """Starts an argv with stdout+stderr on the given fd, in the session's cwd and environment."""
@@ -53,6 +55,18 @@ class BackgroundJob:
     command: str
     log_path: Path
     process: SpawnedProcess
+    log: JobLog
+    killed: threading.Event = field(default_factory=threading.Event)
+    """Set when KillShell (not the command itself) ended the job."""
+
+    def status(self) -> tuple[str, int | None]:
+        """``running``, ``completed`` (with the exit status) or ``killed``."""
+        code = self.process.poll()
+        if self.killed.is_set():
+            return "killed", code
+        if code is None:
+            return "running", None
+        return "completed", code
 
 
 class BackgroundJobs:
@@ -92,21 +106,30 @@ class BackgroundJobs:
         except OSError as e:
             return on_error(e)
         try:
+            log = JobLog(open_reader(fd))
+        except OSError as e:
+            os.close(fd)
+            return on_error(e)
+        try:
             process = spawn([bash, "-c", script], fd)
         except (SandboxUnavailableError, OSError) as e:
+            log.close()
             return on_error(e)
         finally:
             os.close(fd)
-        if not self._add(BackgroundJob(job_id, command, log_path, process)):
+        if not self._add(BackgroundJob(job_id, command, log_path, process, log)):
             # close() ran while we were spawning: this job must not outlive the session.
             process.kill()
+            log.close()
             return ToolResult("The shell session has ended; no command can run.", True)
         text = (
             f"Started in the background as {job_id}, in {cwd}.\n"
-            f"Its output (stdout and stderr) is written to {log_path}: read it with Read, or "
-            f"with `tail` or `cat` in Bash. When the job ends, a last line "
-            f"'[agentrun: background job exited with code N]' is added. "
-            "It keeps running until it finishes or the session ends."
+            f'Where you have them, BashOutput (bash_id "{job_id}") reads its new output and '
+            f'status and KillShell (shell_id "{job_id}") stops it. Its output (stdout and '
+            f"stderr) is written to {log_path}: Read, `tail` or `cat` can show it too. When "
+            "the job ends, "
+            "a last line '[agentrun: background job exited with code N]' is added. "
+            "It keeps running until it finishes, is killed, or the session ends."
         )
         if notes:
             text += "\n\n" + "\n".join(notes)
@@ -119,6 +142,20 @@ class BackgroundJobs:
             self._jobs.append(job)
             return True
 
+    def get(self, job_id: str) -> BackgroundJob | None:
+        """The job called ``job_id`` (``bash_3``), or None."""
+        with self._lock:
+            return next((job for job in self._jobs if job.id == job_id), None)
+
+    def kill(self, job: BackgroundJob) -> bool:
+        """Kill ``job`` and its whole process tree; False when it had already ended (what
+        it left running is swept all the same)."""
+        running = job.process.poll() is None and not job.killed.is_set()
+        if running:
+            job.killed.set()
+        job.process.kill()
+        return running
+
     def close(self) -> None:
         """Kill every job with everything it started. Idempotent."""
         with self._lock:
@@ -126,3 +163,4 @@ class BackgroundJobs:
             jobs, self._jobs = self._jobs, []
         for job in jobs:
             job.process.kill()
+            job.log.close()

@@ -168,6 +168,12 @@ class ReadTool:
         media = textfile.sniff_image(head)
         if media is not None:
             return self._image(opened, shown, media, ctx)
+        if shown.suffix == ".ipynb" and offset is None and limit is None:
+            from agentrun.tools import nbread  # only for notebooks
+
+            notebook = nbread.read(opened, shown, ctx)
+            if notebook is not None:
+                return notebook
         sniffed = textfile.sniff_codec(head)
         if sniffed is None:
             return error(

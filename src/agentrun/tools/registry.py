@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from agentrun.core.types import JSON, ToolCall, ToolResult, ToolSpec
-from agentrun.core.vocab import INTERRUPTED_NOT_RUN
+from agentrun.core.vocab import INTERRUPTED_NOT_RUN, TOOL_ALIASES
 from agentrun.tools.specs import READ_ONLY, TOOL_SPECS
 
 if TYPE_CHECKING:
@@ -50,6 +50,9 @@ _TOOL_CLASSES: dict[str, tuple[str, str]] = {
     "MultiEdit": ("agentrun.tools.multiedit", "MultiEditTool"),
     "LS": ("agentrun.tools.ls", "LSTool"),
     "TodoWrite": ("agentrun.tools.todo", "TodoWriteTool"),
+    "NotebookEdit": ("agentrun.tools.notebook", "NotebookEditTool"),
+    "BashOutput": ("agentrun.tools.jobtools", "BashOutputTool"),
+    "KillShell": ("agentrun.tools.jobtools", "KillShellTool"),
 }
 
 MAX_ERROR_CHARS = 10_000
@@ -90,9 +93,14 @@ def build_tools(names: Sequence[str] | None = None) -> list[Tool]:
     """The named tools, in the order given (``None``: all six, canonical order).
 
     Unknown names are skipped: agent files name MCP tools and other tools agentrun does not
-    have, and the agent loader already warns about them. Duplicates are kept once.
+    have, and the agent loader already warns about them. An old name (``KillBash``) gives the
+    tool it became. Duplicates are kept once.
     """
-    chosen = ALL_TOOL_NAMES if names is None else tuple(dict.fromkeys(names))
+    chosen = (
+        ALL_TOOL_NAMES
+        if names is None
+        else tuple(dict.fromkeys(TOOL_ALIASES.get(n, n) for n in names))
+    )
     return [LazyTool(name) for name in chosen if name in _TOOL_CLASSES]
 
 
@@ -181,8 +189,15 @@ class ToolRunner:
             index = end
         return [r if r is not None else ToolResult(INTERRUPTED, is_error=True) for r in results]
 
+    def _tool(self, name: str) -> Tool | None:
+        """The tool a call names, by its name or an old one (``KillBash``)."""
+        tool = self._tools.get(name)
+        if tool is None and name in TOOL_ALIASES:
+            tool = self._tools.get(TOOL_ALIASES[name])
+        return tool
+
     def _read_only(self, call: ToolCall) -> bool:
-        tool = self._tools.get(call.name)
+        tool = self._tool(call.name)
         # An unknown tool "runs" instantly and touches nothing, so it may join a batch.
         return tool is None or bool(tool.read_only)
 
@@ -238,7 +253,7 @@ class ToolRunner:
     def _execute(self, call: ToolCall) -> ToolResult:
         if self.ctx.cancel.is_set():
             return ToolResult(INTERRUPTED, is_error=True)
-        tool = self._tools.get(call.name)
+        tool = self._tool(call.name)
         if tool is None:
             available = ", ".join(self._tools) or "none"
             return ToolResult(

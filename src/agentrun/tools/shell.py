@@ -135,6 +135,11 @@ class BashSession:
         """The directory the next command starts in."""
         return self._cwd
 
+    @property
+    def jobs(self) -> BackgroundJobs:
+        """The session's background jobs (BashOutput and KillShell act on them)."""
+        return self._jobs
+
     def run(
         self,
         command: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from agentrun.core.types import JSON, ToolSpec
 from agentrun.core.vocab import READ_ONLY_TOOLS
 from agentrun.tools.morespecs import MORE_SPECS
+from agentrun.tools.nbspecs import NOTEBOOK_SPECS
 
 DEFAULT_TIMEOUT_MS = 120_000
 """A Bash call's timeout when the model gives none."""
@@ -34,6 +35,8 @@ characters are cut.
 - Files over 256 KB cannot be read whole, and one read returns at most about 25,000 tokens: \
 read a part with offset and limit, or search with Grep.
 - Images (PNG, JPEG, GIF, WebP) are returned as images you can see. Other binary files are refused.
+- A Jupyter notebook (.ipynb) is shown cell by cell: each cell's id (which NotebookEdit \
+takes), type, source and outputs (images included). With offset or limit you get its raw JSON.
 - Reading a directory fails; use Glob or Bash `ls` to list one.
 - Read a file before you change it with Write or Edit: they refuse files not read in this session.
 - Several Reads in one response run in parallel; batch them when you need many files."""
@@ -291,8 +294,10 @@ TOOL_SPECS: dict[str, ToolSpec] = {
     "Glob": ToolSpec("Glob", GLOB_DESCRIPTION, GLOB_SCHEMA),
     "Grep": ToolSpec("Grep", GREP_DESCRIPTION, GREP_SCHEMA),
     **MORE_SPECS,
+    **NOTEBOOK_SPECS,
 }
-"""The tools in canonical order: the six, then MultiEdit, LS, TodoWrite."""
+"""The tools in canonical order: the six, then MultiEdit, LS, TodoWrite, then NotebookEdit,
+BashOutput, KillShell."""
 
 READ_ONLY = READ_ONLY_TOOLS
 """The tools that change nothing: several in one turn run concurrently."""

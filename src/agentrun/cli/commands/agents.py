@@ -76,10 +76,14 @@ def _tools_text(tools: tuple[str, ...] | None) -> str:
 
 def _print_table(console: Console, specs: list[AgentSpec]) -> None:
     from rich.table import Table
+    from rich.text import Text
+
+    from agentrun.cli.colors import terminal_color
 
     table = Table("name", "source", "tools", "model", title=f"{len(specs)} agents")
     for spec in specs:
-        table.add_row(spec.name, spec.source, _tools_text(spec.tools), spec.model or "default")
+        name = Text(spec.name, style=terminal_color(spec.fields.color))
+        table.add_row(name, spec.source, _tools_text(spec.tools), spec.model or "default")
     console.print(table)
 
 
@@ -95,8 +99,12 @@ def _print_spec(console: Console, spec: AgentSpec) -> None:
         ("disallowed", ", ".join(spec.disallowed_tools) or "-"),
         ("rules", ", ".join(spec.permission_rules) or "-"),
     ]
+    rows.extend(_field_rows(spec))
+    shown = set(_FIELD_KEYS.values())
     rows.extend(
-        (key, json.dumps(value, default=str)) for key, value in spec.to_dict()["extra"].items()
+        (key, json.dumps(value, default=str))
+        for key, value in spec.to_dict()["extra"].items()
+        if key not in shown
     )
     for key, value in rows:
         console.print(f"[bold]{key:>10}[/bold]  {escape(value)}")
@@ -105,3 +113,36 @@ def _print_spec(console: Console, spec: AgentSpec) -> None:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print("[bold]prompt[/bold]")
     console.print(escape(spec.prompt) or "[dim](empty)[/dim]")
+
+
+_FIELD_KEYS = {
+    "permission_mode": "permissionMode",
+    "max_turns": "maxTurns",
+    "skills": "skills",
+    "memory": "memory",
+    "effort": "effort",
+    "isolation": "isolation",
+    "background": "background",
+    "color": "color",
+    "mcp_servers": "mcpServers",
+    "hooks": "hooks",
+}
+"""Claude Code's optional fields (typed in ``AgentSpec.fields``) by the key the file uses."""
+
+
+def _field_rows(spec: AgentSpec) -> list[tuple[str, str]]:
+    """One row per optional field the file sets, as the agent will use it."""
+    rows: list[tuple[str, str]] = []
+    values = spec.to_dict()["fields"]
+    for attr, key in _FIELD_KEYS.items():
+        value = values[attr]
+        if value in (None, False, []):
+            continue
+        if isinstance(value, list):
+            text = ", ".join(map(str, value))
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            text = str(value)
+        else:
+            text = json.dumps(value, default=str)
+        rows.append((key, text))
+    return rows

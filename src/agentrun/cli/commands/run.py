@@ -123,8 +123,14 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
             print(f"agentrun: warning: {warning}", file=sys.stderr)
         result = session.send(prompt)
         unplayed = _unplayed_turns(session.model)
+    worktree = session.worktree  # closed now: kept or removed
+    if worktree is not None:
+        done = worktree.note() if worktree.kept else "the agent's worktree was unchanged; removed"
+        print(f"agentrun: {safe(done)}", file=sys.stderr)
     if args.output_format == "json":
         payload = _result_json(result)
+        if worktree is not None:
+            payload["worktree"] = worktree.to_dict()
         out.write(json_line(payload) + "\n")
     elif args.output_format == "text" and not result.is_error:
         out.write(safe(result.result.rstrip("\n")) + "\n")

@@ -12,6 +12,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from agentrun.core.vocab import TOOL_ALIASES
 from agentrun.tools.registry import ALL_TOOL_NAMES, build_tools, specs_json, tool_specs
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the table or the JSON; exit 2 when a named tool does not exist."""
     from agentrun.subagent.spec import TASK_NAMES
 
-    unknown = [n for n in args.names if n not in (*ALL_TOOL_NAMES, *TASK_NAMES)]
+    names = [TOOL_ALIASES.get(n, n) for n in args.names]  # KillBash: the tool it became
+    unknown = [n for n in names if n not in (*ALL_TOOL_NAMES, *TASK_NAMES)]
     if unknown:
         print(
             f"agentrun tools: unknown tool {', '.join(unknown)}; "
@@ -42,9 +44,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    tools = build_tools([n for n in args.names if n in ALL_TOOL_NAMES] if args.names else None)
+    tools = build_tools([n for n in names if n in ALL_TOOL_NAMES] if names else None)
     specs = tool_specs(tools)
-    delegation = [n for n in args.names if n in TASK_NAMES] or ([] if args.names else ["Task"])
+    delegation = [n for n in names if n in TASK_NAMES] or ([] if names else ["Task"])
     if delegation:
         specs += _task_specs(delegation)
     if args.json:
