@@ -267,6 +267,45 @@ def bash_true(*, quick: bool, rounds: int) -> Outcome:
     return pair.run(rounds * 4)
 
 
+def jail_start(*, quick: bool, rounds: int) -> Outcome:
+    """A session jail's start (to its first report) forked from the jail template a batch
+    worker keeps, against a fresh ``python -m agentrun.jail.init`` (what ``-p`` does)."""
+    from agentrun.jail import zygote
+    from agentrun.jail.jail import JailSandbox
+    from agentrun.jail.policy import SandboxPolicy
+
+    workdir = Path(tempfile.mkdtemp(prefix="agentrun-bench-jailstart-"))
+
+    def start(forked: bool) -> Callable[[], object]:
+        def go() -> object:
+            if forked:
+                zygote.start()
+            else:
+                zygote.stop()
+            ws = Path(tempfile.mkdtemp(dir=workdir))
+            tmp = Path(tempfile.mkdtemp(dir=workdir))
+            jail = JailSandbox(SandboxPolicy.create(ws), tmp_dir=tmp)
+            jail.start()
+            if not jail.started or jail.missing:
+                raise RuntimeError(f"the jail did not start: {jail.missing}")
+            jail.close()
+            return None
+
+        return go
+
+    pair = Pair(
+        "jail start: forked from the worker's template  vs  a fresh init interpreter",
+        "template fork",
+        timed(start(True)),
+        "fresh init",
+        timed(start(False)),
+        max_ratio=0.75,
+    )
+    pair.teardown.append(zygote.stop)
+    pair.teardown.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
+    return pair.run(rounds)
+
+
 def _agentrun() -> str:
     return str(SCRIPTS / "agentrun") if (SCRIPTS / "agentrun").exists() else "agentrun"
 
@@ -346,6 +385,7 @@ PAIRS: list[tuple[str, Builder]] = [
     ("read", read_2000),
     ("edit", edit_1mb),
     ("bash", bash_true),
+    ("jail-start", jail_start),
     ("cli-version", cli_version),
     ("cli-help", cli_help),
     ("cli-one-turn", cli_one_turn),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pexpect
@@ -28,6 +30,9 @@ def test_compact_and_context_in_a_pty(tmp_path: Path) -> None:
     child.sendline("/context")
     child.expect(r"context: ([\d,]+) of 60,000 tokens \(\d+%\); compacts at 51,000")
     before = int(child.match.group(1).replace(",", ""))
+    child.expect(r"tool results +([\d,]+) +\d+%")
+    assert int(child.match.group(1).replace(",", "")) > 0
+    child.expect(r"free +[\d,]+")
     child.sendline("/compact keep the note count")
     child.expect(r"compacted: ([\d,]+) → ([\d,]+) tokens")
     pre, post = (int(g.replace(",", "")) for g in child.match.groups())
@@ -67,3 +72,48 @@ def test_thinking_is_folded_and_compaction_announced() -> None:
     assert "Then read calc.py" not in out  # folded away
     assert "Fixed." in out
     assert "✻ conversation compacted (auto): 17,000 → 5,000 tokens" in out
+
+
+def test_thinking_streams_live_in_a_pty_then_folds(tmp_path: Path) -> None:
+    from agentrun.testing.fake_server import FakeAnthropicServer
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    home = tmp_path / "home"
+    home.mkdir()
+    thinking = (
+        "First look at the failing test and what it expects from the parser.\n"
+        "Then read calc.py where the sign of the result is computed LATEST-WORDS"
+    )
+    reply = {
+        "content": [
+            {"type": "thinking", "thinking": thinking, "signature": "c2ln"},
+            {"type": "text", "text": "The sign was flipped."},
+        ],
+        "stop_reason": "end_turn",
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
+    with FakeAnthropicServer([reply]) as server:
+        env.update(ANTHROPIC_API_KEY="sk-ant-fake-0123456789", ANTHROPIC_BASE_URL=server.url)
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "agentrun", "--cwd", str(ws), "--model", "sonnet"],
+            env=env,
+            encoding="utf-8",
+            dimensions=(40, 140),
+            timeout=60,
+        )
+        child.expect("Ctrl-D exits")
+        child.expect(PROMPT)
+        child.sendline("why does the test fail?")
+        # Live: the latest words of the thinking on a dim line, while it streams...
+        child.expect(r"✻ Thinking… [^\r\n]*LATEST-WORDS")
+        # ...then folded to its first line once the message is complete.
+        child.expect("✻ Thinking: First look at the failing test and what it expects from the")
+        child.expect("The sign was flipped")
+        child.expect(PROMPT)
+        child.sendline("/exit")
+        child.expect(pexpect.EOF)
+        child.close()
+    assert child.exitstatus == 0

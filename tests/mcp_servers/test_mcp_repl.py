@@ -21,6 +21,7 @@ def spawn(ws: Path, home: Path) -> pexpect.spawn:
         {"turns": [{"text": "hi"}]},
         *("--agent", str(ws / "plain.md")),
         home=home,
+        width=250,  # the prompt names the tmp path: no wrap inside the text matched
         timeout=120,
         env={"MCP_TIMEOUT": "120000"},
         wait=False,

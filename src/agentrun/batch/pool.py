@@ -47,6 +47,12 @@ def _worker_main(conn: Connection, work_root: str, keep: bool, sandbox: str, pre
     import agentrun.runner.api
     import agentrun.tools.registry
 
+    if sandbox != "danger-full-access":
+        from agentrun.jail import zygote
+
+        # Each task's jail is a fork of this template (a fresh exec with a clean environment,
+        # started before the SDK is loaded): no interpreter start per jail.
+        zygote.start()
     if preload:
         from agentrun.models.anthropic import preload_sdk
 

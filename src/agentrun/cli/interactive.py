@@ -52,7 +52,7 @@ COMMANDS = {
     "/cost": "tokens and dollars spent in this session",
     "/clear": "start a new conversation (same agent and options)",
     "/compact": "summarise the conversation to free context; /compact TEXT says what to keep",
-    "/context": "how full the context window is",
+    "/context": "the context by part (prompt, tools, memory, messages, tool results)",
     "/agents": "list the agents available here",
     "/hooks": "list the hooks configured, and from which file",
     "/model": "show the model; /model SPEC switches (the conversation carries over)",
@@ -343,7 +343,8 @@ class InteractiveApp:
         elif name == "/compact":
             self._compact(arg or None)
         elif name == "/context":
-            self.console.print(f"  {_context_line(self.session)}")
+            for text in self.session.context.parts().lines():
+                self.console.print(f"  {text}")
         elif name == "/agents":
             self._list_agents()
         elif name == "/hooks":
@@ -480,13 +481,3 @@ def _warm_up(model: Any) -> None:
             preload_sdk()
 
     threading.Thread(target=load, name="agentrun-warm-up", daemon=True).start()
-
-
-def _context_line(session: Any) -> str:
-    """``/context``: the next prompt's size against the window and the compaction threshold."""
-    context = session.context
-    used = context.estimate()
-    return (
-        f"context: {used:,} of {context.window:,} tokens ({used / context.window:.0%}); "
-        f"compacts at {context.threshold:,}" + (" (server-side)" if context.server_side else "")
-    )

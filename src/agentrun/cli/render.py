@@ -32,6 +32,7 @@ from agentrun.core.events import (
     PermissionDeniedEvent,
     ResultEvent,
     TextDelta,
+    ThinkingDelta,
     ToolEndEvent,
     ToolStartEvent,
 )
@@ -175,10 +176,16 @@ class Renderer:
     """Show every hook's output (``--verbose``); else only a line for a block or a failure."""
     agent_colors: dict[str, str] = field(default_factory=dict)
     """The ``color:`` of each agent a Task may start: its Task lines are drawn in it."""
+    _thinking: str = ""
+    _thinking_live: bool = False
+    _thinking_shown: bool = False
+    """The live display shows streaming thinking (replaced by the answer when it starts)."""
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, TextDelta):
             self._delta(event.text)
+        elif isinstance(event, ThinkingDelta):
+            self._thinking_delta(event.text)
         elif isinstance(event, AssistantEvent):
             self._assistant(event)
         elif isinstance(event, ToolStartEvent):
@@ -284,7 +291,27 @@ class Renderer:
         return diff_lines(old, new)
 
     # -- assistant text ------------------------------------------------------------------------
+    def _thinking_delta(self, text: str) -> None:
+        """Thinking as it streams: one dim line showing its latest words, gone when the answer
+        starts (the message then shows it folded, like Claude Code)."""
+        self._thinking += text
+        if not self.console.is_terminal:
+            return
+        line = Text(f"✻ Thinking… {_latest(self._thinking)}", style="dim italic")
+        if self._live is not None and self._thinking_live:
+            self._live.update(line)
+            return
+        self._stop_live()
+        self._live = Live(line, console=self.console, transient=True, refresh_per_second=12)
+        self._thinking_live = True
+        _start_live(self._live, refresh=True)
+
     def _delta(self, text: str) -> None:
+        if self._thinking_live:  # the answer starts: its thinking settles, folded, above it
+            self._stop_live()
+            if self._thinking.strip():
+                self.console.print(Text(f"✻ {_folded(self._thinking)}", style="dim italic"))
+                self._thinking_shown = True
         self._text += safe(text)
         if not self.console.is_terminal:
             return  # a file or pipe gets the settled Markdown once, at the end of the message
@@ -300,6 +327,9 @@ class Renderer:
             self._live.update(markdown(self._text))
 
     def _assistant(self, event: AssistantEvent) -> None:
+        if self._thinking_live:
+            self._stop_live()
+        shown, self._thinking, self._thinking_shown = self._thinking_shown, "", False
         streamed = self._live is not None
         if streamed and self._live is not None:
             text = "".join(
@@ -308,7 +338,7 @@ class Renderer:
             self._live.update(markdown(safe(text) or self._text))
         self._stop_live()
         for block in _blocks(event.message):  # thinking is folded to one dim line
-            if block.get("type") == "thinking" and block.get("thinking", "").strip():
+            if block.get("type") == "thinking" and block.get("thinking", "").strip() and not shown:
                 self.console.print(Text(f"✻ {_folded(block['thinking'])}", style="dim italic"))
             elif block.get("type") == "compaction":
                 self.console.print(Text("✻ (the API compacted the conversation)", style="dim"))
@@ -403,6 +433,7 @@ class Renderer:
         if self._live is not None:
             self._live.stop()
             self._live = None
+        self._thinking_live = False
 
 
 def _start_live(live: Live, *, refresh: bool = False) -> None:
@@ -468,6 +499,12 @@ def markdown(text: str) -> Markdown:
     from rich.markdown import Markdown
 
     return Markdown(text)
+
+
+def _latest(thinking: str, width: int = 90) -> str:
+    """The end of the thinking so far, on one line: what the model is thinking about now."""
+    tail = " ".join(safe(thinking[-4 * width :]).split())
+    return tail if len(tail) <= width else "…" + tail[-(width - 1) :]
 
 
 def _folded(thinking: str, width: int = 100) -> str:

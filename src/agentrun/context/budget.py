@@ -19,23 +19,21 @@ and for our own compaction the new history, which ``--resume`` starts from) and 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from agentrun.context.compaction import compact, estimate_tokens
+from agentrun.context.tokens import estimate_tokens
 from agentrun.core.events import AssistantEvent, CompactEvent
 from agentrun.models.catalog import model_info
 
 if TYPE_CHECKING:
+    from agentrun.context.parts import ContextParts
     from agentrun.core.events import Event
     from agentrun.core.loop import Conversation
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolSpec, Usage
-
-log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.85
 """Compact when the prompt passes this share of the window (Claude Code's is near the window;
@@ -124,6 +122,20 @@ class ContextManager:
         extra = messages[self._known_len :]
         return self._known + (estimate_tokens(extra) if extra else 0)
 
+    def parts(self) -> ContextParts:
+        """The next request's size by part (``/context``)."""
+        from agentrun.context.parts import context_parts
+
+        return context_parts(
+            self.system,
+            self.tools(),
+            self.conv.messages,
+            total=self.estimate(),
+            window=self.window,
+            threshold=self.threshold,
+            server_side=self.server_side,
+        )
+
     def before_call(self) -> None:
         """Compact when the next prompt passes the threshold. A failed summary request is
         logged and the call goes ahead (the API then says whether it fits); right after a
@@ -138,13 +150,19 @@ class ContextManager:
         try:
             self.compact("auto")
         except ModelError as e:
-            log.warning("compaction failed; the call goes ahead uncompacted: %s", e)
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "compaction failed; the call goes ahead uncompacted: %s", e
+            )
             self._floor = len(self.conv.messages)
 
     def compact(self, trigger: str = "manual", instructions: str | None = None) -> CompactEvent:
         """Summarise the history and continue from the summary (raises ModelError)."""
         if self.pre_compact is not None:
             self.pre_compact(trigger, instructions)
+        from agentrun.context.compaction import compact
+
         pre = self.estimate()
         done = compact(
             self.model,

@@ -10,10 +10,10 @@ by the last messages verbatim, cut at an assistant message so every ``tool_use``
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from agentrun.context.tokens import estimate_tokens
 from agentrun.core.types import ModelRequest, Usage
 from agentrun.models.catalog import SUMMARY_PROMPT
 
@@ -28,11 +28,6 @@ CONTINUED = (
 OMITTED = "[The earliest part of this conversation was left out of this summary request.]"
 _FILE_TOOLS = ("Read", "Write", "Edit", "MultiEdit", "NotebookEdit")
 _MAX_FILES = 12
-
-
-def estimate_tokens(value: object) -> int:
-    """About 4 characters a token, like the fake API and the scripted model."""
-    return len(json.dumps(value, ensure_ascii=False)) // 4 + 1
 
 
 @dataclass(frozen=True)

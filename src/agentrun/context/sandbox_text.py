@@ -42,3 +42,15 @@ def sandbox_lines(mode: str, *, writable: Sequence[Path], allow_network: bool = 
             "to install."
         )
     return lines
+
+
+def bash_description(base: str, lines: Sequence[str], *, spill_chars: int) -> str:
+    """The Bash tool's description for a session: ``base`` plus its sandbox ``lines`` (the
+    ``<env>`` ones), so the rules sit next to the tool they govern."""
+    told = [f"- {line}" for line in lines]
+    if spill_chars:
+        told.append(
+            f"- Output past {spill_chars:,} characters is saved whole to a file: you get its "
+            "beginning and the path, to Read or Grep."
+        )
+    return base.rstrip("\n") + "\n\nThis session's sandbox:\n" + "\n".join(told) + "\n"

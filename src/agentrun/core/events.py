@@ -1,6 +1,7 @@
 """Typed events the loop emits, in order. The stream-json output is a rendering of these.
 
-Order within a run: ``InitEvent``; then per turn ``TextDelta``* (while the model streams),
+Order within a run: ``InitEvent``; then per turn ``ThinkingDelta``* and ``TextDelta``* (while
+the model streams),
 ``AssistantEvent``, then for its tool calls ``ToolStartEvent``/``ToolEndEvent`` pairs (and
 ``PermissionDeniedEvent`` for refused calls) followed by one ``ToolResultsEvent``; last
 ``ResultEvent``. A ``HookEvent`` follows each hook that ran, where it ran. Only ``InitEvent``,
@@ -72,6 +73,17 @@ class InitEvent:
 @dataclass(frozen=True)
 class TextDelta:
     """A piece of assistant text as it streams (live display only)."""
+
+    text: str
+
+    def stream_json(self) -> JSON | None:
+        return None
+
+
+@dataclass(frozen=True)
+class ThinkingDelta:
+    """A piece of the model's thinking as it streams (live display only: the whole thinking
+    block is in the ``AssistantEvent``'s message, and in stream-json there)."""
 
     text: str
 
@@ -271,6 +283,7 @@ class SubagentEvent:
 Event = (
     InitEvent
     | TextDelta
+    | ThinkingDelta
     | AssistantEvent
     | ToolStartEvent
     | ToolEndEvent

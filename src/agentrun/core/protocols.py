@@ -46,7 +46,7 @@ class Tool(Protocol):
     read_only: bool
     """Read-only tools may run concurrently within one turn; the others run one at a time."""
 
-    def run(self, input: JSON, ctx: ToolContext[Any, Any, Any]) -> ToolResult: ...
+    def run(self, input: JSON, ctx: ToolContext[Any, Any, Any, Any]) -> ToolResult: ...
 
 
 class SpawnedProcess(Protocol):

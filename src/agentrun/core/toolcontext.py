@@ -21,11 +21,13 @@ S = TypeVar("S")
 """Bash's session (``agentrun.tools.shell.BashSession``)."""
 R = TypeVar("R")
 """The record of reads (``agentrun.tools.records.ReadRecords``)."""
+P = TypeVar("P")
+"""Where big results go (``agentrun.tools.spill.Spill``)."""
 
 Access = Literal["read", "write"]
 
 
-class ToolContext(Generic[W, S, R]):
+class ToolContext(Generic[W, S, R, P]):
     """Per-session state shared by the tools. Built once per session, reused every call.
 
     - ``workspace``: the file tools' only way to open files (policy + openat2 confinement).
@@ -40,6 +42,8 @@ class ToolContext(Generic[W, S, R]):
     - ``check_resolved``: the permission gate's look at what a file tool really acts on,
       called once the object is open: ``(tool, "read" | "write", real_path)`` gives the error
       text that stops the call, or None (see :meth:`refusal`).
+    - ``spill``: where results too big for the context go whole (the model gets a preview and
+      the path); None: they are only cut.
 
     The workspace and the shell may instead be given as ``open_workspace`` / ``open_shell``,
     called once at the first use: the runtime does, so that a session imports the path checks
@@ -58,6 +62,7 @@ class ToolContext(Generic[W, S, R]):
         cancel: threading.Event | None = None,
         search_filter: Callable[[str], Callable[[Path], bool] | None] | None = None,
         check_resolved: Callable[[str, Access, Path], str | None] | None = None,
+        spill: P | None = None,
     ) -> None:
         if (workspace is None) == (open_workspace is None):
             raise TypeError("give exactly one of workspace and open_workspace")
@@ -70,6 +75,7 @@ class ToolContext(Generic[W, S, R]):
         self._open_shell = open_shell
         self._search_filter = search_filter
         self.check_resolved = check_resolved
+        self.spill = spill
         # Read-only tools run concurrently: two first uses must not build two workspaces.
         self._lock = threading.Lock()
 

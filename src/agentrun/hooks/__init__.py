@@ -14,10 +14,14 @@ workspace's settings files are protected paths the model cannot write.
 
 from __future__ import annotations
 
-from agentrun.hooks.answer import HookAnswer, HookOutcome
-from agentrun.hooks.config import HookCommand, HookConfig, load_hook_config, read_settings_arg
-from agentrun.hooks.engine import Hooks
-from agentrun.hooks.table import EVENTS, EventSpec
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentrun.hooks.answer import HookAnswer, HookOutcome
+    from agentrun.hooks.config import HookCommand, HookConfig, load_hook_config, read_settings_arg
+    from agentrun.hooks.engine import Hooks
+    from agentrun.hooks.table import EVENTS, EventSpec
 
 __all__ = [
     "EVENTS",
@@ -30,3 +34,24 @@ __all__ = [
     "load_hook_config",
     "read_settings_arg",
 ]
+
+# Each name from its module at first use: a session without hooks loads only the
+# configuration reader and the engine, never the runner or the answer parser.
+_HOME = {
+    "EVENTS": "table",
+    "EventSpec": "table",
+    "HookAnswer": "answer",
+    "HookOutcome": "answer",
+    "HookCommand": "config",
+    "HookConfig": "config",
+    "load_hook_config": "config",
+    "read_settings_arg": "config",
+    "Hooks": "engine",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agentrun.core.errors import ConfigError
-from agentrun.hooks.matcher import check_matcher
-from agentrun.hooks.table import EVENTS
 from agentrun.permissions import read_settings_json
 
 __all__ = [
@@ -153,6 +151,8 @@ def read_settings_arg(text: str) -> tuple[str, dict[str, Any]]:
 
 def parse_hooks(block: object, label: str) -> tuple[list[HookCommand], list[str]]:
     """Validate one ``hooks`` block; errors name ``label`` and the key at fault."""
+    from agentrun.hooks.table import EVENTS  # only where some file has a hooks block
+
     if not isinstance(block, dict):
         raise ConfigError(f"{label}: 'hooks' must be an object mapping event names to lists")
     found: list[HookCommand] = []
@@ -173,6 +173,8 @@ def parse_hooks(block: object, label: str) -> tuple[list[HookCommand], list[str]
 
 
 def _group(group: object, event: str, key: str, label: str) -> list[HookCommand]:
+    from agentrun.hooks.matcher import check_matcher
+
     if not isinstance(group, dict):
         raise ConfigError(f"{label}: {key} must be an object with 'matcher' and 'hooks'")
     matcher = group.get("matcher", "")

@@ -4,27 +4,32 @@ answers into one :class:`HookOutcome`."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentrun.hooks.answer import HookOutcome, merge, read_answer
-from agentrun.hooks.matcher import matches
-from agentrun.hooks.runner import HookRun, run_hook
-from agentrun.hooks.table import EVENTS
-
 if TYPE_CHECKING:
     from agentrun.core.events import HookEvent
     from agentrun.core.types import JSON
-    from agentrun.hooks.answer import HookAnswer
+    from agentrun.hooks.answer import HookAnswer, HookOutcome
     from agentrun.hooks.config import HookCommand, HookConfig
+    from agentrun.hooks.runner import HookRun
 
 __all__ = ["Hooks"]
 
-_NOTHING = HookOutcome()
 _ids = itertools.count(1)
+
+
+@functools.cache
+def _nothing() -> HookOutcome:
+    # Built at first need: a session without hooks never loads the answer parser (callers
+    # ask has() first).
+    from agentrun.hooks.answer import HookOutcome
+
+    return HookOutcome()
 
 
 class Hooks:
@@ -82,10 +87,16 @@ class Hooks:
 
     def selected(self, event: str, fields: JSON) -> list[HookCommand]:
         """The hooks ``event`` runs for these fields, identical ones once."""
+        configured = self.config.for_event(event)
+        if not configured:
+            return []
+        from agentrun.hooks.matcher import matches
+        from agentrun.hooks.table import EVENTS
+
         spec = EVENTS[event]
         value = fields.get(spec.match_field) if spec.match_field else None
         chosen: dict[tuple[str, str], HookCommand] = {}
-        for hook in self.config.for_event(event):
+        for hook in configured:
             if matches(hook.matcher, value if isinstance(value, str) else None):
                 chosen.setdefault((hook.type, hook.target), hook)
         return list(chosen.values())
@@ -103,7 +114,11 @@ class Hooks:
     def fire(self, event: str, fields: JSON) -> HookOutcome:
         hooks = self.selected(event, fields)
         if not hooks:
-            return _NOTHING
+            return _nothing()
+        from agentrun.hooks.answer import merge, read_answer
+        from agentrun.hooks.runner import run_hook
+        from agentrun.hooks.table import EVENTS
+
         data = json.dumps(self.envelope(event, fields), ensure_ascii=False).encode()
         if len(hooks) == 1:
             runs = [run_hook(hooks[0], data, cwd=self.cwd)]
@@ -132,6 +147,7 @@ class Hooks:
         if self.emit is None:
             return
         from agentrun.core.events import HookEvent
+        from agentrun.hooks.table import EVENTS
 
         spec = EVENTS[hook.event]
         value = fields.get(spec.match_field) if spec.match_field else None

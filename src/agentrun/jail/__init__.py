@@ -10,19 +10,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from agentrun.core.protocols import Sandbox
     from agentrun.jail.policy import SandboxPolicy
 
 __all__ = ["open_sandbox"]
 
 
-def open_sandbox(policy: SandboxPolicy, *, tmp_dir: Path) -> Sandbox:
+def open_sandbox(policy: SandboxPolicy, *, tmp_dir: Path, sealed: Sequence[Path] = ()) -> Sandbox:
     """The sandbox for ``policy``: no confinement for ``danger-full-access`` (an explicit
-    opt-out), otherwise the session jail, which refuses to spawn if a layer it needs is missing."""
+    opt-out), otherwise the session jail, which refuses to spawn if a layer it needs is missing.
+    ``sealed``: directories in ``tmp_dir`` the jail shows read-only (the runtime writes them)."""
     if not policy.confined:
         from agentrun.jail.unconfined import UnconfinedSandbox
 
         return UnconfinedSandbox(policy, tmp_dir=tmp_dir)
     from agentrun.jail.jail import JailSandbox
 
-    return JailSandbox(policy, tmp_dir=tmp_dir)
+    return JailSandbox(policy, tmp_dir=tmp_dir, sealed=sealed)

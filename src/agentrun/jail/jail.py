@@ -29,7 +29,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import SandboxUnavailableError
 from agentrun.jail import cgroups, gitguard, gittrees, gitwatch, syscalls
@@ -38,6 +38,9 @@ from agentrun.jail.layers import promised_layers, required_layers
 from agentrun.jail.policy import SandboxPolicy, runtime_paths
 from agentrun.jail.process import JailProcess, children
 from agentrun.jail.wire import recv_frame, send_frame
+
+if TYPE_CHECKING:
+    from agentrun.jail.zygote import ForkedInit
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,25 @@ class JailLimits:
         return limits
 
 
+_INIT_NAMES = (b"agentrun.jail.init", b"agentrun.jail.zygote")
+
+
+def _forked_init(ctrl: int, log_fd: int) -> ForkedInit | None:
+    """An init forked from this process's jail template, if it has one (else None: a fresh
+    interpreter is started). A template that is gone is replaced at the next start."""
+    from agentrun.jail import zygote
+
+    template = zygote.running()
+    if template is None:
+        return None
+    try:
+        return template.fork_init(ctrl, log_fd)
+    except OSError as e:
+        log.warning("the jail template failed (%s); starting a fresh init", e)
+        zygote.stop()
+        return None
+
+
 def sweep() -> None:
     """Remove what SIGKILLed runtimes left: init processes, cgroups, state directories."""
     for entry in Path("/proc").iterdir():
@@ -82,7 +104,8 @@ def sweep() -> None:
             cmd = Path(f"/proc/{name}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        is_init = len(cmd) >= 5 and cmd[2] == b"agentrun.jail.init" and cmd[4].isdigit()
+        # A template's forks carry its command line: its owner is theirs.
+        is_init = len(cmd) >= 5 and cmd[2] in _INIT_NAMES and cmd[4].isdigit()
         if is_init and not syscalls.pid_alive(int(cmd[4])):
             with contextlib.suppress(OSError):
                 os.kill(int(name), signal.SIGKILL)
@@ -111,10 +134,18 @@ class JailSandbox:
     """The Bash jail of one session: started by the first :meth:`spawn`, ended by :meth:`close`."""
 
     def __init__(
-        self, policy: SandboxPolicy, *, tmp_dir: Path, limits: JailLimits | None = None
+        self,
+        policy: SandboxPolicy,
+        *,
+        tmp_dir: Path,
+        limits: JailLimits | None = None,
+        sealed: Sequence[Path] = (),
     ) -> None:
+        """``sealed``: directories inside ``tmp_dir`` bound read-only (the runtime's saved
+        tool outputs): commands read them, none can change, rename or replace them."""
         self._policy = policy
         self._tmp_dir = Path(tmp_dir).resolve()
+        self._sealed = [Path(p).resolve() for p in sealed]
         # It must exist now: the jail binds it and grants it to Landlock when it starts.
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
         self._limits = limits or JailLimits()
@@ -123,10 +154,11 @@ class JailSandbox:
         self._missing: dict[str, str] = {}
         self._lock = threading.Lock()
         self._closed = False
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: subprocess.Popen[bytes] | ForkedInit | None = None
         self._ctrl: socket.socket | None = None
         self._cgroup: cgroups.Cgroup | None = None
         self._init_pid: int | None = None
+        self._init_pidfd: int | None = None
         self._paths: dict[str, str] = {}  # PATH as given -> PATH without unreadable entries
         self._state: Path | None = None
         self._placeholders: list[gitguard.Placeholder] = []
@@ -174,7 +206,8 @@ class JailSandbox:
         self._ctrl = ctrl
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
         with open(state / "init.log", "wb") as log_file:
-            self._proc = subprocess.Popen(
+            # Forked from this process's jail template when it has one, else a fresh interpreter.
+            self._proc = _forked_init(theirs.fileno(), log_file.fileno()) or subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
@@ -223,7 +256,10 @@ class JailSandbox:
                 "private_var_tmp": str(private_var_tmp),
                 "read_only": [str(p) for p in dict.fromkeys([*runtime, *read_roots, *git_trees])],
                 "writable": [str(p) for p in write_roots],
-                "protected": [str(p) for p in dict.fromkeys([*policy.protected, *found.protected])],
+                "protected": [
+                    str(p)
+                    for p in dict.fromkeys([*policy.protected, *found.protected, *self._sealed])
+                ],
                 "reopened": [str(p) for p in policy.unprotected],
                 "hidden": [str(p) for p in (*policy.hidden, *sockets)],
                 "extra_files": [str(p) for p in _extra_files()],
@@ -247,6 +283,10 @@ class JailSandbox:
         if self._watcher is not None:
             self._enforced.append(gitwatch.LAYER)
         self._init_pid = next(iter(children(self._proc.pid)), None)
+        if self._init_pid is not None:
+            # Killed through a pidfd at close: never a raw pid, which may be reused by then.
+            with contextlib.suppress(OSError):
+                self._init_pidfd = os.pidfd_open(self._init_pid)
 
     @property
     def mode(self) -> str:
@@ -361,11 +401,14 @@ class JailSandbox:
             try:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                for pid in (self._init_pid, self._proc.pid):
-                    if pid is not None:
-                        with contextlib.suppress(OSError):
-                            os.kill(pid, signal.SIGKILL)
+                if self._init_pidfd is not None:
+                    with contextlib.suppress(OSError):
+                        signal.pidfd_send_signal(self._init_pidfd, signal.SIGKILL)
+                self._proc.kill()  # our child (or, forked by the template, killed by pidfd)
                 self._proc.wait()
+        if self._init_pidfd is not None:
+            os.close(self._init_pidfd)
+            self._init_pidfd = None
         if self._cgroup is not None:
             self._cgroup.remove()
         if self._watcher is not None:

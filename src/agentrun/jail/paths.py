@@ -260,7 +260,8 @@ class Workspace:
                 path=shown,
             )
         raise PathDenied(
-            f"Cannot write {shown}: it is outside the writable directories ({roots}).",
+            f"Cannot write {shown}: it is outside the writable directories ({roots}). Write "
+            "inside them instead, or tell the user what to change there.",
             path=shown,
         )
 

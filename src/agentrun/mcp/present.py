@@ -21,7 +21,12 @@ def has_config(cwd: Path, flags: Sequence[Any], agent_servers: Any) -> bool:
     if flags or agent_servers or (cwd / PROJECT_FILE).is_file():
         return True
     path = user_settings_path()
+    if not path.is_file():
+        return False
+    from agentrun.core.errors import ConfigError
+    from agentrun.permissions import read_settings_json  # loaded already: the gate reads it
+
     try:
-        return path.is_file() and b"mcpServers" in path.read_bytes()
-    except OSError:
+        return "mcpServers" in read_settings_json(path)
+    except ConfigError:
         return False

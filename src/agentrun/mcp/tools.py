@@ -60,13 +60,14 @@ def max_output_chars() -> int:
     return max(tokens, 1) * CHARS_PER_TOKEN
 
 
-def convert_result(result: Any) -> ToolResult:
-    """A ``CallToolResult`` as the model's tool result."""
+def convert_result(result: Any, *, spill_over: int | None = None) -> ToolResult:
+    """A ``CallToolResult`` as the model's tool result. Past ``spill_over`` characters (the
+    session's spill threshold) it stays whole: the tool runner saves it to a file."""
     blocks = content_blocks(getattr(result, "content", []) or [])
     structured = getattr(result, "structured_content", None)
     if structured is not None and not any(b["type"] == "text" for b in blocks):
         blocks.append({"type": "text", "text": json.dumps(structured, ensure_ascii=False)})
-    return ToolResult(cap(blocks), is_error=bool(getattr(result, "is_error", False)))
+    return ToolResult(cap(blocks, spill_over), is_error=bool(getattr(result, "is_error", False)))
 
 
 def content_blocks(items: list[Any]) -> list[JSON]:
@@ -102,11 +103,13 @@ def resource_blocks(contents: list[Any]) -> list[JSON]:
     return blocks
 
 
-def cap(blocks: list[JSON]) -> list[JSON]:
-    """The blocks, their text cut past the output limit, with a note saying so."""
+def cap(blocks: list[JSON], spill_over: int | None = None) -> list[JSON]:
+    """The blocks, their text cut past the output limit, with a note saying so (whole when
+    past ``spill_over``: such a result is saved to a file, not put in the context)."""
     limit = max_output_chars()
     total = sum(len(b.get("text", "")) for b in blocks)
-    if total <= limit:
+    spilled = spill_over is not None and total > spill_over
+    if total <= limit or (spilled and all(b["type"] == "text" for b in blocks)):
         return blocks or [{"type": "text", "text": "(no content)"}]
     kept: list[JSON] = []
     room = limit
@@ -150,7 +153,8 @@ class McpTool:
             result = self._client.call_tool(self.server, self.tool, input, ctx.cancel)
         except McpCallError as e:
             return ToolResult(str(e), is_error=True)
-        return convert_result(result)
+        spill = ctx.spill
+        return convert_result(result, spill_over=spill.threshold if spill is not None else None)
 
 
 class ListResourcesTool:
@@ -225,7 +229,8 @@ class ReadResourceTool:
             contents = self._client.read_resource(server, str(input["uri"]), ctx.cancel)
         except McpCallError as e:
             return ToolResult(str(e), is_error=True)
-        return ToolResult(cap(resource_blocks(contents)))
+        spill = ctx.spill
+        return ToolResult(cap(resource_blocks(contents), spill.threshold if spill else None))
 
 
 def _no_server(name: str, servers: list[str]) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from agentrun.permissions.decision import ALL_TOOLS, PERMISSION_MODES, Decision, offered_tools
 from agentrun.permissions.gate import Gate
 from agentrun.permissions.rules import Rule, split_rules
-from agentrun.permissions.settings import read_settings_json, source_kind
+from agentrun.permissions.settings import read_once, read_settings_json, source_kind
 
 PermissionPolicy = Gate
 """The gate's earlier name, kept for scripts that import it."""
@@ -29,6 +29,7 @@ __all__ = [
     "PermissionPolicy",
     "Rule",
     "offered_tools",
+    "read_once",
     "read_settings_json",
     "source_kind",
     "split_rules",

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.pathutil import is_within
-from agentrun.permissions.bashview import BashView, view_bash
 from agentrun.permissions.decision import (
     ALL_TOOLS,
     PERMISSION_MODES,
@@ -55,6 +54,7 @@ from agentrun.permissions.rules import (
 
 if TYPE_CHECKING:
     from agentrun.core.types import JSON, ToolCall
+    from agentrun.permissions.bashview import BashView
 
 __all__ = [
     "ALL_TOOLS",
@@ -250,7 +250,8 @@ class Gate:
                 return Decision(
                     "deny",
                     f"the sandbox does not let anything write {paths[0]}: it is outside the "
-                    f"writable directories ({where})",
+                    f"writable directories ({where}); write inside them instead, or tell the "
+                    "user what to change there",
                 )
         part = protected_part(paths)
         if part is None:
@@ -265,6 +266,8 @@ class Gate:
         )
 
     def _bash(self, tool_input: JSON) -> Decision:
+        from agentrun.permissions.bashview import view_bash  # at the first Bash call
+
         view = view_bash(str(tool_input.get("command", "")))
         bash_deny = [r for r in self.deny if r.tool == "Bash"]
         for rule in bash_deny:
@@ -378,6 +381,8 @@ class Gate:
 
     def _grant_rules(self, tool: str, tool_input: JSON) -> list[Rule]:
         if tool == "Bash":
+            from agentrun.permissions.bashview import view_bash
+
             parts = view_bash(str(tool_input["command"])).parts
             return [Rule("Bash", " ".join(w), words=w) for w in parts]
         if tool in EDIT_TOOLS:

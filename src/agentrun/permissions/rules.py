@@ -24,9 +24,6 @@ from typing import TYPE_CHECKING
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.pathutil import is_within
-from agentrun.permissions.bashrun import UnverifiableError, commands_run
-from agentrun.permissions.gitrules import git_subcommand
-from agentrun.permissions.shellparse import ShellParseError, split_commands
 
 if TYPE_CHECKING:
     from agentrun.core.types import JSON
@@ -190,6 +187,8 @@ def tool_paths(tool_input: JSON, tool: str, cwd: Path) -> list[Path]:
 def bash_spec_matches(spec: str, words: tuple[str, ...]) -> bool:
     """One rule spec against one simple command's words (compared word by word, so quoting
     in the rule or the command does not matter)."""
+    from agentrun.permissions.shellparse import ShellParseError, split_commands
+
     prefix = spec.endswith(":*")
     try:
         spec_parts = split_commands(spec.removesuffix(":*"))
@@ -213,6 +212,9 @@ def bash_deny_matches(spec: str, words: tuple[str, ...]) -> bool:
     option there may or may not take the next word, so any ``Y`` among its words matches."""
     if bash_spec_matches(spec, words):
         return True
+    from agentrun.permissions.gitrules import git_subcommand
+    from agentrun.permissions.shellparse import ShellParseError, split_commands
+
     try:
         spec_parts = split_commands(spec.removesuffix(":*"))
     except ShellParseError:
@@ -231,6 +233,10 @@ def bash_deny_matches(spec: str, words: tuple[str, ...]) -> bool:
 
 
 def _bash_matches(spec: str, command: str, *, any_part: bool) -> bool:
+    # The shell parsers load at the first Bash rule matched, not with the rules.
+    from agentrun.permissions.bashrun import UnverifiableError, commands_run
+    from agentrun.permissions.shellparse import ShellParseError, split_commands
+
     if any_part:
         # deny/ask: also what wrappers, `sh -c`, `eval` and `find -exec` would really run; a
         # line whose commands cannot all be known may match (ask or deny results, never allow)

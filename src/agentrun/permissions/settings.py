@@ -17,8 +17,10 @@ user's own file or a flag can raise rights.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from agentrun.core.errors import ConfigError
 from agentrun.core.home import agentrun_home
 from agentrun.permissions.rules import Rule
 
-__all__ = ["RuleSource", "Settings", "load_settings", "settings_paths"]
+__all__ = ["RuleSource", "Settings", "load_settings", "read_once", "settings_paths"]
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,35 @@ def load_settings(
     return Settings(sources=tuple(sources), default_mode=default_mode, warnings=tuple(warnings))
 
 
+_read: ContextVar[dict[Path, dict[str, Any]] | None] = ContextVar("settings_read", default=None)
+
+
+@contextlib.contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block each settings file is read and parsed once (a session's permission
+    rules and its hooks come from the same files, and so from the same bytes)."""
+    token = _read.set({})
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
 def read_settings_json(path: Path) -> dict[str, Any]:
-    """One settings file as a JSON object; unreadable or malformed is a ConfigError naming it."""
+    """One settings file as a JSON object; unreadable or malformed is a ConfigError naming it.
+    Inside :func:`read_once`, a file already read is not read again (callers do not modify
+    what they get)."""
+    cache = _read.get()
+    if cache is None:
+        return _read_settings_json(path)
+    key = path.resolve()
+    data = cache.get(key)
+    if data is None:
+        data = cache[key] = _read_settings_json(path)
+    return data
+
+
+def _read_settings_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:

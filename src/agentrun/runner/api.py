@@ -29,6 +29,7 @@ from agentrun.core.events import (
     InitEvent,
     ResultEvent,
     ResultSubtype,
+    ThinkingDelta,
     ToolEndEvent,
     ToolStartEvent,
 )
@@ -247,6 +248,9 @@ class AgentSession:
                 self.on_event(event)
 
         rt.context.emit = emit
+        adapter = getattr(rt.model, "inner", rt.model)  # a RecordingModel wraps it
+        if hasattr(adapter, "on_thinking"):  # a streaming adapter: thinking shown as it comes
+            adapter.on_thinking = lambda text: emit(ThinkingDelta(text))
 
         emit(
             InitEvent(
@@ -270,11 +274,12 @@ class AgentSession:
         if not self._started:
             self._started = True
             source = o.session_source or ("resume" if rt.resumed else "startup")
-            start = rt.hooks.fire("SessionStart", {"source": source})
-            if start.context and isinstance(prompt, str):
-                prompt = f"{prompt}\n\n{start.context}"
-            elif start.context:
-                prompt = [*prompt, {"type": "text", "text": start.context}]
+            if rt.hooks.has("SessionStart"):
+                start = rt.hooks.fire("SessionStart", {"source": source})
+                if start.context and isinstance(prompt, str):
+                    prompt = f"{prompt}\n\n{start.context}"
+                elif start.context:
+                    prompt = [*prompt, {"type": "text", "text": start.context}]
         # Compaction fires the PreCompact hooks first (rt.context.pre_compact, set by Runtime).
         io = LoopIO(
             tools=rt.runner,
@@ -329,7 +334,8 @@ class AgentSession:
         if self._started:
             self._started = False
             self._rt.hooks.emit = None  # stream-json has ended with its result line
-            self._rt.hooks.fire("SessionEnd", {"reason": reason})
+            if self._rt.hooks.has("SessionEnd"):
+                self._rt.hooks.fire("SessionEnd", {"reason": reason})
         self._rt.close()
 
     def __enter__(self) -> AgentSession:

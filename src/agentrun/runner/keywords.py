@@ -48,7 +48,7 @@ class RunKeywords(TypedDict, total=False):
     strict_mcp_config: bool
     mcp_consent: Callable[[Any], bool] | None
     effort: str | None
-    max_output_chars: int
+    max_output_chars: int | None
     compact_threshold: float | None
     settings: str | Mapping[str, Any] | None
     disable_hooks: bool

@@ -43,7 +43,9 @@ if TYPE_CHECKING:
     from agentrun.mcp.config import ServerConfig
     from agentrun.runner.isolation import Worktree
     from agentrun.runner.preload import MemoryGrants, Preloader
+    from agentrun.subagent.task import TaskTool
     from agentrun.tools.shell import BashSession
+    from agentrun.tools.spill import Spill
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,10 @@ class RunOptions:
     the user's settings decide."""
     effort: str | None = None
     """``output_config.effort`` (low ... max); None: agent file, settings, else the default."""
-    max_output_chars: int = 30_000
-    """A Bash output longer than this is saved whole to a file; the model gets a preview and
-    the path (0: it is only cut, as before)."""
+    max_output_chars: int | None = None
+    """A tool output longer than this (Bash, Grep, MCP results; Read past its own 25,000-token
+    limit) is saved whole to a file; the model gets a preview and the path (0: it is only cut).
+    None: the settings files' ``maxOutputChars``, else 30,000."""
     compact_threshold: float | None = None
     """Compact past this share of the window; None: ``$CLAUDE_AUTOCOMPACT_PCT_OVERRIDE``, 0.85."""
     settings: str | Mapping[str, Any] | None = None
@@ -139,9 +142,12 @@ class Runtime:
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
+        from agentrun.permissions import read_once
+
         rt = cls()
         try:
-            rt._build(options)
+            with read_once():  # the gate and the hooks read the same settings files
+                rt._build(options)
         except BaseException:
             rt.close()
             raise
@@ -250,6 +256,7 @@ class Runtime:
         told = sandbox_lines(o.sandbox, writable=writable or [], allow_network=o.allow_network)
         preload, missed = self.preloader.sections(self.agent)
         self.warnings += missed
+        self._describe_bash(told)
         self.system = build_system_prompt(
             self.agent,
             cwd=cwd,
@@ -390,6 +397,16 @@ class Runtime:
         from agentrun.tools.records import ReadRecords
         from agentrun.tools.registry import ToolRunner, build_tools
 
+        self.spill: Spill | None = None
+        from agentrun.context.options import choose_output_chars
+
+        self.output_chars = choose_output_chars(self._options.max_output_chars, self.cwd)
+        if self.output_chars:
+            from agentrun.tools.spill import Spill
+
+            # Made now: the jail binds this directory read-only when it starts.
+            assert self.tmp_dir is not None
+            self.spill = Spill(self.tmp_dir, threshold=self.output_chars)
         self.ctx = ToolContext(
             reads=ReadRecords(),
             open_workspace=self._open_workspace,
@@ -397,14 +414,36 @@ class Runtime:
             strict=strict,
             search_filter=gate.search_filter,
             check_resolved=gate.check_resolved,
+            spill=self.spill,
         )
+        tools = [*build_tools(names), *self._options.extra_tools]
+        from agentrun.permissions.delegation import delegation_tool_name
+
         o = self._options
-        tools = [*build_tools(names), *o.extra_tools]
+        disallowed = [*self.agent.disallowed_tools, *o.disallowed_tools]
+        self.task_tool: TaskTool | None = None  # None: this agent may not delegate
+        if delegation_tool_name(self.agent.tools, disallowed) is not None:
+            self.task_tool = self._offer_task(names, strict, gate=gate, disallowed=disallowed)
+        if self.task_tool is not None:
+            tools.append(self.task_tool)
+        self.runner = ToolRunner(tools, self.ctx, strict=strict)
+
+    def _offer_task(
+        self,
+        names: list[str],
+        strict: bool,
+        *,
+        gate: PermissionChecker,
+        disallowed: list[str],
+    ) -> TaskTool | None:
+        """The Task tool, for an agent that may delegate (only then is the subagent package
+        loaded)."""
         from agentrun.subagent.offer import task_tool
 
-        self.task_tool = task_tool(  # None: this agent may not delegate
+        o = self._options
+        return task_tool(
             self.agent,
-            disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
+            disallowed=disallowed,
             cwd=self.cwd,
             session_id=self.session_id,
             model=self.model,
@@ -421,12 +460,10 @@ class Runtime:
             new_shell=self._child_shell,
             deny=o.disallowed_tools,
         )
-        if self.task_tool is not None:
-            tools.append(self.task_tool)
-        self.runner = ToolRunner(tools, self.ctx, strict=strict)
 
     def _mcp(self, o: RunOptions, names: list[str]) -> None:
         """Start the session's MCP servers (concurrently) and offer their tools."""
+        _preload_sdk_for(self.model)
         from agentrun.mcp.session import open_mcp
 
         opened = open_mcp(
@@ -466,6 +503,17 @@ class Runtime:
         finally:
             theirs.close()
         return mine, process
+
+    def _describe_bash(self, told: list[str]) -> None:
+        """Bash's description gains the sandbox lines: the model reads them with the tool."""
+        from agentrun.context.sandbox_text import bash_description
+        from agentrun.tools.registry import LazyTool
+
+        for tool in self.runner.tools:
+            if tool.name == "Bash" and isinstance(tool, LazyTool):
+                tool.description = bash_description(
+                    tool.description, told, spill_chars=self.output_chars
+                )
 
     @functools.cached_property
     def policy(self) -> SandboxPolicy:
@@ -512,7 +560,8 @@ class Runtime:
 
             assert self.tmp_dir is not None
             # One private tmp for both: the jail makes exactly this directory writable.
-            self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir)
+            sealed = [self.spill.dir] if self.spill is not None else []
+            self.sandbox = open_sandbox(self.policy, tmp_dir=self.tmp_dir, sealed=sealed)
             self._cleanup.append(self.sandbox)
         return self.sandbox
 
@@ -524,21 +573,12 @@ class Runtime:
         assert self.tmp_dir is not None
         sandbox = self._open_sandbox()
         roots = self.policy.readable_roots
-        env = None  # BashSession's own allowlist
-        if self._options.bash_env:
-            from agentrun.tools.shell import build_env
-
-            home = self.tmp_dir / "home"
-            home.mkdir(exist_ok=True)
-            env = build_env(home=home, tmp_dir=self.tmp_dir, extra=self._options.bash_env)
+        env = self._bash_env(self.tmp_dir)
         shell = self._shell = BashSession(
             sandbox, cwd=self.cwd, tmp_dir=self.tmp_dir, env=env, roots=roots
         )
-        if self._options.max_output_chars:
-            from agentrun.tools.spill import Spill
-
-            # Big outputs go whole to a file in the tmp dir, which the jail binds readable.
-            shell.spill = Spill(self.tmp_dir, threshold=self._options.max_output_chars)
+        # Big outputs go whole to a file in the tmp dir, which the jail binds read-only.
+        shell.spill = self.spill
         self._cleanup.insert(0, shell)  # the shell's jobs die before the sandbox closes
         return shell
 
@@ -552,12 +592,21 @@ class Runtime:
         sandbox = self._open_sandbox()
         tmp = Path(tempfile.mkdtemp(prefix="subagent-", dir=self.tmp_dir))
         roots = self.policy.readable_roots
-        shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=tmp, roots=roots)
-        if self._options.max_output_chars:
-            from agentrun.tools.spill import Spill
-
-            shell.spill = Spill(tmp, threshold=self._options.max_output_chars)
+        env = self._bash_env(tmp)
+        shell = BashSession(sandbox, cwd=self.cwd, tmp_dir=tmp, env=env, roots=roots)
+        shell.spill = self.spill  # the session's sealed directory, read-only to jailed commands
         return shell
+
+    def _bash_env(self, tmp_dir: Path) -> dict[str, str] | None:
+        """A shell's environment: None for BashSession's own allowlist, else that allowlist
+        with the run's ``bash_env`` added."""
+        if not self._options.bash_env:
+            return None
+        from agentrun.tools.shell import build_env
+
+        home = tmp_dir / "home"
+        home.mkdir(exist_ok=True)
+        return build_env(home=home, tmp_dir=tmp_dir, extra=self._options.bash_env)
 
     def enforced_layers(self) -> tuple[str, ...]:
         """The layers Bash and the file tools run under: measured once the jail is up, before
@@ -596,6 +645,18 @@ class Runtime:
         if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None
+
+
+def _preload_sdk_for(model: Model) -> None:
+    """Import the Anthropic SDK in a background thread while the MCP servers start: the first
+    request needs it, and the servers' start (seconds) would otherwise come before it instead
+    of alongside. Only for the Anthropic adapter (already loaded when it is the model)."""
+    adapter = sys.modules.get("agentrun.models.anthropic")
+    if adapter is None or "anthropic" in sys.modules:
+        return
+    inner = getattr(model, "inner", model)  # a RecordingModel wraps it
+    if isinstance(inner, adapter.AnthropicModel):
+        threading.Thread(target=adapter.preload_sdk, name="sdk-preload", daemon=True).start()
 
 
 def _check_script(model: Model, offered: list[str]) -> None:

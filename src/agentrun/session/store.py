@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -57,7 +56,6 @@ __all__ = [
     "sessions_dir",
 ]
 
-log = logging.getLogger(__name__)
 
 # Reading, listing and finding sessions live in their own modules, imported when first used: a
 # new session (most runs) never reads a transcript.
@@ -205,8 +203,12 @@ class FileSessionStore:
             raise SessionError(f"no session {session_id!r} (looked for {path})") from None
         except OSError as e:
             raise SessionError(f"cannot read session {path}: {e.strerror or e}") from e
-        for problem in transcript.problems:
-            log.warning("%s", problem)
+        if transcript.problems:
+            import logging  # only for a damaged transcript: a run never pays for it otherwise
+
+            log = logging.getLogger(__name__)
+            for problem in transcript.problems:
+                log.warning("%s", problem)
         return transcript.entries
 
     def latest_for_cwd(self, cwd: Path | str) -> str | None:

@@ -185,6 +185,7 @@ class _Child:
             cancel=self.cancel,
             search_filter=self.gate.search_filter,
             check_resolved=self.gate.check_resolved,
+            spill=parent_ctx.spill,
         )
         tools: list[Tool] = build_tools(names)
         tool_name = delegation_tool_name(agent.tools, agent.disallowed_tools)

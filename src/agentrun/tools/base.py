@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     from agentrun.jail.paths import Workspace
     from agentrun.tools.records import ReadRecords
     from agentrun.tools.shell import BashSession
+    from agentrun.tools.spill import Spill
 
-    ToolContext: TypeAlias = _ToolContext[Workspace, BashSession, ReadRecords]
+    ToolContext: TypeAlias = _ToolContext[Workspace, BashSession, ReadRecords, Spill]
 else:
     ToolContext = _ToolContext
 

@@ -3,7 +3,9 @@
 The regex goes to ``rg`` only (``-e PATTERN``, so a leading ``-`` is a pattern, not a flag);
 Python's ``re`` never sees it. Output is streamed and ``rg`` is killed as soon as the window
 ``offset .. offset + head_limit`` (plus one entry, to know whether more exist) or the
-20,000-character cap is reached.
+20,000-character cap is reached. A session that spills big outputs to a file (the tool
+context's ``spill``) lifts the cap to :data:`SPILL_CAP_CHARS`: the whole result is saved and the
+model gets a preview and the path.
 
 Order, and why: ``files_with_matches`` lists the newest modified files first (Claude Code's
 order; ``--sortr=modified``); ``content`` and ``count`` go by path (``--sort=path``), so that
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 
 DEFAULT_HEAD_LIMIT = 250
 MAX_OUTPUT_CHARS = 20_000
+SPILL_CAP_CHARS = 16_000_000
+"""Grep's cap when its result goes to a file: memory stays bounded on a search of everything."""
 MAX_COLUMNS = 500
 TIMEOUT_SECONDS = 60.0
 # Room kept for the header/summary/paging lines, so the whole result stays within the cap.
@@ -125,6 +129,7 @@ class GrepTool:
         more = False
         capped = False
         listing = hidden is not None and mode == "files_with_matches"
+        cap = _ENTRY_CHARS if ctx.spill is None else SPILL_CAP_CHARS
         with RgStream(
             args,
             cwd=where.cwd,
@@ -145,7 +150,7 @@ class GrepTool:
                 # CRLF files: the model sees the line, not its carriage return.
                 shown = where.display(line.removesuffix("\r"))
                 chars += len(shown) + 1
-                if chars > _ENTRY_CHARS:
+                if chars > cap:
                     capped = more = True
                     break
                 entries.append(shown)
@@ -154,7 +159,9 @@ class GrepTool:
             return ToolResult("Interrupted by the user: the search was stopped.", is_error=True)
         if outcome.failed and not entries and seen == 0:
             return _rg_error(outcome.error_text())
-        text = _format(mode, entries, offset=offset, seen=seen, more=more, capped=capped)
+        text = _format(
+            mode, entries, offset=offset, seen=seen, more=more, capped=capped, cap=cap + 300
+        )
         if outcome.timed_out:
             text += (
                 f"\n[The search stopped after {TIMEOUT_SECONDS:.0f} s, so results are "
@@ -285,7 +292,14 @@ def _rg_error(message: str) -> ToolResult:
 
 
 def _format(
-    mode: str, entries: list[str], *, offset: int, seen: int, more: bool, capped: bool
+    mode: str,
+    entries: list[str],
+    *,
+    offset: int,
+    seen: int,
+    more: bool,
+    capped: bool,
+    cap: int = MAX_OUTPUT_CHARS,
 ) -> str:
     if not entries:
         if offset and seen:
@@ -307,7 +321,7 @@ def _format(
         lines = list(entries)
     if capped:
         lines.append(
-            f"[Output cut at {MAX_OUTPUT_CHARS:,} characters. Narrow the search (path, glob, "
+            f"[Output cut at {cap:,} characters. Narrow the search (path, glob, "
             f"pattern) or page with offset={offset + len(entries)}.]"
         )
     elif more:

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 2000
 MAX_WHOLE_BYTES = 256 * 1024
 MAX_TOKENS = 25_000
+"""Past this a read is refused, or with the session's spill saved to a file and previewed
+(below it the lines stay in the context, as in Claude Code: the tool runner spills no Read)."""
+SPILL_MAX_TOKENS = 4_000_000
+"""Refused even with a spill (memory stays bounded)."""
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
@@ -204,6 +208,12 @@ class ReadTool:
             )
         text = textfile.number_lines(lines, start, cut=False)
         tokens = len(text) // 4
+        if tokens > MAX_TOKENS and ctx.spill is not None and tokens <= SPILL_MAX_TOKENS:
+            # Too big for the context: saved whole, the model gets a preview and the path.
+            kept = ctx.spill.keep(text, "read")
+            if kept is not text:
+                ctx.reads.record(opened.path, st.st_mtime_ns, st.st_size, whole=False)
+                return ToolResult(kept)
         if tokens > MAX_TOKENS:
             return error(
                 f"Reading {shown} this way would return about {tokens:,} tokens, over the "

@@ -10,7 +10,9 @@ pulls in the shell; a run that answers without tools should not pay for any of t
 2. validates the input against the tool's schema (:mod:`agentrun.tools.validate`);
 3. runs the tool, turning any unexpected exception into an error result with the exception's
    text (cut in the middle past 10,000 characters), logged with its traceback and re-raised
-   when strict, so the test suite sees bugs the model would otherwise be told about politely.
+   when strict, so the test suite sees bugs the model would otherwise be told about politely;
+4. hands a result too big for the context to the session's spill (:mod:`agentrun.tools.spill`):
+   the model gets a preview and the path of the whole output.
 
 Ordering: consecutive read-only calls (Read, Glob, Grep) form a batch that runs concurrently;
 any other call (Write, Edit, Bash) runs alone, after everything before it and before everything
@@ -30,6 +32,7 @@ from typing import TYPE_CHECKING
 from agentrun.core.types import JSON, ToolCall, ToolResult, ToolSpec
 from agentrun.core.vocab import INTERRUPTED_NOT_RUN, TOOL_ALIASES
 from agentrun.tools.specs import READ_ONLY, TOOL_SPECS
+from agentrun.tools.spill import OWN_LIMITS
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -271,8 +274,8 @@ class ToolRunner:
             run_call = getattr(tool, "run_call", None)
             if run_call is not None:  # a tool that needs its call's id (Task tags its events)
                 result: ToolResult = run_call(call.id, checked.input, self.ctx)
-                return result
-            return tool.run(checked.input, self.ctx)
+            else:
+                result = tool.run(checked.input, self.ctx)
         except Exception as e:
             import logging  # ~3 ms to import: only on this rare path
 
@@ -283,3 +286,8 @@ class ToolRunner:
             return ToolResult(
                 cut_middle(f"{tool.name} failed unexpectedly: {detail}"), is_error=True
             )
+        # Every big result, whichever tool made it, goes to the one spill: preview plus path.
+        spill = self.ctx.spill
+        if spill is None or tool.name in OWN_LIMITS:
+            return result
+        return spill.kept(result, tool.name)

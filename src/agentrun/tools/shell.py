@@ -34,6 +34,7 @@ from agentrun.core.types import ToolResult
 from agentrun.jail.fileerrors import os_error_reason
 from agentrun.tools.background import BackgroundJobs
 from agentrun.tools.output import OutputBuffer, drain, format_result, read_available
+from agentrun.tools.sandbox_hints import sandbox_hints
 from agentrun.tools.specs import DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS
 
 if TYPE_CHECKING:
@@ -205,7 +206,12 @@ class BashSession:
                 self._current = None
             self._update_cwd(notes)
             notes += self._sandbox.notices()
-            return format_result(outcome, status, buffer.text(), timeout_ms=timeout_ms, notes=notes)
+            output = buffer.text()
+            if outcome == "exit" and status:  # a failed command: what to do instead
+                notes += sandbox_hints(
+                    output, mode=self._sandbox.mode, no_network="netns" in self._sandbox.enforced
+                )
+            return format_result(outcome, status, output, timeout_ms=timeout_ms, notes=notes)
 
     def start_background(self, command: str) -> ToolResult:
         """Start ``command`` without waiting; its output goes to a log file in the tmp dir."""
