@@ -110,6 +110,9 @@ class TestMemoryStore(SessionStoreSuite):
         return lambda: MemoryStore(backing)
 
 
+SHARED = Backing()
+
+
 @pytest.mark.parametrize(
     "check, broken",
     [
@@ -124,9 +127,6 @@ def test_a_store_that_breaks_the_contract_fails(check: Any, broken: StoreFactory
     SHARED.holders.clear()
     with pytest.raises(AssertionError):
         check(broken)
-
-
-SHARED = Backing()
 
 
 def test_every_check_runs_in_the_suite() -> None:

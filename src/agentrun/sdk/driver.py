@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from agentrun.core.events import Event
     from agentrun.core.types import JSON
     from agentrun.runner.api import AgentSession
+    from agentrun.runner.keywords import RunKeywords
     from agentrun.sdk.callbacks import Bridge
     from agentrun.sdk.options import ClaudeAgentOptions
     from agentrun.sdk.types import Message
@@ -73,10 +74,11 @@ class Driver:
             kwargs["hook_commands"] = hook_commands(o.hooks, bridge)
         if o.output_format is not None:
             self._structured(kwargs)
-        answer = approver(o.can_use_tool, bridge) if o.can_use_tool is not None else None
+        if o.can_use_tool is not None:
+            kwargs["approver"] = approver(o.can_use_tool, bridge)
 
         def build() -> AgentSession:
-            return AgentSession(on_event=self._on_event, approver=answer, **kwargs)
+            return AgentSession(on_event=self._on_event, **kwargs)
 
         try:
             self.session = await asyncio.to_thread(build)
@@ -86,7 +88,7 @@ class Driver:
             if o.stderr is not None:
                 o.stderr(warning)
 
-    def _structured(self, kwargs: dict[str, Any]) -> None:
+    def _structured(self, kwargs: RunKeywords) -> None:
         from agentrun.sdk import structured
 
         assert self.options.output_format is not None

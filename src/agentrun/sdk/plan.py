@@ -17,6 +17,7 @@ from agentrun.sdk.errors import UnsupportedOptionError
 
 if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
+    from agentrun.runner.keywords import RunKeywords
     from agentrun.sdk.options import ClaudeAgentOptions
     from agentrun.sdk.types import AgentDefinition
 
@@ -165,7 +166,7 @@ def _mcp(servers: dict[str, Any] | str | Path) -> tuple[Any, ...]:
     return ({"mcpServers": dict(servers)},) if servers else ()
 
 
-def run_options(o: ClaudeAgentOptions) -> dict[str, Any]:
+def run_options(o: ClaudeAgentOptions) -> RunKeywords:
     """RunOptions keywords for everything but the callbacks (the driver adds those)."""
     check_supported(o)
     cwd = Path(o.cwd if o.cwd is not None else ".").expanduser().resolve()

@@ -13,6 +13,7 @@ written, :func:`redact` replaces:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Any
@@ -25,9 +26,8 @@ SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 """Environment variables whose values must never be written, wherever they show up."""
 
 _NAME = r"(?:x-)?(?:api[-_]?key|authorization|auth[-_]?token|secret)"
-_SECRET_FIELD = re.compile(rf"(?i)^{_NAME}$")
-# Each alternative keeps what names the secret (group 1) and replaces what follows it.
-_PATTERN = re.compile(
+# Each alternative keeps what names the secret (group 1 or 2) and replaces what follows it.
+_PATTERN_TEXT = (
     # a header or assignment: `x-api-key: VALUE`, `"authorization": "Basic VALUE"`, `secret=V`;
     # only a token-like value, so that code (`api_key = os.environ["KEY"]`) reads the same
     rf"(?i:(\b{_NAME}[\"']?\s*[:=]\s*[\"']?(?:(?:basic|bearer|token)\s+)?)"
@@ -38,6 +38,12 @@ _PATTERN = re.compile(
     r"|sk-ant-[A-Za-z0-9_\-]{8,}|\bsk-[A-Za-z0-9_\-]{20,}"
     r"|(?i:bearer)\s+[A-Za-z0-9._~+/\-]{16,}=*"
 )
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Compiled at the first use, not on import: every session imports this module."""
+    return re.compile(_PATTERN_TEXT), re.compile(rf"(?i)^{_NAME}$")
 
 
 def env_secrets() -> tuple[str, ...]:
@@ -53,7 +59,7 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     """``text`` with ``secrets`` and anything key-like replaced by ``[REDACTED]``."""
     for secret in secrets:
         text = text.replace(secret, REDACTED)
-    return _PATTERN.sub(_replace, text)
+    return _patterns()[0].sub(_replace, text)
 
 
 def redact(value: Any, *, secrets: tuple[str, ...] = ()) -> Any:
@@ -65,7 +71,7 @@ def redact(value: Any, *, secrets: tuple[str, ...] = ()) -> Any:
     if isinstance(value, dict):
         return {
             key: REDACTED
-            if isinstance(key, str) and _SECRET_FIELD.match(key) and isinstance(item, str)
+            if isinstance(key, str) and _patterns()[1].match(key) and isinstance(item, str)
             else redact(item, secrets=secrets)
             for key, item in value.items()
         }
