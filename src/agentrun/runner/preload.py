@@ -2,10 +2,12 @@
 
 Memory directories are made before the session's gate and sandbox exist, for the session's
 agent and every agent it may start (a subagent's memory must be writable in the one jail the
-session starts, which fixes its mounts when it starts): a project or local one becomes an
-explicit Write/Edit allow rule (the one way into the protected ``.claude``), a user one a root
-of the session like ``--add-dir``. Skills and ``MEMORY.md`` are read when each agent's system
-prompt is built, through the sandbox's read rules.
+session starts, which fixes its mounts when it starts): each is given to the gate as a
+directory (Write/Edit allowed in exactly it: the one way into the protected ``.claude``; never
+as rule text, which a name or path with ``)`` or ``,`` could break into other rules), and a
+user one is also a root of the session like ``--add-dir``.
+Skills and ``MEMORY.md`` are read when each agent's system prompt is built, through the
+sandbox's read rules.
 """
 
 from __future__ import annotations
@@ -30,9 +32,8 @@ class MemoryGrants:
     def __init__(self) -> None:
         self.dirs: dict[tuple[str, str], Path] = {}
         """``(agent name, scope)`` -> its directory."""
-        self.allow: list[str] = []
-        """Write/Edit allow rules for each directory (the one way into a protected
-        ``.claude``)."""
+        self.writable: list[Path] = []
+        """The directories the file tools may write (the gate's ``memory_dirs``)."""
         self.roots: list[Path] = []
         """User-scope directories, outside the workspace: extra roots of the session."""
         self.warnings: list[str] = []
@@ -62,7 +63,7 @@ def grant_memory(
             )
         elif writable:
             # the rules also open the protected `.claude` in the user's memory path
-            grants.allow += [f"{tool}(/{directory}/**)" for tool in ("Edit", "Write")]
+            grants.writable.append(directory)
             if scope == "user":
                 grants.roots.append(directory)
         grants.dirs[(agent.name, scope)] = directory

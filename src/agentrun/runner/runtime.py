@@ -215,7 +215,8 @@ class Runtime:
             writable = []
         self._layers = self._settings_layers(o)
         self.gate_options: dict[str, Any] = {
-            "allowed": (*o.allowed_tools, *memory.allow),
+            "allowed": o.allowed_tools,
+            "memory_dirs": memory.writable,
             "cwd": cwd,
             "add_dirs": add_dirs,
             "writable_roots": writable,
