@@ -248,3 +248,19 @@ def test_memory_works_in_a_project_path_with_rule_punctuation(tmp_path: Path) ->
     assert [error for error, _ in outcomes(seen)] == [False, True]
     assert (memory / "MEMORY.md").read_text() == "note\n"
     assert not (work / "ran.txt").exists()
+
+
+def test_a_workspace_agent_gets_project_memory_not_user_memory(ws: Path) -> None:
+    agent(ws, "memory: user\n")
+    home_memory = Path.home() / ".claude" / "agent-memory" / "lead"
+    memory = ws / ".claude" / "agent-memory" / "lead"
+    seen, warnings = session(
+        ws,
+        [write(f"{home_memory}/MEMORY.md"), write(f"{memory}/MEMORY.md")],
+        permission_mode="dontAsk",
+    )
+    assert len(warnings) == 1 and "memory (user) is only for agents in" in warnings[0]
+    assert f"persistent memory directory at {memory}" in seen[0].system
+    assert [error for error, _ in outcomes(seen)] == [True, False]
+    assert not home_memory.exists()
+    assert (memory / "MEMORY.md").read_text() == "note\n"

@@ -5,7 +5,9 @@ agent and every agent it may start (a subagent's memory must be writable in the 
 session starts, which fixes its mounts when it starts): each is given to the gate as a
 directory (Write/Edit allowed in exactly it: the one way into the protected ``.claude``; never
 as rule text, which a name or path with ``)`` or ``,`` could break into other rules), and a
-user one is also a root of the session like ``--add-dir``.
+user one is also a root of the session like ``--add-dir``. Only an agent the user installed
+(``~/.claude/agents``, built-in, or defined in code) gets ``user`` memory, which outlives the
+project: a workspace file asking for it gets ``project`` memory instead, with a warning.
 Skills and ``MEMORY.md`` are read when each agent's system prompt is built, through the
 sandbox's read rules.
 """
@@ -87,7 +89,8 @@ def session_memory(
     from agentrun.agentfile.memory import with_memory_tools
     from agentrun.permissions.delegation import delegation_tool_name, startable
 
-    agent = with_memory_tools(agent)
+    notes: dict[str, str] = {}
+    agent = with_memory_tools(trusted_memory(agent, notes))
     agents = [agent]
     found: dict[str, AgentSpec] | None = None
     if delegation_tool_name(agent.tools, disallowed) is not None:
@@ -95,11 +98,39 @@ def session_memory(
 
         discovered, _ = discover_agents(cwd)
         discovered.update((a.name, a) for a in inline)
-        found = {name: with_memory_tools(a) for name, a in discovered.items()}
+        found = {
+            name: with_memory_tools(trusted_memory(a, notes)) for name, a in discovered.items()
+        }
         agents += [found[name] for name in startable(agent.tools, found)]
     if not any(a.fields.memory for a in agents):
-        return agent, found, MemoryGrants()
-    return agent, found, grant_memory(agents, cwd=cwd, home=Path.home(), writable=writable)
+        grants = MemoryGrants()
+    else:
+        grants = grant_memory(agents, cwd=cwd, home=Path.home(), writable=writable)
+    # said for the agents this session may run, not every one discovered
+    grants.warnings[:0] = [notes[a.name] for a in agents if a.name in notes]
+    return agent, found, grants
+
+
+_TRUSTED_SOURCES = ("user", "builtin", "sdk")
+
+
+def trusted_memory(agent: AgentSpec, notes: dict[str, str]) -> AgentSpec:
+    """``agent`` with ``memory: user`` turned into ``project`` (and a warning in ``notes``,
+    by agent name) unless the user
+    installed it: a workspace file's user memory would be written without approval, outlive
+    the project and enter other projects' prompts."""
+    from dataclasses import replace
+
+    if agent.fields.memory != "user":
+        return agent
+    coded = agent.source == "path" and agent.path is None  # an AgentSpec built in code
+    if agent.source in _TRUSTED_SOURCES or coded:
+        return agent
+    notes[agent.name] = (
+        f"agent {agent.name!r}: memory (user) is only for agents in ~/.claude/agents, built-in"
+        f" or defined in code; {agent.path or 'this agent file'} gets project memory instead"
+    )
+    return replace(agent, fields=replace(agent.fields, memory="project"))
 
 
 class Preloader:
