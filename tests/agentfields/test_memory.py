@@ -264,3 +264,35 @@ def test_a_workspace_agent_gets_project_memory_not_user_memory(ws: Path) -> None
     assert [error for error, _ in outcomes(seen)] == [True, False]
     assert not home_memory.exists()
     assert (memory / "MEMORY.md").read_text() == "note\n"
+
+
+def test_a_subagents_memory_is_made_only_when_it_runs(ws: Path) -> None:
+    from agentrun.models.scripted import ScriptedModel
+
+    agent(ws, "", tools="Task, Read, Write")  # a subagent has only what its parent has
+    helper = "---\nname: helper\ndescription: d\ntools: Read\nmemory: project\n---\nHelp.\n"
+    (ws / ".claude" / "agents" / "helper.md").write_text(helper)
+    memory = ws / ".claude" / "agent-memory" / "helper"
+    idle = ScriptedModel.from_data({"turns": [{"text": "done"}]})
+    with AgentSession(agent="lead", cwd=ws, model=idle, permission_mode="dontAsk") as s:
+        s.send("go")
+    assert not (ws / ".claude" / "agent-memory").exists()  # it could have run, but did not
+
+    task = {"description": "x", "prompt": "x", "subagent_type": "helper"}
+    note = {"file_path": str(memory / "MEMORY.md"), "content": "kept\n"}
+    model = ScriptedModel.from_data(
+        {
+            "turns": [{"tool_calls": [{"name": "Task", "input": task}]}, {"text": "done"}],
+            "agents": {
+                "helper": {
+                    "turns": [
+                        {"tool_calls": [{"name": "Write", "input": note}]},
+                        {"expect": [{"is_error": False}], "text": "noted"},
+                    ]
+                }
+            },
+        }
+    )
+    with AgentSession(agent="lead", cwd=ws, model=model, permission_mode="dontAsk") as s:
+        assert s.send("go").subtype == "success"
+    assert (memory / "MEMORY.md").read_text() == "kept\n"

@@ -51,10 +51,19 @@ def memory_dir(scope: str, agent: str, *, cwd: Path, home: Path) -> Path:
     return base.joinpath(*_SCOPE_DIRS[scope], agent)
 
 
-def prepare_memory(scope: str, agent: str, *, cwd: Path, home: Path, create: bool = True) -> Path:
+def prepare_memory(
+    scope: str,
+    agent: str,
+    *,
+    cwd: Path,
+    home: Path,
+    create: bool = True,
+    missing_ok: bool = False,
+) -> Path:
     """The memory directory of ``agent``, created if missing (``create``); MemoryRefusedError
-    when the name is not one plain component, a component on the way is a symlink or not a
-    directory, or (without ``create``) it does not exist."""
+    when the name is not a plain name, a component on the way is a symlink or not a
+    directory, or (without ``create``) it does not exist, unless ``missing_ok``: then the
+    components that exist are checked."""
     if not _PLAIN_NAME.fullmatch(agent):
         raise MemoryRefusedError(
             f"the agent name {agent!r} cannot name a directory (memory needs a plain name:"
@@ -75,6 +84,12 @@ def prepare_memory(scope: str, agent: str, *, cwd: Path, home: Path, create: boo
                 raise MemoryRefusedError(f"cannot create {part!r}: {e.strerror or e}") from e
             try:
                 child = os.open(part, flags, dir_fd=fd)
+            except FileNotFoundError:
+                if not missing_ok or create:
+                    raise MemoryRefusedError(
+                        f"{base.joinpath(*parts[: parts.index(part) + 1])} does not exist"
+                    ) from None
+                break
             except OSError as e:
                 # ELOOP: a symlink; ENOTDIR: a file. Neither may become a writable root.
                 raise MemoryRefusedError(

@@ -317,7 +317,7 @@ class Runtime:
         )
         self.warnings += grants.warnings
         can_read = lambda path: self.policy.can_read(path)  # noqa: E731 (the policy comes later)
-        self.preloader = Preloader(cwd, Path.home(), can_read, grants.dirs)
+        self.preloader = Preloader(cwd, Path.home(), can_read, grants.dirs, grants.pending)
         return grants
 
     def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
