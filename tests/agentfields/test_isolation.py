@@ -128,3 +128,41 @@ def test_a_subagent_asking_for_isolation_is_refused_clearly(tmp_path: Path) -> N
         }
     )
     assert run("go", agent="lead", cwd=ws, model=model).subtype == "success"
+
+
+def test_a_committed_symlink_cannot_take_the_session_out_of_the_worktree(
+    repo: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (repo / "a").symlink_to(victim)
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "link")
+    # the user's checkout has a real directory there; the commit has the symlink
+    (repo / "a").unlink()
+    (repo / "a").mkdir()
+    model = script(WRITE, {"text": "done"})
+    with pytest.raises(ConfigError, match="symlink leading out of the worktree"):
+        AgentSession(
+            agent=str(repo / ".claude/agents/iso.md"),
+            cwd=repo / "a",
+            model=model,
+            permission_mode="acceptEdits",
+        )
+    assert list(victim.iterdir()) == []
+    assert git(repo, "worktree", "list").count("\n") == 0  # removed again
+    assert git(repo, "branch", "--list", "agentrun/*") == ""
+
+
+def test_an_ignored_file_the_agent_wrote_keeps_the_worktree(repo: Path) -> None:
+    (repo / ".gitignore").write_text("*.log\n")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "ignore")
+    write = {"name": "Write", "input": {"file_path": "build.log", "content": "work\n"}}
+    model = script({"tool_calls": [write]}, {"text": "done"})
+    with AgentSession(agent="iso", cwd=repo, model=model, permission_mode="acceptEdits") as session:
+        tree = session.worktree
+        assert tree is not None
+        assert session.send("go").subtype == "success"
+    assert tree.kept
+    assert (tree.path / "build.log").read_text() == "work\n"

@@ -36,3 +36,9 @@ def test_cap_keeps_images_and_notes_the_cut(monkeypatch: pytest.MonkeyPatch) -> 
 def test_malformed_servers_are_config_errors(raw: object) -> None:
     with pytest.raises(ConfigError, match="MCP server 'bad'"):
         parse_server("bad", raw, source="user", origin="settings.json", env={})
+
+
+def test_a_server_name_cannot_pass_for_another_servers_tools() -> None:
+    # `github__x`'s tools would be mcp__github__x__*, allowed by a rule `mcp__github`
+    with pytest.raises(ConfigError, match="may not contain '__'"):
+        parse_server("github__x", {"command": "x"}, source="project", origin=".mcp.json", env={})

@@ -485,3 +485,34 @@ def test_notebookedit_is_an_edit_tool_on_its_notebook_path(ws: Path) -> None:
     g = gate(ws, "acceptEdits", disallowed=["Edit(*.ipynb)"])
     assert g.check_resolved("NotebookEdit", "write", ws / "b.ipynb") is not None
     assert gate(ws, "acceptEdits").check_resolved("NotebookEdit", "write", ws / "b.ipynb") is None
+
+
+@pytest.mark.parametrize(
+    ("tool", "value"),
+    [("Bash", 'echo "a),Bash,Read(b"'), ("Edit", "d),Bash,Edit(e/f.txt")],
+)
+def test_a_grant_that_would_read_back_as_other_rules_is_not_remembered(
+    tmp_path: Path, tool: str, value: str
+) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    g = gate(ws)
+    call = ToolCall("1", tool, {"command": value} if tool == "Bash" else {"file_path": value})
+    g.answer(call, always=True)
+    assert g.check(call.name, call.input).behavior == "allow"  # this session: granted
+    assert g.remembered == []
+    # what is remembered reads back as itself
+    g.answer(ToolCall("2", "Bash", {"command": "git status"}), always=True)
+    assert g.remembered == ["Bash(git status)"]
+    assert gate(ws, allowed=g.remembered).check("Bash", {"command": "ls"}).behavior == "ask"
+
+
+def test_memory_dirs_are_exact_directories_never_rule_text(tmp_path: Path) -> None:
+    ws = tmp_path / "a),Bash,Edit(b"
+    memory = ws / ".claude" / "agent-memory" / "m"
+    memory.mkdir(parents=True)
+    g = gate(ws, "dontAsk", memory_dirs=[memory])
+    assert g.check("Write", {"file_path": f"{memory}/x.md"}).behavior == "allow"
+    assert g.check("Write", {"file_path": f"{ws}/.claude/settings.json"}).behavior == "deny"
+    assert g.check("Bash", {"command": "ls"}).behavior == "deny"
+    assert g.writable_protected_paths() == [memory]

@@ -10,13 +10,14 @@ The runtime (unconfined) creates the directory and reads ``MEMORY.md``, and the 
 the directory writable for the file tools and Bash although it lies in the protected
 ``.claude`` (or outside the workspace): so every component is created and opened without
 following symlinks (a workspace could hold ``.claude/agent-memory/x -> ~/.ssh`` or
-``.claude/agent-memory -> .claude``), the agent's name must be one plain path component, and
+``.claude/agent-memory -> .claude``), the agent's name must be a plain name, and
 ``MEMORY.md`` is read only if it really lies in that directory.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,9 @@ _SCOPE_DIRS = {
     "local": (".claude", "agent-memory-local"),
 }
 MEMORY_TOOLS = ("Read", "Write", "Edit")
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+"""Claude Code's agent names: lower-case letters, digits and hyphens (nothing a path or a
+permission rule could read as more than a name)."""
 
 
 class MemoryRefusedError(Exception):
@@ -47,12 +51,24 @@ def memory_dir(scope: str, agent: str, *, cwd: Path, home: Path) -> Path:
     return base.joinpath(*_SCOPE_DIRS[scope], agent)
 
 
-def prepare_memory(scope: str, agent: str, *, cwd: Path, home: Path, create: bool = True) -> Path:
+def prepare_memory(
+    scope: str,
+    agent: str,
+    *,
+    cwd: Path,
+    home: Path,
+    create: bool = True,
+    missing_ok: bool = False,
+) -> Path:
     """The memory directory of ``agent``, created if missing (``create``); MemoryRefusedError
-    when the name is not one plain component, a component on the way is a symlink or not a
-    directory, or (without ``create``) it does not exist."""
-    if agent in ("", ".", "..") or "/" in agent or "\x00" in agent or agent.startswith("."):
-        raise MemoryRefusedError(f"the agent name {agent!r} cannot name a directory")
+    when the name is not a plain name, a component on the way is a symlink or not a
+    directory, or (without ``create``) it does not exist, unless ``missing_ok``: then the
+    components that exist are checked."""
+    if not _PLAIN_NAME.fullmatch(agent):
+        raise MemoryRefusedError(
+            f"the agent name {agent!r} cannot name a directory (memory needs a plain name:"
+            " lower-case letters, digits and hyphens)"
+        )
     base = (home if scope == "user" else cwd).resolve()
     parts = (*_SCOPE_DIRS[scope], agent)
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -68,6 +84,12 @@ def prepare_memory(scope: str, agent: str, *, cwd: Path, home: Path, create: boo
                 raise MemoryRefusedError(f"cannot create {part!r}: {e.strerror or e}") from e
             try:
                 child = os.open(part, flags, dir_fd=fd)
+            except FileNotFoundError:
+                if not missing_ok or create:
+                    raise MemoryRefusedError(
+                        f"{base.joinpath(*parts[: parts.index(part) + 1])} does not exist"
+                    ) from None
+                break
             except OSError as e:
                 # ELOOP: a symlink; ENOTDIR: a file. Neither may become a writable root.
                 raise MemoryRefusedError(

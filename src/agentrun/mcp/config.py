@@ -113,6 +113,10 @@ def parse_server(
     where = f"MCP server {name!r} in {origin}"
     if not _NAME.fullmatch(name):
         raise ConfigError(f"{where}: a server name may hold only letters, digits, _ and -")
+    if "__" in name:
+        # its tools' names (mcp__a__b__tool) would read as server a's: a rule `mcp__a` the user
+        # wrote for server a would allow them
+        raise ConfigError(f"{where}: a server name may not contain '__'")
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected an object with a command or a url")
     env = os.environ if env is None else env

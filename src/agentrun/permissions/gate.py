@@ -125,15 +125,18 @@ class Gate:
         shell_cwd: Callable[[], Path | None] | None = None,
         settings: Sequence[tuple[str, Mapping[str, Any]]] = (),
         sources: Collection[str] | None = None,
+        memory_dirs: Sequence[Path] = (),
     ) -> Gate:
         """Rules from the flags and the settings files; ``mode`` None takes the settings'
         ``defaultMode``, else ``default``. What a project's files may not do (allow rules,
         bypassPermissions) is left out and said in :attr:`warnings`. ``settings``: more
-        layers (``--settings``), as ``(label, data)``."""
+        layers (``--settings``), as ``(label, data)``. ``memory_dirs``: agent memory
+        directories the file tools may write (see :func:`directory_rules`)."""
         from agentrun.permissions.settings import load_settings
 
         loaded = load_settings(cwd, home, settings, sources)
         allow = [Rule.parse(r) for r in split_rules(allowed)]
+        allow += [r for d in memory_dirs for r in directory_rules(d)]
         deny = [Rule.parse(r) for r in split_rules(disallowed)]
         ask: list[Rule] = []
         for src in loaded.sources:
@@ -160,9 +163,11 @@ class Gate:
     @property
     def remembered(self) -> list[str]:
         """The grants added by "always" answers, as rules (to carry into another session).
-        A Bash grant with ``*`` in its words is left out: as a rule's text it would read as a
-        wildcard and cover more than the user approved (the next session asks again)."""
-        return [str(r) for r in self._grants if r.words is None or "*" not in str(r)]
+        A grant whose text would not read back as exactly itself is left out (the next session
+        asks again): a Bash grant with ``*`` in its words would read as a wildcard, and one
+        with ``)``, ``,`` or a space where the rule list is split (a command ``echo "a),Bash"``,
+        a directory named so) would read as several rules, a bare ``Bash`` among them."""
+        return [str(r) for r in self._grants if _round_trips(r)]
 
     # -- the decision ---------------------------------------------------------------------------
     def decide(
@@ -388,7 +393,7 @@ class Gate:
             return [Rule("Bash", " ".join(w), words=w) for w in parts]
         if tool in EDIT_TOOLS:
             directory = tool_paths(tool_input, tool, self.cwd)[-1].parent
-            return [Rule("Edit", f"//{glob_escape(str(directory).lstrip('/'))}/**")]
+            return directory_rules(directory)[:1]
         if tool == "WebFetch":
             from agentrun.core.hosts import url_host
 
@@ -460,7 +465,8 @@ class Gate:
             base, pattern = rule.base_and_pattern(self.cwd, self.home)
             literal = []
             for part in pattern.split("/"):
-                if any(c in part for c in "*?[{") or part in ("", ".", ".."):
+                # an escaped character (`\\*`) is no wildcard, but stopping there is the safe side
+                if any(c in part for c in "*?[{\\") or part in ("", ".", ".."):
                     break
                 literal.append(part)
             if literal:
@@ -522,3 +528,22 @@ class Gate:
     def _in_workspace(self, tool: str, tool_input: JSON) -> bool:
         paths = tool_paths(tool_input, tool, self.cwd)
         return bool(paths) and all(any(is_within(p, r) for r in self.roots) for p in paths)
+
+
+def directory_rules(directory: Path) -> list[Rule]:
+    """Edit and Write allow rules for exactly ``directory`` and what is below it, built as
+    values (never parsed from text: a ``)`` or ``,`` in the path stays part of the path, and a
+    glob character matches only itself). A protected component in the path (``.claude``) is
+    named by them, so they open it, and the sandbox makes the directory writable."""
+    spec = f"//{glob_escape(str(directory).lstrip('/'))}/**"
+    return [Rule("Edit", spec), Rule("Write", spec)]
+
+
+def _round_trips(rule: Rule) -> bool:
+    if rule.words is not None and "*" in str(rule):
+        return False
+    try:
+        texts = split_rules(str(rule))
+        return texts == [str(rule)] and Rule.parse(texts[0]) == Rule(rule.tool, rule.spec)
+    except ConfigError:
+        return False

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentrun.core.errors import ConfigError
+from agentrun.core.pathutil import is_within
 from agentrun.runner.gitcmd import git
 
 
@@ -34,7 +35,8 @@ class Worktree:
 
     def changed(self) -> bool:
         """Whether anything differs from the base: a file changed or added, or a commit."""
-        status = git(str(self.path), "status", "--porcelain", "--untracked-files=all")
+        # ignored files too (a build output, a `*.log` the agent wrote is work as well)
+        status = git(str(self.path), "status", "--porcelain", "--untracked-files=all", "--ignored")
         head = git(str(self.path), "rev-parse", "HEAD")
         if status.returncode != 0 or head.returncode != 0:
             return True  # when in doubt, keep the work
@@ -77,5 +79,16 @@ def open_worktree(cwd: Path, agent: str) -> Worktree:
     if added.returncode != 0:
         shutil.rmtree(path, ignore_errors=True)
         raise ConfigError(f"git worktree add failed: {added.stderr.strip()}")
-    inside = path / cwd.resolve().relative_to(repo)
-    return Worktree(repo, path, branch, head.stdout.strip(), inside if inside.is_dir() else path)
+    tree = Worktree(repo, path, branch, head.stdout.strip(), path)
+    # The commit decides what lies at the workspace's place: a symlink there (`a -> /victim`)
+    # would take the session, the jail's writable root included, out of the worktree.
+    inside = (path / cwd.resolve().relative_to(repo)).resolve()
+    if not is_within(inside, path):
+        tree.finish()
+        raise ConfigError(
+            f"isolation: worktree: {cwd.resolve().relative_to(repo)} in the commit checked out"
+            f" is a symlink leading out of the worktree (to {inside}); refusing to work there"
+        )
+    if inside.is_dir():
+        tree.cwd = inside
+    return tree

@@ -215,7 +215,8 @@ class Runtime:
             writable = []
         self._layers = self._settings_layers(o)
         self.gate_options: dict[str, Any] = {
-            "allowed": (*o.allowed_tools, *memory.allow),
+            "allowed": o.allowed_tools,
+            "memory_dirs": memory.writable,
             "cwd": cwd,
             "add_dirs": add_dirs,
             "writable_roots": writable,
@@ -316,7 +317,7 @@ class Runtime:
         )
         self.warnings += grants.warnings
         can_read = lambda path: self.policy.can_read(path)  # noqa: E731 (the policy comes later)
-        self.preloader = Preloader(cwd, Path.home(), can_read, grants.dirs)
+        self.preloader = Preloader(cwd, Path.home(), can_read, grants.dirs, grants.pending)
         return grants
 
     def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
