@@ -516,3 +516,28 @@ def test_a_failing_serving_model_is_reported_not_retried(
     assert second.subtype == "error_during_execution"
     assert "fake server's model failed" in second.result and "turn 2" in second.result
     assert len(server.requests) == 2
+
+
+def test_models_made_alike_share_one_client_and_its_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch worker's tasks reuse one SDK client (TLS context, connection pool); a task whose
+    environment names another key or URL gets its own, talking to its own server."""
+    reply = {"content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn"}
+    request = ModelRequest(
+        model="claude-sonnet-4-5", system="", messages=[{"role": "user", "content": "hi"}]
+    )
+    with FakeAnthropicServer() as one, FakeAnthropicServer() as two:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", one.url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-one")
+        first, second = AnthropicModel("claude-sonnet-4-5"), AnthropicModel("claude-sonnet-4-5")
+        for model in (first, second):
+            one.add(reply)
+            assert model.complete(request).content[0]["text"] == "hi"
+        assert first._client is second._client
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", two.url)
+        third = AnthropicModel("claude-sonnet-4-5")
+        two.add(reply)
+        assert third.complete(request).content[0]["text"] == "hi"
+        assert third._client is not first._client
+        assert (len(one.requests), len(two.requests)) == (2, 1)

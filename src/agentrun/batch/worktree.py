@@ -50,7 +50,9 @@ def hash_id(text: str) -> int:
 def create(root: Path, task_id: str, *, repo: str | None, ref: str, workspace: str | None) -> Path:
     """A fresh checkout for the task (anything an earlier attempt left there is removed)."""
     target = checkout_dir(root, task_id)
-    remove(target, repo=repo)
+    if target.exists() or target.is_symlink():
+        remove(target, repo=repo)
+    # (A worktree git still records but whose directory is gone is taken over by `add --force`.)
     root.mkdir(parents=True, exist_ok=True)
     if repo is not None:
         # Several workers add worktrees to one repository at once: git's lock files make a
@@ -82,10 +84,22 @@ def patch(checkout: Path) -> Patch:
     added = _git(str(checkout), "add", "-A")
     if added.returncode != 0:
         raise OSError(f"git add failed: {added.stderr.strip()}")
-    diff = _git(str(checkout), "diff", "--cached", "--binary", "--no-color", "HEAD", text=False)
-    numstat = _git(str(checkout), "diff", "--cached", "--numstat", "HEAD")
+    # One git call for both: the stats, a blank line, then the patch. A numstat line is never
+    # empty (a path with a newline is quoted), so the first blank line is the boundary.
+    diff = _git(
+        str(checkout),
+        "diff",
+        "--cached",
+        "--numstat",
+        "--patch",
+        "--binary",
+        "--no-color",
+        "HEAD",
+        text=False,
+    )
+    head, _, raw = bytes(diff.stdout).partition(b"\n\n")
     files = insertions = deletions = binary = 0
-    for line in numstat.stdout.splitlines():
+    for line in head.decode("utf-8", "surrogateescape").splitlines():
         parts = line.split("\t", 2)
         if len(parts) != 3:
             continue
@@ -97,15 +111,15 @@ def patch(checkout: Path) -> Patch:
             deletions += int(parts[1])
     # --binary makes the patch ASCII (base85 for binary files); a text file's own bytes that
     # are not UTF-8 survive as surrogate escapes and are written back as the same bytes.
-    raw: bytes = diff.stdout
     return Patch(raw.decode("utf-8", "surrogateescape"), files, insertions, deletions, binary)
 
 
 def remove(target: Path, *, repo: str | None) -> None:
     """Remove a checkout and git's record of it; nothing if it is not there."""
-    if repo is not None:
-        _git(repo, "worktree", "remove", "--force", "--force", str(target))
+    removed = repo is not None and (
+        _git(repo, "worktree", "remove", "--force", "--force", str(target)).returncode == 0
+    )
     if target.exists() or target.is_symlink():
         shutil.rmtree(target, ignore_errors=True)
-    if repo is not None:
+    if repo is not None and not removed:  # git's record of a checkout it could not remove
         _git(repo, "worktree", "prune")

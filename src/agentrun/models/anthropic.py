@@ -24,10 +24,14 @@ Thinking deltas reach ``on_thinking`` live, for the REPL's folded thinking line.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import copy
 import importlib
 import logging
+import os
 import random
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +73,55 @@ def preload_sdk() -> None:
     import anthropic  # noqa: F401
 
 
+_CLIENTS: dict[tuple[object, ...], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+_CLIENTS_MAX = 8
+_CLIENT_ENV = ("ANTHROPIC_", "SSL_CERT_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def _shared_client(
+    max_retries: int, api_key: str | None, base_url: str | None, timeout_s: float | None
+) -> Any:
+    """One SDK client per set of options and environment it was built from, shared by every
+    model of this process: a batch worker's tasks reuse its TLS context (loading the CA bundle
+    costs ~50 ms) and its connection pool instead of building both per task. The environment
+    variables the SDK and its HTTP client read at construction are part of the key, so a task
+    with its own ``env`` (another key, URL or proxy) gets its own client."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith(_CLIENT_ENV)))
+    key = (max_retries, api_key, base_url, timeout_s, env)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is not None:
+            return client
+    import anthropic
+
+    options: dict[str, Any] = {"max_retries": max_retries}
+    if api_key is not None:
+        options["api_key"] = api_key
+    if base_url is not None:
+        options["base_url"] = base_url
+    if timeout_s is not None:
+        options["timeout"] = timeout_s
+    client = anthropic.Anthropic(**options)
+    _refuse_real_api_under_test_guard(str(client.base_url))
+    with _CLIENTS_LOCK:
+        if not _CLIENTS:
+            # Closed before the interpreter tears modules down (the SDK's __del__ fails then).
+            atexit.register(_close_shared)
+        if len(_CLIENTS) >= _CLIENTS_MAX:  # the oldest is dropped, not closed: a model may hold it
+            _CLIENTS.pop(next(iter(_CLIENTS)))
+        return _CLIENTS.setdefault(key, client)
+
+
+def _close_shared() -> None:
+    with _CLIENTS_LOCK:
+        clients = list(_CLIENTS.values())
+        _CLIENTS.clear()
+    for client in clients:
+        with contextlib.suppress(Exception):
+            client.close()
+
+
 class AnthropicModel:
     """A real Claude model through the official SDK (``ANTHROPIC_API_KEY``/``_BASE_URL`` apply)."""
 
@@ -106,25 +159,16 @@ class AnthropicModel:
 
     def _get_client(self) -> Any:
         if self._client is None:
-            import anthropic
-
-            options: dict[str, Any] = {"max_retries": self.max_retries}
-            if self._api_key is not None:
-                options["api_key"] = self._api_key
-            if self._base_url is not None:
-                options["base_url"] = self._base_url
-            if self._timeout_s is not None:
-                options["timeout"] = self._timeout_s
-            client = anthropic.Anthropic(**options)
-            _refuse_real_api_under_test_guard(str(client.base_url))
-            self._client = client
+            self._client = _shared_client(
+                self.max_retries, self._api_key, self._base_url, self._timeout_s
+            )
+        _refuse_real_api_under_test_guard(str(self._client.base_url))
         return self._client
 
     def close(self) -> None:
-        """Release the SDK client's connections (a later call opens a new client)."""
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
+        """Drop this model's client (a later call takes one again). The client itself is shared
+        with other models made alike in this process and stays open for them."""
+        self._client = None
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
         import anthropic
