@@ -384,11 +384,24 @@ def test_malformed_settings_are_config_errors(ws: Path, content: str, message: s
 
 
 # -- offered tools -----------------------------------------------------------------------------
+CLASSIC = ["Read", "Write", "Edit", "Bash", "Glob", "Grep"]
+# An agent file without `tools` gets all tools, as in Claude Code (LS is legacy: only by name).
+LATER = [
+    "MultiEdit",
+    "TodoWrite",
+    "NotebookEdit",
+    "BashOutput",
+    "KillShell",
+    "WebFetch",
+    "WebSearch",
+]
+
+
 @pytest.mark.parametrize(
     ("agent_tools", "disallowed", "expected"),
     [
-        (None, [], ["Read", "Write", "Edit", "Bash", "Glob", "Grep"]),
-        (None, ["Bash Write"], ["Read", "Edit", "Glob", "Grep"]),
+        (None, [], [*CLASSIC, *LATER]),
+        (None, ["Bash Write"], ["Read", "Edit", "Glob", "Grep", *LATER]),
         (["Read", "Bash(git diff:*)", "Bash(git log:*)"], [], ["Read", "Bash"]),
         (["Read", "Bash"], ["Bash(rm:*)"], ["Read", "Bash"]),
         (["Read", "Grep"], ["Grep"], ["Read"]),

@@ -12,13 +12,17 @@ DEFAULT_AGENT = "backend-specialist"
 """The agent a run gets when none is named (the CLI, the Python API, tests, batch tasks)."""
 
 DEFAULT_TOOLS = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
-"""What an agent file without a ``tools`` list is offered."""
+"""Claude Code's six classic tools, the first ones the model is shown."""
 BUILTIN_TOOLS = (
     *DEFAULT_TOOLS,
     *("MultiEdit", "LS", "TodoWrite", "NotebookEdit", "BashOutput", "KillShell"),
     *("WebFetch", "WebSearch"),
 )
 """Every tool of agentrun's own, in the order the model is shown them."""
+OFFERED_WHEN_OMITTED = tuple(t for t in BUILTIN_TOOLS if t != "LS")
+"""What an agent file without a ``tools`` list is offered: all tools, as in Claude Code (LS is
+a legacy name kept for agent files that list it; Task/Agent and MCP tools are added where the
+agent may use them)."""
 SUBAGENT_TOOLS = ("Task", "Agent")
 """The names of the tool that starts a subagent (``Agent`` is Claude Code's newer one)."""
 TOOL_ALIASES: dict[str, str] = {"KillBash": "KillShell"}

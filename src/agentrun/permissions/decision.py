@@ -6,13 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from agentrun.core.vocab import DEFAULT_TOOLS, PERMISSION_MODES, READ_ONLY_TOOLS
+from agentrun.core.vocab import OFFERED_WHEN_OMITTED, PERMISSION_MODES, READ_ONLY_TOOLS
 from agentrun.permissions.rules import Rule, split_rules
 
 __all__ = ["ALL_TOOLS", "PERMISSION_MODES", "RANK", "READ_ONLY_TOOLS", "Decision", "offered_tools"]
 
 Behavior = Literal["allow", "ask", "deny"]
-ALL_TOOLS = DEFAULT_TOOLS
+ALL_TOOLS = OFFERED_WHEN_OMITTED
 RANK = {"allow": 0, "ask": 1, "deny": 2}
 
 
