@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Unpack
@@ -21,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack
 from rich.console import Console
 from rich.text import Text
 
-from agentrun.cli.render import Renderer, format_cost
+from agentrun.cli.render import Renderer
+from agentrun.cli.slash import COMMANDS, is_command, run_command
 from agentrun.cli.terminal import (
     Terminal,
     add_history,
@@ -42,32 +41,15 @@ from agentrun.core.types import ToolCall, Usage
 if TYPE_CHECKING:
     from agentrun.core.protocols import PermissionDecision
     from agentrun.runner.keywords import RunKeywords
-    from agentrun.runner.runtime import RunOptions
+    from agentrun.runner.options import RunOptions
 
-__all__ = ["InteractiveApp", "run_interactive"]
+__all__ = ["COMMANDS", "InteractiveApp", "run_interactive"]
 
 Answer = Literal["allow", "deny", "always"]
-COMMANDS = {
-    "/help": "show this help",
-    "/cost": "tokens and dollars spent in this session",
-    "/clear": "start a new conversation (same agent and options)",
-    "/compact": "summarise the conversation to free context; /compact TEXT says what to keep",
-    "/context": "the context by part (prompt, tools, memory, messages, tool results)",
-    "/agents": "list the agents available here",
-    "/hooks": "list the hooks configured, and from which file",
-    "/model": "show the model; /model SPEC switches (the conversation carries over)",
-    "/mcp": "the MCP servers of this session, their status and tools",
-    "/exit": "leave (Ctrl-D works too)",
-}
 RESUMED_EXCHANGES = 3
 """How many of a resumed conversation's last exchanges are shown before the prompt."""
-# shown under the commands by /help
-_KEYS = "end a line with \\ to continue it · Ctrl-C cancels a turn · Ctrl-D exits"
 _PROMPT = "\001\x1b[1;36m\002❯\001\x1b[0m\002 "
 _CONTINUE = "\001\x1b[2m\002…\001\x1b[0m\002 "
-# "/help", "/model opus", "/hepl" (a typo, told so): commands. "/etc/hosts explain this" or
-# "/tmp is full, why?": prompts that start with a path.
-_COMMAND = re.compile(r"/[A-Za-z][\w-]*")
 _ANSWERS: dict[str, Answer] = {
     "y": "allow",
     "yes": "allow",
@@ -176,7 +158,7 @@ class InteractiveApp:
                 interrupted = False
                 if not line:
                     continue
-                if _is_command(line):
+                if is_command(line):
                     if not self.command(line):
                         return 0
                     continue
@@ -319,72 +301,9 @@ class InteractiveApp:
         finally:
             self.term.quiet()
 
-    # -- slash commands ------------------------------------------------------------------------
     def command(self, line: str) -> bool:
-        """Run a slash command; False means leave."""
-        name, _, arg = line.partition(" ")
-        arg = arg.strip()
-        if name in ("/exit", "/quit"):
-            return False
-        if name == "/help":
-            for cmd, text in COMMANDS.items():
-                self.console.print(Text.assemble((f"  {cmd:<8}", "bold"), f" {text}"))
-            self.console.print(Text(f"  {_KEYS}", style="dim"))
-        elif name == "/cost":
-            self.console.print(
-                f"  {self.turns} turn{'' if self.turns == 1 else 's'} · "
-                f"{self.usage.total_input_tokens:,} input tokens "
-                f"({self.usage.cache_read_input_tokens:,} from cache) · "
-                f"{self.usage.output_tokens:,} output tokens · {format_cost(self.cost)}"
-            )
-        elif name == "/clear":
-            self._replace_session(session_source="clear")
-            self.console.print(Text("  (new conversation)", style="dim"))
-        elif name == "/compact":
-            self._compact(arg or None)
-        elif name == "/context":
-            for text in self.session.context.parts().lines():
-                self.console.print(f"  {text}")
-        elif name == "/agents":
-            self._list_agents()
-        elif name == "/hooks":
-            from agentrun.hooks.config import describe
-
-            for text in describe(self.session.hooks.config):
-                self.console.print(Text(f"  {text}"))
-        elif name == "/model":
-            # the conversation so far goes on, including one opened with --resume/--continue
-            resume = self.session.session_id if self.session.messages else None
-            if arg and self._replace_session(model=arg, resume=resume):
-                self.options = dataclasses.replace(self.options, model=arg)
-            self.console.print(f"  model: {self.renderer.model or 'default'}")
-        elif name == "/mcp":
-            from agentrun.cli.commands.mcp import session_lines
-
-            for text in session_lines(self.session):
-                self.console.print(Text(f"  {text}"))
-        else:
-            self.console.print(Text(f"  unknown command {name}; /help lists them", style="red"))
-        return True
-
-    def _compact(self, instructions: str | None) -> None:
-        from agentrun.core.errors import AgentrunError
-
-        if not self.session.messages:
-            self.console.print(Text("  nothing to compact yet", style="dim"))
-            return
-        self.console.print(Text("  compacting the conversation…", style="dim"))
-        try:
-            event = self.session.compact(instructions)
-        except AgentrunError as e:
-            self.console.print(Text(f"  compaction failed: {e}", style="red"))
-            return
-        self.console.print(
-            Text(
-                f"  compacted: {event.pre_tokens:,} → {event.post_tokens:,} tokens",
-                style="dim",
-            )
-        )
+        """Run a slash command (see :mod:`agentrun.cli.slash`); False means leave."""
+        return run_command(self, line)
 
     def _replace_session(self, **overrides: Unpack[RunKeywords]) -> bool:
         """Swap in a new session; on a configuration error (a mistyped /model) say so and keep
@@ -430,16 +349,6 @@ class InteractiveApp:
         self.renderer.model = _model_id(new) or self.renderer.model
         return True
 
-    def _list_agents(self) -> None:
-        from agentrun.agentfile.agentfile import find_agents
-
-        current = self.options.agent
-        for name, spec in sorted(find_agents(self.cwd).items()):
-            mark = "*" if name == current else " "
-            desc = " ".join(spec.description.split())
-            desc = desc if len(desc) <= 70 else desc[:69] + "…"
-            self.console.print(Text.assemble(f" {mark} ", (name, "bold"), f"  {desc}"))
-
 
 def _check_model(spec: str | None) -> None:
     """Raise ConfigError for a model spec that cannot be used (a mistyped /model)."""
@@ -449,13 +358,6 @@ def _check_model(spec: str | None) -> None:
     closer = getattr(model, "close", None)
     if callable(closer):
         closer()
-
-
-def _is_command(line: str) -> bool:
-    word, _, rest = line.partition(" ")
-    return (
-        word in COMMANDS or word == "/quit" or (not rest and _COMMAND.fullmatch(word) is not None)
-    )
 
 
 def _turns(n: int) -> str:

@@ -1,4 +1,4 @@
-"""The fields of :class:`~agentrun.runner.runtime.RunOptions` as keyword arguments.
+"""The fields of :class:`~agentrun.runner.options.RunOptions` as keyword arguments.
 
 ``agentrun.run(prompt, cwd=..., max_turns=...)``, ``AgentSession(...)`` and the testing kit take
 these keywords, typed (``**keywords: Unpack[RunKeywords]``), and build one ``RunOptions`` from
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from agentrun.core.loop import Approver
     from agentrun.core.protocols import Model, SessionStore, Tool
     from agentrun.hooks.config import HookCommand
-    from agentrun.runner.runtime import RunOptions
+    from agentrun.runner.options import RunOptions
 
 
 class RunKeywords(TypedDict, total=False):
@@ -65,7 +65,7 @@ class RunKeywords(TypedDict, total=False):
 
 def build_options(base: RunOptions | None, keywords: RunKeywords) -> RunOptions:
     """``base`` (else the defaults) with ``keywords`` in place of its fields."""
-    from agentrun.runner.runtime import RunOptions
+    from agentrun.runner.options import RunOptions
 
     if base is None:
         return RunOptions(**keywords)

@@ -1,0 +1,97 @@
+"""The bookkeeping of one ``run_turns`` call: its limits, the turns and money spent, the text so
+far, and the result event that ends it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from agentrun.core.events import ResultEvent, ResultSubtype, TextDelta
+from agentrun.core.modelcall import call_model
+from agentrun.core.pricing import cost_usd
+from agentrun.core.types import JSON, Usage
+
+if TYPE_CHECKING:
+    from agentrun.core.looptypes import Conversation, Limits, LoopIO
+    from agentrun.core.protocols import Model
+    from agentrun.core.types import ModelRequest, ModelResponse
+
+
+class RunState:
+    """Bookkeeping for one run_turns call: limits, totals, the model call and the final event."""
+
+    def __init__(self, conv: Conversation, io: LoopIO, limits: Limits, model: Model) -> None:
+        self.conv, self.io, self.limits, self.model = conv, io, limits, model
+        self.started = time.monotonic()
+        self.turns = 0
+        self.usage = Usage()
+        self.cost: float | None = 0.0
+        self.text = ""
+        self.continuing = False
+        self.cut_off = 0  # answers cut off by max_tokens in a row
+        self.interrupted = False
+        self.denials: list[JSON] = []
+        self.stop_hook_active = False
+        self.offered = frozenset(spec.name for spec in io.tools.specs())
+        self.timer: threading.Timer | None = None
+        io.cancel.clear()
+        if limits.timeout_s is not None:
+            # Past the deadline, running tools are stopped; the loop then ends with error_timeout.
+            self.timer = threading.Timer(limits.timeout_s, io.cancel.set)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def call(self, request: ModelRequest) -> ModelResponse | None:
+        """The model's answer, or None when the wall-clock limit passed first."""
+        timeout = self.limits.timeout_s
+        deadline = None if timeout is None else self.started + timeout
+        return call_model(self.model, request, lambda text: self.io.emit(TextDelta(text)), deadline)
+
+    def stop_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+    def limit_reached(self) -> ResultSubtype | None:
+        lim = self.limits
+        if lim.timeout_s is not None and time.monotonic() - self.started >= lim.timeout_s:
+            return "error_timeout"
+        if lim.max_budget_usd is not None and (self.cost or 0.0) >= lim.max_budget_usd:
+            return "error_max_budget_usd"
+        if lim.max_turns is not None and self.turns >= lim.max_turns:
+            return "error_max_turns"
+        return None
+
+    def account(self, usage: Usage) -> None:
+        self.turns += 1
+        self.add_spent(usage, cost_usd(self.model.model_id, usage))
+
+    def add_spent(self, usage: Usage, cost: float | None) -> None:
+        self.usage += usage
+        self.conv.usage += usage
+        if cost is None:
+            self.cost = self.conv.cost_usd = None
+        else:
+            self.cost = None if self.cost is None else self.cost + cost
+            self.conv.cost_usd = None if self.conv.cost_usd is None else self.conv.cost_usd + cost
+
+    def finish(
+        self, subtype: ResultSubtype, stop_reason: str | None, error: str = ""
+    ) -> ResultEvent:
+        event = ResultEvent(
+            subtype=subtype,
+            is_error=subtype != "success",
+            result=error or self.text,
+            num_turns=self.turns,
+            duration_ms=int((time.monotonic() - self.started) * 1000),
+            total_cost_usd=None if self.cost is None else round(self.cost, 10),
+            usage=self.usage,
+            session_id=self.conv.session_id,
+            permission_denials=self.denials,
+            stop_reason=stop_reason,
+        )
+        self.stop_timer()
+        self.io.persist({**(event.stream_json() or {}), "ts": time.time()})
+        self.io.sync()
+        self.io.emit(event)
+        return event
