@@ -115,7 +115,9 @@ class RunOptions:
     fork_session: bool = False
     """With ``resume``/``continue_session``: start a new session from a copy of that one."""
     setting_sources: Sequence[str] | None = None
-    """Which settings files are read (``user``, ``project``, ``local``); None: all of them."""
+    """Which settings files are read (``user``, ``project``, ``local``; None: all of them), and
+    which agent files: ``~/.claude/agents`` with ``user``, the workspace's ``.claude/agents``
+    (and its parents') with ``project``; the built-in agents always."""
     bash_env: Mapping[str, str] = field(default_factory=dict)
     """Variables added to every Bash command's environment (never ``ANTHROPIC_*``)."""
 
@@ -166,7 +168,11 @@ class Runtime:
         if o.sandbox not in SANDBOX_MODES:
             raise ConfigError(f"unknown sandbox mode {o.sandbox!r}; choose one of {SANDBOX_MODES}")
         self.cwd = cwd
-        self.agent = o.agent if isinstance(o.agent, AgentSpec) else resolve_agent(o.agent, cwd)
+        self.agent = (
+            o.agent
+            if isinstance(o.agent, AgentSpec)
+            else resolve_agent(o.agent, cwd, sources=o.setting_sources)
+        )
         if self.agent.fields.isolation == "worktree":
             from agentrun.runner.isolation import open_worktree
 
@@ -313,6 +319,7 @@ class Runtime:
             disallowed=disallowed,
             writable=o.sandbox != "read-only",
             inline=o.agents,
+            sources=o.setting_sources,
         )
         self.warnings += grants.warnings
         can_read = lambda path: self.policy.can_read(path)  # noqa: E731 (the policy comes later)
@@ -322,20 +329,25 @@ class Runtime:
     def _hooks(self, o: RunOptions, cwd: Path) -> Hooks:
         """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
         call); the agent file's own ``hooks:`` apply to this agent only."""
+        from dataclasses import replace
+
         from agentrun.hooks import Hooks, load_hook_config
 
         layers = list(self._layers)
         own = self.agent.extra.get("hooks")
-        if isinstance(own, dict) and o.subagent and "Stop" in own:
-            own = {("SubagentStop" if k == "Stop" else k): v for k, v in own.items()}
+        label = f"agent {self.agent.name} ({self.agent.path})"
         if own is not None:
-            layers.append((f"agent {self.agent.name} ({self.agent.path})", {"hooks": own}))
+            layers.append((label, {"hooks": own}))
         config = load_hook_config(
             cwd, extra=layers, disable=o.disable_hooks, sources=o.setting_sources
         )
-        if o.hook_commands and not config.disabled:
-            from dataclasses import replace
+        if own is not None and o.subagent:
+            from agentrun.hooks.config import as_subagent_hooks
 
+            mine = as_subagent_hooks([h for h in config.hooks if h.source == label])
+            others = [h for h in config.hooks if h.source != label]
+            config = replace(config, hooks=(*others, *mine))
+        if o.hook_commands and not config.disabled:
             config = replace(config, hooks=(*config.hooks, *o.hook_commands))
         gate = self.permissions
         return Hooks(
