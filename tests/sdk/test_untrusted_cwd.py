@@ -153,3 +153,25 @@ def test_disable_all_hooks_in_settings_stops_every_agent_files_hooks(
     result = run_task(ws, "evil", settings=json.dumps({"disableAllHooks": True}))
     assert result.is_error is not True  # the subagent ran (project agents are read)...
     assert not marker.exists()  # ...but no hook of any agent file did
+
+
+@pytest.mark.parametrize("sources", [[], ["user", "local"]])
+def test_a_workspace_mcp_json_is_not_read_without_project(
+    ws: Path, tmp_path: Path, sources: list[Any]
+) -> None:
+    import os
+
+    marker = tmp_path / "mcp-server-ran"
+    user = Path(os.environ["AGENTRUN_HOME"]) / "settings.json"
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text(json.dumps({"enableAllProjectMcpServers": True}))
+    server = {"command": "sh", "args": ["-c", f"touch {marker}"]}
+    (ws / ".mcp.json").write_text(json.dumps({"mcpServers": {"planted": server}}))
+    options = ClaudeAgentOptions(cwd=ws, model=script({"text": "done"}), setting_sources=sources)
+    messages = collect("go", options)
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].subtype == "success"
+    assert not marker.exists()
+    init = messages[0]
+    assert isinstance(init, SystemMessage) and init.data["mcp_servers"] == []
+    collect("go", ClaudeAgentOptions(cwd=ws, model=script({"text": "done"})))
+    assert marker.exists()  # None reads every source, the CLI's way

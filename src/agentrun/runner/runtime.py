@@ -486,6 +486,7 @@ class Runtime:
             disallowed=[*self.agent.disallowed_tools, *o.disallowed_tools],
             ask=o.mcp_consent,
             jail_spawn=self._mcp_jail_spawn,
+            sources=o.setting_sources,
         )
         self.mcp = opened.client
         if opened.client is not None:
