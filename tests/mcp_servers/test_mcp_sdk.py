@@ -5,6 +5,7 @@ gate, result conversion and call timeout as every MCP server; refused from any f
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import subprocess
@@ -199,6 +200,40 @@ def test_images_and_text_come_back_as_blocks(ws: Path) -> None:
     text, image = shown.content
     assert text == {"type": "text", "text": "a pixel:"}
     assert image["source"] == {"type": "base64", "media_type": "image/png", "data": PNG}
+
+
+JPEG = base64.b64encode(b"\xff\xd8\xff\xe0" + b"\0" * 60).decode()
+
+
+@tool("pictures", "Images good and bad", {})
+async def pictures(args: dict[str, Any]) -> dict[str, Any]:
+    big_png = base64.b64encode(base64.b64decode(PNG) + b"\0" * (5 * 1024 * 1024)).decode()
+    images = [
+        ("!!!notbase64" * 100_000, "text/html"),  # 1.2 MB of text said to be a page
+        ("!!!notbase64", "image/png"),
+        (base64.b64encode(b"<html></html>").decode(), "image/png"),  # base64, not an image
+        (big_png, "image/png"),  # a PNG over Read's 5 MB
+        (PNG, "image/png"),
+        (JPEG, "image/png"),  # a JPEG said to be a PNG: sent as what its bytes are
+    ]
+    return {"content": [{"type": "image", "data": d, "mimeType": m} for d, m in images]}
+
+
+def test_only_real_images_within_the_limit_come_back_as_images(ws: Path) -> None:
+    server = create_sdk_mcp_server("pics", tools=[pictures])
+    (shown,) = results(run(ws, [("mcp__pics__pictures", {})], {"pics": server}))
+    assert isinstance(shown.content, list)
+    page, bad, html, big, png, jpeg = shown.content
+    assert page == {
+        "type": "text",
+        "text": "[image ('text/html') not shown: that is not an image type]",
+    }
+    assert bad["text"] == "[image ('image/png') not shown: its data is not valid base64]"
+    assert "is not a PNG, JPEG, GIF or WebP" in html["text"]
+    assert "over the 5 MB limit for images" in big["text"]
+    assert png["source"] == {"type": "base64", "media_type": "image/png", "data": PNG}
+    assert jpeg["source"] == {"type": "base64", "media_type": "image/jpeg", "data": JPEG}
+    assert len(json.dumps(shown.content)) < 4096  # nothing big reached the transcript
 
 
 def test_output_over_the_limit_is_cut(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -188,3 +188,71 @@ def test_a_malformed_hooks_block_in_a_childs_file_is_its_tasks_error(ws: Path) -
     assert result.subtype == "success"
     said = json.dumps(lead[1].messages[-1])
     assert "could not start" in said and "'hooks' must be an object" in said
+
+
+def test_a_childs_stop_and_subagentstop_hooks_both_run(ws: Path, tmp_path: Path) -> None:
+    log = tmp_path / "own.log"
+    (ws / ".claude" / "agents" / "worker.md").write_text(
+        "---\nname: worker\ndescription: d\ntools: Bash\nhooks:\n"
+        f"  Stop:\n    - hooks:\n        - {{type: command, command: 'echo stop >> {log}'}}\n"
+        "  SubagentStop:\n    - hooks:\n"
+        f"        - {{type: command, command: 'echo subagentstop >> {log}'}}\n"
+        "---\nWorker.\n"
+    )
+    result = run("go", agent="lead", cwd=ws, model=delegate(lambda r: "ok"))
+    assert result.subtype == "success", result.result
+    assert sorted(log.read_text().split()) == ["stop", "subagentstop"]
+
+
+def test_a_sessions_own_stop_and_subagentstop_hooks_both_run_as_a_subagent(
+    ws: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "own.log"
+    (ws / ".claude" / "agents" / "worker.md").write_text(
+        "---\nname: worker\ndescription: d\nhooks:\n"
+        f"  Stop:\n    - hooks:\n        - {{type: command, command: 'echo stop >> {log}'}}\n"
+        "  SubagentStop:\n    - hooks:\n"
+        f"        - {{type: command, command: 'echo subagentstop >> {log}'}}\n"
+        "---\nWorker.\n"
+    )
+    result = run("go", agent="worker", cwd=ws, model=FunctionModel(lambda r: "ok"), subagent=True)
+    assert result.subtype == "success", result.result
+    assert sorted(log.read_text().split()) == ["stop", "subagentstop"]
+
+
+@pytest.mark.parametrize("how", ["--no-hooks", "disableAllHooks"])
+def test_hooks_turned_off_hold_for_a_childs_own_hooks_on_the_command_line(
+    ws: Path, tmp_path: Path, how: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agentrun.cli.app import main
+
+    marker = tmp_path / "child-hook-ran"
+    hook = f"- {{type: command, command: 'touch {marker}'}}"
+    (ws / ".claude" / "agents" / "worker.md").write_text(
+        "---\nname: worker\ndescription: d\ntools: Bash\nhooks:\n"
+        f"  PreToolUse:\n    - matcher: ''\n      hooks:\n        {hook}\n"
+        f"  SubagentStart:\n    - hooks:\n        {hook}\n"
+        f"  Stop:\n    - hooks:\n        {hook}\n"
+        f"  SubagentStop:\n    - hooks:\n        {hook}\n"
+        "---\nWorker.\n"
+    )
+    if how == "disableAllHooks":
+        (ws / ".claude" / "settings.json").write_text(json.dumps({"disableAllHooks": True}))
+    task = {"description": "work", "prompt": "do", "subagent_type": "worker"}
+    child = [{"tool_calls": [{"name": "Bash", "input": {"command": "true"}}]}, {"text": "ok"}]
+    turns = [{"tool_calls": [{"name": "Task", "input": task}]}, {"text": "done"}]
+    model = tmp_path / "s.json"
+    model.write_text(json.dumps({"turns": turns, "agents": {"worker": {"turns": child}}}))
+    argv = ["--cwd", str(ws), "-p", "go", "--agent", "lead", "--model", f"script:{model}"]
+    argv += ["--output-format", "stream-json", "--permission-mode", "bypassPermissions"]
+    code = main([*argv, *(["--no-hooks"] if how == "--no-hooks" else [])])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0, lines[-1]
+    ran = [x for x in lines if x["type"] == "user" and x.get("parent_tool_use_id")]
+    assert ran, lines  # the child did run its Bash call
+    assert not marker.exists()
+    # and without them turned off, the child's hooks do run
+    (ws / ".claude" / "settings.json").unlink(missing_ok=True)
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert marker.exists()

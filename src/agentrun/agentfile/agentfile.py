@@ -42,6 +42,7 @@ from agentrun.core.vocab import BUILTIN_TOOLS, DEFAULT_TOOLS, SUBAGENT_TOOLS, TO
 
 if TYPE_CHECKING:
     import logging
+    from collections.abc import Collection
 
 __all__ = [
     "KNOWN_TOOLS",
@@ -306,10 +307,16 @@ def builtin_agents_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "agents"
 
 
-def _search_dirs(cwd: Path, home: Path) -> list[tuple[str, Path]]:
-    """(source, directory) pairs in increasing precedence."""
+def _search_dirs(
+    cwd: Path, home: Path, sources: Collection[str] | None = None
+) -> list[tuple[str, Path]]:
+    """(source, directory) pairs in increasing precedence; ``sources`` as in
+    :func:`discover_agents`."""
     dirs: list[tuple[str, Path]] = [("builtin", builtin_agents_dir())]
-    dirs.append(("user", home / ".claude" / "agents"))
+    if sources is None or "user" in sources:
+        dirs.append(("user", home / ".claude" / "agents"))
+    if sources is not None and "project" not in sources:
+        return dirs
     top = home if cwd.is_relative_to(home) else Path(cwd.anchor)
     chain = [cwd, *cwd.parents]
     below = [d for d in reversed(chain) if d.is_relative_to(top) and d != home]
@@ -328,14 +335,23 @@ def _agent_files(directory: Path) -> list[Path]:
 
 
 def discover_agents(
-    cwd: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None
+    cwd: str | os.PathLike[str],
+    *,
+    home: str | os.PathLike[str] | None = None,
+    sources: Collection[str] | None = None,
 ) -> tuple[dict[str, AgentSpec], list[AgentFileError]]:
-    """Every agent visible from ``cwd`` by name (nearest wins), and the files that failed."""
+    """Every agent visible from ``cwd`` by name (nearest wins), and the files that failed.
+
+    ``sources`` are the setting sources a run reads (the SDK's ``setting_sources``; None: all):
+    the files of ``~/.claude/agents`` only with ``user``, those of the ``.claude/agents`` of
+    ``cwd`` and its parents only with ``project``; the built-in agents always. An agent file
+    can carry hooks that run on the host, so a run that does not trust its workspace must not
+    read the workspace's agents."""
     here = Path(cwd).expanduser().resolve()
     home_dir = Path(home).expanduser().resolve() if home is not None else Path.home().resolve()
     agents: dict[str, AgentSpec] = {}
     errors: list[AgentFileError] = []
-    for source, directory in _search_dirs(here, home_dir):
+    for source, directory in _search_dirs(here, home_dir, sources):
         for file in _agent_files(directory):
             try:
                 spec = load_agent(file, source=source)
@@ -387,9 +403,14 @@ def looks_like_path(text: str) -> bool:
 
 
 def resolve_agent(
-    name_or_path: str, cwd: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None
+    name_or_path: str,
+    cwd: str | os.PathLike[str],
+    *,
+    home: str | os.PathLike[str] | None = None,
+    sources: Collection[str] | None = None,
 ) -> AgentSpec:
-    """Load a file if ``name_or_path`` is (or looks like) a path, else find the agent by name.
+    """Load a file if ``name_or_path`` is (or looks like) a path, else find the agent by name
+    among those ``sources`` allow (see :func:`discover_agents`).
 
     Raises ConfigError listing the available names when no agent has that name, and the
     file's own AgentFileError when the only file that could hold it failed to load.
@@ -397,11 +418,14 @@ def resolve_agent(
     candidate = Path(name_or_path).expanduser()
     if not candidate.is_absolute():
         candidate = Path(cwd) / candidate
-    if looks_like_path(name_or_path) or candidate.is_file():
+    # A bare name that happens to be a file in the workspace is a project file: only read
+    # when project files are.
+    project = sources is None or "project" in sources
+    if looks_like_path(name_or_path) or (project and candidate.is_file()):
         if not candidate.is_file():
             raise ConfigError(f"agent file not found: {candidate}")
         return load_agent(candidate)
-    agents, errors = discover_agents(cwd, home=home)
+    agents, errors = discover_agents(cwd, home=home, sources=sources)
     if name_or_path in agents:
         return agents[name_or_path]
     for error in reversed(errors):

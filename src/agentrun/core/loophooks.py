@@ -68,8 +68,9 @@ def permission_request(
     """PermissionRequest, for a call the gate asks about: None when no hook answered (the
     user is asked), else the call to run and None, or the refusal for the model. A hook's
     allow answers the ask as the user would, except a firm one (an ask rule, a protected
-    path: only a person answers those); an ``updatedInput`` is decided again (a deny rule
-    still holds)."""
+    path: only a person answers those); an ``updatedInput`` is decided again and must itself
+    be a call the hook may answer (a deny rule still holds, and a rewrite onto a firm ask is
+    not granted)."""
     if hooks is None or not hooks.has("PermissionRequest") or asked.firm:
         return None
     said = hooks.fire("PermissionRequest", tool_fields(call))
@@ -83,6 +84,11 @@ def permission_request(
         again = gate.decide(call)
         if again.behavior == "deny":
             return call, f"Permission to use {call.name} was denied: {again.reason}"
+        if again.behavior == "ask" and again.firm:
+            return call, (
+                f"Permission to use {call.name} was not granted: a PermissionRequest hook "
+                f"rewrote the call into one only a person may approve ({again.reason})."
+            )
     gate.answer(call, always=False)
     return call, None
 

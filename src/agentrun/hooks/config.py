@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_TIMEOUT_S",
     "HookCommand",
     "HookConfig",
+    "as_subagent_hooks",
     "describe",
     "load_hook_config",
     "parse_hooks",
@@ -132,6 +133,14 @@ def load_hook_config(
             hooks += found
             warnings += warned
     return HookConfig(tuple(hooks), disabled, tuple(warnings))
+
+
+def as_subagent_hooks(hooks: Sequence[HookCommand]) -> tuple[HookCommand, ...]:
+    """A subagent's own hooks (its file's ``hooks:``): its ``Stop`` ones fire when it stops,
+    that is as SubagentStop, beside any SubagentStop ones it also has."""
+    from dataclasses import replace
+
+    return tuple(replace(h, event="SubagentStop") if h.event == "Stop" else h for h in hooks)
 
 
 def read_settings_arg(text: str) -> tuple[str, dict[str, Any]]:

@@ -64,14 +64,12 @@ class Hooks:
         block is malformed."""
         from dataclasses import replace
 
-        from agentrun.hooks.config import parse_hooks
+        from agentrun.hooks.config import as_subagent_hooks, parse_hooks
 
-        if isinstance(block, dict):
-            block = {("SubagentStop" if k == "Stop" else k): v for k, v in block.items()}
         found, warned = parse_hooks(block, label)
         config = replace(
             self.config,
-            hooks=(*self.config.hooks, *found),
+            hooks=(*self.config.hooks, *as_subagent_hooks(found)),
             warnings=(*self.config.warnings, *warned),
         )
         hooks = Hooks(

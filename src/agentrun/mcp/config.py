@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -318,17 +318,22 @@ def load_setup(
     agent_servers: Any = None,
     agent_in_project: bool = False,
     ask: Ask | None = None,
+    sources: Collection[str] | None = None,
 ) -> McpSetup:
-    """Every server this session starts, from every source (see the module docstring)."""
+    """Every server this session starts, from every source (see the module docstring);
+    ``sources`` (the setting sources a run reads; None: all): the user's servers only with
+    ``user``, the project's ``.mcp.json`` only with ``project``."""
     setup = McpSetup()
     user = read_json(user_settings_path())
     consent = Consent(cwd, user, ask)
     chosen: dict[str, ServerConfig] = {}
     if not strict:
-        for server in parse_servers(user, source="user", origin=str(user_settings_path())):
-            chosen[server.name] = server
+        if sources is None or "user" in sources:
+            for server in parse_servers(user, source="user", origin=str(user_settings_path())):
+                chosen[server.name] = server
         project = cwd / PROJECT_FILE
-        for server in parse_servers(read_json(project), source="project", origin=str(project)):
+        mcp_json = read_json(project) if sources is None or "project" in sources else {}
+        for server in parse_servers(mcp_json, source="project", origin=str(project)):
             if consent.allows(server):
                 chosen[server.name] = server
             else:

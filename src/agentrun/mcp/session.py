@@ -50,8 +50,10 @@ def open_mcp(
     disallowed: Sequence[str],
     ask: Ask | None,
     jail_spawn: JailSpawn | None,
+    sources: Sequence[str] | None = None,
 ) -> OpenedMcp:
-    """Read the configuration, start every server at once, and gather their tools."""
+    """Read the configuration (``sources``: the setting sources read, None: all), start every
+    server at once, and gather their tools."""
     # A repository's own agent files (found in .claude/agents up the tree, or a path inside the
     # workspace) may name any command, like its .mcp.json: their inline servers need consent.
     agent_path = getattr(agent, "path", None)
@@ -64,6 +66,7 @@ def open_mcp(
         agent_servers=agent.extra.get("mcpServers"),
         agent_in_project=in_project,
         ask=ask,
+        sources=sources,
     )
     opened = OpenedMcp(warnings=list(setup.warnings))
     if not setup.servers:

@@ -77,8 +77,7 @@ def content_blocks(items: list[Any]) -> list[JSON]:
         if kind == "text":
             blocks.append({"type": "text", "text": item.text})
         elif kind == "image":
-            source = {"type": "base64", "media_type": item.mime_type, "data": item.data}
-            blocks.append({"type": "image", "source": source})
+            blocks.append(image_block(item.data, item.mime_type))
         elif kind == "resource":
             blocks.extend(resource_blocks([item.resource]))
         elif kind == "resource_link":
@@ -89,6 +88,38 @@ def content_blocks(items: list[Any]) -> list[JSON]:
     return blocks
 
 
+def image_block(data: object, media: object) -> JSON:
+    """A server's image as an image block, or a text note saying why it is not shown. Only
+    base64 of a PNG, JPEG, GIF or WebP (told by its bytes) up to Read's size limit passes:
+    anything else would make the API refuse the next request, or fill the context."""
+    import base64
+    import binascii
+
+    from agentrun.tools.textfile import MAX_IMAGE_BYTES, sniff_image
+
+    said = repr(media)[:60]
+    limit = f"{MAX_IMAGE_BYTES // 1048576} MB"
+    if not isinstance(media, str) or not media.startswith("image/"):
+        return _note(f"[image ({said}) not shown: that is not an image type]")
+    if not isinstance(data, str):
+        return _note(f"[image ({said}) not shown: its data is not base64 text]")
+    if len(data) > (MAX_IMAGE_BYTES + 2) // 3 * 4:  # before decoding: the size is known
+        return _note(f"[image ({said}) not shown: it is over the {limit} limit for images]")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return _note(f"[image ({said}) not shown: its data is not valid base64]")
+    sniffed = sniff_image(raw[:16])
+    if sniffed is None:
+        return _note(f"[image ({said}) not shown: its data is not a PNG, JPEG, GIF or WebP]")
+    # the type the bytes have (the API refuses an image whose declared type is another)
+    return {"type": "image", "source": {"type": "base64", "media_type": sniffed, "data": data}}
+
+
+def _note(text: str) -> JSON:
+    return {"type": "text", "text": text}
+
+
 def resource_blocks(contents: list[Any]) -> list[JSON]:
     blocks: list[JSON] = []
     for c in contents:
@@ -96,8 +127,7 @@ def resource_blocks(contents: list[Any]) -> list[JSON]:
         if text is not None:
             blocks.append({"type": "text", "text": text})
         elif str(getattr(c, "mime_type", "") or "").startswith("image/"):
-            source = {"type": "base64", "media_type": c.mime_type, "data": c.blob}
-            blocks.append({"type": "image", "source": source})
+            blocks.append(image_block(c.blob, c.mime_type))
         else:
             blocks.append({"type": "text", "text": f"[binary resource {c.uri} not shown]"})
     return blocks

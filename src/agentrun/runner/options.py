@@ -84,6 +84,8 @@ class RunOptions:
     fork_session: bool = False
     """With ``resume``/``continue_session``: start a new session from a copy of that one."""
     setting_sources: Sequence[str] | None = None
-    """Which settings files are read (``user``, ``project``, ``local``); None: all of them."""
+    """Which settings files are read (``user``, ``project``, ``local``; None: all of them), and
+    which agent files: ``~/.claude/agents`` with ``user``, the workspace's ``.claude/agents``
+    (and its parents') with ``project``; the built-in agents always."""
     bash_env: Mapping[str, str] = field(default_factory=dict)
     """Variables added to every Bash command's environment (never ``ANTHROPIC_*``)."""

@@ -97,10 +97,12 @@ def session_memory(
     disallowed: Sequence[str],
     writable: bool,
     inline: Sequence[AgentSpec] = (),
+    sources: Sequence[str] | None = None,
 ) -> tuple[AgentSpec, dict[str, AgentSpec] | None, MemoryGrants]:
     """The session's agent (with its memory tools), the agents it may start (None: it may
     not delegate; discovered here once, the Task tool reuses them) and the memory grants of
-    them all; ``inline`` agents (defined in code) replace discovered ones of the same name.
+    them all; ``inline`` agents (defined in code) replace discovered ones of the same name;
+    ``sources``: the setting sources whose agent files are read (None: all).
     A session without ``memory:`` anywhere creates nothing."""
     from pathlib import Path
 
@@ -114,7 +116,7 @@ def session_memory(
     if delegation_tool_name(agent.tools, disallowed) is not None:
         from agentrun.agentfile.agentfile import discover_agents
 
-        discovered, _ = discover_agents(cwd)
+        discovered, _ = discover_agents(cwd, sources=sources)
         discovered.update((a.name, a) for a in inline)
         found = {
             name: with_memory_tools(trusted_memory(a, notes)) for name, a in discovered.items()

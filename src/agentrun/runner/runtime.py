@@ -98,7 +98,11 @@ class Runtime:
         if o.sandbox not in SANDBOX_MODES:
             raise ConfigError(f"unknown sandbox mode {o.sandbox!r}; choose one of {SANDBOX_MODES}")
         self.cwd = cwd
-        self.agent = o.agent if isinstance(o.agent, AgentSpec) else resolve_agent(o.agent, cwd)
+        self.agent = (
+            o.agent
+            if isinstance(o.agent, AgentSpec)
+            else resolve_agent(o.agent, cwd, sources=o.setting_sources)
+        )
         if self.agent.fields.isolation == "worktree":
             from agentrun.runner.isolation import open_worktree
 
@@ -243,6 +247,7 @@ class Runtime:
             disallowed=disallowed,
             writable=o.sandbox != "read-only",
             inline=o.agents,
+            sources=o.setting_sources,
         )
         self.warnings += grants.warnings
         can_read = lambda path: self.policy.can_read(path)  # noqa: E731 (the policy comes later)

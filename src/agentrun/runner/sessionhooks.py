@@ -17,18 +17,24 @@ if TYPE_CHECKING:
 def session_hooks(rt: Runtime, o: RunOptions, cwd: Path) -> Hooks:
     """The session's hooks (a malformed ``hooks`` block is a ConfigError, before any model
     call); the agent file's own ``hooks:`` apply to this agent only."""
+    from dataclasses import replace
+
     from agentrun.hooks import Hooks, load_hook_config
 
     layers = list(rt._layers)
     own = rt.agent.extra.get("hooks")
-    if isinstance(own, dict) and o.subagent and "Stop" in own:
-        own = {("SubagentStop" if k == "Stop" else k): v for k, v in own.items()}
+    label = f"agent {rt.agent.name} ({rt.agent.path})"
     if own is not None:
-        layers.append((f"agent {rt.agent.name} ({rt.agent.path})", {"hooks": own}))
+        layers.append((label, {"hooks": own}))
     config = load_hook_config(cwd, extra=layers, disable=o.disable_hooks, sources=o.setting_sources)
-    if o.hook_commands and not config.disabled:
-        from dataclasses import replace
+    if own is not None and o.subagent:
+        from agentrun.hooks.config import as_subagent_hooks
 
+        # Stop hooks of a subagent's own file fire as SubagentStop, beside its SubagentStop ones.
+        mine = as_subagent_hooks([h for h in config.hooks if h.source == label])
+        others = [h for h in config.hooks if h.source != label]
+        config = replace(config, hooks=(*others, *mine))
+    if o.hook_commands and not config.disabled:
         config = replace(config, hooks=(*config.hooks, *o.hook_commands))
     gate = rt.permissions
     return Hooks(

@@ -105,6 +105,7 @@ def start_mcp(rt: Runtime, o: RunOptions, names: list[str]) -> None:
         disallowed=[*rt.agent.disallowed_tools, *o.disallowed_tools],
         ask=o.mcp_consent,
         jail_spawn=functools.partial(mcp_jail_spawn, rt),
+        sources=o.setting_sources,
     )
     rt.mcp = opened.client
     if opened.client is not None:

@@ -118,8 +118,10 @@ def main_agent(o: ClaudeAgentOptions, cwd: Path) -> tuple[AgentSpec, str | None]
     if prompt is not None and not (isinstance(prompt, dict) and prompt.get("type") == "preset"):
         raise UnsupportedOptionError("system_prompt", f"unknown form {prompt!r}")
     append = prompt.get("append") if isinstance(prompt, dict) else None
-    # agentrun's default agent, with the SDK's default tools (all of them: Task, MCP, ...)
-    return replace(resolve_agent(DEFAULT_AGENT, cwd), tools=tools), append
+    # agentrun's default agent, with the SDK's default tools (all of them: Task, MCP, ...):
+    # the built-in one unless the sources allow a user or workspace file of that name
+    agent = resolve_agent(DEFAULT_AGENT, cwd, sources=o.setting_sources)
+    return replace(agent, tools=tools), append
 
 
 def _say(agent: str, key: str | None, message: str) -> str:

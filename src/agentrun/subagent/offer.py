@@ -49,7 +49,7 @@ def task_tool(
     if found is None:
         from agentrun.agentfile.agentfile import discover_agents
 
-        found, _ = discover_agents(cwd)
+        found, _ = discover_agents(cwd, sources=gate_options.get("sources"))
     delegation = Delegation(
         cwd=cwd,
         session_id=session_id,

@@ -27,7 +27,7 @@ MAX_TOKENS = 25_000
 (below it the lines stay in the context, as in Claude Code: the tool runner spills no Read)."""
 SPILL_MAX_TOKENS = 4_000_000
 """Refused even with a spill (memory stays bounded)."""
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_BYTES = textfile.MAX_IMAGE_BYTES
 
 
 def error(text: str) -> ToolResult:

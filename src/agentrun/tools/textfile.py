@@ -25,6 +25,9 @@ _BOMS = (
 # Control characters that do not occur in text (tab, LF, VT, FF, CR and ESC do).
 _CONTROL = bytes(set(range(32)) - {8, 9, 10, 11, 12, 13, 27})
 
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+"""The largest image a tool result carries (Read's files, MCP servers' images)."""
+
 IMAGE_TYPES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
