@@ -47,8 +47,8 @@ def test_name_imports_or_says_why(module: str, name: str) -> None:
 
 
 def test_from_import_of_an_unprovided_function_raises_the_reason() -> None:
-    with pytest.raises(ImportError, match="does not provide list_sessions: agentrun keeps"):
-        from agentrun.sdk import list_sessions  # noqa: F401
+    with pytest.raises(ImportError, match="does not provide fork_session: agentrun keeps"):
+        from agentrun.sdk import fork_session  # noqa: F401
 
 
 def test_types_and_package_names_are_the_same_objects() -> None:

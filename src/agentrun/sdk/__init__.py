@@ -33,6 +33,7 @@ from agentrun.sdk.query import query
 if TYPE_CHECKING:
     from mcp.types import ToolAnnotations  # noqa: F401
 
+    from agentrun.sdk.sessions import get_session_messages, list_sessions
     from agentrun.sdk.types import *  # noqa: F403
 
 # __all__ also names what __getattr__ below loads at first use.
@@ -110,16 +111,20 @@ __all__ = [
     "UnsupportedOptionError",
     "UserMessage",
     "create_sdk_mcp_server",
+    "get_session_messages",
+    "list_sessions",
     "query",
     "tool",
 ]
 
 _TOOLS = ("SdkMcpTool", "create_sdk_mcp_server", "tool")
 
+_SESSIONS = ("get_session_messages", "list_sessions")
+
 _STORE = (
-    "agentrun keeps sessions in its own transcript store (agentrun.session: list_sessions, "
-    "SessionStore; the CLI's `agentrun sessions`), not the Claude CLI's project files or an "
-    "SDK SessionStore"
+    "agentrun keeps sessions in its own transcript store, not the Claude CLI's project files or "
+    "an SDK SessionStore; agentrun.sdk.list_sessions and get_session_messages read it (the CLI: "
+    "`agentrun sessions`)"
 )
 # The SDK's functions and classes agentrun does not implement: importing one fails loudly
 # with the reason instead of leaving a program to find a missing feature at run time.
@@ -165,6 +170,10 @@ def __getattr__(name: str) -> Any:
         from mcp.types import ToolAnnotations
 
         return ToolAnnotations
+    if name in _SESSIONS:
+        from agentrun.sdk import sessions
+
+        return getattr(sessions, name)
     if name in _NOT_PROVIDED:
         raise ImportError(f"agentrun.sdk does not provide {name}: {_NOT_PROVIDED[name]}")
     if name == "__version__":
