@@ -15,7 +15,7 @@ imported at the first request that needs them, not here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentrun.sdk.client import ClaudeSDKClient
 from agentrun.sdk.errors import (
@@ -24,10 +24,20 @@ from agentrun.sdk.errors import (
     CLIJSONDecodeError,
     CLINotFoundError,
     ProcessError,
+    ResultError,
     UnsupportedOptionError,
 )
 from agentrun.sdk.options import ClaudeAgentOptions
 from agentrun.sdk.query import query
+
+if TYPE_CHECKING:
+    from mcp.types import ToolAnnotations  # noqa: F401
+
+    from agentrun.sdk.sessions import get_session_messages, list_sessions
+    from agentrun.sdk.types import *  # noqa: F403
+
+# __all__ also names what __getattr__ below loads at first use.
+# ruff: noqa: F405
 from agentrun.sdk.types import (
     AgentDefinition,
     AssistantMessage,
@@ -87,6 +97,7 @@ __all__ = [
     "PostToolUseHookInput",
     "PreToolUseHookInput",
     "ProcessError",
+    "ResultError",
     "ResultMessage",
     "SdkMcpTool",
     "SettingSource",
@@ -100,11 +111,53 @@ __all__ = [
     "UnsupportedOptionError",
     "UserMessage",
     "create_sdk_mcp_server",
+    "get_session_messages",
+    "list_sessions",
     "query",
     "tool",
 ]
 
 _TOOLS = ("SdkMcpTool", "create_sdk_mcp_server", "tool")
+
+_SESSIONS = ("get_session_messages", "list_sessions")
+
+_STORE = (
+    "agentrun keeps sessions in its own transcript store, not the Claude CLI's project files or "
+    "an SDK SessionStore; agentrun.sdk.list_sessions and get_session_messages read it (the CLI: "
+    "`agentrun sessions`)"
+)
+# The SDK's functions and classes agentrun does not implement: importing one fails loudly
+# with the reason instead of leaving a program to find a missing feature at run time.
+_NOT_PROVIDED: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "list_sessions",
+            "get_session_info",
+            "get_session_messages",
+            "list_subagents",
+            "get_subagent_messages",
+            "rename_session",
+            "tag_session",
+            "delete_session",
+            "fork_session",
+            "project_key_for_directory",
+            "fold_session_summary",
+            "import_session_to_store",
+            "list_sessions_from_store",
+            "get_session_info_from_store",
+            "get_session_messages_from_store",
+            "list_subagents_from_store",
+            "get_subagent_messages_from_store",
+            "rename_session_via_store",
+            "tag_session_via_store",
+            "delete_session_via_store",
+            "fork_session_via_store",
+            "InMemorySessionStore",
+        ],
+        _STORE,
+    ),
+    "Transport": "agentrun runs no CLI subprocess, so there is no transport to replace",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -113,4 +166,23 @@ def __getattr__(name: str) -> Any:
         from agentrun.sdk import tools
 
         return getattr(tools, name)
+    if name == "ToolAnnotations":
+        from mcp.types import ToolAnnotations
+
+        return ToolAnnotations
+    if name in _SESSIONS:
+        from agentrun.sdk import sessions
+
+        return getattr(sessions, name)
+    if name in _NOT_PROVIDED:
+        raise ImportError(f"agentrun.sdk does not provide {name}: {_NOT_PROVIDED[name]}")
+    if name == "__version__":
+        from agentrun import __version__
+
+        return __version__
+    # Every other SDK type is in agentrun.sdk.types, most of them loaded at first use.
+    from agentrun.sdk import types
+
+    if name in types.__all__:
+        return getattr(types, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

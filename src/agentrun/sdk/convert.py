@@ -27,6 +27,8 @@ from agentrun.sdk.types import (
     ContentBlock,
     Message,
     ResultMessage,
+    ServerToolResultBlock,
+    ServerToolUseBlock,
     StreamEvent,
     SystemMessage,
     TextBlock,
@@ -55,6 +57,13 @@ def blocks(content: Any) -> list[ContentBlock]:
             out.append(ThinkingBlock(b.get("thinking", ""), b.get("signature", "")))
         elif kind == "tool_use":
             out.append(ToolUseBlock(b.get("id", ""), b.get("name", ""), dict(b.get("input", {}))))
+        elif kind == "server_tool_use":
+            out.append(
+                ServerToolUseBlock(b.get("id", ""), b.get("name", ""), dict(b.get("input", {})))
+            )
+        elif isinstance(kind, str) and kind.endswith("_tool_result") and "tool_use_id" in b:
+            # A server tool's result (web_search_tool_result, ...): the API's dict as is.
+            out.append(ServerToolResultBlock(b["tool_use_id"], dict(b)))
         elif kind == "tool_result":
             out.append(
                 ToolResultBlock(b.get("tool_use_id", ""), b.get("content"), b.get("is_error"))
@@ -70,16 +79,22 @@ class Converter:
     """Set by the structured output tool; the result carries it."""
     expect_structured: bool = False
     """``output_format`` asked for one: a successful run without it is an error."""
+    session_id: str = ""
+    """From the init message: stream events carry it like the other messages."""
 
     def convert(self, event: Event) -> Message | None:
         if isinstance(event, InitEvent):
-            return SystemMessage("init", event.stream_json() or {})
+            data = event.stream_json() or {}
+            self.session_id = str(data.get("session_id") or "")
+            return SystemMessage("init", data)
         if isinstance(event, TextDelta):
             if not self.partial:
                 return None
             delta = {"type": "text_delta", "text": event.text}
             return StreamEvent(
-                str(uuid.uuid4()), "", {"type": "content_block_delta", "index": 0, "delta": delta}
+                str(uuid.uuid4()),
+                self.session_id,
+                {"type": "content_block_delta", "index": 0, "delta": delta},
             )
         if isinstance(event, AssistantEvent):
             return AssistantMessage(

@@ -19,6 +19,7 @@ __all__ = [
     "CLINotFoundError",
     "ClaudeSDKError",
     "ProcessError",
+    "ResultError",
     "UnsupportedOptionError",
 ]
 
@@ -60,3 +61,19 @@ class UnsupportedOptionError(ClaudeSDKError, ValueError):
     def __init__(self, option: str, why: str):
         self.option = option
         super().__init__(f"ClaudeAgentOptions.{option}: {why}")
+
+
+class ResultError(ProcessError):
+    """A run that ended in an error result; kept for ``except`` clauses (agentrun reports
+    that as the final ``ResultMessage`` with ``is_error`` and never raises this)."""
+
+    def __init__(
+        self,
+        message: str,
+        subtype: str = "error_during_execution",
+        errors: list[str] | None = None,
+        exit_code: int | None = 1,
+    ):
+        self.subtype = subtype
+        self.errors = errors or []
+        super().__init__(message, exit_code=exit_code)

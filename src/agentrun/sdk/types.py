@@ -8,14 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 from agentrun.core.vocab import PermissionMode
+
+if TYPE_CHECKING:
+    from mcp.server import Server as McpServer
+
+    from agentrun.sdk._types_config import *  # noqa: F403
+    from agentrun.sdk._types_control import *  # noqa: F403
+    from agentrun.sdk._types_hooks import *  # noqa: F403
+    from agentrun.sdk._types_messages import *  # noqa: F403
+    from agentrun.sdk._types_sessions import *  # noqa: F403
+    from agentrun.sdk.options import ClaudeAgentOptions
 
 __all__ = [
     "AgentDefinition",
     "AssistantMessage",
+    "BaseHookInput",
     "CanUseTool",
+    "ClaudeAgentOptions",
     "ContentBlock",
     "HookCallback",
     "HookContext",
@@ -23,6 +35,7 @@ __all__ = [
     "HookInput",
     "HookJSONOutput",
     "HookMatcher",
+    "McpServer",
     "Message",
     "PermissionMode",
     "PermissionResult",
@@ -33,6 +46,9 @@ __all__ = [
     "PostToolUseHookInput",
     "PreToolUseHookInput",
     "ResultMessage",
+    "ServerToolName",
+    "ServerToolResultBlock",
+    "ServerToolUseBlock",
     "SettingSource",
     "StreamEvent",
     "SystemMessage",
@@ -87,7 +103,43 @@ class ToolResultBlock:
     is_error: bool | None = None
 
 
-ContentBlock = TextBlock | ThinkingBlock | ToolUseBlock | ToolResultBlock
+ServerToolName = Literal[
+    "advisor",
+    "web_search",
+    "web_fetch",
+    "code_execution",
+    "bash_code_execution",
+    "text_editor_code_execution",
+    "tool_search_tool_regex",
+    "tool_search_tool_bm25",
+]
+
+
+@dataclass
+class ServerToolUseBlock:
+    """A tool the API ran itself (``server_tool_use``), when the model's reply carries one."""
+
+    id: str
+    name: ServerToolName
+    input: dict[str, Any]
+
+
+@dataclass
+class ServerToolResultBlock:
+    """Its result block, the API's dict as is (``content["type"]`` says which tool)."""
+
+    tool_use_id: str
+    content: dict[str, Any]
+
+
+ContentBlock = (
+    TextBlock
+    | ThinkingBlock
+    | ToolUseBlock
+    | ToolResultBlock
+    | ServerToolUseBlock
+    | ServerToolResultBlock
+)
 
 
 # Messages
@@ -217,14 +269,20 @@ class BaseHookInput(TypedDict):
     permission_mode: NotRequired[str]
 
 
-class PreToolUseHookInput(BaseHookInput):
+class _SubagentContextMixin(TypedDict, total=False):
+    # Set when the hook fires inside a subagent.
+    agent_id: str
+    agent_type: str
+
+
+class PreToolUseHookInput(BaseHookInput, _SubagentContextMixin):
     hook_event_name: Literal["PreToolUse"]
     tool_name: str
     tool_input: dict[str, Any]
     tool_use_id: str
 
 
-class PostToolUseHookInput(BaseHookInput):
+class PostToolUseHookInput(BaseHookInput, _SubagentContextMixin):
     hook_event_name: Literal["PostToolUse"]
     tool_name: str
     tool_input: dict[str, Any]
@@ -271,3 +329,176 @@ class AgentDefinition:
     background: bool | None = None
     effort: str | int | None = None
     permissionMode: PermissionMode | None = None  # noqa: N815
+
+
+# The SDK's remaining types live in small modules loaded at first use (keeps import fast and
+# lets them build on the classes above without an import cycle).
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "SdkBeta",
+            "EffortLevel",
+            "SystemPromptPreset",
+            "SystemPromptCustom",
+            "SystemPromptFile",
+            "TaskBudget",
+            "ToolsPreset",
+            "PermissionUpdateDestination",
+            "PermissionBehavior",
+            "McpStdioServerConfig",
+            "McpSSEServerConfig",
+            "McpHttpServerConfig",
+            "McpSdkServerConfig",
+            "McpServerConfig",
+            "McpSdkServerConfigStatus",
+            "McpClaudeAIProxyServerConfig",
+            "McpServerStatusConfig",
+            "McpToolAnnotations",
+            "McpToolInfo",
+            "McpServerInfo",
+            "McpServerConnectionStatus",
+            "McpServerStatus",
+            "McpStatusResponse",
+            "ContextUsageCategory",
+            "ContextUsageResponse",
+            "SdkPluginConfig",
+            "SandboxNetworkConfig",
+            "SandboxIgnoreViolations",
+            "SandboxSettings",
+            "ThinkingDisplay",
+            "ThinkingConfigAdaptive",
+            "ThinkingConfigEnabled",
+            "ThinkingConfigDisabled",
+            "ThinkingConfig",
+            "CanUseToolShadowedWarning",
+        ],
+        "_types_config",
+    ),
+    **dict.fromkeys(
+        [
+            "HookEffort",
+            "PostToolUseFailureHookInput",
+            "UserPromptSubmitHookInput",
+            "BackgroundTaskSummary",
+            "SessionCronSummary",
+            "StopHookInput",
+            "SubagentStopHookInput",
+            "PreCompactHookInput",
+            "NotificationHookInput",
+            "SubagentStartHookInput",
+            "PermissionRequestHookInput",
+            "PreToolUseHookSpecificOutput",
+            "PostToolUseHookSpecificOutput",
+            "PostToolUseFailureHookSpecificOutput",
+            "UserPromptSubmitHookSpecificOutput",
+            "UserPromptExpansionHookSpecificOutput",
+            "SessionStartHookSpecificOutput",
+            "NotificationHookSpecificOutput",
+            "SubagentStartHookSpecificOutput",
+            "PermissionRequestHookSpecificOutput",
+            "PostToolBatchHookSpecificOutput",
+            "StopHookSpecificOutput",
+            "SubagentStopHookSpecificOutput",
+            "PermissionDeniedHookSpecificOutput",
+            "PreModelSwitchHookSpecificOutput",
+            "PostModelSwitchHookSpecificOutput",
+            "ElicitationHookSpecificOutput",
+            "ElicitationResultHookSpecificOutput",
+            "CwdChangedHookSpecificOutput",
+            "FileChangedHookSpecificOutput",
+            "WorktreeCreateHookSpecificOutput",
+            "MessageDisplayHookSpecificOutput",
+            "HookSpecificOutput",
+            "AsyncHookJSONOutput",
+            "SyncHookJSONOutput",
+        ],
+        "_types_hooks",
+    ),
+    **dict.fromkeys(
+        [
+            "AssistantMessageError",
+            "MessageOriginKind",
+            "TaskNotificationOriginSubkind",
+            "MessageOrigin",
+            "SystemInitMcpServer",
+            "SystemInitPlugin",
+            "SystemInitPluginError",
+            "FastModeState",
+            "FastModeDisabledReason",
+            "SystemInitData",
+            "TaskUsage",
+            "TaskNotificationStatus",
+            "TaskUpdatedStatus",
+            "TERMINAL_TASK_STATUSES",
+            "TaskStartedMessage",
+            "TaskProgressMessage",
+            "TaskNotificationMessage",
+            "TaskUpdatedMessage",
+            "MirrorErrorMessage",
+            "DeferredToolUse",
+            "ModelUsage",
+            "RateLimitStatus",
+            "RateLimitType",
+            "RateLimitInfo",
+            "RateLimitEvent",
+            "ConversationResetMessage",
+            "HookEventMessage",
+        ],
+        "_types_messages",
+    ),
+    **dict.fromkeys(
+        [
+            "SessionKey",
+            "SessionStoreEntry",
+            "SessionStoreListEntry",
+            "SessionSummaryEntry",
+            "SessionListSubkeysKey",
+            "SessionStoreFlushMode",
+            "SessionStore",
+            "SDKSessionInfo",
+            "SessionMessage",
+            "ForkSessionResult",
+        ],
+        "_types_sessions",
+    ),
+    **dict.fromkeys(
+        [
+            "SDKControlInterruptRequest",
+            "SDKControlPermissionRequest",
+            "SDKControlInitializeRequest",
+            "SDKControlSetPermissionModeRequest",
+            "SDKHookCallbackRequest",
+            "SDKControlMcpMessageRequest",
+            "SDKControlRewindFilesRequest",
+            "SDKControlMcpReconnectRequest",
+            "SDKControlMcpToggleRequest",
+            "SDKControlStopTaskRequest",
+            "SDKControlRequest",
+            "ControlResponse",
+            "ControlErrorResponse",
+            "SDKControlResponse",
+        ],
+        "_types_control",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ClaudeAgentOptions":
+        from agentrun.sdk.options import ClaudeAgentOptions
+
+        return ClaudeAgentOptions
+    if name == "McpServer":
+        # The `mcp` SDK's server class: importing it costs start-up, so only when asked.
+        from mcp.server import Server
+
+        return Server
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"agentrun.sdk.{module}"), name)
+
+
+__all__ += list(_LAZY)
