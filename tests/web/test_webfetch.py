@@ -19,7 +19,8 @@ from agentrun.models.function import FunctionModel
 from agentrun.testing import ScriptedModel
 from agentrun.tools.web import fetch as fetch_module
 from agentrun.tools.web.fetch import MAX_BYTES, target
-from agentrun.tools.web.page import CONVERT_BUDGET_S, MAX_MARKDOWN_CHARS
+from agentrun.tools.web.htmlconvert import CONVERT_BUDGET_S
+from agentrun.tools.web.page import MAX_MARKDOWN_CHARS
 from agentrun.tools.web.webfetch import WebFetchTool
 
 LOCAL_RULE = "WebFetch(domain:127.0.0.1)"

@@ -37,6 +37,8 @@ class Site:
         self.done = threading.Event()
         self.closing = threading.Event()
         self.port = 0
+        self.pages: dict[str, tuple[str, bytes]] = {}
+        """Extra routes a test serves: path as sent -> (Content-Type, body)."""
 
     @property
     def base(self) -> str:
@@ -51,7 +53,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             site.hits[self.path] += 1
             route = self.path.split("?")[0]
-            if route == "/page":
+            if route in site.pages:
+                self._reply(200, *site.pages[route])
+            elif route == "/page":
                 self._reply(200, "text/html; charset=utf-8", PAGE)
             elif route == "/text":
                 self._reply(200, "text/plain", b"plain words here")

@@ -83,6 +83,10 @@ class Rule:
         if not m:
             raise ConfigError(f"bad permission rule {text!r}: expected Tool or Tool(spec)")
         spec = m.group(2)
+        if m.group(1) == "WebFetch" and spec:
+            from agentrun.permissions.webrules import check_spec  # only where rules name it
+
+            check_spec(spec)
         return cls(tool=m.group(1), spec=spec if spec not in (None, "", "*") else None, root=root)
 
     def __str__(self) -> str:
@@ -107,7 +111,7 @@ class Rule:
         if tool == "WebFetch" and self.tool == "WebFetch":  # WebFetch(domain:example.com)
             from agentrun.permissions.webrules import domain_matches  # only where rules name it
 
-            return domain_matches(self.spec, str(tool_input.get("url", "")))
+            return domain_matches(self.spec, str(tool_input.get("url", "")), embedded=any_part)
         if delegation:  # Task(name) / Task(a, b): the agents it names
             return str(tool_input.get("subagent_type", "")) in agent_names(self.spec)
         if tool == "Bash" and self.tool == "Bash":

@@ -7,21 +7,18 @@ addresses that are globally routable pass; an allow rule naming the host explici
 way past (checked by the caller).
 
 IPv6 addresses that carry an
-IPv4 address (mapped ``::ffff:a.b.c.d``, compatible ``::a.b.c.d``, NAT64 ``64:ff9b::/96``,
-6to4 ``2002::/16``) are judged by the IPv4 address too.
+IPv4 address (mapped ``::ffff:a.b.c.d``, translated ``::ffff:0:a.b.c.d``, compatible
+``::a.b.c.d``, NAT64 ``64:ff9b::/96``, 6to4 ``2002::/16``) are judged by the IPv4 address too.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING
+
+from agentrun.core.hosts import embedded_ipv4
 
 if TYPE_CHECKING:
     from agentrun.core.hosts import IPAddress
-
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
-_COMPAT = ipaddress.IPv6Network("::/96")
 
 
 def refusal(address: IPAddress) -> str | None:
@@ -42,13 +39,5 @@ def refusal(address: IPAddress) -> str | None:
 
 def _judged(address: IPAddress) -> list[IPAddress]:
     """The IPv4 address ``address`` carries, if any, then ``address`` itself."""
-    found: list[IPAddress] = []
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded: ipaddress.IPv4Address | None = address.ipv4_mapped or address.sixtofour
-        if embedded is None and (
-            address in _NAT64 or address in _NAT64_LOCAL or address in _COMPAT
-        ):
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None:
-            found.append(embedded)
-    return [*found, address]
+    embedded = embedded_ipv4(address)
+    return [address] if embedded is None else [embedded, address]

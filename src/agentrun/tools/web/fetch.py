@@ -28,9 +28,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
-from agentrun.core.hosts import canonical_host, parse_ip
+from agentrun.core.hosts import canonical_host, parse_ip, valid_host
 from agentrun.tools.web.address import refusal
 
 if TYPE_CHECKING:
@@ -106,21 +106,30 @@ def target(url: str, named: Named) -> _Target:
         raise FetchError("The URL holds a user name or password; WebFetch does not send them.")
     if not parts.hostname:
         raise FetchError("The URL has no host.")
-    host = canonical_host(parts.hostname)
-    if not host.isascii() or any(c in host for c in " \t\r\n\0/\\@"):
-        raise FetchError(f"The URL's host {host!r} is not a valid host name.")
+    try:
+        host = canonical_host(parts.hostname)
+    except UnicodeError:
+        host = parts.hostname
+    if not valid_host(host):
+        raise FetchError(f"The URL's host {parts.hostname!r} is not a valid host name.")
     if scheme == "http" and not named(host):
         scheme = "https"
         if port == 80:
             port = None
     port = port or (443 if scheme == "https" else 80)
-    path = parts.path or "/"
+    # An IRI's non-ASCII path and query are sent percent-encoded (RFC 3987 to RFC 3986); what
+    # is already ASCII, escapes included, is sent as written.
+    path = _ascii(parts.path) or "/"
     if parts.query:
-        path += "?" + parts.query
+        path += "?" + _ascii(parts.query)
     netloc = f"[{host}]" if ":" in host else host
     default = 443 if scheme == "https" else 80
     shown = f"{scheme}://{netloc}{'' if port == default else f':{port}'}{path}"
     return _Target(shown, scheme, host, port, path)
+
+
+def _ascii(text: str) -> str:
+    return quote(text, safe="".join(chr(c) for c in range(0x21, 0x7F)))
 
 
 def fetch(url: str, *, named: Named, cancel: threading.Event | None = None) -> Page | Redirect:

@@ -1,20 +1,19 @@
 """A fetched body as text for the model: HTML turned into Markdown, other text as it is.
 
 HTML goes through ``html2text`` (links kept, relative ones made absolute against the page's
-URL; scripts and styles dropped; no line wrapping). Text types pass as they are; binary types
-(images, PDFs, archives) are refused with a message. The result is cut at
-:data:`MAX_MARKDOWN_CHARS`, as much as the small model is given.
+URL; scripts and styles dropped; no line wrapping) in a child process killed at a time budget,
+with a linear tag stripper as the fallback (:mod:`agentrun.tools.web.htmlconvert`). The body is
+decoded only with a charset whose decoding is linear; any other reads as UTF-8. Text types pass
+as they are; binary types (images, PDFs, archives) are refused with a message. The result is
+cut at :data:`MAX_MARKDOWN_CHARS`, as much as the small model is given.
 """
 
 from __future__ import annotations
 
-import time
+import codecs
 from email.message import Message
 
 MAX_MARKDOWN_CHARS = 100_000
-CONVERT_BUDGET_S = 10.0
-"""The most time spent turning one page into Markdown; the rest of a slower page is cut."""
-_FEED_CHARS = 32_768
 _HTML = ("text/html", "application/xhtml+xml")
 _TEXT_EXTRA = ("application/json", "application/xml", "application/javascript", "+json", "+xml")
 
@@ -36,38 +35,35 @@ def to_markdown(body: bytes, content_type: str, *, url: str) -> str:
         raise NotTextError(
             f"The page is {kind} content, not text; WebFetch reads text and HTML only."
         )
-    try:
-        text = body.decode(charset, errors="replace")
-    except LookupError:  # an unknown charset name
-        text = body.decode("utf-8", errors="replace")
+    text = body.decode(_safe_charset(charset), errors="replace")
     cut = False
     if kind in _HTML or sniffed_html:
-        text, cut = _html_to_markdown(text, url)
+        from agentrun.tools.web.htmlconvert import html_to_markdown
+
+        text, cut = html_to_markdown(text, url, MAX_MARKDOWN_CHARS)
     text = text.strip()
     if cut or len(text) > MAX_MARKDOWN_CHARS:
         text = text[:MAX_MARKDOWN_CHARS] + "\n\n[Content cut: the page is longer than this.]"
     return text
 
 
-def _html_to_markdown(html: str, url: str) -> tuple[str, bool]:
-    """The Markdown of ``html``, converted piece by piece and stopped once there is more than
-    the model is given, or the time budget is spent (a 10 MB page converts in minutes: only
-    its start is ever read). Also says whether it stopped early."""
-    import html2text  # imported at the first HTML page only
+# The charsets a page may name: text codecs whose decoding is linear in the body. Any other
+# name (punycode is super-linear: 1 MB takes half a minute; idna raises) reads as UTF-8.
+_SAFE_CHARSETS = frozenset(
+    {
+        *("utf-8", "utf-8-sig", "ascii", "utf-16", "utf-16-le", "utf-16-be"),
+        *("utf-32", "utf-32-le", "utf-32-be", "iso8859-1", "koi8-r", "koi8-u", "mac-roman"),
+        *(f"iso8859-{n}" for n in range(2, 17)),
+        *(f"cp125{n}" for n in range(9)),
+        *("cp874", "cp932", "cp949", "cp950", "shift_jis", "euc_jp", "euc_kr", "gb2312"),
+        *("gbk", "gb18030", "big5", "big5hkscs", "iso2022_jp", "iso2022_kr"),
+    }
+)
 
-    converter = html2text.HTML2Text(baseurl=url)
-    converter.body_width = 0
-    converter.ignore_images = False
-    converter.unicode_snob = True
-    # HTML2Text.handle() is feed() + finish(); fed in pieces here so it can stop early.
-    converter.start = True
-    started = time.monotonic()
-    cut = False
-    for start in range(0, len(html), _FEED_CHARS):
-        converter.feed(html[start : start + _FEED_CHARS])
-        out = sum(map(len, converter.outtextlist))
-        if out > MAX_MARKDOWN_CHARS or time.monotonic() - started > CONVERT_BUDGET_S:
-            cut = start + _FEED_CHARS < len(html)
-            break
-    converter.feed("")
-    return converter.optwrap(converter.finish()), cut
+
+def _safe_charset(name: str) -> str:
+    try:
+        codec = codecs.lookup(name).name
+    except (LookupError, ValueError):  # an unknown or malformed charset name
+        return "utf-8"
+    return codec if codec in _SAFE_CHARSETS else "utf-8"
