@@ -13,7 +13,7 @@ from typing import (
     TypedDict,
 )
 
-from agentrun.sdk.types import BaseHookInput
+from agentrun.sdk.types import BaseHookInput, _SubagentContextMixin
 
 __all__ = [
     "AsyncHookJSONOutput",
@@ -56,11 +56,6 @@ __all__ = [
 
 class HookEffort(TypedDict):
     level: str
-
-
-class _SubagentContextMixin(TypedDict, total=False):
-    agent_id: str
-    agent_type: str
 
 
 class PostToolUseFailureHookInput(BaseHookInput, _SubagentContextMixin):

@@ -16,7 +16,9 @@ from typing import (
     TypedDict,
 )
 
-from agentrun.sdk.types import SystemMessage
+from agentrun.sdk.types import (  # defined once there: the blocks are in ContentBlock
+    SystemMessage,
+)
 
 if TYPE_CHECKING:
     from agentrun.core.vocab import PermissionMode
@@ -52,31 +54,6 @@ __all__ = [
     "TaskUpdatedStatus",
     "TaskUsage",
 ]
-
-
-ServerToolName = Literal[
-    "advisor",
-    "web_search",
-    "web_fetch",
-    "code_execution",
-    "bash_code_execution",
-    "text_editor_code_execution",
-    "tool_search_tool_regex",
-    "tool_search_tool_bm25",
-]
-
-
-@dataclass
-class ServerToolUseBlock:
-    id: str
-    name: ServerToolName
-    input: dict[str, Any]
-
-
-@dataclass
-class ServerToolResultBlock:
-    tool_use_id: str
-    content: dict[str, Any]
 
 
 AssistantMessageError = Literal[
