@@ -167,7 +167,8 @@ def first_request_p(*, quick: bool, rounds: int) -> Outcome:
     import json
     import statistics
 
-    from batch_pairs import _agentrun, _first_request, _peer_env, _peer_workspace
+    from batchkit import agentrun_bin
+    from peer_pairs import _first_request, _peer_env, _peer_workspace
 
     from agentrun.testing.fake_server import FakeAnthropicServer
 
@@ -184,7 +185,7 @@ def first_request_p(*, quick: bool, rounds: int) -> Outcome:
                 for with_mcp in (True, False):
                     server.add(reply)
                     extra = ["--mcp-config", config] if with_mcp else []
-                    argv = [_agentrun(), "-p", "hi", "--output-format", "json", *extra]
+                    argv = [agentrun_bin(), "-p", "hi", "--output-format", "json", *extra]
                     times[with_mcp].append(_first_request(argv, ws, env, server))
     finally:
         shutil.rmtree(root, ignore_errors=True)
