@@ -18,17 +18,12 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.constructor import SafeConstructor
+from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import AgentFileError
 
-try:
-    from yaml import CSafeLoader as _LibYamlLoader
-except ImportError:  # PyYAML built without libyaml
-    from yaml import SafeLoader as _LibYamlLoader  # type: ignore[assignment]
+if TYPE_CHECKING:
+    import yaml
 
 _DASHES = re.compile(r"-{3,}")
 _FENCE = re.compile(r"(```+|~~~+)\s*(ya?ml)?\s*")
@@ -153,64 +148,48 @@ def _at(path: Path | None, line: int) -> str:
     return f"{path}:{line}: " if path is not None else f"line {line}: "
 
 
-class _DuplicateKeys(SafeConstructor):
-    """Records duplicate mapping keys (PyYAML silently keeps the last one)."""
-
-    duplicates: list[tuple[str, int]]
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-                seen.add(key)
-            except TypeError:  # unhashable key: PyYAML itself reports it below
-                continue
-            if duplicate:
-                self.duplicates.append((str(key), key_node.start_mark.line))
-        return super().construct_mapping(node, deep=deep)
+_PLAIN_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*): +([A-Za-z][^:#\[\]{}\"`|>&*!%@\t]*)")
+# Words YAML 1.1 reads as booleans or null rather than text (as keys too), in any case.
+_NOT_TEXT = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
 
 
-class _PyLoader(_DuplicateKeys, yaml.SafeLoader):
-    pass
+def _plain_mapping(text: str) -> tuple[dict[Any, Any], dict[str, int]] | None:
+    """The mapping of frontmatter made only of one-line ``key: text`` entries, read without
+    PyYAML (importing it is a large share of start-up), or None for anything else.
 
-
-class _FastLoader(_DuplicateKeys, _LibYamlLoader):
-    pass
-
-
-def _load(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]]]:
-    """Parse one YAML document; return data, 0-based line of each top-level key, duplicates.
-
-    libyaml parses ~10x faster; on a failure the pure-Python parser runs again so the error
-    wording and position are the same on every machine.
+    Only lines whose YAML meaning is beyond doubt are taken: a key and a plain value that starts
+    with a letter (so never a number, date, anchor, tag or flow value) and holds no ``:`` or
+    ``#`` (never a nested key or a comment) and is not a boolean or null word. Blank lines are
+    allowed; any other line, a duplicate key or an empty block falls back to the YAML parser.
     """
-    try:
-        return _load_with(_FastLoader, text)
-    except yaml.YAMLError:
-        return _load_with(_PyLoader, text)
-
-
-def _load_with(
-    loader_class: type[_PyLoader | _FastLoader], text: str
-) -> tuple[Any, dict[str, int], list[tuple[str, int]]]:
-    loader = loader_class(text)
-    loader.duplicates = []
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-        key_lines: dict[str, int] = {}
-        if isinstance(node, yaml.MappingNode):
-            for key_node, _ in node.value:
-                key_lines.setdefault(str(key_node.value), key_node.start_mark.line)
-        return data, key_lines, loader.duplicates
-    finally:
-        loader.dispose()
+    data: dict[Any, Any] = {}
+    key_lines: dict[str, int] = {}
+    for index, line in enumerate(text.split("\n")):
+        if not line.strip():
+            continue
+        match = _PLAIN_LINE.fullmatch(line.rstrip(" "))
+        if match is None:
+            return None
+        key, value = match.group(1), match.group(2)
+        if key in data or key.lower() in _NOT_TEXT or value.lower() in _NOT_TEXT:
+            return None
+        if not value.isprintable():  # YAML line breaks such as U+2028 are not printable
+            return None
+        data[key] = value
+        key_lines[key] = index
+    return (data, key_lines) if data else None
 
 
 def parse_frontmatter(split: Split, path: Path | None) -> Parsed:
     """Parse the frontmatter strictly, else repair it line by line (with a warning), else raise."""
+    plain = _plain_mapping(split.frontmatter)
+    if plain is not None:
+        data, key_lines = plain
+        return Parsed(data, {k: split.first_line + v for k, v in key_lines.items()}, ())
+    import yaml  # ~15-50 ms: only frontmatter that is more than plain `key: text` lines
+
+    from agentrun.agentfile.yamlload import load as _load
+
     warnings: list[str] = []
     line_map: list[int] | None = None
     try:
@@ -275,6 +254,10 @@ def _repair(text: str, first_line: int, path: Path | None) -> tuple[str, list[in
     JSON-quoted line (JSON strings are valid YAML). Broken lists, mappings and flow values
     are not guessed at: they raise.
     """
+    import yaml
+
+    from agentrun.agentfile.yamlload import LibYamlLoader as _LibYamlLoader
+
     raw = text.split("\n")
     lines = [_detab(line) for line in raw]
     entries: list[tuple[int, re.Match[str], list[str]]] = []  # (key line index, key, lines)
