@@ -190,3 +190,16 @@ def test_the_parents_narrower_tools_cap_the_child(ws: Path) -> None:
     assert result.subtype == "success", result.result
     assert results_of(result) == [(child[-1]["text"], False)]  # the child's checks held
     assert ADDED == []
+
+
+def test_a_child_asking_for_bypass_still_meets_its_parents_gate(ws: Path) -> None:
+    agent(ws, "lead", None)
+    agent(ws, "helper", None, permissionMode="bypassPermissions")
+    child = [
+        {"tool_calls": [ADD]},
+        {"text": "refused", "expect": [{"is_error": True, "contains": "needs approval"}]},
+    ]
+    result = go(ws, child)
+    assert result.subtype == "success", result.result
+    assert results_of(result) == [(child[-1]["text"], False)]  # the child's checks held
+    assert ADDED == []
