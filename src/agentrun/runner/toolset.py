@@ -111,6 +111,8 @@ def start_mcp(rt: Runtime, o: RunOptions, names: list[str]) -> None:
     if opened.client is not None:
         rt._cleanup.insert(0, opened.client)
     rt.mcp_servers = opened.statuses
+    if rt.task_tool is not None:  # a subagent's MCP tools are among these
+        rt.task_tool.delegation.mcp_tools = tuple(opened.tools)
     rt.warnings += opened.warnings
     if opened.tools:
         from agentrun.tools.registry import ToolRunner

@@ -2,10 +2,11 @@
 final text.
 
 The child gets a fresh conversation, its own system prompt, the tools its file names that the
-parent has too (never more), the parent's model unless its file or the call names another, a
-permission mode never looser than the parent's (every call is decided by the parent's gate and
-its own: :class:`~agentrun.permissions.stricter.StricterGate`), its ``maxTurns``, and the same
-jail and workspace (the parent's tool context opens them). Its transcript entries go into the
+parent has too (never more; the session's MCP tools among them), the parent's model unless its
+file or the call names another, a permission mode never looser than the parent's (every call
+is decided by the parent's gate and its own:
+:class:`~agentrun.permissions.stricter.StricterGate`), its ``maxTurns``, and the same jail and
+workspace (the parent's tool context opens them). Its transcript entries go into the
 parent's transcript as ``sidechain`` entries (a resume ignores them), its events out as
 :class:`~agentrun.core.events.SubagentEvent` tagged with the Task call's id; its tokens and cost are
 the run's. Task calls of one turn run concurrently (the tool is marked read-only for the
@@ -86,6 +87,10 @@ class Delegation:
     preload: Callable[[AgentSpec], list[str]] = lambda agent: []
     """The skills and memory sections of a child's system prompt (the session reads them
     through its sandbox's rules)."""
+    mcp_tools: tuple[Tool, ...] = ()
+    """The session's MCP tools the offering agent has (its ``tools:`` and deny rules already
+    applied): a child gets those its own ``tools:`` and ``disallowedTools`` keep, calling the
+    session's one client (no server starts again); its gate decides each call."""
     """Serialises concurrent children's events, transcript lines and approval prompts."""
 
 
@@ -190,6 +195,12 @@ class _Child:
             names_host=self.gate.names_host,
         )
         tools: list[Tool] = build_tools(names)
+        mcp_tools: tuple[Tool, ...] = ()
+        if d.mcp_tools:
+            from agentrun.mcp.session import wanted
+
+            keep = agent.tools, agent.disallowed_tools
+            mcp_tools = tuple(t for t in d.mcp_tools if wanted(t.name, *keep))
         tool_name = delegation_tool_name(agent.tools, agent.disallowed_tools)
         if tool_name is not None and d.depth < MAX_DEPTH:
             allowed = startable(agent.tools, d.agents)
@@ -205,8 +216,10 @@ class _Child:
                 approver=self._approve if d.approver is not None else None,
                 depth=d.depth + 1,
                 lock=threading.Lock(),
+                mcp_tools=mcp_tools,
             )
             tools.append(TaskTool(tool_name, nested))
+        tools += mcp_tools
         self.runner = ToolRunner(tools, self.ctx, strict=d.strict)
 
     def run(self, prompt: str) -> ResultEvent:
