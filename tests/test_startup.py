@@ -32,7 +32,11 @@ _OPTIONAL = {
     "hooks": ["agentrun.hooks.runner", "agentrun.hooks.answer", "agentrun.hooks.table"],
     "subagents": ["agentrun.subagent.task", "agentrun.subagent.offer"],
     "compaction": ["agentrun.context.compaction"],
-    "shell parsers": ["agentrun.permissions.bashview", "agentrun.permissions.shellparse"],
+    "shell parsers": [
+        "agentrun.permissions.bashview",
+        "agentrun.permissions.shellparse",
+        "agentrun.permissions.shellwords",
+    ],
     "stdlib": ["logging"],
 }
 

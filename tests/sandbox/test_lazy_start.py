@@ -33,6 +33,8 @@ print(json.dumps({
 # What a run that never calls a tool must not import (or, for the jail, start).
 _HEAVY = [
     "agentrun.jail.jail",
+    "agentrun.jail.leftovers",
+    "agentrun.jail.limits",
     "agentrun.jail.paths",
     "agentrun.jail.openat2",
     "agentrun.tools.shell",

@@ -27,14 +27,15 @@ import sys
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import SandboxUnavailableError
-from agentrun.jail import cgroups, gitguard, gittrees, gitwatch, syscalls
+from agentrun.jail import cgroups, gitguard, gittrees, gitwatch
 from agentrun.jail.gitwatch import Watcher
 from agentrun.jail.layers import promised_layers, required_layers
+from agentrun.jail.leftovers import STATE_PREFIX, sweep
+from agentrun.jail.limits import JailLimits
 from agentrun.jail.policy import SandboxPolicy, runtime_paths
 from agentrun.jail.process import JailProcess, children
 from agentrun.jail.wire import recv_frame, send_frame
@@ -44,38 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STATE_PREFIX = "agentrun-jail-"
 OPT_OUT = "--sandbox danger-full-access"
-
-
-@dataclass(frozen=True)
-class JailLimits:
-    """Resource limits of a session (cgroup) and of each process in it (rlimits)."""
-
-    pids: int = 512
-    memory: int = 2 << 30
-    file_size: int = 1 << 30
-    address_space: int = 4 << 30
-    cpu_seconds: int = 900
-    open_files: int = 1024
-    shm_size: int = 256 << 20
-
-    def rlimits(self) -> dict[str, int]:
-        limits = {
-            "RLIMIT_FSIZE": self.file_size,
-            "RLIMIT_AS": self.address_space,
-            "RLIMIT_CPU": self.cpu_seconds,
-            "RLIMIT_NOFILE": self.open_files,
-            "RLIMIT_CORE": 0,
-        }
-        if os.geteuid() != 0:
-            # uid 0 ignores RLIMIT_NPROC (the cgroup bounds it instead); the count is per real
-            # uid, so it also covers this user's processes outside the jail.
-            limits["RLIMIT_NPROC"] = self.pids
-        return limits
-
-
-_INIT_NAMES = (b"agentrun.jail.init", b"agentrun.jail.zygote")
 
 
 def _forked_init(ctrl: int, log_fd: int) -> ForkedInit | None:
@@ -92,31 +62,6 @@ def _forked_init(ctrl: int, log_fd: int) -> ForkedInit | None:
         log.warning("the jail template failed (%s); starting a fresh init", e)
         zygote.stop()
         return None
-
-
-def sweep() -> None:
-    """Remove what SIGKILLed runtimes left: init processes, cgroups, state directories."""
-    for entry in Path("/proc").iterdir():
-        name = entry.name
-        if not name.isdigit():
-            continue
-        try:
-            cmd = Path(f"/proc/{name}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        # A template's forks carry its command line: its owner is theirs.
-        is_init = len(cmd) >= 5 and cmd[2] in _INIT_NAMES and cmd[4].isdigit()
-        if is_init and not syscalls.pid_alive(int(cmd[4])):
-            with contextlib.suppress(OSError):
-                os.kill(int(name), signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        cgroups.sweep()
-    base = Path(tempfile.gettempdir())
-    for path in base.glob(f"{STATE_PREFIX}*"):
-        owner = path.name.removeprefix(STATE_PREFIX).split("-")[0]
-        if owner.isdigit() and not syscalls.pid_alive(int(owner)):
-            gitguard.sweep(path)
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def _extra_files() -> list[Path]:

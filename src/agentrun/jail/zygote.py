@@ -11,7 +11,7 @@ two-variable environment, cwd ``/``, its own session, no fd but its socket, one 
 signal handler of its own. Each request brings the init's control socket and log file
 (SCM_RIGHTS); the parent closes its copies at once, the child closes the template's socket, so
 no jail holds another's channel. The template's command line names its owner like an init's, so
-:func:`agentrun.jail.jail.sweep` removes the template and its forks once the owner is gone; it
+:func:`agentrun.jail.leftovers.sweep` removes the template and its forks once the owner is gone; it
 also exits on EOF when its owner dies.
 """
 

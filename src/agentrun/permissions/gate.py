@@ -19,11 +19,10 @@ directory, this tool) and, like an allow rule, never outranks a deny or ask rule
 
 from __future__ import annotations
 
-import stat
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.pathutil import is_within
@@ -37,6 +36,8 @@ from agentrun.permissions.decision import (
     Decision,
     offered_tools,
 )
+from agentrun.permissions.gatefiles import GateFiles
+from agentrun.permissions.gategrants import GateGrants, directory_rules
 from agentrun.permissions.protected import names_protected, protected_part
 from agentrun.permissions.rules import (
     DELEGATION_TOOLS,
@@ -46,9 +47,6 @@ from agentrun.permissions.rules import (
     agent_limits,
     bash_covered,
     bash_deny_matches,
-    existing_paths,
-    glob_escape,
-    path_key,
     split_rules,
     tool_paths,
 )
@@ -62,11 +60,12 @@ __all__ = [
     "PERMISSION_MODES",
     "Decision",
     "Gate",
+    "directory_rules",
     "offered_tools",
 ]
 
 
-class Gate:
+class Gate(GateGrants, GateFiles):
     """Decides each tool call. Holds the session's grants ("always" answers) and the objects
     the user approved once (re-checked when a file tool has opened the real file)."""
 
@@ -159,15 +158,6 @@ class Gate:
         )
         gate.warnings = list(loaded.warnings)
         return gate
-
-    @property
-    def remembered(self) -> list[str]:
-        """The grants added by "always" answers, as rules (to carry into another session).
-        A grant whose text would not read back as exactly itself is left out (the next session
-        asks again): a Bash grant with ``*`` in its words would read as a wildcard, and one
-        with ``)``, ``,`` or a space where the rule list is split (a command ``echo "a),Bash"``,
-        a directory named so) would read as several rules, a bare ``Bash`` among them."""
-        return [str(r) for r in self._grants if _round_trips(r)]
 
     # -- the decision ---------------------------------------------------------------------------
     def decide(
@@ -374,148 +364,6 @@ class Gate:
         listed = ", ".join(str(r) for r in specs)
         return Decision("deny", f"this agent may use {tool} only as {listed}")
 
-    # -- answers --------------------------------------------------------------------------------
-    def answer(self, call: ToolCall, *, always: bool) -> None:
-        """The user approved ``call`` (once, or "always"). Once: the object it names is
-        remembered until the tool opens it (see :meth:`check_resolved`). Always: the grant
-        its decision offered is added, and never covers more than that."""
-        paths = tool_paths(call.input, call.name, self.cwd) if call.name != "Bash" else []
-        with self._lock:
-            self._approved.update((call.name, p) for p in paths)
-        if always and self._decide(call.name, call.input).grant is not None:
-            self._grants.extend(self._grant_rules(call.name, call.input))
-
-    def _grant_rules(self, tool: str, tool_input: JSON) -> list[Rule]:
-        if tool == "Bash":
-            from agentrun.permissions.bashview import view_bash
-
-            parts = view_bash(str(tool_input["command"])).parts
-            return [Rule("Bash", " ".join(w), words=w) for w in parts]
-        if tool in EDIT_TOOLS:
-            directory = tool_paths(tool_input, tool, self.cwd)[-1].parent
-            return directory_rules(directory)[:1]
-        if tool == "WebFetch":
-            from agentrun.core.hosts import url_host
-
-            host = url_host(str(tool_input.get("url", "")))
-            return [Rule(tool, f"domain:{host}")] if host else []
-        return [Rule(tool)]
-
-    def names_host(self, host: str) -> bool:
-        """Whether an allow rule names ``host`` exactly (``WebFetch(domain:127.0.0.1)``): the
-        one thing that lets WebFetch reach a loopback or private address, or keep plain http.
-        A wildcard, a bare ``WebFetch``, bypassPermissions or an "always" answer never does."""
-        from agentrun.permissions.webrules import names
-
-        return any(
-            r.tool == "WebFetch" and r.spec is not None and names(r.spec, host, exact=True)
-            for r in self.allow
-        )
-
-    def _grant_text(self, tool: str, tool_input: JSON) -> str | None:
-        if tool in EDIT_TOOLS:
-            paths = tool_paths(tool_input, tool, self.cwd)
-            if not paths or not self._in_workspace(tool, tool_input):
-                return None  # never "always" for a file outside the workspace
-            return f"file edits in {paths[-1].parent}/"
-        if tool == "WebFetch":
-            from agentrun.core.hosts import url_host
-
-            host = url_host(str(tool_input.get("url", "")))
-            return f"fetches from {host}" if host else None
-        return tool
-
-    def check_resolved(self, tool: str, kind: Literal["read", "write"], real: Path) -> str | None:
-        """Called by a file tool once it has opened ``real`` (symlinks resolved by the kernel):
-        the call is decided again on that path, so a link swapped in after the decision (by an
-        earlier call of the batch, or a background job) cannot lead it anywhere the rules keep
-        it from. Returns the error text for the model, or None."""
-        if kind == "write" and tool not in EDIT_TOOLS:
-            tool = "Write"
-        key = path_key(tool)
-        if kind == "read" and tool == "Read" and self._linked(real):
-            return (
-                f"Permission to use Read on {real} was denied: it has more than one hard link, "
-                "and while a Read deny rule is in force a file whose other names cannot be "
-                "known is not read (one of them may be a denied path)."
-            )
-        decision = self._decide(tool, {key: str(real)})
-        if decision.behavior == "allow":
-            return None
-        with self._lock:
-            if decision.behavior == "ask" and (tool, real) in self._approved:
-                self._approved.discard((tool, real))
-                return None
-        return (
-            f"Permission to use {tool} on {real} was denied: the path resolved to {real} when "
-            f"the file was opened, and {decision.reason}."
-        )
-
-    def writable_protected_paths(self) -> list[Path]:
-        """What explicit Write/Edit allow rules name inside the protected ``.claude``,
-        ``.agentrun`` and ``.mcp.json`` (``Edit(./.claude/agents/**)`` -> ``.claude/agents``):
-        the part of each pattern before its first wildcard. The sandbox keeps those (and only
-        those) writable; ``.git`` and ``.gitmodules`` never (the policy drops them)."""
-        found: list[Path] = []
-        for rule in self.allow:
-            if rule.tool not in ("Edit", "Write") or rule.spec is None:
-                continue
-            if not any(names_protected(rule, p) for p in (".claude", ".agentrun", ".mcp.json")):
-                continue
-            base, pattern = rule.base_and_pattern(self.cwd, self.home)
-            literal = []
-            for part in pattern.split("/"):
-                # an escaped character (`\\*`) is no wildcard, but stopping there is the safe side
-                if any(c in part for c in "*?[{\\") or part in ("", ".", ".."):
-                    break
-                literal.append(part)
-            if literal:
-                found.append(base.resolve().joinpath(*literal))
-        return list(dict.fromkeys(found))
-
-    def read_deny_paths(self, *, limit: int = 256) -> list[Path]:
-        """Paths outside the workspace that ``Read`` deny rules name, for the jail's read deny
-        list, so Bash (``cat``) cannot read them either. Literal paths are taken as written;
-        a glob is expanded against the files that exist now (new matches made later are not
-        covered; a pattern for any depth, like ``Read(*.pem)``, is not expanded at all).
-        Paths inside the workspace are left out: the jail cannot hide part of a tree it lets
-        Bash read and write, so there only the file tools obey the rule."""
-        rules = [r for r in self.deny if r.tool == "Read" and r.spec is not None]
-        found = existing_paths(rules, cwd=self.cwd, home=self.home, limit=limit)
-        return [p for p in found if not any(is_within(p, r) for r in self.roots)]
-
-    def search_filter(self, tool: str) -> Callable[[Path], bool] | None:
-        """For one Grep or Glob call: whether a file it found is one a deny rule keeps from
-        ``tool`` (``Read(./.env)`` covers both), or None when no deny rule names a path.
-
-        The rules already refuse a search *of* a denied path; this keeps a search of a
-        directory above it from showing the file's name or lines. Answers are cached per call
-        (a file has many matching lines)."""
-        rules = [r for r in self.deny if r.spec is not None and r.tool != "Bash"]
-        if not rules:
-            return None
-        seen: dict[Path, bool] = {}
-
-        def denied(path: Path) -> bool:
-            hit = seen.get(path)
-            if hit is None:
-                match = self._first(rules, tool, {"path": str(path)}, any_part=True)
-                hit = seen[path] = match is not None or self._linked(path)
-            return hit
-
-        return denied
-
-    def _linked(self, path: Path) -> bool:
-        """A regular file with other names (hard links), while a Read deny rule is in force:
-        one of its names may be denied, and they cannot be found from this one."""
-        if not any(r.tool == "Read" and r.spec is not None for r in self.deny):
-            return False
-        try:
-            st = path.stat()
-        except OSError:
-            return False
-        return stat.S_ISREG(st.st_mode) and st.st_nlink > 1
-
     # -- matching ------------------------------------------------------------------------------
     def _first(
         self, rules: Sequence[Rule], tool: str, tool_input: JSON, *, any_part: bool
@@ -528,22 +376,3 @@ class Gate:
     def _in_workspace(self, tool: str, tool_input: JSON) -> bool:
         paths = tool_paths(tool_input, tool, self.cwd)
         return bool(paths) and all(any(is_within(p, r) for r in self.roots) for p in paths)
-
-
-def directory_rules(directory: Path) -> list[Rule]:
-    """Edit and Write allow rules for exactly ``directory`` and what is below it, built as
-    values (never parsed from text: a ``)`` or ``,`` in the path stays part of the path, and a
-    glob character matches only itself). A protected component in the path (``.claude``) is
-    named by them, so they open it, and the sandbox makes the directory writable."""
-    spec = f"//{glob_escape(str(directory).lstrip('/'))}/**"
-    return [Rule("Edit", spec), Rule("Write", spec)]
-
-
-def _round_trips(rule: Rule) -> bool:
-    if rule.words is not None and "*" in str(rule):
-        return False
-    try:
-        texts = split_rules(str(rule))
-        return texts == [str(rule)] and Rule.parse(texts[0]) == Rule(rule.tool, rule.spec)
-    except ConfigError:
-        return False
