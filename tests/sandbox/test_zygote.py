@@ -75,8 +75,14 @@ def test_the_template_holds_nothing_of_the_runtime(host: Host, template: zygote.
     pid = template.proc.pid
     assert sorted(e.split(b"=")[0] for e in _environ(pid) if e) == [b"LANG", b"PATH"]
     assert _threads(pid) == 1
-    # stdin/stdout/stderr on /dev/null and its one socket: nothing else of ours.
+    # stdin/stdout/stderr on /dev/null and its one socket: nothing else of ours. The template
+    # starts while its owner goes on: until its own imports are done, the dynamic loader may
+    # hold a library open for a moment, so wait (generously) for it to settle.
+    deadline = time.monotonic() + 60
     targets = _fd_targets(pid)
+    while len(targets) != 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        targets = _fd_targets(pid)
     assert targets.count("/dev/null") == 3 and len(targets) == 4
     assert targets[-1].startswith("socket:")
     assert not _memory_holds(pid, key)
