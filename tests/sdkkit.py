@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from agentrun.models.scripted import ScriptedModel
-from agentrun.sdk import ClaudeAgentOptions, Message, query
+from agentrun.sdk import ClaudeAgentOptions, Message, ToolResultBlock, UserMessage, query
 
 DEADLINE_S = 120.0
 
@@ -45,3 +45,14 @@ def collect(prompt: Any, options: ClaudeAgentOptions) -> list[Message]:
 
     result: list[Message] = run_async(go())
     return result
+
+
+def results(messages: list[Any]) -> list[ToolResultBlock]:
+    """The tool results the run sent back to the model, in order."""
+    return [
+        b
+        for m in messages
+        if isinstance(m, UserMessage) and isinstance(m.content, list)
+        for b in m.content
+        if isinstance(b, ToolResultBlock)
+    ]

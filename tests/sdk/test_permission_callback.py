@@ -15,25 +15,13 @@ from agentrun.sdk import (
     PermissionResultDeny,
     ResultMessage,
     ToolPermissionContext,
-    ToolResultBlock,
-    UserMessage,
 )
-from sdkkit import collect, make_ws, script
+from sdkkit import collect, make_ws, results, script
 
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return make_ws(tmp_path, monkeypatch)
-
-
-def results(messages: list[Any]) -> list[ToolResultBlock]:
-    return [
-        b
-        for m in messages
-        if isinstance(m, UserMessage) and isinstance(m.content, list)
-        for b in m.content
-        if isinstance(b, ToolResultBlock)
-    ]
 
 
 def write_turns(path: str = "out.txt", content: str = "original") -> list[dict[str, Any]]:

@@ -22,9 +22,8 @@ from agentrun.sdk import (
     ToolResultBlock,
     ToolUseBlock,
     UnsupportedOptionError,
-    UserMessage,
 )
-from sdkkit import collect, make_ws, script
+from sdkkit import collect, make_ws, results, script
 
 SCHEMA = {
     "type": "object",
@@ -36,16 +35,6 @@ SCHEMA = {
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return make_ws(tmp_path, monkeypatch)
-
-
-def results(messages: list[Any]) -> list[ToolResultBlock]:
-    return [
-        b
-        for m in messages
-        if isinstance(m, UserMessage) and isinstance(m.content, list)
-        for b in m.content
-        if isinstance(b, ToolResultBlock)
-    ]
 
 
 def test_inline_agents_are_started_by_the_task_tool(ws: Path) -> None:
