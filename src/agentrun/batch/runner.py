@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentrun.batch import worktree
+from agentrun.batch.patch import patch
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -57,7 +58,7 @@ def run_task(
                 sandbox=sandbox,
             )
             result = run(task.prompt, options)
-        change = worktree.patch(checkout)
+        change = patch(checkout)
         interrupted = result.stop_reason == INTERRUPTED_STOP
         status = STATUS_OK if not result.is_error else STATUS_FAILED
         line.update(

@@ -1,5 +1,5 @@
-"""A task's private checkout: a git worktree off its ref (or a copy of a plain directory), the
-change it made as a binary-safe patch with stats, and its removal.
+"""A task's private checkout: a git worktree off its ref (or a copy of a plain directory), and its
+removal (the change it made is taken by ``batch.patch``).
 
 git runs here unconfined on a tree the model wrote to: hooks and config-defined filters are
 kept off (``core.hooksPath``, no system/global config), and ``.git`` itself was read-only to
@@ -11,27 +11,9 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from agentrun.runner.gitcmd import git as _git
-
-
-@dataclass(frozen=True)
-class Patch:
-    text: str
-    files: int
-    insertions: int
-    deletions: int
-    binary_files: int
-
-    def stats(self) -> dict[str, int]:
-        return {
-            "files": self.files,
-            "insertions": self.insertions,
-            "deletions": self.deletions,
-            "binary_files": self.binary_files,
-        }
 
 
 def checkout_dir(root: Path, task_id: str) -> Path:
@@ -77,41 +59,6 @@ def create(root: Path, task_id: str, *, repo: str | None, ref: str, workspace: s
             if done.returncode != 0:
                 raise OSError(f"git {args[0]} in the copy failed: {done.stderr.strip()}")
     return target
-
-
-def patch(checkout: Path) -> Patch:
-    """Every change in the checkout against its base commit, new files included, binary-safe."""
-    added = _git(str(checkout), "add", "-A")
-    if added.returncode != 0:
-        raise OSError(f"git add failed: {added.stderr.strip()}")
-    # One git call for both: the stats, a blank line, then the patch. A numstat line is never
-    # empty (a path with a newline is quoted), so the first blank line is the boundary.
-    diff = _git(
-        str(checkout),
-        "diff",
-        "--cached",
-        "--numstat",
-        "--patch",
-        "--binary",
-        "--no-color",
-        "HEAD",
-        text=False,
-    )
-    head, _, raw = bytes(diff.stdout).partition(b"\n\n")
-    files = insertions = deletions = binary = 0
-    for line in head.decode("utf-8", "surrogateescape").splitlines():
-        parts = line.split("\t", 2)
-        if len(parts) != 3:
-            continue
-        files += 1
-        if parts[0] == "-":
-            binary += 1
-        else:
-            insertions += int(parts[0])
-            deletions += int(parts[1])
-    # --binary makes the patch ASCII (base85 for binary files); a text file's own bytes that
-    # are not UTF-8 survive as surrogate escapes and are written back as the same bytes.
-    return Patch(raw.decode("utf-8", "surrogateescape"), files, insertions, deletions, binary)
 
 
 def remove(target: Path, *, repo: str | None) -> None:

@@ -19,10 +19,15 @@ GIT_ENV = {
 }
 
 
+def git_argv(*args: str) -> list[str]:
+    """The command line of ``git ARGS`` with hooks and the fsmonitor helper kept off."""
+    return ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", *args]
+
+
 def git(cwd: str, *args: str, text: bool = True) -> subprocess.CompletedProcess[Any]:
     """``git ARGS`` in ``cwd``, captured, never raising for its exit code."""
     return subprocess.run(
-        ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", *args],
+        git_argv(*args),
         cwd=cwd,
         env={**os.environ, **GIT_ENV},
         capture_output=True,

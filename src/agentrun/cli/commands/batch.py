@@ -233,6 +233,10 @@ def _summary(lines: list[dict[str, Any]], progress: Progress | None, rich: bool)
 def _stats(stats: Any) -> str:
     if not isinstance(stats, dict):
         return "-"
-    return (
-        f"{stats.get('files', 0)} files +{stats.get('insertions', 0)} -{stats.get('deletions', 0)}"
-    )
+    added, removed = stats.get("insertions", 0), stats.get("deletions", 0)
+    text = f"{stats.get('files', 0)} files +{added} -{removed}"
+    if stats.get("skipped_files"):
+        text += f", {stats['skipped_files']} left out"
+    if stats.get("omitted_bytes"):
+        text += ", patch omitted"
+    return text
