@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contextkit import run_worker
+from contextkit import first_result_text, run_worker
 
 import agentrun.runner.api as api
 from agentrun.models.scripted import ScriptedModel
@@ -54,10 +54,9 @@ def test_five_megabytes_of_bash_output_become_a_preview_and_a_readable_file(ws: 
     seen: list[str] = []
 
     def answer(request: Any) -> dict[str, Any]:
-        last = request.messages[-1]["content"]
-        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
-            body = last[0]["content"]
-            seen.append(body if isinstance(body, str) else body[0]["text"])
+        text = first_result_text(request)
+        if text is not None:
+            seen.append(text)
         if not seen:
             return {"tool_calls": [{"name": "Bash", "input": {"command": FIVE_MB}}]}
         saved = re.search(r"the whole output is saved in (\S+)\. Read it", seen[0])
@@ -118,10 +117,9 @@ def test_a_saved_output_is_read_only_to_jailed_commands(ws: Path):
     )
 
     def answer(request: Any) -> dict[str, Any]:
-        last = request.messages[-1]["content"]
-        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
-            body = last[0]["content"]
-            seen.append(body if isinstance(body, str) else body[0]["text"])
+        text = first_result_text(request)
+        if text is not None:
+            seen.append(text)
         if not seen:
             return {"tool_calls": [{"name": "Bash", "input": {"command": FIVE_MB}}]}
         saved = SAVED.search(seen[0])
@@ -156,10 +154,9 @@ def test_a_hundred_thousand_line_grep_is_a_preview_and_a_file_read_in_the_jail(w
     seen: list[str] = []
 
     def answer(request: Any) -> dict[str, Any]:
-        last = request.messages[-1]["content"]
-        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
-            body = last[0]["content"]
-            seen.append(body if isinstance(body, str) else body[0]["text"])
+        text = first_result_text(request)
+        if text is not None:
+            seen.append(text)
         if not seen:
             grep = {"pattern": "needle", "output_mode": "content", "head_limit": 0}
             return {"tool_calls": [{"name": "Grep", "input": grep}]}

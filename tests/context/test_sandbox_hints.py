@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contextkit import run_worker
+from contextkit import run_worker, tool_results
 
 from agentrun.models.function import FunctionModel
 from agentrun.tools.sandbox_hints import (
@@ -103,9 +103,8 @@ def test_refusals_in_the_jail_say_what_to_do_instead(ws: Path) -> None:
     def answer(request: Any) -> dict[str, Any]:
         if not tools:
             tools.append(next(t.description for t in request.tools if t.name == "Bash"))
-        last = request.messages[-1]["content"]
-        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
-            seen.extend(last)
+        if tool_results(request):
+            seen.extend(tool_results(request))
             return {"text": "done"}
         return {"tool_calls": [{"name": n, "input": i} for n, i in calls]}
 
@@ -131,9 +130,8 @@ def test_a_command_that_succeeds_gets_no_hint(ws: Path) -> None:
     seen: list[dict[str, Any]] = []
 
     def answer(request: Any) -> dict[str, Any]:
-        last = request.messages[-1]["content"]
-        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
-            seen.extend(last)
+        if tool_results(request):
+            seen.extend(tool_results(request))
             return {"text": "done"}
         return {"tool_calls": [{"name": n, "input": i} for n, i in calls]}
 
