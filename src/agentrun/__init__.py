@@ -52,13 +52,21 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from agentrun.agentfile.agentfile import AgentSpec, find_agents, load_agent
-    from agentrun.core.errors import (
-        AgentFileError,
-        AgentrunError,
-        ConfigError,
-        ModelError,
-        SandboxUnavailableError,
-    )
-    from agentrun.core.types import ModelRequest, ModelResponse, ToolResult, Usage
-    from agentrun.runner.api import AgentSession, RunResult, run
+    # ``X as X``: re-exported for a strict checker, which cannot read the computed ``__all__``;
+    # ``agentrun.batch`` is the function here, so its typed keywords are checked at the call.
+    from agentrun.agentfile.agentfile import AgentSpec as AgentSpec
+    from agentrun.agentfile.agentfile import find_agents as find_agents
+    from agentrun.agentfile.agentfile import load_agent as load_agent
+    from agentrun.batch import batch as batch
+    from agentrun.core.errors import AgentFileError as AgentFileError
+    from agentrun.core.errors import AgentrunError as AgentrunError
+    from agentrun.core.errors import ConfigError as ConfigError
+    from agentrun.core.errors import ModelError as ModelError
+    from agentrun.core.errors import SandboxUnavailableError as SandboxUnavailableError
+    from agentrun.core.types import ModelRequest as ModelRequest
+    from agentrun.core.types import ModelResponse as ModelResponse
+    from agentrun.core.types import ToolResult as ToolResult
+    from agentrun.core.types import Usage as Usage
+    from agentrun.runner.api import AgentSession as AgentSession
+    from agentrun.runner.api import RunResult as RunResult
+    from agentrun.runner.api import run as run

@@ -15,24 +15,14 @@ from typing import Any
 import pytest
 
 from agentrun.cli.app import main
+from wskit import isolated_ws
 
 DONE = {"text": "Done."}
 
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A workspace with an isolated home: no user settings, agents or sessions leak in."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AGENTRUN_HOME", str(home / ".agentrun"))
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
-    monkeypatch.delenv("ANTHROPIC_MODEL", raising=False)
-    work = tmp_path / "ws"
-    work.mkdir()
-    (work / "app.py").write_text("def main():\n    return 1\n")
-    return work
+    return isolated_ws(tmp_path, monkeypatch, {"app.py": "def main():\n    return 1\n"})
 
 
 def script(ws: Path, *turns: dict[str, Any], name: str = "script.json") -> str:

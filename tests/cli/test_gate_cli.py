@@ -12,21 +12,14 @@ import pytest
 import agentrun
 from agentrun.cli.app import main
 from agentrun.core.types import ToolCall
+from wskit import isolated_ws
 
 SECRET = "s3cret-value-0b7f"
 
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AGENTRUN_HOME", str(home / ".agentrun"))
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    work = tmp_path / "ws"
-    work.mkdir()
-    return work
+    return isolated_ws(tmp_path, monkeypatch)
 
 
 def script(ws: Path, *turns: dict[str, Any]) -> str:

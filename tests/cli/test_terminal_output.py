@@ -15,6 +15,7 @@ import pytest
 
 from agentrun.cli.app import main
 from agentrun.cli.termsafe import json_line, safe
+from wskit import isolated_ws
 
 CLEAR = "\x1b[2J"
 OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"  # set the clipboard to "rm -rf ~"
@@ -29,14 +30,7 @@ def raw_controls(text: str) -> list[str]:
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AGENTRUN_HOME", str(home / ".agentrun"))
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    work = tmp_path / "work"
-    work.mkdir()
-    return work
+    return isolated_ws(tmp_path, monkeypatch, name="work")
 
 
 def run(ws: Path, capsys: pytest.CaptureFixture[str], turns: list[Any], *argv: str) -> tuple:

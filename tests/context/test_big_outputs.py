@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contextkit import first_result_text, run_worker
 
 import agentrun.runner.api as api
 from agentrun.models.scripted import ScriptedModel
+from wskit import new_ws
 
 AGENT = """---
 name: worker
@@ -26,9 +28,7 @@ FIVE_MB = "seq -f 'line %07g of the big output' 1 180000"  # 180,000 lines of 31
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "worker.md").write_text(AGENT)
+    root = new_ws(tmp_path, {"worker.md": AGENT})
     return root
 
 
@@ -44,14 +44,7 @@ def run(ws: Path, turns: list[dict[str, Any]]) -> tuple[api.RunResult, list[str]
                 results.append(content if isinstance(content, str) else content[0]["text"])
 
     model = ScriptedModel.from_data({"turns": turns})
-    result = api.run(
-        "go",
-        agent=str(ws / "worker.md"),
-        cwd=ws,
-        model=model,
-        permission_mode="bypassPermissions",
-        on_event=on_event,
-    )
+    result = run_worker(ws, model=model, on_event=on_event)
     return result, results
 
 
@@ -61,10 +54,9 @@ def test_five_megabytes_of_bash_output_become_a_preview_and_a_readable_file(ws: 
     seen: list[str] = []
 
     def answer(request: Any) -> dict[str, Any]:
-        last = request.messages[-1]["content"]
-        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
-            body = last[0]["content"]
-            seen.append(body if isinstance(body, str) else body[0]["text"])
+        text = first_result_text(request)
+        if text is not None:
+            seen.append(text)
         if not seen:
             return {"tool_calls": [{"name": "Bash", "input": {"command": FIVE_MB}}]}
         saved = re.search(r"the whole output is saved in (\S+)\. Read it", seen[0])
@@ -78,13 +70,7 @@ def test_five_megabytes_of_bash_output_become_a_preview_and_a_readable_file(ws: 
             return {"tool_calls": [{"name": "Grep", "input": grep}]}
         return {"text": "done"}
 
-    result = api.run(
-        "go",
-        agent=str(ws / "worker.md"),
-        cwd=ws,
-        model=FunctionModel(answer),
-        permission_mode="bypassPermissions",
-    )
+    result = run_worker(ws, model=FunctionModel(answer))
     assert result.subtype == "success", result.result
     preview = seen[0]
     assert len(preview) < 3_000
@@ -131,10 +117,9 @@ def test_a_saved_output_is_read_only_to_jailed_commands(ws: Path):
     )
 
     def answer(request: Any) -> dict[str, Any]:
-        last = request.messages[-1]["content"]
-        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
-            body = last[0]["content"]
-            seen.append(body if isinstance(body, str) else body[0]["text"])
+        text = first_result_text(request)
+        if text is not None:
+            seen.append(text)
         if not seen:
             return {"tool_calls": [{"name": "Bash", "input": {"command": FIVE_MB}}]}
         saved = SAVED.search(seen[0])
@@ -150,13 +135,7 @@ def test_a_saved_output_is_read_only_to_jailed_commands(ws: Path):
 
     agent = ws / "writer.md"
     agent.write_text(AGENT.replace("tools: Bash, Read, Grep", "tools: Bash, Read, Grep, Write"))
-    result = api.run(
-        "go",
-        agent=str(agent),
-        cwd=ws,
-        model=FunctionModel(answer),
-        permission_mode="bypassPermissions",
-    )
+    result = run_worker(ws, agent=agent, model=FunctionModel(answer))
     assert result.subtype == "success", result.result
     saved = SAVED.search(seen[0])
     assert saved
@@ -175,10 +154,9 @@ def test_a_hundred_thousand_line_grep_is_a_preview_and_a_file_read_in_the_jail(w
     seen: list[str] = []
 
     def answer(request: Any) -> dict[str, Any]:
-        last = request.messages[-1]["content"]
-        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
-            body = last[0]["content"]
-            seen.append(body if isinstance(body, str) else body[0]["text"])
+        text = first_result_text(request)
+        if text is not None:
+            seen.append(text)
         if not seen:
             grep = {"pattern": "needle", "output_mode": "content", "head_limit": 0}
             return {"tool_calls": [{"name": "Grep", "input": grep}]}
@@ -189,13 +167,7 @@ def test_a_hundred_thousand_line_grep_is_a_preview_and_a_file_read_in_the_jail(w
             return {"tool_calls": [{"name": "Read", "input": read}]}
         return {"text": "done"}
 
-    result = api.run(
-        "go",
-        agent=str(ws / "worker.md"),
-        cwd=ws,
-        model=FunctionModel(answer),
-        permission_mode="bypassPermissions",
-    )
+    result = run_worker(ws, model=FunctionModel(answer))
     assert result.subtype == "success", result.result
     assert len(seen[0]) < 3_000
     assert seen[0].startswith("hay.txt:1:needle 000000 in the haystack")
@@ -238,12 +210,9 @@ def test_the_threshold_is_a_setting(ws: Path):
             if isinstance(event, ToolResultsEvent):
                 results.append(str(event.content[0]["content"]))
 
-        api.run(
-            "go",
-            agent=str(ws / "worker.md"),
-            cwd=ws,
+        run_worker(
+            ws,
             model=ScriptedModel.from_data({"turns": turns}),
-            permission_mode="bypassPermissions",
             on_event=on_event,
             max_output_chars=chars,
         )
@@ -313,14 +282,8 @@ def test_a_big_mcp_result_is_a_preview_and_a_file(ws: Path):
     agent = ws / "mcp-user.md"
     agent.write_text(AGENT.replace("tools: Bash, Read, Grep", "tools: Grep, mcp__big__dump"))
     with serve_mcp(server) as config:
-        result = api.run(
-            "go",
-            agent=str(agent),
-            cwd=ws,
-            model=FunctionModel(answer),
-            permission_mode="bypassPermissions",
-            mcp_config=[config],
-            on_event=on_event,
+        result = run_worker(
+            ws, agent=agent, model=FunctionModel(answer), mcp_config=[config], on_event=on_event
         )
     assert result.subtype == "success", result.result
     assert results[0].startswith("record 0\nrecord 1\n") and len(results[0]) < 3_000

@@ -5,25 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from contextkit import READER
 
 from agentrun.context.parts import ContextParts
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import AgentSession
-
-AGENT = """---
-name: worker
-description: Reads files.
-tools: Read
----
-You read files.
-"""
 
 
 def test_the_parts_of_a_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
     ws = tmp_path / "ws"
     ws.mkdir()
-    (ws / "worker.md").write_text(AGENT)
+    (ws / "worker.md").write_text(READER)
     (ws / "CLAUDE.md").write_text("Always run the tests. " * 200)  # ~1,100 tokens of memory
     (ws / "notes.txt").write_text("a note worth keeping\n" * 400)  # ~3,000 tokens when read
     read = {"name": "Read", "input": {"file_path": "notes.txt"}}

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contextkit import run_worker, tool_results
 
-import agentrun.runner.api as api
 from agentrun.models.function import FunctionModel
 from agentrun.tools.sandbox_hints import (
     GIT_READ_ONLY,
@@ -18,6 +18,7 @@ from agentrun.tools.sandbox_hints import (
     READ_ONLY,
     sandbox_hints,
 )
+from wskit import new_ws
 
 HINTS = {
     GIT_READ_ONLY: "Sandbox: .git is read-only in this session, so git commit, add, stash, init, "
@@ -77,9 +78,7 @@ You run commands.
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "worker.md").write_text(AGENT)
+    root = new_ws(tmp_path, {"worker.md": AGENT})
     git = ["git", "-C", str(root), "-c", "user.email=a@b", "-c", "user.name=n"]
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "worker.md"], check=True)
@@ -104,19 +103,12 @@ def test_refusals_in_the_jail_say_what_to_do_instead(ws: Path) -> None:
     def answer(request: Any) -> dict[str, Any]:
         if not tools:
             tools.append(next(t.description for t in request.tools if t.name == "Bash"))
-        last = request.messages[-1]["content"]
-        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
-            seen.extend(last)
+        if tool_results(request):
+            seen.extend(tool_results(request))
             return {"text": "done"}
         return {"tool_calls": [{"name": n, "input": i} for n, i in calls]}
 
-    result = api.run(
-        "go",
-        agent=str(ws / "worker.md"),
-        cwd=ws,
-        model=FunctionModel(answer),
-        permission_mode="bypassPermissions",
-    )
+    result = run_worker(ws, model=FunctionModel(answer))
     assert result.subtype == "success", result.result
     texts = [str(b["content"]) for b in seen]
     git, outside, network, write, fine = texts
@@ -138,18 +130,11 @@ def test_a_command_that_succeeds_gets_no_hint(ws: Path) -> None:
     seen: list[dict[str, Any]] = []
 
     def answer(request: Any) -> dict[str, Any]:
-        last = request.messages[-1]["content"]
-        if isinstance(last, list) and last and last[0].get("type") == "tool_result":
-            seen.extend(last)
+        if tool_results(request):
+            seen.extend(tool_results(request))
             return {"text": "done"}
         return {"tool_calls": [{"name": n, "input": i} for n, i in calls]}
 
-    api.run(
-        "go",
-        agent=str(ws / "worker.md"),
-        cwd=ws,
-        model=FunctionModel(answer),
-        permission_mode="bypassPermissions",
-    )
+    run_worker(ws, model=FunctionModel(answer))
     text = str(seen[0]["content"])
     assert "Read-only file system" in text and text.endswith("went on"), text

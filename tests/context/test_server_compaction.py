@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contextkit import READER
 
 import agentrun.runner.api as api
 from agentrun.core.events import AssistantEvent, CompactEvent, Event
@@ -16,13 +17,6 @@ from agentrun.session.store import FileSessionStore
 from agentrun.testing.fake_server import FakeAnthropicServer
 
 KEY = "sk-ant-test-0123456789abcdef"
-AGENT = """---
-name: worker
-description: Reads files.
-tools: Read
----
-You read files.
-"""
 SHARE = 0.006  # of sonnet's 1M window: compaction at 6,000 input tokens
 
 
@@ -34,7 +28,7 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CLAUDE_AUTOCOMPACT_PCT_OVERRIDE", raising=False)
     root = tmp_path / "ws"
     root.mkdir()
-    (root / "worker.md").write_text(AGENT)
+    (root / "worker.md").write_text(READER)
     (root / "notes.txt").write_text("a line of notes to read again and again\n" * 40)
     return root
 

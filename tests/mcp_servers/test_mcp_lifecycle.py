@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from agentrun.cli.app import main
+from wskit import PLAIN_AGENT, new_ws
 
 HERE = Path(__file__).parent
 DEMO: dict[str, Any] = {"command": sys.executable, "args": [str(HERE / "demo_server.py")]}
@@ -23,10 +24,7 @@ DEMO: dict[str, Any] = {"command": sys.executable, "args": [str(HERE / "demo_ser
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    work = tmp_path / "ws"
-    work.mkdir()
-    (work / "plain.md").write_text("---\nname: plain\ndescription: every tool\n---\nHelp.\n")
-    return work
+    return new_ws(tmp_path, {"plain.md": PLAIN_AGENT})
 
 
 def script(ws: Path, *calls: tuple[str, dict[str, Any]]) -> str:

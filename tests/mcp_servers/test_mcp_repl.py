@@ -10,6 +10,7 @@ from pathlib import Path
 import pexpect
 
 from repl import PROMPT, start_repl
+from wskit import PLAIN_AGENT, new_ws
 
 HERE = Path(__file__).parent
 DEMO = {"command": sys.executable, "args": [str(HERE / "demo_server.py")]}
@@ -29,12 +30,11 @@ def spawn(ws: Path, home: Path) -> pexpect.spawn:
 
 
 def test_consent_is_asked_once_and_mcp_lists_servers(tmp_path: Path) -> None:
-    ws = tmp_path / "ws"
-    ws.mkdir()
+    ws = new_ws(
+        tmp_path, {"plain.md": PLAIN_AGENT, ".mcp.json": json.dumps({"mcpServers": {"demo": DEMO}})}
+    )
     home = tmp_path / "home"
     home.mkdir()
-    (ws / "plain.md").write_text("---\nname: plain\ndescription: every tool\n---\nHelp.\n")
-    (ws / ".mcp.json").write_text(json.dumps({"mcpServers": {"demo": DEMO}}))
     child = spawn(ws, home)
     child.expect("asks to start MCP server 'demo'")
     child.expect("Start it\\?")

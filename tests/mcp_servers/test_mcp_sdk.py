@@ -23,6 +23,7 @@ from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import RunResult
 from agentrun.runner.api import run as agentrun_run
 from agentrun.sdk.tools import McpSdkServerConfig, create_sdk_mcp_server, tool
+from wskit import PLAIN_AGENT, new_ws
 
 RAN: list[str] = []
 CANCELLED = threading.Event()
@@ -102,10 +103,7 @@ def calc() -> McpSdkServerConfig:
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    work = tmp_path / "ws"
-    work.mkdir()
-    (work / "plain.md").write_text("---\nname: plain\ndescription: every tool\n---\nHelp.\n")
-    return work
+    return new_ws(tmp_path, {"plain.md": PLAIN_AGENT})
 
 
 def run(

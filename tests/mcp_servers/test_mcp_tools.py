@@ -21,6 +21,7 @@ from agentrun.core.types import ToolResult
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import RunResult
 from agentrun.runner.api import run as agentrun_run
+from wskit import PLAIN_AGENT, new_ws
 
 HERE = Path(__file__).parent
 DEMO = [sys.executable, str(HERE / "demo_server.py")]
@@ -37,10 +38,7 @@ def config(**servers: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    work = tmp_path / "ws"
-    work.mkdir()
-    (work / "plain.md").write_text("---\nname: plain\ndescription: every tool\n---\nHelp.\n")
-    return work
+    return new_ws(tmp_path, {"plain.md": PLAIN_AGENT})
 
 
 def run(

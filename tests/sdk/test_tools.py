@@ -19,6 +19,7 @@ from agentrun.runner.api import RunResult
 from agentrun.runner.api import run as agentrun_run
 from agentrun.sdk.tools import McpSdkServerConfig, SdkMcpTool, create_sdk_mcp_server, tool
 from agentrun.testing import FakeAnthropicServer
+from wskit import PLAIN_AGENT, new_ws
 
 CALLS: list[tuple[str, dict[str, Any]]] = []
 
@@ -52,10 +53,7 @@ def calculator() -> McpSdkServerConfig:
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    work = tmp_path / "ws"
-    work.mkdir()
-    (work / "plain.md").write_text("---\nname: plain\ndescription: every tool\n---\nHelp.\n")
-    return work
+    return new_ws(tmp_path, {"plain.md": PLAIN_AGENT})
 
 
 def results(result: RunResult) -> list[ToolResult]:

@@ -7,27 +7,20 @@ import stat
 from pathlib import Path
 
 import pytest
+from toolkit import make_ctx
 
 from agentrun.core.types import ToolResult
-from agentrun.jail.paths import Workspace
-from agentrun.jail.policy import SandboxMode, SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.edit import EditTool
 from agentrun.tools.read import ReadTool
-from agentrun.tools.records import ReadRecords
 
 EDIT = EditTool()
 READ = ReadTool()
 
 
-def make_ctx(ws: Path, mode: SandboxMode = "workspace-write") -> ToolContext:
-    policy = SandboxPolicy.create(ws, mode=mode)
-    return ToolContext(workspace=Workspace(policy), reads=ReadRecords(), strict=True)
-
-
 @pytest.fixture
 def ctx(tmp_path: Path) -> ToolContext:
-    return make_ctx(tmp_path)
+    return make_ctx(tmp_path, strict=True)
 
 
 def edit(ctx: ToolContext, path: str | Path, old: str, new: str, **kw: object) -> ToolResult:
@@ -251,7 +244,7 @@ def test_unread_binary_file_is_refused_as_binary_not_as_unread(
 
 
 def test_read_only_mode_refuses_before_anything_else(tmp_path: Path) -> None:
-    ctx = make_ctx(tmp_path, mode="read-only")
+    ctx = make_ctx(tmp_path, strict=True, mode="read-only")
     path = seed(ctx, tmp_path / "f.txt", "abc")
     result = edit(ctx, path, "b", "B")
     assert result.is_error and "read-only" in result.text()
@@ -263,7 +256,7 @@ def test_symlink_escape_is_refused(tmp_path: Path) -> None:
     ws.mkdir()
     (tmp_path / "outside.txt").write_text("safe\n")
     (ws / "inside.txt").symlink_to(tmp_path / "outside.txt")
-    ctx = make_ctx(ws)
+    ctx = make_ctx(ws, strict=True)
     READ.run({"file_path": str(ws / "inside.txt")}, ctx)
     result = edit(ctx, ws / "inside.txt", "safe", "pwned")
     assert result.is_error and "symbolic link" in result.text()

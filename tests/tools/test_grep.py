@@ -8,28 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
+from toolkit import make_ctx, write
 
 from agentrun.core.types import JSON, ToolResult
-from agentrun.jail.paths import Workspace
-from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.grep import GrepTool, split_globs
-from agentrun.tools.records import ReadRecords
-
-
-def make_ctx(root: Path, **policy: object) -> ToolContext:
-    return ToolContext(
-        workspace=Workspace(SandboxPolicy.create(root, **policy)),  # type: ignore[arg-type]
-        reads=ReadRecords(),
-    )
-
-
-def write(path: Path, text: str, *, mtime: int | None = None) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    if mtime is not None:
-        os.utime(path, (mtime, mtime))
-    return path
 
 
 def grep(ctx: ToolContext, **input: object) -> ToolResult:

@@ -9,17 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from toolkit import make_ctx
 
 from agentrun.core.types import ToolResult
-from agentrun.jail.paths import Workspace
-from agentrun.jail.policy import SandboxPolicy
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import run
 from agentrun.tools.base import ToolContext
 from agentrun.tools.ls import LSTool
 from agentrun.tools.multiedit import MultiEditTool
 from agentrun.tools.read import ReadTool
-from agentrun.tools.records import ReadRecords
 from agentrun.tools.todo import ANSWER, TodoWriteTool
 
 MULTI, LS, READ = MultiEditTool(), LSTool(), ReadTool()
@@ -27,8 +25,7 @@ MULTI, LS, READ = MultiEditTool(), LSTool(), ReadTool()
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> ToolContext:
-    policy = SandboxPolicy.create(tmp_path, mode="workspace-write")
-    return ToolContext(workspace=Workspace(policy), reads=ReadRecords(), strict=True)
+    return make_ctx(tmp_path, strict=True)
 
 
 def multi(ctx: ToolContext, path: Path, *edits: tuple[str, str] | dict[str, Any]) -> ToolResult:

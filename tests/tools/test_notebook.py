@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from toolkit import make_ctx
 
 from agentrun.core.types import JSON, ToolResult
 from agentrun.jail.paths import Workspace
@@ -99,8 +100,7 @@ def check_nbformat4(nb: dict[str, Any]) -> None:
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> ToolContext:
-    policy = SandboxPolicy.create(tmp_path, mode="workspace-write")
-    return ToolContext(workspace=Workspace(policy), reads=ReadRecords(), strict=True)
+    return make_ctx(tmp_path, strict=True)
 
 
 def write_nb(path: Path, nb: dict[str, Any], *, indent: int | None = 1) -> Path:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from toolkit import make_ctx
 
 from agentrun.core.types import ToolResult
 from agentrun.jail.paths import Workspace
@@ -22,9 +23,7 @@ READ = ReadTool()
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> ToolContext:
-    return ToolContext(
-        workspace=Workspace(SandboxPolicy.create(tmp_path)), reads=ReadRecords(), strict=True
-    )
+    return make_ctx(tmp_path, strict=True)
 
 
 def read(ctx: ToolContext, path: str | Path, **kw: object) -> ToolResult:

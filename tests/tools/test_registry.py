@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from toolkit import make_ctx
 
 from agentrun.core.protocols import Tool
 from agentrun.core.types import JSON, ToolCall, ToolResult
-from agentrun.jail.paths import Workspace
-from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
-from agentrun.tools.records import ReadRecords
 from agentrun.tools.registry import ALL_TOOL_NAMES, ToolRunner, build_tools, cut_middle
 
 SCHEMA: JSON = {
@@ -84,7 +82,7 @@ class CancelTool:
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> ToolContext:
-    return ToolContext(workspace=Workspace(SandboxPolicy.create(tmp_path)), reads=ReadRecords())
+    return make_ctx(tmp_path)
 
 
 def call(name: str, i: int | str, **input: object) -> ToolCall:

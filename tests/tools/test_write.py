@@ -7,27 +7,20 @@ import stat
 from pathlib import Path
 
 import pytest
+from toolkit import make_ctx
 
 from agentrun.core.types import ToolResult
-from agentrun.jail.paths import Workspace
-from agentrun.jail.policy import SandboxMode, SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.read import ReadTool
-from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
 
 WRITE = WriteTool()
 READ = ReadTool()
 
 
-def make_ctx(ws: Path, mode: SandboxMode = "workspace-write") -> ToolContext:
-    policy = SandboxPolicy.create(ws, mode=mode)
-    return ToolContext(workspace=Workspace(policy), reads=ReadRecords(), strict=True)
-
-
 @pytest.fixture
 def ctx(tmp_path: Path) -> ToolContext:
-    return make_ctx(tmp_path)
+    return make_ctx(tmp_path, strict=True)
 
 
 def write(ctx: ToolContext, path: str | Path, content: str) -> ToolResult:
@@ -195,7 +188,7 @@ def test_latin1_file_given_new_characters_becomes_utf8(ctx: ToolContext, tmp_pat
 
 
 def test_read_only_mode_refuses(tmp_path: Path) -> None:
-    ctx = make_ctx(tmp_path, mode="read-only")
+    ctx = make_ctx(tmp_path, strict=True, mode="read-only")
     assert write(ctx, "new.txt", "x") == ToolResult(
         f"Cannot write {tmp_path / 'new.txt'}: this session is read-only (sandbox mode read-only).",
         is_error=True,
@@ -258,7 +251,7 @@ def test_symlink_into_git_is_protected(ctx: ToolContext, tmp_path: Path) -> None
 def test_paths_outside_the_workspace_are_refused(tmp_path: Path, given: str) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
-    ctx = make_ctx(ws)
+    ctx = make_ctx(ws, strict=True)
     result = write(ctx, given.format(parent=tmp_path), "x")
     assert result.is_error
     assert "outside the writable directories" in result.text()
@@ -291,7 +284,7 @@ def test_hard_linked_file_is_refused(tmp_path: Path) -> None:
     ws.mkdir()
     (tmp_path / "elsewhere.txt").write_text("keep me\n")
     os.link(tmp_path / "elsewhere.txt", ws / "linked.txt")
-    ctx = make_ctx(ws)
+    ctx = make_ctx(ws, strict=True)
     read_whole(ctx, ws / "linked.txt")
     assert write(ctx, ws / "linked.txt", "changed\n") == ToolResult(
         f"Cannot write {ws / 'linked.txt'}: it has 2 hard links, so changing it would change a "

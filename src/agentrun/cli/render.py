@@ -49,6 +49,7 @@ from agentrun.core.events import (
     ToolEndEvent,
     ToolStartEvent,
 )
+from agentrun.core.types import block_text
 
 if TYPE_CHECKING:
     from agentrun.core.types import ToolCall, ToolResult, Usage
@@ -241,9 +242,7 @@ class Renderer:
         shown, self._thinking, self._thinking_shown = self._thinking_shown, "", False
         streamed = self._live is not None
         if streamed and self._live is not None:
-            text = "".join(
-                b.get("text", "") for b in blocks_of(event.message) if b.get("type") == "text"
-            )
+            text = block_text(blocks_of(event.message))
             self._live.update(markdown(safe(text) or self._text))
         self._stop_live()
         for block in blocks_of(event.message):  # thinking is folded to one dim line

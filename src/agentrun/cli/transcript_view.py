@@ -15,7 +15,7 @@ from rich.text import Text
 
 from agentrun.cli.render import PREVIEW_LINES, key_argument, markdown
 from agentrun.cli.termsafe import safe
-from agentrun.core.types import ToolCall
+from agentrun.core.types import ToolCall, block_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -52,12 +52,8 @@ def render_messages(
 
 
 def _prompt_text(message: Message) -> str:
-    content = message["content"]
-    if isinstance(content, str):
-        return content
-    return "\n".join(
-        str(b.get("text", "")) for b in content if b.get("type") == "text" and b.get("text")
-    )
+    # One line per block: the replay shows a prompt's blocks as the user wrote them.
+    return block_text(message["content"], sep="\n")
 
 
 def _message(
@@ -91,10 +87,8 @@ def _message(
 
 
 def _result(console: Console, block: dict[str, Any], call: ToolCall | None) -> None:
-    content = block.get("content", "")
-    if isinstance(content, list):
-        content = "\n".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
-    lines = safe(str(content)).splitlines() or ["(no output)"]
+    # Blocks on separate lines, so the preview does not run one block into the next.
+    lines = safe(block_text(block.get("content", ""), sep="\n")).splitlines() or ["(no output)"]
     shown = [line.expandtabs(4).rstrip()[:100] for line in lines[:PREVIEW_LINES]]
     if len(lines) > PREVIEW_LINES:
         shown.append(f"… +{len(lines) - PREVIEW_LINES} lines")

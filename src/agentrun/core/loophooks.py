@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from agentrun.core.types import ToolCall, ToolResult
+from agentrun.core.types import ToolCall, ToolResult, block_text
 
 if TYPE_CHECKING:
     from agentrun.core.protocols import HookRunner, PermissionChecker, PermissionDecision
@@ -40,8 +40,7 @@ def submit_prompt(
         blocks: list[ContentBlock] = [{"type": "text", "text": prompt}]
     else:
         blocks = list(prompt)
-    text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
-    said = hooks.fire("UserPromptSubmit", {"prompt": text})
+    said = hooks.fire("UserPromptSubmit", {"prompt": block_text(blocks)})
     if said.blocked or said.stop:
         why = said.reason or said.stop_reason
         return prompt, f"The prompt was blocked by a UserPromptSubmit hook: {why}".rstrip(": ")

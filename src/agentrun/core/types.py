@@ -20,6 +20,15 @@ Message = dict[str, Any]
 """``{"role": "user" | "assistant", "content": str | list[ContentBlock]}``."""
 
 
+def block_text(content: Any, sep: str = "") -> str:
+    """The text of a message's or a tool result's content: a string as is, else its ``text``
+    blocks' texts joined with ``sep`` (other blocks and non-dict items are skipped)."""
+    if isinstance(content, str):
+        return content
+    blocks = (b for b in content or () if isinstance(b, dict) and b.get("type") == "text")
+    return sep.join(str(b.get("text", "")) for b in blocks)
+
+
 @dataclass(frozen=True)
 class Usage:
     """Token counts of one or more model calls, as the Messages API reports them."""
@@ -109,7 +118,7 @@ class ModelResponse:
         return [b for b in self.content if b.get("type") == "tool_use"]
 
     def text(self) -> str:
-        return "".join(b.get("text", "") for b in self.content if b.get("type") == "text")
+        return block_text(self.content)
 
     def to_message(self) -> Message:
         return {"role": "assistant", "content": list(self.content)}
@@ -138,9 +147,7 @@ class ToolResult:
 
     def text(self) -> str:
         """The result's text (image blocks omitted), for expectations, previews and logs."""
-        if isinstance(self.content, str):
-            return self.content
-        return "".join(b.get("text", "") for b in self.content if b.get("type") == "text")
+        return block_text(self.content)
 
 
 @dataclass(frozen=True)

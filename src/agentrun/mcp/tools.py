@@ -187,7 +187,17 @@ class McpTool:
         return convert_result(result, spill_over=spill.threshold if spill is not None else None)
 
 
-class ListResourcesTool:
+class _ResourceTool:
+    """What both resource tools hold: the session's client and the servers they may reach."""
+
+    read_only = True
+
+    def __init__(self, client: McpClient, servers: list[str]) -> None:
+        self._client = client
+        self._servers = servers
+
+
+class ListResourcesTool(_ResourceTool):
     name = LIST_RESOURCES
     description = (
         "Lists the resources MCP servers offer (uri, name, description, mimeType). "
@@ -198,11 +208,6 @@ class ListResourcesTool:
         "properties": {"server": {"type": "string", "description": "Only this server"}},
         "additionalProperties": False,
     }
-    read_only = True
-
-    def __init__(self, client: McpClient, servers: list[str]) -> None:
-        self._client = client
-        self._servers = servers
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
         from agentrun.mcp.client import McpCallError
@@ -231,7 +236,7 @@ class ListResourcesTool:
         return ToolResult(json.dumps(found, ensure_ascii=False, indent=2))
 
 
-class ReadResourceTool:
+class ReadResourceTool(_ResourceTool):
     name = READ_RESOURCE
     description = "Reads one resource of an MCP server, by server name and resource URI."
     input_schema: ClassVar[JSON] = {
@@ -243,11 +248,6 @@ class ReadResourceTool:
         "required": ["server", "uri"],
         "additionalProperties": False,
     }
-    read_only = True
-
-    def __init__(self, client: McpClient, servers: list[str]) -> None:
-        self._client = client
-        self._servers = servers
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
         from agentrun.mcp.client import McpCallError

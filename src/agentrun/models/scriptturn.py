@@ -7,7 +7,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agentrun.core.types import JSON, ContentBlock, ModelRequest, ModelResponse, Usage
+from agentrun.core.types import (
+    JSON,
+    ContentBlock,
+    ModelRequest,
+    ModelResponse,
+    Usage,
+    block_text,
+)
 
 STOP_REASONS = (
     "end_turn",
@@ -105,7 +112,7 @@ def last_tool_results(request: ModelRequest) -> list[tuple[str, str, bool]]:
         if block.get("type") != "tool_result":
             continue
         raw = block.get("content", "")
-        text = raw if isinstance(raw, str) else "".join(b.get("text", "") for b in raw)
+        text = block_text(raw)
         out.append(
             (names.get(str(block.get("tool_use_id")), "?"), text, bool(block.get("is_error")))
         )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from agentrun.core.errors import ModelError
 from agentrun.core.hosts import url_host
-from agentrun.core.types import JSON, ContentBlock, ModelResponse, Usage
+from agentrun.core.types import JSON, ContentBlock, ModelResponse, Usage, block_text
 
 if TYPE_CHECKING:
     from agentrun.core.types import ModelRequest
@@ -86,10 +86,7 @@ def _under(url: str, domains: Sequence[str]) -> bool:
 
 
 def _last_text(request: ModelRequest) -> str:
-    content = request.messages[-1]["content"] if request.messages else ""
-    if isinstance(content, str):
-        return content
-    return "".join(b.get("text", "") for b in content if isinstance(b, dict))
+    return block_text(request.messages[-1]["content"] if request.messages else "")
 
 
 def _response(content: list[ContentBlock], asked: str, said: str, model: str) -> ModelResponse:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from agentrun.core.types import JSON
     from agentrun.jail.policy import SandboxPolicy
     from agentrun.mcp.client import McpClient
+    from agentrun.permissions.keywords import GateKeywords
     from agentrun.runner.isolation import Worktree
     from agentrun.runner.preload import MemoryGrants, Preloader
     from agentrun.subagent.task import TaskTool
@@ -150,7 +151,7 @@ class Runtime:
         elif o.sandbox == "read-only":
             writable = []
         self._layers = settings_layers(o)
-        self.gate_options: dict[str, Any] = {
+        self.gate_options: GateKeywords = {
             "allowed": o.allowed_tools,
             "memory_dirs": memory.writable,
             "cwd": cwd,

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentrun.core.types import block_text
+
 __all__ = ["Transcript", "content_text", "count_turns", "is_turn", "read_transcript"]
 
 MAX_BYTES = 1 << 30
@@ -49,10 +51,8 @@ def count_turns(entries: list[dict[str, Any]]) -> int:
 
 def content_text(content: Any) -> str:
     """The text of a message's content: a string as is, else its text blocks joined."""
-    if isinstance(content, str):
-        return content
-    blocks = [b for b in content or () if isinstance(b, dict) and b.get("type") == "text"]
-    return " ".join(str(b.get("text", "")) for b in blocks)
+    # Joined with spaces, not run together: this is a listing's one-line title of the session.
+    return block_text(content, sep=" ")
 
 
 def read_bytes(path: Path) -> bytes:

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from agentrun.core.types import JSON, ModelRequest, ModelResponse, ToolSpec
+from agentrun.core.types import JSON, ModelRequest, ModelResponse, ToolSpec, block_text
 from agentrun.testing.fakereplies import REPLY_SHAPES, Drop, Fail, Reply, check_reply
 from agentrun.testing.fakerules import (
     COMPACT_BETA,
@@ -351,6 +351,4 @@ def _strip_cache(block: JSON) -> JSON:
 
 
 def _system_text(system: Any) -> str:
-    if isinstance(system, list):
-        return "".join(b.get("text", "") for b in system)
-    return str(system or "")
+    return block_text(system) if isinstance(system, list) else str(system or "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agentrun.core.types import JSON, ToolResult
 from agentrun.jail.paths import describe_os_error
@@ -82,6 +82,18 @@ def load_for_edit(
     return decoded
 
 
+def check_change(old: Any, new: Any, replace_all: Any) -> tuple[str, str, bool] | str:
+    """One change (Edit's, or each of MultiEdit's) as ``(old, new, replace_all)``, or what is
+    wrong with its values, for the model."""
+    if not isinstance(old, str) or not isinstance(new, str):
+        return "old_string and new_string must both be strings."
+    if not isinstance(replace_all, bool):
+        return "replace_all must be true or false."
+    if old == new:
+        return "old_string and new_string are the same, so there is nothing to change."
+    return old, new, replace_all
+
+
 class EditTool:
     """Claude Code's Edit (see the module docstring and ``DESCRIPTION``)."""
 
@@ -97,14 +109,11 @@ class EditTool:
         replace_all = input.get("replace_all") or False
         if not isinstance(file_path, str):
             return error("file_path must be a string: the path of the file to edit.")
-        if not isinstance(old, str) or not isinstance(new, str):
-            return error("old_string and new_string must both be strings.")
-        if not isinstance(replace_all, bool):
-            return error("replace_all must be true or false.")
-        if old == new:
-            return error("old_string and new_string are the same, so there is nothing to change.")
+        change = check_change(old, new, replace_all)
+        if isinstance(change, str):
+            return error(change)
         try:
-            return self._edit(file_path, old, new, replace_all, ctx)
+            return self._edit(file_path, *change, ctx)
         except OSError as e:  # PathDenied, or an I/O error while reading the file
             return error(describe_os_error(e, file_path, action="edit"))
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from agentrun.core.types import JSON, ToolResult
 from agentrun.jail.paths import describe_os_error
 from agentrun.tools import textfile
-from agentrun.tools.edit import _LINE_PREFIX, _quote, _snippet, load_for_edit
+from agentrun.tools.edit import _LINE_PREFIX, _quote, _snippet, check_change, load_for_edit
 from agentrun.tools.morespecs import MULTIEDIT_DESCRIPTION, MULTIEDIT_SCHEMA
 from agentrun.tools.read import error, missing_file_text
 from agentrun.tools.write import format_note
@@ -37,15 +37,10 @@ def _changes(edits: Any) -> list[Change] | str:
             return f"{where} has unexpected parameter(s) {', '.join(extra)}."
         old, new = edit.get("old_string"), edit.get("new_string")
         replace_all = edit.get("replace_all", False)
-        if not isinstance(old, str) or not isinstance(new, str):
-            return f"{where}: old_string and new_string must both be strings."
-        if not isinstance(replace_all, bool):
-            return f"{where}: replace_all must be true or false."
-        if old == new:
-            return (
-                f"{where}: old_string and new_string are the same, so there is nothing to change."
-            )
-        out.append((old, new, replace_all))
+        change = check_change(old, new, replace_all)
+        if isinstance(change, str):
+            return f"{where}: {change}"
+        out.append(change)
     return out
 
 

@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 from typing import IO
 
-from agentrun.core.types import ToolResult
+from agentrun.core.types import ToolResult, block_text
 
 SPILL_DIR = "tool-outputs"
 PREVIEW_CHARS = 2_000
@@ -85,7 +85,8 @@ class Spill:
         if isinstance(content, list):
             if any(block.get("type") != "text" for block in content):
                 return result
-            text = "\n".join(str(block.get("text", "")) for block in content)
+            # Blocks on separate lines: one block's last line must not run into the next's first.
+            text = block_text(content, sep="\n")
         else:
             text = content
         if len(text) <= self.threshold:

@@ -1,0 +1,39 @@
+"""Workspaces the tests share: a folder in the test's ``tmp_path`` with some files in it, and
+for command-line runs a home of its own with no API key, token or model from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+PLAIN_AGENT = "---\nname: plain\ndescription: every tool\n---\nHelp.\n"
+"""``plain.md``: an agent file that offers every tool."""
+
+
+def new_ws(tmp_path: Path, files: Mapping[str, str] | None = None, *, name: str = "ws") -> Path:
+    """``tmp_path / name``, holding ``files`` (relative path -> text)."""
+    work = tmp_path / name
+    work.mkdir()
+    for rel, text in (files or {}).items():
+        (work / rel).write_text(text)
+    return work
+
+
+def isolated_ws(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: Mapping[str, str] | None = None,
+    *,
+    name: str = "ws",
+) -> Path:
+    """:func:`new_ws` with ``HOME`` (and ``AGENTRUN_HOME`` in it) at ``tmp_path / "home"``, so
+    no user settings, agents or sessions leak in, and no credentials or model choice either."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AGENTRUN_HOME", str(home / ".agentrun"))
+    for var in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    return new_ws(tmp_path, files, name=name)
