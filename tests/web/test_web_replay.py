@@ -236,3 +236,41 @@ def test_a_changed_query_is_drift_before_the_next_turn(tmp_path: Path) -> None:
         from agentrun.core.webcalls import WEB_FETCH_SYSTEM
 
         replay.complete(ModelRequest(model="m", system=WEB_FETCH_SYSTEM, messages=[], max_tokens=1))
+
+
+def test_a_search_the_provider_refused_replays_as_refused(tmp_path: Path, server: Any) -> None:
+    from agentrun.testing.fake_server import Fail
+
+    recording = tmp_path / "web.jsonl"
+    server.add(
+        call("WebSearch", {"query": "widget prices"}),
+        Fail(400, "tools.0: web search is not enabled for this organization"),
+        DONE,
+    )
+    recorded = run(workspace(tmp_path, "first"), model="sonnet", record=recording)
+    assert recorded.subtype == "success", recorded.result
+    server.close()
+    replay = ReplayModel(recording)
+    replayed = run(workspace(tmp_path, "second"), model=replay)
+    assert replayed.subtype == "success", replayed.result
+    assert replay.drifts == []
+    [first], [again] = tool_outcomes(recorded), tool_outcomes(replayed)
+    assert again.is_error and (again.text, again.is_error) == (first.text, first.is_error)
+    assert "not enabled for this organization" in again.text
+
+
+def test_recording_a_replay_again_fetches_nothing(tmp_path: Path, server: Any) -> None:
+    from agentrun.models.recording import RecordingModel
+
+    recording = tmp_path / "web.jsonl"
+    assert record(tmp_path, server, recording)[0].subtype == "success"
+    server.close()
+    PAGES.clear()
+    again = tmp_path / "again.jsonl"
+    with RecordingModel(ReplayModel(recording), again) as model:
+        replayed = run(workspace(tmp_path, "second"), model=model)
+    assert replayed.subtype == "success", replayed.result
+    assert len(PAGES._entries) == 0
+    replay = ReplayModel(again)  # and the copy replays in turn
+    assert run(workspace(tmp_path, "third"), model=replay).subtype == "success"
+    replay.assert_complete()

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from agentrun.core.errors import ModelError
 from agentrun.core.types import JSON, ModelRequest, ModelResponse, Usage
 from agentrun.core.webcalls import web_call
 from agentrun.core.webtape import PageOutcome, WebTape
@@ -81,10 +82,11 @@ def response_from_json(data: JSON) -> ModelResponse:
 
 class RecordingModel:
     """Wraps any :class:`~agentrun.core.protocols.Model` and appends each request/response pair to
-    ``path`` (created mode 0600 or truncated at the first call, flushed after every line, so a
-    run that dies mid-way still leaves every completed turn on disk).
+        ``path`` (created mode 0600 or truncated at the first call, flushed after every line, so a
+        run that dies mid-way still leaves every completed turn on disk).
 
-    Failed calls are not recorded: a replay serves answers, and there was none.
+        Failed turns are not recorded: a replay serves answers, and there was none. A web tool's
+    failed request is (see :meth:`_web_call`).
     """
 
     def __init__(self, inner: Model, path: Path | str) -> None:
@@ -103,19 +105,10 @@ class RecordingModel:
         return self.inner.model_id
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
-        response = self.inner.complete(request, on_text=on_text)
         kind = web_call(request)
         if kind is not None:
-            # A web tool's own request: kept whole and out of the turns' sequence (concurrent
-            # fetches finish in any order; a replay finds it by what it asked).
-            self._write(
-                {
-                    "web": kind,
-                    "request": request_to_json(request),
-                    "response": response_to_json(response),
-                }
-            )
-            return response
+            return self._web_call(kind, request, on_text)
+        response = self.inner.complete(request, on_text=on_text)
         with self._lock:
             self.turns += 1
             entry = {
@@ -125,6 +118,21 @@ class RecordingModel:
             }
             self._previous = request
             self._write(entry)  # under the lock: turn lines stay in their order
+        return response
+
+    def _web_call(
+        self, kind: str, request: ModelRequest, on_text: TextSink | None
+    ) -> ModelResponse:
+        """A web tool's own request: kept whole and out of the turns' sequence (concurrent
+        fetches finish in any order; a replay finds it by what it asked). Its failure is kept
+        too (a provider without search): the replay fails the same way."""
+        entry: JSON = {"web": kind, "request": request_to_json(request)}
+        try:
+            response = self.inner.complete(request, on_text=on_text)
+        except ModelError as e:
+            self._write({**entry, "error": str(e)})
+            raise
+        self._write({**entry, "response": response_to_json(response)})
         return response
 
     def web_page(self, url: str, live: Callable[[], PageOutcome]) -> PageOutcome:

@@ -151,6 +151,8 @@ class ReplayModel:
         kind = web_call(request)
         if kind is not None:
             web = self._web(kind, request_key(request.messages, request.extra))
+            if web is not None and web.error is not None:
+                raise ModelError(web.error)
             if web is None or web.response is None:
                 raise ModelError("this call is not in the recording (a replay never goes online)")
             return web.response

@@ -5,6 +5,7 @@ A recording writes three kinds of ``web`` lines among the turns::
     {"web": "page", "url": "...", "page": {"url", "final_url", "status", "markdown", ...}}
     {"web": "web_fetch", "request": {...}, "response": {...}}   # the small model on a page
     {"web": "web_search", "request": {...}, "response": {...}}  # the server-side search
+    {"web": "web_search", "request": {...}, "error": "..."}     # ... that failed
 
 Concurrent WebFetch calls finish in any order, so a replay does not serve these in order: it
 finds the first unused line of the kind whose key matches (the URL; the small model's question,
@@ -39,6 +40,8 @@ class RecordedWeb:
     line: int
     page: PageOutcome | None = None
     response: ModelResponse | None = None
+    error: str | None = None
+    """The request failed when recorded (a provider without search): with this message."""
 
 
 def request_key(messages: Sequence[Any], extra: Any) -> str:
@@ -63,6 +66,8 @@ def parse_web_line(entry: JSON, path: Path, number: int) -> RecordedWeb:
         if kind in ("web_fetch", "web_search"):
             request = entry["request"]
             key = request_key(request.get("messages") or [], request.get("extra"))
+            if "error" in entry:
+                return RecordedWeb(str(kind), key, number, error=str(entry["error"]))
             response = response_from_json(entry["response"])
             return RecordedWeb(str(kind), key, number, response=response)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
