@@ -102,6 +102,13 @@ def test_settings_narrow_the_call(
         (["b.org"], SearchDomains(None, ("b.org",)), "do not allow searching b.org"),
         (["docs.b.org"], SearchDomains(None, ("b.org",)), "webSearch.blockedDomains: b.org"),
         (["other.net"], SearchDomains(("example.com",)), "webSearch.allowedDomains: example.com"),
+        # another spelling of a blocked domain is that domain
+        (
+            ["https://B.org./x", "b.org:443", "*.b.org", "docs.b.org/path?q"],
+            SearchDomains(None, ("b.org",)),
+            "do not allow searching",
+        ),
+        (["other.net/example.com"], SearchDomains(("example.com",)), "do not allow searching"),
         ([], SearchDomains(()), "allow no domain"),
         ([], SearchDomains(("b.org",), ("b.org",)), "allow no domain"),
     ],
@@ -228,4 +235,14 @@ def test_a_malformed_web_search_setting_names_the_file(tmp_path: Path) -> None:
     path.parent.mkdir()
     path.write_text(json.dumps({"webSearch": {"blockedDomains": "b.org"}}))
     with pytest.raises(ConfigError, match=r"settings.json: webSearch.blockedDomains must be"):
+        Gate.load("default", cwd=tmp_path, home=tmp_path)
+
+
+@pytest.mark.parametrize("entry", ["", "a b", "https://", "*"])
+def test_a_settings_entry_that_is_no_domain_is_refused(tmp_path: Path, entry: str) -> None:
+    from agentrun.core.errors import ConfigError
+    from agentrun.permissions import Gate
+
+    settings(tmp_path / ".agentrun" / "settings.local.json", allowed=[entry])
+    with pytest.raises(ConfigError, match=r"webSearch.allowedDomains"):
         Gate.load("default", cwd=tmp_path, home=tmp_path)

@@ -38,10 +38,25 @@ def web_call(request: ModelRequest) -> WebCall | None:
     return None
 
 
+def domain_host(domain: str) -> str:
+    """The host a domain-list entry names, which is what matching compares: a scheme, a path,
+    a port or a leading ``*.`` left out (``https://Example.COM./blog`` names ``example.com``),
+    so that a call cannot slip a blocked domain past the settings in another spelling."""
+    text = domain.strip().lower()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    for mark in "/?#":
+        text = text.split(mark, 1)[0]
+    text = text.rsplit("@", 1)[-1]
+    if not text.startswith("["):
+        text = text.split(":", 1)[0]
+    return text.removeprefix("*.").rstrip(".")
+
+
 def under(host: str, domain: str) -> bool:
     """Whether ``host`` is ``domain`` or below it (``docs.example.com`` is under
     ``example.com``), as the search API reads its domain lists."""
-    host, domain = host.lower().rstrip("."), domain.lower().rstrip(".")
+    host, domain = domain_host(host), domain_host(domain)
     return bool(domain) and (host == domain or host.endswith("." + domain))
 
 

@@ -5,14 +5,15 @@ unioned (deny beats ask beats allow whatever file a rule comes from, as in Claud
 
 1. ``~/.agentrun/settings.json`` (``$AGENTRUN_HOME/settings.json``) — the user's;
 2. ``.claude/settings.json`` then ``.claude/settings.local.json`` in the workspace — only their
-   ``permissions`` (an existing Claude Code project's deny and ask rules hold);
+   ``permissions`` (an existing Claude Code project's deny and ask rules hold) and ``webSearch``;
 3. ``.agentrun/settings.json`` then ``.agentrun/settings.local.json`` in the workspace.
 
 The workspace's files (2 and 3) can be written by whoever controls the workspace, a model
 included, so they may only narrow what a session may do: their ``ask`` and ``deny`` rules and a
 ``defaultMode`` of ``default``, ``acceptEdits`` (as teams commit it), ``plan`` or ``dontAsk``
 apply; their ``allow`` rules and ``bypassPermissions`` are ignored, with a warning. Only the
-user's own file or a flag can raise rights.
+user's own file or a flag can raise rights. ``webSearch``'s domain lists only narrow
+searches, so every file's count (see :mod:`agentrun.tools.web.searchdomains`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from typing import Any
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.home import agentrun_home
-from agentrun.core.webcalls import SearchDomains
+from agentrun.core.hosts import valid_host
+from agentrun.core.webcalls import SearchDomains, domain_host
 from agentrun.permissions.rules import Rule
 
 __all__ = ["RuleSource", "Settings", "load_settings", "read_once", "settings_paths"]
@@ -217,5 +219,8 @@ def _search_domains(data: Mapping[str, Any], path: Path) -> SearchDomains:
             isinstance(raw, list) and all(isinstance(d, str) and d.strip() for d in raw)
         ):
             raise ConfigError(f"{path}: webSearch.{key} must be a list of domain names")
+        for entry in raw or ():
+            if not valid_host(domain_host(entry)):
+                raise ConfigError(f"{path}: webSearch.{key}: {entry!r} is not a domain name")
         lists[key] = None if raw is None else tuple(d.strip().lower() for d in raw)
     return SearchDomains(lists["allowedDomains"], lists["blockedDomains"] or ())
