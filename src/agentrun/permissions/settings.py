@@ -28,7 +28,6 @@ from typing import Any
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.home import agentrun_home
-from agentrun.core.hosts import valid_host
 from agentrun.core.webcalls import SearchDomains, domain_host
 from agentrun.permissions.rules import Rule
 
@@ -220,6 +219,8 @@ def _search_domains(data: Mapping[str, Any], path: Path) -> SearchDomains:
         ):
             raise ConfigError(f"{path}: webSearch.{key} must be a list of domain names")
         for entry in raw or ():
+            from agentrun.core.hosts import valid_host  # only for a file that has lists
+
             if not valid_host(domain_host(entry)):
                 raise ConfigError(f"{path}: webSearch.{key}: {entry!r} is not a domain name")
         lists[key] = None if raw is None else tuple(d.strip().lower() for d in raw)
