@@ -143,7 +143,7 @@ def test_a_changed_url_is_drift(tmp_path: Path, server: Any) -> None:
 
     def moved(entry: dict[str, Any]) -> dict[str, Any]:
         if entry.get("web") == "page" and entry["url"].endswith("/page"):
-            entry["url"] = entry["page"]["url"] = entry["url"].replace("/page", "/moved")
+            entry["url"] = entry["page"]["url"] = entry["url"].replace("/page", "/page-moved")
         return entry
 
     edit(recording, moved)
@@ -152,8 +152,8 @@ def test_a_changed_url_is_drift(tmp_path: Path, server: Any) -> None:
         assert sum(site.hits.values()) == 0
     assert failed.subtype == "error_during_execution"
     assert "before turn 2: WebFetch's page differs from the recording" in failed.result
-    assert "-http://127.0.0.1:" in failed.result and "/moved" in failed.result
-    assert "+http://127.0.0.1:" in failed.result
+    assert "\n-http://127.0.0.1:" in failed.result and "/page-moved\n" in failed.result
+    assert "\n+http://127.0.0.1:" in failed.result and "/page\n" in failed.result
 
 
 def test_drift_warn_goes_on_with_an_error_result(tmp_path: Path, server: Any) -> None:

@@ -90,7 +90,7 @@ class WebReplay:
         self, kind: str, key: str, matches: Callable[[str, str], bool]
     ) -> tuple[RecordedWeb | None, str]:
         """The first unused ``kind`` line whose key ``matches`` this one; else None and a
-        description of the drift (with a diff against the next unused line of the kind)."""
+        description of the drift (with a diff against the most alike unused line of the kind)."""
         with self._lock:
             unused = [
                 (i, e) for i, e in enumerate(self.entries) if e.kind == kind and i not in self._used
@@ -102,7 +102,10 @@ class WebReplay:
         what = _WHAT[kind]
         if not unused:
             return None, f"{what} was asked for more often than the recording holds:\n{key}\n"
-        nearest = unused[0][1]
+        nearest = max(
+            (e for _, e in unused),
+            key=lambda e: difflib.SequenceMatcher(None, e.key, key).quick_ratio(),
+        )
         diff = "".join(
             difflib.unified_diff(
                 [line + "\n" for line in nearest.key.splitlines()],
