@@ -138,6 +138,7 @@ def web_context(
         strict=True,
         model=model,
         names_host=gate.names_host,
+        search_domains=gate.web_search_domains(),
     )
     return ctx, gate
 

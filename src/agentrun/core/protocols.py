@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from agentrun.core.toolcontext import ToolContext
     from agentrun.core.types import JSON, ModelRequest, ModelResponse, ToolCall, ToolResult
+    from agentrun.core.webcalls import SearchDomains
 
 
 TextSink = Callable[[str], None]
@@ -169,6 +170,10 @@ class PermissionChecker(Protocol):
     def names_host(self, host: str) -> bool:
         """Whether an allow rule names ``host`` exactly: what lets WebFetch reach a loopback
         or private address (or keep plain http)."""
+        ...
+
+    def web_search_domains(self) -> SearchDomains:
+        """The settings' WebSearch domain lists, which narrow every search a call asks for."""
         ...
 
     def read_deny_paths(self) -> list[Path]:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from agentrun.core.protocols import Model
+    from agentrun.core.webcalls import SearchDomains
 
 W = TypeVar("W")
 """The file tools' workspace (``agentrun.jail.paths.Workspace``)."""
@@ -50,6 +51,8 @@ class ToolContext(Generic[W, S, R, P]):
       WebSearch's server-side search); None where no model is at hand (they say so).
     - ``names_host``: the gate's answer to "does an allow rule name this host exactly?", the
       one way WebFetch reaches a loopback or private address (None: never).
+    - ``search_domains``: the settings' WebSearch domain lists, narrowing every search (None:
+      no settings lists).
 
     The workspace and the shell may instead be given as ``open_workspace`` / ``open_shell``,
     called once at the first use: the runtime does, so that a session imports the path checks
@@ -71,6 +74,7 @@ class ToolContext(Generic[W, S, R, P]):
         spill: P | None = None,
         model: Model | None = None,
         names_host: Callable[[str], bool] | None = None,
+        search_domains: SearchDomains | None = None,
     ) -> None:
         if (workspace is None) == (open_workspace is None):
             raise TypeError("give exactly one of workspace and open_workspace")
@@ -86,6 +90,7 @@ class ToolContext(Generic[W, S, R, P]):
         self.spill = spill
         self.model = model
         self.names_host = names_host
+        self.search_domains = search_domains
         # Read-only tools run concurrently: two first uses must not build two workspaces.
         self._lock = threading.Lock()
 

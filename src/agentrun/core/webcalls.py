@@ -8,6 +8,7 @@ replay can refuse it (see :mod:`agentrun.models.scripted`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -35,3 +36,51 @@ def web_call(request: ModelRequest) -> WebCall | None:
     if request.system == WEB_SEARCH_SYSTEM:
         return "web_search"
     return None
+
+
+def domain_host(domain: str) -> str:
+    """The host a domain-list entry names, which is what matching compares: a scheme, a path,
+    a port or a leading ``*.`` left out (``https://Example.COM./blog`` names ``example.com``),
+    so that a call cannot slip a blocked domain past the settings in another spelling."""
+    text = domain.strip().lower()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    for mark in "/?#":
+        text = text.split(mark, 1)[0]
+    text = text.rsplit("@", 1)[-1]
+    if not text.startswith("["):
+        text = text.split(":", 1)[0]
+    return text.removeprefix("*.").rstrip(".")
+
+
+def under(host: str, domain: str) -> bool:
+    """Whether ``host`` is ``domain`` or below it (``docs.example.com`` is under
+    ``example.com``), as the search API reads its domain lists."""
+    host, domain = domain_host(host), domain_host(domain)
+    return bool(domain) and (host == domain or host.endswith("." + domain))
+
+
+def common_domains(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    """The domains both lists allow: each domain of one list that is under one of the other's
+    (``example.com`` and ``docs.example.com`` have ``docs.example.com`` in common)."""
+    found = [d for d in first if any(under(d, o) for o in second)]
+    found += [d for d in second if any(under(d, o) for o in first)]
+    return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class SearchDomains:
+    """WebSearch's domain lists from the settings files: they narrow what a call asks, never
+    widen it. ``allowed`` None: no allow list (every domain not blocked); an empty tuple: the
+    lists of two files allow no domain in common, so nothing may be searched."""
+
+    allowed: tuple[str, ...] | None = None
+    blocked: tuple[str, ...] = ()
+
+    def narrowed(self, other: SearchDomains) -> SearchDomains:
+        """What both allow: allow lists intersected, block lists joined."""
+        if self.allowed is None or other.allowed is None:
+            allowed = self.allowed if other.allowed is None else other.allowed
+        else:
+            allowed = common_domains(self.allowed, other.allowed)
+        return SearchDomains(allowed, tuple(dict.fromkeys(self.blocked + other.blocked)))

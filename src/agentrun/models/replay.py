@@ -7,6 +7,11 @@ replay says so with the turn and a unified diff. ``drift="error"`` (the default)
 with :class:`~agentrun.core.errors.ScriptMismatchError`; ``drift="warn"`` logs a warning, keeps the
 drift in :attr:`ReplayModel.drifts` and goes on.
 
+The web tools are served from the recording's ``web`` lines, never from the network: WebFetch's
+page by URL (:meth:`ReplayModel.web_page`; the tool never fetches), its small model's answer
+and WebSearch's results by what they asked. A call the recording has no line for gets an error
+result and is drift: under ``drift="error"`` the next turn ends the run with it.
+
 Three things differ between honest runs and are masked before comparing: the workspace path (each
 request's ``Working directory:`` line in the system prompt names it), the run's private tmp
 directory (a new random name each run; Bash's ``TMPDIR`` and ``HOME``), and durations such as
@@ -29,10 +34,14 @@ from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import ConfigError, ModelError, ScriptFormatError, ScriptMismatchError
 from agentrun.core.webcalls import web_call
+from agentrun.core.webtape import PageOutcome
 from agentrun.models.recording import FORMAT_VERSION, response_from_json
+from agentrun.models.replayweb import RecordedWeb, WebReplay, parse_web_line, request_key
 from agentrun.session.redact import REDACTED, env_secrets, redact
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from agentrun.core.protocols import TextSink
     from agentrun.core.types import JSON, Message, ModelRequest, ModelResponse
 
@@ -63,8 +72,11 @@ class Drift:
     diff: str
 
 
-def load_recording(path: Path) -> tuple[str, list[RecordedTurn]]:
-    """The model id and turns of a recording; :class:`ScriptFormatError` names file and line."""
+def load_recording(
+    path: Path, web: list[RecordedWeb] | None = None
+) -> tuple[str, list[RecordedTurn]]:
+    """The model id and turns of a recording (its web lines appended to ``web``, when given);
+    :class:`ScriptFormatError` names file and line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as e:
@@ -90,6 +102,11 @@ def load_recording(path: Path) -> tuple[str, list[RecordedTurn]]:
                     line=1,
                 )
             model_id = str(entry.get("model_id") or "")
+            continue
+        if "web" in entry:
+            recorded = parse_web_line(entry, path, number)
+            if web is not None:
+                web.append(recorded)
             continue
         try:
             request = entry["request"]
@@ -118,20 +135,30 @@ class ReplayModel:
             raise ConfigError(f"replay drift must be one of {DRIFT_MODES}, got {drift!r}")
         self.path = Path(path)
         self.drift = drift
-        self._model_id, self.turns = load_recording(self.path)
+        web: list[RecordedWeb] = []
+        self._model_id, self.turns = load_recording(self.path, web)
+        self.web = WebReplay(web)
         self.used = 0
         self.drifts: list[Drift] = []
+        self._pending: str | None = None
+        """A web call's drift under ``drift="error"``: the next turn ends the run with it."""
 
     @property
     def model_id(self) -> str:
         return self._model_id
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
-        if web_call(request) is not None:
-            # Not recorded (their order between concurrent calls is not fixed): the web tools
-            # give the model an error result, and the replayed turns stay in step.
-            raise ModelError("a replayed session does not fetch or search the web")
+        kind = web_call(request)
+        if kind is not None:
+            web = self._web(kind, request_key(request.messages, request.extra))
+            if web is not None and web.error is not None:
+                raise ModelError(web.error)
+            if web is None or web.response is None:
+                raise ModelError("this call is not in the recording (a replay never goes online)")
+            return web.response
         number = self.used + 1
+        if self._pending is not None:
+            raise ScriptMismatchError(self._pending, turn=number)
         if self.used >= len(self.turns):
             raise ScriptMismatchError(
                 f"{self.path}: the run asked for turn {number} but the recording has only "
@@ -145,6 +172,31 @@ class ReplayModel:
         if text and on_text is not None:
             on_text(text)
         return recorded.response
+
+    def web_page(self, url: str, live: Callable[[], PageOutcome]) -> PageOutcome:
+        """The recorded outcome of fetching ``url``; ``live`` (the real fetch) is never called:
+        a replay is offline, and a recording is no licence to fetch anything."""
+        recorded = self._web("page", url)
+        if recorded is None or recorded.page is None:
+            return PageOutcome(
+                url, error=f"{url} was not fetched in the recording (a replay never goes online)."
+            )
+        return recorded.page
+
+    def _web(self, kind: str, key: str) -> RecordedWeb | None:
+        """The recorded web line for this call, or None after noting the drift."""
+        key = redact(key, secrets=env_secrets())
+        recorded, drift = self.web.take(kind, key, _redacted_match)
+        if recorded is not None:
+            return recorded
+        number = self.used + 1
+        message = f"{self.path}: before turn {number}: {drift}"
+        if self.drift == "error":
+            self._pending = self._pending or message
+        else:
+            self.drifts.append(Drift(turn=number, diff=drift))
+            logger.warning("replay drift: %s", message)
+        return None
 
     def assert_complete(self) -> None:
         """Raise AssertionError unless every recorded turn was served."""

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from agentrun.core.errors import ConfigError
 from agentrun.core.pathutil import is_within
 from agentrun.core.vocab import WEB_TOOLS
+from agentrun.core.webcalls import SearchDomains
 from agentrun.permissions.decision import (
     ALL_TOOLS,
     PERMISSION_MODES,
@@ -107,6 +108,8 @@ class Gate(GateGrants, GateFiles):
         self._lock = threading.Lock()
         self.warnings: list[str] = []
         """What the settings files asked for that a project may not do (shown on stderr)."""
+        self.search_domains = SearchDomains()
+        """The settings' WebSearch domain lists (see :meth:`web_search_domains`)."""
 
     @classmethod
     def load(
@@ -157,7 +160,12 @@ class Gate(GateGrants, GateFiles):
             shell_cwd=shell_cwd,
         )
         gate.warnings = list(loaded.warnings)
+        gate.search_domains = loaded.search_domains
         return gate
+
+    def web_search_domains(self) -> SearchDomains:
+        """The domain lists every WebSearch call is narrowed by (the settings files')."""
+        return self.search_domains
 
     # -- the decision ---------------------------------------------------------------------------
     def decide(

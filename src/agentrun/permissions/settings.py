@@ -5,14 +5,15 @@ unioned (deny beats ask beats allow whatever file a rule comes from, as in Claud
 
 1. ``~/.agentrun/settings.json`` (``$AGENTRUN_HOME/settings.json``) — the user's;
 2. ``.claude/settings.json`` then ``.claude/settings.local.json`` in the workspace — only their
-   ``permissions`` (an existing Claude Code project's deny and ask rules hold);
+   ``permissions`` (an existing Claude Code project's deny and ask rules hold) and ``webSearch``;
 3. ``.agentrun/settings.json`` then ``.agentrun/settings.local.json`` in the workspace.
 
 The workspace's files (2 and 3) can be written by whoever controls the workspace, a model
 included, so they may only narrow what a session may do: their ``ask`` and ``deny`` rules and a
 ``defaultMode`` of ``default``, ``acceptEdits`` (as teams commit it), ``plan`` or ``dontAsk``
 apply; their ``allow`` rules and ``bypassPermissions`` are ignored, with a warning. Only the
-user's own file or a flag can raise rights.
+user's own file or a flag can raise rights. ``webSearch``'s domain lists only narrow
+searches, so every file's count (see :mod:`agentrun.tools.web.searchdomains`).
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import contextlib
 import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.home import agentrun_home
+from agentrun.core.webcalls import SearchDomains, domain_host
 from agentrun.permissions.rules import Rule
 
 __all__ = ["RuleSource", "Settings", "load_settings", "read_once", "settings_paths"]
@@ -53,6 +55,8 @@ class Settings:
     sources: tuple[RuleSource, ...]
     default_mode: str | None = None
     warnings: tuple[str, ...] = ()
+    search_domains: SearchDomains = field(default_factory=SearchDomains)
+    """``webSearch.allowedDomains`` / ``blockedDomains`` of every file, each narrowing."""
 
 
 def settings_paths(cwd: Path, home: Path | None = None) -> list[tuple[Path, Path]]:
@@ -93,6 +97,7 @@ def load_settings(
     sources: list[RuleSource] = []
     default_mode: str | None = None
     warnings: list[str] = []
+    search = SearchDomains()
     paths = settings_paths(cwd, home)
     layers: list[tuple[Path, Path, bool, Mapping[str, Any]]] = []
     for index, (path, root) in enumerate(paths):
@@ -117,6 +122,7 @@ def load_settings(
                 deny=_rule_list(perms, "deny", path),
             )
         )
+        search = search.narrowed(_search_domains(data, path))
         mode = perms.get("defaultMode")
         if mode is not None:
             from agentrun.permissions import PERMISSION_MODES
@@ -139,7 +145,12 @@ def load_settings(
                 "settings file may only narrow permissions (use --allowedTools or "
                 "~/.agentrun/settings.json)"
             )
-    return Settings(sources=tuple(sources), default_mode=default_mode, warnings=tuple(warnings))
+    return Settings(
+        sources=tuple(sources),
+        default_mode=default_mode,
+        warnings=tuple(warnings),
+        search_domains=search,
+    )
 
 
 _read: ContextVar[dict[Path, dict[str, Any]] | None] = ContextVar("settings_read", default=None)
@@ -192,3 +203,25 @@ def _rule_list(perms: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...
         except ConfigError as e:
             raise ConfigError(f"{path}: permissions.{key}: {e}") from e
     return tuple(value)
+
+
+def _search_domains(data: Mapping[str, Any], path: Path) -> SearchDomains:
+    """One file's ``webSearch`` lists. Every file only narrows (an allow list is intersected
+    with the others', a block list joined), so a workspace's file is read like the user's."""
+    value = data.get("webSearch", {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'webSearch' must be an object")
+    lists: dict[str, tuple[str, ...] | None] = {}
+    for key in ("allowedDomains", "blockedDomains"):
+        raw = value.get(key)
+        if raw is not None and not (
+            isinstance(raw, list) and all(isinstance(d, str) and d.strip() for d in raw)
+        ):
+            raise ConfigError(f"{path}: webSearch.{key} must be a list of domain names")
+        for entry in raw or ():
+            from agentrun.core.hosts import valid_host  # only for a file that has lists
+
+            if not valid_host(domain_host(entry)):
+                raise ConfigError(f"{path}: webSearch.{key}: {entry!r} is not a domain name")
+        lists[key] = None if raw is None else tuple(d.strip().lower() for d in raw)
+    return SearchDomains(lists["allowedDomains"], lists["blockedDomains"] or ())

@@ -17,6 +17,7 @@ from agentrun.permissions.decision import RANK, Behavior, Decision
 if TYPE_CHECKING:
     from agentrun.core.protocols import PermissionChecker
     from agentrun.core.types import ToolCall
+    from agentrun.core.webcalls import SearchDomains
     from agentrun.permissions.gate import Gate
 
 MODE_STRICTNESS = ("bypassPermissions", "acceptEdits", "default", "dontAsk", "plan")
@@ -76,6 +77,9 @@ class StricterGate:
         if not filters:
             return None
         return lambda path: any(hidden(path) for hidden in filters)
+
+    def web_search_domains(self) -> SearchDomains:
+        return self.outer.web_search_domains().narrowed(self.inner.web_search_domains())
 
     def names_host(self, host: str) -> bool:
         return self.outer.names_host(host) and self.inner.names_host(host)

@@ -44,6 +44,7 @@ def offer_tools(rt: Runtime, names: list[str], strict: bool, *, gate: Permission
         spill=rt.spill,
         model=rt.model,
         names_host=gate.names_host,
+        search_domains=gate.web_search_domains(),
     )
     tools = [*build_tools(names), *rt._options.extra_tools]
     from agentrun.permissions.delegation import delegation_tool_name

@@ -193,6 +193,7 @@ class _Child:
             spill=parent_ctx.spill,
             model=self.model,
             names_host=self.gate.names_host,
+            search_domains=self.gate.web_search_domains(),
         )
         tools: list[Tool] = build_tools(names)
         mcp_tools: tuple[Tool, ...] = ()

@@ -27,6 +27,7 @@ class CachedPage:
     host: str
     local: bool
     stored: float
+    status: int = 200
 
 
 class PageCache:

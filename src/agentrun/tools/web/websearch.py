@@ -2,7 +2,8 @@
 
 Claude Code's way: the tool sends the model one request of its own, offering only the API's
 ``web_search`` tool (:data:`~agentrun.core.webcalls.WEB_SEARCH_TOOL`, with the call's
-``allowed_domains`` / ``blocked_domains``); the API runs the searches and answers with
+``allowed_domains`` / ``blocked_domains``, narrowed by the settings' lists: see
+:mod:`agentrun.tools.web.searchdomains`); the API runs the searches and answers with
 ``web_search_tool_result`` blocks and a summary. The tool result lists the links found and the
 summary. A model or provider without server-side search (a scripted model without
 ``web_search`` results, a replay, an API that refuses the tool) gives a clear error result.
@@ -55,6 +56,11 @@ class WebSearchTool:
             )
         if len(query) < 2:
             return ToolResult('Parameter "query" must be at least 2 characters long.', True)
+        from agentrun.tools.web.searchdomains import plan
+
+        planned = plan(allowed, blocked, ctx.search_domains)
+        if planned.refusal is not None:
+            return ToolResult(planned.refusal, is_error=True)
         model = ctx.model
         if model is None:
             return ToolResult("WebSearch is not available here: no model to search with.", True)
@@ -64,7 +70,7 @@ class WebSearchTool:
             messages=[{"role": "user", "content": f"Perform a web search for the query: {query}"}],
             max_tokens=SEARCH_MAX_TOKENS,
             # Passed through as the request's `tools`: a server tool, not one agentrun runs.
-            extra={"tools": [search_tool(allowed, blocked)]},
+            extra={"tools": [search_tool(planned.allowed, planned.blocked)]},
         )
         try:
             response = model.complete(request)
@@ -81,6 +87,17 @@ class WebSearchTool:
                 cost_usd=cost,
             )
         links, errors = _links(results)
+        summary = response.text()
+        kept = [link for link in links if not _host_under(link["url"], planned.filtered)]
+        if len(kept) < len(links):
+            # The summary was written from the dropped results too: it goes with them.
+            links, summary = (
+                kept,
+                (
+                    f"(Results from {', '.join(planned.filtered)} were left out, blocked by the "
+                    "settings, and the summary with them.)"
+                ),
+            )
         if errors and not links:
             return ToolResult(
                 f"Web search failed: {', '.join(errors)}.",
@@ -88,7 +105,11 @@ class WebSearchTool:
                 usage=usage,
                 cost_usd=cost,
             )
-        return ToolResult(render(query, links, response.text()), usage=usage, cost_usd=cost)
+        text = render(query, links, summary)
+        if planned.dropped:
+            skipped = ", ".join(planned.dropped)
+            text = f"Not searched (not allowed by the settings): {skipped}\n\n{text}"
+        return ToolResult(text, usage=usage, cost_usd=cost)
 
 
 def render(query: str, links: list[JSON], summary: str) -> str:
@@ -111,6 +132,14 @@ def _links(blocks: list[ContentBlock]) -> tuple[list[JSON], list[str]]:
             if isinstance(item, dict) and item.get("url"):
                 links.append({"title": str(item.get("title", "")), "url": str(item["url"])})
     return links, errors
+
+
+def _host_under(url: str, domains: list[str]) -> bool:
+    from agentrun.core.hosts import url_host
+    from agentrun.core.webcalls import under
+
+    host = url_host(url) or ""
+    return any(under(host, d) for d in domains)
 
 
 def _domains(value: object) -> list[str]:
