@@ -65,7 +65,17 @@ _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 class Watcher:
     """The scan at the jail's start, then inotify on every directory of ``roots``."""
 
-    def __init__(self, roots: Sequence[Path], *, skip: Sequence[Path] = ()) -> None:
+    def __init__(
+        self,
+        roots: Sequence[Path],
+        *,
+        skip: Sequence[Path] = (),
+        homes: Sequence[Path] = (),
+        guard: Sequence[Path] = (),
+    ) -> None:
+        """``homes``: home directories inside the roots, whose dot-entries and ``bin`` are
+        protected (:attr:`policy.SandboxPolicy.homes`); ``guard``: more paths protected like
+        :data:`AT_ROOT` (a repository's ``core.hooksPath``)."""
         self._roots = [r for r in roots if not any(r != o and is_within(r, o) for o in roots)]
         self._roots = list(dict.fromkeys(self._roots))
         # Each root is walked once, from the outermost one holding it; a root nested in another
@@ -75,6 +85,11 @@ class Watcher:
         ]
         self._at_tops = [
             {f"{t}/{name}" if t else name for t in tops for name in AT_ROOT} for tops in self._tops
+        ]
+        for i, top in enumerate(self._roots):
+            self._at_tops[i].update(_rel(g, top) for g in guard if g != top and is_within(g, top))
+        self._homes = [
+            frozenset(_rel(h, top) for h in homes if is_within(h, top)) for top in self._roots
         ]
         # `.config` of `.config/git`: must stay a directory (a symlink made there would lead
         # the host's git to a config elsewhere).
@@ -227,6 +242,8 @@ class Watcher:
         """Whether entry ``name`` of directory ``rel`` is protected: a name of ANY_DEPTH, or a
         path of AT_ROOT below one of the roots walked from root ``i``."""
         path = f"{rel}/{name}" if rel else name
+        if rel in self._homes[i] and _home_name(name):
+            return True
         return name in ANY_DEPTH or path in self._at_tops[i] or path in self._at_parents[i]
 
     def _guarded(self, i: int, rel: str, name: str, *, is_dir: bool) -> bool:
@@ -268,6 +285,10 @@ class Watcher:
                     child = f"{rel}/{e.name}" if rel else e.name
                     if self._guarded(i, rel, e.name, is_dir=e.is_dir(follow_symlinks=False)):
                         self._check_entry(i, fd, rel, e.name, initial=initial)
+                        if initial and rel in self._homes[i] and e.is_dir(follow_symlinks=False):
+                            # Bound read-only whole, but its sockets (a gpg or ssh agent's)
+                            # and nested repositories are found as before.
+                            stack.append(child)
                     elif e.is_dir(follow_symlinks=False):
                         if not self._skipped(i, child):
                             stack.append(child)
@@ -360,3 +381,9 @@ class Watcher:
                 self._notices.append(f"{path} could not be neutralised ({e.strerror}).")
             return
         self._moved.append((path, path.parent / new))
+
+
+def _home_name(name: str) -> bool:
+    """A protected name directly in a home directory: a dot-entry or ``bin``; not one the
+    watcher itself renamed away (renaming it again would never end)."""
+    return (name.startswith(".") or name == policy.HOME_BIN) and QUARANTINE not in name
