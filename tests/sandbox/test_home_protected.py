@@ -9,13 +9,15 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
 from agentrun.tools.edit import EditTool
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
-from conftest import Host, jail_with_files
+from conftest import JAIL_PATH, Host, jail_with_files
 
 NEW_IN_HOME = (
     ".local/lib/python3.11/site-packages/zz.pth",
@@ -137,3 +139,40 @@ def test_a_hooks_path_made_during_the_session_is_renamed(host: Host) -> None:
         out = shell.out("mkdir -p .husky/_ && echo id > .husky/_/pre-commit; echo made")
     assert "made" in out and f"{ws / '.husky' / '_'} -> " in out, out
     assert not (ws / ".husky" / "_").exists()
+
+
+def test_a_config_file_the_repository_includes_is_protected(host: Host) -> None:
+    """``include.path = ../shared.gitconfig``: its ``core.pager`` would run at the next
+    ``git log``."""
+    ws = host.workspace
+    _repo(ws, ".githooks")
+    subprocess.run(["git", "-C", str(ws), "config", "include.path", "../shared.cfg"], check=True)
+    (ws / "shared.cfg").write_text("[user]\n")
+    policy = SandboxPolicy.create(ws, home=host.home)
+    assert not policy.can_write(ws / "shared.cfg")
+    with jail_with_files(host, policy) as (shell, _):
+        out = shell.out("(echo '[core] pager = id' >> shared.cfg) 2>/dev/null || echo refused")
+    assert "refused" in out and (ws / "shared.cfg").read_text() == "[user]\n", out
+
+
+def test_what_home_links_and_path_lead_to_is_protected(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stow-made ``~/.local/bin/tool`` -> ``~/dotfiles/tool`` and ``~/go/bin`` on PATH: the
+    user runs what they hold, although neither is a dot-entry of the home directory."""
+    ws = _home(host)
+    (ws / "dotfiles").mkdir()
+    (ws / "dotfiles" / "tool").write_text("#!/bin/sh\n")
+    (ws / ".local" / "bin" / "tool").symlink_to("../../dotfiles/tool")
+    (ws / "go" / "bin").mkdir(parents=True)
+    monkeypatch.setenv("PATH", f"{ws / 'go' / 'bin'}:{JAIL_PATH}")
+    policy = SandboxPolicy.create(ws, home=ws)
+    assert not policy.can_write(ws / "go" / "bin" / "git")
+    with jail_with_files(host, policy) as (shell, _):
+        out = shell.out(
+            "(echo id >> dotfiles/tool) 2>/dev/null || echo tool-refused; "
+            "(echo id > go/bin/git) 2>/dev/null || echo path-refused; echo ok > dotfiles/other"
+        )
+    assert "tool-refused" in out and "path-refused" in out, out
+    assert (ws / "dotfiles" / "tool").read_text() == "#!/bin/sh\n"
+    assert (ws / "dotfiles" / "other").read_text() == "ok\n"

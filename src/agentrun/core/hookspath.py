@@ -1,6 +1,8 @@
 """Where the user's git runs hooks from when a repository keeps them in its work tree
-(``core.hooksPath = .githooks``, husky's ``.husky/_``): the user's next ``git commit`` runs
-what is there, so the sandbox and the gate protect that directory like ``.git``.
+(``core.hooksPath = .githooks``, husky's ``.husky/_``), and the config files it includes from
+there (``include.path = ../shared.gitconfig``, whose ``core.pager`` runs at the next ``git
+log``): the user's git runs what they hold, so the sandbox and the gate protect them like
+``.git``.
 
 Read once per session start. Git's config files are only scanned as text; ``git config`` runs
 only when one of them names ``hooksPath`` or includes another file (the usual repository has
@@ -18,17 +20,18 @@ from agentrun.core.pathutil import is_within
 _MARKS = (b"hookspath", b"include")
 
 
-def hooks_dirs(roots: Sequence[Path]) -> tuple[Path, ...]:
-    """The ``core.hooksPath`` directories, resolved, of the repositories ``roots`` (resolved
-    paths) lie in, when inside one of the roots."""
+def git_run_paths(roots: Sequence[Path]) -> tuple[Path, ...]:
+    """The ``core.hooksPath`` directories and included config files, resolved, of the
+    repositories ``roots`` (resolved paths) lie in, when inside one of the roots."""
     out: list[Path] = []
     for root in roots:
         top = _work_tree(root)
         if top is None or not _mentioned(top):
             continue
-        value = _configured(root)
-        if value:
-            out.append(Path(os.path.realpath(top / value)))
+        for origin, key, value in _configured(root):
+            # hooksPath is relative to the work tree; an include to the file naming it
+            where = top if key == "core.hookspath" else (top / origin).parent
+            out.append(Path(os.path.realpath(where / value)))
     return tuple(p for p in dict.fromkeys(out) if any(is_within(p, r) for r in roots))
 
 
@@ -84,16 +87,30 @@ def _gitdir(top: Path) -> Path | None:
     return Path(os.path.normpath(top / line.removeprefix("gitdir:").strip()))
 
 
-def _configured(root: Path) -> str:
-    """``core.hooksPath`` as the user's git in ``root`` sees it (``~`` expanded), or ""."""
+_KEYS = r"^(core\.hookspath|include\.path|includeif\..*\.path)$"
+
+
+def _configured(root: Path) -> list[tuple[str, str, str]]:
+    """``core.hooksPath`` and the include paths as the user's git in ``root`` sees them
+    (``~`` expanded): (the file setting it, relative to the work tree or absolute; key;
+    value)."""
+    argv = ["git", "-C", str(root), "config", "--show-origin", "-z", "--type=path"]
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "config", "--type=path", "--get", "core.hooksPath"],
+            [*argv, "--get-regexp", _KEYS],
             capture_output=True,
             stdin=subprocess.DEVNULL,
             timeout=10,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout.decode(errors="replace").strip() if done.returncode == 0 else ""
+        return []
+    if done.returncode != 0:
+        return []
+    fields = done.stdout.decode(errors="replace").split("\0")
+    out: list[tuple[str, str, str]] = []
+    for origin, entry in zip(fields[0::2], fields[1::2], strict=False):
+        key, _, value = entry.partition("\n")
+        if origin.startswith("file:") and value:
+            out.append((origin.removeprefix("file:"), key.lower(), value))
+    return out

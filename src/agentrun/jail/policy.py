@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentrun.core.home import agentrun_home
-from agentrun.core.hookspath import hooks_dirs
+from agentrun.core.hookspath import git_run_paths
 from agentrun.core.pathutil import is_within
 
 # Defined in the vocabulary; still importable from here.
@@ -173,14 +173,16 @@ class SandboxPolicy:
         )
         at_roots = [root / name for root in roots for name in AT_ROOT]
         if mode != "danger-full-access":
-            at_roots += hooks_dirs(roots)
+            at_roots += git_run_paths(roots)
         return cls(
             mode=mode,
             workspace=ws,
             writable_roots=() if mode == "read-only" else roots,
             read_deny=unique,
             allow_network=allow_network,
-            protected=tuple(dict.fromkeys([*at_roots, *_home_entries(homes, roots)])),
+            protected=tuple(
+                dict.fromkeys([*at_roots, *_home_entries(homes, roots), *_user_dirs(homes)])
+            ),
             hidden=hidden,
             homes=homes,
             roots=tuple(dict.fromkeys(roots)),
@@ -259,6 +261,25 @@ def _login_home() -> list[Path]:
         return [Path(pwd.getpwuid(os.getuid()).pw_dir).resolve()]
     except (KeyError, OSError):
         return []
+
+
+def _user_dirs(homes: Sequence[Path]) -> list[Path]:
+    """Directories the environment names for the user's own programs and configuration that
+    lie in a protected home but not in a dot-entry of it (``~/go/bin`` on ``PATH``, an
+    ``XDG_CONFIG_HOME`` or ``PYTHONUSERBASE`` elsewhere in the home directory)."""
+    if not homes:
+        return []
+    env = os.environ
+    named = [p for p in env.get("PATH", "").split(os.pathsep) if p]
+    named += [env[k] for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHONUSERBASE") if env.get(k)]
+    out: list[Path] = []
+    for raw in named:
+        if not Path(raw).is_absolute():
+            continue
+        path = Path(os.path.realpath(raw))
+        if any(h != path and is_within(path, h) for h in homes):
+            out.append(path)
+    return out
 
 
 def _home_entries(homes: Sequence[Path], roots: Sequence[Path]) -> list[Path]:

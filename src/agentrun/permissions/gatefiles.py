@@ -73,12 +73,12 @@ class GateFiles:
         ``core.hooksPath`` inside a root (the user's ``git commit`` runs it)."""
         guarded = self._guarded
         if guarded is None:
-            from agentrun.core.hookspath import hooks_dirs  # at the first edit
+            from agentrun.core.hookspath import git_run_paths  # at the first edit
 
             roots = [r.resolve() for r in self.roots]
             mine = dict.fromkeys([self.home, self.home.resolve()])
             inside = [h for h in mine if any(is_within(h, r) for r in [*roots, *self.roots])]
-            guarded = self._guarded = (*inside, *hooks_dirs(roots))
+            guarded = self._guarded = (*inside, *git_run_paths(roots))
         homes = (self.home, self.home.resolve())
         for path in paths:
             for g in guarded:
