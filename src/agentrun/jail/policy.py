@@ -50,11 +50,11 @@ NEVER_REOPENED = (".git", ".gitmodules")
 of ``.claude``, ``.agentrun`` or ``.mcp.json`` at a root (:attr:`SandboxPolicy.unprotected`),
 never anything in or named like these."""
 REOPENABLE = (".claude", ".agentrun", ".mcp.json")
+"""Paths read-only at each root: the repository, agents' settings, hooks and MCP servers, and
+:data:`HOME_FILES`."""
 HOME_BIN = "bin"
 """``~/bin``: on the user's PATH (a ``git`` there runs instead of the real one), so protected
 with the home directory's dot-entries."""
-"""Paths read-only at each root: the repository, agents' settings, hooks and MCP servers, and
-:data:`HOME_FILES`."""
 
 
 # Secrets a jailed command must never read, whatever the mode (except danger-full-access).
