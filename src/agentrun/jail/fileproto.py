@@ -57,7 +57,7 @@ def error_from_json(data: dict[str, Any]) -> OSError:
 
 
 def policy_to_json(policy: SandboxPolicy) -> dict[str, Any]:
-    paths = ("writable_roots", "read_deny", "protected", "hidden", "roots", "unprotected")
+    paths = ("writable_roots", "read_deny", "protected", "hidden", "roots", "unprotected", "homes")
     out: dict[str, Any] = {name: [str(p) for p in getattr(policy, name)] for name in paths}
     out.update(
         mode=policy.mode, workspace=str(policy.workspace), allow_network=policy.allow_network
@@ -79,4 +79,5 @@ def policy_from_json(data: dict[str, Any]) -> SandboxPolicy:
         hidden=paths("hidden"),
         roots=paths("roots"),
         unprotected=paths("unprotected"),
+        homes=paths("homes"),
     )

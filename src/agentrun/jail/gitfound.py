@@ -9,6 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentrun.jail.policy import HOME_BIN
+
+QUARANTINE = ".agentrun-quarantined-"
+
 
 @dataclass
 class Found:
@@ -49,10 +53,16 @@ def quarantine_notice(moved: Sequence[tuple[Path, Path]]) -> str:
     listed = "; ".join(f"{path} -> {new.name}" for path, new in moved)
     return (
         f"Renamed by the sandbox: {listed}. Git metadata (.git, .gitmodules, a bare "
-        "repository's HEAD at any depth), .claude/ and .mcp.json at any depth, and .agentrun/ "
-        "and home-directory start-up files (.gitconfig, .bashrc, .profile, .ssh/, ...) at the "
-        "workspace root are read-only in this session, because the host's git and tools would "
-        "execute what they configure. Creating a repository (a nested `git init`, a submodule) "
-        "or changing git's, a shell's or an agent's configuration is not the agent's job: ask "
-        "the user to do it."
+        "repository's HEAD at any depth), .claude/, .agentrun/ and .mcp.json at any depth, "
+        "git's hooks directory (core.hooksPath), and every dot-file and bin/ of a home "
+        "directory in the workspace (.bashrc, .local/, .config/, ...) are read-only in this "
+        "session, because the host's git and tools would execute what they configure. "
+        "Creating a repository (a nested `git init`, a submodule) or changing git's, a "
+        "shell's or an agent's configuration is not the agent's job: ask the user to do it."
     )
+
+
+def home_name(name: str) -> bool:
+    """A protected name directly in a home directory: a dot-entry or ``bin``; not one the
+    watcher itself renamed away (renaming it again would never end)."""
+    return (name.startswith(".") or name == HOME_BIN) and QUARANTINE not in name

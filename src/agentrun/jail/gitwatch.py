@@ -41,7 +41,15 @@ from pathlib import Path
 
 from agentrun.core.pathutil import is_within
 from agentrun.jail import policy
-from agentrun.jail.gitfound import Found, _ident, _readlink, _rel, quarantine_notice
+from agentrun.jail.gitfound import (
+    QUARANTINE,
+    Found,
+    _ident,
+    _readlink,
+    _rel,
+    home_name,
+    quarantine_notice,
+)
 from agentrun.jail.gittrees import (
     BARE_MARKS,
     BARE_RUNS,
@@ -57,7 +65,6 @@ log = logging.getLogger(__name__)
 LAYER = "git-protected"
 ANY_DEPTH = policy.ANY_DEPTH
 AT_ROOT = policy.AT_ROOT
-QUARANTINE = ".agentrun-quarantined-"
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
@@ -65,7 +72,17 @@ _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 class Watcher:
     """The scan at the jail's start, then inotify on every directory of ``roots``."""
 
-    def __init__(self, roots: Sequence[Path], *, skip: Sequence[Path] = ()) -> None:
+    def __init__(
+        self,
+        roots: Sequence[Path],
+        *,
+        skip: Sequence[Path] = (),
+        homes: Sequence[Path] = (),
+        guard: Sequence[Path] = (),
+    ) -> None:
+        """``homes``: home directories inside the roots, whose dot-entries and ``bin`` are
+        protected (:attr:`policy.SandboxPolicy.homes`); ``guard``: more paths protected like
+        :data:`AT_ROOT` (a repository's ``core.hooksPath``)."""
         self._roots = [r for r in roots if not any(r != o and is_within(r, o) for o in roots)]
         self._roots = list(dict.fromkeys(self._roots))
         # Each root is walked once, from the outermost one holding it; a root nested in another
@@ -76,6 +93,12 @@ class Watcher:
         self._at_tops = [
             {f"{t}/{name}" if t else name for t in tops for name in AT_ROOT} for tops in self._tops
         ]
+        for i, top in enumerate(self._roots):
+            self._at_tops[i].update(_rel(g, top) for g in guard if g != top and is_within(g, top))
+        self._homes = [
+            frozenset(_rel(h, top) for h in homes if is_within(h, top)) for top in self._roots
+        ]
+        self._home_trees: list[set[str]] = [set() for _ in self._roots]
         # `.config` of `.config/git`: must stay a directory (a symlink made there would lead
         # the host's git to a config elsewhere).
         self._at_parents = [
@@ -227,6 +250,8 @@ class Watcher:
         """Whether entry ``name`` of directory ``rel`` is protected: a name of ANY_DEPTH, or a
         path of AT_ROOT below one of the roots walked from root ``i``."""
         path = f"{rel}/{name}" if rel else name
+        if rel in self._homes[i] and home_name(name):
+            return True
         return name in ANY_DEPTH or path in self._at_tops[i] or path in self._at_parents[i]
 
     def _guarded(self, i: int, rel: str, name: str, *, is_dir: bool) -> bool:
@@ -268,9 +293,16 @@ class Watcher:
                     child = f"{rel}/{e.name}" if rel else e.name
                     if self._guarded(i, rel, e.name, is_dir=e.is_dir(follow_symlinks=False)):
                         self._check_entry(i, fd, rel, e.name, initial=initial)
+                        if initial and rel in self._homes[i] and e.is_dir(follow_symlinks=False):
+                            # Bound read-only whole, but its sockets (a gpg or ssh agent's)
+                            # and nested repositories are found as before.
+                            self._home_trees[i].add(child)
+                            stack.append(child)
                     elif e.is_dir(follow_symlinks=False):
                         if not self._skipped(i, child):
                             stack.append(child)
+                    elif initial and e.is_symlink():
+                        self._follow_home_link(i, rel, child)
                     elif initial and not e.is_file(follow_symlinks=False):
                         with contextlib.suppress(OSError):
                             if stat.S_ISSOCK(e.stat(follow_symlinks=False).st_mode):
@@ -279,6 +311,16 @@ class Watcher:
                 pass  # vanished meanwhile: its parent's event or the next rescan covers it
             finally:
                 os.close(fd)
+
+    def _follow_home_link(self, i: int, rel: str, child: str) -> None:
+        """A symlink inside a home directory's dot-entry (``~/.local/bin/x`` -> a dotfiles
+        folder of the workspace, as stow makes them): what it leads to is run as well, so it
+        is bound read-only when it lies in the roots."""
+        if not any(rel == t or rel.startswith(f"{t}/") for t in self._home_trees[i]):
+            return
+        real = Path(os.path.realpath(self._roots[i] / child))
+        if any(is_within(real, r) for r in self._roots):
+            self.found.protected.append(real)
 
     def _watch(self, i: int, rel: str, fd: int) -> None:
         if self._inotify is None:

@@ -133,7 +133,9 @@ class JailSandbox:
         policy = self._policy
         # Before the scan: a root without a .git gets an empty one, which the scan then lists.
         self._placeholders = gitguard.plant(policy.writable_roots, state)
-        watcher = Watcher(policy.writable_roots, skip=policy.hidden)
+        watcher = Watcher(
+            policy.writable_roots, skip=policy.hidden, homes=policy.homes, guard=policy.protected
+        )
         try:
             found = watcher.start()
             self._watcher = watcher
@@ -206,7 +208,7 @@ class JailSandbox:
                     for p in dict.fromkeys([*policy.protected, *found.protected, *self._sealed])
                 ],
                 "reopened": [str(p) for p in policy.unprotected],
-                "hidden": [str(p) for p in (*policy.hidden, *sockets)],
+                "hidden": [str(p) for p in dict.fromkeys([*policy.hidden, *sockets])],
                 "extra_files": [str(p) for p in _extra_files()],
             },
             "shm_size": self._limits.shm_size,

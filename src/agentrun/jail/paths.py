@@ -249,6 +249,15 @@ class Workspace:
                 code=errno.EROFS,
                 path=shown,
             )
+        if entry is not None and not opened and entry.parent in policy.homes:
+            raise PathDenied(
+                f"Cannot write {shown}: {entry} is in the home directory, whose dot-files and "
+                "bin/ are protected in this session (the user's shells, git, Python and other "
+                "tools run what they hold), so file tools never create or change them; ask "
+                "the user.",
+                code=errno.EROFS,
+                path=shown,
+            )
         if policy.can_write(real):
             return
         roots = ", ".join(str(r) for r in policy.writable_roots)

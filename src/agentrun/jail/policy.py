@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentrun.core.home import agentrun_home
+from agentrun.core.hookspath import git_run_paths
 from agentrun.core.pathutil import is_within
 
 # Defined in the vocabulary; still importable from here.
 from agentrun.core.vocab import SANDBOX_MODES as SANDBOX_MODES
 from agentrun.core.vocab import SandboxMode as SandboxMode  # noqa: TC001
 
-ANY_DEPTH = (".git", ".gitmodules", ".claude", ".mcp.json")
+ANY_DEPTH = (".git", ".gitmodules", ".claude", ".agentrun", ".mcp.json")
 """Names read-only at any depth of a root: git runs what they configure (also submodules'), and
-Claude Code started in any folder loads its ``.claude`` (hooks) and ``.mcp.json`` (servers)."""
+Claude Code or agentrun started in any folder loads its ``.claude`` and ``.agentrun`` (hooks,
+agents, skills) and ``.mcp.json`` (servers)."""
 HOME_FILES = (
     ".gitconfig",
     ".config/git",
@@ -50,6 +52,9 @@ never anything in or named like these."""
 REOPENABLE = (".claude", ".agentrun", ".mcp.json")
 """Paths read-only at each root: the repository, agents' settings, hooks and MCP servers, and
 :data:`HOME_FILES`."""
+HOME_BIN = "bin"
+"""``~/bin``: on the user's PATH (a ``git`` there runs instead of the real one), so protected
+with the home directory's dot-entries."""
 
 
 # Secrets a jailed command must never read, whatever the mode (except danger-full-access).
@@ -94,7 +99,8 @@ class SandboxPolicy:
     allow_network: bool = False
     protected: tuple[Path, ...] = field(default=())
     """Paths at the roots that stay read-only: :data:`AT_ROOT` of the workspace and of each
-    ``--add-dir`` (hooks, config and settings would run code on the host).
+    ``--add-dir`` (hooks, config and settings would run code on the host), a repository's
+    ``core.hooksPath`` inside them, and the dot-entries of :attr:`homes`.
     :meth:`protected_entry` adds :data:`ANY_DEPTH` at any depth; the jail binds every one of
     them read-only (see ``gitwatch``)."""
     hidden: tuple[Path, ...] = field(default=())
@@ -104,6 +110,12 @@ class SandboxPolicy:
     roots: tuple[Path, ...] = field(default=())
     """The workspace and each ``--add-dir``, in every mode (read-only keeps no writable roots
     but must still read them); empty means the workspace and the writable roots."""
+    homes: tuple[Path, ...] = field(default=())
+    """Home directories lying inside a root (``--cwd ~``, or a root above it): every entry
+    directly in one whose name starts with a dot, and ``bin``, is protected like
+    :data:`ANY_DEPTH` (:func:`home_entry`), existing or created later. The user's own tools run
+    what they hold (``~/.local/bin`` and ``.pth`` files, ``~/.config/systemd``, shells' and
+    git's start-up files, ``~/.claude.json``); no fixed list can name them all."""
     unprotected: tuple[Path, ...] = field(default=())
     """Paths in a root's ``.claude``, ``.agentrun`` or ``.mcp.json`` that an explicit allow rule
     names (``Edit(./.claude/agents/**)``): writable after all, for the file tools and, when
@@ -154,14 +166,25 @@ class SandboxPolicy:
         unique = tuple(dict.fromkeys(p.resolve() if p.exists() else p for p in deny))
         unique = _carve_runtime(unique)
         hidden = tuple(s for s in states if any(root in s.parents for root in roots))
+        homes = tuple(
+            h
+            for h in dict.fromkeys([user_home, *_login_home()])
+            if any(is_within(h, r) for r in roots)
+        )
+        at_roots = [root / name for root in roots for name in AT_ROOT]
+        if mode != "danger-full-access":
+            at_roots += git_run_paths(roots)
         return cls(
             mode=mode,
             workspace=ws,
             writable_roots=() if mode == "read-only" else roots,
             read_deny=unique,
             allow_network=allow_network,
-            protected=tuple(dict.fromkeys(root / name for root in roots for name in AT_ROOT)),
+            protected=tuple(
+                dict.fromkeys([*at_roots, *_home_entries(homes, roots), *_user_dirs(homes)])
+            ),
             hidden=hidden,
+            homes=homes,
             roots=tuple(dict.fromkeys(roots)),
             unprotected=() if mode == "read-only" else unprotected,
         )
@@ -213,7 +236,71 @@ class SandboxPolicy:
                 for i, part in enumerate(parts):
                     if part in ANY_DEPTH:
                         return root.joinpath(*parts[: i + 1])
+        for home in self.homes:
+            entry = home_entry(path, home)
+            if entry is not None:
+                return entry
         return None
+
+
+def home_entry(path: Path, home: Path) -> Path | None:
+    """The entry directly in ``home`` that ``path`` is or lies in when its name starts with a
+    dot or is ``bin`` (``~/.local`` for ``~/.local/bin/git``), else None."""
+    if path == home or not is_within(path, home):
+        return None
+    first = path.relative_to(home).parts[0]
+    return home / first if first.startswith(".") or first == HOME_BIN else None
+
+
+def _login_home() -> list[Path]:
+    """The login home directory (the password database's), when ``$HOME`` names another:
+    the user's tools may use either."""
+    import pwd
+
+    try:
+        return [Path(pwd.getpwuid(os.getuid()).pw_dir).resolve()]
+    except (KeyError, OSError):
+        return []
+
+
+def _user_dirs(homes: Sequence[Path]) -> list[Path]:
+    """Directories the environment names for the user's own programs and configuration that
+    lie in a protected home but not in a dot-entry of it (``~/go/bin`` on ``PATH``, an
+    ``XDG_CONFIG_HOME`` or ``PYTHONUSERBASE`` elsewhere in the home directory)."""
+    if not homes:
+        return []
+    env = os.environ
+    named = [p for p in env.get("PATH", "").split(os.pathsep) if p]
+    named += [env[k] for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHONUSERBASE") if env.get(k)]
+    out: list[Path] = []
+    for raw in named:
+        if not Path(raw).is_absolute():
+            continue
+        path = Path(os.path.realpath(raw))
+        if any(h != path and is_within(path, h) for h in homes):
+            out.append(path)
+    return out
+
+
+def _home_entries(homes: Sequence[Path], roots: Sequence[Path]) -> list[Path]:
+    """The dot-entries (and ``bin``) each home holds now, to bind read-only, and where those
+    that are symbolic links lead when that is inside a root (``~/.config`` -> a dotfiles
+    folder): the tools follow the link."""
+    out: list[Path] = []
+    for home in homes:
+        try:
+            with os.scandir(home) as it:
+                names = [e.name for e in it if home_entry(home / e.name, home) is not None]
+        except OSError:
+            continue
+        for name in sorted(names):
+            entry = home / name
+            out.append(entry)
+            if entry.is_symlink():
+                real = Path(os.path.realpath(entry))
+                if any(is_within(real, r) for r in roots):
+                    out.append(real)
+    return out
 
 
 @functools.cache

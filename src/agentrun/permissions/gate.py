@@ -257,7 +257,7 @@ class Gate(GateGrants, GateFiles):
                     f"writable directories ({where}); write inside them instead, or tell the "
                     "user what to change there",
                 )
-        part = protected_part(paths)
+        part = protected_part(paths) or self.guarded_part(paths)
         if part is None:
             return None
         named = [r for r in self.allow if names_protected(r, part)]

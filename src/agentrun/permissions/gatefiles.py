@@ -30,6 +30,7 @@ class GateFiles:
     deny: list[Rule]
     _approved: set[tuple[str, Path]]
     _lock: threading.Lock
+    _guarded: tuple[Path, ...] | None = None
 
     if TYPE_CHECKING:
 
@@ -64,6 +65,32 @@ class GateFiles:
             f"Permission to use {tool} on {real} was denied: the path resolved to {real} when "
             f"the file was opened, and {decision.reason}."
         )
+
+    def guarded_part(self, paths: Sequence[Path]) -> str | None:
+        """The protected entry of ``paths`` (each spelling of one path) that is not a protected
+        name (:func:`protected_part`), or None: a dot-entry or ``bin`` directly in the home
+        directory when that lies inside a root (``--cwd ~``), or a repository's
+        ``core.hooksPath`` inside a root (the user's ``git commit`` runs it)."""
+        guarded = self._guarded
+        if guarded is None:
+            from agentrun.core.hookspath import git_run_paths  # at the first edit
+
+            roots = [r.resolve() for r in self.roots]
+            mine = dict.fromkeys([self.home, self.home.resolve()])
+            inside = [h for h in mine if any(is_within(h, r) for r in [*roots, *self.roots])]
+            guarded = self._guarded = (*inside, *git_run_paths(roots))
+        homes = (self.home, self.home.resolve())
+        for path in paths:
+            for g in guarded:
+                if not is_within(path, g):
+                    continue
+                if g not in homes:
+                    return g.name
+                if path != g:
+                    first = path.relative_to(g).parts[0]
+                    if first.startswith(".") or first == "bin":
+                        return first
+        return None
 
     def writable_protected_paths(self) -> list[Path]:
         """What explicit Write/Edit allow rules name inside the protected ``.claude``,
