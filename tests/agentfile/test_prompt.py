@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from agentrun.agentfile.prompt import build_system_prompt, memory_files
 
@@ -62,3 +64,51 @@ def test_outside_a_repo_only_cwd_memory(tmp_path: Path) -> None:
     child.mkdir()
     (child / "AGENTS.md").write_text("here")
     assert memory_files(child) == [child / "AGENTS.md"]
+
+
+def _memory_text(cwd: Path, **kwargs: Any) -> str:
+    return build_system_prompt(Agent("Body"), cwd=cwd, model_id="m", today=DAY, **kwargs)
+
+
+def test_a_memory_file_linking_out_of_the_project_is_not_read(tmp_path: Path) -> None:
+    # The runtime reads memory files unconfined: a link to a host file must not reach the model.
+    secret = tmp_path / "host-secret"
+    secret.write_text("TOP-SECRET-VALUE")
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "CLAUDE.md").symlink_to(secret)
+    (ws / "AGENTS.md").symlink_to("/proc/self/environ")
+    text = _memory_text(ws)
+    assert "TOP-SECRET-VALUE" not in text
+    assert "PATH=" not in text
+    assert "Contents of" not in text
+
+
+def test_a_link_inside_the_repository_still_works(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "rules.md").write_text("shared rules")
+    sub = repo / "sub"
+    sub.mkdir()
+    (sub / "CLAUDE.md").symlink_to("../docs/rules.md")
+    assert "shared rules" in _memory_text(sub)
+
+
+def test_the_sandbox_decides_what_a_memory_file_may_show(tmp_path: Path) -> None:
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "notes").write_text("HIDDEN-NOTES")
+    (tmp_path / "CLAUDE.md").symlink_to("private/notes")
+    assert "HIDDEN-NOTES" in _memory_text(tmp_path)
+    hidden = tmp_path.resolve() / "private"
+    text = _memory_text(tmp_path, can_read=lambda p: not p.is_relative_to(hidden))
+    assert "HIDDEN-NOTES" not in text
+
+
+def test_a_memory_file_that_is_not_regular_is_skipped(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "CLAUDE.md")  # opening a fifo for reading would block the start
+    (tmp_path / "AGENTS.md").write_text("x" * 500_000)
+    text = _memory_text(tmp_path)
+    assert "[... cut: the file is longer ...]" in text
+    assert "CLAUDE.md" not in text

@@ -17,6 +17,13 @@ SECRETS = {
     "x-api-key": ("curl -H 'x-api-key: k3y-v4lue-0123' https://api", "k3y-v4lue-0123"),
     "basic auth url": ("git clone https://bob:hunter2pass@github.com/x.git", "hunter2pass"),
     "env value": ("echo $TOKEN -> plain-env-value-42", "plain-env-value-42"),
+    "env dump": ("PATH=/bin GITHUB_TOKEN=ghp_CANARYGITHUB HOME=/h", "CANARYGITHUB"),
+    "env file": ('DB_PASSWORD="hunter2-hunter2"\nDEBUG=1', "hunter2-hunter2"),
+    "aws pair": ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCY", "wJalrXUtnFEMI"),
+    "github token": ("pushed with ghp_0123456789abcdefghijABCDEFGHIJ ok", "ghp_0123456789abcdef"),
+    "github pat": ("github_pat_11ABCDEFG0123456789_abcdefghij", "github_pat_11ABC"),
+    "aws key id": ("id AKIAIOSFODNN7EXAMPLE here", "AKIAIOSFODNN7EXAMPLE"),
+    "slack": ("hook xoxb-1234567890-abcdefghij", "xoxb-1234567890"),
 }
 
 
@@ -31,7 +38,10 @@ def test_redact_replaces_each_kind(name: str, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_redact_leaves_code_and_short_words_alone() -> None:
-    text = 'api_key = os.environ["KEY"]\nsecret = load()\nsk-ant-short\nhttps://example.com/a:b@c'
+    text = (
+        'api_key = os.environ["KEY"]\nsecret = load()\nsk-ant-short\nhttps://example.com/a:b@c\n'
+        "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}\nmax_tokens=1024\nTOKEN_LIMIT=4096\n"
+    )
     assert redact(text) == text
 
 

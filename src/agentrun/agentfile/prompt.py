@@ -6,6 +6,14 @@ whether it is a git repo, the platform, OS version, today's date and the model, 
 memory files (``CLAUDE.md``, ``AGENTS.md``) found in the working directory and its parents up to
 the repository root (outermost first, so the most specific file has the last word), then any
 ``--append-system-prompt`` text. The same inputs give the same bytes, so the prompt caches well.
+
+The runtime reads the memory files itself, unconfined, and what it reads goes to the model; a
+model with Bash can plant ``ln -s /proc/self/environ CLAUDE.md`` and start a subagent, whose
+prompt is built afresh. So a memory file is read only when the file the kernel opened (its
+``/proc/self/fd`` link, judged after opening, so a swap in between changes nothing) is a regular
+file inside the folders searched (the repository root, or the working directory outside a
+repository) and one the session's sandbox lets the agent read (``can_read``). A symlink between
+them (``CLAUDE.md`` -> ``AGENTS.md``) still works.
 """
 
 from __future__ import annotations
@@ -16,8 +24,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from agentrun.core.pathutil import is_within
+
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 MEMORY_FILES = ("CLAUDE.md", "AGENTS.md")
 MAX_MEMORY_CHARS = 40_000
@@ -43,12 +53,8 @@ def find_repo_root(cwd: Path) -> Path | None:
 def memory_files(cwd: Path) -> list[Path]:
     """Project memory files from the repo root (or just ``cwd`` outside a repo) down to ``cwd``."""
     cwd = cwd.resolve()
-    root = find_repo_root(cwd)
-    chain = (
-        [cwd]
-        if root is None
-        else [d for d in (cwd, *cwd.parents) if d == root or root in d.parents]
-    )
+    top = find_repo_root(cwd) or cwd
+    chain = [d for d in (cwd, *cwd.parents) if d == top or top in d.parents]
     found: list[Path] = []
     seen: set[Path] = set()
     for directory in reversed(chain):
@@ -90,21 +96,48 @@ def build_system_prompt(
     today: dt.date | None = None,
     sandbox: Sequence[str] = (),
     preload: Sequence[str] = (),
+    can_read: Callable[[Path], bool] | None = None,
 ) -> str:
     """The full system prompt for ``agent`` working in ``cwd`` (see the module docstring);
     ``sandbox``: lines saying what the sandbox allows, ending the ``<env>`` block;
-    ``preload``: the agent's skills and memory sections, after it."""
+    ``preload``: the agent's skills and memory sections, after it; ``can_read``: whether the
+    session's sandbox lets the agent read a resolved path (None: no sandbox to ask)."""
     cwd = Path(cwd)
     env = env_block(cwd=cwd, model_id=model_id, today=today, sandbox=sandbox)
     parts = [agent.prompt.strip(), env, *preload]
+    top = find_repo_root(cwd.resolve()) or cwd.resolve()
     for path in memory_files(cwd):
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace").strip()
-        except OSError:
-            continue  # unreadable memory is skipped, never fatal
+        text = _read_memory(path, top, can_read)
+        if text is None:
+            continue  # unreadable or refused memory is skipped, never fatal
         if len(text) > MAX_MEMORY_CHARS:
             text = text[:MAX_MEMORY_CHARS] + "\n[... cut: the file is longer ...]"
         parts.append(f"Contents of {path} (project instructions):\n\n{text}")
     if append and append.strip():
         parts.append(append.strip())
     return "\n\n".join(p for p in parts if p)
+
+
+def _read_memory(path: Path, top: Path, can_read: Callable[[Path], bool] | None) -> str | None:
+    """The text of a memory file, or None when it is unreadable or leads somewhere the agent
+    may not read (see the module docstring). At most a few times the cut length is read: a
+    link to a huge file cannot fill memory."""
+    import stat
+
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        real = Path(f"/proc/self/fd/{fd}").readlink()
+        if not is_within(real, top) or (can_read is not None and not can_read(real)):
+            return None
+        data = os.read(fd, MAX_MEMORY_CHARS * 4 + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", errors="replace").strip()

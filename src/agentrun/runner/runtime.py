@@ -202,6 +202,7 @@ class Runtime:
             append=o.append_system_prompt,
             sandbox=told,
             preload=preload,
+            can_read=self.preloader.can_read,
         )
         self.conv = Conversation(self.session_id, messages=messages)
         from agentrun.context.budget import ContextManager

@@ -88,6 +88,7 @@ def offer_task(
         strict=strict,
         found=rt._found,
         preload=rt.preloader.for_subagent,
+        can_read=rt.preloader.can_read,
         new_shell=functools.partial(child_shell, rt),
         deny=o.disallowed_tools,
     )

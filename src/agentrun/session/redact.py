@@ -8,7 +8,11 @@ written, :func:`redact` replaces:
 - anything shaped like a key: ``sk-ant-...``, other vendors' ``sk-...``, a ``Bearer`` token;
 - the value of an ``x-api-key``/``api_key``/``authorization``/``auth_token``/``secret`` header
   or assignment in text, and of a mapping field with such a name;
-- the password of basic auth in a URL (``https://user:PASSWORD@host``).
+- the password of basic auth in a URL (``https://user:PASSWORD@host``);
+- the value of an environment-style assignment to a capitalised name ending in ``TOKEN``,
+  ``SECRET``, ``PASSWORD``, ``API_KEY``, ``ACCESS_KEY`` or ``PRIVATE_KEY`` (an ``env`` dump);
+- GitHub (``ghp_...``, ``github_pat_...``), AWS key id (``AKIA...``) and Slack (``xox?-...``)
+  token shapes anywhere.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 """Environment variables whose values must never be written, wherever they show up."""
 
 _NAME = r"(?:x-)?(?:api[-_]?key|authorization|auth[-_]?token|secret)"
+# An environment dump (`env`, /proc/*/environ, a `.env` file) names its secrets in capitals:
+# GITHUB_TOKEN=..., AWS_SECRET_ACCESS_KEY=..., DB_PASSWORD=...
+_ENV_NAME = r"\b[A-Z][A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)"
 # Each alternative keeps what names the secret (group 1 or 2) and replaces what follows it.
 _PATTERN_TEXT = (
     # a header or assignment: `x-api-key: VALUE`, `"authorization": "Basic VALUE"`, `secret=V`;
@@ -34,8 +41,12 @@ _PATTERN_TEXT = (
     r"[A-Za-z0-9._~+/\-]{8,}=*(?=[\s\"',;&]|$))"
     # basic auth in a URL: scheme://user:PASSWORD@host
     r"|(?i:(\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^/\s@]+(?=@))"
-    # key shapes anywhere
+    # an environment-style assignment of a secret-named variable
+    rf"|({_ENV_NAME}[\"']?\s*[:=]\s*[\"']?)[^\s\"']{{8,}}"
+    # key shapes anywhere: Anthropic and other `sk-` keys, GitHub, AWS key ids, Slack
     r"|sk-ant-[A-Za-z0-9_\-]{8,}|\bsk-[A-Za-z0-9_\-]{20,}"
+    r"|\bgh[pousr]_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}"
+    r"|\bAKIA[0-9A-Z]{16}\b|\bxox[abprs]-[A-Za-z0-9\-]{10,}"
     r"|(?i:bearer)\s+[A-Za-z0-9._~+/\-]{16,}=*"
 )
 
@@ -52,7 +63,7 @@ def env_secrets() -> tuple[str, ...]:
 
 
 def _replace(match: re.Match[str]) -> str:
-    return (match.group(1) or match.group(2) or "") + REDACTED
+    return (match.group(1) or match.group(2) or match.group(3) or "") + REDACTED
 
 
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:

@@ -36,6 +36,7 @@ def task_tool(
     strict: bool,
     found: Mapping[str, AgentSpec] | None = None,
     preload: Callable[[AgentSpec], list[str]] | None = None,
+    can_read: Callable[[Path], bool] | None = None,
     new_shell: Callable[[], BashSession] | None = None,
     deny: Sequence[str] = (),
 ) -> TaskTool | None:
@@ -64,6 +65,7 @@ def task_tool(
         max_retries=max_retries,
         strict=strict,
         preload=preload or (lambda agent: []),
+        can_read=can_read,
         new_shell=new_shell,
         deny=tuple(deny),
     )

@@ -87,6 +87,9 @@ class Delegation:
     preload: Callable[[AgentSpec], list[str]] = lambda agent: []
     """The skills and memory sections of a child's system prompt (the session reads them
     through its sandbox's rules)."""
+    can_read: Callable[[Path], bool] | None = None
+    """Whether the session's sandbox lets an agent read a resolved path: a child's project
+    memory files are read through it (None: no sandbox to ask)."""
     mcp_tools: tuple[Tool, ...] = ()
     """The session's MCP tools the offering agent has (its ``tools:`` and deny rules already
     applied): a child gets those its own ``tools:`` and ``disallowedTools`` keep, calling the
@@ -245,6 +248,7 @@ class _Child:
                 cwd=self.d.cwd,
                 model_id=self.model.model_id,
                 preload=self.d.preload(self.agent),
+                can_read=self.d.can_read,
             ),
         )
         done = threading.Event()
