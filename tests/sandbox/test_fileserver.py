@@ -169,3 +169,32 @@ def test_what_the_gate_is_shown_is_the_real_object(
         ("Glob", "read", ws),
     ]
     assert os.listdir(ws).count("new") == 0
+
+
+def test_a_write_the_runtime_cannot_finish_leaves_the_old_file(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    """The server lends the temp file's fd and renames only on the runtime's word: content
+    that fails half-way (a full disk) leaves the old file and no temp file behind."""
+    _, workspace = jailed
+    path = host.workspace / "keep.sh"
+    path.write_text("old\n")
+    path.chmod(0o751)
+    target = workspace.write_target(path)
+
+    def half(fd: int) -> None:
+        os.write(fd, b"half of the new")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        workspace.write_with(target, half)
+    assert path.read_text() == "old\n"
+    assert [n for n in os.listdir(host.workspace) if n.endswith("tmp")] == []
+
+    big = b"new line\n" * 200_000  # larger than any socket buffer
+    outcome = workspace.write_bytes(workspace.write_target(path), big)
+    assert path.read_bytes() == big and outcome.size == len(big)
+    assert path.stat().st_mode & 0o7777 == 0o751
+    assert [n for n in os.listdir(host.workspace) if n.endswith("tmp")] == []
+    empty = workspace.write_bytes(workspace.write_target("empty.txt"), b"")
+    assert empty.created and (host.workspace / "empty.txt").read_bytes() == b""
