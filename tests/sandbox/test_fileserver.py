@@ -13,6 +13,7 @@ import pytest
 from agentrun.core.types import ToolResult
 from agentrun.jail.fileclient import JailedWorkspace
 from agentrun.tools.base import ToolContext
+from agentrun.tools.edit import EditTool
 from agentrun.tools.glob import GlobTool
 from agentrun.tools.grep import GrepTool
 from agentrun.tools.read import ReadTool
@@ -198,3 +199,24 @@ def test_a_write_the_runtime_cannot_finish_leaves_the_old_file(
     assert [n for n in os.listdir(host.workspace) if n.endswith("tmp")] == []
     empty = workspace.write_bytes(workspace.write_target("empty.txt"), b"")
     assert empty.created and (host.workspace / "empty.txt").read_bytes() == b""
+
+
+def test_edit_target_opens_the_file_in_the_same_trip(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    _, workspace = jailed
+    (host.workspace / "real.txt").write_text("body\n")
+    (host.workspace / "link.txt").symlink_to(host.workspace / "real.txt")
+    target, opened = workspace.edit_target("link.txt")
+    assert opened is not None
+    with opened:
+        assert target.path == opened.path == host.workspace / "real.txt"
+        assert opened.read_all() == b"body\n"
+    target, opened = workspace.edit_target("new.txt")
+    assert target.existing is None and opened is None
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords())
+    assert not ReadTool().run({"file_path": "link.txt"}, ctx).is_error
+    result = EditTool().run({"file_path": "link.txt", "old_string": "b", "new_string": "n"}, ctx)
+    assert not result.is_error, result
+    assert (host.workspace / "real.txt").read_text() == "nody\n"
+    assert (host.workspace / "link.txt").is_symlink()

@@ -196,6 +196,23 @@ class JailedSearch:
         self._conn.close()
 
 
+def _opened(fds: list[int], real: str, shown: Path) -> OpenedFile:
+    """The file the server opened for reading (its fd in ``fds``), checked on this side."""
+    for extra in fds[1:]:
+        os.close(extra)
+    if not fds:
+        raise PathDenied(f"{_GONE}; try again.", code=errno.EIO)
+    fd = fds[0]
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # never trust the other side with a blocking fd
+            raise PathDenied(f"Cannot read {shown}: it is not a regular file.", path=shown)
+    except BaseException:
+        os.close(fd)
+        raise
+    return OpenedFile(fd, Path(real), st)
+
+
 class JailedWorkspace(Workspace):
     """A :class:`Workspace` whose file system access happens in the jail (module docstring)."""
 
@@ -206,15 +223,7 @@ class JailedWorkspace(Workspace):
     def open_read(self, path: str | Path) -> OpenedFile:
         shown = self.resolve(path)
         real, fds = self.channel.call({"op": "open_read", "path": str(shown)})
-        fd = fds[0]
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):  # never trust the other side with a blocking fd
-                raise PathDenied(f"Cannot read {shown}: it is not a regular file.", path=shown)
-        except BaseException:
-            os.close(fd)
-            raise
-        return OpenedFile(fd, Path(real), st)
+        return _opened(fds, real, shown)
 
     def check_dir(self, path: str | Path) -> Path:
         real, _ = self.channel.call({"op": "check_dir", "path": str(self.resolve(path))})
@@ -232,6 +241,18 @@ class JailedWorkspace(Workspace):
             {"op": "write_target", "path": str(self.resolve(path))}
         )
         return WriteTarget(Path(real), Path(root), fileproto.stat_from_json(existing))
+
+    def edit_target(self, path: str | Path) -> tuple[WriteTarget, OpenedFile | None]:
+        shown = self.resolve(path)
+        (real, root, existing, opened), fds = self.channel.call(
+            {"op": "edit_target", "path": str(shown)}
+        )
+        target = WriteTarget(Path(real), Path(root), fileproto.stat_from_json(existing))
+        if opened is None:
+            for fd in fds:
+                os.close(fd)
+            return target, None
+        return target, _opened(fds, opened, shown)
 
     def write_with(self, target: WriteTarget, fill: Callable[[int], None]) -> WriteOutcome:
         """The server makes the temp file and lends its fd; ``fill`` writes it here (the content

@@ -145,6 +145,14 @@ def _dispatch(ws: Workspace, req: dict[str, Any], conn: socket.socket) -> None:
         target = ws.write_target(req["path"])
         reply = [str(target.path), str(target.root), fileproto.stat_to_json(target.existing)]
         send_frame(conn, {"ok": reply})
+    elif op == "edit_target":
+        target, readable = ws.edit_target(req["path"])
+        reply = [str(target.path), str(target.root), fileproto.stat_to_json(target.existing)]
+        if readable is None:
+            send_frame(conn, {"ok": [*reply, None]})
+        else:
+            with readable:
+                send_frame(conn, {"ok": [*reply, str(readable.path)]}, [readable.fd])
     elif op == "write":
         target = WriteTarget(
             path=Path(req["path"]),

@@ -323,6 +323,18 @@ class Workspace:
         root = max(roots, key=lambda r: len(r.parts)) if roots else Path("/")
         return WriteTarget(path=real, root=root, existing=st)
 
+    def edit_target(self, path: str | Path) -> tuple[WriteTarget, OpenedFile | None]:
+        """:meth:`write_target`, and the file there opened for reading when it can be (for
+        Edit: one trip to the jail's file server, not two). When it cannot, None: the caller
+        opens it again where it reads, to meet the error in its place."""
+        target = self.write_target(path)
+        if target.existing is None:
+            return target, None
+        try:
+            return target, self.open_read(target.path)
+        except OSError:
+            return target, None
+
     def write_bytes(self, target: WriteTarget, data: bytes | memoryview) -> WriteOutcome:
         """Atomically replace (or create) ``target.path`` with ``data``, keeping its mode bits.
 
