@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from agentrun.cli.app import collect_from_now_on
 from agentrun.cli.termsafe import json_line, safe
 from agentrun.core.errors import ConfigError
 from agentrun.core.events import INTERRUPTED_STOP, HookEvent
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
             options = dataclasses.replace(options, resume=picked)
         from agentrun.cli.interactive import run_interactive
 
+        collect_from_now_on()
         return run_interactive(args, options)
     prompt = _one_shot_prompt(args, stdin_tty)
     return run_once(args, prompt)
@@ -121,6 +123,7 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
     ):
         for warning in session.warnings:  # settings the workspace may not set
             print(f"agentrun: warning: {warning}", file=sys.stderr)
+        collect_from_now_on()
         result = session.send(prompt)
         unplayed = _unplayed_turns(session.model)
     worktree = session.worktree  # closed now: kept or removed
