@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from agentrun.cli.app import collect_from_now_on
 from agentrun.cli.termsafe import json_line, safe
 from agentrun.core.errors import ConfigError
-from agentrun.core.events import INTERRUPTED_STOP, HookEvent
+from agentrun.core.events import INTERRUPTED_STOP
 from agentrun.core.vocab import DEFAULT_AGENT
 
 if TYPE_CHECKING:
@@ -200,16 +200,27 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None
             out.flush()
         if renderer is not None:
             renderer.on_event(event)
-        elif isinstance(event, HookEvent):
-            # a hook that failed never stops the run, but the user must hear of it
-            name = safe(event.hook_name)
-            if event.system_message:
-                print(f"agentrun: {name} hook: {safe(event.system_message)}", file=sys.stderr)
-            if event.outcome != "success":
-                what = safe(_one_line(event.stderr.strip() or f"exit code {event.exit_code}"))
-                print(f"agentrun: {name} hook failed: {what}", file=sys.stderr)
+        elif _MORE_EVENTS in sys.modules:  # a hook's event exists only once its class does
+            _report_hook(event)
 
     return on_event
+
+
+_MORE_EVENTS = "agentrun.core.moreevents"
+
+
+def _report_hook(event: Event) -> None:
+    """A hook that failed never stops the run, but the user must hear of it."""
+    from agentrun.core.moreevents import HookEvent
+
+    if not isinstance(event, HookEvent):
+        return
+    name = safe(event.hook_name)
+    if event.system_message:
+        print(f"agentrun: {name} hook: {safe(event.system_message)}", file=sys.stderr)
+    if event.outcome != "success":
+        what = safe(_one_line(event.stderr.strip() or f"exit code {event.exit_code}"))
+        print(f"agentrun: {name} hook failed: {what}", file=sys.stderr)
 
 
 def _result_json(result: RunResult) -> dict[str, Any]:
