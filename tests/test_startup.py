@@ -38,6 +38,8 @@ _OPTIONAL = {
         "agentrun.permissions.shellwords",
     ],
     "stdlib": ["logging"],
+    # the events of tool calls, hooks, compaction and subagents
+    "events": ["agentrun.core.moreevents"],
 }
 
 
@@ -83,6 +85,7 @@ def test_each_part_loads_when_configured(tmp_path: Path) -> None:
     assert marker.exists()  # the SessionStart hook ran
     assert _loaded(out, "hooks") == _OPTIONAL["hooks"]
     assert _loaded(out, "subagents") == _OPTIONAL["subagents"]
+    assert _loaded(out, "events") == _OPTIONAL["events"]  # the hook's event
 
 
 def test_each_settings_file_is_read_once(tmp_path: Path) -> None:
