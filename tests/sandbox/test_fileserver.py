@@ -4,6 +4,8 @@ stopped early, and what comes back (real paths, fds) for the permission gate."""
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,7 +13,11 @@ from pathlib import Path
 import pytest
 
 from agentrun.core.types import ToolResult
-from agentrun.jail.fileclient import JailedWorkspace
+from agentrun.jail.fileclient import FileChannel, JailedWorkspace
+from agentrun.jail.fileerrors import PathDenied
+from agentrun.jail.paths import WriteTarget
+from agentrun.jail.policy import SandboxPolicy
+from agentrun.jail.wire import recv_frame, send_frame
 from agentrun.tools.base import ToolContext
 from agentrun.tools.edit import EditTool
 from agentrun.tools.glob import GlobTool
@@ -220,3 +226,42 @@ def test_edit_target_opens_the_file_in_the_same_trip(
     assert not result.is_error, result
     assert (host.workspace / "real.txt").read_text() == "nody\n"
     assert (host.workspace / "link.txt").is_symlink()
+
+
+def test_a_write_never_goes_into_a_lent_fd_that_is_not_a_regular_file(tmp_path: Path) -> None:
+    """The runtime writes into the fd the file server lends; a server that lent a FIFO (were
+    it ever taken over) would block the runtime's write for good: it is refused unwritten."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    ours, theirs = socket.socketpair()
+
+    def serve() -> None:
+        theirs.sendall(b"H")
+        frame = recv_frame(theirs)
+        assert frame is not None
+        conn = socket.socket(fileno=frame[1][0])
+        lent = os.open(fifo, os.O_RDWR)  # opened both ways: the open never waits, writes do
+        send_frame(conn, {"ok": None}, [lent])
+        os.close(lent)
+        conn.recv(1)  # the runtime's word, or its end closing
+        send_frame(conn, {"error": {"errno": 5, "filename": "refused"}})
+        conn.close()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    workspace = JailedWorkspace(SandboxPolicy.create(tmp_path), FileChannel(lambda: ours))
+    target = WriteTarget(tmp_path / "a.txt", tmp_path, None)
+    outcome: list[object] = []
+
+    def write() -> None:
+        try:
+            workspace.write_bytes(target, b"x" * (1 << 20))  # more than a pipe holds
+        except OSError as e:
+            outcome.append(e)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(30)
+    assert not writer.is_alive(), "the write blocked on the FIFO"
+    assert isinstance(outcome[0], PathDenied)
+    assert not (tmp_path / "a.txt").exists()

@@ -269,7 +269,9 @@ class JailedWorkspace(Workspace):
         with conn:
             try:
                 try:
-                    if len(fds) != 1:
+                    # Never write into a blocking fd from the other side (a FIFO would hang
+                    # the runtime): the server lends the temp file it made, a regular file.
+                    if len(fds) != 1 or not stat.S_ISREG(os.fstat(fds[0]).st_mode):
                         raise PathDenied(f"{_GONE}; try again.", code=errno.EIO)
                     fill(fds[0])
                 finally:
