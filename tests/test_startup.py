@@ -38,6 +38,8 @@ _OPTIONAL = {
         "agentrun.permissions.shellwords",
     ],
     "stdlib": ["logging"],
+    # the events of tool calls, hooks, compaction and subagents
+    "events": ["agentrun.core.moreevents"],
 }
 
 
@@ -83,6 +85,7 @@ def test_each_part_loads_when_configured(tmp_path: Path) -> None:
     assert marker.exists()  # the SessionStart hook ran
     assert _loaded(out, "hooks") == _OPTIONAL["hooks"]
     assert _loaded(out, "subagents") == _OPTIONAL["subagents"]
+    assert _loaded(out, "events") == _OPTIONAL["events"]  # the hook's event
 
 
 def test_each_settings_file_is_read_once(tmp_path: Path) -> None:
@@ -135,3 +138,40 @@ def test_the_sdk_loads_while_mcp_servers_start(tmp_path: Path) -> None:
     assert out["servers"] == [["demo", "connected"]], done.stderr
     # No request was made: only the preload, alongside the servers' start, imported it.
     assert out["sdk_loaded_by_assembly"] is True
+
+
+# The console script's start-up, observed: collections while the session is built, and
+# whether collection is back on when the run starts its work.
+_GC_RUN = """
+import gc, json, sys
+from agentrun.cli.app import entry
+from agentrun.runner import api
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(1))
+seen = {}
+send = api.AgentSession.send
+def observed(self, prompt):
+    seen.update(before=len(collections), enabled=gc.isenabled())
+    return send(self, prompt)
+api.AgentSession.send = observed
+sys.argv[0] = "agentrun"
+try:
+    entry()
+except SystemExit:
+    pass
+print(json.dumps(seen), file=sys.stderr)
+"""
+
+
+def test_start_up_pauses_garbage_collection_and_the_run_resumes_it(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    script = tmp_path / "one-turn.yaml"
+    script.write_text('turns:\n  - text: "hello"\n')
+    argv = ["-p", "hi", "--model", f"script:{script}", "--output-format", "json", "--cwd", str(ws)]
+    done = subprocess.run(
+        [sys.executable, "-c", _GC_RUN, *argv], capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(done.stdout)["result"] == "hello", done.stderr
+    seen = json.loads(done.stderr.strip().splitlines()[-1])
+    assert seen == {"before": 0, "enabled": True}

@@ -4,6 +4,8 @@ stopped early, and what comes back (real paths, fds) for the permission gate."""
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,8 +13,13 @@ from pathlib import Path
 import pytest
 
 from agentrun.core.types import ToolResult
-from agentrun.jail.fileclient import JailedWorkspace
+from agentrun.jail.fileclient import FileChannel, JailedWorkspace
+from agentrun.jail.fileerrors import PathDenied
+from agentrun.jail.paths import WriteTarget
+from agentrun.jail.policy import SandboxPolicy
+from agentrun.jail.wire import recv_frame, send_frame
 from agentrun.tools.base import ToolContext
+from agentrun.tools.edit import EditTool
 from agentrun.tools.glob import GlobTool
 from agentrun.tools.grep import GrepTool
 from agentrun.tools.read import ReadTool
@@ -169,3 +176,92 @@ def test_what_the_gate_is_shown_is_the_real_object(
         ("Glob", "read", ws),
     ]
     assert os.listdir(ws).count("new") == 0
+
+
+def test_a_write_the_runtime_cannot_finish_leaves_the_old_file(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    """The server lends the temp file's fd and renames only on the runtime's word: content
+    that fails half-way (a full disk) leaves the old file and no temp file behind."""
+    _, workspace = jailed
+    path = host.workspace / "keep.sh"
+    path.write_text("old\n")
+    path.chmod(0o751)
+    target = workspace.write_target(path)
+
+    def half(fd: int) -> None:
+        os.write(fd, b"half of the new")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        workspace.write_with(target, half)
+    assert path.read_text() == "old\n"
+    assert [n for n in os.listdir(host.workspace) if n.endswith("tmp")] == []
+
+    big = b"new line\n" * 200_000  # larger than any socket buffer
+    outcome = workspace.write_bytes(workspace.write_target(path), big)
+    assert path.read_bytes() == big and outcome.size == len(big)
+    assert path.stat().st_mode & 0o7777 == 0o751
+    assert [n for n in os.listdir(host.workspace) if n.endswith("tmp")] == []
+    empty = workspace.write_bytes(workspace.write_target("empty.txt"), b"")
+    assert empty.created and (host.workspace / "empty.txt").read_bytes() == b""
+
+
+def test_edit_target_opens_the_file_in_the_same_trip(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    _, workspace = jailed
+    (host.workspace / "real.txt").write_text("body\n")
+    (host.workspace / "link.txt").symlink_to(host.workspace / "real.txt")
+    target, opened = workspace.edit_target("link.txt")
+    assert opened is not None
+    with opened:
+        assert target.path == opened.path == host.workspace / "real.txt"
+        assert opened.read_all() == b"body\n"
+    target, opened = workspace.edit_target("new.txt")
+    assert target.existing is None and opened is None
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords())
+    assert not ReadTool().run({"file_path": "link.txt"}, ctx).is_error
+    result = EditTool().run({"file_path": "link.txt", "old_string": "b", "new_string": "n"}, ctx)
+    assert not result.is_error, result
+    assert (host.workspace / "real.txt").read_text() == "nody\n"
+    assert (host.workspace / "link.txt").is_symlink()
+
+
+def test_a_write_never_goes_into_a_lent_fd_that_is_not_a_regular_file(tmp_path: Path) -> None:
+    """The runtime writes into the fd the file server lends; a server that lent a FIFO (were
+    it ever taken over) would block the runtime's write for good: it is refused unwritten."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    ours, theirs = socket.socketpair()
+
+    def serve() -> None:
+        theirs.sendall(b"H")
+        frame = recv_frame(theirs)
+        assert frame is not None
+        conn = socket.socket(fileno=frame[1][0])
+        lent = os.open(fifo, os.O_RDWR)  # opened both ways: the open never waits, writes do
+        send_frame(conn, {"ok": None}, [lent])
+        os.close(lent)
+        conn.recv(1)  # the runtime's word, or its end closing
+        send_frame(conn, {"error": {"errno": 5, "filename": "refused"}})
+        conn.close()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    workspace = JailedWorkspace(SandboxPolicy.create(tmp_path), FileChannel(lambda: ours))
+    target = WriteTarget(tmp_path / "a.txt", tmp_path, None)
+    outcome: list[object] = []
+
+    def write() -> None:
+        try:
+            workspace.write_bytes(target, b"x" * (1 << 20))  # more than a pipe holds
+        except OSError as e:
+            outcome.append(e)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(30)
+    assert not writer.is_alive(), "the write blocked on the FIFO"
+    assert isinstance(outcome[0], PathDenied)
+    assert not (tmp_path / "a.txt").exists()

@@ -45,6 +45,30 @@ def test_redact_leaves_code_and_short_words_alone() -> None:
     assert redact(text) == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(text for text, _ in SECRETS.values()),
+        "X-API-KEY: abcdefgh12345678",
+        "api_\u212aey=abcdefgh12345678",  # KELVIN SIGN folds to k
+        "\u017fecret: abcdefgh12345678",  # LONG S folds to s
+        "AUTHORIZATION: Basic abcdefgh12345678",
+        "BEARER abcdefghijklmnopqrstuvwx",
+        "ftp://u:p4ssword@host",
+        "nothing to see here, just code = 1",
+    ],
+)
+def test_the_quick_check_never_skips_what_the_patterns_match(text: str) -> None:
+    """redact() first looks for text every pattern needs; it must agree with the patterns."""
+    from agentrun.session import redact as module
+
+    text_pattern, name_pattern = module._patterns()
+    assert module.redact_text(text) == text_pattern.sub(module._replace, text)
+    name = text.split(":")[0].split("=")[0]
+    named = redact({name: "value"}) == {name: REDACTED}
+    assert named == bool(name_pattern.match(name))
+
+
 def test_transcript_and_recording_keep_no_secret(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,13 +25,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from agentrun.context.tokens import estimate_tokens
-from agentrun.core.events import AssistantEvent, CompactEvent
+from agentrun.core.events import AssistantEvent
 from agentrun.models.catalog import model_info
 
 if TYPE_CHECKING:
     from agentrun.context.parts import ContextParts
     from agentrun.core.events import Event
     from agentrun.core.loop import Conversation
+    from agentrun.core.moreevents import CompactEvent
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolSpec, Usage
 
@@ -204,6 +205,7 @@ class ContextManager:
         self, trigger: str, pre: int, post: int, done: object, *, server: bool
     ) -> CompactEvent:
         from agentrun.context.compaction import Compacted
+        from agentrun.core.moreevents import CompactEvent
 
         self.compactions += 1
         entry: JSON = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agentrun.core.events import PermissionDeniedEvent, ToolEndEvent, ToolStartEvent
 from agentrun.core.loophooks import after_tool, permission_request, pre_tool
 from agentrun.core.looptexts import INTERRUPTED
 from agentrun.core.looptypes import Answer
@@ -20,6 +19,8 @@ if TYPE_CHECKING:
 def dispatch(run: RunState, calls: list[ToolCall]) -> list[ContentBlock]:
     """Run the calls, each decided by the gate immediately before it runs (asking in call
     order); results in call order."""
+    from agentrun.core.moreevents import PermissionDeniedEvent, ToolEndEvent, ToolStartEvent
+
     results: dict[str, ToolResult] = {}
 
     def on_end(call: ToolCall, result: ToolResult, seconds: float) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agentrun.core.events import ToolResultsEvent
-
 if TYPE_CHECKING:
     from agentrun.core.looptypes import Conversation, LoopIO
     from agentrun.core.types import ContentBlock, Message
@@ -19,6 +17,8 @@ def add_user(
     append_message(conv.messages, {"role": "user", "content": blocks})
     io.persist({"type": "message", "message": {"role": "user", "content": blocks}})
     if tool_results:
+        from agentrun.core.moreevents import ToolResultsEvent
+
         io.emit(ToolResultsEvent(conv.session_id, blocks))
 
 

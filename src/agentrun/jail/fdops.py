@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -135,14 +136,20 @@ def open_dirs(root_fd: int, parts: tuple[str, ...], *, use_openat2: bool) -> int
         raise
 
 
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def replace_file(
-    parent_fd: int, name: str, data: bytes | memoryview, shown: Path
+    parent_fd: int, name: str, fill: Callable[[int], None], shown: Path
 ) -> tuple[bool, os.stat_result]:
     """Atomically replace (or create) ``name`` in ``parent_fd``: (created, new stat).
 
     The target is never opened for writing nor truncated: a temp file beside it gets the
-    data, the old mode bits and owner, an fsync, and is renamed over it. On any failure
-    the old file is untouched and the temp file removed.
+    data (``fill(fd)`` writes it), the old mode bits and owner, an fsync, and is renamed over
+    it. On any failure the old file is untouched and the temp file removed.
     """
     try:
         existing: os.stat_result | None = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
@@ -155,9 +162,7 @@ def replace_file(
     # A new file gets 0o666 minus the umask, like any editor would create it.
     fd = os.open(temp, create, 0o600 if existing else 0o666, dir_fd=parent_fd)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        fill(fd)
         if existing is not None:
             # Owner first: fchown clears set-id bits that fchmod then restores. Without
             # CAP_CHOWN (the jail) the new file stays the writer's, as with any editor.

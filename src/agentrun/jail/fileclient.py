@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import select
 import signal
@@ -34,7 +33,7 @@ from agentrun.jail.paths import Workspace, WriteOutcome, WriteTarget
 from agentrun.jail.wire import recv_frame, send_frame
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
     from agentrun.jail.jail import JailSandbox
     from agentrun.jail.policy import SandboxPolicy
@@ -117,6 +116,22 @@ class FileChannel:
             return reply["ok"], fds, mine
         raise AssertionError("unreachable")
 
+    def finish(self, conn: socket.socket) -> Any:
+        """The last reply of a request answered in two steps (``conn`` from :meth:`open`)."""
+        try:
+            frame = recv_frame(conn)
+        except TimeoutError as e:
+            self._forget(kill=True)
+            raise PathDenied(f"{_GONE}; try again.", code=errno.EIO) from e
+        if frame is None:
+            raise PathDenied(f"{_GONE}; try again.", code=errno.EIO)
+        reply, fds = frame
+        for fd in fds:
+            os.close(fd)
+        if "error" in reply:
+            raise fileproto.error_from_json(reply["error"])
+        return reply["ok"]
+
     def call(self, req: dict[str, Any], fds: list[int] | None = None) -> tuple[Any, list[int]]:
         reply, got, conn = self.open(req, fds)
         conn.close()
@@ -181,20 +196,21 @@ class JailedSearch:
         self._conn.close()
 
 
-@contextlib.contextmanager
-def _memfd(data: bytes | memoryview) -> Iterator[int]:
-    """An anonymous file holding ``data``, for the server to map (sealed: it cannot change
-    under the server once handed over)."""
-    fd = os.memfd_create("agentrun-write", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+def _opened(fds: list[int], real: str, shown: Path) -> OpenedFile:
+    """The file the server opened for reading (its fd in ``fds``), checked on this side."""
+    for extra in fds[1:]:
+        os.close(extra)
+    if not fds:
+        raise PathDenied(f"{_GONE}; try again.", code=errno.EIO)
+    fd = fds[0]
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
-        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
-        yield fd
-    finally:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # never trust the other side with a blocking fd
+            raise PathDenied(f"Cannot read {shown}: it is not a regular file.", path=shown)
+    except BaseException:
         os.close(fd)
+        raise
+    return OpenedFile(fd, Path(real), st)
 
 
 class JailedWorkspace(Workspace):
@@ -207,15 +223,7 @@ class JailedWorkspace(Workspace):
     def open_read(self, path: str | Path) -> OpenedFile:
         shown = self.resolve(path)
         real, fds = self.channel.call({"op": "open_read", "path": str(shown)})
-        fd = fds[0]
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):  # never trust the other side with a blocking fd
-                raise PathDenied(f"Cannot read {shown}: it is not a regular file.", path=shown)
-        except BaseException:
-            os.close(fd)
-            raise
-        return OpenedFile(fd, Path(real), st)
+        return _opened(fds, real, shown)
 
     def check_dir(self, path: str | Path) -> Path:
         real, _ = self.channel.call({"op": "check_dir", "path": str(self.resolve(path))})
@@ -234,19 +242,49 @@ class JailedWorkspace(Workspace):
         )
         return WriteTarget(Path(real), Path(root), fileproto.stat_from_json(existing))
 
-    def write_bytes(self, target: WriteTarget, data: bytes | memoryview) -> WriteOutcome:
+    def edit_target(self, path: str | Path) -> tuple[WriteTarget, OpenedFile | None]:
+        shown = self.resolve(path)
+        (real, root, existing, opened), fds = self.channel.call(
+            {"op": "edit_target", "path": str(shown)}
+        )
+        target = WriteTarget(Path(real), Path(root), fileproto.stat_from_json(existing))
+        if opened is None:
+            for fd in fds:
+                os.close(fd)
+            return target, None
+        return target, _opened(fds, opened, shown)
+
+    def write_with(self, target: WriteTarget, fill: Callable[[int], None]) -> WriteOutcome:
+        """The server makes the temp file and lends its fd; ``fill`` writes it here (the content
+        is never copied through the server), then the server syncs and renames it. Until the
+        server hears :data:`fileproto.WRITTEN` the old file stands (after a failure here the
+        server removes the temp file)."""
         req = {
             "op": "write",
             "path": str(target.path),
             "root": str(target.root),
             "existing": fileproto.stat_to_json(target.existing),
-            "size": len(data),
         }
-        if not data:
-            (created, mtime_ns, size), _ = self.channel.call(req)
-        else:
-            with _memfd(data) as fd:
-                (created, mtime_ns, size), _ = self.channel.call(req, [fd])
+        _, fds, conn = self.channel.open(req)
+        with conn:
+            try:
+                try:
+                    # Never write into a blocking fd from the other side (a FIFO would hang
+                    # the runtime): the server lends the temp file it made, a regular file.
+                    if len(fds) != 1 or not stat.S_ISREG(os.fstat(fds[0]).st_mode):
+                        raise PathDenied(f"{_GONE}; try again.", code=errno.EIO)
+                    fill(fds[0])
+                finally:
+                    for fd in fds:
+                        os.close(fd)
+            except BaseException:
+                # Wait for the server to remove the temp file: the runtime may exit next.
+                with contextlib.suppress(OSError, ValueError):
+                    conn.shutdown(socket.SHUT_WR)
+                    recv_frame(conn)
+                raise
+            conn.sendall(fileproto.WRITTEN)
+            created, mtime_ns, size = self.channel.finish(conn)
         return WriteOutcome(path=target.path, created=created, mtime_ns=mtime_ns, size=size)
 
 

@@ -15,6 +15,9 @@ from typing import Any
 from agentrun.jail.fileerrors import PathDenied
 from agentrun.jail.policy import SandboxPolicy
 
+WRITTEN = b"w"
+"""The runtime's word, on a ``write`` request's socket, that the lent temp file is written."""
+
 # os.stat_result's fields past the 10 of its tuple form, in CPython's order on Linux.
 _HIDDEN_STAT = (
     "st_atime",

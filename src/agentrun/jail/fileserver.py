@@ -11,7 +11,8 @@ tools always used (same checks, same model-facing errors), and answers with what
   no data is copied through the server), and its real path *as the jail sees it*;
 - ``check_dir`` / ``list_names``: a directory's real path, or its entry names;
 - ``write_target`` / ``write``: where a write lands and what is there; then the atomic
-  temp-file/fsync/rename, done here, so a create or rename outside the policy fails in the kernel;
+  temp-file/fsync/rename, done here, so a create or rename outside the policy fails in the kernel
+  (the runtime writes the content into the temp file's fd it is lent: no copy comes through);
 - ``search``: ``rg`` started here; its stdout and stderr (socket pairs: a jailed command can
   open a pipe through /proc/<rg>/fd, not a socket) go back to the runtime, which
   streams them and stops when it has enough; the exit status follows on the request socket.
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import mmap
+import errno
 import os
 import queue
 import select
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from agentrun.jail import fileproto, syscalls
+from agentrun.jail.fileproto import WRITTEN
 from agentrun.jail.paths import Workspace, WriteTarget
 from agentrun.jail.wire import recv_frame, send_frame
 
@@ -143,28 +145,34 @@ def _dispatch(ws: Workspace, req: dict[str, Any], conn: socket.socket) -> None:
         target = ws.write_target(req["path"])
         reply = [str(target.path), str(target.root), fileproto.stat_to_json(target.existing)]
         send_frame(conn, {"ok": reply})
+    elif op == "edit_target":
+        target, readable = ws.edit_target(req["path"])
+        reply = [str(target.path), str(target.root), fileproto.stat_to_json(target.existing)]
+        if readable is None:
+            send_frame(conn, {"ok": [*reply, None]})
+        else:
+            with readable:
+                send_frame(conn, {"ok": [*reply, str(readable.path)]}, [readable.fd])
     elif op == "write":
         target = WriteTarget(
             path=Path(req["path"]),
             root=Path(req["root"]),
             existing=fileproto.stat_from_json(req["existing"]),
         )
-        size = int(req["size"])
-        if size == 0:
-            outcome = ws.write_bytes(target, b"")
-        else:
-            # The content comes in a memfd, mapped here: no copy through the socket.
-            with mmap.mmap(req["fds"][0], size, prot=mmap.PROT_READ) as mapped:
-                view = memoryview(mapped)
-                try:
-                    outcome = ws.write_bytes(target, view)
-                finally:
-                    view.release()
+        outcome = ws.write_with(target, lambda fd: _lend(conn, fd))
         send_frame(conn, {"ok": [outcome.created, outcome.mtime_ns, outcome.size]})
     elif op == "search":
         _search(req, conn)
     else:
         raise OSError(22, f"unknown request {op!r}")
+
+
+def _lend(conn: socket.socket, fd: int) -> None:
+    """Hand the temp file's fd to the runtime, which writes the content itself (no copy of it
+    through here), and wait for its word that it has: anything else leaves the old file."""
+    send_frame(conn, {"ok": None}, [fd])
+    if conn.recv(1) != WRITTEN:
+        raise OSError(errno.EIO, "the runtime did not finish writing the new content")
 
 
 def _search(req: dict[str, Any], conn: socket.socket) -> None:

@@ -26,12 +26,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentrun.core.pathutil import is_within
-from agentrun.jail.fdops import OpenedFile, check_existing, fd_path, open_dirs, replace_file
+from agentrun.jail.fdops import (
+    OpenedFile,
+    check_existing,
+    fd_path,
+    open_dirs,
+    replace_file,
+    write_all,
+)
 from agentrun.jail.fileerrors import PathDenied, denied, describe_os_error
 from agentrun.jail.openat2 import O_PATH, openat2_available
 from agentrun.jail.policy import ANY_DEPTH, SandboxPolicy
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from agentrun.jail.search import SearchProcess
 
 __all__ = [
@@ -323,12 +332,28 @@ class Workspace:
         root = max(roots, key=lambda r: len(r.parts)) if roots else Path("/")
         return WriteTarget(path=real, root=root, existing=st)
 
+    def edit_target(self, path: str | Path) -> tuple[WriteTarget, OpenedFile | None]:
+        """:meth:`write_target`, and the file there opened for reading when it can be (for
+        Edit: one trip to the jail's file server, not two). When it cannot, None: the caller
+        opens it again where it reads, to meet the error in its place."""
+        target = self.write_target(path)
+        if target.existing is None:
+            return target, None
+        try:
+            return target, self.open_read(target.path)
+        except OSError:
+            return target, None
+
     def write_bytes(self, target: WriteTarget, data: bytes | memoryview) -> WriteOutcome:
         """Atomically replace (or create) ``target.path`` with ``data``, keeping its mode bits.
 
         Parents are created beneath the root. The new content is complete and fsynced before
         the rename; on any failure the old file is untouched and the temp file removed.
         """
+        return self.write_with(target, lambda fd: write_all(fd, data))
+
+    def write_with(self, target: WriteTarget, fill: Callable[[int], None]) -> WriteOutcome:
+        """:meth:`write_bytes` whose content ``fill(fd)`` writes into the temp file's fd."""
         shown = target.path
         rel = target.path.relative_to(target.root)
         if not rel.parts:
@@ -351,7 +376,7 @@ class Workspace:
                         code=errno.ESTALE,
                         path=shown,
                     )
-                created, st = replace_file(parent_fd, name, data, shown)
+                created, st = replace_file(parent_fd, name, fill, shown)
             finally:
                 os.close(parent_fd)
         except OSError as e:

@@ -24,15 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Unpack
 
-from agentrun.core.events import (
-    Event,
-    InitEvent,
-    ResultEvent,
-    ResultSubtype,
-    ThinkingDelta,
-    ToolEndEvent,
-    ToolStartEvent,
-)
+from agentrun.core.events import InitEvent, ResultEvent, ResultSubtype
 from agentrun.core.loop import Limits, LoopIO, run_turns
 from agentrun.runner.keywords import RunKeywords, build_options
 from agentrun.runner.runtime import RunOptions, Runtime
@@ -41,8 +33,9 @@ from agentrun.session.store import repair
 if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.context.budget import ContextManager
-    from agentrun.core.events import CompactEvent
+    from agentrun.core.events import Event
     from agentrun.core.loop import Conversation
+    from agentrun.core.moreevents import CompactEvent, ToolEndEvent
     from agentrun.core.protocols import Model
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
     from agentrun.hooks import Hooks
@@ -88,6 +81,8 @@ class RunResult:
         (a turn's read-only calls run concurrently and finish in any order). Each end is
         placed by the start event before it with its id, so an id reused in a later turn
         cannot move it."""
+        from agentrun.core.moreevents import ToolEndEvent, ToolStartEvent
+
         position: dict[str, int] = {}
         ends: list[tuple[int, ToolEndEvent]] = []
         for index, event in enumerate(self.events):
@@ -250,6 +245,8 @@ class AgentSession:
         rt.context.emit = emit
         adapter = getattr(rt.model, "inner", rt.model)  # a RecordingModel wraps it
         if hasattr(adapter, "on_thinking"):  # a streaming adapter: thinking shown as it comes
+            from agentrun.core.moreevents import ThinkingDelta
+
             adapter.on_thinking = lambda text: emit(ThinkingDelta(text))
 
         emit(

@@ -51,10 +51,22 @@ _PATTERN_TEXT = (
 )
 
 
+# Text each pattern above needs somewhere in what it matches (a name holds "key", "auth",
+# "secret", "token" or "passw"; a token shape starts with its vendor's prefix), under the same
+# case folding. Most text has none, and this compiles in ~0.05 ms
+# where the full patterns take ~1 ms: one search spares most runs compiling them at all.
+_NEEDED_TEXT = r"(?i)key|auth|secret|token|passw|bearer|sk-|://|gh[pousr]_|github_pat_|akia|xox"
+
+
 @functools.cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Compiled at the first use, not on import: every session imports this module."""
     return re.compile(_PATTERN_TEXT), re.compile(rf"(?i)^{_NAME}$")
+
+
+@functools.cache
+def _needed() -> re.Pattern[str]:
+    return re.compile(_NEEDED_TEXT)
 
 
 def env_secrets() -> tuple[str, ...]:
@@ -70,6 +82,8 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     """``text`` with ``secrets`` and anything key-like replaced by ``[REDACTED]``."""
     for secret in secrets:
         text = text.replace(secret, REDACTED)
+    if not _needed().search(text):
+        return text
     return _patterns()[0].sub(_replace, text)
 
 
@@ -82,7 +96,10 @@ def redact(value: Any, *, secrets: tuple[str, ...] = ()) -> Any:
     if isinstance(value, dict):
         return {
             key: REDACTED
-            if isinstance(key, str) and _patterns()[1].match(key) and isinstance(item, str)
+            if isinstance(key, str)
+            and isinstance(item, str)
+            and _needed().search(key)
+            and _patterns()[1].match(key)
             else redact(item, secrets=secrets)
             for key, item in value.items()
         }

@@ -118,6 +118,10 @@ class FileSessionStore:
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else sessions_dir()
         self._files: dict[str, IO[str]] = {}
+        # Files created by this store whose directory entry is not synced yet: it is, right
+        # after their first file sync (one journal commit then covers both on most file
+        # systems, where syncing the directory at creation cost one of its own).
+        self._new: set[str] = set()
         self._lock = threading.Lock()
 
     def path(self, session_id: str) -> Path:
@@ -143,7 +147,7 @@ class FileSessionStore:
                 handle.write(line + "\n")
                 handle.flush()
                 if sync:
-                    _sync_file(handle.fileno())
+                    self._sync(session_id, handle)
             except OSError as e:  # a full disk, say: the user's to fix, not agentrun's bug
                 raise state_dir_error(self.root, e) from e
 
@@ -178,8 +182,14 @@ class FileSessionStore:
         _drop_torn_tail(fd)
         handle = self._files[session_id] = os.fdopen(fd, "a", encoding="utf-8")
         if created:
-            _sync_directory(self.root)  # so the new file's name survives an OS crash too
+            self._new.add(session_id)  # its name is synced with its first entries (_sync)
         return handle
+
+    def _sync(self, session_id: str, handle: IO[str]) -> None:
+        _sync_file(handle.fileno())
+        if session_id in self._new:
+            _sync_directory(self.root)  # so the new file's name survives an OS crash too
+            self._new.discard(session_id)
 
     def sync(self, session_id: str) -> None:
         """Make every entry appended so far durable (one fsync covers them all)."""
@@ -188,7 +198,7 @@ class FileSessionStore:
             if handle is not None:
                 try:
                     handle.flush()
-                    _sync_file(handle.fileno())
+                    self._sync(session_id, handle)
                 except OSError as e:
                     raise state_dir_error(self.root, e) from e
 
@@ -226,6 +236,7 @@ class FileSessionStore:
             for handle in self._files.values():
                 handle.close()
             self._files.clear()
+            self._new.clear()
 
 
 def _sync_file(fd: int) -> None:

@@ -6,6 +6,7 @@ Matching runs on LF text, so a CRLF file is matched and written back as CRLF; ev
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from agentrun.tools.specs import EDIT_DESCRIPTION, EDIT_SCHEMA
 from agentrun.tools.write import MAX_CHECK_BYTES, check_fresh, format_note, is_binary
 
 if TYPE_CHECKING:
-    from agentrun.jail.paths import WriteTarget
+    from agentrun.jail.paths import OpenedFile, WriteTarget
     from agentrun.tools.base import ToolContext
 
 _BINARY = "{shown} is a binary file; Edit only changes text files."
@@ -59,11 +60,12 @@ def _snippet(text: str, first: int, changed_lines: int) -> str:
 
 
 def load_for_edit(
-    ctx: ToolContext, target: WriteTarget, shown: Path
+    ctx: ToolContext, target: WriteTarget, shown: Path, opened: OpenedFile | None = None
 ) -> tuple[str, textfile.TextFormat] | ToolResult:
     """The existing file's text and format for Edit and MultiEdit, or the error result: it
     must have been read and be unchanged since, not be binary, and not be too large (checked
-    again on what was opened: it may have been swapped for a bigger one)."""
+    again on what was opened: it may have been swapped for a bigger one). ``opened`` is the
+    file already opened with ``target`` (:meth:`Workspace.edit_target`); the caller closes it."""
     ws = ctx.workspace
     problem = check_fresh(ctx.reads, target, shown, need_whole=False, verb="edit")
     if problem and ctx.reads.get(target.path) is None and is_binary(ws, target):
@@ -73,10 +75,12 @@ def load_for_edit(
     size = target.existing.st_size if target.existing is not None else 0
     if size > MAX_CHECK_BYTES:
         return error(f"{shown} is too large to edit ({size:,} bytes).")
-    with ws.open_read(target.path) as opened:
-        if opened.stat.st_size > MAX_CHECK_BYTES:
-            return error(f"{shown} is too large to edit ({opened.stat.st_size:,} bytes).")
-        decoded = textfile.decode(opened.read_all())
+    with (
+        contextlib.nullcontext(opened) if opened is not None else ws.open_read(target.path) as file
+    ):
+        if file.stat.st_size > MAX_CHECK_BYTES:
+            return error(f"{shown} is too large to edit ({file.stat.st_size:,} bytes).")
+        decoded = textfile.decode(file.read_all())
     if decoded is None:
         return error(_BINARY.format(shown=shown))
     return decoded
@@ -120,9 +124,26 @@ class EditTool:
     def _edit(
         self, file_path: str, old: str, new: str, replace_all: bool, ctx: ToolContext
     ) -> ToolResult:
+        shown = ctx.workspace.resolve(file_path)
+        target, opened = ctx.workspace.edit_target(file_path)
+        try:
+            return self._change(file_path, shown, target, opened, (old, new), replace_all, ctx)
+        finally:
+            if opened is not None:
+                opened.close()
+
+    def _change(
+        self,
+        file_path: str,
+        shown: Path,
+        target: WriteTarget,
+        opened: OpenedFile | None,
+        change: tuple[str, str],
+        replace_all: bool,
+        ctx: ToolContext,
+    ) -> ToolResult:
         ws = ctx.workspace
-        shown = ws.resolve(file_path)
-        target = ws.write_target(file_path)
+        old, new = change
         refused = ctx.refusal(self.name, "write", target.path)
         if refused is not None:
             return error(refused)
@@ -143,7 +164,7 @@ class EditTool:
                 missing_file_text(ws, shown, file_path)
                 + " To create a file, use Write (or Edit with an empty old_string)."
             )
-        loaded = load_for_edit(ctx, target, shown)
+        loaded = load_for_edit(ctx, target, shown, opened)
         if isinstance(loaded, ToolResult):
             return loaded
         text, fmt = loaded

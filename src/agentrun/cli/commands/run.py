@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from agentrun.cli.app import collect_from_now_on
 from agentrun.cli.termsafe import json_line, safe
 from agentrun.core.errors import ConfigError
-from agentrun.core.events import INTERRUPTED_STOP, HookEvent
+from agentrun.core.events import INTERRUPTED_STOP
 from agentrun.core.vocab import DEFAULT_AGENT
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
             options = dataclasses.replace(options, resume=picked)
         from agentrun.cli.interactive import run_interactive
 
+        collect_from_now_on()
         return run_interactive(args, options)
     prompt = _one_shot_prompt(args, stdin_tty)
     return run_once(args, prompt)
@@ -121,6 +123,7 @@ def run_once(args: argparse.Namespace, prompt: str) -> int:
     ):
         for warning in session.warnings:  # settings the workspace may not set
             print(f"agentrun: warning: {warning}", file=sys.stderr)
+        collect_from_now_on()
         result = session.send(prompt)
         unplayed = _unplayed_turns(session.model)
     worktree = session.worktree  # closed now: kept or removed
@@ -197,16 +200,27 @@ def _event_sink(args: argparse.Namespace, out: TextIO) -> Callable[[Event], None
             out.flush()
         if renderer is not None:
             renderer.on_event(event)
-        elif isinstance(event, HookEvent):
-            # a hook that failed never stops the run, but the user must hear of it
-            name = safe(event.hook_name)
-            if event.system_message:
-                print(f"agentrun: {name} hook: {safe(event.system_message)}", file=sys.stderr)
-            if event.outcome != "success":
-                what = safe(_one_line(event.stderr.strip() or f"exit code {event.exit_code}"))
-                print(f"agentrun: {name} hook failed: {what}", file=sys.stderr)
+        elif _MORE_EVENTS in sys.modules:  # a hook's event exists only once its class does
+            _report_hook(event)
 
     return on_event
+
+
+_MORE_EVENTS = "agentrun.core.moreevents"
+
+
+def _report_hook(event: Event) -> None:
+    """A hook that failed never stops the run, but the user must hear of it."""
+    from agentrun.core.moreevents import HookEvent
+
+    if not isinstance(event, HookEvent):
+        return
+    name = safe(event.hook_name)
+    if event.system_message:
+        print(f"agentrun: {name} hook: {safe(event.system_message)}", file=sys.stderr)
+    if event.outcome != "success":
+        what = safe(_one_line(event.stderr.strip() or f"exit code {event.exit_code}"))
+        print(f"agentrun: {name} hook failed: {what}", file=sys.stderr)
 
 
 def _result_json(result: RunResult) -> dict[str, Any]:
