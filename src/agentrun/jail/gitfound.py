@@ -4,12 +4,17 @@ renamed, and the small helpers that name entries beneath a directory fd without 
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentrun.jail.policy import HOME_BIN
+
+log = logging.getLogger(__name__)
 
 QUARANTINE = ".agentrun-quarantined-"
 
@@ -46,6 +51,20 @@ def _rel(path: Path, top: Path) -> str:
     """``path`` relative to ``top`` as the walk names it ("" for ``top`` itself)."""
     rel = path.relative_to(top).as_posix()
     return "" if rel == "." else rel
+
+
+def quarantine(dir_fd: int, name: str, path: Path) -> tuple[Path | None, str]:
+    """Rename the entry ``name`` of the directory ``dir_fd`` (shown as ``path``) to a name git
+    ignores; where it went, or None and why not (nothing to say when it is already gone)."""
+    new = f"{name}{QUARANTINE}{secrets.token_hex(3)}"
+    try:
+        os.rename(name, new, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return None, ""
+        log.warning("could not quarantine %s: %s", path, e)
+        return None, f"{path} could not be neutralised ({e.strerror})."
+    return path.parent / new, ""
 
 
 def quarantine_notice(moved: Sequence[tuple[Path, Path]]) -> str:

@@ -29,10 +29,8 @@ symlink cannot steer the rename outside the roots.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
-import secrets
 import select
 import stat
 import threading
@@ -42,12 +40,12 @@ from pathlib import Path
 from agentrun.core.pathutil import is_within
 from agentrun.jail import policy
 from agentrun.jail.gitfound import (
-    QUARANTINE,
     Found,
     _ident,
     _readlink,
     _rel,
     home_name,
+    quarantine,
     quarantine_notice,
 )
 from agentrun.jail.gittrees import (
@@ -393,12 +391,8 @@ class Watcher:
         self._quarantine(dir_fd, name, path)
 
     def _quarantine(self, dir_fd: int, name: str, path: Path) -> None:
-        new = f"{name}{QUARANTINE}{secrets.token_hex(3)}"
-        try:
-            os.rename(name, new, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except OSError as e:
-            if e.errno != errno.ENOENT:
-                log.warning("could not quarantine %s: %s", path, e)
-                self._notices.append(f"{path} could not be neutralised ({e.strerror}).")
-            return
-        self._moved.append((path, path.parent / new))
+        moved, problem = quarantine(dir_fd, name, path)
+        if moved is not None:
+            self._moved.append((path, moved))
+        elif problem:
+            self._notices.append(problem)
