@@ -85,6 +85,7 @@ def run_turns(
                 return run.finish(subtype, None)
             if io.interrupted():
                 return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
+            _tell_notices(conv, io, run)
             io.before_call()
             request = ModelRequest(
                 model=model.model_id,
@@ -143,6 +144,10 @@ def run_turns(
             if not calls and response.stop_reason != "max_tokens":
                 again = stop_hook(io.hooks, run.stop_hook_active)
                 run.stop_hook_active = run.stop_hook_active or again is not None
+                if again is None and _await_notices(io):
+                    continue  # the next request carries their notifications
+                if again is None and io.interrupted():
+                    return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
                 if again is None:
                     return run.finish("success", response.stop_reason)
                 add_user(conv, io, again)
@@ -157,3 +162,24 @@ def run_turns(
                 return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
     finally:
         run.stop_timer()  # however the run ends, a pending deadline must not fire later
+
+
+def _tell_notices(conv: Conversation, io: LoopIO, run: RunState) -> None:
+    """Background tasks that ended: their notifications join the next request's user
+    message, their usage and cost the run's."""
+    if io.notices is None:
+        return
+    notices = io.notices.take()
+    for notice in notices:
+        run.add_spent(notice.usage, notice.cost_usd)
+    if notices:
+        add_user(conv, io, [{"type": "text", "text": n.text} for n in notices])
+
+
+def _await_notices(io: LoopIO) -> bool:
+    """At a turn's end in a headless run: wait until a background task ends (True: go on with
+    its notification) or none is left running (False)."""
+    if io.notices is None or not io.wait_notices or not io.notices.running():
+        return False
+    ready = io.notices.wait(lambda: io.cancel.is_set() or io.interrupted())
+    return ready and not io.interrupted()

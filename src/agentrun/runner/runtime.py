@@ -285,6 +285,11 @@ class Runtime:
         self.store.sync(self.session_id)
 
     def close(self) -> None:
+        background = self.task_tool.delegation.background if self.task_tool is not None else None
+        if background is not None:
+            # before the jail and the transcript go: a background child uses both
+            with contextlib.suppress(Exception):
+                background.stop_all()
         for part in self._cleanup:
             closer = getattr(part, "close", None)
             if callable(closer):

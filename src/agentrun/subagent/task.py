@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.core.events import Event, ResultEvent
     from agentrun.core.loop import Approver
+    from agentrun.core.looptypes import Conversation
     from agentrun.core.protocols import (
         HookResult,
         HookRunner,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         Tool,
     )
     from agentrun.core.types import ModelRequest, ModelResponse, ToolCall
+    from agentrun.subagent.background import BackgroundAgents
     from agentrun.tools.base import ToolContext
     from agentrun.tools.shell import BashSession
 
@@ -91,6 +93,9 @@ class Delegation:
     """The session's MCP tools the offering agent has (its ``tools:`` and deny rules already
     applied): a child gets those its own ``tools:`` and ``disallowedTools`` keep, calling the
     session's one client (no server starts again); its gate decides each call."""
+    background: BackgroundAgents | None = None
+    """Where background children run (the session's own agent only: a subagent's Task calls
+    run in the foreground, its loop has no notifications to take)."""
     """Serialises concurrent children's events, transcript lines and approval prompts."""
 
 
@@ -124,6 +129,9 @@ class TaskTool:
                 f"gives only to the session's own agent (run it with --agent {name}).",
                 is_error=True,
             )
+        background = input.get("run_in_background") is True or agent.fields.background
+        if background and d.background is not None:
+            return self._launch(d.background, agent, call_id, input)
         try:
             child = _Child(d, agent, call_id, input.get("model"))
         except ConfigError as e:
@@ -133,6 +141,33 @@ class TaskTool:
         finally:
             child.close()
         return _result(name, final)
+
+    def _launch(
+        self, agents: BackgroundAgents, agent: AgentSpec, call_id: str, input: JSON
+    ) -> ToolResult:
+        """Start the child in its own thread and answer at once. Nobody answers its approval
+        questions while the parent works on: what its gates would ask is denied."""
+        try:
+            quiet = replace(self.delegation, approver=None)
+            child = _Child(quiet, agent, call_id, input.get("model"))
+        except ConfigError as e:
+            return ToolResult(f"The {agent.name} agent could not start: {e}", is_error=True)
+
+        def run() -> tuple[ResultEvent, int]:
+            try:
+                return child.run(str(input["prompt"])), child.tool_uses()
+            finally:
+                child.close()
+
+        description = " ".join(str(input.get("description", "")).split()) or agent.name
+        entry = agents.start(description, agent.name, call_id, run, child.cancel.set)
+        return ToolResult(
+            f"The agent was started in the background.\nagentId: {entry.id} (an internal id: "
+            "do not show it to the user)\nIt works on while you continue; do not wait for it "
+            "or repeat its work. Its result comes in a later message as a <task-notification>. "
+            "TaskOutput reads it earlier and KillShell stops it, both by this id. If the user "
+            "asks how it is going, say it is still running."
+        )
 
 
 def _result(name: str, final: ResultEvent) -> ToolResult:
@@ -156,6 +191,7 @@ class _Child:
         from agentrun.tools.registry import ToolRunner, build_tools
 
         self.d, self.agent, self.call_id = d, agent, call_id
+        self.conv: Conversation | None = None
         # a malformed `hooks:` in the child's file is a ConfigError: the Task says it could
         # not start
         self.hooks = _ChildHooks(d.hooks(agent), call_id, agent.name) if d.hooks else None
@@ -217,6 +253,7 @@ class _Child:
                 depth=d.depth + 1,
                 lock=threading.Lock(),
                 mcp_tools=mcp_tools,
+                background=None,
             )
             tools.append(TaskTool(tool_name, nested))
         tools += mcp_tools
@@ -252,12 +289,24 @@ class _Child:
         link = threading.Thread(target=self._follow_cancel, args=(done,), daemon=True)
         link.start()
         try:
-            conv = Conversation(self.d.session_id)
+            conv = self.conv = Conversation(self.d.session_id)
             model = _Stoppable(self.model, self.cancel)
             limits = Limits(self.agent.fields.max_turns, self.d.remaining_budget())
             return run_turns(conv, prompt, model, io, limits)
         finally:
             done.set()
+
+    def tool_uses(self) -> int:
+        """How many tool calls the child's model made (a background agent's usage line)."""
+        if self.conv is None:
+            return 0
+        return sum(
+            1
+            for m in self.conv.messages
+            if m["role"] == "assistant" and isinstance(m["content"], list)
+            for b in m["content"]
+            if b.get("type") == "tool_use"
+        )
 
     def _follow_cancel(self, done: threading.Event) -> None:
         while not done.is_set():
