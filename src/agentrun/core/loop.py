@@ -81,11 +81,11 @@ def run_turns(
             return run.finish("error_during_execution", "hook", refused)
         add_user(conv, io, prompt)
         while True:
+            _tell_notices(conv, io, run)  # first: their cost counts toward the limits
             if (subtype := run.limit_reached()) is not None:
                 return run.finish(subtype, None)
             if io.interrupted():
                 return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
-            _tell_notices(conv, io, run)
             io.before_call()
             request = ModelRequest(
                 model=model.model_id,
