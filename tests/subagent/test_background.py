@@ -6,7 +6,6 @@ proved with events, never with sleeps."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from pathlib import Path
@@ -14,11 +13,9 @@ from typing import Any
 
 import pytest
 
-from agentrun.core.events import Event, SubagentEvent
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
-from agentrun.models.scripted import ScriptedModel
-from agentrun.runner.api import AgentSession, run
+from agentrun.runner.api import run
 
 WAIT_S = 60.0  # generous: a loaded machine still meets it; a broken launch never does
 

@@ -285,7 +285,8 @@ class Runtime:
         self.store.sync(self.session_id)
 
     def close(self) -> None:
-        background = self.task_tool.delegation.background if self.task_tool is not None else None
+        task = getattr(self, "task_tool", None)  # None too when the session failed to open
+        background = task.delegation.background if task is not None else None
         if background is not None:
             # before the jail and the transcript go: a background child uses both
             with contextlib.suppress(Exception):
