@@ -6,8 +6,10 @@ proved with events, never with sleeps."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import pytest
 
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
-from agentrun.runner.api import run
+from agentrun.runner.api import AgentSession, run
 
 WAIT_S = 60.0  # generous: a loaded machine still meets it; a broken launch never does
 
@@ -161,3 +163,208 @@ def test_a_failing_child_is_told_as_failed(ws: Path) -> None:
     assert note["status"] == "failed"
     assert note["summary"].startswith('Agent "run short" failed: error_max_turns')
     assert note["result"] == ""
+
+
+def test_task_output_non_blocking_timeout_and_blocking(ws: Path) -> None:
+    agent(ws, "lead", "Task, TaskOutput")
+    agent(ws, "slow", "Read", body="You are slow.")
+    release = threading.Event()
+    lead: list[ModelRequest] = []
+
+    def answer(request: ModelRequest) -> Any:
+        if request.system.startswith("You are slow."):
+            assert release.wait(WAIT_S)
+            return "slow result"
+        lead.append(request)
+        n = len(lead)
+        if n == 1:
+            return {"tool_calls": [task("slow", run_in_background=True)]}
+        if n == 2:
+            return {
+                "tool_calls": [
+                    {"name": "TaskOutput", "input": {"task_id": "agent_1", "block": False}}
+                ]
+            }
+        if n == 3:
+            # an old name; a short wait that times out while the child is held
+            return {
+                "tool_calls": [
+                    {"name": "AgentOutputTool", "input": {"task_id": "agent_1", "timeout": 50}}
+                ]
+            }
+        if n == 4:
+            release.set()
+            return {"tool_calls": [{"name": "TaskOutput", "input": {"task_id": "agent_1"}}]}
+        return "done"
+
+    result = run("go", agent="lead", cwd=ws, model=FunctionModel(answer), strict=True)
+    assert result.result == "done", result.result
+    [now] = texts(lead[2])
+    assert "<status>running</status>" in now and "retrieval_status" not in now
+    [timed_out] = texts(lead[3])
+    assert "<status>running</status>" in timed_out
+    assert "<retrieval_status>timeout</retrieval_status>" in timed_out
+    blocked = texts(lead[4])[0]
+    assert "<status>completed</status>" in blocked
+    assert "<output>slow result</output>" in blocked
+    # the notification still comes, in the same request (the agent had ended by then)
+    assert notification(lead[4])["result"] == "slow result"
+    assert len(lead) == 5
+
+
+def test_task_output_errors_are_for_the_model(ws: Path) -> None:
+    agent(ws, "lead", "Task, TaskOutput")
+    lead: list[ModelRequest] = []
+
+    def answer(request: ModelRequest) -> Any:
+        lead.append(request)
+        calls = [
+            {"task_id": "agent_9"},
+            {"task_id": "agent_1", "timeout": 10**9},
+            {"task_id": "agent_1", "block": "yes"},
+        ]
+        if len(lead) <= len(calls):
+            return {"tool_calls": [{"name": "TaskOutput", "input": calls[len(lead) - 1]}]}
+        return "done"
+
+    result = run("go", agent="lead", cwd=ws, model=FunctionModel(answer))
+    assert result.result == "done"
+    said = [texts(r)[0] for r in lead[1:]]
+    assert "No background job with id 'agent_9'" in said[0]
+    assert "600000" in said[1]
+    assert "block" in said[2]
+
+
+def test_kill_shell_stops_a_background_agent(ws: Path) -> None:
+    agent(ws, "lead", "Task, KillShell")
+    agent(ws, "slow", "Read", body="You are slow.")
+    release, in_call = threading.Event(), threading.Event()
+    child: list[ModelRequest] = []
+    lead: list[ModelRequest] = []
+
+    def answer(request: ModelRequest) -> Any:
+        if request.system.startswith("You are slow."):
+            child.append(request)
+            in_call.set()
+            assert release.wait(WAIT_S)
+            if len(child) > 1:
+                return "went on after the kill"  # (a child that went on would end here)
+            return {"tool_calls": [{"name": "Read", "input": {"file_path": "a.txt"}}]}
+        lead.append(request)
+        if len(lead) == 1:
+            return {"tool_calls": [task("slow", run_in_background=True)]}
+        if len(lead) == 2:
+            assert in_call.wait(WAIT_S)  # killed while its first model call is under way
+            return {"tool_calls": [{"name": "KillShell", "input": {"shell_id": "agent_1"}}]}
+        release.set()
+        return "waiting" if len(lead) == 3 else "it was stopped"
+
+    result = run("go", agent="lead", cwd=ws, model=FunctionModel(answer), strict=True)
+    assert result.result == "it was stopped"
+    [killed] = texts(lead[2])
+    assert killed.startswith("Stopped background agent agent_1")
+    note = notification(lead[3])
+    assert note["status"] == "killed"
+    assert note["summary"] == 'Agent "run slow" was stopped'
+    assert len(child) == 1  # no model call after the kill
+
+
+def test_interrupt_kills_the_background_agent_and_its_jailed_command(ws: Path) -> None:
+    agent(ws, "lead", "Task, Bash")  # a child has only tools its parent has
+    agent(ws, "runner", "Bash", body="You run commands.")
+    lead: list[ModelRequest] = []
+    marker = f"sleep {4000 + os.getpid() % 1000}.5"
+
+    def answer(request: ModelRequest) -> Any:
+        if request.system.startswith("You run commands."):
+            if len(request.messages) == 1:
+                return {
+                    "tool_calls": [
+                        {"name": "Bash", "input": {"command": f"touch started; {marker}"}}
+                    ]
+                }
+            return "the command ended"
+        lead.append(request)
+        if len(lead) == 1:
+            return {"tool_calls": [task("runner", run_in_background=True)]}
+        return "waiting" if len(lead) == 2 else "told"
+
+    session = AgentSession(
+        agent="lead", cwd=ws, model=FunctionModel(answer), permission_mode="bypassPermissions"
+    )
+    try:
+
+        def interrupt_once_running() -> None:
+            deadline = time.monotonic() + WAIT_S
+            while not (ws / "started").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            session.interrupt()
+
+        stopper = threading.Thread(target=interrupt_once_running)
+        stopper.start()
+        first = session.send("go")  # waits for the child at its turn's end, until interrupted
+        stopper.join()
+        assert (ws / "started").exists()
+        assert first.stop_reason == "interrupted"
+        background = session._rt.task_tool.delegation.background  # type: ignore[union-attr]
+        assert background is not None
+        entry = background.get("agent_1")
+        assert entry is not None and entry.done.wait(WAIT_S)
+        assert entry.status == "killed"
+        # the REPL way: its notification comes with the next prompt
+        second = session.send("and now?")
+        assert second.result == "told"
+        assert notification(lead[-1])["status"] == "killed"
+    finally:
+        session.close()
+    assert not bg_threads()
+    assert not sleepers(marker)
+
+
+def sleepers(marker: str) -> list[int]:
+    """The processes whose command line runs ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmdline and "touch" not in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+def test_closing_the_session_stops_a_running_background_agent(ws: Path) -> None:
+    agent(ws, "lead", "Task, Bash")  # a child has only tools its parent has
+    agent(ws, "runner", "Bash", body="You run commands.")
+    marker = f"sleep {5000 + os.getpid() % 1000}.5"
+
+    def answer(request: ModelRequest) -> Any:
+        if request.system.startswith("You run commands."):
+            if len(request.messages) == 1:
+                return {
+                    "tool_calls": [
+                        {"name": "Bash", "input": {"command": f"touch started; {marker}"}}
+                    ]
+                }
+            return "the command ended"
+        if len(request.messages) == 1:
+            return {"tool_calls": [task("runner", run_in_background=True)]}
+        return "back to the user"
+
+    session = AgentSession(
+        agent="lead", cwd=ws, model=FunctionModel(answer), permission_mode="bypassPermissions"
+    )
+    session.wait_background = False  # the REPL: the prompt comes back while it runs
+    try:
+        result = session.send("go")
+        assert result.result == "back to the user"
+        deadline = time.monotonic() + WAIT_S
+        while not (ws / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert bg_threads()  # still running after the prompt came back
+    finally:
+        session.close()
+    assert not bg_threads()
+    assert not sleepers(marker)

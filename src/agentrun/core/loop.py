@@ -177,9 +177,10 @@ def _tell_notices(conv: Conversation, io: LoopIO, run: RunState) -> None:
 
 
 def _await_notices(io: LoopIO) -> bool:
-    """At a turn's end in a headless run: wait until a background task ends (True: go on with
-    its notification) or none is left running (False)."""
-    if io.notices is None or not io.wait_notices or not io.notices.running():
+    """At a turn's end in a headless run: wait until a background task's notification is ready
+    (True: go on with it; one that ended during this turn is ready at once) or none is left
+    running (False)."""
+    if io.notices is None or not io.wait_notices:
         return False
     ready = io.notices.wait(lambda: io.cancel.is_set() or io.interrupted())
     return ready and not io.interrupted()

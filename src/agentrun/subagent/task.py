@@ -160,7 +160,7 @@ class TaskTool:
                 child.close()
 
         description = " ".join(str(input.get("description", "")).split()) or agent.name
-        entry = agents.start(description, agent.name, call_id, run, child.cancel.set)
+        entry = agents.start(description, agent.name, call_id, run, child.stop)
         return ToolResult(
             f"The agent was started in the background.\nagentId: {entry.id} (an internal id: "
             "do not show it to the user)\nIt works on while you continue; do not wait for it "
@@ -214,6 +214,9 @@ class _Child:
         self.gate = StricterGate(d.gate, inner)
         names = [n for n in offered_tools(agent.tools, agent.disallowed_tools) if n in d.tools]
         self.cancel = threading.Event()
+        self.stopped = threading.Event()
+        """Set by :meth:`stop` (KillShell, an interrupt, the session's end): unlike ``cancel``,
+        which the child's loop clears when it starts, it stays set."""
         parent_ctx = d.ctx
         shell: Callable[[], BashSession] | None = None
         if "Bash" in names:
@@ -290,7 +293,7 @@ class _Child:
         link.start()
         try:
             conv = self.conv = Conversation(self.d.session_id)
-            model = _Stoppable(self.model, self.cancel)
+            model = _Stoppable(self.model, self.cancel, self.stopped)
             limits = Limits(self.agent.fields.max_turns, self.d.remaining_budget())
             return run_turns(conv, prompt, model, io, limits)
         finally:
@@ -308,11 +311,18 @@ class _Child:
             if b.get("type") == "tool_use"
         )
 
+    def stop(self) -> None:
+        """Stop this child for good (a background agent's KillShell, interrupt, session end)."""
+        self.stopped.set()
+        self.cancel.set()
+
     def _follow_cancel(self, done: threading.Event) -> None:
+        # Polled, and set again while it holds: the child's loop clears its cancel flag when it
+        # starts, which would otherwise lose a stop that came just before.
         while not done.is_set():
-            if self.d.ctx.cancel.wait(0.2):
+            if self.d.ctx.cancel.is_set() or self.stopped.is_set():
                 self.cancel.set()
-                return
+            done.wait(0.1)
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, TextDelta):
@@ -375,15 +385,15 @@ class _Stoppable:
     """The child's model, refusing new calls once the parent's run is stopped (its Ctrl-C or
     deadline): the child's loop would otherwise go on asking after its tools were stopped."""
 
-    def __init__(self, model: Model, cancel: threading.Event) -> None:
-        self.model, self.cancel = model, cancel
+    def __init__(self, model: Model, cancel: threading.Event, stopped: threading.Event) -> None:
+        self.model, self.cancel, self.stopped = model, cancel, stopped
 
     @property
     def model_id(self) -> str:
         return self.model.model_id
 
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
-        if self.cancel.is_set():
+        if self.cancel.is_set() or self.stopped.is_set():
             raise ModelError("stopped: the run that started this agent was interrupted")
         return self.model.complete(request, on_text=on_text)
 
