@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from agentrun.core.events import AssistantEvent, Event, SubagentEvent
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
+from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import AgentSession, run
 
 WAIT_S = 60.0  # generous: a loaded machine still meets it; a broken launch never does
@@ -368,3 +370,150 @@ def test_closing_the_session_stops_a_running_background_agent(ws: Path) -> None:
         session.close()
     assert not bg_threads()
     assert not sleepers(marker)
+
+
+DOLLAR = {"input_tokens": 0, "output_tokens": 100_000}  # $1.00 at the sonnet alias's price
+FREE = {"input_tokens": 0, "output_tokens": 0}
+
+
+def test_the_runs_budget_stops_a_background_child_and_counts_its_cost(ws: Path) -> None:
+    agent(ws, "lead", "Task, Read")
+    agent(ws, "spender", "Read")
+    read = {"tool_calls": [{"name": "Read", "input": {"file_path": "a.txt"}}], "usage": DOLLAR}
+    model = ScriptedModel.from_data(
+        {
+            "turns": [
+                {"tool_calls": [task("spender", run_in_background=True)], "usage": DOLLAR},
+                {"text": "waiting", "usage": FREE},
+                {"text": "never reached", "usage": FREE},
+            ],
+            "agents": {
+                "spender": {"turns": [read, read, read, {"text": "spent", "usage": DOLLAR}]}
+            },
+        }
+    )
+    # the lead spends $1, leaving $1.50: the child stops after its second $1 turn; its $2 then
+    # count toward the run's limit, which stops the lead before another request
+    result = run("go", agent="lead", cwd=ws, model=model, max_budget_usd=2.5)
+    assert result.subtype == "error_max_budget_usd"
+    assert result.total_cost_usd == pytest.approx(3.0)
+    assert result.num_turns == 2
+    path = Path(os.environ["AGENTRUN_HOME"]) / "sessions" / f"{result.session_id}.jsonl"
+    told = [m for m in NOTIFICATION.finditer(path.read_text().replace("\\n", "\n"))]
+    assert [m["status"] for m in told] == ["failed"]
+    assert "error_max_budget_usd" in told[0]["summary"]
+
+
+def test_stream_json_tags_transcript_and_resume(ws: Path) -> None:
+    agent(ws, "lead", "Read, Task")
+    agent(ws, "reader", "Read", body="You only read files.")
+    events: list[Event] = []
+
+    def answer(request: ModelRequest) -> Any:
+        if request.system.startswith("You only read files."):
+            if len(request.messages) == 1:
+                return {"tool_calls": [{"name": "Read", "input": {"file_path": "a.txt"}}]}
+            return "a.txt says hello"
+        if len(request.messages) == 1:
+            return {"tool_calls": [task("reader", run_in_background=True)]}
+        return "waiting" if "task-notification" not in json.dumps(request.messages) else "told"
+
+    result = run("go", agent="lead", cwd=ws, model=FunctionModel(answer), on_event=events.append)
+    assert result.result == "told"
+    [task_call_id] = {
+        b["id"]
+        for e in events
+        if isinstance(e, AssistantEvent)
+        for b in e.message["content"]
+        if b["type"] == "tool_use" and b["name"] == "Task"
+    }
+    subs = [e for e in events if isinstance(e, SubagentEvent)]
+    lines = [line for e in subs if (line := e.stream_json()) is not None]
+    assert [line["type"] for line in lines] == ["assistant", "user", "assistant"]
+    assert {line["parent_tool_use_id"] for line in lines} == {task_call_id}
+    path = Path(os.environ["AGENTRUN_HOME"]) / "sessions" / f"{result.session_id}.jsonl"
+    entries = [json.loads(line) for line in path.read_text().splitlines()]
+    side = [e for e in entries if e["type"] == "sidechain"]
+    assert side and {e["parent_tool_use_id"] for e in side} == {task_call_id}
+    with AgentSession(
+        agent="lead",
+        cwd=ws,
+        resume=result.session_id,
+        model=ScriptedModel.from_data({"turns": [{"text": "again"}]}),
+    ) as resumed:
+        history = json.dumps(resumed.messages)
+        assert "<task-notification>" in history  # the parent read it: it is its history
+        assert "file_path" not in history  # the child's own calls are not
+        assert resumed.send("more").result == "again"
+        assert not bg_threads()  # a resume restarts nothing
+
+
+def test_task_rules_hold_for_a_background_launch(ws: Path) -> None:
+    agent(ws, "lead", "Task")
+    agent(ws, "reader", "Read", body="You only read files.")
+    child: list[ModelRequest] = []
+    lead: list[ModelRequest] = []
+
+    def answer(request: ModelRequest) -> Any:
+        if request.system.startswith("You only read files."):
+            child.append(request)
+            return "ran"
+        lead.append(request)
+        return {"tool_calls": [task("reader", run_in_background=True)]} if len(lead) == 1 else "ok"
+
+    result = run(
+        "go",
+        agent="lead",
+        cwd=ws,
+        model=FunctionModel(answer),
+        disallowed_tools=["Task(reader)"],
+        permission_mode="bypassPermissions",
+    )
+    assert result.result == "ok"
+    assert child == []  # never started
+    [said] = texts(lead[1])
+    assert "denied" in said and "agentId" not in said
+
+
+def test_a_background_childs_approval_questions_are_denied(ws: Path) -> None:
+    agent(ws, "lead", "Task, Write")
+    agent(ws, "writer", "Write", body="You write.")
+    asked: list[str] = []
+    child: list[ModelRequest] = []
+
+    def answer(request: ModelRequest) -> Any:
+        if request.system.startswith("You write."):
+            child.append(request)
+            if len(request.messages) == 1:  # each child's first turn
+                write = {"file_path": "out.txt", "content": "x"}
+                return {"tool_calls": [{"name": "Write", "input": write}]}
+            [result] = request.messages[-1]["content"]
+            return "could not write" if result.get("is_error") else "wrote"
+        if len(request.messages) == 1:
+            return {"tool_calls": [task("writer")]}  # the foreground: its Write is asked
+        if len(request.messages) == 3:
+            return {"tool_calls": [task("writer", run_in_background=True)]}
+        return "ok"
+
+    def approver(call: Any, decision: Any) -> str:
+        asked.append(call.name)
+        return "deny"  # the foreground child is asked (and denied here)
+
+    result = run("go", agent="lead", cwd=ws, model=FunctionModel(answer), approver=approver)
+    assert result.result == "ok", result.result
+    assert asked == ["Write"]  # the background child's Write was never put to the user ...
+    assert not (ws / "out.txt").exists()  # ... and did not run
+    assert notification_texts(result.session_id)[-1]["result"] == "could not write"
+    assert len(child) == 4  # both children wrote, were refused, and answered
+
+
+def notification_texts(session_id: str) -> list[re.Match[str]]:
+    path = Path(os.environ["AGENTRUN_HOME"]) / "sessions" / f"{session_id}.jsonl"
+    found = []
+    for line in path.read_text().splitlines():
+        entry = json.loads(line)
+        if entry["type"] == "message" and entry["message"]["role"] == "user":
+            for block in entry["message"]["content"]:
+                if block["type"] == "text" and (m := NOTIFICATION.fullmatch(block["text"])):
+                    found.append(m)
+    return found
