@@ -517,3 +517,28 @@ def notification_texts(session_id: str) -> list[re.Match[str]]:
                 if block["type"] == "text" and (m := NOTIFICATION.fullmatch(block["text"])):
                     found.append(m)
     return found
+
+
+def test_concurrent_background_children_share_the_runs_budget(ws: Path) -> None:
+    agent(ws, "lead", "Task, Read")
+    agent(ws, "spender1", "Read")
+    agent(ws, "spender2", "Read")
+    read = {"tool_calls": [{"name": "Read", "input": {"file_path": "a.txt"}}], "usage": DOLLAR}
+    spend = {"turns": [read, read, read, {"text": "spent", "usage": DOLLAR}]}
+    launches = [task(name, run_in_background=True) for name in ("spender1", "spender2")]
+    model = ScriptedModel.from_data(
+        {
+            "turns": [
+                {"tool_calls": launches, "usage": DOLLAR},
+                {"text": "waiting", "usage": FREE},
+                {"text": "still waiting", "usage": FREE},
+                {"text": "never reached", "usage": FREE},
+            ],
+            "agents": {"spender1": spend, "spender2": spend},
+        }
+    )
+    # $1.50 is left after the lead's turn: each child alone would spend $2 of it (one call
+    # past the line); together they stop once their $2 between them crosses it
+    result = run("go", agent="lead", cwd=ws, model=model, max_budget_usd=2.5)
+    assert result.subtype == "error_max_budget_usd"
+    assert result.total_cost_usd == pytest.approx(3.0)

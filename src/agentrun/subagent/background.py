@@ -59,8 +59,14 @@ class BackgroundAgent:
     duration_ms: int = 0
     killed: bool = False
     delivered: bool = False
+    live_cost: float = 0.0
+    """What its model calls have cost so far (the run's budget counts it before the
+    notification carries the total into the run's cost)."""
     done: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
+
+    def spend(self, cost: float) -> None:
+        self.live_cost += cost
 
     def notification(self) -> str:
         """Claude Code's ``<task-notification>`` for this agent (once it ended)."""
@@ -100,13 +106,16 @@ class BackgroundAgents:
         call_id: str,
         run: Callable[[], tuple[ResultEvent, int]],
         stop: Callable[[], None],
+        spend: Callable[[Callable[[float], None]], None] = lambda on_spent: None,
     ) -> BackgroundAgent:
         """Run ``run`` (the child's loop; its final event and tool-use count) in a thread of
-        its own; ``stop`` stops it (its cancel flag)."""
+        its own; ``stop`` stops it; ``spend`` is given, before it starts, what the child tells
+        each model call's cost."""
         with self._changed:
             self._count += 1
             entry = BackgroundAgent(f"agent_{self._count}", description, agent, call_id, stop)
             self._agents[entry.id] = entry
+        spend(entry.spend)
         entry.thread = threading.Thread(
             target=self._run, args=(entry, run), name=f"bg-{entry.id}", daemon=True
         )
@@ -151,6 +160,12 @@ class BackgroundAgents:
     def running(self) -> bool:
         with self._changed:
             return any(a.status == "running" for a in self._agents.values())
+
+    def live_cost(self) -> float:
+        """What background agents not yet told to the parent have spent: the run's cost does
+        not count it yet."""
+        with self._changed:
+            return sum(a.live_cost for a in self._agents.values() if not a.delivered)
 
     def take(self) -> list[Note]:
         """The notifications of agents that ended since the last call (each given once)."""

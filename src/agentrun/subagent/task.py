@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import ConfigError, ModelError
-from agentrun.core.events import SubagentEvent, TextDelta
+from agentrun.core.events import AssistantEvent, SubagentEvent, TextDelta
 from agentrun.core.types import JSON, ToolResult
 from agentrun.permissions.delegation import delegation_tool_name, startable
 from agentrun.subagent.spec import MAX_DEPTH, task_spec
@@ -153,6 +153,14 @@ class TaskTool:
         except ConfigError as e:
             return ToolResult(f"The {agent.name} agent could not start: {e}", is_error=True)
 
+        remaining = self.delegation.remaining_budget
+
+        def over_budget() -> bool:
+            left = remaining()
+            return left is not None and left - agents.live_cost() <= 0
+
+        child.over_budget = over_budget
+
         def run() -> tuple[ResultEvent, int]:
             try:
                 return child.run(str(input["prompt"])), child.tool_uses()
@@ -160,7 +168,10 @@ class TaskTool:
                 child.close()
 
         description = " ".join(str(input.get("description", "")).split()) or agent.name
-        entry = agents.start(description, agent.name, call_id, run, child.stop)
+        def spend(on_spent: Callable[[float], None]) -> None:
+            child.on_spent = on_spent
+
+        entry = agents.start(description, agent.name, call_id, run, child.stop, spend)
         return ToolResult(
             f"The agent was started in the background.\nagentId: {entry.id} (an internal id: "
             "do not show it to the user)\nIt works on while you continue; do not wait for it "
@@ -215,6 +226,12 @@ class _Child:
         names = [n for n in offered_tools(agent.tools, agent.disallowed_tools) if n in d.tools]
         self.cancel = threading.Event()
         self.stopped = threading.Event()
+        self.on_spent: Callable[[float], None] | None = None
+        """Told each model call's cost (a background child: the run's budget counts it live)."""
+        self.over_budget: Callable[[], bool] = lambda: False
+        """Whether the run's budget is spent, checked before each model call (a background
+        child: its own limit is only what was left when it started, and its siblings and
+        parent spend too)."""
         """Set by :meth:`stop` (KillShell, an interrupt, the session's end): unlike ``cancel``,
         which the child's loop clears when it starts, it stays set."""
         parent_ctx = d.ctx
@@ -293,7 +310,7 @@ class _Child:
         link.start()
         try:
             conv = self.conv = Conversation(self.d.session_id)
-            model = _Stoppable(self.model, self.cancel, self.stopped)
+            model = _Stoppable(self.model, self.cancel, self.stopped, self.over_budget)
             limits = Limits(self.agent.fields.max_turns, self.d.remaining_budget())
             return run_turns(conv, prompt, model, io, limits)
         finally:
@@ -325,6 +342,10 @@ class _Child:
             done.wait(0.1)
 
     def _emit(self, event: Event) -> None:
+        if isinstance(event, AssistantEvent) and self.on_spent is not None:
+            from agentrun.core.pricing import cost_usd
+
+            self.on_spent(cost_usd(self.model.model_id, event.usage) or 0.0)
         if isinstance(event, TextDelta):
             return  # a subagent's text reaches the parent as its tool result, not as a stream
         with self.d.lock:
@@ -385,8 +406,15 @@ class _Stoppable:
     """The child's model, refusing new calls once the parent's run is stopped (its Ctrl-C or
     deadline): the child's loop would otherwise go on asking after its tools were stopped."""
 
-    def __init__(self, model: Model, cancel: threading.Event, stopped: threading.Event) -> None:
+    def __init__(
+        self,
+        model: Model,
+        cancel: threading.Event,
+        stopped: threading.Event,
+        over_budget: Callable[[], bool],
+    ) -> None:
         self.model, self.cancel, self.stopped = model, cancel, stopped
+        self.over_budget = over_budget
 
     @property
     def model_id(self) -> str:
@@ -395,6 +423,8 @@ class _Stoppable:
     def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
         if self.cancel.is_set() or self.stopped.is_set():
             raise ModelError("stopped: the run that started this agent was interrupted")
+        if self.over_budget():
+            raise ModelError("stopped: the run's budget (max_budget_usd) is spent")
         return self.model.complete(request, on_text=on_text)
 
 
