@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from agentrun.core.events import AssistantEvent, Event, SubagentEvent
+from agentrun.core.events import AssistantEvent, Event, ResultEvent, SubagentEvent
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
@@ -542,3 +542,27 @@ def test_concurrent_background_children_share_the_runs_budget(ws: Path) -> None:
     result = run("go", agent="lead", cwd=ws, model=model, max_budget_usd=2.5)
     assert result.subtype == "error_max_budget_usd"
     assert result.total_cost_usd == pytest.approx(3.0)
+
+
+def test_the_deadline_ends_a_wait_for_background_agents_as_a_timeout(ws: Path) -> None:
+    agent(ws, "lead", "Task")
+    agent(ws, "slow", "Read", body="You are slow.")
+    release = threading.Event()
+
+    def answer(request: ModelRequest) -> Any:
+        if request.system.startswith("You are slow."):
+            assert release.wait(WAIT_S)  # held until the parent's run has ended
+            return "too late"
+        if len(request.messages) == 1:
+            return {"tool_calls": [task("slow", run_in_background=True)]}
+        return "waiting"
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, ResultEvent):
+            release.set()
+
+    result = run(
+        "go", agent="lead", cwd=ws, model=FunctionModel(answer), timeout_s=1.0, on_event=on_event
+    )
+    assert result.subtype == "error_timeout"
+    assert not bg_threads()

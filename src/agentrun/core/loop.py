@@ -13,7 +13,7 @@ that subtype. Limits (turns, budget, wall clock) each end the run with their own
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from agentrun.core.dispatch import dispatch
 from agentrun.core.errors import ModelError
@@ -144,9 +144,12 @@ def run_turns(
             if not calls and response.stop_reason != "max_tokens":
                 again = stop_hook(io.hooks, run.stop_hook_active)
                 run.stop_hook_active = run.stop_hook_active or again is not None
-                if again is None and _await_notices(io):
+                waited = _await_notices(io) if again is None else "none"
+                if waited == "ready":
                     continue  # the next request carries their notifications
-                if again is None and io.interrupted():
+                if waited == "stopped":  # the deadline, Ctrl-C or interrupt() cut the wait
+                    if run.limit_reached() == "error_timeout":
+                        return run.finish("error_timeout", None)
                     return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
                 if again is None:
                     return run.finish("success", response.stop_reason)
@@ -176,11 +179,13 @@ def _tell_notices(conv: Conversation, io: LoopIO, run: RunState) -> None:
         add_user(conv, io, [{"type": "text", "text": n.text} for n in notices])
 
 
-def _await_notices(io: LoopIO) -> bool:
+def _await_notices(io: LoopIO) -> Literal["ready", "stopped", "none"]:
     """At a turn's end in a headless run: wait until a background task's notification is ready
-    (True: go on with it; one that ended during this turn is ready at once) or none is left
-    running (False)."""
+    (one that ended during this turn is ready at once); ``stopped`` when the run was stopped
+    while waiting, ``none`` when no task is left running."""
     if io.notices is None or not io.wait_notices:
-        return False
-    ready = io.notices.wait(lambda: io.cancel.is_set() or io.interrupted())
-    return ready and not io.interrupted()
+        return "none"
+    stop = lambda: io.cancel.is_set() or io.interrupted()  # noqa: E731
+    if io.notices.wait(stop):
+        return "ready"
+    return "stopped" if stop() and io.notices.running() else "none"

@@ -168,6 +168,7 @@ class TaskTool:
                 child.close()
 
         description = " ".join(str(input.get("description", "")).split()) or agent.name
+
         def spend(on_spent: Callable[[float], None]) -> None:
             child.on_spent = on_spent
 
