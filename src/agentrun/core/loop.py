@@ -185,7 +185,10 @@ def _await_notices(io: LoopIO) -> Literal["ready", "stopped", "none"]:
     while waiting, ``none`` when no task is left running."""
     if io.notices is None or not io.wait_notices:
         return "none"
-    stop = lambda: io.cancel.is_set() or io.interrupted()  # noqa: E731
+
+    def stop() -> bool:
+        return io.cancel.is_set() or io.interrupted()
+
     if io.notices.wait(stop):
         return "ready"
     return "stopped" if stop() and io.notices.running() else "none"
