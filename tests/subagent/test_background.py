@@ -541,7 +541,17 @@ def test_concurrent_background_children_share_the_runs_budget(ws: Path) -> None:
     # past the line); together they stop once their $2 between them crosses it
     result = run("go", agent="lead", cwd=ws, model=model, max_budget_usd=2.5)
     assert result.subtype == "error_max_budget_usd"
-    assert result.total_cost_usd == pytest.approx(3.0)
+    assert result.total_cost_usd == pytest.approx(3.0)  # every dollar spent is counted
+    path = Path(os.environ["AGENTRUN_HOME"]) / "sessions" / f"{result.session_id}.jsonl"
+    entries = [json.loads(line) for line in path.read_text().splitlines()]
+    answers = [
+        e
+        for e in entries
+        if e["type"] == "sidechain"
+        and e["entry"]["type"] == "message"
+        and e["entry"]["message"]["role"] == "assistant"
+    ]
+    assert len(answers) == 2  # two $1 calls between them, not two each
 
 
 def test_the_deadline_ends_a_wait_for_background_agents_as_a_timeout(ws: Path) -> None:

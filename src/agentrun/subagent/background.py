@@ -59,6 +59,9 @@ class BackgroundAgent:
     duration_ms: int = 0
     killed: bool = False
     delivered: bool = False
+    charged: float = 0.0
+    """The part of ``live_cost`` already added to a run's cost (its notification carries
+    only the rest)."""
     live_cost: float = 0.0
     """What its model calls have cost so far (the run's budget counts it before the
     notification carries the total into the run's cost)."""
@@ -173,7 +176,18 @@ class BackgroundAgents:
             ended = [a for a in self._agents.values() if a.status != "running" and not a.delivered]
             for a in ended:
                 a.delivered = True
-        return [Note(a.notification(), a.usage, a.cost_usd) for a in ended]
+        return [Note(a.notification(), a.usage, _minus(a.cost_usd, a.charged)) for a in ended]
+
+    def charge(self) -> float:
+        """What untold agents spent since the last charge: a run that ends before their
+        notifications counts it (each dollar once)."""
+        total = 0.0
+        with self._changed:
+            for a in self._agents.values():
+                if not a.delivered:
+                    total += a.live_cost - a.charged
+                    a.charged = a.live_cost
+        return total
 
     def wait(self, stop: Callable[[], bool], poll_s: float = 0.2) -> bool:
         """Block until an agent's notification is ready (True), none is running or
@@ -211,3 +225,7 @@ class BackgroundAgents:
         for a in running:
             if a.thread is not None:
                 a.thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _minus(cost: float | None, charged: float) -> float | None:
+    return None if cost is None else max(0.0, cost - charged)
