@@ -576,3 +576,26 @@ def test_the_deadline_ends_a_wait_for_background_agents_as_a_timeout(ws: Path) -
     )
     assert result.subtype == "error_timeout"
     assert not bg_threads()
+
+
+def test_a_subagents_own_task_runs_in_the_foreground(ws: Path) -> None:
+    agent(ws, "lead", "Task, Read")
+    agent(ws, "mid", "Task, Read", body="You are mid.")
+    agent(ws, "leaf", "Read", body="You are leaf.", background="true")
+    mid: list[ModelRequest] = []
+
+    def answer(request: ModelRequest) -> Any:
+        if request.system.startswith("You are leaf."):
+            return "leaf answer"
+        if request.system.startswith("You are mid."):
+            mid.append(request)
+            if len(mid) == 1:
+                return {"tool_calls": [task("leaf", run_in_background=True)]}
+            return "mid answer"
+        if len(request.messages) == 1:
+            return {"tool_calls": [task("mid", run_in_background=True)]}
+        return "waiting" if "task-notification" not in json.dumps(request.messages) else "told"
+
+    result = run("go", agent="lead", cwd=ws, model=FunctionModel(answer), strict=True)
+    assert result.result == "told"
+    assert texts(mid[1]) == ["leaf answer"]  # its Task's result is the leaf's answer itself

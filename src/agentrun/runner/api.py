@@ -140,6 +140,9 @@ class AgentSession:
         self._rt = Runtime.open(self.options)
         self._started = False
         self._interrupt = threading.Event()
+        # background subagents emit from their own threads while this prompt's loop does:
+        # one event at a time reaches on_event (a stream-json line is never split)
+        self._emit_lock = threading.RLock()
         self.wait_background = True
         """At a prompt's end, wait for running background subagents and let the agent go on
         with their notifications (headless); the REPL sets False: their notifications come
@@ -259,10 +262,11 @@ class AgentSession:
         self._interrupt.clear()
 
         def emit(event: Event) -> None:
-            events.append(event)
-            rt.context.observe(event)
-            if self.on_event is not None:
-                self.on_event(event)
+            with self._emit_lock:
+                events.append(event)
+                rt.context.observe(event)
+                if self.on_event is not None:
+                    self.on_event(event)
 
         rt.context.emit = emit
         adapter = getattr(rt.model, "inner", rt.model)  # a RecordingModel wraps it
