@@ -1,6 +1,6 @@
 """Background subagents: a Task call that returns at once while its child runs in a thread.
 
-The child is the same :class:`~agentrun.subagent.task._Child` a foreground Task runs (same
+The child is the same :class:`~agentrun.subagent.task.Child` a foreground Task runs (same
 jail, workspace, gates, hooks, budget left, sidechain transcript lines, tagged events); only
 its approver is gone: nobody is there to answer while the parent works on, so a call its
 gates would ask about is denied (never more than a foreground child may do). When it ends,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from agentrun.core.errors import ConfigError, ModelError
+from agentrun.core.errors import ConfigError
 from agentrun.core.events import AssistantEvent, SubagentEvent, TextDelta
 from agentrun.core.types import JSON, ToolResult
 from agentrun.permissions.delegation import delegation_tool_name, startable
@@ -39,10 +39,9 @@ if TYPE_CHECKING:
         Model,
         PermissionChecker,
         PermissionDecision,
-        TextSink,
         Tool,
     )
-    from agentrun.core.types import ModelRequest, ModelResponse, ToolCall
+    from agentrun.core.types import ToolCall
     from agentrun.subagent.background import BackgroundAgents
     from agentrun.tools.base import ToolContext
     from agentrun.tools.shell import BashSession
@@ -131,9 +130,11 @@ class TaskTool:
             )
         background = input.get("run_in_background") is True or agent.fields.background
         if background and d.background is not None:
-            return self._launch(d.background, agent, call_id, input)
+            from agentrun.subagent.launch import launch
+
+            return launch(d, d.background, agent, call_id, input)
         try:
-            child = _Child(d, agent, call_id, input.get("model"))
+            child = Child(d, agent, call_id, input.get("model"))
         except ConfigError as e:
             return ToolResult(f"The {name} agent could not start: {e}", is_error=True)
         try:
@@ -141,45 +142,6 @@ class TaskTool:
         finally:
             child.close()
         return _result(name, final)
-
-    def _launch(
-        self, agents: BackgroundAgents, agent: AgentSpec, call_id: str, input: JSON
-    ) -> ToolResult:
-        """Start the child in its own thread and answer at once. Nobody answers its approval
-        questions while the parent works on: what its gates would ask is denied."""
-        try:
-            quiet = replace(self.delegation, approver=None)
-            child = _Child(quiet, agent, call_id, input.get("model"))
-        except ConfigError as e:
-            return ToolResult(f"The {agent.name} agent could not start: {e}", is_error=True)
-
-        remaining = self.delegation.remaining_budget
-
-        def over_budget() -> bool:
-            left = remaining()
-            return left is not None and left - agents.live_cost() <= 0
-
-        child.over_budget = over_budget
-
-        def run() -> tuple[ResultEvent, int]:
-            try:
-                return child.run(str(input["prompt"])), child.tool_uses()
-            finally:
-                child.close()
-
-        description = " ".join(str(input.get("description", "")).split()) or agent.name
-
-        def spend(on_spent: Callable[[float], None]) -> None:
-            child.on_spent = on_spent
-
-        entry = agents.start(description, agent.name, call_id, run, child.stop, spend)
-        return ToolResult(
-            f"The agent was started in the background.\nagentId: {entry.id} (an internal id: "
-            "do not show it to the user)\nIt works on while you continue; do not wait for it "
-            "or repeat its work. Its result comes in a later message as a <task-notification>. "
-            "TaskOutput reads it earlier and KillShell stops it, both by this id. If the user "
-            "asks how it is going, say it is still running."
-        )
 
 
 def _result(name: str, final: ResultEvent) -> ToolResult:
@@ -192,7 +154,7 @@ def _result(name: str, final: ResultEvent) -> ToolResult:
     return ToolResult(text, is_error=True, usage=usage, cost_usd=cost)
 
 
-class _Child:
+class Child:
     """One subagent run: its model, gate, tools and loop wiring."""
 
     def __init__(self, d: Delegation, agent: AgentSpec, call_id: str, model: Any) -> None:
@@ -227,14 +189,14 @@ class _Child:
         names = [n for n in offered_tools(agent.tools, agent.disallowed_tools) if n in d.tools]
         self.cancel = threading.Event()
         self.stopped = threading.Event()
+        """Set by :meth:`stop` (KillShell, an interrupt, the session's end): unlike ``cancel``,
+        which the child's loop clears when it starts, it stays set."""
         self.on_spent: Callable[[float], None] | None = None
         """Told each model call's cost (a background child: the run's budget counts it live)."""
         self.over_budget: Callable[[], bool] = lambda: False
         """Whether the run's budget is spent, checked before each model call (a background
         child: its own limit is only what was left when it started, and its siblings and
         parent spend too)."""
-        """Set by :meth:`stop` (KillShell, an interrupt, the session's end): unlike ``cancel``,
-        which the child's loop clears when it starts, it stays set."""
         parent_ctx = d.ctx
         shell: Callable[[], BashSession] | None = None
         if "Bash" in names:
@@ -283,6 +245,7 @@ class _Child:
     def run(self, prompt: str) -> ResultEvent:
         from agentrun.agentfile.prompt import build_system_prompt
         from agentrun.core.loop import Conversation, Limits, LoopIO, run_turns
+        from agentrun.subagent.stoppable import Stoppable
 
         hooks = self.hooks
         if hooks is not None:
@@ -311,7 +274,7 @@ class _Child:
         link.start()
         try:
             conv = self.conv = Conversation(self.d.session_id)
-            model = _Stoppable(self.model, self.cancel, self.stopped, self.over_budget)
+            model = Stoppable(self.model, self.cancel, self.stopped, self.over_budget)
             limits = Limits(self.agent.fields.max_turns, self.d.remaining_budget())
             return run_turns(conv, prompt, model, io, limits)
         finally:
@@ -401,32 +364,6 @@ class _ChildHooks:
 
     def take_stop(self) -> str | None:
         return self.hooks.take_stop()
-
-
-class _Stoppable:
-    """The child's model, refusing new calls once the parent's run is stopped (its Ctrl-C or
-    deadline): the child's loop would otherwise go on asking after its tools were stopped."""
-
-    def __init__(
-        self,
-        model: Model,
-        cancel: threading.Event,
-        stopped: threading.Event,
-        over_budget: Callable[[], bool],
-    ) -> None:
-        self.model, self.cancel, self.stopped = model, cancel, stopped
-        self.over_budget = over_budget
-
-    @property
-    def model_id(self) -> str:
-        return self.model.model_id
-
-    def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
-        if self.cancel.is_set() or self.stopped.is_set():
-            raise ModelError("stopped: the run that started this agent was interrupted")
-        if self.over_budget():
-            raise ModelError("stopped: the run's budget (max_budget_usd) is spent")
-        return self.model.complete(request, on_text=on_text)
 
 
 def _child_model(
