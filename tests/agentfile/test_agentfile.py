@@ -157,7 +157,8 @@ def test_tools_warning_lists_only_foreign_names(tmp_path: Path) -> None:
     assert spec.warnings == (
         f"{path}:4: `tools` names what agentrun does not provide, kept as written: Teleport"
         " (agentrun's tools: Read, Write, Edit, Bash, Glob, Grep, Task, Agent, MultiEdit, LS,"
-        " TodoWrite, NotebookEdit, BashOutput, KillShell, WebFetch, WebSearch, KillBash)",
+        " TodoWrite, NotebookEdit, BashOutput, KillShell, WebFetch, WebSearch, TaskOutput,"
+        " KillBash, AgentOutputTool, BashOutputTool, AgentOutput)",
     )  # Bash(git diff:*) offers Bash, narrowed by a rule: nothing to warn about
 
 

@@ -61,7 +61,8 @@ def test_no_second_copy_in_the_package() -> None:
     [
         ('MODES = ("workspace-write", "read-only", "danger-full-access")', "SANDBOX_MODES"),
         (
-            'RO = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "BashOutput", "X"})',
+            'RO = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "BashOutput", '
+            '"TaskOutput", "X"})',
             "READ_ONLY_TOOLS",
         ),
         (

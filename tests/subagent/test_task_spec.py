@@ -35,6 +35,7 @@ def test_claude_codes_parameters() -> None:
         "prompt": "string",
         "subagent_type": "string",
         "model": "string",
+        "run_in_background": "boolean",
     }
     assert schema["properties"]["model"]["enum"] == ["sonnet", "opus", "haiku"]
     description = task_spec("Task", AGENTS).description

@@ -287,13 +287,14 @@ def test_build_tools_all_and_subsets() -> None:
     assert build_tools([]) == []
     six = ("Read", "Write", "Edit", "Bash", "Glob", "Grep")
     more = ("MultiEdit", "LS", "TodoWrite", "NotebookEdit", "BashOutput", "KillShell")
-    assert list(ALL_TOOL_NAMES) == [*six, *more, "WebFetch", "WebSearch"]
+    assert list(ALL_TOOL_NAMES) == [*six, *more, "WebFetch", "WebSearch", "TaskOutput"]
 
 
 def test_build_tools_none_gives_all() -> None:
     tools = build_tools(None)
     assert [t.name for t in tools] == list(ALL_TOOL_NAMES)
     read_only = ["Read", "Glob", "Grep", "LS", "TodoWrite", "BashOutput", "WebFetch", "WebSearch"]
+    read_only.append("TaskOutput")
     assert [t.name for t in tools if t.read_only] == read_only
     assert all(isinstance(t, Tool) for t in tools)
 

@@ -35,6 +35,7 @@ CLAUDE_CODE_PARAMETERS = {
     "KillShell": (["shell_id"], []),
     "WebFetch": (["url", "prompt"], []),
     "WebSearch": (["query"], ["allowed_domains", "blocked_domains"]),
+    "TaskOutput": (["task_id"], ["block", "timeout"]),
     "Grep": (
         ["pattern"],
         [
@@ -96,6 +97,8 @@ CLAUDE_CODE_TYPES = {
     "query": "string",
     "allowed_domains": "array",
     "blocked_domains": "array",
+    "task_id": "string",
+    "block": "boolean",
 }
 
 

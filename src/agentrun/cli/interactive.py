@@ -104,6 +104,9 @@ class InteractiveApp:
         overrides.setdefault("approver", self.approve)
         overrides.setdefault("mcp_consent", self._mcp_consent)
         session = AgentSession(self.options, on_event=self._on_event, **overrides)
+        # the prompt comes back while background agents run; each one's notification goes to
+        # the model with the next message typed here
+        session.wait_background = False
         self.renderer.agent_colors = session.agent_colors  # a Task line in its agent's colour
         return session
 

@@ -13,7 +13,7 @@ that subtype. Limits (turns, budget, wall clock) each end the run with their own
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from agentrun.core.dispatch import dispatch
 from agentrun.core.errors import ModelError
@@ -81,6 +81,7 @@ def run_turns(
             return run.finish("error_during_execution", "hook", refused)
         add_user(conv, io, prompt)
         while True:
+            _tell_notices(conv, io, run)  # first: their cost counts toward the limits
             if (subtype := run.limit_reached()) is not None:
                 return run.finish(subtype, None)
             if io.interrupted():
@@ -143,6 +144,13 @@ def run_turns(
             if not calls and response.stop_reason != "max_tokens":
                 again = stop_hook(io.hooks, run.stop_hook_active)
                 run.stop_hook_active = run.stop_hook_active or again is not None
+                waited = _await_notices(io) if again is None else "none"
+                if waited == "ready":
+                    continue  # the next request carries their notifications
+                if waited == "stopped":  # the deadline, Ctrl-C or interrupt() cut the wait
+                    if run.limit_reached() == "error_timeout":
+                        return run.finish("error_timeout", None)
+                    return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
                 if again is None:
                     return run.finish("success", response.stop_reason)
                 add_user(conv, io, again)
@@ -157,3 +165,30 @@ def run_turns(
                 return run.finish("error_during_execution", INTERRUPTED_STOP, INTERRUPTED_RUN)
     finally:
         run.stop_timer()  # however the run ends, a pending deadline must not fire later
+
+
+def _tell_notices(conv: Conversation, io: LoopIO, run: RunState) -> None:
+    """Background tasks that ended: their notifications join the next request's user
+    message, their usage and cost the run's."""
+    if io.notices is None:
+        return
+    notices = io.notices.take()
+    for notice in notices:
+        run.add_spent(notice.usage, notice.cost_usd)
+    if notices:
+        add_user(conv, io, [{"type": "text", "text": n.text} for n in notices])
+
+
+def _await_notices(io: LoopIO) -> Literal["ready", "stopped", "none"]:
+    """At a turn's end in a headless run: wait until a background task's notification is ready
+    (one that ended during this turn is ready at once); ``stopped`` when the run was stopped
+    while waiting, ``none`` when no task is left running."""
+    if io.notices is None or not io.wait_notices:
+        return "none"
+
+    def stop() -> bool:
+        return io.cancel.is_set() or io.interrupted()
+
+    if io.notices.wait(stop):
+        return "ready"
+    return "stopped" if stop() and io.notices.running() else "none"

@@ -52,6 +52,29 @@ class ToolDispatcher(Protocol):
     ) -> list[ToolResult]: ...
 
 
+class Notice(Protocol):
+    """A finished background task's message for the model, and what it spent."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def usage(self) -> Usage: ...
+    @property
+    def cost_usd(self) -> float | None: ...
+
+
+class Notices(Protocol):
+    """The background tasks a loop hears from (``agentrun.subagent.background``)."""
+
+    def take(self) -> Sequence[Notice]: ...
+    def running(self) -> bool: ...
+    def charge(self) -> float:
+        """What untold tasks spent since the last charge (their notices carry the rest)."""
+        ...
+
+    def wait(self, stop: Callable[[], bool]) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Limits:
     """When the loop stops on its own: turns, spend, wall-clock time (None: no limit)."""
@@ -90,3 +113,9 @@ class LoopIO:
     interrupted: Callable[[], bool] = lambda: False
     """An outside request to stop this prompt (a Python API's ``interrupt()``; it sets
     ``cancel`` too, which stops running tools): the run ends as interrupted."""
+    notices: Notices | None = None
+    """Background tasks whose ends are told to the model before its next request."""
+    wait_notices: bool = False
+    """At the end of a turn, wait for running background tasks and go on with their
+    notifications (headless runs: nothing is dropped silently); False: the turn ends and
+    they are told with the next prompt (the REPL)."""

@@ -78,6 +78,9 @@ class RunState:
     def finish(
         self, subtype: ResultSubtype, stop_reason: str | None, error: str = ""
     ) -> ResultEvent:
+        if self.io.notices is not None:
+            # background agents not told yet: what they spent so far is this run's too
+            self.add_spent(Usage(), self.io.notices.charge())
         event = ResultEvent(
             subtype=subtype,
             is_error=subtype != "success",

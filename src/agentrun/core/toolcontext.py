@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,6 +28,33 @@ P = TypeVar("P")
 """Where big results go (``agentrun.tools.spill.Spill``)."""
 
 Access = Literal["read", "write"]
+
+
+class BackgroundTask(Protocol):
+    """A background subagent as TaskOutput sees it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def result(self) -> str: ...
+    @property
+    def error(self) -> str: ...
+    @property
+    def done(self) -> threading.Event: ...
+
+
+class BackgroundTasks(Protocol):
+    """The session's background subagents (``agentrun.subagent.background``), for TaskOutput
+    and KillShell."""
+
+    def get(self, task_id: str) -> BackgroundTask | None: ...
+    def kill(self, task_id: str) -> bool: ...
+    @property
+    def ids(self) -> list[str]: ...
 
 
 class ToolContext(Generic[W, S, R, P]):
@@ -91,6 +118,9 @@ class ToolContext(Generic[W, S, R, P]):
         self.model = model
         self.names_host = names_host
         self.search_domains = search_domains
+        self.background: BackgroundTasks | None = None
+        """The session's background subagents, where its agent may start them (TaskOutput
+        reads them, KillShell stops them)."""
         # Read-only tools run concurrently: two first uses must not build two workspaces.
         self._lock = threading.Lock()
 

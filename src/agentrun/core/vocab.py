@@ -17,23 +17,31 @@ BUILTIN_TOOLS = (
     *DEFAULT_TOOLS,
     *("MultiEdit", "LS", "TodoWrite", "NotebookEdit", "BashOutput", "KillShell"),
     *("WebFetch", "WebSearch"),
+    "TaskOutput",
 )
 """Every tool of agentrun's own, in the order the model is shown them."""
-OFFERED_WHEN_OMITTED = tuple(t for t in BUILTIN_TOOLS if t != "LS")
+OFFERED_WHEN_OMITTED = tuple(t for t in BUILTIN_TOOLS if t not in ("LS", "TaskOutput"))
 """What an agent file without a ``tools`` list is offered: all tools, as in Claude Code (LS is
 a legacy name kept for agent files that list it; Task/Agent and MCP tools are added where the
-agent may use them)."""
+agent may use them, TaskOutput with Task)."""
 SUBAGENT_TOOLS = ("Task", "Agent")
 """The names of the tool that starts a subagent (``Agent`` is Claude Code's newer one)."""
-TOOL_ALIASES: dict[str, str] = {"KillBash": "KillShell"}
+TOOL_ALIASES: dict[str, str] = {
+    "KillBash": "KillShell",
+    "AgentOutputTool": "TaskOutput",
+    "BashOutputTool": "TaskOutput",
+    "AgentOutput": "TaskOutput",
+}
 """Older Claude Code names: an agent file or a model using one gets the tool it became."""
-READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "BashOutput"})
+READ_ONLY_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "BashOutput", "TaskOutput"})
 """The tools that change nothing: several in one turn run concurrently, and plan mode allows
 them."""
 WEB_TOOLS = frozenset({"WebFetch", "WebSearch"})
 """The tools that reach the network from the runtime (not the jail): they change nothing local,
 so several run concurrently, but they are asked by default (plan mode asks too)."""
-JAILED_TOOLS = frozenset(BUILTIN_TOOLS) - {"TodoWrite", "BashOutput", "KillShell"} - WEB_TOOLS
+JAILED_TOOLS = (
+    frozenset(BUILTIN_TOOLS) - {"TodoWrite", "BashOutput", "KillShell", "TaskOutput"} - WEB_TOOLS
+)
 """The tools whose work happens in the session's jail (Bash's commands, the file tools' I/O)."""
 
 PermissionMode = Literal["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"]

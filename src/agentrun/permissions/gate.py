@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.pathutil import is_within
-from agentrun.core.vocab import WEB_TOOLS
+from agentrun.core.vocab import TOOL_ALIASES, WEB_TOOLS
 from agentrun.core.webcalls import SearchDomains
 from agentrun.permissions.decision import (
     ALL_TOOLS,
@@ -220,7 +220,7 @@ class Gate(GateGrants, GateFiles):
             early = self._edit_checks(tool, tool_input, shell=shell)
             if early is not None:
                 return early
-        elif self.mode == "plan" and tool not in READ_ONLY_TOOLS | WEB_TOOLS:
+        elif self.mode == "plan" and not _read_only(tool) and tool not in WEB_TOOLS:
             return Decision("deny", f"plan mode allows read-only tools only, not {tool}")
         if self.mode == "bypassPermissions":
             return Decision("allow", "bypassPermissions mode")
@@ -230,7 +230,7 @@ class Gate(GateGrants, GateFiles):
         hit = self._first(self._grants, tool, tool_input, any_part=False)
         if hit is not None:
             return Decision("allow", f"allowed for this session ({hit})", str(hit))
-        if tool in READ_ONLY_TOOLS:
+        if _read_only(tool):
             return Decision("allow", f"{tool} is read-only")
         if (
             self.mode == "acceptEdits"
@@ -384,3 +384,8 @@ class Gate(GateGrants, GateFiles):
     def _in_workspace(self, tool: str, tool_input: JSON) -> bool:
         paths = tool_paths(tool_input, tool, self.cwd)
         return bool(paths) and all(any(is_within(p, r) for r in self.roots) for p in paths)
+
+
+def _read_only(tool: str) -> bool:
+    """A read-only tool by its name or an older one (``AgentOutputTool`` is TaskOutput)."""
+    return tool in READ_ONLY_TOOLS or TOOL_ALIASES.get(tool) in READ_ONLY_TOOLS

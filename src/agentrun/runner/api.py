@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Unpack
 
 from agentrun.core.events import InitEvent, ResultEvent, ResultSubtype
 from agentrun.core.loop import Limits, LoopIO, run_turns
+from agentrun.core.vocab import INTERRUPTED_STOP
 from agentrun.runner.keywords import RunKeywords, build_options
 from agentrun.runner.runtime import RunOptions, Runtime
 from agentrun.session.store import repair
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
     from agentrun.hooks import Hooks
     from agentrun.runner.isolation import Worktree
+    from agentrun.subagent.background import BackgroundAgents
 
 __all__ = ["AgentSession", "RunOptions", "RunResult", "run"]
 
@@ -133,6 +135,13 @@ class AgentSession:
         self._rt = Runtime.open(self.options)
         self._started = False
         self._interrupt = threading.Event()
+        # background subagents emit from their own threads while this prompt's loop does:
+        # one event at a time reaches on_event (a stream-json line is never split)
+        self._emit_lock = threading.RLock()
+        self.wait_background = True
+        """At a prompt's end, wait for running background subagents and let the agent go on
+        with their notifications (headless); the REPL sets False: their notifications come
+        with its next prompt."""
 
     @property
     def session_id(self) -> str:
@@ -229,6 +238,17 @@ class AgentSession:
         stopped and ``send`` returns a result with stop_reason ``"interrupted"``."""
         self._interrupt.set()
         self._rt.ctx.cancel.set()
+        if (background := self._background) is not None:
+            background.stop_all(timeout_s=0)  # their threads end on their own; close waits
+
+    def _stop_background(self, stop_reason: str | None) -> None:
+        if stop_reason == INTERRUPTED_STOP and (background := self._background) is not None:
+            background.stop_all(timeout_s=0)
+
+    @property
+    def _background(self) -> BackgroundAgents | None:
+        task = self._rt.task_tool
+        return task.delegation.background if task is not None else None
 
     def send(self, prompt: str | list[JSON]) -> RunResult:
         """Answer ``prompt`` (text, or user content blocks)."""
@@ -237,10 +257,11 @@ class AgentSession:
         self._interrupt.clear()
 
         def emit(event: Event) -> None:
-            events.append(event)
-            rt.context.observe(event)
-            if self.on_event is not None:
-                self.on_event(event)
+            with self._emit_lock:
+                events.append(event)
+                rt.context.observe(event)
+                if self.on_event is not None:
+                    self.on_event(event)
 
         rt.context.emit = emit
         adapter = getattr(rt.model, "inner", rt.model)  # a RecordingModel wraps it
@@ -290,12 +311,19 @@ class AgentSession:
             before_call=rt.context.before_call,
             hooks=rt.hooks,
             interrupted=self._interrupt.is_set,
+            notices=self._background,
+            wait_notices=self.wait_background,
         )
         # the agent file's maxTurns applies when the run sets no limit of its own
         turns = o.max_turns if o.max_turns is not None else rt.agent.fields.max_turns
         limits = Limits(turns, o.max_budget_usd, o.timeout_s)
         try:
             final = run_turns(rt.conv, prompt, rt.model, io, limits)
+        except BaseException:  # a Ctrl-C between steps stops the background agents too
+            self._stop_background(INTERRUPTED_STOP)
+            raise
+        else:
+            self._stop_background(final.stop_reason)
         finally:
             # However the run ended (a refusal cut mid tool call, a Ctrl-C between steps, a bug)
             # the next send must be a valid conversation: unanswered tool calls get a result.

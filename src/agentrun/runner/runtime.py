@@ -287,6 +287,12 @@ class Runtime:
         self.store.sync(self.session_id)
 
     def close(self) -> None:
+        task = getattr(self, "task_tool", None)  # None too when the session failed to open
+        background = task.delegation.background if task is not None else None
+        if background is not None:
+            # before the jail and the transcript go: a background child uses both
+            with contextlib.suppress(Exception):
+                background.stop_all()
         for part in self._cleanup:
             closer = getattr(part, "close", None)
             if callable(closer):

@@ -56,6 +56,10 @@ def offer_tools(rt: Runtime, names: list[str], strict: bool, *, gate: Permission
         rt.task_tool = offer_task(rt, names, strict, gate=gate, disallowed=disallowed)
     if rt.task_tool is not None:
         tools.append(rt.task_tool)
+        # its background agents: TaskOutput reads them, KillShell stops them
+        rt.ctx.background = rt.task_tool.delegation.background
+        if rt.agent.tools is None:  # "all tools": TaskOutput comes with Task, as in Claude Code
+            tools += build_tools(["TaskOutput"])
     rt.runner = ToolRunner(tools, rt.ctx, strict=strict)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agentrun.permissions.delegation import delegation_tool_name, startable
+from agentrun.subagent.background import BackgroundAgents
 from agentrun.subagent.task import Delegation, TaskTool
 
 if TYPE_CHECKING:
@@ -68,5 +69,6 @@ def task_tool(
         can_read=can_read,
         new_shell=new_shell,
         deny=tuple(deny),
+        background=BackgroundAgents(),
     )
     return TaskTool(name, delegation)

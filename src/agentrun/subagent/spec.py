@@ -41,6 +41,13 @@ TASK_SCHEMA: JSON = {
                 "latency."
             ),
         },
+        "run_in_background": {
+            "type": "boolean",
+            "description": (
+                "Set to true to run this agent in the background. You will be notified when "
+                "it completes."
+            ),
+        },
     },
     "required": ["description", "prompt", "subagent_type"],
     "additionalProperties": False,

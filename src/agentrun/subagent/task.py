@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from agentrun.core.errors import ConfigError, ModelError
-from agentrun.core.events import SubagentEvent, TextDelta
+from agentrun.core.errors import ConfigError
+from agentrun.core.events import AssistantEvent, SubagentEvent, TextDelta
 from agentrun.core.types import JSON, ToolResult
 from agentrun.permissions.delegation import delegation_tool_name, startable
 from agentrun.subagent.spec import MAX_DEPTH, task_spec
@@ -32,16 +32,17 @@ if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.core.events import Event, ResultEvent
     from agentrun.core.loop import Approver
+    from agentrun.core.looptypes import Conversation
     from agentrun.core.protocols import (
         HookResult,
         HookRunner,
         Model,
         PermissionChecker,
         PermissionDecision,
-        TextSink,
         Tool,
     )
-    from agentrun.core.types import ModelRequest, ModelResponse, ToolCall
+    from agentrun.core.types import ToolCall
+    from agentrun.subagent.background import BackgroundAgents
     from agentrun.tools.base import ToolContext
     from agentrun.tools.shell import BashSession
 
@@ -94,6 +95,9 @@ class Delegation:
     """The session's MCP tools the offering agent has (its ``tools:`` and deny rules already
     applied): a child gets those its own ``tools:`` and ``disallowedTools`` keep, calling the
     session's one client (no server starts again); its gate decides each call."""
+    background: BackgroundAgents | None = None
+    """Where background children run (the session's own agent only: a subagent's Task calls
+    run in the foreground, its loop has no notifications to take)."""
     """Serialises concurrent children's events, transcript lines and approval prompts."""
 
 
@@ -127,8 +131,13 @@ class TaskTool:
                 f"gives only to the session's own agent (run it with --agent {name}).",
                 is_error=True,
             )
+        background = input.get("run_in_background") is True or agent.fields.background
+        if background and d.background is not None:
+            from agentrun.subagent.launch import launch
+
+            return launch(d, d.background, agent, call_id, input)
         try:
-            child = _Child(d, agent, call_id, input.get("model"))
+            child = Child(d, agent, call_id, input.get("model"))
         except ConfigError as e:
             return ToolResult(f"The {name} agent could not start: {e}", is_error=True)
         try:
@@ -148,7 +157,7 @@ def _result(name: str, final: ResultEvent) -> ToolResult:
     return ToolResult(text, is_error=True, usage=usage, cost_usd=cost)
 
 
-class _Child:
+class Child:
     """One subagent run: its model, gate, tools and loop wiring."""
 
     def __init__(self, d: Delegation, agent: AgentSpec, call_id: str, model: Any) -> None:
@@ -159,6 +168,7 @@ class _Child:
         from agentrun.tools.registry import ToolRunner, build_tools
 
         self.d, self.agent, self.call_id = d, agent, call_id
+        self.conv: Conversation | None = None
         # a malformed `hooks:` in the child's file is a ConfigError: the Task says it could
         # not start
         self.hooks = _ChildHooks(d.hooks(agent), call_id, agent.name) if d.hooks else None
@@ -181,6 +191,15 @@ class _Child:
         self.gate = StricterGate(d.gate, inner)
         names = [n for n in offered_tools(agent.tools, agent.disallowed_tools) if n in d.tools]
         self.cancel = threading.Event()
+        self.stopped = threading.Event()
+        """Set by :meth:`stop` (KillShell, an interrupt, the session's end): unlike ``cancel``,
+        which the child's loop clears when it starts, it stays set."""
+        self.on_spent: Callable[[float], None] | None = None
+        """Told each model call's cost (a background child: the run's budget counts it live)."""
+        self.over_budget: Callable[[], bool] = lambda: False
+        """Whether the run's budget is spent, checked before each model call (a background
+        child: its own limit is only what was left when it started, and its siblings and
+        parent spend too)."""
         parent_ctx = d.ctx
         shell: Callable[[], BashSession] | None = None
         if "Bash" in names:
@@ -221,6 +240,7 @@ class _Child:
                 depth=d.depth + 1,
                 lock=threading.Lock(),
                 mcp_tools=mcp_tools,
+                background=None,
             )
             tools.append(TaskTool(tool_name, nested))
         tools += mcp_tools
@@ -229,6 +249,7 @@ class _Child:
     def run(self, prompt: str) -> ResultEvent:
         from agentrun.agentfile.prompt import build_system_prompt
         from agentrun.core.loop import Conversation, Limits, LoopIO, run_turns
+        from agentrun.subagent.stoppable import Stoppable
 
         hooks = self.hooks
         if hooks is not None:
@@ -257,20 +278,43 @@ class _Child:
         link = threading.Thread(target=self._follow_cancel, args=(done,), daemon=True)
         link.start()
         try:
-            conv = Conversation(self.d.session_id)
-            model = _Stoppable(self.model, self.cancel)
+            conv = self.conv = Conversation(self.d.session_id)
+            model = Stoppable(self.model, self.cancel, self.stopped, self.over_budget)
             limits = Limits(self.agent.fields.max_turns, self.d.remaining_budget())
             return run_turns(conv, prompt, model, io, limits)
         finally:
             done.set()
 
+    def tool_uses(self) -> int:
+        """How many tool calls the child's model made (a background agent's usage line)."""
+        if self.conv is None:
+            return 0
+        return sum(
+            1
+            for m in self.conv.messages
+            if m["role"] == "assistant" and isinstance(m["content"], list)
+            for b in m["content"]
+            if b.get("type") == "tool_use"
+        )
+
+    def stop(self) -> None:
+        """Stop this child for good (a background agent's KillShell, interrupt, session end)."""
+        self.stopped.set()
+        self.cancel.set()
+
     def _follow_cancel(self, done: threading.Event) -> None:
+        # Polled, and set again while it holds: the child's loop clears its cancel flag when it
+        # starts, which would otherwise lose a stop that came just before.
         while not done.is_set():
-            if self.d.ctx.cancel.wait(0.2):
+            if self.d.ctx.cancel.is_set() or self.stopped.is_set():
                 self.cancel.set()
-                return
+            done.wait(0.1)
 
     def _emit(self, event: Event) -> None:
+        if isinstance(event, AssistantEvent) and self.on_spent is not None:
+            from agentrun.core.pricing import cost_usd
+
+            self.on_spent(cost_usd(self.model.model_id, event.usage) or 0.0)
         if isinstance(event, TextDelta):
             return  # a subagent's text reaches the parent as its tool result, not as a stream
         with self.d.lock:
@@ -325,23 +369,6 @@ class _ChildHooks:
 
     def take_stop(self) -> str | None:
         return self.hooks.take_stop()
-
-
-class _Stoppable:
-    """The child's model, refusing new calls once the parent's run is stopped (its Ctrl-C or
-    deadline): the child's loop would otherwise go on asking after its tools were stopped."""
-
-    def __init__(self, model: Model, cancel: threading.Event) -> None:
-        self.model, self.cancel = model, cancel
-
-    @property
-    def model_id(self) -> str:
-        return self.model.model_id
-
-    def complete(self, request: ModelRequest, *, on_text: TextSink | None = None) -> ModelResponse:
-        if self.cancel.is_set():
-            raise ModelError("stopped: the run that started this agent was interrupted")
-        return self.model.complete(request, on_text=on_text)
 
 
 def _child_model(

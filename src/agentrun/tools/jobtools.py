@@ -22,6 +22,7 @@ from agentrun.tools.nbspecs import (
 from agentrun.tools.output import OutputBuffer
 
 if TYPE_CHECKING:
+    from agentrun.core.toolcontext import BackgroundTasks
     from agentrun.tools.background import BackgroundJob, BackgroundJobs
     from agentrun.tools.base import ToolContext
 
@@ -37,13 +38,19 @@ def _jobs(ctx: ToolContext) -> BackgroundJobs | None:
     return shell.jobs if shell is not None else None
 
 
-def _find(ctx: ToolContext, job_id: object, key: str) -> BackgroundJob | ToolResult:
+def find_job(
+    ctx: ToolContext, job_id: object, key: str, agents: BackgroundTasks | None = None
+) -> BackgroundJob | ToolResult:
+    """The background job ``job_id`` names, or the error result saying which ones exist (the
+    background ``agents`` too, for the tools that also take an agent's id)."""
     if not isinstance(job_id, str) or not job_id.strip():
         return ToolResult(f"{key} must be the id of a background job, like bash_1.", True)
     jobs = _jobs(ctx)
     job = jobs.get(job_id.strip()) if jobs is not None else None
     if job is None:
-        known = ", ".join(j.id for j in jobs.jobs) if jobs is not None else ""
+        ids = [j.id for j in jobs.jobs] if jobs is not None else []
+        ids += agents.ids if agents is not None else []
+        known = ", ".join(ids)
         where = f"The background jobs are: {known}." if known else "No job was started."
         return ToolResult(
             f"No background job with id {job_id!r}. {where} Start one with Bash and "
@@ -75,7 +82,7 @@ class BashOutputTool:
             return ToolResult("filter must not contain a NUL character.", True)
         if pattern is not None and len(pattern) > MAX_FILTER_CHARS:
             return ToolResult(f"filter is over {MAX_FILTER_CHARS:,} characters; shorten it.", True)
-        job = _find(ctx, input.get("bash_id"), "bash_id")
+        job = find_job(ctx, input.get("bash_id"), "bash_id")
         if isinstance(job, ToolResult):
             return job
         # The status first: output read after it is complete for a job found ended.
@@ -150,11 +157,26 @@ class KillShellTool:
     read_only = False
 
     def run(self, input: JSON, ctx: ToolContext) -> ToolResult:
-        job = _find(ctx, input.get("shell_id"), "shell_id")
+        shell_id = input.get("shell_id")
+        agents = ctx.background
+        if agents is not None and isinstance(shell_id, str):
+            agent = agents.get(shell_id.strip())
+            if agent is not None:
+                if not agents.kill(agent.id):
+                    return ToolResult(
+                        f"Background agent {agent.id} had already ended ({agent.status}); "
+                        "nothing was running to stop. TaskOutput reads its result.",
+                        True,
+                    )
+                return ToolResult(
+                    f"Stopped background agent {agent.id} ({agent.description}); its "
+                    "notification (status killed) follows."
+                )
+        job = find_job(ctx, shell_id, "shell_id", agents=agents)
         if isinstance(job, ToolResult):
             return job
         jobs = _jobs(ctx)
-        assert jobs is not None  # _find found the job among them
+        assert jobs is not None  # find_job found the job among them
         status, code = job.status()
         if not jobs.kill(job):
             ended = "was already killed" if status == "killed" else "had already ended"

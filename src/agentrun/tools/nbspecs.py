@@ -85,7 +85,39 @@ Stops a background Bash job (started with run_in_background) and every process i
 
 - shell_id is the id the Bash result gave (`bash_1`, ...).
 - Its output so far stays readable with BashOutput.
-- Use it for a server or watcher you no longer need, or a job that hangs."""
+- Use it for a server or watcher you no longer need, or a job that hangs.
+- It also stops a background agent: give the agentId the Task tool answered (`agent_1`, ...)."""
+
+TASK_OUTPUT_DESCRIPTION = """\
+Reads the output of a background task: an agent started with run_in_background (its agentId, \
+`agent_1`, ...) or a background Bash job (`bash_1`, ...).
+
+- block (default true) waits until the task has ended, at most timeout milliseconds \
+(default 30000, at most 600000); block false answers at once with the status so far.
+- The answer gives the task's status (running, completed, failed, killed) and its output.
+- A background agent's result also arrives on its own as a <task-notification> message when \
+it ends: call this only when you need the result before that."""
+
+TASK_OUTPUT_SCHEMA: JSON = {
+    "type": "object",
+    "properties": {
+        "task_id": {"type": "string", "description": "The task ID to get output from"},
+        "block": {
+            "type": "boolean",
+            "default": True,
+            "description": "Whether to wait for completion",
+        },
+        "timeout": {
+            "type": "number",
+            "default": 30000,
+            "minimum": 0,
+            "maximum": 600000,
+            "description": "Max wait time in ms",
+        },
+    },
+    "required": ["task_id"],
+    "additionalProperties": False,
+}
 
 KILL_SHELL_SCHEMA: JSON = {
     "type": "object",
@@ -100,4 +132,8 @@ NOTEBOOK_SPECS: dict[str, ToolSpec] = {
     "NotebookEdit": ToolSpec("NotebookEdit", NOTEBOOK_DESCRIPTION, NOTEBOOK_SCHEMA),
     "BashOutput": ToolSpec("BashOutput", BASH_OUTPUT_DESCRIPTION, BASH_OUTPUT_SCHEMA),
     "KillShell": ToolSpec("KillShell", KILL_SHELL_DESCRIPTION, KILL_SHELL_SCHEMA),
+}
+
+TASK_SPECS: dict[str, ToolSpec] = {
+    "TaskOutput": ToolSpec("TaskOutput", TASK_OUTPUT_DESCRIPTION, TASK_OUTPUT_SCHEMA),
 }

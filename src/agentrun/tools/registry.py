@@ -58,6 +58,7 @@ _TOOL_CLASSES: dict[str, tuple[str, str]] = {
     "KillShell": ("agentrun.tools.jobtools", "KillShellTool"),
     "WebFetch": ("agentrun.tools.web.webfetch", "WebFetchTool"),
     "WebSearch": ("agentrun.tools.web.websearch", "WebSearchTool"),
+    "TaskOutput": ("agentrun.tools.taskoutput", "TaskOutputTool"),
 }
 
 MAX_ERROR_CHARS = 10_000

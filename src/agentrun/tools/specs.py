@@ -11,7 +11,7 @@ from __future__ import annotations
 from agentrun.core.types import JSON, ToolSpec
 from agentrun.core.vocab import READ_ONLY_TOOLS, WEB_TOOLS
 from agentrun.tools.morespecs import MORE_SPECS
-from agentrun.tools.nbspecs import NOTEBOOK_SPECS
+from agentrun.tools.nbspecs import NOTEBOOK_SPECS, TASK_SPECS
 from agentrun.tools.webspecs import WEB_SPECS
 
 DEFAULT_TIMEOUT_MS = 120_000
@@ -297,6 +297,7 @@ TOOL_SPECS: dict[str, ToolSpec] = {
     **MORE_SPECS,
     **NOTEBOOK_SPECS,
     **WEB_SPECS,
+    **TASK_SPECS,
 }
 """The tools in canonical order: the six, then MultiEdit, LS, TodoWrite, then NotebookEdit,
 BashOutput, KillShell, then WebFetch, WebSearch."""
