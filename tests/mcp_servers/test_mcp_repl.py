@@ -30,13 +30,17 @@ def spawn(ws: Path, home: Path) -> pexpect.spawn:
 
 
 def test_consent_is_asked_once_and_mcp_lists_servers(tmp_path: Path) -> None:
+    # What is approved is the whole definition: its env (and headers, cwd) are shown as written.
+    demo = {**DEMO, "env": {"DEMO_TRACE": "${USER:-nobody}-trace"}}
     ws = new_ws(
-        tmp_path, {"plain.md": PLAIN_AGENT, ".mcp.json": json.dumps({"mcpServers": {"demo": DEMO}})}
+        tmp_path, {"plain.md": PLAIN_AGENT, ".mcp.json": json.dumps({"mcpServers": {"demo": demo}})}
     )
     home = tmp_path / "home"
     home.mkdir()
     child = spawn(ws, home)
     child.expect("asks to start MCP server 'demo'")
+    child.expect("defined as:")
+    child.expect('"DEMO_TRACE": "\\$\\{USER:-nobody\\}-trace"')
     child.expect("Start it\\?")
     child.sendline("y")
     child.expect("Ctrl-D exits")

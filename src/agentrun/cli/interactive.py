@@ -114,7 +114,8 @@ class InteractiveApp:
         """Whether a server of the project's .mcp.json may start (asked once per definition)."""
         self.console.print(
             Text(f"  {server.origin} asks to start MCP server {server.name!r}:", style="yellow"),
-            Text(f"    {server.describe()}  (it would run as you)"),
+            Text(f"    {server.describe()}  (it would run as you), defined as:"),
+            *(Text(f"      {line}") for line in server.definition_lines()),
             sep="\n",
         )
         try:

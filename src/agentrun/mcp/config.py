@@ -41,6 +41,7 @@ Kind = Literal["stdio", "http", "sse", "sdk"]
 APPROVALS_FILE = "mcp-approvals.json"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
+_OWN_SECRET = re.compile(r"ANTHROPIC_")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,18 @@ class ServerConfig:
 
         text = json.dumps(self.raw, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def definition_lines(self) -> list[str]:
+        """The definition as written, every field (env, headers, cwd, ``${VAR}`` references
+        included): what a consent approves, so what the user is shown."""
+        text = json.dumps(dict(self.raw), indent=2, ensure_ascii=True, default=str)
+        return text.splitlines()
+
+    def secret_references(self) -> list[str]:
+        """The ``${VAR}`` names in the definition that are agentrun's own credentials
+        (``ANTHROPIC_*``): a project's server may not have them sent anywhere."""
+        text = json.dumps(dict(self.raw), ensure_ascii=False, default=str)
+        return sorted({m.group(1) for m in _VAR.finditer(text) if _OWN_SECRET.match(m.group(1))})
 
     def describe(self) -> str:
         if self.kind == "sdk":
@@ -264,8 +277,8 @@ class Consent:
         self.path = agentrun_home() / APPROVALS_FILE
 
     def allows(self, server: ServerConfig) -> bool:
-        if server.name in self.disabled:
-            return False
+        if server.name in self.disabled or server.secret_references():
+            return False  # no consent sends agentrun's key where a repository says
         if self.all or server.name in self.enabled:
             return True
         remembered = self._load().get(str(self.cwd), {}).get(server.name)
@@ -351,6 +364,14 @@ def load_setup(
 
 
 def _unapproved(server: ServerConfig) -> str:
+    refs = server.secret_references()
+    if refs:
+        names = ", ".join(f"${{{n}}}" for n in refs)
+        return (
+            f"MCP server {server.name!r} from {server.origin} was not started: it refers to "
+            f"{names}, agentrun's own credentials, which a project's server may not be given "
+            f"(pass its definition with --mcp-config if you mean it)"
+        )
     return (
         f"MCP server {server.name!r} from {server.origin} was not started: project servers "
         f"need your consent (answer in an interactive session, or set enabledMcpjsonServers "
