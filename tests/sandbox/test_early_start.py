@@ -16,6 +16,7 @@ from agentrun.jail import syscalls
 from agentrun.runner import api
 from agentrun.runner.options import RunOptions
 from agentrun.runner.runtime import Runtime
+from conftest import expected_layers
 
 FILE_SERVER = "agentrun-files"  # the name the jail's file server gives itself
 
@@ -53,7 +54,7 @@ def test_an_early_start_brings_up_the_jail_and_file_server_before_any_tool_call(
     try:
         _until(lambda: FILE_SERVER in _our_processes(), "the jail's file server")
         assert rt.sandbox is not None and rt.sandbox.started
-        assert not rt.sandbox.missing
+        assert expected_layers("workspace-write") <= set(rt.sandbox.enforced)
     finally:
         rt.close()
     _until(lambda: FILE_SERVER not in _our_processes(), "the jail to be gone")
