@@ -91,5 +91,6 @@ class RunOptions:
     """Variables added to every Bash command's environment (never ``ANTHROPIC_*``)."""
     start_jail_early: bool = False
     """Start the jail and its file server as the session opens, on a thread, so the first tool
-    call finds them up (a batch task, which almost surely uses a tool); by default the jail
-    starts at the first tool call that needs it, and a session that never needs it never pays."""
+    call finds them up (a batch task, which almost surely uses a tool; its sandbox policy is
+    then fixed as the session opens, not at that call); by default the jail starts at the first
+    tool call that needs it, and a session that never needs it never pays."""
