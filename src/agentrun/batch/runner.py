@@ -56,6 +56,7 @@ def run_task(
                 permission_mode=task.permission_mode,
                 allowed_tools=task.allowed_tools,
                 sandbox=sandbox,
+                start_jail_early=True,
             )
             result = run(task.prompt, options)
         change = patch(checkout)

@@ -72,6 +72,14 @@ class FileChannel:
         sock.settimeout(None)
         return sock
 
+    def connect_now(self) -> None:
+        """Start the server before the first request needs it; a refusal (a layer missing)
+        is left for that request to raise."""
+        with self._lock:
+            if self._sock is None:
+                with contextlib.suppress(PathDenied):
+                    self._sock = self._start()
+
     def _send(self, req: dict[str, Any], theirs: socket.socket, fds: list[int]) -> None:
         with self._lock:
             if self._sock is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import os
 import struct
+import threading
 
 from agentrun.jail import syscalls
 
@@ -60,4 +61,9 @@ class Inotify:
                 pos += _EVENT.size + length
 
     def close(self) -> None:
-        os.close(self.fd)
+        # Closing an inotify instance waits out the kernel's SRCU grace period (~10-20 ms here,
+        # per jail close); nothing reads it any more, so a thread does it off the caller's path.
+        fd, self.fd = self.fd, -1
+        threading.Thread(
+            target=os.close, args=(fd,), name="agentrun-inotify-close", daemon=True
+        ).start()

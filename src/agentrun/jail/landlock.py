@@ -139,17 +139,17 @@ def read_grants(deny: Iterable[Path], *, devices: Path = Path("/dev")) -> list[G
     """Read grants covering the whole tree except ``deny`` (and ``devices`` but SAFE_DEVICES)."""
     denied = {Path(os.path.normpath(p)) for p in deny}
     denied.add(devices)
+    # Every directory on the way to a denied path, as one set: the walk asks this of each
+    # child, and asking each denied path's ``parents`` instead cost ~50 ms per jail start.
+    on_path_to_denied = {parent for d in denied for parent in d.parents}
     grants: list[Grant] = []
-
-    def on_path_to_denied(p: Path) -> bool:
-        return any(p in d.parents for d in denied)
 
     def walk(directory: Path) -> None:
         grants.append(Grant(directory, READ_DIR))
         for child in _children(directory):
             if child in denied or child.is_symlink():
                 continue
-            if on_path_to_denied(child) and child.is_dir():
+            if child in on_path_to_denied and child.is_dir():
                 walk(child)
             else:
                 grants.append(Grant(child, READ))

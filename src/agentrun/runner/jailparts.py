@@ -5,6 +5,7 @@ and MCP servers started inside the jail. Each is made at the first call that nee
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -50,6 +51,33 @@ def open_workspace(rt: Runtime) -> Workspace:
     workspace = jailed_workspace(rt.policy, jail)
     rt._cleanup.append(workspace.channel)
     return workspace
+
+
+def start_early(rt: Runtime) -> threading.Thread | None:
+    """Start the session's jail and the file tools' server in it now, on a thread (joined by
+    ``Runtime.close``), while the first model call is under way. Nothing runs in the jail until
+    a tool call that the gate allowed asks for it; a jail that cannot start is reported by that
+    call, as without this. None: no offered tool needs the jail."""
+    from agentrun.core.vocab import JAILED_TOOLS
+
+    if not JAILED_TOOLS.intersection(tool.name for tool in rt.runner.tools):
+        return None
+    thread = threading.Thread(target=_start_now, args=(rt,), name="agentrun-jail-start")
+    thread.start()
+    return thread
+
+
+def _start_now(rt: Runtime) -> None:
+    try:
+        if not rt.policy.confined:
+            return
+        channel = getattr(rt.ctx.workspace, "channel", None)  # a JailedWorkspace's
+        if channel is not None:
+            channel.connect_now()
+    except Exception as e:  # the first tool call that needs the jail meets it again
+        import logging
+
+        logging.getLogger(__name__).debug("the jail did not start early: %s", e)
 
 
 def open_sandbox(rt: Runtime) -> Sandbox:

@@ -61,6 +61,7 @@ class RunKeywords(TypedDict, total=False):
     fork_session: bool
     setting_sources: Sequence[str] | None
     bash_env: Mapping[str, str]
+    start_jail_early: bool
 
 
 def build_options(base: RunOptions | None, keywords: RunKeywords) -> RunOptions:

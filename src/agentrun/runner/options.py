@@ -89,3 +89,8 @@ class RunOptions:
     (and its parents') with ``project``; the built-in agents always."""
     bash_env: Mapping[str, str] = field(default_factory=dict)
     """Variables added to every Bash command's environment (never ``ANTHROPIC_*``)."""
+    start_jail_early: bool = False
+    """Start the jail and its file server as the session opens, on a thread, so the first tool
+    call finds them up (a batch task, which almost surely uses a tool; its sandbox policy is
+    then fixed as the session opens, not at that call); by default the jail starts at the first
+    tool call that needs it, and a session that never needs it never pays."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from agentrun.core.errors import ConfigError
 from agentrun.core.loop import Conversation
 from agentrun.core.vocab import JAILED_TOOLS, SANDBOX_MODES
-from agentrun.runner.jailparts import make_policy
+from agentrun.runner.jailparts import make_policy, start_early
 from agentrun.runner.options import RunOptions
 from agentrun.runner.sessionhooks import child_hooks, session_hooks, settings_layers
 from agentrun.runner.sessionstart import choose_session, session_header
@@ -72,6 +72,7 @@ class Runtime:
         self.preloader: Preloader
         self.worktree: Worktree | None = None
         """The temporary git worktree the session works in (``isolation: worktree``)."""
+        self._early_jail: threading.Thread | None = None
 
     @classmethod
     def open(cls, options: RunOptions) -> Runtime:
@@ -81,6 +82,8 @@ class Runtime:
         try:
             with read_once():  # the gate and the hooks read the same settings files
                 rt._build(options)
+            if options.start_jail_early:
+                rt._early_jail = start_early(rt)
         except BaseException:
             rt.close()
             raise
@@ -293,6 +296,9 @@ class Runtime:
             # before the jail and the transcript go: a background child uses both
             with contextlib.suppress(Exception):
                 background.stop_all()
+        if self._early_jail is not None:
+            self._early_jail.join()  # what it starts is in _cleanup once it is done
+            self._early_jail = None
         for part in self._cleanup:
             closer = getattr(part, "close", None)
             if callable(closer):
