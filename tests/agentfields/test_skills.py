@@ -3,6 +3,7 @@ hides from the agent)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,14 @@ def test_a_subagent_gets_its_own_skills(ws: Path) -> None:
     child = next(s for s in systems if s.startswith("Be linter."))
     assert "Always run ruff first." in child
     assert "<skill" not in systems[0]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root reads past file modes")
+def test_a_skill_the_jail_could_not_read_for_its_mode_is_not_read(ws: Path) -> None:
+    path = skill(ws, "theirs", SKILL.replace("ruff", "THEIR-PRIVATE-RULES"))
+    os.chown(path, 1000, 1000)
+    path.chmod(0o600)  # the jail's root, holding no capabilities, gets EACCES on it
+    agent(ws, "lead", "skills: [theirs]\n")
+    system, warnings = system_of(ws)
+    assert "THEIR-PRIVATE-RULES" not in system
+    assert "permissions do not let the agent read it" in warnings[0]

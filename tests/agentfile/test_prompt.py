@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agentrun.agentfile.prompt import build_system_prompt, memory_files
 
 DAY = dt.date(2026, 11, 26)
@@ -112,3 +114,20 @@ def test_a_memory_file_that_is_not_regular_is_skipped(tmp_path: Path) -> None:
     text = _memory_text(tmp_path)
     assert "[... cut: the file is longer ...]" in text
     assert "CLAUDE.md" not in text
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root reads past file modes")
+def test_root_does_not_lend_its_rights_to_a_memory_link(tmp_path: Path) -> None:
+    # The jail's root holds no capabilities: it cannot read another user's 0600 file, so the
+    # runtime (root with all of them) must not read it into the prompt for it.
+    secret = tmp_path / "theirs"
+    secret.write_text("OTHER-USERS-SECRET")
+    os.chown(secret, 1000, 1000)
+    secret.chmod(0o600)
+    (tmp_path / "CLAUDE.md").symlink_to("theirs")
+    (tmp_path / "AGENTS.md").write_text("mine")
+    text = _memory_text(tmp_path)
+    assert "OTHER-USERS-SECRET" not in text
+    assert "mine" in text
+    secret.chmod(0o604)  # readable by anyone: the jail could read it too
+    assert "OTHER-USERS-SECRET" in _memory_text(tmp_path)

@@ -122,22 +122,13 @@ def _read_memory(path: Path, top: Path, can_read: Callable[[Path], bool] | None)
     """The text of a memory file, or None when it is unreadable or leads somewhere the agent
     may not read (see the module docstring). At most a few times the cut length is read: a
     link to a huge file cannot fill memory."""
-    import stat
+    from agentrun.agentfile.skills import UnreadableError, read_checked
 
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+    def allowed(real: Path) -> bool:
+        return is_within(real, top) and (can_read is None or can_read(real))
+
     try:
-        fd = os.open(path, flags)
-    except OSError:
+        text, _ = read_checked(path, allowed=allowed, limit=MAX_MEMORY_CHARS * 4, follow=True)
+    except UnreadableError:
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        real = Path(f"/proc/self/fd/{fd}").readlink()
-        if not is_within(real, top) or (can_read is not None and not can_read(real)):
-            return None
-        data = os.read(fd, MAX_MEMORY_CHARS * 4 + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return data.decode("utf-8", errors="replace").strip()
+    return text.strip()

@@ -33,11 +33,18 @@ class UnreadableError(Exception):
     """Why a file was not read (the message is the reason, for a warning)."""
 
 
-def read_checked(path: Path, *, allowed: Callable[[Path], bool], limit: int) -> tuple[str, bool]:
+def read_checked(
+    path: Path, *, allowed: Callable[[Path], bool], limit: int, follow: bool = False
+) -> tuple[str, bool]:
     """The text of the regular file at ``path`` (at most ``limit`` bytes) and whether it was
     cut. The file is opened first and then judged by the path the kernel opened (its
-    ``/proc/self/fd`` link), so a symlink swapped in between cannot redirect the read."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+    ``/proc/self/fd`` link), so a symlink swapped in between cannot redirect the read; a final
+    symlink is refused unless ``follow``. Run as root, the runtime reads past file modes
+    where the jail's root (no capabilities) could not: a file only that one could read is
+    refused, so a link planted in the workspace cannot lend it the runtime's rights."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+    if not follow:
+        flags |= os.O_NOFOLLOW
     try:
         fd = os.open(path, flags)
     except FileNotFoundError as e:
@@ -45,8 +52,11 @@ def read_checked(path: Path, *, allowed: Callable[[Path], bool], limit: int) -> 
     except OSError as e:
         raise UnreadableError(e.strerror or str(e)) from e
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise UnreadableError("not a regular file")
+        if not _mode_lets_read(info):
+            raise UnreadableError("its permissions do not let the agent read it")
         real = Path(f"/proc/self/fd/{fd}").readlink()
         if not allowed(real):
             raise UnreadableError(
@@ -56,6 +66,19 @@ def read_checked(path: Path, *, allowed: Callable[[Path], bool], limit: int) -> 
     finally:
         os.close(fd)
     return data[:limit].decode("utf-8", errors="replace"), len(data) > limit
+
+
+def _mode_lets_read(info: os.stat_result) -> bool:
+    """Whether the file's mode bits let this process's ids read it without a capability
+    (what the jail's processes, which hold none, are held to). A non-root process is held to
+    them by the kernel already."""
+    if os.geteuid() != 0:
+        return True
+    if info.st_uid == os.geteuid():
+        return bool(info.st_mode & stat.S_IRUSR)
+    if info.st_gid == os.getegid() or info.st_gid in os.getgroups():
+        return bool(info.st_mode & stat.S_IRGRP)
+    return bool(info.st_mode & stat.S_IROTH)
 
 
 def skill_dirs(cwd: Path, home: Path) -> list[Path]:
