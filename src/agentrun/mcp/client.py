@@ -22,7 +22,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from agentrun.mcp.reaper import MARKER, owner_token, sweep
+from agentrun.mcp.reaper import MARKER, client_token, sweep
 
 if TYPE_CHECKING:
     import socket
@@ -96,6 +96,7 @@ class McpClient:
         self._thread = threading.Thread(target=self._run_loop, name="mcp", daemon=True)
         self._thread.start()
         self._closed = False
+        self._token = client_token()
 
     def _run_loop(self) -> None:
         # An in-process (sdk) server's code that raises SystemExit in a task gets out of
@@ -114,7 +115,7 @@ class McpClient:
 
     def start(self) -> list[Server]:
         """Start every server at once; wait until each is connected or failed."""
-        token = owner_token()
+        token = self._token
         # Strays of a killed runtime go first (in the loop's thread pool, while servers start).
         threading.Thread(target=sweep, name="mcp-sweep", daemon=True).start()
         future = self._submit(self._start_all(token))
@@ -283,7 +284,7 @@ class McpClient:
         self._closed = True
         with contextlib.suppress(Exception):
             self._submit(self._stop_all()).result(timeout=15)
-        sweep(mine=True)  # what the servers started and left behind
+        sweep(mine=self._token)  # what this client's servers started and left behind
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         if not self._thread.is_alive():

@@ -1,12 +1,14 @@
 """Server processes left behind by a runtime that was killed (SIGKILL gives it no chance to stop
-them): every stdio server starts with ``AGENTRUN_MCP_OWNER=<pid>:<start time>`` of its runtime in
-its environment, which its own children inherit; the next runtime that starts MCP servers kills
+them): every stdio server starts with ``AGENTRUN_MCP_OWNER=<pid>:<start time>:<client>`` (its
+runtime's, and which of the runtime's clients started it) in its environment, which its own
+children inherit; the next runtime that starts MCP servers kills
 every process of this user whose owner is gone (and its process group: servers start in their
 own session)."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 from pathlib import Path
@@ -28,17 +30,26 @@ def owner_token(pid: int | None = None) -> str:
     return f"{pid}:{_start_time(pid)}"
 
 
+def client_token() -> str:
+    """The marker value of one client's servers: the runtime's, and a number of its own, so
+    that a client (a subagent's, stopping while its session's go on) sweeps only its own."""
+    return f"{owner_token()}:{next(_clients)}"
+
+
+_clients = itertools.count(1)
+
+
 def _alive(token: str) -> bool:
-    pid, _, started = token.partition(":")
+    pid, _, rest = token.partition(":")
+    started = rest.split(":", 1)[0]
     return pid.isdigit() and _start_time(int(pid)) == started
 
 
-def sweep(*, mine: bool = False) -> list[int]:
-    """Kill the strays of dead runtimes (``mine``: this runtime's own, at its end: a server
+def sweep(*, mine: str | None = None) -> list[int]:
+    """Kill the strays of dead runtimes (``mine``: a client's token, at its end: a server
     that exits when its stdin closes leaves its children behind); the pids killed."""
     killed: list[int] = []
     needle = f"{MARKER}=".encode()
-    own = owner_token()
     uid = os.getuid()
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -54,7 +65,7 @@ def sweep(*, mine: bool = False) -> list[int]:
         for var in environ.split(b"\0"):
             if var.startswith(needle):
                 token = var[len(needle) :].decode(errors="replace")
-                if (token == own) if mine else not _alive(token):
+                if (token == mine) if mine is not None else not _alive(token):
                     pid = int(entry.name)
                     with contextlib.suppress(OSError):
                         group = os.getpgid(pid)

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         Tool,
     )
     from agentrun.core.types import ModelRequest, ModelResponse, ToolCall
+    from agentrun.mcp.childservers import ChildServers
     from agentrun.tools.base import ToolContext
     from agentrun.tools.shell import BashSession
 
@@ -87,6 +88,12 @@ class Delegation:
     preload: Callable[[AgentSpec], list[str]] = lambda agent: []
     """The skills and memory sections of a child's system prompt (the session reads them
     through its sandbox's rules)."""
+    own_servers: Callable[[AgentSpec, Callable[[str], bool]], ChildServers] | None = None
+    """Starts a child's own ``mcpServers:`` (checked against the session's servers, its
+    consent and jail), given which MCP tool names the child may have."""
+    mcp_reach: Callable[[str], bool] = lambda name: True
+    """Whether the offering agent may have MCP tool ``name`` (its ``tools:`` and deny rules,
+    and its parent's): a child's own servers' tools never pass where this does not."""
     mcp_tools: tuple[Tool, ...] = ()
     """The session's MCP tools the offering agent has (its ``tools:`` and deny rules already
     applied): a child gets those its own ``tools:`` and ``disallowedTools`` keep, calling the
@@ -132,17 +139,19 @@ class TaskTool:
             final = child.run(str(input["prompt"]))
         finally:
             child.close()
-        return _result(name, final)
+        return _result(name, final, child.notes)
 
 
-def _result(name: str, final: ResultEvent) -> ToolResult:
+def _result(name: str, final: ResultEvent, notes: list[str]) -> ToolResult:
     usage, cost = final.usage, final.total_cost_usd
+    # what the child's own MCP servers lacked: the parent learns why a tool was missing
+    said = "".join(f"\n\n[agentrun: {note}]" for note in notes)
     if final.subtype == "success":
         text = final.result or f"(the {name} agent gave no answer)"
-        return ToolResult(text, usage=usage, cost_usd=cost)
+        return ToolResult(text + said, usage=usage, cost_usd=cost)
     why = final.result or final.stop_reason or final.subtype
     text = f"The {name} agent stopped without finishing ({final.subtype}): {why}"
-    return ToolResult(text, is_error=True, usage=usage, cost_usd=cost)
+    return ToolResult(text + said, is_error=True, usage=usage, cost_usd=cost)
 
 
 class _Child:
@@ -201,6 +210,12 @@ class _Child:
 
             keep = agent.tools, agent.disallowed_tools
             mcp_tools = tuple(t for t in d.mcp_tools if wanted(t.name, *keep))
+        reach, self.servers, self.notes = d.mcp_reach, None, []
+        if d.own_servers is not None:  # its own servers; close() stops them
+            from agentrun.subagent.ownmcp import start_own
+
+            reach, mcp_tools, self.servers = start_own(d, agent, mcp_tools, self._persist)
+            self.notes = self.servers.warnings if self.servers is not None else []
         tool_name = delegation_tool_name(agent.tools, agent.disallowed_tools)
         if tool_name is not None and d.depth < MAX_DEPTH:
             allowed = startable(agent.tools, d.agents)
@@ -217,9 +232,11 @@ class _Child:
                 depth=d.depth + 1,
                 lock=threading.Lock(),
                 mcp_tools=mcp_tools,
+                mcp_reach=reach,
             )
             tools.append(TaskTool(tool_name, nested))
         tools += mcp_tools
+        tools += self.servers.tools if self.servers is not None else []
         self.runner = ToolRunner(tools, self.ctx, strict=d.strict)
 
     def run(self, prompt: str) -> ResultEvent:
@@ -292,6 +309,8 @@ class _Child:
         return self._shell
 
     def close(self) -> None:
+        if self.servers is not None:
+            self.servers.close()  # its own MCP servers end with it
         if self._shell is not None:
             self._shell.close()  # the child's background jobs end with it
         if self.owned:
