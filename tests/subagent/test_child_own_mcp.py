@@ -300,3 +300,35 @@ def test_a_childs_own_server_asks_by_default_so_print_mode_denies_it(
     result = go(ws, lead({"helper": calling("mcp__mine__pid")}))
     [(text, _)] = results_of(result)
     assert text.startswith("ERROR:") and "needs approval" in text, text
+
+
+def test_a_childs_end_leaves_the_sessions_servers_running(ws: Path, tmp_path: Path) -> None:
+    ours, theirs = tmp_path / "session-pids", tmp_path / "child-pids"
+    agent(ws, "lead", None)
+    agent(ws, "helper", None, mcpServers=servers_field([{"mine": server(theirs)}]))
+    user_settings(ws, {"enabledMcpjsonServers": ["mine"]})
+    config = {"mcpServers": {"shared": server(ours)}}
+    turns = 0
+
+    def answer(request: ModelRequest) -> Any:
+        nonlocal turns
+        if request.system.startswith("You are helper."):
+            return calling("mcp__mine__pid")(request)
+        turns += 1
+        if turns == 1:
+            return {"tool_calls": [task("helper")]}
+        if turns == 2:  # after the child ended: the session's server still answers
+            return {"tool_calls": [{"name": "mcp__shared__pid", "input": {}}]}
+        return "done"
+
+    result = go(
+        ws,
+        FunctionModel(answer),
+        mcp_config=[json.dumps(config)],
+        allowed_tools=["mcp__mine", "mcp__shared"],
+    )
+    [session_pid], [child_pid] = pids_in(ours), pids_in(theirs)
+    child_said, session_said = results_of(result)
+    assert child_said == (str(child_pid), False)
+    assert session_said == ([{"type": "text", "text": str(session_pid)}], False)
+    assert gone(child_pid)

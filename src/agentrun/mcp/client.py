@@ -22,7 +22,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from agentrun.mcp.reaper import MARKER, client_token, sweep
+from agentrun.mcp.reaper import CLIENT, MARKER, client_id, owner_token, sweep
 
 if TYPE_CHECKING:
     import socket
@@ -96,7 +96,7 @@ class McpClient:
         self._thread = threading.Thread(target=self._run_loop, name="mcp", daemon=True)
         self._thread.start()
         self._closed = False
-        self._token = client_token()
+        self._id = client_id()
 
     def _run_loop(self) -> None:
         # An in-process (sdk) server's code that raises SystemExit in a task gets out of
@@ -115,7 +115,7 @@ class McpClient:
 
     def start(self) -> list[Server]:
         """Start every server at once; wait until each is connected or failed."""
-        token = self._token
+        token = owner_token()
         # Strays of a killed runtime go first (in the loop's thread pool, while servers start).
         threading.Thread(target=sweep, name="mcp-sweep", daemon=True).start()
         future = self._submit(self._start_all(token))
@@ -197,7 +197,7 @@ class McpClient:
             return sse_client(c.url, headers=dict(c.headers))
         from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
 
-        env = {**get_default_environment(), **c.env, MARKER: token}
+        env = {**get_default_environment(), **c.env, MARKER: token, CLIENT: self._id}
         if c.sandbox:
             if self._jail_spawn is None:  # never unconfined instead
                 raise McpCallError("it asks for the sandbox, which only a session starts")
@@ -284,7 +284,7 @@ class McpClient:
         self._closed = True
         with contextlib.suppress(Exception):
             self._submit(self._stop_all()).result(timeout=15)
-        sweep(mine=self._token)  # what this client's servers started and left behind
+        sweep(mine=self._id)  # what this client's servers started and left behind
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         if not self._thread.is_alive():
