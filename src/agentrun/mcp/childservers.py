@@ -84,7 +84,11 @@ def child_servers(
             continue
         for name, raw in item.items():
             try:
-                server = parse_server(str(name), raw, source="agent", origin=_origin(agent))
+                # an agent defined in Python (the SDK's agents=) may hand over a live server
+                live = agent.source == "sdk"
+                server = parse_server(
+                    str(name), raw, source="agent", origin=_origin(agent), live=live
+                )
             except ConfigError as e:
                 out.statuses.append((str(name), "failed"))
                 out.warnings.append(f"{who}'s MCP server was not started: {e}")
