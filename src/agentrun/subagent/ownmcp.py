@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from agentrun.mcp.session import wanted
-
 if TYPE_CHECKING:
     from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.core.protocols import Tool
@@ -28,6 +26,8 @@ def start_own(
     parent = d.mcp_reach
 
     def reach(name: str) -> bool:
+        from agentrun.mcp.session import wanted  # only once an MCP tool is judged
+
         return parent(name) and wanted(name, agent.tools, agent.disallowed_tools)
 
     if d.own_servers is None or not agent.extra.get("mcpServers"):
