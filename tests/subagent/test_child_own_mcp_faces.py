@@ -172,3 +172,33 @@ def test_an_sdk_defined_childs_server_needs_no_consent(ws: Path, tmp_path: Path)
     assert task_result(messages).startswith("got it")
     [pid] = [int(p) for p in (tmp_path / "pids").read_text().split()]
     assert gone(pid)
+
+
+def test_ctrl_c_while_a_childs_server_starts_stops_it_at_once(ws: Path, tmp_path: Path) -> None:
+    agent(ws, "lead", None)
+    pids = tmp_path / "pids"
+    mute = f'echo $$ >> "{pids}"; exec sleep 600'  # never answers the MCP handshake
+    for name in ("helper", "other"):  # two in one turn: they start in worker threads
+        mcp = {"mine": {"command": "/bin/sh", "args": ["-c", mute]}}
+        agent(ws, name, None, mcpServers=f"\n  - {json.dumps(mcp)}")
+    settings = Path(os.environ["AGENTRUN_HOME"]) / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"enabledMcpjsonServers": ["mine"]}))
+    script = ws.parent / "script.json"
+    turns = [{"tool_calls": [task("helper"), task("other")]}, {"text": "done"}]
+    never = {"turns": [{"text": "never asked"}]}
+    script.write_text(json.dumps({"turns": turns, "agents": {"helper": never, "other": never}}))
+    proc = subprocess.Popen(cli(ws, script), stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        while not pids.exists() or len(pids.read_text().split()) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        started = [int(p) for p in pids.read_text().split()]
+        proc.send_signal(signal.SIGINT)
+        # long before MCP_TIMEOUT (120 s here): the wait for the start stops with the run
+        assert proc.wait(timeout=30) == 130
+    finally:
+        proc.kill()
+        proc.wait()
+    assert all(gone(pid) for pid in started)

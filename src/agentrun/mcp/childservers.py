@@ -13,6 +13,7 @@ fails to start is a warning and a ``failed`` status; the child runs without it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,10 +63,12 @@ def child_servers(
     keep: Callable[[str], bool],
     ask: Ask | None,
     jail_spawn: JailSpawn | None,
+    cancel: threading.Event | None = None,
 ) -> ChildServers:
     """Start ``agent``'s inline servers and check the names it gives. ``session``: the status
     of each server the session configured; ``keep``: whether the child may have a tool of
-    that name (its ``tools:`` and deny rules, and its parent's)."""
+    that name (its ``tools:`` and deny rules, and its parent's); ``cancel``: the run's
+    interrupt, which stops the wait for servers still starting."""
     out = ChildServers()
     value = agent.extra.get("mcpServers")
     who = f"the {agent.name} agent"
@@ -109,7 +112,7 @@ def child_servers(
     out.own = tuple(configs)
     out.client = McpClient(list(configs.values()), jail_spawn=jail_spawn)
     try:
-        for started in out.client.start():
+        for started in out.client.start(cancel):
             out.statuses.append((started.name, started.status))
             if started.status != "connected":
                 out.warnings.append(f"{who}'s MCP server {started.name!r} failed: {started.error}")

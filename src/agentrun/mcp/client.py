@@ -113,13 +113,22 @@ class McpClient:
     def _submit(self, coro: Coroutine[Any, Any, T]) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
-    def start(self) -> list[Server]:
-        """Start every server at once; wait until each is connected or failed."""
+    def start(self, cancel: threading.Event | None = None) -> list[Server]:
+        """Start every server at once; wait until each is connected or failed (or, once
+        ``cancel`` is set, no longer: those still starting are ``failed``)."""
         token = owner_token()
         # Strays of a killed runtime go first (in the loop's thread pool, while servers start).
         threading.Thread(target=sweep, name="mcp-sweep", daemon=True).start()
         future = self._submit(self._start_all(token))
-        future.result()
+        if cancel is None:
+            future.result()
+        while cancel is not None and not cancel.is_set():
+            with contextlib.suppress(TimeoutError):
+                future.result(timeout=0.1)
+                break
+        for server in self.servers.values():
+            if server.status == "pending":  # interrupted: close() stops what did start
+                server.status, server.error = "failed", "interrupted while starting"
         return list(self.servers.values())
 
     async def _start_all(self, token: str) -> None:

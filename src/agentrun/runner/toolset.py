@@ -128,6 +128,7 @@ def child_mcp(rt: Runtime, agent: AgentSpec, keep: Callable[[str], bool]) -> Chi
         keep=keep,
         ask=ask,
         jail_spawn=functools.partial(mcp_jail_spawn, rt),
+        cancel=rt.ctx.cancel,
     )
 
 
