@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from agentrun.core.errors import ConfigError, ModelError
 from agentrun.core.events import SubagentEvent, TextDelta
 from agentrun.core.types import JSON, ToolResult
+from agentrun.core.vocab import INTERRUPTED_STOP
 from agentrun.permissions.delegation import delegation_tool_name, startable
 from agentrun.subagent.spec import MAX_DEPTH, task_spec
 
@@ -139,6 +140,10 @@ class TaskTool:
             final = child.run(str(input["prompt"]))
         finally:
             child.close()
+        if final.stop_reason == INTERRUPTED_STOP and not d.ctx.cancel.is_set():
+            # Ctrl-C that reached the child's loop first (or its approval prompt) is the
+            # user's stop of the whole turn: the parent's dispatch ends it as interrupted
+            raise KeyboardInterrupt
         return _result(name, final, child.notes)
 
 
