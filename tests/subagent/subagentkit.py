@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from agentrun.runner.api import RunResult
 
@@ -41,3 +44,38 @@ def results_of(result: RunResult) -> list[tuple[str, bool]]:
                 if block["type"] == "tool_result":
                     out.append((block["content"], bool(block.get("is_error"))))
     return out
+
+
+SERVER = Path(__file__).with_name("own_server.py")
+"""The test MCP server of the subagent tests (its pid into a file, tools ``pid`` and ``hang``)."""
+DEADLINE_S = 60.0
+
+
+def make_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace with ``.claude/agents``, agentrun's state in the test's own directory, and
+    a patient MCP start (a loaded machine starts Python servers slowly)."""
+    work = tmp_path / "ws"
+    (work / ".claude" / "agents").mkdir(parents=True)
+    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("MCP_TIMEOUT", "120000")
+    return work
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def gone(pid: int, seconds: float = DEADLINE_S) -> bool:
+    """Whether process ``pid`` is gone within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

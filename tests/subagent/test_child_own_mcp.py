@@ -7,30 +7,21 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from subagentkit import agent, results_of, task
+from subagentkit import SERVER, agent, gone, make_ws, results_of, task
 
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
 from agentrun.runner.api import RunResult, run
 
-SERVER = Path(__file__).with_name("own_server.py")
-DEADLINE_S = 60.0
-
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    (work / ".claude" / "agents").mkdir(parents=True)
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    monkeypatch.setenv("MCP_TIMEOUT", "120000")  # a loaded machine starts Python slowly
-    return work
+    return make_ws(tmp_path, monkeypatch)
 
 
 def server(pids: Path, *, marker: Path | None = None) -> dict[str, Any]:
@@ -93,23 +84,6 @@ def lead(
 
 def pids_in(path: Path) -> list[int]:
     return [int(line) for line in path.read_text().split()] if path.exists() else []
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def gone(pid: int, seconds: float = DEADLINE_S) -> bool:
-    deadline = time.monotonic() + seconds
-    while alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def go(ws: Path, model: FunctionModel, **options: Any) -> RunResult:

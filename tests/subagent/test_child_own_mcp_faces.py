@@ -14,24 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from subagentkit import agent, task
+from subagentkit import DEADLINE_S, SERVER, agent, alive, gone, make_ws, task
 
 from agentrun.models.scripted import ScriptedModel
 from agentrun.sdk import AgentDefinition, ClaudeAgentOptions, ResultMessage, UserMessage
 from sdkkit import collect
 
-SERVER = Path(__file__).with_name("own_server.py")
-DEADLINE_S = 60.0
-
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    (work / ".claude" / "agents").mkdir(parents=True)
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    monkeypatch.setenv("MCP_TIMEOUT", "120000")
-    return work
+    return make_ws(tmp_path, monkeypatch)
 
 
 def planted(tmp_path: Path) -> dict[str, Any]:
@@ -57,23 +49,6 @@ def cli(ws: Path, script: Path) -> list[str]:
         "--model", f"script:{script}", "--output-format", "stream-json",
         "--permission-mode", "bypassPermissions",
     ]  # fmt: skip
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def gone(pid: int) -> bool:
-    deadline = time.monotonic() + DEADLINE_S
-    while alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_print_mode_in_bypass_never_runs_a_workspace_childs_server(
