@@ -3,46 +3,15 @@ parent's own, calling the session's one server, decided by the child's gate (its
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from subagentkit import agent, results_of, task
 
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import RunResult, run
 from agentrun.sdk.tools import create_sdk_mcp_server, tool
-
-
-def agent(ws: Path, name: str, tools: str | None, **fields: str) -> None:
-    lines = ["---", f"name: {name}", f"description: The {name} agent."]
-    if tools is not None:
-        lines.append(f"tools: {tools}")
-    lines += [f"{k}: {v}" for k, v in fields.items()]
-    lines += ["---", f"You are {name}."]
-    (ws / ".claude" / "agents" / f"{name}.md").write_text("\n".join(lines) + "\n")
-
-
-def task(name: str) -> dict[str, Any]:
-    return {
-        "name": "Task",
-        "input": {"description": f"run {name}", "prompt": "do it", "subagent_type": name},
-    }
-
-
-def results_of(result: RunResult) -> list[tuple[str, bool]]:
-    """The parent's tool results, in order, from its transcript."""
-    path = Path(os.environ["AGENTRUN_HOME"]) / "sessions" / f"{result.session_id}.jsonl"
-    out = []
-    for line in path.read_text().splitlines():
-        entry = json.loads(line)
-        if entry["type"] == "message" and entry["message"]["role"] == "user":
-            for block in entry["message"]["content"]:
-                if block["type"] == "tool_result":
-                    out.append((block["content"], bool(block.get("is_error"))))
-    return out
-
 
 ADDED: list[tuple[float, float]] = []
 

@@ -76,6 +76,25 @@ def delegate(child: Any) -> FunctionModel:
     return FunctionModel(answer)
 
 
+def child_tries_rm_rf_and_is_refused(ws: Path) -> None:
+    """Under bypassPermissions, the worker asks Bash for ``rm -rf keep.txt``: the file stays
+    and the child is told the guard's reason."""
+    told: list[str] = []
+
+    def child(request: ModelRequest) -> Any:
+        if len(request.messages) == 1:
+            return {"tool_calls": [{"name": "Bash", "input": {"command": "rm -rf keep.txt"}}]}
+        told.append(json.dumps(request.messages[-1]))
+        return "gave up"
+
+    result = run(
+        "go", agent="lead", cwd=ws, model=delegate(child), permission_mode="bypassPermissions"
+    )
+    assert result.subtype == "success", result.result
+    assert (ws / "keep.txt").read_text() == "precious\n"
+    assert "no rm -rf" in told[0]
+
+
 def test_subagent_start_and_stop_fire_with_claude_codes_fields(ws: Path, tmp_path: Path) -> None:
     log = tmp_path / "hooks.log"
     script = tmp_path / "log.py"
@@ -124,20 +143,7 @@ def test_the_sessions_pretooluse_guard_holds_for_a_childs_calls(ws: Path, tmp_pa
     script = tmp_path / "guard.py"
     script.write_text(GUARD_PY)
     configure(ws, {"PreToolUse": command(f"{PY} {script}", "Bash")})
-    told: list[str] = []
-
-    def child(request: ModelRequest) -> Any:
-        if len(request.messages) == 1:
-            return {"tool_calls": [{"name": "Bash", "input": {"command": "rm -rf keep.txt"}}]}
-        told.append(json.dumps(request.messages[-1]))
-        return "gave up"
-
-    result = run(
-        "go", agent="lead", cwd=ws, model=delegate(child), permission_mode="bypassPermissions"
-    )
-    assert result.subtype == "success", result.result
-    assert (ws / "keep.txt").read_text() == "precious\n"
-    assert "no rm -rf" in told[0]
+    child_tries_rm_rf_and_is_refused(ws)
 
 
 def test_a_childs_own_hooks_hold_for_it_and_its_stop_is_subagentstop(
@@ -153,20 +159,7 @@ def test_a_childs_own_hooks_hold_for_it_and_its_stop_is_subagentstop(
         f"  Stop:\n    - hooks:\n        - {{type: command, command: 'cat >> {log}'}}\n"
         "---\nWorker.\n"
     )
-    told: list[str] = []
-
-    def child(request: ModelRequest) -> Any:
-        if len(request.messages) == 1:
-            return {"tool_calls": [{"name": "Bash", "input": {"command": "rm -rf keep.txt"}}]}
-        told.append(json.dumps(request.messages[-1]))
-        return "gave up"
-
-    result = run(
-        "go", agent="lead", cwd=ws, model=delegate(child), permission_mode="bypassPermissions"
-    )
-    assert result.subtype == "success", result.result
-    assert (ws / "keep.txt").read_text() == "precious\n"
-    assert "no rm -rf" in told[0]
+    child_tries_rm_rf_and_is_refused(ws)
     stop = json.loads(log.read_text())
     assert (stop["hook_event_name"], stop["agent_type"]) == ("SubagentStop", "worker")
 

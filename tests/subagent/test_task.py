@@ -4,13 +4,13 @@ the real gate, the real transcript."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from subagentkit import agent, results_of, task
 
 from agentrun.core.events import AssistantEvent, Event, SubagentEvent
 from agentrun.core.pricing import cost_usd, resolve_alias
@@ -30,22 +30,6 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return work
 
 
-def agent(ws: Path, name: str, tools: str | None, body: str = "", **fields: str) -> None:
-    lines = ["---", f"name: {name}", f"description: The {name} agent."]
-    if tools is not None:
-        lines.append(f"tools: {tools}")
-    lines += [f"{k}: {v}" for k, v in fields.items()]
-    lines += ["---", body or f"You are {name}."]
-    (ws / ".claude" / "agents" / f"{name}.md").write_text("\n".join(lines) + "\n")
-
-
-def task(name: str, prompt: str = "do it", **extra: Any) -> dict[str, Any]:
-    return {
-        "name": "Task",
-        "input": {"description": f"run {name}", "prompt": prompt, "subagent_type": name, **extra},
-    }
-
-
 def go(
     ws: Path, data: dict[str, Any], *, lead: str = "lead", **options: Any
 ) -> tuple[RunResult, list[SubagentEvent]]:
@@ -61,19 +45,6 @@ def go(
         **options,
     )
     return result, [e for e in events if isinstance(e, SubagentEvent)]
-
-
-def results_of(result: RunResult) -> list[tuple[str, bool]]:
-    """The parent's tool results (denied calls too), in order, from its transcript."""
-    path = Path(os.environ["AGENTRUN_HOME"]) / "sessions" / f"{result.session_id}.jsonl"
-    out = []
-    for line in path.read_text().splitlines():
-        entry = json.loads(line)
-        if entry["type"] == "message" and entry["message"]["role"] == "user":
-            for block in entry["message"]["content"]:
-                if block["type"] == "tool_result":
-                    out.append((block["content"], bool(block.get("is_error"))))
-    return out
 
 
 def test_a_child_runs_its_own_agent_file_and_its_answer_is_the_tool_result(ws: Path) -> None:

@@ -111,13 +111,18 @@ class InteractiveApp:
         return session
 
     def _mcp_consent(self, server: Any) -> bool:
-        """Whether a server of the project's .mcp.json may start (asked once per definition)."""
+        """Whether a server of the project's .mcp.json (or of a workspace agent file) may
+        start, asked once per definition: at the session's start, or mid-turn when a subagent
+        with servers of its own starts."""
+        self.renderer.pause()
         self.console.print(
             Text(f"  {server.origin} asks to start MCP server {server.name!r}:", style="yellow"),
             Text(f"    {server.describe()}  (it would run as you), defined as:"),
             *(Text(f"      {line}") for line in server.definition_lines()),
             sep="\n",
         )
+        self.term.restore()
+        self.term.discard_typeahead()  # a key typed earlier must never answer this question
         try:
             raw = self.read("  Start it? (remembered for this definition) [y]es / [n]o: ")
         except (KeyboardInterrupt, EOFError):

@@ -144,6 +144,10 @@ class Renderer:
         if detail.strip() and ((self.verbose and not event.suppress_output) or event.blocked):
             self.console.print(Text(f"  ⎿  {one_line(detail)}", style=style))
 
+    def pause(self) -> None:
+        """Stop any live display, for a question asked mid-turn."""
+        self._stop_live()
+
     def close(self) -> None:
         """Stop any live display; calls still running (a cancelled turn) are marked so."""
         self._stop_live()

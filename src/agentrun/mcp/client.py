@@ -22,7 +22,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from agentrun.mcp.reaper import MARKER, owner_token, sweep
+from agentrun.mcp.reaper import CLIENT, MARKER, client_id, owner_token, sweep
 
 if TYPE_CHECKING:
     import socket
@@ -96,6 +96,7 @@ class McpClient:
         self._thread = threading.Thread(target=self._run_loop, name="mcp", daemon=True)
         self._thread.start()
         self._closed = False
+        self._id = client_id()
 
     def _run_loop(self) -> None:
         # An in-process (sdk) server's code that raises SystemExit in a task gets out of
@@ -112,13 +113,22 @@ class McpClient:
     def _submit(self, coro: Coroutine[Any, Any, T]) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
-    def start(self) -> list[Server]:
-        """Start every server at once; wait until each is connected or failed."""
+    def start(self, cancel: threading.Event | None = None) -> list[Server]:
+        """Start every server at once; wait until each is connected or failed (or, once
+        ``cancel`` is set, no longer: those still starting are ``failed``)."""
         token = owner_token()
         # Strays of a killed runtime go first (in the loop's thread pool, while servers start).
         threading.Thread(target=sweep, name="mcp-sweep", daemon=True).start()
         future = self._submit(self._start_all(token))
-        future.result()
+        if cancel is None:
+            future.result()
+        while cancel is not None and not cancel.is_set():
+            with contextlib.suppress(TimeoutError):
+                future.result(timeout=0.1)
+                break
+        for server in self.servers.values():
+            if server.status == "pending":  # interrupted: close() stops what did start
+                server.status, server.error = "failed", "interrupted while starting"
         return list(self.servers.values())
 
     async def _start_all(self, token: str) -> None:
@@ -196,7 +206,7 @@ class McpClient:
             return sse_client(c.url, headers=dict(c.headers))
         from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
 
-        env = {**get_default_environment(), **c.env, MARKER: token}
+        env = {**get_default_environment(), **c.env, MARKER: token, CLIENT: self._id}
         if c.sandbox:
             if self._jail_spawn is None:  # never unconfined instead
                 raise McpCallError("it asks for the sandbox, which only a session starts")
@@ -283,7 +293,7 @@ class McpClient:
         self._closed = True
         with contextlib.suppress(Exception):
             self._submit(self._stop_all()).result(timeout=15)
-        sweep(mine=True)  # what the servers started and left behind
+        sweep(mine=self._id)  # what this client's servers started and left behind
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         if not self._thread.is_alive():

@@ -350,20 +350,20 @@ def load_setup(
             if consent.allows(server):
                 chosen[server.name] = server
             else:
-                setup.warnings.append(_unapproved(server))
+                setup.warnings.append(unapproved(server))
     for value in flags:
         for server in flag_config(value, cwd):
             chosen[server.name] = server
     for server in _agent_servers(agent_servers, chosen, setup.warnings):
         if agent_in_project and not consent.allows(server):
-            setup.warnings.append(_unapproved(server))
+            setup.warnings.append(unapproved(server))
             continue
         chosen[server.name] = server
     setup.servers = list(chosen.values())
     return setup
 
 
-def _unapproved(server: ServerConfig) -> str:
+def unapproved(server: ServerConfig) -> str:
     refs = server.secret_references()
     if refs:
         names = ", ".join(f"${{{n}}}" for n in refs)

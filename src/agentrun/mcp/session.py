@@ -41,6 +41,15 @@ def wanted(name: str, agent_tools: Sequence[str] | None, disallowed: Sequence[st
     return agent_tools is None or any(covers(t) for t in agent_tools)
 
 
+def in_project(agent: Any, cwd: Path) -> bool:
+    """Whether ``agent`` is the repository's own: found in a ``.claude/agents`` up the tree, or
+    a file inside the workspace. Such a file may name any command, like its ``.mcp.json``: its
+    inline servers need the same consent."""
+    agent_path = getattr(agent, "path", None)
+    inside = agent_path is not None and cwd.resolve() in Path(agent_path).resolve().parents
+    return getattr(agent, "source", "") == "project" or inside
+
+
 def open_mcp(
     cwd: Path,
     *,
@@ -54,17 +63,12 @@ def open_mcp(
 ) -> OpenedMcp:
     """Read the configuration (``sources``: the setting sources read, None: all), start every
     server at once, and gather their tools."""
-    # A repository's own agent files (found in .claude/agents up the tree, or a path inside the
-    # workspace) may name any command, like its .mcp.json: their inline servers need consent.
-    agent_path = getattr(agent, "path", None)
-    inside = agent_path is not None and cwd in Path(agent_path).resolve().parents
-    in_project = getattr(agent, "source", "") == "project" or inside
     setup = load_setup(
         cwd,
         flags=flags,
         strict=strict,
         agent_servers=agent.extra.get("mcpServers"),
-        agent_in_project=in_project,
+        agent_in_project=in_project(agent, cwd),
         ask=ask,
         sources=sources,
     )

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 from agentrun.runner.jailparts import child_shell, mcp_jail_spawn, open_shell, open_workspace
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from agentrun.agentfile.agentfile import AgentSpec
     from agentrun.core.protocols import Model, PermissionChecker
+    from agentrun.mcp.childservers import ChildServers
+    from agentrun.mcp.config import ServerConfig
     from agentrun.runner.options import RunOptions
     from agentrun.runner.runtime import Runtime
     from agentrun.subagent.task import TaskTool
@@ -76,7 +81,7 @@ def offer_task(
     from agentrun.subagent.offer import task_tool
 
     o = rt._options
-    return task_tool(
+    tool = task_tool(
         rt.agent,
         disallowed=disallowed,
         cwd=rt.cwd,
@@ -95,6 +100,41 @@ def offer_task(
         can_read=rt.preloader.can_read,
         new_shell=functools.partial(child_shell, rt),
         deny=o.disallowed_tools,
+    )
+    if tool is not None:
+        tool.delegation.own_servers = functools.partial(child_mcp, rt)
+        tool.delegation.mcp_reach = functools.partial(_reaches, rt.agent.tools, tuple(disallowed))
+    return tool
+
+
+def _reaches(agent_tools: Sequence[str] | None, disallowed: Sequence[str], name: str) -> bool:
+    from agentrun.mcp.session import wanted
+
+    return wanted(name, agent_tools, disallowed)
+
+
+def child_mcp(rt: Runtime, agent: AgentSpec, keep: Callable[[str], bool]) -> ChildServers:
+    """A subagent's own ``mcpServers:``, started as the session's are: the same consent (the
+    user asked under the lock the approval prompts take), jail and configured servers."""
+    from agentrun.mcp.childservers import child_servers
+
+    ask = rt._options.mcp_consent
+    if ask is not None and rt.task_tool is not None:
+        lock, prompt = rt.task_tool.delegation.lock, ask
+
+        def ask_locked(server: ServerConfig) -> bool:
+            with lock:
+                return prompt(server)
+
+        ask = ask_locked
+    return child_servers(
+        agent,
+        cwd=rt.cwd,
+        session=dict(rt.mcp_servers),
+        keep=keep,
+        ask=ask,
+        jail_spawn=functools.partial(mcp_jail_spawn, rt),
+        cancel=rt.ctx.cancel,
     )
 
 

@@ -135,10 +135,18 @@ def subagents(agents: dict[str, AgentDefinition] | None) -> tuple[AgentSpec, ...
 
     out: list[AgentSpec] = []
     for name, d in (agents or {}).items():
-        for key in ("mcpServers", "initialPrompt"):
-            if getattr(d, key) is not None:
-                raise UnsupportedOptionError(f"agents[{name!r}].{key}", "not supported on agentrun")
-        keys = ("maxTurns", "permissionMode", "skills", "memory", "background", "effort")
+        if d.initialPrompt is not None:
+            key = f"agents[{name!r}].initialPrompt"
+            raise UnsupportedOptionError(key, "not supported on agentrun")
+        keys = (
+            "maxTurns",
+            "permissionMode",
+            "skills",
+            "memory",
+            "background",
+            "effort",
+            "mcpServers",
+        )
         extra: dict[str, Any] = {k: getattr(d, k) for k in keys if getattr(d, k) is not None}
         problems: list[str] = []
         fields = read_fields(extra, functools.partial(_say, name), problems)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from agentrun.core.errors import ConfigError
 from agentrun.core.events import AssistantEvent, SubagentEvent, TextDelta
 from agentrun.core.types import JSON, ToolResult
+from agentrun.core.vocab import INTERRUPTED_STOP
 from agentrun.permissions.delegation import delegation_tool_name, startable
 from agentrun.subagent.spec import MAX_DEPTH, task_spec
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         Tool,
     )
     from agentrun.core.types import ToolCall
+    from agentrun.mcp.childservers import ChildServers
     from agentrun.subagent.background import BackgroundAgents
     from agentrun.tools.base import ToolContext
     from agentrun.tools.shell import BashSession
@@ -91,6 +93,12 @@ class Delegation:
     can_read: Callable[[Path], bool] | None = None
     """Whether the session's sandbox lets an agent read a resolved path: a child's project
     memory files are read through it (None: no sandbox to ask)."""
+    own_servers: Callable[[AgentSpec, Callable[[str], bool]], ChildServers] | None = None
+    """Starts a child's own ``mcpServers:`` (checked against the session's servers, its
+    consent and jail), given which MCP tool names the child may have."""
+    mcp_reach: Callable[[str], bool] = lambda name: True
+    """Whether the offering agent may have MCP tool ``name`` (its ``tools:`` and deny rules,
+    and its parent's): a child's own servers' tools never pass where this does not."""
     mcp_tools: tuple[Tool, ...] = ()
     """The session's MCP tools the offering agent has (its ``tools:`` and deny rules already
     applied): a child gets those its own ``tools:`` and ``disallowedTools`` keep, calling the
@@ -144,17 +152,23 @@ class TaskTool:
             final = child.run(str(input["prompt"]))
         finally:
             child.close()
-        return _result(name, final)
+        if final.stop_reason == INTERRUPTED_STOP and not d.ctx.cancel.is_set():
+            # Ctrl-C that reached the child's loop first (or its approval prompt) is the
+            # user's stop of the whole turn: the parent's dispatch ends it as interrupted
+            raise KeyboardInterrupt
+        return _result(name, final, child.notes)
 
 
-def _result(name: str, final: ResultEvent) -> ToolResult:
+def _result(name: str, final: ResultEvent, notes: list[str]) -> ToolResult:
     usage, cost = final.usage, final.total_cost_usd
+    # what the child's own MCP servers lacked: the parent learns why a tool was missing
+    said = "".join(f"\n\n[agentrun: {note}]" for note in notes)
     if final.subtype == "success":
         text = final.result or f"(the {name} agent gave no answer)"
-        return ToolResult(text, usage=usage, cost_usd=cost)
+        return ToolResult(text + said, usage=usage, cost_usd=cost)
     why = final.result or final.stop_reason or final.subtype
     text = f"The {name} agent stopped without finishing ({final.subtype}): {why}"
-    return ToolResult(text, is_error=True, usage=usage, cost_usd=cost)
+    return ToolResult(text + said, is_error=True, usage=usage, cost_usd=cost)
 
 
 class Child:
@@ -224,6 +238,12 @@ class Child:
 
             keep = agent.tools, agent.disallowed_tools
             mcp_tools = tuple(t for t in d.mcp_tools if wanted(t.name, *keep))
+        reach, self.servers, self.notes = d.mcp_reach, None, []
+        if d.own_servers is not None:  # its own servers; close() stops them
+            from agentrun.subagent.ownmcp import start_own
+
+            reach, mcp_tools, self.servers = start_own(d, agent, mcp_tools, self._persist)
+            self.notes = self.servers.warnings if self.servers is not None else []
         tool_name = delegation_tool_name(agent.tools, agent.disallowed_tools)
         if tool_name is not None and d.depth < MAX_DEPTH:
             allowed = startable(agent.tools, d.agents)
@@ -241,9 +261,11 @@ class Child:
                 lock=threading.Lock(),
                 mcp_tools=mcp_tools,
                 background=None,
+                mcp_reach=reach,
             )
             tools.append(TaskTool(tool_name, nested))
         tools += mcp_tools
+        tools += self.servers.tools if self.servers is not None else []
         self.runner = ToolRunner(tools, self.ctx, strict=d.strict)
 
     def run(self, prompt: str) -> ResultEvent:
@@ -341,6 +363,8 @@ class Child:
         return self._shell
 
     def close(self) -> None:
+        if self.servers is not None:
+            self.servers.close()  # its own MCP servers end with it
         if self._shell is not None:
             self._shell.close()  # the child's background jobs end with it
         if self.owned:
