@@ -25,6 +25,7 @@ from agentrun.core.events import AssistantEvent, SubagentEvent, TextDelta
 from agentrun.core.types import JSON, ToolResult
 from agentrun.core.vocab import INTERRUPTED_STOP
 from agentrun.permissions.delegation import delegation_tool_name, startable
+from agentrun.subagent.childparts import ChildHooks, child_model
 from agentrun.subagent.spec import MAX_DEPTH, task_spec
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from agentrun.core.loop import Approver
     from agentrun.core.looptypes import Conversation
     from agentrun.core.protocols import (
-        HookResult,
         HookRunner,
         Model,
         PermissionChecker,
@@ -47,8 +47,6 @@ if TYPE_CHECKING:
     from agentrun.subagent.background import BackgroundAgents
     from agentrun.tools.base import ToolContext
     from agentrun.tools.shell import BashSession
-
-_INHERIT = (None, "", "inherit")
 
 
 @dataclass
@@ -185,8 +183,8 @@ class Child:
         self.conv: Conversation | None = None
         # a malformed `hooks:` in the child's file is a ConfigError: the Task says it could
         # not start
-        self.hooks = _ChildHooks(d.hooks(agent), call_id, agent.name) if d.hooks else None
-        self.model, self.owned = _child_model(d, agent, model, call_id)
+        self.hooks = ChildHooks(d.hooks(agent), call_id, agent.name) if d.hooks else None
+        self.model, self.owned = child_model(d, agent, model, call_id)
         mode = stricter_mode(d.gate.mode, agent.fields.permission_mode)
         self._shell: BashSession | None = None
         opts = dict(d.gate_options)
@@ -371,53 +369,3 @@ class Child:
             closer = getattr(self.model, "close", None)
             if callable(closer):
                 closer()
-
-
-class _ChildHooks:
-    """The session's hooks as one subagent meets them: its Stop fires as SubagentStop, and
-    SubagentStart/SubagentStop carry ``agent_id`` (the Task call's id) and ``agent_type``
-    (matchers select by it). Its prompt is no user prompt: UserPromptSubmit does not fire."""
-
-    subagent = True
-
-    def __init__(self, hooks: HookRunner, agent_id: str, agent_type: str) -> None:
-        self.hooks, self.agent_id, self.agent_type = hooks, agent_id, agent_type
-
-    def has(self, event: str) -> bool:
-        return event != "UserPromptSubmit" and self.hooks.has(event)
-
-    def fire(self, event: str, fields: JSON) -> HookResult:
-        if event in ("SubagentStart", "SubagentStop"):
-            fields = {**fields, "agent_id": self.agent_id, "agent_type": self.agent_type}
-        return self.hooks.fire(event, fields)
-
-    def take_stop(self) -> str | None:
-        return self.hooks.take_stop()
-
-
-def _child_model(
-    d: Delegation, agent: AgentSpec, override: Any, call_id: str
-) -> tuple[Model, bool]:
-    """The child's model and whether the child owns it (closes it when done).
-
-    ``inherit`` (or nothing) is the parent's; an alias or id is a model of its own. Under a
-    scripted parent every child plays its agent's script from the parent's ``agents``
-    (answering as the alias's model when one is named, for its price)."""
-    wanted = override if override not in _INHERIT else agent.model
-    inherit = wanted in _INHERIT
-    for_agent = getattr(d.model, "for_agent", None)
-    if callable(for_agent):
-        from agentrun.core.pricing import resolve_alias
-
-        model_id = None if inherit or wanted == "default" else resolve_alias(str(wanted))
-        scripted: Model | None = for_agent(agent.name, model_id, call_id)
-        if scripted is None:
-            raise ConfigError(
-                f"the script has no 'agents' entry for {agent.name!r} (its turns as a subagent)"
-            )
-        return scripted, False
-    if inherit:
-        return d.model, False
-    from agentrun.models import resolve_model
-
-    return resolve_model(str(wanted), max_retries=d.max_retries), True
