@@ -194,31 +194,45 @@ def _generic_output(name: str, args: tuple[str, ...], out: Writes) -> None:
 
 def _copier(name: str, args: tuple[str, ...], out: Writes) -> None:
     spec = _COPIERS[name]
-    targets = [v for _, v in find_values(args, spec) if v is not None]
+    into = [v for _, v in find_values(args, spec) if v is not None]  # -t DIR
     files = operands(args, spec)
-    if name == "install" and any(
-        w == "-d" or w == "--directory" or (w[:1] == "-" and w[1:2] != "-" and "d" in w)
-        for w in args
-    ):
+    if name == "install" and any(w == "--directory" or _short_has(w, "d") for w in args):
         out.files += [(f, "install -d") for f in files]
         return
-    if not targets and len(files) >= 2:
-        dest, files = files[-1], files[:-1]
+    sources = files if into else files[:-1]
+    if not into and len(files) >= 2:
+        dest = files[-1]
         # the destination is a file, or a directory the sources go into under their names
         out.files.append((dest, name))
-        out.files += [
-            (dest.rstrip("/") + "/" + f.rstrip("/").rsplit("/", 1)[-1], name) for f in files
-        ]
-    elif not targets and len(files) == 1 and name == "ln":
-        out.files.append((files[0].rstrip("/").rsplit("/", 1)[-1], "ln"))
-    for target in targets:
-        out.dirs.append((target, f"{name} -t"))
+        if not any(w == "--no-target-directory" or _short_has(w, "T") for w in args):
+            out.files += [(dest.rstrip("/") + "/" + _base(f), name) for f in sources]
+        into_tree = [dest]
+    elif not into and len(files) == 1 and name == "ln":
+        out.files.append((_base(files[0]), "ln"))  # `ln -s /a/b` makes ./b
+        into_tree = []
+    else:
+        into_tree = into
+    out.dirs += [(d, f"{name} -t") for d in into]
     if name == "mv":
-        out.files += [(f, "mv (removes its sources)") for f in files]
-    if any(w in ("-r", "-R", "-a", "--recursive", "--archive") for w in args) or name == "mv":
+        out.files += [(f, "mv (removes its sources)") for f in sources]
+    recursive = name == "mv" or any(
+        w in ("--recursive", "--archive")
+        or _short_has(w, "r")
+        or _short_has(w, "R")
+        or _short_has(w, "a")
+        for w in args
+    )
+    if recursive:
         # a tree's files land under the destination with names the line does not show
-        for dest in targets or ([files[-1]] if files else []):
-            out.dirs.append((dest, name))
+        out.dirs += [(d, name) for d in into_tree if (d, f"{name} -t") not in out.dirs]
+
+
+def _short_has(word: str, letter: str) -> bool:
+    return word[:1] == "-" and word[1:2] != "-" and letter in word[1:]
+
+
+def _base(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _sed(args: tuple[str, ...], out: Writes) -> None:
