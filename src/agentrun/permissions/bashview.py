@@ -109,6 +109,8 @@ def _option_writes(commands: tuple[tuple[str, ...], ...], moves: bool) -> Writes
                 for path, how in listed:
                     if path == "-" or path in _HARMLESS_TARGETS or _FD_TARGET.fullmatch(path):
                         continue
+                    if into is found.dirs and path.endswith("/") and path.strip("/"):
+                        path = path.rstrip("/")
                     if _EXPANDED.search(path) or (moves and not path.startswith("/")):
                         found.opaque.append(f"{how} writes {path!r}, only known at run time")
                     else:

@@ -236,9 +236,7 @@ def _base(path: str) -> str:
 
 
 def _sed(args: tuple[str, ...], out: Writes) -> None:
-    spec = OptionSpec(
-        long=("in-place",), short_args="efl", long_args=("expression", "file", "line-length")
-    )
+    spec = OptionSpec(short_args="efl", long_args=("expression", "file", "line-length"))
     in_place: str | None = None
     for word in args:
         if word == "--":
