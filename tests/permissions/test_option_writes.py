@@ -6,7 +6,6 @@ the gate names is the one the program writes."""
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import tarfile
 import zipfile
@@ -100,6 +99,24 @@ OPAQUE = [
     "touch $F",
     "cp in.txt *.bak",
     "gzip in.txt",
+    "curl -w '%output{out.txt}' http://127.0.0.1:9/",
+    "scp host:f .",
+    "ed -s in.txt <<'EOF'\nw out.txt\nEOF",
+    "awk '{ print $1 \\\n > \"out.txt\" }' in.txt",
+]
+# file writes not run here (no network, no key generation)
+NOT_RUN = [
+    "openssl req -new -key k -out out.csr",
+    "ssh-keygen -t ed25519 -N '' -f out.key",
+    "gcc -Iinc -o prog a.c",
+    "gcc a.c",
+    "sponge out.txt",
+    "curl -sSo out.txt http://127.0.0.1:9/",
+    "curl -O http://127.0.0.1:9/x",
+    "wget http://127.0.0.1:9/x",
+    "wget -P sub http://127.0.0.1:9/x",
+    "git clone http://127.0.0.1:9/x sub/x",
+    "pip install --target sub x",
 ]
 NOT_WRITES = [
     "git log -1 --format=format:x",
@@ -134,12 +151,12 @@ def decide(g: Gate, command: str) -> str:
 
 def rule_for(command: str) -> str:
     """A read-looking prefix rule for the command: its words up to the first option."""
-    words = shlex.split(command.split("\n")[0])
+    words = command.split()
     prefix = words[:1] + [w for w in words[1:2] if w.isalpha()]  # `git log`, not `awk '{..}'`
     return f"Bash({' '.join(prefix)}:*)"
 
 
-ALL = [c for c, _ in FILE_WRITES] + [c for c, _ in DIR_WRITES] + ABBREVIATED + OPAQUE
+ALL = [c for c, _ in FILE_WRITES] + [c for c, _ in DIR_WRITES] + ABBREVIATED + OPAQUE + NOT_RUN
 
 
 @pytest.mark.parametrize("command", ALL)
@@ -183,6 +200,7 @@ def test_protected_paths_named_by_options_are_asked_in_every_mode(ws: Path) -> N
         assert decide(g, "git log -1 --output=.git/hooks/pre-commit") == "ask"
         assert decide(g, "cp x .claude") == "ask"  # `.claude/x` if it is a directory
         assert decide(g, "tar -xf a.tar -C .git") == "ask"
+        assert decide(g, "git clone http://127.0.0.1:9/x sub/.agentrun") == "ask"
 
 
 def test_deny_rules_cover_files_named_by_options(ws: Path) -> None:

@@ -122,6 +122,8 @@ def _downloader(name: str, args: tuple[str, ...], spec: OptionSpec, out: Writes)
     given = find_values(args, spec)
     into = [v for o, v in given if o in ("-P", "--directory-prefix", "--output-dir") and v]
     named = False
+    if name == "curl" and any("%output{" in w for w in args):  # `-w '%output{F}'`
+        out.opaque.append("curl -w %output{...} writes a file")
     for opt, value in given:
         if opt in ("-K", "--config", "-e", "--execute"):
             out.opaque.append(f"{name} {opt} reads options (and files to write) from elsewhere")

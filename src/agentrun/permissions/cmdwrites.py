@@ -47,13 +47,23 @@ _OUTPUT_OPTIONS: dict[str, OptionSpec] = {
     "tree": OptionSpec(short="o", short_args="LPIH"),
     "pandoc": OptionSpec(short="o", long=("output",)),
     "xmllint": OptionSpec(long=("output",)),
+    "gpg": OptionSpec(short="o", long=("output",), short_args="urf"),
+    "ssh-keygen": OptionSpec(short="f", short_args="bCNtZaIOnVzEmPsDh"),
+    **{
+        cc: OptionSpec(short="o", short_args="IDLUlWxuBbVAeFGT")
+        for cc in ("cc", "gcc", "g++", "c++", "clang", "clang++", "ld", "as", "tcc")
+    },
 }
+_COMPILERS = frozenset({"cc", "gcc", "g++", "c++", "clang", "clang++", "ld", "as", "tcc"})
+# Programs whose long options take one dash (``openssl req -out F -keyout K``).
+_ONE_DASH_OUTPUT = {"openssl": ("-out", "-keyout", "-certout", "-sigout")}
 # ... whose ``--output`` takes something else than a file.
 _OUTPUT_NOT_A_FILE = frozenset({"df", "ps", "lsblk", "findmnt", "journalctl", "ip", "nmcli"})
 # Programs writing every operand (creating, changing or removing it), with the short and long
 # options that take a value (so the value is not taken for a file).
 _WRITES_OPERANDS: dict[str, OptionSpec] = {
     "tee": OptionSpec(),
+    "sponge": OptionSpec(),
     "touch": OptionSpec(short_args="drt", long_args=("date", "reference")),
     "truncate": OptionSpec(short_args="sr", long_args=("size", "reference")),
     "mkdir": OptionSpec(short_args="m", long_args=("mode",)),
@@ -113,6 +123,10 @@ _OPAQUE = {
     "lz4": "lz4 writes the files it compresses",
     "7z": "7z writes archives and the files in them",
     "cpio": "cpio writes the files its archive holds",
+    "scp": "scp writes its destination, which may be here",
+    "sftp": "sftp writes the files its commands say",
+    **{e: f"{e} writes the files its commands say" for e in ("ed", "ex", "vi", "vim", "nvim")},
+    **{e: f"{e} writes the files its commands say" for e in ("emacs", "nano", "red")},
 }
 # gzip & co. only read with one of these.
 _READS_ONLY = {
@@ -122,7 +136,7 @@ _READS_ONLY = {
 _READS_ONLY_LONG = frozenset({"--stdout", "--to-stdout", "--list", "--test"})
 _AWKS = frozenset({"awk", "gawk", "mawk", "nawk"})
 # An awk program printing to a file, or loading code that may (``@load "inplace"``).
-_AWK_WRITES = re.compile(r"\bprint(?:f)?\b[^;{}\n]*>|@load|@include|\bfflush\b")
+_AWK_WRITES = re.compile(r"\bprint(?:f)?\b[^;{}]*>|@load|@include|\bfflush\b")
 _AWK_WRITE_OPTIONS = OptionSpec(
     flags="iloOpdDE",
     long_flags=("include", "load", "pretty-print", "profile", "dump-variables", "debug", "exec"),
@@ -144,8 +158,13 @@ def command_writes(words: tuple[str, ...]) -> Writes:
             if value is not None:
                 kind = out.dirs if opt in ("-T", "--temporary-directory") else out.files
                 kind.append((value, f"{name} {opt}"))
+        if name in _COMPILERS and not out.files and not {"-E", "-fsyntax-only"} & set(args):
+            out.dirs.append((".", f"{name} (a.out or .o files)"))
     elif name not in _OUTPUT_NOT_A_FILE:
         _generic_output(name, args, out)
+    for i, word in enumerate(args[:-1]):
+        if word in _ONE_DASH_OUTPUT.get(name, ()):
+            out.files.append((args[i + 1], f"{name} {word}"))
     if name in _WRITES_OPERANDS:
         files = operands(args, _WRITES_OPERANDS[name])
         if name in _MODE_FIRST and not any(w.startswith("--reference") for w in args):
