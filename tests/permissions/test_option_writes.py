@@ -216,7 +216,8 @@ def test_deny_rules_cover_files_named_by_options(ws: Path) -> None:
 def test_a_bare_bash_rule_does_not_allow_the_write(ws: Path) -> None:
     g = gate(ws, allowed=["Bash"])
     assert decide(g, "git log -1") == "allow"
-    for command in ("git log -1 --output=x", "env sort -o x y", "timeout 5 tee x", "ls | tee x"):
+    lines = ("git log -1 --output=x", "env sort -o x y", "timeout 5 tee x", "ls | tee x")
+    for command in (*lines, "git log --output=x; (( 1 ))"):
         assert decide(g, command) == "ask", command
 
 

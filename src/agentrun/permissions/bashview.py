@@ -54,10 +54,11 @@ class BashView:
 
 
 def view_bash(command: str) -> BashView:
+    unparsed = False
     try:
         parts = tuple(p.words for p in split_commands(command))
     except ShellParseError:
-        parts = ()
+        parts, unparsed = (), True
     try:
         runs = tuple(commands_run(command))
         unknown = None
@@ -79,6 +80,8 @@ def view_bash(command: str) -> BashView:
             (unknown_targets if opaque else targets).append(target)
     local = next((w[0] for w in runs if _local_program(w)), None)
     found = _option_writes((*parts, *runs), moves)
+    if unparsed:  # a bare `Bash` rule may still run it: what it writes is not known
+        found.opaque.append("the line could not be parsed, so the files it writes are unknown")
     return BashView(
         file_writes=tuple(dict.fromkeys(found.files)),
         dir_writes=tuple(dict.fromkeys(found.dirs)),
