@@ -18,7 +18,18 @@ __all__ = ["git_writes"]
 # git takes any unambiguous prefix of a long option (`--outp=F`); every command that reads
 # diff options takes `--output`, so it is looked for whatever the command.
 _OUTPUT = OptionSpec(long=("output", "output-directory"))
-_SHORT_OUTPUT = {"format-patch": "o", "archive": "o"}
+_SHORT_OUTPUT = dict.fromkeys(
+    ("archive", "bugreport", "diagnose", "format-patch", "index-pack", "mailsplit"), "o"
+)
+_INTO = frozenset({"bugreport", "diagnose", "format-patch", "mailsplit"})  # -o names a directory
+# Options of one subcommand naming a file it writes.
+_MORE = {
+    "fast-export": ("export-marks",),
+    "fast-import": ("export-marks", "export-pack-edges"),
+    "credential-store": ("file",),
+    "daemon": ("pid-file",),
+    "checkout-index": ("prefix",),
+}
 _CLONE = OptionSpec(
     long=("separate-git-dir",),
     short_args="bojuc",
@@ -34,11 +45,11 @@ def git_writes(args: tuple[str, ...]) -> Writes:
     if j is None or j == len(args):
         return out
     sub, rest = args[j], args[j + 1 :]
-    spec = OptionSpec(long=_OUTPUT.long, short=_SHORT_OUTPUT.get(sub, ""))
+    spec = OptionSpec(long=(*_OUTPUT.long, *_MORE.get(sub, ())), short=_SHORT_OUTPUT.get(sub, ""))
     for opt, value in find_values(rest, spec):
         if value is None:
             continue
-        into = opt in ("--output-directory", "-o") and sub == "format-patch"
+        into = opt in ("--output-directory", "-o") and sub in _INTO
         (out.dirs if into else out.files).append((value, f"git {sub} {opt}"))
     if sub == "format-patch" and not out.dirs and "--stdout" not in rest:
         out.dirs.append((".", "git format-patch"))
@@ -48,6 +59,15 @@ def git_writes(args: tuple[str, ...]) -> Writes:
     elif sub == "clone":
         out.dirs += [(v, "git clone") for _, v in find_values(rest, _CLONE) if v is not None]
         out.dirs.append((files[-1] if len(files) > 1 else ".", "git clone"))
+    elif sub in ("mv", "rm"):  # the work tree's files it moves or removes
+        out.files += [(f, f"git {sub}") for f in files]
+        if sub == "mv" and len(files) > 1:  # into a directory under the sources' names
+            dest = files[-1].rstrip("/")
+            out.files += [
+                (f"{dest}/{f.rstrip('/').rsplit('/', 1)[-1]}", "git mv") for f in files[:-1]
+            ]
+    elif sub == "merge-file" and files:
+        out.files.append((files[0], "git merge-file"))
     elif sub == "init" and files:
         out.dirs.append((files[-1], "git init"))
     elif sub == "worktree" and files[:1] == ["add"] and len(files) > 1:
