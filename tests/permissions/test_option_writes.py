@@ -101,6 +101,9 @@ OPAQUE = [
     "touch $F",
     "cp in.txt *.bak",
     "gzip in.txt",
+    "git log -1 $'--output=out.txt'",
+    "git log -1 --{output,x}=out.txt",
+    'git log -1 "$O"',
     "curl -w '%output{out.txt}' http://127.0.0.1:9/",
     "scp host:f .",
     "ed -s in.txt <<'EOF'\nw out.txt\nEOF",
@@ -213,6 +216,15 @@ def test_deny_rules_cover_files_named_by_options(ws: Path) -> None:
     assert decide(g, "tar -xf a.tar") == "deny"  # into the cwd: names unknown, may be secrets/
     assert decide(g, "tar -xf a.tar -C sub") == "allow"  # nothing under sub can match
     assert decide(g, "python3 -c 'print(1)'") == "deny"  # writes that cannot be checked
+
+
+@pytest.mark.parametrize(
+    "command", ["git log -1 $(printf %s --output=out.txt)", "sort `printf -- -o` out.txt in.txt"]
+)
+def test_options_made_at_run_time_are_writes(ws: Path, command: str) -> None:
+    g = gate(ws, allowed=["Bash(git log:*)", "Bash(sort:*)", "Bash(printf:*)"])
+    assert decide(g, command) == "ask"
+    assert decide(gate(ws, "acceptEdits", allowed=["Bash"]), command) == "allow"
 
 
 def test_a_bare_bash_rule_does_not_allow_the_write(ws: Path) -> None:

@@ -144,6 +144,34 @@ _AWK_WRITE_OPTIONS = OptionSpec(
 )
 
 
+# A word whose value the shell makes at run time: an expansion, a substitution, ANSI-C
+# quoting, or braces (`--{output,x}=f` is `--output=f --x=f`). In the arguments of a program
+# that writes files, it may be any option.
+_DYNAMIC = re.compile(r"[$`]|\{[^{}]*(?:,|\.\.)[^{}]*\}")
+
+
+_AWK_FIELD = re.compile(r"\$(?:\d+|[A-Za-z_]\w*)")
+
+
+def writes_files(name: str) -> bool:
+    """Whether ``name`` is a program this module knows to write files through its arguments."""
+    return (
+        name in _KNOWN
+        or name in _OUTPUT_OPTIONS
+        or name in _WRITES_OPERANDS
+        or name in _COPIERS
+        or name in _OPAQUE
+        or name in _INLINE_CODE
+        or bool(_PYTHON.fullmatch(name))
+    )
+
+
+_KNOWN = frozenset(
+    {"git", "sed", "dd", "uniq", "find", *_AWKS, "tar", "bsdtar", "gtar", "unzip", "curl", "wget"}
+    | {"pip", "pip3", "uv", "npm", "pnpm", "yarn", "npx", "openssl"}
+)
+
+
 def command_writes(words: tuple[str, ...]) -> Writes:
     """What ``words`` (one simple command, redirections removed, wrappers already unwrapped)
     writes besides its redirections."""
@@ -151,8 +179,14 @@ def command_writes(words: tuple[str, ...]) -> Writes:
     if not words:
         return out
     name, args = words[0].rsplit("/", 1)[-1], words[1:]
+    # (an awk program's `$1` / `$NF` are its fields, not the shell's)
+    seen = [_AWK_FIELD.sub("", w) if name in _AWKS else w for w in args]
+    dynamic = next((w for w in seen if _DYNAMIC.search(w)), None)
+    if dynamic is not None and writes_files(name):
+        out.opaque.append(f"{name}'s argument {dynamic!r} is only known at run time")
     if name == "git":
-        return git_writes(args)
+        out.extend(git_writes(args))
+        return out
     if name in _OUTPUT_OPTIONS:
         for opt, value in find_values(args, _OUTPUT_OPTIONS[name]):
             if value is not None:
