@@ -294,7 +294,8 @@ class Gate(GateGrants, GateFiles, GateWrites):
             return worst
         if worst is not None and worst.behavior == "ask" and command.behavior == "ask":
             # no grant: both asked
-            return Decision("ask", f"{command.reason}; {worst.reason}", firm=worst.firm)
+            firm = worst.firm or command.firm  # an ask rule stays firm beside a write
+            return Decision("ask", f"{command.reason}; {worst.reason}", firm=firm)
         return command
 
     def _bash_command(self, view: BashView) -> Decision:
