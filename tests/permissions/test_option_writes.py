@@ -55,6 +55,7 @@ FILE_WRITES = [
     ("touch out.txt", "out.txt"),
     ("truncate -s 0 out.txt", "out.txt"),
     ("uniq in.txt out.txt", "out.txt"),
+    ("xxd in.txt out.txt", "out.txt"),
     ("tar -cf out.tar in.txt", "out.tar"),
     ("tar cf out.tar in.txt", "out.tar"),
     ("tar --create --file=out.tar in.txt", "out.tar"),
@@ -116,6 +117,7 @@ NOT_RUN = [
     "gcc -Iinc -o prog a.c",
     "gcc a.c",
     "sponge out.txt",
+    "less -o out.txt in.txt",  # (with a terminal only)
     "curl -sSo out.txt http://127.0.0.1:9/",
     "curl -O http://127.0.0.1:9/x",
     "wget http://127.0.0.1:9/x",

@@ -47,6 +47,8 @@ _OUTPUT_OPTIONS: dict[str, OptionSpec] = {
     "tree": OptionSpec(short="o", short_args="LPIH"),
     "pandoc": OptionSpec(short="o", long=("output",)),
     "xmllint": OptionSpec(long=("output",)),
+    # less copies what it shows into a log file (`-o F`, `-O F`, `--log-file=F`)
+    "less": OptionSpec(short="oO", long=("log-file", "LOG-FILE"), short_args="bhjkpPtTxyz#"),
     "gpg": OptionSpec(short="o", long=("output",), short_args="urf"),
     "ssh-keygen": OptionSpec(short="f", short_args="bCNtZaIOnVzEmPsDh"),
     **{
@@ -167,7 +169,21 @@ def writes_files(name: str) -> bool:
 
 
 _KNOWN = frozenset(
-    {"git", "sed", "dd", "uniq", "find", *_AWKS, "tar", "bsdtar", "gtar", "unzip", "curl", "wget"}
+    {
+        "git",
+        "sed",
+        "dd",
+        "uniq",
+        "xxd",
+        "find",
+        *_AWKS,
+        "tar",
+        "bsdtar",
+        "gtar",
+        "unzip",
+        "curl",
+        "wget",
+    }
     | {"pip", "pip3", "uv", "npm", "pnpm", "yarn", "npx", "openssl"}
 )
 
@@ -210,6 +226,10 @@ def command_writes(words: tuple[str, ...]) -> Writes:
         _sed(args, out)
     elif name == "dd":
         out.files += [(w[3:], "dd of=") for w in args if w.startswith("of=")]
+    elif name == "xxd":  # xxd [options] [infile [outfile]]
+        spec = OptionSpec(short_args="cglosnR", long_args=("cols", "groupsize", "len", "seek"))
+        files = operands(args, spec)
+        out.files += [(files[1], "xxd")] if len(files) > 1 else []
     elif name == "uniq":
         files = operands(
             args,
