@@ -650,7 +650,8 @@ def test_rule_flags_take_several_arguments_like_claude_code(
     code, out, _ = run_cli(
         ws, capsys, "-p", "x", "--output-format", "json", "--model", script(ws, *turns),
         "--allowedTools", "Bash(mkdir a:*)", "Bash(mkdir b:*),Glob",
-        "--disallowedTools", "Write", "Edit",
+        "--disallowedTools", "Write(./y)", "Edit(./z)",
+        "--permission-mode", "acceptEdits",  # what mkdir makes is a write
     )  # fmt: skip
     assert code == 0
     assert (ws / "a").is_dir() and (ws / "b").is_dir() and not (ws / "c").exists()

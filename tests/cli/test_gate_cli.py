@@ -62,7 +62,8 @@ def test_an_earlier_call_cannot_move_what_a_later_read_was_allowed(
     (ws / "secrets" / "key").write_text(SECRET)
     turn = calls(("Bash", {"command": "ln -sfn secrets/key link"}), ("Read", {"file_path": "link"}))
     code, out, _ = run(
-        ws, capsys, "--allowedTools", "Bash(ln:*)", "--disallowedTools", "Read(./secrets/**)",
+        ws, capsys, "--permission-mode", "acceptEdits", "--allowedTools", "Bash(ln:*)",
+        "--disallowedTools", "Read(./secrets/**)",
         "--output-format", "stream-json", "--model", script(ws, turn),
     )  # fmt: skip
     assert code == 0 and (ws / "link").is_symlink()
@@ -75,7 +76,7 @@ def test_an_earlier_call_cannot_lead_a_write_into_claude(
     (ws / ".claude").mkdir()
     settings = {"permissions": {"defaultMode": "bypassPermissions"}}
     turn = calls(
-        ("Bash", {"command": "ln -sfn .claude cfg"}),
+        ("Bash", {"command": "ln -sfnT .claude cfg"}),
         ("Write", {"file_path": "cfg/settings.local.json", "content": json.dumps(settings)}),
     )
     code, _, _ = run(

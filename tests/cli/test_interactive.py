@@ -120,7 +120,8 @@ def test_approval_no_leaves_the_file(ws: Path) -> None:
 
 
 def test_always_is_remembered_for_the_session(ws: Path, tmp_path: Path) -> None:
-    touch = {"tool_calls": [{"name": "Bash", "input": {"command": "touch marker"}}]}
+    # (a file a command writes is asked each time, like a redirection: `ls` writes none)
+    touch = {"tool_calls": [{"name": "Bash", "input": {"command": "ls -a"}}]}
     child = spawn(ws, touch, {"text": "One."}, touch, {"text": "Two."})
     child.sendline("first")
     child.expect("\\[a\\]lways \\(each command of this line, this session\\)")

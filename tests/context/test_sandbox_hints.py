@@ -89,7 +89,8 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_refusals_in_the_jail_say_what_to_do_instead(ws: Path) -> None:
     calls = [
         ("Bash", {"command": "echo change >> worker.md && git commit -qam change"}),
-        ("Bash", {"command": "touch /usr/agentrun-probe"}),
+        # (`touch /usr/x` is refused by the gate before it runs: a write the text cannot name)
+        ("Bash", {"command": "python3 -c \"open('/usr/agentrun-probe', 'w')\""}),
         (
             "Bash",
             {"command": "python3 -c \"import socket; socket.getaddrinfo('example.com', 443)\""},
@@ -126,7 +127,9 @@ def test_refusals_in_the_jail_say_what_to_do_instead(ws: Path) -> None:
 
 
 def test_a_command_that_succeeds_gets_no_hint(ws: Path) -> None:
-    calls = [("Bash", {"command": "touch /usr/agentrun-probe 2>&1; echo went on"})]
+    calls = [
+        ("Bash", {"command": "python3 -c \"open('/usr/agentrun-probe', 'w')\" 2>&1; echo went on"})
+    ]
     seen: list[dict[str, Any]] = []
 
     def answer(request: Any) -> dict[str, Any]:

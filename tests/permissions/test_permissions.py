@@ -106,7 +106,9 @@ def test_dont_ask_allows_what_rules_allow(ws: Path) -> None:
         ("Bash(git * main)", "git checkout main", "allow"),
         ("Bash(git * main)", "git merge --ff-only main", "allow"),
         ("Bash(git * main)", "git checkout dev", "ask"),
-        ("Bash", "anything at all; rm -rf /", "allow"),
+        ("Bash", "anything at all; ls -la /", "allow"),
+        # what it removes or writes needs what a Write needs, as a redirection does
+        ("Bash", "anything at all; rm -rf /", "ask"),
         ("Bash(git diff:*)", "GIT_EXTERNAL_DIFF=evil git diff", "ask"),
     ],
 )

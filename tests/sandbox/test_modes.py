@@ -230,11 +230,13 @@ def test_a_workspace_under_tmp_gets_its_modes_rights_exactly(tmp_path: Path, mod
     extra.mkdir()
     (ws / "app.txt").write_text("app\n")
     (extra / "e.txt").write_text("extra\n")
-    # tee, not `>`: the permission gate would refuse a redirection the sandbox refuses before
-    # the jail is reached, and this is a test of the jail
+    # python, not `>`, `tee` or `mkdir`: the permission gate would refuse a write it can name
+    # that the sandbox refuses before the jail is reached, and this is a test of the jail
+    py = "python3 -c"
     command = (
-        f"cat app.txt {extra}/e.txt; echo x | tee new.txt >/dev/null; echo rc=$?; mkdir d; "
-        f"echo rc=$?; echo y | tee {extra}/n.txt >/dev/null; echo rc=$?"
+        f'cat app.txt {extra}/e.txt; {py} \'open("new.txt", "w")\'; echo rc=$?; '
+        f"{py} 'import os; os.mkdir(\"d\")'; echo rc=$?; "
+        f'{py} \'open("{extra}/n.txt", "w")\'; echo rc=$?'
     )
     script = tmp_path / "s.json"
     call = {"name": "Bash", "input": {"command": command}}

@@ -254,7 +254,13 @@ def test_jobs_in_the_jail_are_read_and_killed_with_every_process(
         return {"tool_calls": [steps.pop(0)]}
 
     result = run(
-        "go", agent="jobs", cwd=ws, model=FunctionModel(model), strict=True, allowed_tools=["Bash"]
+        "go",
+        agent="jobs",
+        cwd=ws,
+        model=FunctionModel(model),
+        strict=True,
+        allowed_tools=["Bash"],
+        permission_mode="acceptEdits",  # `touch ready` is a write
     )
     assert result.subtype == "success", result.result
     assert result.permission_denials == ()

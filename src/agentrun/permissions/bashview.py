@@ -8,7 +8,13 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from agentrun.permissions.bashrun import UnverifiableError, commands_run
+from agentrun.permissions.bashrun import (
+    UnverifiableError,
+    _without_redirections,
+    command_variants,
+    commands_run,
+)
+from agentrun.permissions.cmdwrites import Writes, command_writes
 from agentrun.permissions.shellparse import ShellParseError, split_commands
 
 __all__ = ["BashView", "view_bash"]
@@ -39,13 +45,20 @@ class BashView:
     local_program: str | None = None
     """A program run by path from outside the system's directories (``./x``): a deny rule
     cannot tell what it is (``cp /bin/rm x; ./x f``), an allow rule may still name it."""
+    file_writes: tuple[tuple[str, str], ...] = ()
+    """Files its commands' options and operands write (``sort -o f``), with what writes them."""
+    dir_writes: tuple[tuple[str, str], ...] = ()
+    """Directories its commands write into under names the text does not give (``tar -x``)."""
+    opaque_writes: tuple[str, ...] = ()
+    """Why its commands may write files the text does not name (``python -c``), if so."""
 
 
 def view_bash(command: str) -> BashView:
+    unparsed = False
     try:
         parts = tuple(p.words for p in split_commands(command))
     except ShellParseError:
-        parts = ()
+        parts, unparsed = (), True
     try:
         runs = tuple(commands_run(command))
         unknown = None
@@ -66,7 +79,13 @@ def view_bash(command: str) -> BashView:
             opaque = bool(_EXPANDED.search(target)) or (moves and not target.startswith("/"))
             (unknown_targets if opaque else targets).append(target)
     local = next((w[0] for w in runs if _local_program(w)), None)
+    found = _option_writes((*parts, *runs), moves)
+    if unparsed:  # a bare `Bash` rule may still run it: what it writes is not known
+        found.opaque.append("the line could not be parsed, so the files it writes are unknown")
     return BashView(
+        file_writes=tuple(dict.fromkeys(found.files)),
+        dir_writes=tuple(dict.fromkeys(found.dirs)),
+        opaque_writes=tuple(dict.fromkeys(found.opaque)),
         local_program=local,
         parts=parts,
         runs=runs,
@@ -74,6 +93,32 @@ def view_bash(command: str) -> BashView:
         targets=tuple(dict.fromkeys(targets)),
         unknown_targets=tuple(dict.fromkeys(unknown_targets)),
     )
+
+
+def _option_writes(commands: tuple[tuple[str, ...], ...], moves: bool) -> Writes:
+    """What the commands write through options and operands; a path only known at run time
+    (expanded by the shell, or relative after a ``cd``) makes the write opaque."""
+    found = Writes()
+    seen: set[tuple[str, ...]] = set()
+    for words in commands:
+        for variant in command_variants(words):
+            plain = _without_redirections(variant)
+            if plain in seen:
+                continue
+            seen.add(plain)
+            writes = command_writes(plain)
+            found.opaque += writes.opaque
+            for listed, into in ((writes.files, found.files), (writes.dirs, found.dirs)):
+                for path, how in listed:
+                    if path == "-" or path in _HARMLESS_TARGETS or _FD_TARGET.fullmatch(path):
+                        continue
+                    if into is found.dirs and path.endswith("/") and path.strip("/"):
+                        path = path.rstrip("/")
+                    if _EXPANDED.search(path) or (moves and not path.startswith("/")):
+                        found.opaque.append(f"{how} writes {path!r}, only known at run time")
+                    else:
+                        into.append((path, how))
+    return found
 
 
 _SYSTEM_DIRS = ("/bin/", "/usr/bin/", "/usr/local/bin/", "/sbin/", "/usr/sbin/", "/usr/local/sbin/")

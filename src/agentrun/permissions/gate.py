@@ -11,7 +11,9 @@ Evaluation, first answer wins: deny rules; the agent's own limits; ask rules; pr
 the sandbox would refuse (denied with that reason, never asked); bypassPermissions; allow rules;
 session grants ("always" answers); read-only tools; acceptEdits for edits inside the workspace;
 dontAsk denies; otherwise ask. A Bash line is also judged as the writes its output redirections
-make (``ls > f`` needs what a Write of ``f`` needs), and the strictest answer wins.
+make (``ls > f`` needs what a Write of ``f`` needs) and the files its commands' options and
+operands write (``git log --output=f``, ``sort -o f``, ``cp a f``: the same), and the strictest
+answer wins.
 
 A session grant is scoped to what the user saw (this exact Bash command, edits in this
 directory, this tool) and, like an allow rule, never outranks a deny or ask rule.
@@ -39,6 +41,7 @@ from agentrun.permissions.decision import (
 )
 from agentrun.permissions.gatefiles import GateFiles
 from agentrun.permissions.gategrants import GateGrants, directory_rules
+from agentrun.permissions.gatewrites import GateWrites
 from agentrun.permissions.protected import names_protected, protected_part
 from agentrun.permissions.rules import (
     DELEGATION_TOOLS,
@@ -66,7 +69,7 @@ __all__ = [
 ]
 
 
-class Gate(GateGrants, GateFiles):
+class Gate(GateGrants, GateFiles, GateWrites):
     """Decides each tool call. Holds the session's grants ("always" answers) and the objects
     the user approved once (re-checked when a file tool has opened the real file)."""
 
@@ -290,6 +293,7 @@ class Gate(GateGrants, GateFiles):
                 return Decision("deny", f"denied by rule {rule}", str(rule))
         writes = [self._redirect(target) for target in view.targets]
         writes += [self._unknown_target(target) for target in view.unknown_targets]
+        writes += self._command_writes(view)
         worst = max(writes, key=lambda d: RANK[d.behavior], default=None)
         if worst is not None and worst.behavior == "deny":
             return worst
@@ -298,7 +302,8 @@ class Gate(GateGrants, GateFiles):
             return worst
         if worst is not None and worst.behavior == "ask" and command.behavior == "ask":
             # no grant: both asked
-            return Decision("ask", f"{command.reason}; {worst.reason}", firm=worst.firm)
+            firm = worst.firm or command.firm  # an ask rule stays firm beside a write
+            return Decision("ask", f"{command.reason}; {worst.reason}", firm=firm)
         return command
 
     def _bash_command(self, view: BashView) -> Decision:
@@ -332,15 +337,16 @@ class Gate(GateGrants, GateFiles):
         grant = "each command of this line" if view.parts else None
         return Decision("ask", "Bash needs approval", grant=grant)
 
-    def _redirect(self, target: str) -> Decision:
-        """A Bash output redirection, judged as a Write of its target."""
+    def _redirect(self, target: str, what: str = "") -> Decision:
+        """A Bash output redirection (or a file a command's option names: ``what`` says
+        which), judged as a Write of its target."""
         # relative to where the shell is now (a `cd` in an earlier call stays in effect)
         where = self.shell_cwd() if self.shell_cwd is not None else None
         path = str(where / target) if where is not None else target
         d = self._decide("Write", {"file_path": path}, shell=True)
         if d.behavior == "allow":
             return d
-        why = f"the redirection writes {target}: {d.reason}"
+        why = f"{what or f'the redirection writes {target}'}: {d.reason}"
         return Decision(d.behavior, why, d.rule, firm=d.firm)
 
     def _unknown_target(self, target: str) -> Decision:
