@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from toolkit import make_ctx
+from toolkit import agent_ws, make_ctx
 
 from agentrun.core.types import ToolResult
 from agentrun.models.scripted import ScriptedModel
@@ -140,15 +140,10 @@ def test_todowrite_keeps_the_list(ctx: ToolContext) -> None:
 def test_the_tools_run_through_the_gate_and_the_jail(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ws = tmp_path / "ws"
-    (ws / ".claude" / "agents").mkdir(parents=True)
-    (ws / ".claude" / "agents" / "small.md").write_text(
-        "---\nname: small\ndescription: d\ntools: Read, MultiEdit, LS, TodoWrite\n---\nB.\n"
-    )
+    ws = agent_ws(tmp_path, monkeypatch, "small", "Read, MultiEdit, LS, TodoWrite")
     (ws / "a.txt").write_text("one\n")
     (ws / "secret").mkdir()
     (ws / "secret" / "key").write_text("k")
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
     edits = [{"old_string": "one", "new_string": "two"}]
     todos = [{"content": "c", "status": "pending", "activeForm": "a"}]
     script = {
