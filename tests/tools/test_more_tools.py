@@ -136,6 +136,20 @@ def test_todowrite_keeps_the_list(ctx: ToolContext) -> None:
     assert tool.todos == todos
 
 
+@pytest.mark.parametrize(
+    "todo, message",
+    [
+        ("x", "todo 1 must be an object with content, status and activeForm."),
+        (
+            {"content": "c", "status": "pending", "activeForm": "a", "priority": 1, "id": 2},
+            "todo 1 has unexpected parameter(s) id, priority.",
+        ),
+    ],
+)
+def test_todowrite_names_a_malformed_todo(ctx: ToolContext, todo: Any, message: str) -> None:
+    assert TodoWriteTool().run({"todos": [todo]}, ctx) == ToolResult(message, is_error=True)
+
+
 # -- end to end: the gate and the jail ------------------------------------------------------------
 def test_the_tools_run_through_the_gate_and_the_jail(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
