@@ -30,6 +30,11 @@ def script(path: Path, turns: list[dict[str, Any]], **top: Any) -> str:
     return f"script:{path}"
 
 
+def call(tool: str, **tool_input: Any) -> dict[str, Any]:
+    """A scripted turn that calls ``tool`` once with ``tool_input``."""
+    return {"tool_calls": [{"name": tool, "input": tool_input}]}
+
+
 def write_tasks(
     path: Path, tasks: list[dict[str, Any]], defaults: dict[str, Any] | None = None
 ) -> Path:

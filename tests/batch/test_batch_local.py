@@ -13,6 +13,7 @@ import pytest
 from batchkit import (
     ancestor,
     apply_patch,
+    call,
     make_repo,
     pids_running,
     read_results,
@@ -174,8 +175,8 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_task_rerun_from_scratch(
     slow = script(
         tmp_path / "slow.json",
         [
-            {"tool_calls": [{"name": "Write", "input": {"file_path": "b.txt", "content": "b\n"}}]},
-            {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 2.4681"}}]},
+            call("Write", file_path="b.txt", content="b\n"),
+            call("Bash", command="sleep 2.4681"),
             {"text": "slept"},
         ],
     )

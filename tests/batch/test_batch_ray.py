@@ -13,6 +13,7 @@ import pytest
 from batchkit import (
     ancestor,
     apply_patch,
+    call,
     cmdline,
     make_repo,
     pids_running,
@@ -61,14 +62,7 @@ def test_the_batch_on_local_ray_gives_the_same_results(tmp_path: Path, local_ray
     for n in range(6):
         model = script(
             tmp_path / f"s{n}.json",
-            [
-                {
-                    "tool_calls": [
-                        {"name": "Write", "input": {"file_path": f"f{n}.txt", "content": f"{n}\n"}}
-                    ]
-                },
-                {"text": f"done {n}"},
-            ],
+            [call("Write", file_path=f"f{n}.txt", content=f"{n}\n"), {"text": f"done {n}"}],
         )
         tasks.append({"id": f"r{n}", "prompt": "p", "repo": str(repos[n % 3]), "model": model})
     out = tmp_path / "out.jsonl"
@@ -93,8 +87,8 @@ def test_a_ray_worker_killed_mid_task_is_retried_in_a_fresh_worktree(
     model = script(
         tmp_path / "slow.json",
         [
-            {"tool_calls": [{"name": "Write", "input": {"file_path": "b.txt", "content": "b\n"}}]},
-            {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 2.8642"}}]},
+            call("Write", file_path="b.txt", content="b\n"),
+            call("Bash", command="sleep 2.8642"),
             {"text": "slept"},
         ],
     )

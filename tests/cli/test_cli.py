@@ -37,6 +37,14 @@ def run_cli(ws: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[i
     return code, out, err
 
 
+def run_stream(
+    ws: Path, capsys: pytest.CaptureFixture[str], *argv: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """:func:`run_cli` with ``--output-format stream-json``: the exit code and stdout's lines."""
+    code, out, _ = run_cli(ws, capsys, *argv, "--output-format", "stream-json")
+    return code, [json.loads(line) for line in out.splitlines()]
+
+
 def write_agent(ws: Path, name: str, rest: str) -> Path:
     """``.claude/agents/NAME.md`` in ``ws``: ``name: NAME`` then ``rest`` of the file."""
     path = ws / ".claude" / "agents" / f"{name}.md"
@@ -397,12 +405,10 @@ def test_compound_command_is_not_allowed_by_prefix_rule(
 
 def test_disallowed_tools(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     turns = bash_turn("echo hi", is_error=True)
-    code, out, _ = run_cli(
+    code, lines = run_stream(
         ws, capsys, "-p", "x", "--permission-mode", "bypassPermissions",
-        "--disallowedTools", "Bash(echo:*) Write", "--output-format", "stream-json",
-        "--model", script(ws, *turns),
+        "--disallowedTools", "Bash(echo:*) Write", "--model", script(ws, *turns),
     )  # fmt: skip
-    lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0
     assert "Write" not in lines[0]["tools"] and "Bash" in lines[0]["tools"]
     assert lines[0]["permissionMode"] == "bypassPermissions"
@@ -616,12 +622,10 @@ def test_subcommand_usage_error_points_at_its_help(capsys: pytest.CaptureFixture
 
 def test_long_and_kebab_aliases(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     turns = bash_turn("echo hi", is_error=False, contains="hi")
-    code, out, _ = run_cli(
+    code, lines = run_stream(
         ws, capsys, "--print", "x", "--allowed-tools", "Bash(echo:*)",
-        "--disallowed-tools", "Write", "--output-format", "stream-json",
-        "--model", script(ws, *turns),
+        "--disallowed-tools", "Write", "--model", script(ws, *turns),
     )  # fmt: skip
-    lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and "Write" not in lines[0]["tools"]
     assert lines[-1]["permission_denials"] == []
 
