@@ -8,16 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from batchkit import (
-    call,
-    make_repo,
-    pids_running,
-    read_results,
-    script,
-    wait_for,
-    worktrees,
-    write_tasks,
-)
+from batchkit import make_repo, pids_running, read_results, script, wait_for, worktrees, write_tasks
 
 
 def _batch(tmp_path: Path, *argv: str) -> subprocess.Popen[str]:
@@ -37,8 +28,12 @@ def test_a_batch_killed_mid_way_resumes_without_losing_or_repeating_a_task(tmp_p
         model = script(
             tmp_path / f"s{n}.json",
             [
-                call("Write", file_path=f"f{n}.txt", content="x\n"),
-                call("Bash", command=f"sleep 0.{n + 3}1357"),
+                {
+                    "tool_calls": [
+                        {"name": "Write", "input": {"file_path": f"f{n}.txt", "content": "x\n"}}
+                    ]
+                },
+                {"tool_calls": [{"name": "Bash", "input": {"command": f"sleep 0.{n + 3}1357"}}]},
                 {"text": f"done {n}"},
             ],
         )
@@ -73,7 +68,10 @@ def test_ctrl_c_records_running_tasks_as_interrupted_and_leaves_no_worktree_or_j
     repo = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
     sleeper = script(
         tmp_path / "sleep.json",
-        [call("Bash", command="sleep 97.531"), {"text": "woke"}],
+        [
+            {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 97.531"}}]},
+            {"text": "woke"},
+        ],
     )
     tasks = [{"id": f"s{n}", "prompt": "p", "repo": str(repo), "model": sleeper} for n in range(4)]
     file = write_tasks(tmp_path / "t.jsonl", tasks, {"permission_mode": "bypassPermissions"})

@@ -13,7 +13,6 @@ import pytest
 from batchkit import (
     ancestor,
     apply_patch,
-    call,
     make_repo,
     pids_running,
     read_results,
@@ -21,6 +20,7 @@ from batchkit import (
     wait_for,
     worktrees,
     write_tasks,
+    write_then_sleep,
 )
 
 import agentrun
@@ -172,14 +172,7 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_task_rerun_from_scratch(
     tmp_path: Path,
 ) -> None:
     repo = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
-    slow = script(
-        tmp_path / "slow.json",
-        [
-            call("Write", file_path="b.txt", content="b\n"),
-            call("Bash", command="sleep 2.4681"),
-            {"text": "slept"},
-        ],
-    )
+    slow = write_then_sleep(tmp_path / "slow.json", "2.4681")
     tasks = [
         {
             "id": "slow",

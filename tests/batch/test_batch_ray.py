@@ -22,6 +22,7 @@ from batchkit import (
     wait_for,
     worktrees,
     write_tasks,
+    write_then_sleep,
 )
 
 import agentrun
@@ -84,14 +85,7 @@ def test_a_ray_worker_killed_mid_task_is_retried_in_a_fresh_worktree(
     tmp_path: Path, local_ray: None
 ) -> None:
     repo = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
-    model = script(
-        tmp_path / "slow.json",
-        [
-            call("Write", file_path="b.txt", content="b\n"),
-            call("Bash", command="sleep 2.8642"),
-            {"text": "slept"},
-        ],
-    )
+    model = write_then_sleep(tmp_path / "slow.json", "2.8642")
     file = write_tasks(
         tmp_path / "t.jsonl",
         [{"id": "slow", "prompt": "p", "repo": str(repo), "model": model}],
