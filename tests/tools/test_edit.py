@@ -139,14 +139,35 @@ def test_changed_since_read(ctx: ToolContext, tmp_path: Path) -> None:
     assert path.read_text() == "abc"
 
 
-def test_not_found_quotes_old_string(ctx: ToolContext, tmp_path: Path) -> None:
-    path = seed(ctx, tmp_path / "f.py", "def f():\n    return 1\n")
-    refused(
-        ctx, path, "def g():", "def h():",
-        f"old_string was not found in {path}:\ndef g():\n"
-        "It must match the file exactly, including whitespace and indentation. "
-        "Read the file again if unsure.",
-    )  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "old", "new", "message"),
+    [
+        pytest.param(
+            "def f():\n    return 1\n",
+            "def g():",
+            "def h():",
+            "old_string was not found in {path}:\ndef g():\n"
+            "It must match the file exactly, including whitespace and indentation. "
+            "Read the file again if unsure.",
+            id="not-found-quotes-old-string",
+        ),
+        pytest.param(
+            "a = 1\nb = 1\nc = 1\n",
+            "= 1",
+            "= 2",
+            "old_string occurs 3 times in {path}, but replace_all is false. Add surrounding lines "
+            "to old_string to pick one occurrence, or set replace_all to true to replace all of "
+            "them.",
+            id="several-matches-need-context-or-replace-all",
+        ),
+    ],
+)
+def test_an_old_string_that_does_not_match_once_is_refused(
+    ctx: ToolContext, tmp_path: Path, text: str, old: str, new: str, message: str
+) -> None:
+    path = seed(ctx, tmp_path / "f.py", text)
+    refused(ctx, path, old, new, message.format(path=path))
+    assert path.read_text() == text
 
 
 def test_not_found_cuts_long_quotes_and_spots_line_prefixes(
@@ -158,16 +179,6 @@ def test_not_found_cuts_long_quotes_and_spots_line_prefixes(
     assert "z" * 301 not in text
     text = edit(ctx, path, "     1\tx = 1", "x = 2").text()
     assert "It seems to include Read's line-number prefixes; leave those out." in text
-
-
-def test_several_matches_need_context_or_replace_all(ctx: ToolContext, tmp_path: Path) -> None:
-    path = seed(ctx, tmp_path / "f.py", "a = 1\nb = 1\nc = 1\n")
-    refused(
-        ctx, path, "= 1", "= 2",
-        f"old_string occurs 3 times in {path}, but replace_all is false. Add surrounding lines "
-        "to old_string to pick one occurrence, or set replace_all to true to replace all of them.",
-    )  # fmt: skip
-    assert path.read_text() == "a = 1\nb = 1\nc = 1\n"
 
 
 def test_replace_all(ctx: ToolContext, tmp_path: Path) -> None:
