@@ -38,14 +38,18 @@ def run(ws: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, 
     return code, out, err
 
 
-def bash_denials(ws: Path, capsys: pytest.CaptureFixture[str], command: str, *argv: str) -> int:
-    """A ``-p`` run (with ``argv``) whose model calls Bash with ``command`` once: how many
-    permission denials its JSON result lists (the run itself must succeed)."""
+def bash_denials(
+    ws: Path, capsys: pytest.CaptureFixture[str], command: str, *argv: str, keep: str
+) -> int:
+    """A ``-p`` run (with ``argv``) whose model calls Bash with ``command`` once, over a file
+    ``keep`` that must come through unchanged: how many permission denials the JSON result
+    lists (the run itself must succeed)."""
+    (ws / keep).write_text("keep")
     code, out, _ = run(
         ws, capsys, *argv, "--output-format", "json",
         "--model", script(ws, calls(("Bash", {"command": command}))),
     )  # fmt: skip
-    assert code == 0
+    assert code == 0 and (ws / keep).read_text() == "keep"
     return len(json.loads(out)["permission_denials"])
 
 
@@ -103,13 +107,9 @@ def test_an_earlier_call_cannot_lead_a_write_into_claude(
 def test_redirections_do_not_ride_on_allowed_prefixes(
     ws: Path, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
-    (ws / "data.txt").write_text("keep")
-    denied = bash_denials(
-        ws, capsys, command,
-        "--permission-mode", "dontAsk", "--allowedTools", "Bash(ls:*)", "Bash(git status:*)",
-    )  # fmt: skip
-    assert denied == 1
-    assert (ws / "data.txt").read_text() == "keep" and not (ws / "[core]").exists()
+    flags = ("--permission-mode", "dontAsk", "--allowedTools", "Bash(ls:*)", "Bash(git status:*)")
+    assert bash_denials(ws, capsys, command, *flags, keep="data.txt") == 1
+    assert not (ws / "[core]").exists()
 
 
 @pytest.mark.parametrize(
@@ -126,13 +126,8 @@ def test_redirections_do_not_ride_on_allowed_prefixes(
 def test_deny_rules_are_not_easy_to_get_past(
     ws: Path, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
-    (ws / "f").write_text("keep")
-    denied = bash_denials(
-        ws, capsys, command,
-        "--permission-mode", "bypassPermissions", "--disallowedTools", "Bash(rm:*)",
-    )  # fmt: skip
-    assert (ws / "f").read_text() == "keep"
-    assert denied == 1
+    flags = ("--permission-mode", "bypassPermissions", "--disallowedTools", "Bash(rm:*)")
+    assert bash_denials(ws, capsys, command, *flags, keep="f") == 1
 
 
 def test_a_model_cannot_write_the_next_sessions_settings(
