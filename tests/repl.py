@@ -37,18 +37,33 @@ def start_repl(
     defaults to ``ws.parent / "home"``. ``wait``: return at the first prompt."""
     path = ws.parent / "script.json"
     path.write_text(json.dumps(dict(script)))
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{path}", *args],
-        env=repl_env(home or ws.parent / "home", **(env or {})),
-        encoding="utf-8",
-        dimensions=(40, width),
-        timeout=timeout,
+    child = spawn_agentrun(
+        ws, "--model", f"script:{path}", *args, home=home, width=width, timeout=timeout, env=env
     )
     if wait:
         child.expect("Ctrl-D exits")
         child.expect(PROMPT)
     return child
+
+
+def spawn_agentrun(
+    ws: Path,
+    *args: str,
+    home: Path | None = None,
+    width: int = 110,
+    timeout: float = 30,
+    env: Mapping[str, str] | None = None,
+) -> pexpect.spawn:
+    """``agentrun --cwd WS ARGS...`` in a pseudo-terminal, with :func:`repl_env` (``home``
+    defaults to ``ws.parent / "home"``) plus ``env``."""
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "agentrun", "--cwd", str(ws), *args],
+        env=repl_env(home or ws.parent / "home", **(env or {})),
+        encoding="utf-8",
+        dimensions=(40, width),
+        timeout=timeout,
+    )
 
 
 def finish(child: pexpect.spawn) -> int:

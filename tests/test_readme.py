@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -27,6 +28,10 @@ pytest_plugins = ("pytester",)
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> CompletedProcess[str]:
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def section(title: str) -> str:
@@ -66,14 +71,7 @@ def test_the_real_model_command_does_the_demo_task(tmp_path: Path) -> None:
     env = {**os.environ, "AGENTRUN_HOME": str(tmp_path / "home")}
     with FakeAnthropicServer(model=session) as server:
         env.update(ANTHROPIC_BASE_URL=server.url, ANTHROPIC_API_KEY="sk-ant-test-000000000000")
-        proc = subprocess.run(
-            ["bash", "-c", command],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
+        proc = run(["bash", "-c", command], REPO, env, 240)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("All 31 tests pass")
     session.assert_complete()
@@ -103,27 +101,13 @@ def test_the_script_and_the_pytest_examples_pass(pytester: pytest.Pytester) -> N
     app = pytester.mkdir("app")
     (app / "greet.py").write_text('def greet(name):\n    return "Hello " + name\n')
     env = {**os.environ, "AGENTRUN_HOME": str(pytester.path / "home")}
-    proc = subprocess.run(
-        ["bash", "-c", command],
-        cwd=pytester.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run(["bash", "-c", command], pytester.path, env, 120)
     assert (proc.returncode, proc.stdout) == (0, "greet() now says hi.\n"), proc.stderr
     assert '"Hi " + name' in (app / "greet.py").read_text()
 
     # The plain `agentrun.run(...)` script, from the same directory, on a fresh app.
     (app / "greet.py").write_text('def greet(name):\n    return "Hello " + name\n')
-    proc = subprocess.run(
-        [sys.executable, "scripts/fix_greeting.py"],
-        cwd=pytester.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run([sys.executable, "scripts/fix_greeting.py"], pytester.path, env, 120)
     assert (proc.returncode, proc.stdout) == (0, "greet() now says hi.\n"), proc.stderr
     assert proc.stderr.startswith("success: 3 turns, session ")
     assert '"Hi " + name' in (app / "greet.py").read_text()
@@ -146,14 +130,7 @@ def test_the_record_and_replay_commands_work(tmp_path: Path) -> None:
     )
 
     def bash(line: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["bash", "-c", line],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run(["bash", "-c", line], tmp_path, env, 120)
 
     copy, record, replay = lines
     assert bash(copy).returncode == 0

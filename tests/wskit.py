@@ -11,6 +11,22 @@ import pytest
 PLAIN_AGENT = "---\nname: plain\ndescription: every tool\n---\nHelp.\n"
 """``plain.md``: an agent file that offers every tool."""
 
+RESULT_KEYS = (
+    "type",
+    "subtype",
+    "is_error",
+    "result",
+    "num_turns",
+    "duration_ms",
+    "total_cost_usd",
+    "usage",
+    "session_id",
+    "permission_denials",
+    "stop_reason",  # Claude Code's, after the fields of agentrun's own design
+)
+"""The keys of a run's result line (``--output-format json`` and stream-json's last line), in
+their order."""
+
 
 def new_ws(tmp_path: Path, files: Mapping[str, str] | None = None, *, name: str = "ws") -> Path:
     """``tmp_path / name``, holding ``files`` (relative path -> text)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from agentrun.core.lazy import lazy_names
+
 __version__ = "0.1.0"
 
 # public name -> module that defines it
@@ -36,15 +38,13 @@ _MODULES = {"batch": "agentrun.batch"}
 __all__ = ["__version__", *sorted([*_EXPORTS, *_MODULES])]
 
 
+_lookup = lazy_names(__name__, _EXPORTS, globals())
+
+
 def __getattr__(name: str) -> Any:
     if name in _MODULES:
         return importlib.import_module(_MODULES[name])
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'agentrun' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _lookup(name)
 
 
 def __dir__() -> list[str]:

@@ -30,6 +30,21 @@ def script(path: Path, turns: list[dict[str, Any]], **top: Any) -> str:
     return f"script:{path}"
 
 
+def call(tool: str, **tool_input: Any) -> dict[str, Any]:
+    """A scripted turn that calls ``tool`` once with ``tool_input``."""
+    return {"tool_calls": [{"name": tool, "input": tool_input}]}
+
+
+def write_then_sleep(path: Path, seconds: str) -> str:
+    """A script that writes ``b.txt``, then runs ``sleep SECONDS`` (a length no other test
+    uses, so :func:`pids_running` finds this one), then answers "slept"."""
+    turns = [
+        call("Write", file_path="b.txt", content="b\n"),
+        call("Bash", command=f"sleep {seconds}"),
+    ]
+    return script(path, [*turns, {"text": "slept"}])
+
+
 def write_tasks(
     path: Path, tasks: list[dict[str, Any]], defaults: dict[str, Any] | None = None
 ) -> Path:

@@ -20,6 +20,7 @@ from batchkit import (
     wait_for,
     worktrees,
     write_tasks,
+    write_then_sleep,
 )
 
 import agentrun
@@ -171,14 +172,7 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_task_rerun_from_scratch(
     tmp_path: Path,
 ) -> None:
     repo = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
-    slow = script(
-        tmp_path / "slow.json",
-        [
-            {"tool_calls": [{"name": "Write", "input": {"file_path": "b.txt", "content": "b\n"}}]},
-            {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 2.4681"}}]},
-            {"text": "slept"},
-        ],
-    )
+    slow = write_then_sleep(tmp_path / "slow.json", "2.4681")
     tasks = [
         {
             "id": "slow",

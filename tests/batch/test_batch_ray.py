@@ -13,6 +13,7 @@ import pytest
 from batchkit import (
     ancestor,
     apply_patch,
+    call,
     cmdline,
     make_repo,
     pids_running,
@@ -21,6 +22,7 @@ from batchkit import (
     wait_for,
     worktrees,
     write_tasks,
+    write_then_sleep,
 )
 
 import agentrun
@@ -61,14 +63,7 @@ def test_the_batch_on_local_ray_gives_the_same_results(tmp_path: Path, local_ray
     for n in range(6):
         model = script(
             tmp_path / f"s{n}.json",
-            [
-                {
-                    "tool_calls": [
-                        {"name": "Write", "input": {"file_path": f"f{n}.txt", "content": f"{n}\n"}}
-                    ]
-                },
-                {"text": f"done {n}"},
-            ],
+            [call("Write", file_path=f"f{n}.txt", content=f"{n}\n"), {"text": f"done {n}"}],
         )
         tasks.append({"id": f"r{n}", "prompt": "p", "repo": str(repos[n % 3]), "model": model})
     out = tmp_path / "out.jsonl"
@@ -90,14 +85,7 @@ def test_a_ray_worker_killed_mid_task_is_retried_in_a_fresh_worktree(
     tmp_path: Path, local_ray: None
 ) -> None:
     repo = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
-    model = script(
-        tmp_path / "slow.json",
-        [
-            {"tool_calls": [{"name": "Write", "input": {"file_path": "b.txt", "content": "b\n"}}]},
-            {"tool_calls": [{"name": "Bash", "input": {"command": "sleep 2.8642"}}]},
-            {"text": "slept"},
-        ],
-    )
+    model = write_then_sleep(tmp_path / "slow.json", "2.8642")
     file = write_tasks(
         tmp_path / "t.jsonl",
         [{"id": "slow", "prompt": "p", "repo": str(repo), "model": model}],

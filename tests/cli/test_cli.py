@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from agentrun.cli.app import main
-from wskit import isolated_ws
+from wskit import RESULT_KEYS, isolated_ws
 
 DONE = {"text": "Done."}
 
@@ -35,6 +35,22 @@ def run_cli(ws: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[i
     code = main(["--cwd", str(ws), *argv])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_stream(
+    ws: Path, capsys: pytest.CaptureFixture[str], *argv: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """:func:`run_cli` with ``--output-format stream-json``: the exit code and stdout's lines."""
+    code, out, _ = run_cli(ws, capsys, *argv, "--output-format", "stream-json")
+    return code, [json.loads(line) for line in out.splitlines()]
+
+
+def write_agent(ws: Path, name: str, rest: str) -> Path:
+    """``.claude/agents/NAME.md`` in ``ws``: ``name: NAME`` then ``rest`` of the file."""
+    path = ws / ".claude" / "agents" / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\nname: {name}\n{rest}")
+    return path
 
 
 def read_app(turn_text: str = "Looking.") -> dict[str, Any]:
@@ -178,20 +194,6 @@ def test_output_format_needs_print_in_a_terminal(
 
 
 # -- output formats ----------------------------------------------------------------------------
-RESULT_KEYS = {
-    "type",
-    "subtype",
-    "is_error",
-    "result",
-    "num_turns",
-    "duration_ms",
-    "total_cost_usd",
-    "usage",
-    "session_id",
-    "permission_denials",
-}
-
-
 def test_text_output_is_only_the_answer(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(ws, capsys, "-p", "look", "--model", script(ws, read_app(), DONE))
     assert (code, out, err) == (0, "Done.\n", "")
@@ -217,7 +219,7 @@ def test_json_output(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     result = json.loads(out)
     assert out.count("\n") == 1
-    assert set(result) == RESULT_KEYS | {"stop_reason"}  # DESIGN's fields, plus Claude Code's
+    assert set(result) == set(RESULT_KEYS)
     assert result["type"] == "result" and result["subtype"] == "success"
     assert result["is_error"] is False and result["result"] == "Done."
     assert result["num_turns"] == 2 and result["permission_denials"] == []
@@ -255,7 +257,7 @@ def test_stream_json_output(ws: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert tool_use["type"] == "tool_use" and tool_use["name"] == "Read"
     block = results["message"]["content"][0]
     assert block["tool_use_id"] == tool_use["id"] and "def main" in str(block["content"])
-    assert set(final) == RESULT_KEYS | {"stop_reason"} and final["result"] == "Done."
+    assert set(final) == set(RESULT_KEYS) and final["result"] == "Done."
     assert set(init) == {
         "type", "subtype", "session_id", "cwd", "model", "tools", "permissionMode", "agent",
         "sandbox", "mcp_servers",
@@ -403,12 +405,10 @@ def test_compound_command_is_not_allowed_by_prefix_rule(
 
 def test_disallowed_tools(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     turns = bash_turn("echo hi", is_error=True)
-    code, out, _ = run_cli(
+    code, lines = run_stream(
         ws, capsys, "-p", "x", "--permission-mode", "bypassPermissions",
-        "--disallowedTools", "Bash(echo:*) Write", "--output-format", "stream-json",
-        "--model", script(ws, *turns),
+        "--disallowedTools", "Bash(echo:*) Write", "--model", script(ws, *turns),
     )  # fmt: skip
-    lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0
     assert "Write" not in lines[0]["tools"] and "Bash" in lines[0]["tools"]
     assert lines[0]["permissionMode"] == "bypassPermissions"
@@ -504,11 +504,7 @@ def test_verbose_renders_on_stderr_only(ws: Path, capsys: pytest.CaptureFixture[
 
 
 def test_agent_flag_and_agent_model(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    agents = ws / ".claude" / "agents"
-    agents.mkdir(parents=True)
-    (agents / "reader.md").write_text(
-        "---\nname: reader\ndescription: reads\ntools: Read, Glob\n---\nYou read.\n"
-    )
+    write_agent(ws, "reader", "description: reads\ntools: Read, Glob\n---\nYou read.\n")
     code, out, _ = run_cli(
         ws, capsys, "-p", "x", "--agent", "reader", "--output-format", "stream-json",
         "--model", script(ws, DONE),
@@ -520,10 +516,8 @@ def test_agent_flag_and_agent_model(ws: Path, capsys: pytest.CaptureFixture[str]
 def test_agent_file_warnings_reach_stderr_not_stdout(
     ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    agents = ws / ".claude" / "agents"
-    agents.mkdir(parents=True)
-    (agents / "web.md").write_text(
-        "---\nname: web\ndescription: browses\ntools: Read, Teleport, Warp\n---\nYou browse.\n"
+    web = write_agent(
+        ws, "web", "description: browses\ntools: Read, Teleport, Warp\n---\nYou browse.\n"
     )
     code, out, err = run_cli(
         ws, capsys, "-p", "x", "--agent", "web", "--output-format", "json",
@@ -531,7 +525,7 @@ def test_agent_file_warnings_reach_stderr_not_stdout(
     )  # fmt: skip
     assert code == 0 and json.loads(out)["result"] == "Done."  # stdout stays one JSON object
     [warning] = err.splitlines()
-    assert warning.startswith(f"agentrun: warning: {agents / 'web.md'}:4: ")
+    assert warning.startswith(f"agentrun: warning: {web}:4: ")
     assert "Teleport, Warp" in warning
     code, _, err = run_cli(ws, capsys, "-p", "x", "--model", script(ws, DONE))
     assert code == 0 and err == ""  # the bundled agent has nothing to warn about
@@ -628,12 +622,10 @@ def test_subcommand_usage_error_points_at_its_help(capsys: pytest.CaptureFixture
 
 def test_long_and_kebab_aliases(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     turns = bash_turn("echo hi", is_error=False, contains="hi")
-    code, out, _ = run_cli(
+    code, lines = run_stream(
         ws, capsys, "--print", "x", "--allowed-tools", "Bash(echo:*)",
-        "--disallowed-tools", "Write", "--output-format", "stream-json",
-        "--model", script(ws, *turns),
+        "--disallowed-tools", "Write", "--model", script(ws, *turns),
     )  # fmt: skip
-    lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and "Write" not in lines[0]["tools"]
     assert lines[-1]["permission_denials"] == []
 

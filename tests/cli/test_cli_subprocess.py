@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from proctools import live_with_arg, unique_sleep, wait_for
+from wskit import new_ws
 
 AGENTRUN = [sys.executable, "-m", "agentrun"]
 DONE = {"text": "Done."}
@@ -31,10 +32,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    work = tmp_path / "ws"
-    work.mkdir()
-    (work / "app.py").write_text("def main():\n    return 1\n")
-    return work
+    return new_ws(tmp_path, {"app.py": "def main():\n    return 1\n"})
 
 
 def script(ws: Path, *turns: dict[str, Any]) -> str:

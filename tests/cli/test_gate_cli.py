@@ -38,6 +38,21 @@ def run(ws: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, 
     return code, out, err
 
 
+def bash_denials(
+    ws: Path, capsys: pytest.CaptureFixture[str], command: str, *argv: str, keep: str
+) -> int:
+    """A ``-p`` run (with ``argv``) whose model calls Bash with ``command`` once, over a file
+    ``keep`` that must come through unchanged: how many permission denials the JSON result
+    lists (the run itself must succeed)."""
+    (ws / keep).write_text("keep")
+    code, out, _ = run(
+        ws, capsys, *argv, "--output-format", "json",
+        "--model", script(ws, calls(("Bash", {"command": command}))),
+    )  # fmt: skip
+    assert code == 0 and (ws / keep).read_text() == "keep"
+    return len(json.loads(out)["permission_denials"])
+
+
 def test_always_does_not_outrank_a_deny_rule(ws: Path) -> None:
     def approver(call: ToolCall, reason: object) -> Any:
         return "always"
@@ -93,14 +108,9 @@ def test_an_earlier_call_cannot_lead_a_write_into_claude(
 def test_redirections_do_not_ride_on_allowed_prefixes(
     ws: Path, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
-    (ws / "data.txt").write_text("keep")
-    code, out, _ = run(
-        ws, capsys, "--permission-mode", "dontAsk", "--allowedTools", "Bash(ls:*)",
-        "Bash(git status:*)", "--output-format", "json",
-        "--model", script(ws, calls(("Bash", {"command": command}))),
-    )  # fmt: skip
-    assert code == 0 and len(json.loads(out)["permission_denials"]) == 1
-    assert (ws / "data.txt").read_text() == "keep" and not (ws / "[core]").exists()
+    flags = ("--permission-mode", "dontAsk", "--allowedTools", "Bash(ls:*)", "Bash(git status:*)")
+    assert bash_denials(ws, capsys, command, *flags, keep="data.txt") == 1
+    assert not (ws / "[core]").exists()
 
 
 @pytest.mark.parametrize(
@@ -117,13 +127,8 @@ def test_redirections_do_not_ride_on_allowed_prefixes(
 def test_deny_rules_are_not_easy_to_get_past(
     ws: Path, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
-    (ws / "f").write_text("keep")
-    code, out, _ = run(
-        ws, capsys, "--permission-mode", "bypassPermissions", "--disallowedTools", "Bash(rm:*)",
-        "--output-format", "json", "--model", script(ws, calls(("Bash", {"command": command}))),
-    )  # fmt: skip
-    assert code == 0 and (ws / "f").read_text() == "keep"
-    assert len(json.loads(out)["permission_denials"]) == 1
+    flags = ("--permission-mode", "bypassPermissions", "--disallowedTools", "Bash(rm:*)")
+    assert bash_denials(ws, capsys, command, *flags, keep="f") == 1
 
 
 def test_a_model_cannot_write_the_next_sessions_settings(

@@ -63,18 +63,8 @@ def test_agent_file_warnings_are_shown_at_the_start(ws: Path) -> None:
 
 
 def test_first_prompt_from_argument_and_ctrl_d(ws: Path) -> None:
-    path = ws.parent / "script.json"
-    path.write_text(json.dumps({"turns": [{"text": "Answer to the argument."}]}))
-    home = ws.parent / "home"
-    env = {**os.environ, "HOME": str(home), "AGENTRUN_HOME": str(home / ".agentrun")}
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "agentrun", "--cwd", str(ws), "--model", f"script:{path}", "what is this?"],
-        env=env,
-        encoding="utf-8",
-        dimensions=(40, 110),
-        timeout=30,
-    )
+    script = {"turns": [{"text": "Answer to the argument."}]}
+    child = start_repl(ws, script, "what is this?", wait=False)
     child.expect("Answer to the argument.")
     child.expect(PROMPT)
     child.sendeof()

@@ -37,6 +37,14 @@ def first_result_text(request: Any) -> str | None:
     return body if isinstance(body, str) else str(body[0]["text"])
 
 
+def note_result(request: Any, seen: list[str]) -> int:
+    """Appends the request's :func:`first_result_text` (if any) to ``seen``; how many are in it."""
+    text = first_result_text(request)
+    if text is not None:
+        seen.append(text)
+    return len(seen)
+
+
 def run_worker(
     ws: Path,
     *,

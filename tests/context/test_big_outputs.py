@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contextkit import first_result_text, run_worker
+from contextkit import note_result, run_worker
 
 import agentrun.runner.api as api
 from agentrun.models.scripted import ScriptedModel
@@ -54,10 +54,7 @@ def test_five_megabytes_of_bash_output_become_a_preview_and_a_readable_file(ws: 
     seen: list[str] = []
 
     def answer(request: Any) -> dict[str, Any]:
-        text = first_result_text(request)
-        if text is not None:
-            seen.append(text)
-        if not seen:
+        if not note_result(request, seen):
             return {"tool_calls": [{"name": "Bash", "input": {"command": FIVE_MB}}]}
         saved = re.search(r"the whole output is saved in (\S+)\. Read it", seen[0])
         assert saved, seen[0]
@@ -117,10 +114,7 @@ def test_a_saved_output_is_read_only_to_jailed_commands(ws: Path):
     )
 
     def answer(request: Any) -> dict[str, Any]:
-        text = first_result_text(request)
-        if text is not None:
-            seen.append(text)
-        if not seen:
+        if not note_result(request, seen):
             return {"tool_calls": [{"name": "Bash", "input": {"command": FIVE_MB}}]}
         saved = SAVED.search(seen[0])
         assert saved, seen[0]
@@ -154,10 +148,7 @@ def test_a_hundred_thousand_line_grep_is_a_preview_and_a_file_read_in_the_jail(w
     seen: list[str] = []
 
     def answer(request: Any) -> dict[str, Any]:
-        text = first_result_text(request)
-        if text is not None:
-            seen.append(text)
-        if not seen:
+        if not note_result(request, seen):
             grep = {"pattern": "needle", "output_mode": "content", "head_limit": 0}
             return {"tool_calls": [{"name": "Grep", "input": grep}]}
         saved = SAVED.search(seen[0])

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
-import pexpect
-
 from agentrun.session.store import FileSessionStore
-from repl import PROMPT, start_repl
+from repl import PROMPT, finish, spawn_agentrun, start_repl
 
 
 def test_compact_and_context_in_a_pty(tmp_path: Path) -> None:
@@ -37,10 +33,7 @@ def test_compact_and_context_in_a_pty(tmp_path: Path) -> None:
     child.expect(r"compacted: ([\d,]+) → ([\d,]+) tokens")
     pre, post = (int(g.replace(",", "")) for g in child.match.groups())
     assert pre == before and post < pre
-    child.sendline("/exit")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert finish(child) == 0
     store = FileSessionStore(home / ".agentrun" / "sessions")
     (path,) = store.root.glob("*.jsonl")
     entries = store.load(path.stem)
@@ -92,18 +85,9 @@ def test_thinking_streams_live_in_a_pty_then_folds(tmp_path: Path) -> None:
         ],
         "stop_reason": "end_turn",
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    env.update(HOME=str(home), AGENTRUN_HOME=str(home / ".agentrun"), TERM="xterm-256color")
     with FakeAnthropicServer([reply]) as server:
-        env.update(ANTHROPIC_API_KEY="sk-ant-fake-0123456789", ANTHROPIC_BASE_URL=server.url)
-        child = pexpect.spawn(
-            sys.executable,
-            ["-m", "agentrun", "--cwd", str(ws), "--model", "sonnet"],
-            env=env,
-            encoding="utf-8",
-            dimensions=(40, 140),
-            timeout=60,
-        )
+        env = {"ANTHROPIC_API_KEY": "sk-ant-fake-0123456789", "ANTHROPIC_BASE_URL": server.url}
+        child = spawn_agentrun(ws, "--model", "sonnet", home=home, width=140, timeout=60, env=env)
         child.expect("Ctrl-D exits")
         child.expect(PROMPT)
         child.sendline("why does the test fail?")
@@ -113,7 +97,4 @@ def test_thinking_streams_live_in_a_pty_then_folds(tmp_path: Path) -> None:
         child.expect("✻ Thinking: First look at the failing test and what it expects from the")
         child.expect("The sign was flipped")
         child.expect(PROMPT)
-        child.sendline("/exit")
-        child.expect(pexpect.EOF)
-        child.close()
-    assert child.exitstatus == 0
+        assert finish(child) == 0

@@ -15,6 +15,7 @@ from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
 from agentrun.testing import run_agent
+from wskit import new_ws
 
 PY = sys.executable
 
@@ -47,10 +48,7 @@ def call(name: str, **tool_input: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    workspace = tmp_path / "ws"
-    workspace.mkdir()
-    (workspace / "keep.txt").write_text("precious\n")
-    return workspace
+    return new_ws(tmp_path, {"keep.txt": "precious\n"})
 
 
 GUARD_SH = """#!/bin/bash

@@ -285,23 +285,16 @@ def test_stream_json_carries_hook_responses_and_settings_flag_adds_hooks(
             ]
         }
     }
-    code = main(
-        [
-            "--cwd",
-            str(ws),
-            "-p",
-            "go",
-            "--output-format",
-            "stream-json",
-            "--model",
-            f"script:{ws.parent / 's.json'}",
-            "--settings",
-            json.dumps(settings),
-            "--permission-mode",
-            "bypassPermissions",
-        ]
-    )
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    def go(*argv: str) -> tuple[int, list[dict[str, Any]]]:
+        code = main(
+            ["--cwd", str(ws), "-p", "go", "--output-format", "stream-json",
+             "--model", f"script:{ws.parent / 's.json'}", "--settings", json.dumps(settings),
+             *argv]
+        )  # fmt: skip
+        return code, [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    code, lines = go("--permission-mode", "bypassPermissions")
     assert code == 0
     [user] = [x for x in lines if x["type"] == "user"]
     assert user["message"]["content"][0]["content"] == (
@@ -320,24 +313,7 @@ def test_stream_json_carries_hook_responses_and_settings_flag_adds_hooks(
         "outcome": "success",
     }
     assert lines[-1]["permission_denials"][0]["tool_input"] == {"command": "rm -rf /"}
-    code = main(
-        [
-            "--cwd",
-            str(ws),
-            "-p",
-            "go",
-            "--output-format",
-            "stream-json",
-            "--no-hooks",
-            "--model",
-            f"script:{ws.parent / 's.json'}",
-            "--settings",
-            json.dumps(settings),
-            "--permission-mode",
-            "plan",
-        ]
-    )
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    code, lines = go("--no-hooks", "--permission-mode", "plan")
     assert not [x for x in lines if x.get("subtype") == "hook_response"]
 
 

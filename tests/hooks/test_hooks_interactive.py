@@ -11,15 +11,14 @@ from typing import Any
 import pexpect
 import pytest
 
-from repl import PROMPT, start_repl
+from repl import PROMPT, finish, start_repl
+from wskit import new_ws
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    work = tmp_path / "ws"
-    work.mkdir()
     (tmp_path / "home").mkdir()
-    return work
+    return new_ws(tmp_path)
 
 
 def spawn(ws: Path, hooks: dict[str, Any], *turns: dict[str, Any]) -> pexpect.spawn:
@@ -65,10 +64,7 @@ def test_repl_lists_hooks_shows_a_block_notifies_and_ends_the_session(ws: Path) 
     child.sendline("n")
     child.expect("All done.")
     child.expect(PROMPT)
-    child.sendline("/exit")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert finish(child) == 0
     events = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     assert [
         (e["hook_event_name"], e.get("source") or e.get("reason") or e.get("notification_type"))

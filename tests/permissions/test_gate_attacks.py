@@ -15,14 +15,13 @@ from agentrun.core.types import ToolCall
 from agentrun.permissions import Gate
 from agentrun.permissions.bashview import view_bash
 from bashdiff import agree, bash_runs, generate, parser_runs
+from wskit import new_ws
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
     (tmp_path / "home").mkdir()
-    return root
+    return new_ws(tmp_path)
 
 
 def gate(ws: Path, mode: str = "default", **kw: object) -> Gate:

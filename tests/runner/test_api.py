@@ -16,16 +16,14 @@ from agentrun.core.types import ModelRequest, ToolCall, Usage
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import AgentSession, RunResult
+from wskit import RESULT_KEYS, new_ws
 
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    work.mkdir()
-    (work / "app.py").write_text("def main():\n    return 1\n")
     monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    return work
+    return new_ws(tmp_path, {"app.py": "def main():\n    return 1\n"})
 
 
 def script(*turns: dict[str, Any]) -> ScriptedModel:
@@ -116,19 +114,7 @@ def test_stream_json_lines_have_design_md_fields(ws: Path) -> None:
     assert list(results) == ["type", "message", "session_id"]
     assert results["message"]["role"] == "user"
     assert [b["type"] for b in results["message"]["content"]] == ["tool_result"]
-    assert list(final) == [
-        "type",
-        "subtype",
-        "is_error",
-        "result",
-        "num_turns",
-        "duration_ms",
-        "total_cost_usd",
-        "usage",
-        "session_id",
-        "permission_denials",
-        "stop_reason",
-    ]
+    assert tuple(final) == RESULT_KEYS
     assert (final["result"], final["num_turns"], final["session_id"]) == (
         "It returns 1.",
         2,

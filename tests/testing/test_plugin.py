@@ -87,6 +87,12 @@ GUARDED_SDK_CALL = """
 """
 
 
+def both_refused(result: pytest.RunResult, first: str, second: str) -> None:
+    """The report shows tests ``first`` then ``second`` failed, each for one real request."""
+    refused = f"this test made 1 real Anthropic API request(s): {BLOCKED_MESSAGE}"
+    result.stdout.fnmatch_lines([f"*_ {first} _*", refused, f"*_ {second} _*", refused])
+
+
 def test_guard_refuses_real_requests_with_a_reason(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         GUARDED_SDK_CALL
@@ -106,14 +112,10 @@ def test_guard_refuses_real_requests_with_a_reason(pytester: pytest.Pytester) ->
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=2)
-    refused = f"this test made 1 real Anthropic API request(s): {BLOCKED_MESSAGE}"
-    result.stdout.fnmatch_lines(
-        [
-            "*_ test_the_request_is_refused_and_the_test_fails_even_so _*",
-            refused,
-            "*_ test_an_unhandled_refusal_says_why_first _*",
-            refused,
-        ]
+    both_refused(
+        result,
+        "test_the_request_is_refused_and_the_test_fails_even_so",
+        "test_an_unhandled_refusal_says_why_first",
     )
 
 
@@ -144,10 +146,7 @@ def test_an_agent_run_that_reaches_for_the_api_fails_its_test(pytester: pytest.P
     # sys.modules snapshot would leave this session holding two copies of their classes.
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=2)
-    refused = f"this test made 1 real Anthropic API request(s): {BLOCKED_MESSAGE}"
-    result.stdout.fnmatch_lines(
-        ["*_ test_in_process _*", refused, "*_ test_in_a_subprocess _*", refused]
-    )
+    both_refused(result, "test_in_process", "test_in_a_subprocess")
 
 
 def test_unsetting_the_environment_does_not_sidestep_the_guard(pytester: pytest.Pytester) -> None:
@@ -180,10 +179,7 @@ def test_unsetting_the_environment_does_not_sidestep_the_guard(pytester: pytest.
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=2)
-    refused = f"this test made 1 real Anthropic API request(s): {BLOCKED_MESSAGE}"
-    result.stdout.fnmatch_lines(
-        ["*_ test_sidestep _*", refused, "*_ test_base_url_in_code _*", refused]
-    )
+    both_refused(result, "test_sidestep", "test_base_url_in_code")
 
 
 def test_guard_gives_way_to_a_fake_server_set_by_the_test(pytester: pytest.Pytester) -> None:

@@ -27,6 +27,13 @@ def edit(ctx: ToolContext, path: str | Path, old: str, new: str, **kw: object) -
     return EDIT.run({"file_path": str(path), "old_string": old, "new_string": new, **kw}, ctx)
 
 
+def refused(ctx: ToolContext, path: Path, old: str, new: str, message: str) -> None:
+    """Edit of ``old`` to ``new`` answers ``message`` as an error and leaves ``path`` as it was."""
+    before = path.read_bytes()
+    assert edit(ctx, path, old, new) == ToolResult(message, is_error=True)
+    assert path.read_bytes() == before
+
+
 def seed(ctx: ToolContext, path: Path, data: str | bytes) -> Path:
     """Create ``path`` and Read it, as the model would before editing."""
     if isinstance(data, str):
@@ -124,22 +131,43 @@ def test_changed_since_read(ctx: ToolContext, tmp_path: Path) -> None:
     path = seed(ctx, tmp_path / "f.txt", "abc")
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
-    assert edit(ctx, path, "b", "B") == ToolResult(
+    refused(
+        ctx, path, "b", "B",
         f"{path} has changed on disk since you last read it (by the user or a command). "
         "Read it again before you edit it.",
-        is_error=True,
-    )
+    )  # fmt: skip
     assert path.read_text() == "abc"
 
 
-def test_not_found_quotes_old_string(ctx: ToolContext, tmp_path: Path) -> None:
-    path = seed(ctx, tmp_path / "f.py", "def f():\n    return 1\n")
-    assert edit(ctx, path, "def g():", "def h():") == ToolResult(
-        f"old_string was not found in {path}:\ndef g():\n"
-        "It must match the file exactly, including whitespace and indentation. "
-        "Read the file again if unsure.",
-        is_error=True,
-    )
+@pytest.mark.parametrize(
+    ("text", "old", "new", "message"),
+    [
+        pytest.param(
+            "def f():\n    return 1\n",
+            "def g():",
+            "def h():",
+            "old_string was not found in {path}:\ndef g():\n"
+            "It must match the file exactly, including whitespace and indentation. "
+            "Read the file again if unsure.",
+            id="not-found-quotes-old-string",
+        ),
+        pytest.param(
+            "a = 1\nb = 1\nc = 1\n",
+            "= 1",
+            "= 2",
+            "old_string occurs 3 times in {path}, but replace_all is false. Add surrounding lines "
+            "to old_string to pick one occurrence, or set replace_all to true to replace all of "
+            "them.",
+            id="several-matches-need-context-or-replace-all",
+        ),
+    ],
+)
+def test_an_old_string_that_does_not_match_once_is_refused(
+    ctx: ToolContext, tmp_path: Path, text: str, old: str, new: str, message: str
+) -> None:
+    path = seed(ctx, tmp_path / "f.py", text)
+    refused(ctx, path, old, new, message.format(path=path))
+    assert path.read_text() == text
 
 
 def test_not_found_cuts_long_quotes_and_spots_line_prefixes(
@@ -151,16 +179,6 @@ def test_not_found_cuts_long_quotes_and_spots_line_prefixes(
     assert "z" * 301 not in text
     text = edit(ctx, path, "     1\tx = 1", "x = 2").text()
     assert "It seems to include Read's line-number prefixes; leave those out." in text
-
-
-def test_several_matches_need_context_or_replace_all(ctx: ToolContext, tmp_path: Path) -> None:
-    path = seed(ctx, tmp_path / "f.py", "a = 1\nb = 1\nc = 1\n")
-    assert edit(ctx, path, "= 1", "= 2") == ToolResult(
-        f"old_string occurs 3 times in {path}, but replace_all is false. Add surrounding lines "
-        "to old_string to pick one occurrence, or set replace_all to true to replace all of them.",
-        is_error=True,
-    )
-    assert path.read_text() == "a = 1\nb = 1\nc = 1\n"
 
 
 def test_replace_all(ctx: ToolContext, tmp_path: Path) -> None:

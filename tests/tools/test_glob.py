@@ -88,22 +88,26 @@ def test_no_files_found(ws: Path) -> None:
     assert glob(make_ctx(ws), pattern="*.rs") == ToolResult("No files found")
 
 
-def test_missing_path_is_an_error(ws: Path) -> None:
-    result = glob(make_ctx(ws), pattern="*", path="nope")
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        pytest.param(
+            "nope",
+            "Directory does not exist: {path}. Give an existing directory, or leave path out to "
+            "search the working directory.",
+            id="missing-path",
+        ),
+        pytest.param(
+            "app.py",
+            "Not a directory: {path}. path must be a directory; to look at one file, use Read.",
+            id="file-path-is-not-a-directory",
+        ),
+    ],
+)
+def test_a_path_that_is_no_directory_is_an_error(ws: Path, path: str, message: str) -> None:
+    result = glob(make_ctx(ws), pattern="*", path=path)
     assert result.is_error
-    assert result.text() == (
-        f"Directory does not exist: {ws / 'nope'}. Give an existing directory, or leave path "
-        "out to search the working directory."
-    )
-
-
-def test_file_path_is_not_a_directory(ws: Path) -> None:
-    result = glob(make_ctx(ws), pattern="*", path="app.py")
-    assert result.is_error
-    assert result.text() == (
-        f"Not a directory: {ws / 'app.py'}. path must be a directory; to look at one file, "
-        "use Read."
-    )
+    assert result.text() == message.format(path=ws / path)
 
 
 def test_hidden_files_listed_and_gitignore_not_applied(ws: Path) -> None:

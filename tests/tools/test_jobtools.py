@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from toolkit import agent_ws
 
 from agentrun.core.types import ToolCall, ToolResult
 from agentrun.jail.paths import Workspace
@@ -218,12 +219,7 @@ def test_jobs_in_the_jail_are_read_and_killed_with_every_process(
     from agentrun.models.function import FunctionModel
     from agentrun.runner.api import run
 
-    ws = tmp_path / "ws"
-    (ws / ".claude" / "agents").mkdir(parents=True)
-    (ws / ".claude" / "agents" / "jobs.md").write_text(
-        "---\nname: jobs\ndescription: d\ntools: Bash, BashOutput, KillBash\n---\nB.\n"
-    )
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
+    ws = agent_ws(tmp_path, monkeypatch, "jobs", "Bash, BashOutput, KillBash")
     arg = unique_sleep()
     seen: list[str] = []
     live: list[list[int]] = []

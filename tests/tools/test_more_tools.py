@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from toolkit import make_ctx
+from toolkit import agent_ws, make_ctx
 
 from agentrun.core.types import ToolResult
 from agentrun.models.scripted import ScriptedModel
@@ -136,19 +136,28 @@ def test_todowrite_keeps_the_list(ctx: ToolContext) -> None:
     assert tool.todos == todos
 
 
+@pytest.mark.parametrize(
+    "todo, message",
+    [
+        ("x", "todo 1 must be an object with content, status and activeForm."),
+        (
+            {"content": "c", "status": "pending", "activeForm": "a", "priority": 1, "id": 2},
+            "todo 1 has unexpected parameter(s) id, priority.",
+        ),
+    ],
+)
+def test_todowrite_names_a_malformed_todo(ctx: ToolContext, todo: Any, message: str) -> None:
+    assert TodoWriteTool().run({"todos": [todo]}, ctx) == ToolResult(message, is_error=True)
+
+
 # -- end to end: the gate and the jail ------------------------------------------------------------
 def test_the_tools_run_through_the_gate_and_the_jail(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ws = tmp_path / "ws"
-    (ws / ".claude" / "agents").mkdir(parents=True)
-    (ws / ".claude" / "agents" / "small.md").write_text(
-        "---\nname: small\ndescription: d\ntools: Read, MultiEdit, LS, TodoWrite\n---\nB.\n"
-    )
+    ws = agent_ws(tmp_path, monkeypatch, "small", "Read, MultiEdit, LS, TodoWrite")
     (ws / "a.txt").write_text("one\n")
     (ws / "secret").mkdir()
     (ws / "secret" / "key").write_text("k")
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
     edits = [{"old_string": "one", "new_string": "two"}]
     todos = [{"content": "c", "status": "pending", "activeForm": "a"}]
     script = {

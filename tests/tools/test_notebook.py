@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from toolkit import make_ctx
+from toolkit import agent_ws, make_ctx
 
 from agentrun.core.types import JSON, ToolResult
 from agentrun.jail.paths import Workspace
@@ -342,16 +342,9 @@ def _nb_calls(path: str) -> list[dict[str, Any]]:
     ]
 
 
-AGENT = "---\nname: nb\ndescription: d\ntools: Read, NotebookEdit\n---\nB.\n"
-
-
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    ws = tmp_path / "ws"
-    (ws / ".claude" / "agents").mkdir(parents=True)
-    (ws / ".claude" / "agents" / "nb.md").write_text(AGENT)
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    return ws
+    return agent_ws(tmp_path, monkeypatch, "nb", "Read, NotebookEdit")
 
 
 def test_accept_edits_lets_it_edit_in_the_workspace(ws: Path) -> None:
@@ -361,39 +354,30 @@ def test_accept_edits_lets_it_edit_in_the_workspace(ws: Path) -> None:
     assert loaded(path)["cells"][2]["source"] == "changed"
 
 
-def test_default_mode_asks_and_headless_denies(ws: Path) -> None:
-    path = write_nb(ws / "a.ipynb", notebook())
+@pytest.mark.parametrize(
+    ("rel", "contains", "options"),
+    [
+        pytest.param("a.ipynb", "NotebookEdit", {}, id="default-mode-asks-and-headless-denies"),
+        pytest.param(
+            "a.ipynb",
+            "denied by rule Edit(*.ipynb)",
+            {"permission_mode": "acceptEdits", "disallowed_tools": ["Edit(*.ipynb)"]},
+            id="an-edit-deny-rule-covers-notebookedit",
+        ),
+        pytest.param(
+            ".claude/a.ipynb",
+            "is a protected path (.claude)",
+            {"permission_mode": "acceptEdits"},
+            id="a-protected-path-is-refused",
+        ),
+    ],
+)
+def test_a_refused_edit_leaves_the_notebook_as_it_was(
+    ws: Path, rel: str, contains: str, options: dict[str, Any]
+) -> None:
+    path = write_nb(ws / rel, notebook())
     before = path.read_bytes()
-    denials = _run(ws, "a.ipynb", {"is_error": True, "contains": "NotebookEdit"}, agent="nb")
-    assert [d["tool_name"] for d in denials] == ["NotebookEdit"]
-    assert path.read_bytes() == before
-
-
-def test_an_edit_deny_rule_covers_notebookedit(ws: Path) -> None:
-    path = write_nb(ws / "a.ipynb", notebook())
-    before = path.read_bytes()
-    denials = _run(
-        ws,
-        "a.ipynb",
-        {"is_error": True, "contains": "denied by rule Edit(*.ipynb)"},
-        agent="nb",
-        permission_mode="acceptEdits",
-        disallowed_tools=["Edit(*.ipynb)"],
-    )
-    assert [d["tool_name"] for d in denials] == ["NotebookEdit"]
-    assert path.read_bytes() == before
-
-
-def test_a_protected_path_is_refused(ws: Path) -> None:
-    path = write_nb(ws / ".claude" / "a.ipynb", notebook())
-    before = path.read_bytes()
-    denials = _run(
-        ws,
-        ".claude/a.ipynb",
-        {"is_error": True, "contains": "is a protected path (.claude)"},
-        agent="nb",
-        permission_mode="acceptEdits",
-    )
+    denials = _run(ws, rel, {"is_error": True, "contains": contains}, agent="nb", **options)
     assert [d["tool_name"] for d in denials] == ["NotebookEdit"]
     assert path.read_bytes() == before
 

@@ -94,28 +94,29 @@ def test_print_mode_denies_a_fetch_that_would_ask(
     assert sum(site.hits.values()) == 0
 
 
-def test_a_deny_rule_holds_in_bypass_mode(
-    tmp_path: Path, site: Site, capsys: pytest.CaptureFixture[str]
-) -> None:
-    ws, model = setup(
-        tmp_path, *fetch_turn(f"{site.base}/page", is_error=True, contains="denied by rule")
-    )
-    code, lines = cli(
-        ws, model, capsys, "--permission-mode", "bypassPermissions",
-        "--allowedTools", "WebFetch(domain:127.0.0.1)",
-        "--disallowedTools", "WebFetch(domain:127.0.0.1)",
-    )  # fmt: skip
-    assert code == 0 and lines[-1]["subtype"] == "success", lines[-1]
-    assert sum(site.hits.values()) == 0
+RULE = "WebFetch(domain:127.0.0.1)"
 
 
-def test_bypass_mode_still_keeps_the_local_network_out(
-    tmp_path: Path, site: Site, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("contains", "rules"),
+    [
+        pytest.param(
+            "denied by rule",
+            ("--allowedTools", RULE, "--disallowedTools", RULE),
+            id="a-deny-rule-holds",
+        ),
+        pytest.param("a loopback address", (), id="the-local-network-stays-out"),
+    ],
+)
+def test_bypass_mode_still_refuses(
+    tmp_path: Path,
+    site: Site,
+    capsys: pytest.CaptureFixture[str],
+    contains: str,
+    rules: tuple[str, ...],
 ) -> None:
-    ws, model = setup(
-        tmp_path, *fetch_turn(f"{site.base}/page", is_error=True, contains="a loopback address")
-    )
-    code, lines = cli(ws, model, capsys, "--permission-mode", "bypassPermissions")
+    ws, model = setup(tmp_path, *fetch_turn(f"{site.base}/page", is_error=True, contains=contains))
+    code, lines = cli(ws, model, capsys, "--permission-mode", "bypassPermissions", *rules)
     assert code == 0 and lines[-1]["subtype"] == "success", lines[-1]
     assert sum(site.hits.values()) == 0
 

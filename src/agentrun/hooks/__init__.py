@@ -14,8 +14,9 @@ workspace's settings files are protected paths the model cannot write.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from agentrun.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from agentrun.hooks.answer import HookAnswer, HookOutcome
@@ -50,8 +51,8 @@ _HOME = {
 }
 
 
+_lookup = lazy_names(__name__, {name: f"{__name__}.{home}" for name, home in _HOME.items()})
+
+
 def __getattr__(name: str) -> object:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return _lookup(name)

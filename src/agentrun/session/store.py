@@ -34,6 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from agentrun.core.errors import SessionError
 from agentrun.core.home import agentrun_home, ensure_state_dir, state_dir_error
+from agentrun.core.lazy import lazy_names
 from agentrun.core.loop import append_message
 from agentrun.core.types import Message, ToolResult
 from agentrun.core.vocab import INTERRUPTED_SESSION
@@ -68,13 +69,11 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+_lookup = lazy_names(__name__, _LAZY)
 
-    return getattr(importlib.import_module(module), name)
+
+def __getattr__(name: str) -> Any:
+    return _lookup(name)
 
 
 SESSION_FORMAT = 1

@@ -22,8 +22,9 @@ Names are imported on first use, so importing this package costs nothing.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from agentrun.core.lazy import lazy_names
 
 _EXPORTS: dict[str, str] = {
     "ScriptedModel": "agentrun.models.scripted",
@@ -60,13 +61,11 @@ __all__ = [
 ]
 
 
+_lookup = lazy_names(__name__, _EXPORTS, globals())
+
+
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'agentrun.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _lookup(name)
 
 
 def __dir__() -> list[str]:

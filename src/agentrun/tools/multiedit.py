@@ -15,12 +15,14 @@ from agentrun.tools import textfile
 from agentrun.tools.edit import _LINE_PREFIX, _quote, _snippet, check_change, load_for_edit
 from agentrun.tools.morespecs import MULTIEDIT_DESCRIPTION, MULTIEDIT_SCHEMA
 from agentrun.tools.read import error, missing_file_text
+from agentrun.tools.validate import item_problem
 from agentrun.tools.write import format_note
 
 if TYPE_CHECKING:
     from agentrun.tools.base import ToolContext
 
 Change = tuple[str, str, bool]
+_KEYS = ("old_string", "new_string", "replace_all")
 
 
 def _changes(edits: Any) -> list[Change] | str:
@@ -30,11 +32,9 @@ def _changes(edits: Any) -> list[Change] | str:
     out: list[Change] = []
     for i, edit in enumerate(edits, 1):
         where = f"edit {i} of {len(edits)}"
-        if not isinstance(edit, dict):
-            return f"{where} must be an object with old_string and new_string."
-        extra = sorted(set(edit) - {"old_string", "new_string", "replace_all"})
-        if extra:
-            return f"{where} has unexpected parameter(s) {', '.join(extra)}."
+        problem = item_problem(where, edit, _KEYS, "old_string and new_string")
+        if problem is not None:
+            return problem
         old, new = edit.get("old_string"), edit.get("new_string")
         replace_all = edit.get("replace_all", False)
         change = check_change(old, new, replace_all)

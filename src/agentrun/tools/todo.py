@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from agentrun.core.types import JSON, ToolResult
 from agentrun.tools.morespecs import TODOWRITE_DESCRIPTION, TODOWRITE_SCHEMA
+from agentrun.tools.validate import item_problem
 
 if TYPE_CHECKING:
     from agentrun.tools.base import ToolContext
 
 STATUSES = ("pending", "in_progress", "completed")
+_KEYS = ("content", "status", "activeForm")
 ANSWER = (
     "Todos have been modified successfully. Ensure that you continue to use the todo list to "
     "track your progress. Please proceed with the current tasks if applicable"
@@ -25,11 +27,9 @@ def _problem(todos: Any) -> str | None:
         return "todos must be a list of {content, status, activeForm} objects."
     for i, todo in enumerate(todos, 1):
         where = f"todo {i}"
-        if not isinstance(todo, dict):
-            return f"{where} must be an object with content, status and activeForm."
-        extra = sorted(set(todo) - {"content", "status", "activeForm"})
-        if extra:
-            return f"{where} has unexpected parameter(s) {', '.join(extra)}."
+        problem = item_problem(where, todo, _KEYS, "content, status and activeForm")
+        if problem is not None:
+            return problem
         for key in ("content", "activeForm"):
             value = todo.get(key)
             if not isinstance(value, str) or not value.strip():

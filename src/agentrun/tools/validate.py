@@ -117,6 +117,18 @@ def validate_input(schema: JSON, data: Mapping[str, Any] | Any) -> Validation:
     return Validation(input=out, errors=tuple(errors))
 
 
+def item_problem(where: str, item: Any, keys: tuple[str, ...], needs: str) -> str | None:
+    """Why ``item`` (one entry of a list parameter, called ``where`` in the text) is not an
+    object with only ``keys``, worded for the model (``needs``: the keys it must have); None when
+    it is. For the lists a schema's ``items`` does not describe in full."""
+    if not isinstance(item, dict):
+        return f"{where} must be an object with {needs}."
+    extra = sorted(set(item) - set(keys))
+    if extra:
+        return f"{where} has unexpected parameter(s) {', '.join(extra)}."
+    return None
+
+
 def _type_word(prop: JSON) -> str:
     types = _types(prop)
     return f" ({' or '.join(_TYPE_WORDS.get(t, t) for t in types)})" if types else ""
