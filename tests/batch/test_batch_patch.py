@@ -33,15 +33,16 @@ def _checkout(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _patch_in_child(checkout: Path) -> dict[str, object]:
-    """Take the patch in a fresh interpreter and report its peak memory and its children's."""
+    """Take the patch in a fresh interpreter and report its peak memory and git's (the largest
+    of the git processes it ran)."""
     program = (
         "import json, resource, sys\n"
         "from pathlib import Path\n"
         "from agentrun.batch.patch import patch\n"
         "p = patch(Path(sys.argv[1]))\n"
-        "peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
-        "           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-        "print(json.dumps({'peak_kb': peak, 'stats': p.stats(), 'text': p.text}))\n"
+        "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "git = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(json.dumps({'own_kb': own, 'git_kb': git, 'stats': p.stats(), 'text': p.text}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", program, str(checkout)],
@@ -73,8 +74,10 @@ def test_big_files_are_left_out_and_nothing_lands_in_the_users_repository(
         "binary_files": 0,
         "skipped_files": 3,
     }
-    # 33 MB of random bytes held as a base85 patch would take well over 100 MB.
-    assert int(str(got["peak_kb"])) < 100 * 1024, got["peak_kb"]
+    # 33 MB of random bytes held as a base85 patch would take well over 100 MB here; left out,
+    # neither this process nor git comes near that.
+    assert int(str(got["own_kb"])) < 80 * 1024, got["own_kb"]
+    assert int(str(got["git_kb"])) < 80 * 1024, got["git_kb"]
     assert _objects(repo) == before  # no blob of the task's in the user's object store
     clone = tmp_path / "clone"
     apply_patch(repo, str(got["text"]), clone)
@@ -97,7 +100,9 @@ def test_a_patch_over_the_limit_is_omitted_with_its_size(tmp_path: Path) -> None
     assert got["text"] is None
     assert stats["files"] == count and stats["binary_files"] == count
     assert stats["omitted_bytes"] > patching.PATCH_LIMIT
-    assert int(str(got["peak_kb"])) < 100 * 1024, got["peak_kb"]
+    # The patch stays in git's output file: this process never holds it (git itself holds one
+    # file's diff at a time, which the per-file limit bounds).
+    assert int(str(got["own_kb"])) < 80 * 1024, got["own_kb"]
     assert _objects(repo) == before
 
 
