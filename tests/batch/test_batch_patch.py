@@ -40,7 +40,10 @@ def _patch_in_child(checkout: Path) -> dict[str, object]:
         "from pathlib import Path\n"
         "from agentrun.batch.patch import patch\n"
         "p = patch(Path(sys.argv[1]))\n"
-        "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        # VmHWM, not RUSAGE_SELF: Linux carries ru_maxrss across exec, so a child of a big
+        # pytest process would report pytest's peak as its own.
+        "status = Path('/proc/self/status').read_text().split('VmHWM:')[1]\n"
+        "own = int(status.split()[0])\n"
         "git = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
         "print(json.dumps({'own_kb': own, 'git_kb': git, 'stats': p.stats(), 'text': p.text}))\n"
     )
