@@ -31,6 +31,19 @@ def git_run_paths(roots: Sequence[Path]) -> tuple[Path, ...]:
     return tuple(p for p in dict.fromkeys(out) if any(is_within(p, r) for r in roots))
 
 
+_NESTED_LIMIT = 64
+"""Repositories below the roots asked (one ``git config`` each, only when a config file
+mentions a hooks path or an include); more are not checked (a residual, for huge trees)."""
+
+
+def nested_run_paths(repos: Sequence[Path], roots: Sequence[Path]) -> tuple[Path, ...]:
+    """:func:`git_run_paths` of repositories found below the roots (``ws/sub/.git``)."""
+    out: list[Path] = []
+    for repo in list(dict.fromkeys(repos))[:_NESTED_LIMIT]:
+        out += repo_run_paths(repo)
+    return tuple(p for p in dict.fromkeys(out) if any(is_within(p, r) for r in roots))
+
+
 def repo_run_paths(root: Path) -> list[Path]:
     """:func:`git_run_paths` of the one repository ``root`` lies in (wherever they lead)."""
     top = _work_tree(root)
@@ -57,8 +70,15 @@ def global_run_paths() -> list[Path]:
     ``core.hooksPath``, included files, and programs named by path. Read only when one of the
     files mentions such a key (no process is started otherwise)."""
     files = _global_files()
-    marks = (*_MARKS, b"pager", b"editor", b"sshcommand", b"fsmonitor", b"askpass", b"program")
-    marks += (b"external", b"difffilter")
+    marks: tuple[bytes, ...] = (
+        *_MARKS,
+        b"pager",
+        b"editor",
+        b"sshcommand",
+        b"fsmonitor",
+        b"askpass",
+    )
+    marks += (b"program", b"external", b"difffilter")
     if not any(m in _text(f) for f in files for m in marks):
         return []
     out: list[Path] = []
