@@ -257,3 +257,58 @@ def test_the_global_git_configs_paths_in_a_root_are_protected(
     assert (dots / "extra.cfg").read_text() == "[user]\n"
     assert not (dots / "githooks" / "pre-commit").exists()
     assert (dots / "notes").read_text() == "ok\n"
+
+
+def test_a_session_in_the_home_directory_writes_only_its_added_dirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``agentrun --cwd ~ --add-dir ~/proj`` in bypassPermissions: the user is warned, the
+    model is told, and Write and Bash reach ``proj`` only."""
+    import json
+
+    from agentrun.core.events import ToolEndEvent
+    from agentrun.runner import api
+    from agentrun.runner.options import RunOptions
+    from agentrun.runner.runtime import Runtime
+
+    home = tmp_path / "home"
+    (home / "proj").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    turns = [
+        {
+            "tool_calls": [
+                {"name": "Write", "input": {"file_path": str(home / "new.txt"), "content": "x"}},
+                {"name": "Write", "input": {"file_path": "proj/ok.txt", "content": "ok"}},
+                {"name": "Bash", "input": {"command": "echo x > readline.py; echo y > proj/b"}},
+            ]
+        },
+        {"text": "done"},
+    ]
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"turns": turns}))
+    options = RunOptions(
+        cwd=home,
+        add_dirs=[str(home / "proj")],
+        model=f"script:{script}",
+        permission_mode="bypassPermissions",
+    )
+    rt = Runtime.open(options)
+    try:
+        assert any("contains your home directory" in w for w in rt.warnings), rt.warnings
+    finally:
+        rt.close()
+    events: list[object] = []
+    result = api.run("go", options, on_event=events.append)
+    assert result.result == "done"
+    denied = [d["tool_input"]["file_path"] for d in result.permission_denials]
+    assert denied == [str(home / "new.txt")], result.permission_denials
+    outputs = [str(e.result.content) for e in events if isinstance(e, ToolEndEvent)]
+    assert any("Read-only file system" in out for out in outputs), outputs
+    assert not (home / "new.txt").exists() and not (home / "readline.py").exists()
+    assert (home / "proj" / "ok.txt").read_text() == "ok"
+    assert (home / "proj" / "b").read_text() == "y\n"
+
+
+def test_a_home_of_slash_makes_no_workspace_read_only(host: Host) -> None:
+    """``nobody`` and many containers have ``/`` as their home: not a home directory."""
+    assert SandboxPolicy.create(host.workspace, home=Path("/")).writable_roots == (host.workspace,)

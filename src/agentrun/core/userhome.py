@@ -18,7 +18,7 @@ from agentrun.core.pathutil import is_within
 
 def home_dirs(home: Path | None = None) -> tuple[Path, ...]:
     """``$HOME`` (or ``home``) and the login home from the password database, resolved:
-    the user's tools may use either."""
+    the user's tools may use either. Never ``/``."""
     import pwd
 
     out = [(home or Path.home()).resolve()]
@@ -26,7 +26,9 @@ def home_dirs(home: Path | None = None) -> tuple[Path, ...]:
         out.append(Path(pwd.getpwuid(os.getuid()).pw_dir).resolve())
     except (KeyError, OSError):
         pass
-    return tuple(dict.fromkeys(out))
+    # A home of "/" means no home directory (nobody, daemons, many containers): taken as one,
+    # it would make every workspace read-only.
+    return tuple(h for h in dict.fromkeys(out) if h != Path("/"))
 
 
 def home_roots(roots: Iterable[Path], homes: Iterable[Path]) -> tuple[Path, ...]:
