@@ -101,7 +101,8 @@ class SandboxPolicy:
     protected: tuple[Path, ...] = field(default=())
     """Paths at the roots that stay read-only: :data:`AT_ROOT` of the workspace and of each
     ``--add-dir`` (hooks, config and settings would run code on the host), a repository's
-    ``core.hooksPath`` inside them, and the dot-entries of :attr:`homes`.
+    ``core.hooksPath`` and included config files inside them (the global git config's too),
+    and where the home directories' symlinks lead inside a writable root.
     :meth:`protected_entry` adds :data:`ANY_DEPTH` at any depth; the jail binds every one of
     them read-only (see ``gitwatch``)."""
     hidden: tuple[Path, ...] = field(default=())
@@ -285,7 +286,10 @@ def _home_links(homes: Sequence[Path], writable: Sequence[Path]) -> list[Path]:
 
 
 _LINK_SCAN_BUDGET = 4000
-_LINK_SCAN_SKIP = frozenset({".cache", ".agentrun", ".npm", ".cargo", ".rustup", ".git"})
+_LINK_SCAN_SKIP = frozenset(
+    {".cache", ".agentrun", ".npm", ".cargo", ".rustup", ".git", ".pyenv", ".m2", ".nvm", ".gradle"}
+)
+"""Caches and toolchains: big, and made by their tools, not by a dotfiles manager."""
 
 
 @functools.cache
