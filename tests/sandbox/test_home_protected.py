@@ -312,3 +312,27 @@ def test_a_session_in_the_home_directory_writes_only_its_added_dirs(
 def test_a_home_of_slash_makes_no_workspace_read_only(host: Host) -> None:
     """``nobody`` and many containers have ``/`` as their home: not a home directory."""
     assert SandboxPolicy.create(host.workspace, home=Path("/")).writable_roots == (host.workspace,)
+
+
+def test_user_config_dirs_and_the_global_config_in_a_root_are_protected(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``XDG_CONFIG_HOME=~/dotfiles/config`` and ``GIT_CONFIG_GLOBAL=~/dotfiles/gitconfig``
+    with ``--cwd ~/dotfiles``: the user's fish and git read them."""
+    dots = host.workspace
+    (dots / "config").mkdir()
+    (dots / "gitconfig").write_text("[user]\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(dots / "config"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(dots / "gitconfig"))
+    policy = SandboxPolicy.create(dots, home=host.home)
+    assert not policy.can_write(dots / "config" / "fish" / "config.fish")
+    assert not policy.can_write(dots / "gitconfig")
+    with jail_with_files(host, policy) as (shell, _):
+        out = shell.out(
+            "(echo id >> gitconfig) 2>/dev/null || echo cfg-refused; "
+            "(mkdir -p config/fish && echo id > config/fish/config.fish) 2>/dev/null "
+            "|| echo fish-refused; echo ok > notes"
+        )
+    assert "cfg-refused" in out and "fish-refused" in out, out
+    assert (dots / "gitconfig").read_text() == "[user]\n"
+    assert not (dots / "config" / "fish").exists()

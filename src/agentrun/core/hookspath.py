@@ -65,11 +65,12 @@ _PROGRAM_KEYS = (
 
 
 def global_run_paths() -> list[Path]:
-    """What the user's global git config (``GIT_CONFIG_GLOBAL``, ``~/.gitconfig``,
-    ``$XDG_CONFIG_HOME/git/config``, and the files they include) makes git run or read: its
+    """The user's global git config files (``GIT_CONFIG_GLOBAL``, ``~/.gitconfig``,
+    ``$XDG_CONFIG_HOME/git/config``) and what they make git run or read: their
     ``core.hooksPath``, included files, and programs named by path. Read only when one of the
     files mentions such a key (no process is started otherwise)."""
     files = _global_files()
+    out: list[Path] = [Path(os.path.realpath(f)) for f in files if f.exists()]
     marks: tuple[bytes, ...] = (
         *_MARKS,
         b"pager",
@@ -80,8 +81,7 @@ def global_run_paths() -> list[Path]:
     )
     marks += (b"program", b"external", b"difffilter")
     if not any(m in _text(f) for f in files for m in marks):
-        return []
-    out: list[Path] = []
+        return out
     home = Path(os.environ.get("HOME") or Path.home())
     for origin, key, value in _configured(None, _KEYS):
         base = Path(origin).parent if key != "core.hookspath" else home

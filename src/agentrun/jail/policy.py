@@ -184,7 +184,11 @@ class SandboxPolicy:
             writable_roots=writable,
             read_deny=unique,
             allow_network=allow_network,
-            protected=tuple(dict.fromkeys([*at_roots, *_home_links(every_home, writable)])),
+            protected=tuple(
+                dict.fromkeys(
+                    [*at_roots, *_home_links(every_home, writable), *_user_dirs(writable)]
+                )
+            ),
             hidden=hidden,
             homes=homes,
             roots=tuple(dict.fromkeys(roots)),
@@ -283,6 +287,22 @@ def _home_links(homes: Sequence[Path], writable: Sequence[Path]) -> list[Path]:
             elif name not in _LINK_SCAN_SKIP and entry.is_dir():
                 walk(entry, 2)
     return list(dict.fromkeys(out))
+
+
+def _user_dirs(writable: Sequence[Path]) -> list[Path]:
+    """The directories the environment names for the user's own configuration and programs
+    (``XDG_CONFIG_HOME``, ``XDG_DATA_HOME``, ``PYTHONUSERBASE``) when inside a writable root:
+    the user's shells, editors and Python run what they hold, as from a home directory."""
+    env = os.environ
+    out: list[Path] = []
+    for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHONUSERBASE"):
+        raw = env.get(key, "")
+        if not raw or not Path(raw).is_absolute():
+            continue
+        path = Path(os.path.realpath(raw))
+        if any(path != r and is_within(path, r) for r in writable):
+            out.append(path)
+    return out
 
 
 _LINK_SCAN_BUDGET = 4000
