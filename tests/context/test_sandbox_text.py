@@ -47,3 +47,12 @@ def test_the_env_block_carries_them(tmp_path: Path, monkeypatch):
     env = seen[0].split("<env>")[1].split("</env>")[0]
     assert f"written only under {ws.resolve()}, {tmp_path.resolve()} and /tmp" in env
     assert "git commit, add, init" in env and "Network: none." in env
+
+
+def test_a_workspace_holding_the_home_directory_is_said_to_be_read_only() -> None:
+    home = Path("/home/u")
+    lines = sandbox_lines("workspace-write", writable=[], read_only_roots=[home])
+    assert lines[0].startswith("Sandbox: workspace-write, but the workspace is read-only")
+    assert any(f"{home} contains the user's home directory, so it is read-only" in x for x in lines)
+    added = sandbox_lines("workspace-write", writable=[home / "proj"], read_only_roots=[home])
+    assert f"written only under {home / 'proj'} and /tmp" in added[0]

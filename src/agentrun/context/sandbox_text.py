@@ -15,8 +15,15 @@ if TYPE_CHECKING:
 PROTECTED = ".git (at any depth), .gitmodules, .claude/, .agentrun/, .mcp.json"
 
 
-def sandbox_lines(mode: str, *, writable: Sequence[Path], allow_network: bool = False) -> list[str]:
-    """The ``<env>`` lines for a session in sandbox ``mode`` writing under ``writable``."""
+def sandbox_lines(
+    mode: str,
+    *,
+    writable: Sequence[Path],
+    allow_network: bool = False,
+    read_only_roots: Sequence[Path] = (),
+) -> list[str]:
+    """The ``<env>`` lines for a session in sandbox ``mode`` writing under ``writable``;
+    ``read_only_roots``: workspace roots kept read-only because they hold the home directory."""
     if mode == "danger-full-access":
         return ["Sandbox: none (danger-full-access): commands run with the user's full rights."]
     if mode == "read-only":
@@ -28,11 +35,21 @@ def sandbox_lines(mode: str, *, writable: Sequence[Path], allow_network: bool = 
         roots = ", ".join(str(p) for p in writable)
         lines = [
             f"Sandbox: workspace-write. Files can be written only under {roots} and /tmp "
-            "(private to this session, gone when it ends); everything else is read-only.",
+            "(private to this session, gone when it ends); everything else is read-only."
+            if writable
+            else "Sandbox: workspace-write, but the workspace is read-only: files can be "
+            "written only under /tmp (private to this session, gone when it ends).",
             f"Protected, read-only even inside the workspace: {PROTECTED}. git status, diff, "
             "log and show work; git commit, add, init, stash, checkout -b and merge fail: "
             "leave committing to the user and say what to commit.",
         ]
+    if read_only_roots and mode == "workspace-write":
+        held = ", ".join(str(p) for p in read_only_roots)
+        lines.append(
+            f"{held} contains the user's home directory, so it is read-only (nothing there can "
+            "be created or changed, by Bash or the file tools): make changes in a project "
+            "directory, or tell the user what to change."
+        )
     if allow_network:
         lines.append("Network: allowed.")
     else:

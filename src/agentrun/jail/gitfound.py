@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentrun.jail.policy import HOME_BIN
-
 log = logging.getLogger(__name__)
 
 QUARANTINE = ".agentrun-quarantined-"
@@ -27,6 +25,8 @@ class Found:
     protected: list[Path] = field(default_factory=list)
     sockets: list[Path] = field(default_factory=list)
     known: set[tuple[int, int]] = field(default_factory=set)
+    repos: list[Path] = field(default_factory=list)
+    """Work trees below the roots (a ``.git`` at depth), whose hooks and includes are guarded."""
     links: dict[tuple[int, int], str] = field(default_factory=dict)
     """Protected symlinks there from the start, with their targets: a symlink cannot be bound
     read-only, so one removed and made again (maybe on the same inode) is judged by its target."""
@@ -73,15 +73,9 @@ def quarantine_notice(moved: Sequence[tuple[Path, Path]]) -> str:
     return (
         f"Renamed by the sandbox: {listed}. Git metadata (.git, .gitmodules, a bare "
         "repository's HEAD at any depth), .claude/, .agentrun/ and .mcp.json at any depth, "
-        "git's hooks directory (core.hooksPath), and every dot-file and bin/ of a home "
-        "directory in the workspace (.bashrc, .local/, .config/, ...) are read-only in this "
-        "session, because the host's git and tools would execute what they configure. "
+        "git's hooks directory (core.hooksPath, also a nested repository's) and what a home "
+        "directory's links lead to are read-only in this session, because the host's git "
+        "and tools would execute what they configure. "
         "Creating a repository (a nested `git init`, a submodule) or changing git's, a "
         "shell's or an agent's configuration is not the agent's job: ask the user to do it."
     )
-
-
-def home_name(name: str) -> bool:
-    """A protected name directly in a home directory: a dot-entry or ``bin``; not one the
-    watcher itself renamed away (renaming it again would never end)."""
-    return (name.startswith(".") or name == HOME_BIN) and QUARANTINE not in name

@@ -37,6 +37,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from agentrun.core.hookspath import nested_run_paths
 from agentrun.core.pathutil import is_within
 from agentrun.jail import policy
 from agentrun.jail.gitfound import (
@@ -44,7 +45,6 @@ from agentrun.jail.gitfound import (
     _ident,
     _readlink,
     _rel,
-    home_name,
     quarantine,
     quarantine_notice,
 )
@@ -75,12 +75,10 @@ class Watcher:
         roots: Sequence[Path],
         *,
         skip: Sequence[Path] = (),
-        homes: Sequence[Path] = (),
         guard: Sequence[Path] = (),
     ) -> None:
-        """``homes``: home directories inside the roots, whose dot-entries and ``bin`` are
-        protected (:attr:`policy.SandboxPolicy.homes`); ``guard``: more paths protected like
-        :data:`AT_ROOT` (a repository's ``core.hooksPath``)."""
+        """``guard``: more paths protected like :data:`AT_ROOT` (a repository's
+        ``core.hooksPath``, where a home directory's stow links lead)."""
         self._roots = [r for r in roots if not any(r != o and is_within(r, o) for o in roots)]
         self._roots = list(dict.fromkeys(self._roots))
         # Each root is walked once, from the outermost one holding it; a root nested in another
@@ -93,10 +91,6 @@ class Watcher:
         ]
         for i, top in enumerate(self._roots):
             self._at_tops[i].update(_rel(g, top) for g in guard if g != top and is_within(g, top))
-        self._homes = [
-            frozenset(_rel(h, top) for h in homes if is_within(h, top)) for top in self._roots
-        ]
-        self._home_trees: list[set[str]] = [set() for _ in self._roots]
         # `.config` of `.config/git`: must stay a directory (a symlink made there would lead
         # the host's git to a config elsewhere).
         self._at_parents = [
@@ -130,6 +124,7 @@ class Watcher:
         self._follow_root_links()
         for i in range(len(self._roots)):
             self._scan(i, "", initial=True)
+        self._guard_nested()
         if self._watch_error:
             log.warning(
                 "watching only part of the write roots (%s): rescans instead", self._watch_error
@@ -149,6 +144,28 @@ class Watcher:
                 for j, other in enumerate(self._roots):
                     if real != other and is_within(real, other):
                         self._at_tops[j].add(_rel(real, other))
+
+    def _guard_nested(self) -> None:
+        """What the repositories found below the roots make the user's git run from the roots
+        (``sub/.githooks`` for ``core.hooksPath = .githooks`` in ``sub``): guarded like
+        :data:`AT_ROOT` from now on, and bound read-only when there already."""
+        for path in nested_run_paths(self.found.repos, self._roots):
+            for i, top in enumerate(self._roots):
+                if path == top or not is_within(path, top) or self._root_fds[i] < 0:
+                    continue
+                rel = _rel(path, top)
+                parent, _, name = rel.rpartition("/")
+                self._at_tops[i].add(rel)
+                if parent:
+                    self._at_parents[i].add(parent)
+                try:
+                    fd = open_dir(self._root_fds[i], parent)
+                except OSError:
+                    continue
+                try:
+                    self._check_entry(i, fd, parent, name, initial=True)
+                finally:
+                    os.close(fd)
 
     def close(self) -> None:
         """Stop watching; a last check first, so nothing created just before the end stays."""
@@ -248,8 +265,6 @@ class Watcher:
         """Whether entry ``name`` of directory ``rel`` is protected: a name of ANY_DEPTH, or a
         path of AT_ROOT below one of the roots walked from root ``i``."""
         path = f"{rel}/{name}" if rel else name
-        if rel in self._homes[i] and home_name(name):
-            return True
         return name in ANY_DEPTH or path in self._at_tops[i] or path in self._at_parents[i]
 
     def _guarded(self, i: int, rel: str, name: str, *, is_dir: bool) -> bool:
@@ -291,16 +306,9 @@ class Watcher:
                     child = f"{rel}/{e.name}" if rel else e.name
                     if self._guarded(i, rel, e.name, is_dir=e.is_dir(follow_symlinks=False)):
                         self._check_entry(i, fd, rel, e.name, initial=initial)
-                        if initial and rel in self._homes[i] and e.is_dir(follow_symlinks=False):
-                            # Bound read-only whole, but its sockets (a gpg or ssh agent's)
-                            # and nested repositories are found as before.
-                            self._home_trees[i].add(child)
-                            stack.append(child)
                     elif e.is_dir(follow_symlinks=False):
                         if not self._skipped(i, child):
                             stack.append(child)
-                    elif initial and e.is_symlink():
-                        self._follow_home_link(i, rel, child)
                     elif initial and not e.is_file(follow_symlinks=False):
                         with contextlib.suppress(OSError):
                             if stat.S_ISSOCK(e.stat(follow_symlinks=False).st_mode):
@@ -309,16 +317,6 @@ class Watcher:
                 pass  # vanished meanwhile: its parent's event or the next rescan covers it
             finally:
                 os.close(fd)
-
-    def _follow_home_link(self, i: int, rel: str, child: str) -> None:
-        """A symlink inside a home directory's dot-entry (``~/.local/bin/x`` -> a dotfiles
-        folder of the workspace, as stow makes them): what it leads to is run as well, so it
-        is bound read-only when it lies in the roots."""
-        if not any(rel == t or rel.startswith(f"{t}/") for t in self._home_trees[i]):
-            return
-        real = Path(os.path.realpath(self._roots[i] / child))
-        if any(is_within(real, r) for r in self._roots):
-            self.found.protected.append(real)
 
     def _watch(self, i: int, rel: str, fd: int) -> None:
         if self._inotify is None:
@@ -379,6 +377,8 @@ class Watcher:
             target: Path | None = None
             if name == ".git":
                 target = gitdir_target(dir_fd, name, path.parent)
+                if rel not in self._tops[i]:
+                    self.found.repos.append(path.parent)
             elif stat.S_ISLNK(st.st_mode):  # `sub/.claude -> ../x`: x is what is loaded
                 target = Path(os.path.realpath(path))
             if target is not None and any(is_within(target, r) for r in self._roots):

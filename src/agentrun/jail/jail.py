@@ -133,9 +133,7 @@ class JailSandbox:
         policy = self._policy
         # Before the scan: a root without a .git gets an empty one, which the scan then lists.
         self._placeholders = gitguard.plant(policy.writable_roots, state)
-        watcher = Watcher(
-            policy.writable_roots, skip=policy.hidden, homes=policy.homes, guard=policy.protected
-        )
+        watcher = Watcher(policy.writable_roots, skip=policy.hidden, guard=policy.protected)
         try:
             found = watcher.start()
             self._watcher = watcher

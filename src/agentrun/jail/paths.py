@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentrun.core.pathutil import is_within
+from agentrun.core.userhome import home_root_message
 from agentrun.jail.fdops import (
     OpenedFile,
     check_existing,
@@ -237,6 +238,12 @@ class Workspace:
                 code=errno.EROFS,
                 path=shown,
             )
+        # A workspace holding the home directory is read-only whole (core.userhome).
+        if not any(is_within(real, r) for r in policy.writable_roots):
+            held = [r for r in policy.roots if any(is_within(h, r) for h in policy.homes)]
+            root = next((r for r in held if is_within(real, r) or is_within(shown, r)), None)
+            if root is not None:
+                raise PathDenied(home_root_message(shown, root), code=errno.EROFS, path=shown)
         opened = policy.unprotected_path(real) and policy.unprotected_path(shown)
         for protected in () if opened else policy.protected:
             # Both: `.git` may itself be a symlink, and a symlink may lead into `.git`.
@@ -255,15 +262,6 @@ class Workspace:
                 "and Claude Code run what they hold: hooks, config, a gitdir elsewhere, MCP "
                 "servers), so file tools never create or change them. A nested repository "
                 "(`git init`) or agent settings are not the agent's job; ask the user.",
-                code=errno.EROFS,
-                path=shown,
-            )
-        if entry is not None and not opened and entry.parent in policy.homes:
-            raise PathDenied(
-                f"Cannot write {shown}: {entry} is in the home directory, whose dot-files and "
-                "bin/ are protected in this session (the user's shells, git, Python and other "
-                "tools run what they hold), so file tools never create or change them; ask "
-                "the user.",
                 code=errno.EROFS,
                 path=shown,
             )

@@ -16,6 +16,7 @@ from pathlib import Path
 from agentrun.core.home import agentrun_home
 from agentrun.core.hookspath import git_run_paths
 from agentrun.core.pathutil import is_within
+from agentrun.core.userhome import home_dirs, home_roots
 
 # Defined in the vocabulary; still importable from here.
 from agentrun.core.vocab import SANDBOX_MODES as SANDBOX_MODES
@@ -53,8 +54,8 @@ REOPENABLE = (".claude", ".agentrun", ".mcp.json")
 """Paths read-only at each root: the repository, agents' settings, hooks and MCP servers, and
 :data:`HOME_FILES`."""
 HOME_BIN = "bin"
-"""``~/bin``: on the user's PATH (a ``git`` there runs instead of the real one), so protected
-with the home directory's dot-entries."""
+"""``~/bin``: on the user's PATH; its links into a writable root are protected like the
+dot-entries' (:func:`_home_links`)."""
 
 
 # Secrets a jailed command must never read, whatever the mode (except danger-full-access).
@@ -100,7 +101,8 @@ class SandboxPolicy:
     protected: tuple[Path, ...] = field(default=())
     """Paths at the roots that stay read-only: :data:`AT_ROOT` of the workspace and of each
     ``--add-dir`` (hooks, config and settings would run code on the host), a repository's
-    ``core.hooksPath`` inside them, and the dot-entries of :attr:`homes`.
+    ``core.hooksPath`` and included config files inside them (the global git config's too),
+    and where the home directories' symlinks lead inside a writable root.
     :meth:`protected_entry` adds :data:`ANY_DEPTH` at any depth; the jail binds every one of
     them read-only (see ``gitwatch``)."""
     hidden: tuple[Path, ...] = field(default=())
@@ -111,11 +113,9 @@ class SandboxPolicy:
     """The workspace and each ``--add-dir``, in every mode (read-only keeps no writable roots
     but must still read them); empty means the workspace and the writable roots."""
     homes: tuple[Path, ...] = field(default=())
-    """Home directories lying inside a root (``--cwd ~``, or a root above it): every entry
-    directly in one whose name starts with a dot, and ``bin``, is protected like
-    :data:`ANY_DEPTH` (:func:`home_entry`), existing or created later. The user's own tools run
-    what they hold (``~/.local/bin`` and ``.pth`` files, ``~/.config/systemd``, shells' and
-    git's start-up files, ``~/.claude.json``); no fixed list can name them all."""
+    """Home directories lying inside a root (``--cwd ~``, or a root above it). Such a root is
+    never writable (see :mod:`agentrun.core.userhome`): the user's own tools run what almost
+    any new file there holds; an ``--add-dir`` below it still is."""
     unprotected: tuple[Path, ...] = field(default=())
     """Paths in a root's ``.claude``, ``.agentrun`` or ``.mcp.json`` that an explicit allow rule
     names (``Edit(./.claude/agents/**)``): writable after all, for the file tools and, when
@@ -150,9 +150,8 @@ class SandboxPolicy:
                 and not any(part in NEVER_REOPENED for part in p.parts)
             )
         )
-        user_home = (home or Path.home()).resolve()
         deny: list[Path] = [Path(p) for p in _SYSTEM_READ_DENY]
-        deny.append(user_home)
+        deny.append((home or Path.home()).resolve())
         home_parent = Path("/home")
         if home_parent.is_dir():
             deny.extend(p for p in sorted(home_parent.iterdir()) if p.is_dir())
@@ -166,22 +165,29 @@ class SandboxPolicy:
         unique = tuple(dict.fromkeys(p.resolve() if p.exists() else p for p in deny))
         unique = _carve_runtime(unique)
         hidden = tuple(s for s in states if any(root in s.parents for root in roots))
-        homes = tuple(
-            h
-            for h in dict.fromkeys([user_home, *_login_home()])
-            if any(is_within(h, r) for r in roots)
-        )
+        every_home = home_dirs(home)
+        homes = tuple(h for h in every_home if any(is_within(h, r) for r in roots))
+        writable = roots
+        if mode == "read-only":
+            writable = ()
+        elif mode != "danger-full-access":
+            # A root holding the home directory stays read-only whole (an --add-dir below it
+            # is still writable): see agentrun.core.userhome.
+            held = home_roots(roots, every_home)
+            writable = tuple(r for r in roots if r not in held)
         at_roots = [root / name for root in roots for name in AT_ROOT]
         if mode != "danger-full-access":
             at_roots += git_run_paths(roots)
         return cls(
             mode=mode,
             workspace=ws,
-            writable_roots=() if mode == "read-only" else roots,
+            writable_roots=writable,
             read_deny=unique,
             allow_network=allow_network,
             protected=tuple(
-                dict.fromkeys([*at_roots, *_home_entries(homes, roots), *_user_dirs(homes)])
+                dict.fromkeys(
+                    [*at_roots, *_home_links(every_home, writable), *_user_dirs(writable)]
+                )
             ),
             hidden=hidden,
             homes=homes,
@@ -236,71 +242,74 @@ class SandboxPolicy:
                 for i, part in enumerate(parts):
                     if part in ANY_DEPTH:
                         return root.joinpath(*parts[: i + 1])
-        for home in self.homes:
-            entry = home_entry(path, home)
-            if entry is not None:
-                return entry
         return None
 
 
-def home_entry(path: Path, home: Path) -> Path | None:
-    """The entry directly in ``home`` that ``path`` is or lies in when its name starts with a
-    dot or is ``bin`` (``~/.local`` for ``~/.local/bin/git``), else None."""
-    if path == home or not is_within(path, home):
-        return None
-    first = path.relative_to(home).parts[0]
-    return home / first if first.startswith(".") or first == HOME_BIN else None
-
-
-def _login_home() -> list[Path]:
-    """The login home directory (the password database's), when ``$HOME`` names another:
-    the user's tools may use either."""
-    import pwd
-
-    try:
-        return [Path(pwd.getpwuid(os.getuid()).pw_dir).resolve()]
-    except (KeyError, OSError):
+def _home_links(homes: Sequence[Path], writable: Sequence[Path]) -> list[Path]:
+    """Where symbolic links in the home directories' dot-entries lead, when that is inside a
+    writable root (``~/.config/nvim`` -> a dotfiles folder, as stow makes them): the user's
+    tools run what they reach through them, so those targets are bound read-only. Walks a
+    few levels of each dot-entry, and a bounded number of entries (start-up cost)."""
+    if not writable:
         return []
-
-
-def _user_dirs(homes: Sequence[Path]) -> list[Path]:
-    """Directories the environment names for the user's own programs and configuration that
-    lie in a protected home but not in a dot-entry of it (``~/go/bin`` on ``PATH``, an
-    ``XDG_CONFIG_HOME`` or ``PYTHONUSERBASE`` elsewhere in the home directory)."""
-    if not homes:
-        return []
-    env = os.environ
-    named = [p for p in env.get("PATH", "").split(os.pathsep) if p]
-    named += [env[k] for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHONUSERBASE") if env.get(k)]
     out: list[Path] = []
-    for raw in named:
-        if not Path(raw).is_absolute():
+    budget = [_LINK_SCAN_BUDGET]
+
+    def walk(path: Path, depth: int) -> None:
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError:
+            return
+        for e in entries:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return
+            if e.is_symlink():
+                real = Path(os.path.realpath(e.path))
+                if any(is_within(real, r) for r in writable):
+                    out.append(real)
+            elif depth > 0 and e.is_dir(follow_symlinks=False):
+                walk(Path(e.path), depth - 1)
+
+    for home in homes:
+        try:
+            with os.scandir(home) as it:
+                names = sorted(e.name for e in it if e.name.startswith(".") or e.name == HOME_BIN)
+        except OSError:
+            continue
+        for name in names:
+            entry = home / name
+            if entry.is_symlink():
+                real = Path(os.path.realpath(entry))
+                if any(is_within(real, r) for r in writable):
+                    out.append(real)
+            elif name not in _LINK_SCAN_SKIP and entry.is_dir():
+                walk(entry, 2)
+    return list(dict.fromkeys(out))
+
+
+def _user_dirs(writable: Sequence[Path]) -> list[Path]:
+    """The directories the environment names for the user's own configuration and programs
+    (``XDG_CONFIG_HOME``, ``XDG_DATA_HOME``, ``PYTHONUSERBASE``) when inside a writable root:
+    the user's shells, editors and Python run what they hold, as from a home directory."""
+    env = os.environ
+    out: list[Path] = []
+    for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHONUSERBASE"):
+        raw = env.get(key, "")
+        if not raw or not Path(raw).is_absolute():
             continue
         path = Path(os.path.realpath(raw))
-        if any(h != path and is_within(path, h) for h in homes):
+        if any(path != r and is_within(path, r) for r in writable):
             out.append(path)
     return out
 
 
-def _home_entries(homes: Sequence[Path], roots: Sequence[Path]) -> list[Path]:
-    """The dot-entries (and ``bin``) each home holds now, to bind read-only, and where those
-    that are symbolic links lead when that is inside a root (``~/.config`` -> a dotfiles
-    folder): the tools follow the link."""
-    out: list[Path] = []
-    for home in homes:
-        try:
-            with os.scandir(home) as it:
-                names = [e.name for e in it if home_entry(home / e.name, home) is not None]
-        except OSError:
-            continue
-        for name in sorted(names):
-            entry = home / name
-            out.append(entry)
-            if entry.is_symlink():
-                real = Path(os.path.realpath(entry))
-                if any(is_within(real, r) for r in roots):
-                    out.append(real)
-    return out
+_LINK_SCAN_BUDGET = 4000
+_LINK_SCAN_SKIP = frozenset(
+    {".cache", ".agentrun", ".npm", ".cargo", ".rustup", ".git", ".pyenv", ".m2", ".nvm", ".gradle"}
+)
+"""Caches and toolchains: big, and made by their tools, not by a dotfiles manager."""
 
 
 @functools.cache

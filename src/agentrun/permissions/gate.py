@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.pathutil import is_within
+from agentrun.core.userhome import home_dirs, home_root_message, home_roots
 from agentrun.core.vocab import TOOL_ALIASES, WEB_TOOLS
 from agentrun.core.webcalls import SearchDomains
 from agentrun.permissions.decision import (
@@ -99,6 +100,11 @@ class Gate(GateGrants, GateFiles, GateWrites):
         self.cwd = cwd.resolve()
         self.home = home
         self.roots = [self.cwd, *(r.resolve() for r in workspace_roots)]
+        self._home_roots: tuple[Path, ...] = ()
+        """Roots holding the home directory: read-only in every confined session."""
+        if writable_roots is not None:
+            self._home_roots = home_roots(self.roots, home_dirs(home))
+            writable_roots = [r for r in writable_roots if r.resolve() not in self._home_roots]
         self.writable_roots = None if writable_roots is None else list(writable_roots)
         """Where the sandbox lets the file tools write; None: anywhere (no confinement)."""
         self.shell_writable = list(shell_writable)
@@ -253,6 +259,9 @@ class Gate(GateGrants, GateFiles, GateWrites):
         if paths and self.writable_roots is not None:
             roots = [*self.writable_roots, *(self.shell_writable if shell else ())]
             if not any(is_within(paths[-1], r) for r in roots):
+                held = next((r for r in self._home_roots if is_within(paths[-1], r)), None)
+                if held is not None:
+                    return Decision("deny", home_root_message(paths[0], held))
                 where = ", ".join(map(str, roots)) or "none: the sandbox is read-only"
                 return Decision(
                     "deny",

@@ -68,28 +68,19 @@ class GateFiles:
 
     def guarded_part(self, paths: Sequence[Path]) -> str | None:
         """The protected entry of ``paths`` (each spelling of one path) that is not a protected
-        name (:func:`protected_part`), or None: a dot-entry or ``bin`` directly in the home
-        directory when that lies inside a root (``--cwd ~``), or a repository's
-        ``core.hooksPath`` inside a root (the user's ``git commit`` runs it)."""
+        name (:func:`protected_part`), or None: a ``core.hooksPath`` or an included config
+        file inside a root, of a repository a root lies in or holds, or of the user's global
+        git config (the user's git runs what they hold). A root holding the home directory is
+        read-only whole (the gate refuses writes there before this)."""
         guarded = self._guarded
         if guarded is None:
             from agentrun.core.hookspath import git_run_paths  # at the first edit
 
-            roots = [r.resolve() for r in self.roots]
-            mine = dict.fromkeys([self.home, self.home.resolve()])
-            inside = [h for h in mine if any(is_within(h, r) for r in [*roots, *self.roots])]
-            guarded = self._guarded = (*inside, *git_run_paths(roots))
-        homes = (self.home, self.home.resolve())
+            guarded = self._guarded = git_run_paths([r.resolve() for r in self.roots])
         for path in paths:
             for g in guarded:
-                if not is_within(path, g):
-                    continue
-                if g not in homes:
+                if is_within(path, g):
                     return g.name
-                if path != g:
-                    first = path.relative_to(g).parts[0]
-                    if first.startswith(".") or first == "bin":
-                        return first
         return None
 
     def writable_protected_paths(self) -> list[Path]:

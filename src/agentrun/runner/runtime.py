@@ -150,7 +150,16 @@ class Runtime:
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="agentrun-"))
         writable: list[Path] | None = None  # danger-full-access: the sandbox refuses nothing
         if o.sandbox == "workspace-write":
-            writable = [cwd, *add_dirs]
+            from agentrun.core.userhome import home_dirs, home_roots
+
+            held = home_roots([cwd, *add_dirs], home_dirs())
+            writable = [r for r in dict.fromkeys([cwd, *add_dirs]) if r not in held]
+            self.warnings += [
+                f"{r} contains your home directory, so it stays read-only in this session "
+                "(Bash and the file tools cannot write there); start in a project directory or "
+                "--add-dir one to let the agent write."
+                for r in held
+            ]
         elif o.sandbox == "read-only":
             writable = []
         self._layers = settings_layers(o)
@@ -160,7 +169,9 @@ class Runtime:
             "cwd": cwd,
             "add_dirs": add_dirs,
             "writable_roots": writable,
-            "shell_writable": [self.tmp_dir, Path("/tmp"), Path("/dev/shm")] if writable else [],
+            "shell_writable": [self.tmp_dir, Path("/tmp"), Path("/dev/shm")]
+            if o.sandbox == "workspace-write"
+            else [],
             "shell_cwd": lambda: self._shell.cwd if self._shell is not None else None,
             "settings": self._layers,
             "sources": o.setting_sources,
@@ -194,7 +205,14 @@ class Runtime:
         check_script(self.model, [spec.name for spec in self.runner.specs()])
         from agentrun.context.sandbox_text import sandbox_lines
 
-        told = sandbox_lines(o.sandbox, writable=writable or [], allow_network=o.allow_network)
+        told = sandbox_lines(
+            o.sandbox,
+            writable=writable or [],
+            allow_network=o.allow_network,
+            read_only_roots=[
+                r for r in (cwd, *add_dirs) if writable is not None and r not in writable
+            ],
+        )
         preload, missed = self.preloader.sections(self.agent)
         self.warnings += missed
         describe_bash(self, told)
