@@ -20,11 +20,12 @@ from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import AgentSession, run
+from agentrun.subagent.background import FRAME
 
 WAIT_S = 60.0  # generous: a loaded machine still meets it; a broken launch never does
 
 NOTIFICATION = re.compile(
-    r"<task-notification>\n"
+    re.escape(FRAME) + r"<task-notification>\n"
     r"<task-id>(?P<id>agent_\d+)</task-id>\n"
     r"<status>(?P<status>\w+)</status>\n"
     r"<summary>(?P<summary>[^\n]*)</summary>\n"
