@@ -6,8 +6,9 @@ its approver is gone: nobody is there to answer while the parent works on, so a 
 gates would ask about is denied (never more than a foreground child may do). When it ends,
 :meth:`BackgroundAgents.take` hands the parent's loop a ``<task-notification>`` message to
 add before its next model request (Claude Code's shape), with its usage and cost for the
-run's totals. :meth:`BackgroundAgents.stop_all` (an interrupt, the session's end) stops the
-running ones and waits for their threads; a resumed session does not restart them.
+run's totals. :meth:`BackgroundAgents.stop_all` (an interrupt, a headless run that ends
+without waiting for them, the session's end) stops the running ones and waits for their
+threads; a resumed session does not restart them. At most :data:`MAX_RUNNING` run at once.
 """
 
 from __future__ import annotations
