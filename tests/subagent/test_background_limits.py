@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from subagentkit import agent, make_ws, results_of, task
 
 from agentrun.core.events import Event, ResultEvent, SubagentEvent
 from agentrun.core.types import ModelRequest
@@ -23,7 +24,6 @@ from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import AgentSession, run
 from agentrun.subagent.background import FRAME, MAX_RUNNING
-from subagentkit import agent, make_ws, results_of, task
 
 WAIT_S = 60.0
 
