@@ -55,8 +55,27 @@ def last_user_texts(request: ModelRequest) -> list[str]:
 READ = {"name": "Read", "input": {"file_path": "a.txt"}}
 
 
-def test_max_turns_stops_and_joins_a_background_child_before_the_result(ws: Path) -> None:
+STOP_COMMAND = 'cat >/dev/null; echo \'{"continue": false, "stopReason": "enough"}\''
+STOP_HOOK = {
+    "PostToolUse": [
+        {
+            "matcher": "Read",
+            "hooks": [
+                {
+                    "type": "command",
+                    "command": STOP_COMMAND,
+                }
+            ],
+        }
+    ]
+}
+
+
+@pytest.mark.parametrize("ending", ["max_turns", "stop_hook"])
+def test_a_run_ending_early_stops_and_joins_a_background_child_first(ws: Path, ending: str) -> None:
     agent(ws, "lead", "Task, Bash, Read")
+    if ending == "stop_hook":  # the parent's Read is answered continue: false
+        (ws / ".claude" / "settings.json").write_text(json.dumps({"hooks": STOP_HOOK}))
     agent(ws, "runner", "Bash", body="You run commands.")
     child_calls: list[ModelRequest] = []
 
@@ -68,7 +87,7 @@ def test_max_turns_stops_and_joins_a_background_child_before_the_result(ws: Path
         if len(request.messages) == 1:
             return {"tool_calls": [task("runner", run_in_background=True)]}
         assert wait_for(ws / "started")  # the child is inside its command
-        return {"tool_calls": [READ]}  # the second turn: max_turns ends the run here
+        return {"tool_calls": [READ]}  # the second turn: max_turns or the hook ends the run
 
     events: list[Event] = []
     session = AgentSession(
@@ -76,12 +95,14 @@ def test_max_turns_stops_and_joins_a_background_child_before_the_result(ws: Path
         cwd=ws,
         model=FunctionModel(answer),
         permission_mode="bypassPermissions",
-        max_turns=2,
+        max_turns=2 if ending == "max_turns" else None,
         on_event=events.append,
     )
     try:
         result = session.send("go")
-        assert result.subtype == "error_max_turns"
+        expected = "error_max_turns" if ending == "max_turns" else "success"
+        assert result.subtype == expected, result.result
+        assert ending == "max_turns" or result.stop_reason == "hook"
         # joined before the result: no thread, no later event, no later model call or write
         assert not bg_threads()
         calls = len(child_calls)
