@@ -20,11 +20,12 @@ from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import AgentSession, run
+from agentrun.subagent.background import FRAME
 
 WAIT_S = 60.0  # generous: a loaded machine still meets it; a broken launch never does
 
 NOTIFICATION = re.compile(
-    r"<task-notification>\n"
+    re.escape(FRAME) + r"<task-notification>\n"
     r"<task-id>(?P<id>agent_\d+)</task-id>\n"
     r"<status>(?P<status>\w+)</status>\n"
     r"<summary>(?P<summary>[^\n]*)</summary>\n"
@@ -150,13 +151,18 @@ def test_a_failing_child_is_told_as_failed(ws: Path) -> None:
     agent(ws, "lead", "Task")
     agent(ws, "short", "Read", body="You are short.", maxTurns="1")
     lead: list[ModelRequest] = []
+    parent_went_on = threading.Event()
 
     def answer(request: ModelRequest) -> Any:
         if request.system.startswith("You are short."):
+            # it ends only once the parent is past its launch turn: its notification is
+            # then in the parent's third request, never already in the second
+            assert parent_went_on.wait(WAIT_S)
             return {"tool_calls": [{"name": "Read", "input": {"file_path": "a.txt"}}]}
         lead.append(request)
         if len(lead) == 1:
             return {"tool_calls": [task("short", run_in_background=True)]}
+        parent_went_on.set()
         return "noted" if len(lead) == 3 else "waiting"
 
     result = run("go", agent="lead", cwd=ws, model=FunctionModel(answer), strict=True)

@@ -73,6 +73,9 @@ class Notices(Protocol):
         ...
 
     def wait(self, stop: Callable[[], bool]) -> bool: ...
+    def stop_all(self) -> None:
+        """Stop every running task and wait for it to end (its tools stopped or done)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     cost_usd: float | None = 0.0
+    spent_usd: float = 0.0
+    """What budgets count: ``cost_usd``, but an unknown price at the dearest known rates."""
 
 
 @dataclass

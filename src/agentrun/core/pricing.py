@@ -78,8 +78,28 @@ def price_for(model_id: str) -> Price | None:
 def cost_usd(model_id: str, usage: Usage) -> float | None:
     """What ``usage`` costs on ``model_id`` in dollars; None when the model's price is unknown."""
     price = price_for(model_id)
-    if price is None:
-        return None
+    return None if price is None else _dollars(price, usage)
+
+
+DEAREST = Price(
+    input=max(p.input for p in PRICES.values()), output=max(p.output for p in PRICES.values())
+)
+"""The dearest known rates: what a budget counts for a model whose price is unknown (a budget
+must not turn off because an agent file names a model the table lacks)."""
+
+
+def budget_cost(model_id: str, usage: Usage) -> float:
+    """What ``usage`` counts against a budget: its cost, or at the dearest rates when unknown."""
+    cost = cost_usd(model_id, usage)
+    return worst_cost(usage) if cost is None else cost
+
+
+def worst_cost(usage: Usage) -> float:
+    """``usage`` priced at the dearest known rates."""
+    return _dollars(DEAREST, usage)
+
+
+def _dollars(price: Price, usage: Usage) -> float:
     dollars = (
         usage.input_tokens * price.input
         + usage.cache_creation_input_tokens * price.input * CACHE_WRITE_FACTOR

@@ -7,9 +7,9 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from agentrun.core.events import ResultEvent, ResultSubtype, TextDelta
+from agentrun.core.events import INTERRUPTED_STOP, ResultEvent, ResultSubtype, TextDelta
 from agentrun.core.modelcall import call_model
-from agentrun.core.pricing import cost_usd
+from agentrun.core.pricing import cost_usd, worst_cost
 from agentrun.core.types import JSON, Usage
 
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ class RunState:
         self.turns = 0
         self.usage = Usage()
         self.cost: float | None = 0.0
+        self.spent = 0.0
+        """What the budget counts: ``cost``, with an unknown price at the dearest known rates
+        (``cost`` itself turns None then: the reported total stays honest)."""
         self.text = ""
         self.continuing = False
         self.cut_off = 0  # answers cut off by max_tokens in a row
@@ -56,7 +59,7 @@ class RunState:
         lim = self.limits
         if lim.timeout_s is not None and time.monotonic() - self.started >= lim.timeout_s:
             return "error_timeout"
-        if lim.max_budget_usd is not None and (self.cost or 0.0) >= lim.max_budget_usd:
+        if lim.max_budget_usd is not None and self.spent >= lim.max_budget_usd:
             return "error_max_budget_usd"
         if lim.max_turns is not None and self.turns >= lim.max_turns:
             return "error_max_turns"
@@ -69,6 +72,9 @@ class RunState:
     def add_spent(self, usage: Usage, cost: float | None) -> None:
         self.usage += usage
         self.conv.usage += usage
+        counted = worst_cost(usage) if cost is None else cost
+        self.spent += counted
+        self.conv.spent_usd += counted
         if cost is None:
             self.cost = self.conv.cost_usd = None
         else:
@@ -78,9 +84,15 @@ class RunState:
     def finish(
         self, subtype: ResultSubtype, stop_reason: str | None, error: str = ""
     ) -> ResultEvent:
-        if self.io.notices is not None:
+        notices = self.io.notices
+        if notices is not None:
+            if self.io.wait_notices or stop_reason == INTERRUPTED_STOP:
+                # a headless run that ends without waiting for its background agents (a limit,
+                # a Stop hook, an error) or any interrupted run: they are stopped and their
+                # threads joined first, so nothing of theirs writes or emits after the result
+                notices.stop_all()
             # background agents not told yet: what they spent so far is this run's too
-            self.add_spent(Usage(), self.io.notices.charge())
+            self.add_spent(Usage(), notices.charge())
         event = ResultEvent(
             subtype=subtype,
             is_error=subtype != "success",

@@ -50,10 +50,10 @@ def _remaining(budget: float | None, conv: Conversation) -> Callable[[], float |
     """What is left of one prompt's ``budget`` at any moment: the conversation's cost counts
     the parent's turns and the children already finished (concurrent children each get what
     was left when they started)."""
-    base = conv.cost_usd or 0.0
+    base = conv.spent_usd
     if budget is None:
         return lambda: None
-    return lambda: budget - ((conv.cost_usd or 0.0) - base)
+    return lambda: budget - (conv.spent_usd - base)
 
 
 @dataclass(frozen=True)

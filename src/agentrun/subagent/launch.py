@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.types import ToolResult
+from agentrun.subagent.background import MAX_RUNNING
 from agentrun.subagent.task import Child
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ def launch(
 
     def run() -> tuple[ResultEvent, int]:
         try:
-            return child.run(str(input["prompt"])), child.tool_uses()
+            final = child.run(str(input["prompt"]))
+            return replace(final, result=_kept(d, final.result, agent.name)), child.tool_uses()
         finally:
             child.close()
 
@@ -51,6 +53,14 @@ def launch(
         child.on_spent = on_spent
 
     entry = agents.start(description, agent.name, call_id, run, child.stop, spend)
+    if entry is None:
+        child.close()
+        return ToolResult(
+            f"Not started: {MAX_RUNNING} background agents are running already, the most at "
+            "once. Wait for one to end (its <task-notification>, or TaskOutput with block: "
+            "true), or stop one with KillShell, then launch this one again.",
+            is_error=True,
+        )
     return ToolResult(
         f"The agent was started in the background.\nagentId: {entry.id} (an internal id: "
         "do not show it to the user)\nIt works on while you continue; do not wait for it "
@@ -58,3 +68,18 @@ def launch(
         "TaskOutput reads it earlier and KillShell stops it, both by this id. If the user "
         "asks how it is going, say it is still running."
     )
+
+
+def _kept(d: Delegation, text: str, agent: str) -> str:
+    """A child's final text as a tool result keeps it: past the spill threshold the
+    notification carries a preview and the path of the whole text (cut when it cannot be
+    saved): a child's 3 MB answer must not land whole in the parent's context."""
+    from agentrun.tools.spill import DEFAULT_THRESHOLD, PREVIEW_CHARS, Spill
+
+    spill = d.ctx.spill
+    threshold = spill.threshold if isinstance(spill, Spill) else DEFAULT_THRESHOLD
+    if len(text) <= threshold:
+        return text
+    if isinstance(spill, Spill) and (kept := spill.keep(text, f"agent-{agent}")) is not text:
+        return kept
+    return f"{text[:PREVIEW_CHARS]}\n\n[Cut: the agent's answer has {len(text):,} characters.]"

@@ -332,9 +332,9 @@ class Child:
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, AssistantEvent) and self.on_spent is not None:
-            from agentrun.core.pricing import cost_usd
+            from agentrun.core.pricing import budget_cost
 
-            self.on_spent(cost_usd(self.model.model_id, event.usage) or 0.0)
+            self.on_spent(budget_cost(self.model.model_id, event.usage))
         if isinstance(event, TextDelta):
             return  # a subagent's text reaches the parent as its tool result, not as a stream
         with self.d.lock:
