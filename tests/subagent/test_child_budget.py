@@ -9,6 +9,7 @@ import pytest
 
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import run
+from wskit import agents_ws
 
 DOLLAR = {"input_tokens": 0, "output_tokens": 100_000}  # $1.00 at the sonnet alias's price
 FREE = {"input_tokens": 0, "output_tokens": 0}
@@ -16,14 +17,11 @@ FREE = {"input_tokens": 0, "output_tokens": 0}
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    agents = work / ".claude" / "agents"
-    agents.mkdir(parents=True)
-    (agents / "lead.md").write_text("---\nname: lead\ndescription: d\ntools: Task, Read\n---\nL.\n")
-    (agents / "spender.md").write_text("---\nname: spender\ndescription: d\ntools: Read\n---\nS.\n")
-    (work / "a.txt").write_text("a\n")
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "state"))
-    return work
+    agents = {
+        "lead": "---\nname: lead\ndescription: d\ntools: Task, Read\n---\nL.\n",
+        "spender": "---\nname: spender\ndescription: d\ntools: Read\n---\nS.\n",
+    }
+    return agents_ws(tmp_path, monkeypatch, {"a.txt": "a\n"}, agents=agents)
 
 
 def read_turn(usage: dict[str, int]) -> dict[str, Any]:

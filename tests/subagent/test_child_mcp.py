@@ -12,6 +12,7 @@ from subagentkit import agent, results_of, task
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import RunResult, run
 from agentrun.sdk.tools import create_sdk_mcp_server, tool
+from wskit import agents_ws
 
 ADDED: list[tuple[float, float]] = []
 
@@ -34,11 +35,7 @@ def _fresh() -> None:
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    (work / ".claude" / "agents").mkdir(parents=True)
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    return work
+    return agents_ws(tmp_path, monkeypatch)
 
 
 ADD = {"name": "mcp__calc__add", "input": {"a": 2, "b": 3}}

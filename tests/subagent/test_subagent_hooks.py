@@ -14,6 +14,7 @@ import pytest
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
 from agentrun.runner.api import run
+from wskit import agents_ws
 
 PY = sys.executable
 
@@ -38,18 +39,11 @@ if "rm -rf" in envelope["tool_input"].get("command", ""):
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    agents = work / ".claude" / "agents"
-    agents.mkdir(parents=True)
-    (agents / "lead.md").write_text(
-        "---\nname: lead\ndescription: d\ntools: Task, Bash\n---\nLead.\n"
-    )
-    (agents / "worker.md").write_text(
-        "---\nname: worker\ndescription: d\ntools: Bash\n---\nWorker.\n"
-    )
-    (work / "keep.txt").write_text("precious\n")
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "state"))
-    return work
+    agents = {
+        "lead": "---\nname: lead\ndescription: d\ntools: Task, Bash\n---\nLead.\n",
+        "worker": "---\nname: worker\ndescription: d\ntools: Bash\n---\nWorker.\n",
+    }
+    return agents_ws(tmp_path, monkeypatch, {"keep.txt": "precious\n"}, agents=agents)
 
 
 def configure(ws: Path, hooks: dict[str, Any]) -> None:
