@@ -56,20 +56,12 @@ def isolated_ws(
 
 
 def agents_ws(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    files: Mapping[str, str] | None = None,
-    *,
-    agents: Mapping[str, str] | None = None,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: Mapping[str, str] | None = None
 ) -> Path:
-    """:func:`new_ws` with a ``.claude/agents`` folder holding ``agents`` (name -> agent file
-    text), agentrun's state at ``tmp_path / "home"`` and no API key: for runs of a scripted
-    model with agent files."""
+    """:func:`new_ws` with an empty ``.claude/agents`` folder, agentrun's state at
+    ``tmp_path / "home"`` and no API key: for runs of a scripted model with agent files."""
     work = new_ws(tmp_path, files)
-    folder = work / ".claude" / "agents"
-    folder.mkdir(parents=True)
-    for name, text in (agents or {}).items():
-        (folder / f"{name}.md").write_text(text)
+    (work / ".claude" / "agents").mkdir(parents=True)
     monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     return work

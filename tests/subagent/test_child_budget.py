@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from subagentkit import agent
 
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import run
@@ -17,11 +18,10 @@ FREE = {"input_tokens": 0, "output_tokens": 0}
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    agents = {
-        "lead": "---\nname: lead\ndescription: d\ntools: Task, Read\n---\nL.\n",
-        "spender": "---\nname: spender\ndescription: d\ntools: Read\n---\nS.\n",
-    }
-    return agents_ws(tmp_path, monkeypatch, {"a.txt": "a\n"}, agents=agents)
+    work = agents_ws(tmp_path, monkeypatch, {"a.txt": "a\n"})
+    agent(work, "lead", "Task, Read", "L.")
+    agent(work, "spender", "Read", "S.")
+    return work
 
 
 def read_turn(usage: dict[str, int]) -> dict[str, Any]:

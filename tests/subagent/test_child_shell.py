@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from subagentkit import agent
 
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
@@ -16,11 +17,9 @@ from wskit import agents_ws
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    agents = {
-        "lead": "---\nname: lead\ndescription: d\ntools: Task, Bash\n---\nL.\n",
-        "worker": "---\nname: worker\ndescription: d\ntools: Bash\n---\nW.\n",
-    }
-    work = agents_ws(tmp_path, monkeypatch, agents=agents)
+    work = agents_ws(tmp_path, monkeypatch)
+    agent(work, "lead", "Task, Bash", "L.")
+    agent(work, "worker", "Bash", "W.")
     (work / "secrets").mkdir()
     return work
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from subagentkit import agent
 
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
@@ -39,11 +40,10 @@ if "rm -rf" in envelope["tool_input"].get("command", ""):
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    agents = {
-        "lead": "---\nname: lead\ndescription: d\ntools: Task, Bash\n---\nLead.\n",
-        "worker": "---\nname: worker\ndescription: d\ntools: Bash\n---\nWorker.\n",
-    }
-    return agents_ws(tmp_path, monkeypatch, {"keep.txt": "precious\n"}, agents=agents)
+    work = agents_ws(tmp_path, monkeypatch, {"keep.txt": "precious\n"})
+    agent(work, "lead", "Task, Bash", "Lead.")
+    agent(work, "worker", "Bash", "Worker.")
+    return work
 
 
 def configure(ws: Path, hooks: dict[str, Any]) -> None:
