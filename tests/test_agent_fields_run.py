@@ -10,15 +10,12 @@ import pytest
 from agentrun.core.events import Event, InitEvent
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import AgentSession, RunResult, run
+from wskit import agents_ws
 
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    (work / ".claude" / "agents").mkdir(parents=True)
-    (work / "a.txt").write_text("hello\n")
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    return work
+    return agents_ws(tmp_path, monkeypatch, {"a.txt": "hello\n"})
 
 
 def agent(ws: Path, lines: str, name: str = "lead") -> None:

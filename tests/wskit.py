@@ -53,3 +53,15 @@ def isolated_ws(
     for var in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL"):
         monkeypatch.delenv(var, raising=False)
     return new_ws(tmp_path, files, name=name)
+
+
+def agents_ws(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: Mapping[str, str] | None = None
+) -> Path:
+    """:func:`new_ws` with an empty ``.claude/agents`` folder, agentrun's state at
+    ``tmp_path / "home"`` and no API key: for runs of a scripted model with agent files."""
+    work = new_ws(tmp_path, files)
+    (work / ".claude" / "agents").mkdir(parents=True)
+    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    return work

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from agentrun.cli.app import main
+from wskit import isolated_ws
 
 HOOK = "#!/bin/sh\necho PWNED > pwned\n"
 SETTINGS = json.dumps(
@@ -23,19 +24,12 @@ SETTINGS = json.dumps(
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AGENTRUN_HOME", str(home / ".agentrun"))
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    work = tmp_path / "ws"
-    (work / ".githooks").mkdir(parents=True)
+    work = isolated_ws(tmp_path, monkeypatch, {"a.txt": "one\n"})
+    (work / ".githooks").mkdir()
     (work / "sub").mkdir()
     hook = work / ".githooks" / "pre-commit"
     hook.write_text("#!/bin/sh\nexit 0\n")
     hook.chmod(0o755)
-    (work / "a.txt").write_text("one\n")
     env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
     ident = ["-c", "user.name=t", "-c", "user.email=t@t"]
     for args in (["init", "-q"], ["add", "-A"], [*ident, "commit", "-qm", "one"]):

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcpkit import results, run_calls
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.events import InitEvent
-from agentrun.core.types import ToolResult
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import RunResult
 from agentrun.runner.api import run as agentrun_run
@@ -114,23 +114,9 @@ def run(
     mode: str = "bypassPermissions",
     **options: Any,
 ) -> RunResult:
-    turns: list[dict[str, Any]] = [
-        {"tool_calls": [{"name": n, "input": i} for n, i in calls]},
-        {"text": "done"},
-    ]
-    return agentrun_run(
-        "go",
-        agent=str(ws / "plain.md"),
-        cwd=ws,
-        model=ScriptedModel.from_data({"turns": turns}),
-        permission_mode=mode,
-        mcp_config=[{"mcpServers": servers if servers is not None else {"calc": calc()}}],
-        **options,
-    )
-
-
-def results(result: RunResult) -> list[ToolResult]:
-    return [r for _, r in result.tool_calls]
+    """``calls`` through ``servers`` (the calculator when not given)."""
+    mcp = [{"mcpServers": servers if servers is not None else {"calc": calc()}}]
+    return run_calls(ws, calls, mcp, mode=mode, **options)
 
 
 # -- the permission gate ------------------------------------------------------------------------

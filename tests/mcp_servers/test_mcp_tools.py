@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcpkit import results
+from mcpkit import run_calls as run
 
 from agentrun.core.events import InitEvent
-from agentrun.core.types import ToolResult
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import RunResult
 from agentrun.runner.api import run as agentrun_run
@@ -39,35 +40,6 @@ def config(**servers: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
     return new_ws(tmp_path, {"plain.md": PLAIN_AGENT})
-
-
-def run(
-    ws: Path,
-    calls: list[tuple[str, dict[str, Any]]],
-    mcp: list[Any],
-    *,
-    agent: str = "plain.md",
-    mode: str = "bypassPermissions",
-    **options: Any,
-) -> RunResult:
-    turns: list[dict[str, Any]] = [
-        {"tool_calls": [{"name": n, "input": i} for n, i in calls]},
-        {"text": "done"},
-    ]
-    model = ScriptedModel.from_data({"turns": turns})
-    return agentrun_run(
-        "go",
-        agent=str(ws / agent),
-        cwd=ws,
-        model=model,
-        permission_mode=mode,
-        mcp_config=mcp,
-        **options,
-    )
-
-
-def results(result: RunResult) -> list[ToolResult]:
-    return [r for _, r in result.tool_calls]
 
 
 def init(result: RunResult) -> InitEvent:

@@ -22,6 +22,7 @@ import pytest
 from agentrun.core.types import ToolResult
 from agentrun.jail.fileclient import JailedWorkspace, jailed_workspace
 from agentrun.jail.jail import JailLimits, JailSandbox
+from agentrun.jail.openat2 import openat2_available
 from agentrun.jail.policy import SandboxMode, SandboxPolicy
 from agentrun.tools.shell import BashSession, build_env
 from proctools import live_with_arg, unique_sleep, wait_for
@@ -32,6 +33,16 @@ ROOT = os.geteuid() == 0
 EXPECT = os.environ.get("AGENTRUN_SANDBOX_EXPECT") or ("root" if ROOT else "unprivileged")
 JAIL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 FAKE_KEY = "sk-ant-api03-FAKE-" + "x" * 24
+PATH_BACKENDS = [
+    pytest.param(
+        True,
+        id="openat2",
+        marks=pytest.mark.skipif(not openat2_available(), reason="kernel without openat2"),
+    ),
+    pytest.param(False, id="walk"),
+]
+"""A :class:`Workspace`'s two ways of resolving a path (``use_openat2``), the first skipped
+where the kernel has no openat2."""
 TEST_LIMITS = JailLimits(
     pids=256,
     memory=384 << 20,

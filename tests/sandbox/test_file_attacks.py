@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from agentrun.core.types import ToolResult
-from agentrun.jail.openat2 import openat2_available
 from agentrun.jail.paths import Workspace
 from agentrun.jail.policy import SandboxPolicy
 from agentrun.tools.base import ToolContext
@@ -27,6 +26,7 @@ from agentrun.tools.glob import GlobTool
 from agentrun.tools.read import ReadTool
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.write import WriteTool
+from conftest import PATH_BACKENDS
 
 SECRET = "top secret\n"
 READ, WRITE, EDIT = ReadTool(), WriteTool(), EditTool()
@@ -47,16 +47,7 @@ class Scene:
         }
 
 
-@pytest.fixture(
-    params=[
-        pytest.param(
-            True,
-            id="openat2",
-            marks=pytest.mark.skipif(not openat2_available(), reason="no openat2"),
-        ),
-        pytest.param(False, id="walk"),
-    ]
-)
+@pytest.fixture(params=PATH_BACKENDS)
 def scene(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scene]:
     ws = tmp_path / "ws"
     outside = tmp_path / "outside"

@@ -151,12 +151,17 @@ def test_a_search_stopped_early_leaves_no_rg_behind(
     assert host.wait_for(lambda: "rg" not in shell.out("ps -eo comm").split(), 10)
 
 
+def plant_link(ws: Path, text: str) -> None:
+    """``real.txt`` holding ``text``, and ``link.txt``, a symlink to it."""
+    (ws / "real.txt").write_text(text)
+    (ws / "link.txt").symlink_to(ws / "real.txt")
+
+
 def test_what_the_gate_is_shown_is_the_real_object(
     host: Host, jailed: tuple[Shell, JailedWorkspace]
 ) -> None:
     _, workspace = jailed
-    (host.workspace / "real.txt").write_text("r\n")
-    (host.workspace / "link.txt").symlink_to(host.workspace / "real.txt")
+    plant_link(host.workspace, "r\n")
     seen: list[tuple[str, str, Path]] = []
 
     def check(tool: str, access: str, real: Path) -> str | None:
@@ -211,8 +216,7 @@ def test_edit_target_opens_the_file_in_the_same_trip(
     host: Host, jailed: tuple[Shell, JailedWorkspace]
 ) -> None:
     _, workspace = jailed
-    (host.workspace / "real.txt").write_text("body\n")
-    (host.workspace / "link.txt").symlink_to(host.workspace / "real.txt")
+    plant_link(host.workspace, "body\n")
     target, opened = workspace.edit_target("link.txt")
     assert opened is not None
     with opened:

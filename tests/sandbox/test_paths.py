@@ -18,22 +18,13 @@ from agentrun.jail.openat2 import (
 )
 from agentrun.jail.paths import PathDenied, Workspace, describe_os_error
 from agentrun.jail.policy import SandboxPolicy
-
-BACKENDS = [
-    pytest.param(
-        True,
-        id="openat2",
-        marks=pytest.mark.skipif(not openat2_available(), reason="kernel without openat2"),
-    ),
-    pytest.param(False, id="walk"),
-]
+from conftest import PATH_BACKENDS
+from wskit import new_ws
 
 
 @pytest.fixture
 def ws_dir(tmp_path: Path) -> Path:
-    d = tmp_path / "ws"
-    d.mkdir()
-    return d
+    return new_ws(tmp_path)
 
 
 @pytest.fixture
@@ -44,7 +35,7 @@ def outside(tmp_path: Path) -> Path:
     return d
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=PATH_BACKENDS)
 def ws(request: pytest.FixtureRequest, ws_dir: Path) -> Workspace:
     return Workspace(SandboxPolicy.create(ws_dir), use_openat2=request.param)
 
@@ -334,7 +325,7 @@ def test_confined_open_never_leaves_the_dirfd(
         os.close(dirfd)
 
 
-@pytest.mark.parametrize("use_openat2", BACKENDS)
+@pytest.mark.parametrize("use_openat2", PATH_BACKENDS)
 def test_open_beneath_opens_plain_paths(ws_dir: Path, use_openat2: bool) -> None:
     (ws_dir / "a").mkdir()
     (ws_dir / "a" / "f").write_text("x")

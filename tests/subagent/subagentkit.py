@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from agentrun.runner.api import RunResult
+from wskit import agents_ws
 
 
 def agent(ws: Path, name: str, tools: str | None, body: str = "", **fields: str) -> None:
@@ -54,10 +55,7 @@ DEADLINE_S = 60.0
 def make_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A workspace with ``.claude/agents``, agentrun's state in the test's own directory, and
     a patient MCP start (a loaded machine starts Python servers slowly)."""
-    work = tmp_path / "ws"
-    (work / ".claude" / "agents").mkdir(parents=True)
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    work = agents_ws(tmp_path, monkeypatch)
     monkeypatch.setenv("MCP_TIMEOUT", "120000")
     return work
 

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from subagentkit import agent
 
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import run
+from wskit import agents_ws
 
 DOLLAR = {"input_tokens": 0, "output_tokens": 100_000}  # $1.00 at the sonnet alias's price
 FREE = {"input_tokens": 0, "output_tokens": 0}
@@ -16,13 +18,9 @@ FREE = {"input_tokens": 0, "output_tokens": 0}
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    agents = work / ".claude" / "agents"
-    agents.mkdir(parents=True)
-    (agents / "lead.md").write_text("---\nname: lead\ndescription: d\ntools: Task, Read\n---\nL.\n")
-    (agents / "spender.md").write_text("---\nname: spender\ndescription: d\ntools: Read\n---\nS.\n")
-    (work / "a.txt").write_text("a\n")
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "state"))
+    work = agents_ws(tmp_path, monkeypatch, {"a.txt": "a\n"})
+    agent(work, "lead", "Task, Read", "L.")
+    agent(work, "spender", "Read", "S.")
     return work
 
 

@@ -12,6 +12,7 @@ from subagentkit import agent, results_of, task
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import RunResult, run
 from agentrun.sdk.tools import create_sdk_mcp_server, tool
+from wskit import agents_ws
 
 ADDED: list[tuple[float, float]] = []
 
@@ -34,11 +35,7 @@ def _fresh() -> None:
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    (work / ".claude" / "agents").mkdir(parents=True)
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    return work
+    return agents_ws(tmp_path, monkeypatch)
 
 
 ADD = {"name": "mcp__calc__add", "input": {"a": 2, "b": 3}}
@@ -64,6 +61,14 @@ def go(ws: Path, child: list[dict[str, Any]], **options: Any) -> RunResult:
     )
 
 
+def go_and_hold(ws: Path, child: list[dict[str, Any]], **options: Any) -> None:
+    """``go``, then the run succeeded and the child's own checks (its last turn's ``expect``)
+    held: the lead's answer is the child's last text, not an error."""
+    result = go(ws, child, **options)
+    assert result.subtype == "success", result.result
+    assert results_of(result) == [(child[-1]["text"], False)]
+
+
 def test_a_child_with_tools_omitted_calls_the_sessions_mcp_tool(ws: Path) -> None:
     agent(ws, "lead", None)
     agent(ws, "helper", None)
@@ -71,9 +76,7 @@ def test_a_child_with_tools_omitted_calls_the_sessions_mcp_tool(ws: Path) -> Non
         {"tool_calls": [ADD]},
         {"text": "it is 5", "expect": [{"equals": "Sum: 5"}]},
     ]
-    result = go(ws, child, allowed_tools=["mcp__calc__add"])
-    assert result.subtype == "success", result.result
-    assert results_of(result) == [(child[-1]["text"], False)]  # the child's checks held
+    go_and_hold(ws, child, allowed_tools=["mcp__calc__add"])
     assert ADDED == [(2, 3)]  # the session's one in-process server ran it
 
 
@@ -84,9 +87,7 @@ def test_an_mcp_tool_asks_by_default_so_print_mode_denies_it_in_the_child(ws: Pa
         {"tool_calls": [ADD]},
         {"text": "refused", "expect": [{"is_error": True, "contains": "needs approval"}]},
     ]
-    result = go(ws, child)
-    assert result.subtype == "success", result.result
-    assert results_of(result) == [(child[-1]["text"], False)]  # the child's checks held
+    go_and_hold(ws, child)
     assert ADDED == []
 
 
@@ -100,9 +101,7 @@ def test_a_child_whose_tools_leave_it_out_is_not_offered_it(ws: Path) -> None:
             "expect": [{"is_error": True, "contains": "No tool named"}, {"equals": "echo hi"}],
         },
     ]
-    result = go(ws, child, permission_mode="bypassPermissions")
-    assert result.subtype == "success", result.result
-    assert results_of(result) == [(child[-1]["text"], False)]  # the child's checks held
+    go_and_hold(ws, child, permission_mode="bypassPermissions")
     assert ADDED == []
 
 
@@ -111,9 +110,7 @@ def test_a_child_naming_a_server_or_tool_gets_it(ws: Path, entry: str) -> None:
     agent(ws, "lead", None)
     agent(ws, "helper", f"Read, {entry}")
     child = [{"tool_calls": [ADD]}, {"text": "5", "expect": [{"equals": "Sum: 5"}]}]
-    result = go(ws, child, permission_mode="bypassPermissions")
-    assert result.subtype == "success", result.result
-    assert results_of(result) == [(child[-1]["text"], False)]  # the child's checks held
+    go_and_hold(ws, child, permission_mode="bypassPermissions")
     assert ADDED == [(2, 3)]
 
 
@@ -124,14 +121,12 @@ def test_a_session_deny_rule_holds_in_the_child(ws: Path) -> None:
         {"tool_calls": [ADD, ECHO]},
         {"text": "no", "expect": [{"is_error": True}, {"equals": "echo hi"}]},
     ]
-    result = go(
+    go_and_hold(
         ws,
         child,
         permission_mode="bypassPermissions",
         disallowed_tools=["mcp__calc__add"],
     )
-    assert result.subtype == "success", result.result
-    assert results_of(result) == [(child[-1]["text"], False)]  # the child's checks held
     assert ADDED == []
 
 
@@ -142,9 +137,7 @@ def test_the_childs_own_deny_rule_holds(ws: Path) -> None:
         {"tool_calls": [ADD, ECHO]},
         {"text": "no", "expect": [{"is_error": True}, {"equals": "echo hi"}]},
     ]
-    result = go(ws, child, permission_mode="bypassPermissions")
-    assert result.subtype == "success", result.result
-    assert results_of(result) == [(child[-1]["text"], False)]  # the child's checks held
+    go_and_hold(ws, child, permission_mode="bypassPermissions")
     assert ADDED == []
 
 
@@ -155,9 +148,7 @@ def test_the_parents_narrower_tools_cap_the_child(ws: Path) -> None:
         {"tool_calls": [ADD, ECHO]},
         {"text": "capped", "expect": [{"is_error": True}, {"equals": "echo hi"}]},
     ]
-    result = go(ws, child, permission_mode="bypassPermissions")
-    assert result.subtype == "success", result.result
-    assert results_of(result) == [(child[-1]["text"], False)]  # the child's checks held
+    go_and_hold(ws, child, permission_mode="bypassPermissions")
     assert ADDED == []
 
 
@@ -168,7 +159,5 @@ def test_a_child_asking_for_bypass_still_meets_its_parents_gate(ws: Path) -> Non
         {"tool_calls": [ADD]},
         {"text": "refused", "expect": [{"is_error": True, "contains": "needs approval"}]},
     ]
-    result = go(ws, child)
-    assert result.subtype == "success", result.result
-    assert results_of(result) == [(child[-1]["text"], False)]  # the child's checks held
+    go_and_hold(ws, child)
     assert ADDED == []

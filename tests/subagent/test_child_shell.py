@@ -7,21 +7,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from subagentkit import agent
 
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
 from agentrun.runner.api import run
+from wskit import agents_ws
 
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    agents = work / ".claude" / "agents"
-    agents.mkdir(parents=True)
-    (agents / "lead.md").write_text("---\nname: lead\ndescription: d\ntools: Task, Bash\n---\nL.\n")
-    (agents / "worker.md").write_text("---\nname: worker\ndescription: d\ntools: Bash\n---\nW.\n")
+    work = agents_ws(tmp_path, monkeypatch)
+    agent(work, "lead", "Task, Bash", "L.")
+    agent(work, "worker", "Bash", "W.")
     (work / "secrets").mkdir()
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "state"))
     return work
 
 

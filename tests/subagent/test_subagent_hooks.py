@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from subagentkit import agent
 
 from agentrun.core.types import ModelRequest
 from agentrun.models.function import FunctionModel
 from agentrun.runner.api import run
+from wskit import agents_ws
 
 PY = sys.executable
 
@@ -38,17 +40,9 @@ if "rm -rf" in envelope["tool_input"].get("command", ""):
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    agents = work / ".claude" / "agents"
-    agents.mkdir(parents=True)
-    (agents / "lead.md").write_text(
-        "---\nname: lead\ndescription: d\ntools: Task, Bash\n---\nLead.\n"
-    )
-    (agents / "worker.md").write_text(
-        "---\nname: worker\ndescription: d\ntools: Bash\n---\nWorker.\n"
-    )
-    (work / "keep.txt").write_text("precious\n")
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "state"))
+    work = agents_ws(tmp_path, monkeypatch, {"keep.txt": "precious\n"})
+    agent(work, "lead", "Task, Bash", "Lead.")
+    agent(work, "worker", "Bash", "Worker.")
     return work
 
 

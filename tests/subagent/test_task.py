@@ -18,16 +18,12 @@ from agentrun.core.types import ModelRequest, Usage
 from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import AgentSession, RunResult, run
+from wskit import agents_ws
 
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    (work / ".claude" / "agents").mkdir(parents=True)
-    (work / "a.txt").write_text("hello\n")
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    return work
+    return agents_ws(tmp_path, monkeypatch, {"a.txt": "hello\n"})
 
 
 def go(

@@ -21,13 +21,12 @@ from agentrun.tools.base import ToolContext
 from agentrun.tools.bash import BashTool, _timeout_ms
 from agentrun.tools.records import ReadRecords
 from agentrun.tools.shell import BashSession
+from wskit import new_ws
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
-    return root
+    return new_ws(tmp_path)
 
 
 @pytest.fixture

@@ -87,6 +87,13 @@ def tool_result(request_body: dict[str, Any]) -> dict[str, Any]:
     return dict(block)
 
 
+def error_of(request_body: dict[str, Any]) -> str:
+    """The text of the tool result ``request_body`` sends back, which must be an error."""
+    block = tool_result(request_body)
+    assert block["is_error"] is True
+    return str(block["content"])
+
+
 def test_the_search_request_through_the_real_sdk(server: Any, tmp_path: Path) -> None:
     server.add(
         turn({"query": "agentrun release", "allowed_domains": ["docs.example.com"]}),
@@ -126,9 +133,7 @@ def test_a_model_that_answers_without_searching_is_an_error(server: Any, tmp_pat
     )
     assert run(tmp_path).subtype == "success"
     assert server.requests[1].body["tools"][0]["blocked_domains"] == ["forum.other.org"]
-    block = tool_result(server.requests[2].body)
-    assert block["is_error"] is True
-    assert block["content"] == (
+    assert error_of(server.requests[2].body) == (
         "Web search is not available with this model (claude-sonnet-5-5): it answered "
         "without running a search."
     )
@@ -141,10 +146,9 @@ def test_an_api_that_refuses_the_search_tool_is_an_error(server: Any, tmp_path: 
         {"content": [{"type": "text", "text": "done"}], "stop_reason": "end_turn"},
     )
     assert run(tmp_path).subtype == "success"
-    block = tool_result(server.requests[-1].body)
-    assert block["is_error"] is True
-    assert block["content"].startswith("Web search is not available with this model: ")
-    assert "web search is not enabled for this organization" in block["content"]
+    text = error_of(server.requests[-1].body)
+    assert text.startswith("Web search is not available with this model: ")
+    assert "web search is not enabled for this organization" in text
 
 
 def search(tmp_path: Path, model: Any, **tool_input: Any) -> ToolResult:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_websearch import RESULTS, run, searched, server, tool_result, turn
+from test_websearch import RESULTS, error_of, run, searched, server, tool_result, turn
 from websites import web_context
 
 from agentrun.core.webcalls import SearchDomains
@@ -156,9 +156,7 @@ def test_a_domain_the_settings_block_is_refused_without_a_search(
     server.add(turn({"query": "agentrun release", "allowed_domains": ["forum.other.org"]}), DONE)
     assert run(tmp_path).subtype == "success"
     assert len(server.requests) == 2  # no search request was sent
-    block = tool_result(server.requests[1].body)
-    assert block["is_error"] is True
-    assert block["content"] == (
+    assert error_of(server.requests[1].body) == (
         "The settings do not allow searching forum.other.org "
         "(webSearch.blockedDomains: forum.other.org); nothing was searched."
     )
