@@ -41,18 +41,19 @@ def _worker_main(conn: Connection, work_root: str, keep: bool, sandbox: str, pre
     os.setpgrp()
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # idle: only a forwarded SIGINT mid-task counts
+    if sandbox != "danger-full-access":
+        from agentrun.jail import zygote
+
+        # Each task's jail is a fork of this template (a fresh exec with a clean environment,
+        # started before the SDK is loaded): no interpreter start per jail. Started first, so
+        # its own start-up runs on the other core while this worker imports the runtime.
+        zygote.start()
     # Load once what every task needs: the runtime, its tools and models (and the SDK if asked).
     import agentrun.batch.runner as runner
     import agentrun.models.scripted
     import agentrun.runner.api
     import agentrun.tools.registry
 
-    if sandbox != "danger-full-access":
-        from agentrun.jail import zygote
-
-        # Each task's jail is a fork of this template (a fresh exec with a clean environment,
-        # started before the SDK is loaded): no interpreter start per jail.
-        zygote.start()
     if preload:
         from agentrun.models.anthropic import preload_sdk
 

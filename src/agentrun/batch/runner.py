@@ -57,6 +57,9 @@ def run_task(
                 allowed_tools=task.allowed_tools,
                 sandbox=sandbox,
                 start_jail_early=True,
+                # a task that dies is rerun from scratch and its results line is the durable
+                # record: its transcript is synced once, as it ends, before that line is written
+                sync_transcript="end",
             )
             result = run(task.prompt, options)
         change = patch(checkout)

@@ -3,7 +3,8 @@
 It talks only to protocols (a Model, a tool dispatcher, a PermissionChecker) and two callbacks:
 ``emit`` for typed events, ``persist`` for transcript entries (written and flushed at once, so a
 killed process loses nothing) and ``sync`` (fsync), called before every model call and at the end,
-so every completed step is durable on disk before the next model call.
+so every completed step is durable on disk before the next model call (``sync_each_call``
+False: at the end only, for a run whose durable record is kept elsewhere).
 
 Stop reasons: ``tool_use`` -> dispatch; ``end_turn``/``stop_sequence`` -> done;
 ``max_tokens`` -> keep the partial answer and ask the model to continue; ``pause_turn`` -> send
@@ -94,7 +95,8 @@ def run_turns(
                 tools=io.tools.specs(),
                 extra=dict(io.request_extra),
             )
-            io.sync()
+            if io.sync_each_call:
+                io.sync()
             try:
                 response = run.call(request)
             except KeyboardInterrupt:

@@ -109,6 +109,8 @@ class LoopIO:
     persist: Callable[[JSON], None]
     cancel: threading.Event
     sync: Callable[[], None] = lambda: None
+    sync_each_call: bool = True
+    """Call ``sync`` before every model call too (False: only as the run ends)."""
     approver: Approver | None = None
     system: str = ""
     request_extra: JSON = field(default_factory=dict)

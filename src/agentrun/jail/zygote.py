@@ -177,6 +177,11 @@ def main(argv: list[str]) -> int:
     sock = socket.socket(fileno=int(argv[1]))
     sock.set_inheritable(False)
     import agentrun.jail.init  # noqa: F401  (the point: every fork finds it loaded)
+    from agentrun.jail import syscalls
+
+    # libc too: found on first use by ctypes.util.find_library, which runs `ldconfig -p` (a
+    # fork and exec, 5-90 ms here); loaded once here, no forked init looks it up again.
+    syscalls.libc()
 
     pidfds: dict[int, int] = {}  # a pidfd per live init -> its pid
     while True:

@@ -305,6 +305,7 @@ class AgentSession:
             emit=emit,
             persist=rt.persist,
             sync=rt.sync,
+            sync_each_call=o.sync_transcript != "end",
             cancel=rt.ctx.cancel,
             approver=o.approver,
             system=rt.system,

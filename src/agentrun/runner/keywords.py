@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from agentrun.core.loop import Approver
     from agentrun.core.protocols import Model, SessionStore, Tool
     from agentrun.hooks.config import HookCommand
-    from agentrun.runner.options import RunOptions
+    from agentrun.runner.options import RunOptions, TranscriptSync
 
 
 class RunKeywords(TypedDict, total=False):
@@ -62,6 +62,7 @@ class RunKeywords(TypedDict, total=False):
     setting_sources: Sequence[str] | None
     bash_env: Mapping[str, str]
     start_jail_early: bool
+    sync_transcript: TranscriptSync
 
 
 def build_options(base: RunOptions | None, keywords: RunKeywords) -> RunOptions:

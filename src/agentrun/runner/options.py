@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentrun.core.vocab import DEFAULT_AGENT, DEFAULT_SANDBOX
 
@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from agentrun.core.loop import Approver
     from agentrun.core.protocols import Model, SessionStore, Tool
     from agentrun.hooks.config import HookCommand
+
+TranscriptSync = Literal["each_call", "end"]
+"""When a run's transcript is made durable (see ``RunOptions.sync_transcript``)."""
 
 
 @dataclass(frozen=True)
@@ -94,3 +97,11 @@ class RunOptions:
     call finds them up (a batch task, which almost surely uses a tool; its sandbox policy is
     then fixed as the session opens, not at that call); by default the jail starts at the first
     tool call that needs it, and a session that never needs it never pays."""
+    sync_transcript: TranscriptSync = "each_call"
+    """When the transcript is fsynced (its entries are written and flushed as they happen
+    either way, so a killed process loses nothing): ``"each_call"`` before every model call and
+    as the run ends, so not even an OS crash loses a completed step of a session one may resume
+    (``-p``, the REPL, the Python API); ``"end"`` only as the run ends, before ``run`` returns
+    (a batch task: one that dies is rerun from scratch in a fresh worktree and its results line
+    is the durable record, so a per-call sync buys nothing there; a finished task's transcript
+    is still complete and synced before that line is written)."""

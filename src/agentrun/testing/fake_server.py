@@ -170,6 +170,10 @@ class FakeAnthropicServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Each SSE event is written and flushed on its own, like the real API streams them; with
+    # Nagle on, the second small write waited for the client's delayed ACK (~40 ms on loopback)
+    # in every streamed response, a stall of this server's making that every client paid.
+    disable_nagle_algorithm = True
     state: _State
 
     def log_message(self, format: str, *args: Any) -> None:
