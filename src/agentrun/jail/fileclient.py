@@ -360,14 +360,17 @@ class _Prepared(OpenedFile):
         temp, self._temp = self._temp, -1
         with conn:
             try:
-                try:
-                    fill(temp)
-                finally:
-                    os.close(temp)
+                fill(temp)
             except BaseException:
+                os.close(temp)
                 _abandon(conn)
                 raise
-            conn.sendall(fileproto.WRITTEN)
+            try:
+                conn.sendall(fileproto.WRITTEN)
+            finally:
+                # After the word, not before: closing a fd just written can take as long as
+                # the write, and the server's fsync need not wait for it (it has its own fd).
+                os.close(temp)
             created, mtime_ns, size = self._ws.channel.finish(conn)
         path = self.target.path
         return WriteOutcome(path=path, created=created, mtime_ns=mtime_ns, size=size)
