@@ -358,3 +358,27 @@ def test_an_edit_never_writes_into_a_lent_temp_fd_that_is_not_a_regular_file(
     server.join(30)
     assert heard == [b""]
     assert (tmp_path / "a.txt").read_text() == "old\n"
+
+
+def test_an_edit_through_a_link_the_gate_refuses_leaves_no_trace_there(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    """The temp file comes with the open only for the path the gate already allowed: a link
+    to a refused place gets no temp file there, not even for a moment (its directory's mtime
+    would change)."""
+    _, workspace = jailed
+    secret = host.workspace / "secret"
+    secret.mkdir()
+    (secret / "f.txt").write_text("old\n")
+    (host.workspace / "link.txt").symlink_to(secret / "f.txt")
+
+    def check(tool: str, kind: str, real: Path) -> str | None:
+        return "refused" if kind == "write" and secret in real.parents else None
+
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords(), check_resolved=check)
+    assert not ReadTool().run({"file_path": "link.txt"}, ctx).is_error
+    before = secret.stat().st_mtime_ns
+    edit = {"file_path": "link.txt", "old_string": "old", "new_string": "new"}
+    result = EditTool().run(edit, ctx)
+    assert result.is_error and "refused" in str(result.content)
+    assert secret.stat().st_mtime_ns == before and (secret / "f.txt").read_text() == "old\n"

@@ -173,13 +173,20 @@ def _dispatch(ws: Workspace, req: dict[str, Any], conn: socket.socket) -> None:
 def _edit(ws: Workspace, path: str, conn: socket.socket) -> None:
     """``edit_target`` and ``write`` in one request, for Edit: the reply lends the file opened
     for reading AND the temp file beside it, then the commit (or the runtime's silence, which
-    removes the temp file) follows as for ``write``: two trips instead of three. When the temp
-    file cannot be made here, the reply lends the readable file alone and the runtime's later
+    removes the temp file) follows as for ``write``: two trips instead of three. Only where the
+    path asked for is the real one (the path the gate already allowed); and when the temp file
+    cannot be made here, the reply lends the readable file alone and the runtime's later
     ``write`` meets that error in its place (after the checks that come first)."""
     target, readable = ws.edit_target(path)
     reply = [str(target.path), str(target.root), fileproto.stat_to_json(target.existing)]
     if readable is None:
         send_frame(conn, {"ok": [*reply, None, False]})
+        return
+    if target.path != Path(path):
+        # A link led elsewhere: the gate has not seen that path yet and may refuse it once it
+        # does, and a refused edit must leave no trace there, not even a temp file.
+        with readable:
+            send_frame(conn, {"ok": [*reply, str(readable.path), False]}, [readable.fd])
         return
     lent = False
 
