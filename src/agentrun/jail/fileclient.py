@@ -358,6 +358,9 @@ class _Prepared(OpenedFile):
         conn, self._conn = self._conn, None
         assert conn is not None
         temp, self._temp = self._temp, -1
+        # The content was read before it is written: close the old file now, while it still
+        # has its name; the server keeps it open and frees it after the rename and its answer.
+        super().close()
         with conn:
             try:
                 fill(temp)

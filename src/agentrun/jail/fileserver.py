@@ -205,7 +205,9 @@ def _edit(ws: Workspace, path: str, conn: socket.socket) -> None:
                 raise
             send_frame(conn, {"ok": [*reply, str(readable.path), False]}, [readable.fd])
             return
-    send_frame(conn, {"ok": [outcome.created, outcome.mtime_ns, outcome.size]})
+        # Answer before this fd closes: it is the replaced file's last reference (the runtime
+        # closed its own), and that close frees the old content, ~1 ms for 1 MB on ext4.
+        send_frame(conn, {"ok": [outcome.created, outcome.mtime_ns, outcome.size]})
 
 
 def _lend(conn: socket.socket, fd: int) -> None:
