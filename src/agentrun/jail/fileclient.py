@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import SandboxUnavailableError
 from agentrun.jail import fileproto
-from agentrun.jail.fdops import OpenedFile
+from agentrun.jail.fdops import OpenedFile, write_all
 from agentrun.jail.fileerrors import PathDenied
 from agentrun.jail.paths import Workspace, WriteOutcome, WriteTarget
 from agentrun.jail.wire import recv_frame, send_frame
@@ -289,6 +289,18 @@ class JailedWorkspace(Workspace):
                     return self._prepared.pop(i)
         return None
 
+    def write_bytes(
+        self,
+        target: WriteTarget,
+        data: bytes | memoryview,
+        *,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> WriteOutcome:
+        prepared = self._take(target)
+        if prepared is None:
+            return super().write_bytes(target, data, meanwhile=meanwhile)
+        return prepared.commit(lambda fd: write_all(fd, data), meanwhile)
+
     def write_with(self, target: WriteTarget, fill: Callable[[int], None]) -> WriteOutcome:
         """The server makes the temp file and lends its fd; ``fill`` writes it here (the content
         is never copied through the server), then the server syncs and renames it. Until the
@@ -354,7 +366,9 @@ class _Prepared(OpenedFile):
         self._temp = temp
         self._conn: socket.socket | None = conn
 
-    def commit(self, fill: Callable[[int], None]) -> WriteOutcome:
+    def commit(
+        self, fill: Callable[[int], None], meanwhile: Callable[[], object] | None = None
+    ) -> WriteOutcome:
         conn, self._conn = self._conn, None
         assert conn is not None
         temp, self._temp = self._temp, -1
@@ -374,6 +388,8 @@ class _Prepared(OpenedFile):
                 # After the word, not before: closing a fd just written can take as long as
                 # the write, and the server's fsync need not wait for it (it has its own fd).
                 os.close(temp)
+            if meanwhile is not None:
+                meanwhile()  # while the server syncs and renames
             created, mtime_ns, size = self._ws.channel.finish(conn)
         path = self.target.path
         return WriteOutcome(path=path, created=created, mtime_ns=mtime_ns, size=size)
