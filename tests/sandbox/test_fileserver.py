@@ -288,7 +288,9 @@ def test_edit_lends_the_temp_file_with_the_opened_file_and_commits_or_removes_it
     assert opened is not None
     with opened:
         data = opened.read_all().replace(b"old", b"new")
-        outcome = workspace.write_bytes(target, data)
+        meanwhile: list[int] = []
+        outcome = workspace.write_bytes(target, data, meanwhile=lambda: meanwhile.append(1))
+    assert meanwhile == [1]
     assert path.read_text() == "new\n" and outcome.size == 4 and not outcome.created
     assert path.stat().st_mode & 0o7777 == 0o640
     assert _temp_files(host.workspace) == []
