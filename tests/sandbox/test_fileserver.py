@@ -269,3 +269,122 @@ def test_a_write_never_goes_into_a_lent_fd_that_is_not_a_regular_file(tmp_path: 
     assert not writer.is_alive(), "the write blocked on the FIFO"
     assert isinstance(outcome[0], PathDenied)
     assert not (tmp_path / "a.txt").exists()
+
+
+def _temp_files(directory: Path) -> list[str]:
+    return [n for n in os.listdir(directory) if n.endswith("agentrun-tmp")]
+
+
+def test_edit_lends_the_temp_file_with_the_opened_file_and_commits_or_removes_it(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    _, workspace = jailed
+    path = host.workspace / "e.txt"
+    path.write_text("old\n")
+    path.chmod(0o640)
+    target, opened = workspace.edit_target("e.txt")
+    assert opened is not None
+    assert len(_temp_files(host.workspace)) == 1  # made in the same request
+    opened.close()  # closed unwritten (a refused edit): the temp file goes, the file stays
+    assert _temp_files(host.workspace) == [] and path.read_text() == "old\n"
+
+    target, opened = workspace.edit_target("e.txt")
+    assert opened is not None
+    with opened:
+        data = opened.read_all().replace(b"old", b"new")
+        meanwhile: list[int] = []
+        outcome = workspace.write_bytes(target, data, meanwhile=lambda: meanwhile.append(1))
+    assert meanwhile == [1]
+    assert path.read_text() == "new\n" and outcome.size == 4 and not outcome.created
+    assert path.stat().st_mode & 0o7777 == 0o640
+    assert _temp_files(host.workspace) == []
+
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords())
+    result = EditTool().run({"file_path": "e.txt", "old_string": "new", "new_string": "x"}, ctx)
+    assert result.is_error and "Read" in str(result.content)  # not read yet: refused
+    assert _temp_files(host.workspace) == [] and path.read_text() == "new\n"
+    assert not ReadTool().run({"file_path": "e.txt"}, ctx).is_error
+    result = EditTool().run({"file_path": "e.txt", "old_string": "zz", "new_string": "x"}, ctx)
+    assert result.is_error and "not found" in str(result.content)
+    assert _temp_files(host.workspace) == [] and path.read_text() == "new\n"
+    result = EditTool().run({"file_path": "e.txt", "old_string": "new", "new_string": "x"}, ctx)
+    assert not result.is_error, result
+    assert path.read_text() == "x\n" and _temp_files(host.workspace) == []
+
+
+def test_an_edit_whose_temp_file_cannot_be_made_keeps_its_checks_in_order(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    """No temp file where the jail may not create one (a 0555 directory: no capabilities in
+    the jail, root or not): the edit is refused as any write there, after Edit's own checks."""
+    _, workspace = jailed
+    sealed = host.workspace / "sealed"
+    sealed.mkdir()
+    (sealed / "f.txt").write_text("old\n")
+    sealed.chmod(0o555)
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords())
+    edit = {"file_path": "sealed/f.txt", "old_string": "old", "new_string": "new"}
+    result = EditTool().run(edit, ctx)
+    assert result.is_error and "Read" in str(result.content)  # read first, as before
+    assert not ReadTool().run({"file_path": "sealed/f.txt"}, ctx).is_error
+    result = EditTool().run(edit, ctx)
+    assert result.is_error and "ermission" in str(result.content), result
+    assert (sealed / "f.txt").read_text() == "old\n" and _temp_files(sealed) == []
+
+
+def test_an_edit_never_writes_into_a_lent_temp_fd_that_is_not_a_regular_file(
+    tmp_path: Path,
+) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    (tmp_path / "a.txt").write_text("old\n")
+    ours, theirs = socket.socketpair()
+    heard: list[bytes] = []
+
+    def serve() -> None:
+        theirs.sendall(b"H")
+        frame = recv_frame(theirs)
+        assert frame is not None
+        conn = socket.socket(fileno=frame[1][0])
+        readable = os.open(tmp_path / "a.txt", os.O_RDONLY)
+        lent = os.open(fifo, os.O_RDWR)
+        real = str(tmp_path / "a.txt")
+        send_frame(conn, {"ok": [real, str(tmp_path), None, real, True]}, [readable, lent])
+        os.close(readable)
+        os.close(lent)
+        heard.append(conn.recv(1))  # the runtime's end closing, never its word
+        send_frame(conn, {"error": {"errno": 5, "filename": "refused"}})
+        conn.close()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    workspace = JailedWorkspace(SandboxPolicy.create(tmp_path), FileChannel(lambda: ours))
+    with pytest.raises(PathDenied):
+        workspace.edit_target("a.txt")
+    server.join(30)
+    assert heard == [b""]
+    assert (tmp_path / "a.txt").read_text() == "old\n"
+
+
+def test_an_edit_through_a_link_the_gate_refuses_leaves_no_trace_there(
+    host: Host, jailed: tuple[Shell, JailedWorkspace]
+) -> None:
+    """The temp file comes with the open only for the path the gate already allowed: a link
+    to a refused place gets no temp file there, not even for a moment (its directory's mtime
+    would change)."""
+    _, workspace = jailed
+    secret = host.workspace / "secret"
+    secret.mkdir()
+    (secret / "f.txt").write_text("old\n")
+    (host.workspace / "link.txt").symlink_to(secret / "f.txt")
+
+    def check(tool: str, kind: str, real: Path) -> str | None:
+        return "refused" if kind == "write" and secret in real.parents else None
+
+    ctx = ToolContext(workspace=workspace, reads=ReadRecords(), check_resolved=check)
+    assert not ReadTool().run({"file_path": "link.txt"}, ctx).is_error
+    before = secret.stat().st_mtime_ns
+    edit = {"file_path": "link.txt", "old_string": "old", "new_string": "new"}
+    result = EditTool().run(edit, ctx)
+    assert result.is_error and "refused" in str(result.content)
+    assert secret.stat().st_mtime_ns == before and (secret / "f.txt").read_text() == "old\n"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentrun.core.errors import SandboxUnavailableError
 from agentrun.jail import fileproto
-from agentrun.jail.fdops import OpenedFile
+from agentrun.jail.fdops import OpenedFile, write_all
 from agentrun.jail.fileerrors import PathDenied
 from agentrun.jail.paths import Workspace, WriteOutcome, WriteTarget
 from agentrun.jail.wire import recv_frame, send_frame
@@ -227,6 +227,8 @@ class JailedWorkspace(Workspace):
     def __init__(self, policy: SandboxPolicy, channel: FileChannel) -> None:
         super().__init__(policy)
         self.channel = channel
+        self._prepared: list[_Prepared] = []
+        self._lock = threading.Lock()
 
     def open_read(self, path: str | Path) -> OpenedFile:
         shown = self.resolve(path)
@@ -251,22 +253,63 @@ class JailedWorkspace(Workspace):
         return WriteTarget(Path(real), Path(root), fileproto.stat_from_json(existing))
 
     def edit_target(self, path: str | Path) -> tuple[WriteTarget, OpenedFile | None]:
+        """The server opens the file AND makes the temp file for its new content in one
+        request; the temp file waits (``_Prepared``) for :meth:`write_with` with this very
+        target, or is removed when the opened file is closed without it."""
         shown = self.resolve(path)
-        (real, root, existing, opened), fds = self.channel.call(
-            {"op": "edit_target", "path": str(shown)}
+        (real, root, existing, opened, lent), fds, conn = self.channel.open(
+            {"op": "edit", "path": str(shown)}
         )
         target = WriteTarget(Path(real), Path(root), fileproto.stat_from_json(existing))
-        if opened is None:
-            for fd in fds:
-                os.close(fd)
-            return target, None
-        return target, _opened(fds, opened, shown)
+        if opened is None or not lent or len(fds) != 2:
+            conn.close()
+            if opened is None or len(fds) < 1:
+                for fd in fds:
+                    os.close(fd)
+                return target, None
+            return target, _opened(fds, opened, shown)
+        temp = fds[1]
+        try:
+            if not stat.S_ISREG(os.fstat(temp).st_mode):  # never write into a FIFO from there
+                raise PathDenied(f"{_GONE}; try again.", code=errno.EIO)
+            readable = _opened(fds[:1], opened, shown)
+        except BaseException:
+            os.close(temp)
+            _abandon(conn)
+            raise
+        prepared = _Prepared(self, target, temp, conn, readable)
+        with self._lock:
+            self._prepared.append(prepared)
+        return target, prepared
+
+    def _take(self, target: WriteTarget) -> _Prepared | None:
+        with self._lock:
+            for i, prepared in enumerate(self._prepared):
+                if prepared.target is target:
+                    return self._prepared.pop(i)
+        return None
+
+    def write_bytes(
+        self,
+        target: WriteTarget,
+        data: bytes | memoryview,
+        *,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> WriteOutcome:
+        prepared = self._take(target)
+        if prepared is None:
+            return super().write_bytes(target, data, meanwhile=meanwhile)
+        return prepared.commit(lambda fd: write_all(fd, data), meanwhile)
 
     def write_with(self, target: WriteTarget, fill: Callable[[int], None]) -> WriteOutcome:
         """The server makes the temp file and lends its fd; ``fill`` writes it here (the content
         is never copied through the server), then the server syncs and renames it. Until the
         server hears :data:`fileproto.WRITTEN` the old file stands (after a failure here the
-        server removes the temp file)."""
+        server removes the temp file). A temp file already lent by :meth:`edit_target` for
+        ``target`` is used as it is."""
+        prepared = self._take(target)
+        if prepared is not None:
+            return prepared.commit(fill)
         req = {
             "op": "write",
             "path": str(target.path),
@@ -294,6 +337,70 @@ class JailedWorkspace(Workspace):
             conn.sendall(fileproto.WRITTEN)
             created, mtime_ns, size = self.channel.finish(conn)
         return WriteOutcome(path=target.path, created=created, mtime_ns=mtime_ns, size=size)
+
+
+def _abandon(conn: socket.socket) -> None:
+    """Tell the server not to commit, and wait until it removed its temp file (the runtime
+    may exit next)."""
+    with conn, contextlib.suppress(OSError, ValueError):
+        conn.shutdown(socket.SHUT_WR)
+        recv_frame(conn)
+
+
+class _Prepared(OpenedFile):
+    """The file Edit reads, opened by the server together with the temp file that will
+    replace it (lent, not yet committed): :meth:`JailedWorkspace.write_with` commits it,
+    :meth:`close` without that removes it."""
+
+    def __init__(
+        self,
+        ws: JailedWorkspace,
+        target: WriteTarget,
+        temp: int,
+        conn: socket.socket,
+        readable: OpenedFile,
+    ) -> None:
+        super().__init__(readable.fd, readable.path, readable.stat)
+        self._ws = ws
+        self.target = target
+        self._temp = temp
+        self._conn: socket.socket | None = conn
+
+    def commit(
+        self, fill: Callable[[int], None], meanwhile: Callable[[], object] | None = None
+    ) -> WriteOutcome:
+        conn, self._conn = self._conn, None
+        assert conn is not None
+        temp, self._temp = self._temp, -1
+        # The content was read before it is written: close the old file now, while it still
+        # has its name; the server keeps it open and frees it after the rename and its answer.
+        super().close()
+        with conn:
+            try:
+                fill(temp)
+            except BaseException:
+                os.close(temp)
+                _abandon(conn)
+                raise
+            try:
+                conn.sendall(fileproto.WRITTEN)
+            finally:
+                # After the word, not before: closing a fd just written can take as long as
+                # the write, and the server's fsync need not wait for it (it has its own fd).
+                os.close(temp)
+            if meanwhile is not None:
+                meanwhile()  # while the server syncs and renames
+            created, mtime_ns, size = self._ws.channel.finish(conn)
+        path = self.target.path
+        return WriteOutcome(path=path, created=created, mtime_ns=mtime_ns, size=size)
+
+    def close(self) -> None:
+        super().close()
+        if self._conn is not None and self._ws._take(self.target) is self:
+            conn, self._conn = self._conn, None
+            os.close(self._temp)
+            self._temp = -1
+            _abandon(conn)
 
 
 def jailed_workspace(policy: SandboxPolicy, jail: JailSandbox) -> JailedWorkspace:

@@ -342,13 +342,24 @@ class Workspace:
         except OSError:
             return target, None
 
-    def write_bytes(self, target: WriteTarget, data: bytes | memoryview) -> WriteOutcome:
+    def write_bytes(
+        self,
+        target: WriteTarget,
+        data: bytes | memoryview,
+        *,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> WriteOutcome:
         """Atomically replace (or create) ``target.path`` with ``data``, keeping its mode bits.
 
         Parents are created beneath the root. The new content is complete and fsynced before
         the rename; on any failure the old file is untouched and the temp file removed.
+        ``meanwhile`` runs once the content is written: while the jail's file server makes it
+        durable, or here after the write.
         """
-        return self.write_with(target, lambda fd: write_all(fd, data))
+        outcome = self.write_with(target, lambda fd: write_all(fd, data))
+        if meanwhile is not None:
+            meanwhile()
+        return outcome
 
     def write_with(self, target: WriteTarget, fill: Callable[[int], None]) -> WriteOutcome:
         """:meth:`write_bytes` whose content ``fill(fd)`` writes into the temp file's fd."""

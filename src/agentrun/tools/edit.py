@@ -194,15 +194,20 @@ class EditTool:
         # (~1 ms on a 1 MB file, a third of the whole edit). The first match is at ``first``.
         updated = text.replace(old_lf, new_lf, -1 if replace_all else 1)
         data, used = textfile.encode(updated, fmt)
-        outcome = ws.write_bytes(target, data)
+        count = matches if replace_all else 1
+        summary: list[str] = []
+        # Numbering the lines around the change scans the file up to it: done while the
+        # new content is being made durable.
+        outcome = ws.write_bytes(
+            target,
+            data,
+            meanwhile=lambda: summary.append(self._summary(shown, updated, first, new_lf, count)),
+        )
         rec = ctx.reads.get(target.path)
         ctx.reads.record(
             outcome.path, outcome.mtime_ns, outcome.size, whole=rec is not None and rec.whole
         )
-        return ToolResult(
-            self._summary(shown, updated, first, new_lf, matches if replace_all else 1)
-            + format_note(fmt, used)
-        )
+        return ToolResult(summary[0] + format_note(fmt, used))
 
     @staticmethod
     def _summary(shown: Path, updated: str, first: int, new: str, count: int) -> str:
