@@ -20,14 +20,14 @@ failures are not exceptions: they come back as a ``RunResult`` with ``is_error``
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Unpack
 
-from agentrun.core.events import InitEvent, ResultEvent, ResultSubtype
+from agentrun.core.events import InitEvent
 from agentrun.core.loop import Limits, LoopIO, run_turns
 from agentrun.core.vocab import INTERRUPTED_STOP
 from agentrun.runner.keywords import RunKeywords, build_options
+from agentrun.runner.result import RunResult
 from agentrun.runner.runtime import RunOptions, Runtime
 from agentrun.session.store import repair
 
@@ -36,9 +36,9 @@ if TYPE_CHECKING:
     from agentrun.context.budget import ContextManager
     from agentrun.core.events import Event
     from agentrun.core.loop import Conversation
-    from agentrun.core.moreevents import CompactEvent, ToolEndEvent
+    from agentrun.core.moreevents import CompactEvent
     from agentrun.core.protocols import Model
-    from agentrun.core.types import JSON, ToolCall, ToolResult, Usage
+    from agentrun.core.types import JSON, Usage
     from agentrun.hooks import Hooks
     from agentrun.runner.isolation import Worktree
     from agentrun.subagent.background import BackgroundAgents
@@ -54,62 +54,6 @@ def _remaining(budget: float | None, conv: Conversation) -> Callable[[], float |
     if budget is None:
         return lambda: None
     return lambda: budget - (conv.spent_usd - base)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What one prompt's run produced. ``events`` holds every event, in order."""
-
-    result: str
-    subtype: ResultSubtype
-    is_error: bool
-    stop_reason: str | None
-    num_turns: int
-    usage: Usage
-    total_cost_usd: float | None
-    session_id: str
-    events: tuple[Event, ...] = ()
-    permission_denials: tuple[JSON, ...] = ()
-    duration_ms: int = 0
-
-    @property
-    def tool_calls(self) -> list[tuple[ToolCall, ToolResult]]:
-        """Every tool call that ran and its result, in the order the model made the calls."""
-        return [(e.call, e.result) for e in self.tool_ends]
-
-    @property
-    def tool_ends(self) -> list[ToolEndEvent]:
-        """The end event of every tool call that ran, in the order the model made the calls
-        (a turn's read-only calls run concurrently and finish in any order). Each end is
-        placed by the start event before it with its id, so an id reused in a later turn
-        cannot move it."""
-        from agentrun.core.moreevents import ToolEndEvent, ToolStartEvent
-
-        position: dict[str, int] = {}
-        ends: list[tuple[int, ToolEndEvent]] = []
-        for index, event in enumerate(self.events):
-            if isinstance(event, ToolStartEvent):
-                position[event.call.id] = index
-            elif isinstance(event, ToolEndEvent):
-                ends.append((position.get(event.call.id, len(self.events)), event))
-        ends.sort(key=lambda pair: pair[0])
-        return [event for _, event in ends]
-
-    @classmethod
-    def from_event(cls, event: ResultEvent, events: Sequence[Event]) -> RunResult:
-        return cls(
-            result=event.result,
-            subtype=event.subtype,
-            is_error=event.is_error,
-            stop_reason=event.stop_reason,
-            num_turns=event.num_turns,
-            usage=event.usage,
-            total_cost_usd=event.total_cost_usd,
-            session_id=event.session_id,
-            events=tuple(events),
-            permission_denials=tuple(event.permission_denials),
-            duration_ms=event.duration_ms,
-        )
 
 
 class AgentSession:
