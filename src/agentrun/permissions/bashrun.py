@@ -13,6 +13,7 @@ import re
 
 from agentrun.permissions.gitrules import git_refusal
 from agentrun.permissions.shellparse import ShellParseError, split_commands
+from agentrun.permissions.shellwords import is_redirection
 
 __all__ = ["UnverifiableError", "bash_unverifiable", "command_variants", "commands_run"]
 
@@ -131,14 +132,13 @@ def _without_redirections(words: tuple[str, ...]) -> tuple[str, ...]:
     for word in words:
         if skip:
             skip = False
+        elif not is_redirection(word):
+            out.append(word)  # a quoted `'>'` is an argument, not a redirection
         elif word.lstrip("0123456789").startswith("<<") and not word.endswith("<<<"):
             pass  # a heredoc: its body was cut out of the line, no target word follows
         elif _REDIRECTION.fullmatch(word):
             skip = True  # the target (file or string) is the next word
-        elif re.fullmatch(r"\d*(?:>|<|&>)&[\d-]*", word):
-            pass  # 2>&1, >&2, <&-
-        else:
-            out.append(word)
+        # else 2>&1, >&2, <&-: no target word follows
     return tuple(out)
 
 
