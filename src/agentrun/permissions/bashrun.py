@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from agentrun.permissions.gitrules import git_refusal
+from agentrun.permissions.sedscript import read_sed
 from agentrun.permissions.shellparse import ShellParseError, split_commands
 from agentrun.permissions.shellwords import is_redirection
 
@@ -298,9 +299,6 @@ _CODE_OPTIONS: dict[str, tuple[str, ...]] = {
 }
 # awk program text that runs a command: `system(...)`, `print | "cmd"`, `"cmd" | getline`.
 _AWK_RUNS = re.compile(r"system\s*\(|\|")
-# sed's `e` command and `s///e` flag run the pattern space or a command as shell code; `w`
-# writes a file the line does not name as a redirection.
-_SED_RUNS = re.compile(r"(?:^|[;\n{}]|\d|\$|/)\s*[ewWrR]\b|/[gpimIM0-9]*[ew]")
 
 
 def _refuse_code_options(name: str, args: tuple[str, ...]) -> None:
@@ -310,14 +308,20 @@ def _refuse_code_options(name: str, args: tuple[str, ...]) -> None:
             for o in _CODE_OPTIONS.get(name, ())
         ):
             raise UnverifiableError(f"'{name} {word}' makes {name} run a command")
-    if name in ("awk", "gawk", "mawk", "nawk", "sed") and any(
+    if name in ("awk", "gawk", "mawk", "nawk") and any(
         w in ("-f", "--file") or w.startswith(("--file=", "-f")) for w in args
     ):
         raise UnverifiableError(f"the {name} program is read from a file")
     if name in ("awk", "gawk", "mawk", "nawk") and any(_AWK_RUNS.search(w) for w in args):
         raise UnverifiableError(f"the {name} program may run a command (system, pipes)")
-    if name == "sed" and "--sandbox" not in args and any(_SED_RUNS.search(w) for w in args):
-        raise UnverifiableError("the sed script may run a command (e) or write a file (w)")
+    if name == "sed":
+        # sed's `e` command and `s///e` flag run shell code; `--sandbox` (an option, not a
+        # file name after `--`) makes sed refuse them
+        call = read_sed(args)
+        if call.from_file and not call.sandbox:
+            raise UnverifiableError("the sed program is read from a file")
+        if (call.runs or call.unsure or call.writes) and not call.sandbox:
+            raise UnverifiableError("the sed script may run a command (e) or write a file (w)")
 
 
 def command_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from agentrun.permissions.gitwrites import git_writes
 from agentrun.permissions.optscan import OptionSpec, find_values, operands
+from agentrun.permissions.sedscript import read_sed
 
 __all__ = ["Writes", "command_writes"]
 
@@ -309,41 +310,22 @@ def _base(path: str) -> str:
 
 
 def _sed(args: tuple[str, ...], out: Writes) -> None:
-    spec = OptionSpec(short_args="efl", long_args=("expression", "file", "line-length"))
-    in_place: str | None = None
-    for word in args:
-        if word == "--":
-            break
-        if (
-            word.startswith("--")
-            and len(word) > 3
-            and "in-place".startswith(word[2:].split("=", 1)[0])
-        ):
-            in_place = word.split("=", 1)[1] if "=" in word else ""
-        elif word.startswith("-") and not word.startswith("--"):
-            for k, letter in enumerate(word[1:], start=1):
-                if letter in spec.short_args:
-                    break
-                if letter == "i":
-                    in_place = word[k + 1 :]
-                    break
-    if in_place is None:
+    call = read_sed(args)
+    out.files += [(f, "sed w") for f in call.writes if not call.sandbox]
+    if call.unsure and not call.sandbox:
+        out.opaque.append("the sed script may write files it does not name (w)")
+    if call.in_place is None:
         return
-    if "/" in in_place or "*" in in_place:
-        out.opaque.append(f"sed -i{in_place} writes its backups under names it makes")
+    if "/" in call.in_place or "*" in call.in_place:
+        out.opaque.append(f"sed -i{call.in_place} writes its backups under names it makes")
         return
-    files = operands(args, spec)
-    scripted = any(
-        w in ("-e", "-f")
-        or w.startswith(("--e", "--f"))
-        or (w[:1] == "-" and w[1:2] != "-" and ("e" in w or "f" in w))
-        for w in args
-    )
-    for f in files if scripted else files[1:]:
+    if call.from_file and not call.operands:
+        out.opaque.append("sed -i edits files it does not name")
+    for f in call.operands:
         if f != "-":
             out.files.append((f, "sed -i"))
-            if in_place:
-                out.files.append((f + in_place, "sed -i (its backup)"))
+            if call.in_place:
+                out.files.append((f + call.in_place, "sed -i (its backup)"))
 
 
 def _find(args: tuple[str, ...], out: Writes) -> None:
