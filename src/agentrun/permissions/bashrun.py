@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from agentrun.permissions.gitrules import git_refusal
+from agentrun.permissions.runopts import code_option, pytest_plugin, python_module
 from agentrun.permissions.sedscript import read_sed
 from agentrun.permissions.shellparse import ShellParseError, split_commands
 from agentrun.permissions.shellwords import is_redirection
@@ -192,7 +193,8 @@ _SHELL_STATE = frozenset(
 # Variables whose value the shell runs or reads code from.
 _CODE_VARIABLES = re.compile(
     r"(?:BASH_ENV|ENV|PS4|PROMPT_COMMAND|BASH_ALIASES|BASH_CMDS|SHELLOPTS|BASHOPTS|BASH_FUNC_\w*"
-    r"|GIT_\w*|EDITOR|VISUAL|PAGER|LD_PRELOAD|LD_LIBRARY_PATH|PATH)(?:\[.*\])?\+?=",
+    r"|GIT_\w*|EDITOR|VISUAL|PAGER|LD_PRELOAD|LD_LIBRARY_PATH|PATH|NODE_OPTIONS|npm_config_\w*"
+    r"|NPM_CONFIG_\w*|LESSOPEN|LESSCLOSE|MANPAGER|PYTEST_ADDOPTS|PYTEST_PLUGINS)(?:\[.*\])?\+?=",
     flags=re.S,
 )
 # `[[ $n -eq 1 ]]` evaluates `$n`'s value as arithmetic.
@@ -280,34 +282,17 @@ def _refuse_named_variables(name: str, args: tuple[str, ...]) -> None:
 
 
 # Other programs whose options or scripts name a command they run: deny rules cannot see it.
-_CODE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "tar": (
-        "--to-command",
-        "--checkpoint-action",
-        "--use-compress-program",
-        "-I",
-        "--info-script",
-        "-F",
-        "--new-volume-script",
-        "--rsh-command",
-    ),
-    "rsync": ("-e", "--rsh", "--rsync-path"),
-    "scp": ("-S", "-o"),
-    "sftp": ("-S", "-o", "-D"),
-    "zip": ("-TT", "--unzip-command"),
-    "less": ("+!",),
-}
 # awk program text that runs a command: `system(...)`, `print | "cmd"`, `"cmd" | getline`.
 _AWK_RUNS = re.compile(r"system\s*\(|\|")
 
 
 def _refuse_code_options(name: str, args: tuple[str, ...]) -> None:
-    for word in args:
-        if any(
-            word == o or word.startswith((o + "=", o) if len(o) == 2 else (o + "=",))
-            for o in _CODE_OPTIONS.get(name, ())
-        ):
-            raise UnverifiableError(f"'{name} {word}' makes {name} run a command")
+    if (module := python_module(name, args)) is not None:  # `python -m pytest -p x`
+        _refuse_code_options(*module)
+    if (word := code_option(name, args)) is not None:
+        raise UnverifiableError(f"'{name} {word}' makes {name} run a command")
+    if name in ("pytest", "py.test") and (word := pytest_plugin(args)) is not None:
+        raise UnverifiableError(f"'pytest {word}' loads a plugin: code the line names")
     if name in ("awk", "gawk", "mawk", "nawk") and any(
         w in ("-f", "--file") or w.startswith(("--file=", "-f")) for w in args
     ):
