@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from agentrun.permissions.gitwrites import git_writes
 from agentrun.permissions.optscan import OptionSpec, find_values, operands
+from agentrun.permissions.pywrites import module_writes
+from agentrun.permissions.runopts import python_module
 from agentrun.permissions.sedscript import read_sed
 
 __all__ = ["Writes", "command_writes"]
@@ -184,6 +186,8 @@ _KNOWN = frozenset(
         "unzip",
         "curl",
         "wget",
+        "pytest",
+        "py.test",
     }
     | {"pip", "pip3", "uv", "npm", "pnpm", "yarn", "npx", "openssl"}
 )
@@ -204,6 +208,11 @@ def command_writes(words: tuple[str, ...]) -> Writes:
     if name == "git":
         out.extend(git_writes(args))
         return out
+    module = python_module(name, args) or ((name, args) if name in ("pytest", "py.test") else None)
+    if module is not None:
+        files, dirs = module_writes(*module)
+        out.files += files
+        out.dirs += dirs
     if name in _OUTPUT_OPTIONS:
         for opt, value in find_values(args, _OUTPUT_OPTIONS[name]):
             if value is not None:
@@ -348,6 +357,9 @@ def _inline_code(name: str, args: tuple[str, ...], out: Writes) -> None:
     if key not in _INLINE_CODE:
         return
     letters, longs = _INLINE_CODE[key]
+    if key == "python" and (module := python_module(name, args)) is not None:
+        # `python -m pytest -c setup.cfg`: the words after the module are the module's
+        args = args[: len(args) - len(module[1])]
     given = find_values(args, OptionSpec(flags=letters, long_flags=longs))
     if given:
         out.opaque.append(
