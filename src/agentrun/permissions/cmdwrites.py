@@ -141,7 +141,8 @@ _READS_ONLY = {
 _READS_ONLY_LONG = frozenset({"--stdout", "--to-stdout", "--list", "--test"})
 _AWKS = frozenset({"awk", "gawk", "mawk", "nawk"})
 # An awk program printing to a file, or loading code that may (``@load "inplace"``).
-_AWK_WRITES = re.compile(r"\bprint(?:f)?\b[^;{}]*>|@load|@include|\bfflush\b")
+_AWK_WRITES = re.compile(r"@load|@include|\bfflush\b")
+_AWK_PRINT = re.compile(r"\bprintf?\b")
 _AWK_WRITE_OPTIONS = OptionSpec(
     flags="iloOpdDE",
     long_flags=("include", "load", "pretty-print", "profile", "dump-variables", "debug", "exec"),
@@ -348,8 +349,29 @@ def _find(args: tuple[str, ...], out: Writes) -> None:
 def _awk(name: str, args: tuple[str, ...], out: Writes) -> None:
     if find_values(args, _AWK_WRITE_OPTIONS):
         out.opaque.append(f"{name}'s options make it write files or load code that may")
-    elif any(_AWK_WRITES.search(w) for w in args):
+    elif any(_AWK_WRITES.search(w) or _awk_prints_to_file(w) for w in args):
         out.opaque.append(f"the {name} program may print to a file")
+
+
+def _awk_prints_to_file(program: str) -> bool:
+    """Whether a ``print``/``printf`` statement redirects (``print > "f"``): a ``>`` outside
+    parentheses and strings before the statement ends (``print ($1 > 5)`` compares)."""
+    for m in _AWK_PRINT.finditer(program):
+        depth, j, n = 0, m.end(), len(program)
+        while j < n and (depth or program[j] not in ";}\n"):
+            c = program[j]
+            if c == '"':  # a string literal, with backslash escapes
+                j += 1
+                while j < n and program[j] != '"':
+                    j += 2 if program[j] == "\\" else 1
+            elif c == "(":
+                depth += 1
+            elif c == ")":
+                depth = max(depth - 1, 0)
+            elif c == ">" and not depth:
+                return True
+            j += 1
+    return False
 
 
 def _inline_code(name: str, args: tuple[str, ...], out: Writes) -> None:
