@@ -358,7 +358,8 @@ def _awk_prints_to_file(program: str) -> bool:
     parentheses and strings before the statement ends (``print ($1 > 5)`` compares)."""
     for m in _AWK_PRINT.finditer(program):
         depth, j, n = 0, m.end(), len(program)
-        while j < n and (depth or program[j] not in ";}\n"):
+        # (a newline may continue the statement: `print $1, \` or after a comma)
+        while j < n and (depth or program[j] not in ";}"):
             c = program[j]
             if c == '"':  # a string literal, with backslash escapes
                 j += 1
