@@ -211,9 +211,9 @@ def command_writes(words: tuple[str, ...]) -> Writes:
         return out
     module = python_module(name, args) or ((name, args) if name in ("pytest", "py.test") else None)
     if module is not None:
-        files, dirs = module_writes(*module)
-        out.files += files
-        out.dirs += dirs
+        module_files, module_dirs = module_writes(*module)
+        out.files += module_files
+        out.dirs += module_dirs
     if name in _OUTPUT_OPTIONS:
         for opt, value in find_values(args, _OUTPUT_OPTIONS[name]):
             if value is not None:
