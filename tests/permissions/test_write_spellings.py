@@ -76,6 +76,9 @@ OTHER = [
     ("Bash(pytest:*)", "pytest --log-file=README.md"),
     ("Bash(pytest:*)", "pytest --cov-report=xml:README.md"),
     ("Bash(python -m pytest:*)", "python -m pytest --junitxml=README.md"),
+    ("Bash(sort:*)", "LC_ALL=C sort -o README.md data.txt"),
+    ("Bash(sort:*)", "TMPDIR=src sort data.txt"),
+    ("Bash(sort:*)", "LC_ALL=/tmp/x sort data.txt"),
 ]
 # (allow rule, command): reads that the rule must keep allowing
 READS = [
@@ -93,6 +96,8 @@ READS = [
     ("Bash(python -m pytest:*)", "python -m pytest -c setup.cfg"),
     ("Bash(python -m pytest:*)", "python -m pytest -p no:cacheprovider -q"),
     ("Bash(sort:*)", "sort -k1 data.txt"),
+    ("Bash(sort:*)", "LC_ALL=C sort data.txt"),
+    ("Bash(sort:*)", "LC_ALL=C LANG=C.UTF-8 sort data.txt"),
 ]
 
 
