@@ -15,7 +15,8 @@ from agentrun.permissions.shellwords import is_redirection
 __all__ = ["FdMap", "fd_map"]
 
 _NAMED = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
-_FD_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|\d+)(?:/task/\d+)?/fd)/(\d+)")
+_FD_PATH = re.compile(r"/(?:dev/fd|proc/(self|thread-self|\d+)(?:/task/\d+)?/fd)/(\d+)")
+_OTHER_PROCESS = -1  # `/proc/PID/fd/N`: another process's descriptor (a background job's)
 # `<`, `>`, `>>`, `>|`, `<>`, `&>`, `&>>` with their descriptor; `<<<` and heredocs open no file
 _OPEN = re.compile(r"(\d*)(<>|<|>>|>\||>|&>>|&>)")
 _DUP = re.compile(r"(\d*)(?:<|>)&(\d+)-?")
@@ -38,7 +39,7 @@ class FdMap:
         fd = descriptor(path)
         if fd is None:
             return None
-        if fd in seen or fd in self.dups:
+        if fd in seen or fd in self.dups or fd == _OTHER_PROCESS:
             return [], True
         if fd not in self.files:
             # the runner's own stdin/stdout/stderr are pipes; any other descriptor is unknown
@@ -62,7 +63,9 @@ def descriptor(path: str) -> int | None:
     if norm in _NAMED:
         return _NAMED[norm]
     m = _FD_PATH.fullmatch(norm)
-    return int(m.group(1)) if m else None
+    if m is None:
+        return None
+    return _OTHER_PROCESS if (m.group(1) or "self").isdigit() else int(m.group(2))
 
 
 def fd_map(commands: tuple[tuple[str, ...], ...]) -> FdMap:
