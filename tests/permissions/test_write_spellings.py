@@ -39,6 +39,8 @@ WRITES_README = [
     ("Bash(sed -n:*)", "sed -n 's|a|b|w README.md' data.txt"),
     ("Bash(sed -n:*)", "sed -n '/a/{s/a/b/;w README.md\n}' data.txt"),
     ("Bash(sed -n:*)", "sed -n --expression=1wREADME.md data.txt"),
+    ("Bash(sed -n:*)", "sed -n 's/a/b/ w README.md' data.txt"),
+    ("Bash(sed -n:*)", "sed -n '0,/a/w README.md' data.txt"),
     ("Bash(sed -n:*)", "sed -n -e p -e 1wREADME.md data.txt"),
     ("Bash(sed:*)", "sed --i s/orig/P/ README.md"),
     ("Bash(sed:*)", "sed --in-p s/orig/P/ README.md"),

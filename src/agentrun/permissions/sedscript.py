@@ -23,7 +23,7 @@ _NO_ARG = frozenset("=dDgGhHnNpPxzF")
 _NUMBER_ARG = frozenset("lLqQ")
 _TEXT = frozenset("aic")
 _LABEL = frozenset(":btTv")
-_FLAGS = re.compile(r"[gpiImMe0-9]*")
+_FLAGS = re.compile(r"[gpiImMe0-9 \t]*")  # GNU sed allows blanks among the flags
 
 
 @dataclass
