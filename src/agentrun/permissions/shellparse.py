@@ -162,7 +162,7 @@ class _Scanner:
                 in_word = True
             elif c in "<>" or (c == "&" and self._peek(1) == ">"):
                 # a redirection: an fd number just before it belongs to it (`2>`)
-                fd = "".join(word) if in_word and "".join(word).isdigit() else ""
+                fd = "".join(word) if in_word and not quoted and "".join(word).isdigit() else ""
                 if fd:
                     word.clear()
                     in_word = False
