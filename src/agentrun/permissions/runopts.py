@@ -31,7 +31,11 @@ CODE_OPTIONS: dict[str, tuple[str, ...]] = {
     "sftp": ("-S", "-o", "-D", "-F"),
     "ssh": ("-o", "-F"),
     "zip": ("-TT", "--unzip-command"),
-    "less": ("+!",),
+    # a lesskey file may set LESSOPEN (an input preprocessor less runs)
+    "less": ("+!", "-k", "--lesskey-file", "--lesskey-src", "--lesskey-content"),
+    "sdiff": ("--diff-program",),
+    "diff3": ("--diff-program",),
+    "pandoc": ("--filter", "-F", "--lua-filter", "-L"),
     "sort": ("--compress-program",),
     "rg": ("--pre", "--pre-glob"),
     "man": ("-P", "--pager", "-H", "--html"),
