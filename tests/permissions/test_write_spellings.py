@@ -64,6 +64,8 @@ OTHER = [
     ("Bash(sort:*)", "sort --compress-prog ./x data.txt"),
     ("Bash(rg:*)", "rg --pre ./x foo"),
     ("Bash(rg:*)", "rg --pre=./x foo"),
+    ("Bash(rg:*)", "RIPGREP_CONFIG_PATH=opts rg foo"),
+    ("Bash(tar:*)", "TAR_OPTIONS=--to-command=./x tar -xf a.tar"),
     ("Bash(man:*)", "man -P ./x ls"),
     ("Bash(less:*)", "less -k keys README.md"),
     ("Bash(less:*)", "LESSOPEN='|./x %s' less README.md"),
