@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 
 from agentrun.permissions.gitrules import git_refusal
+from agentrun.permissions.runopts import code_option, pytest_plugin, python_module
+from agentrun.permissions.sedscript import read_sed
 from agentrun.permissions.shellparse import ShellParseError, split_commands
+from agentrun.permissions.shellwords import is_redirection
 
 __all__ = ["UnverifiableError", "bash_unverifiable", "command_variants", "commands_run"]
 
@@ -131,14 +134,13 @@ def _without_redirections(words: tuple[str, ...]) -> tuple[str, ...]:
     for word in words:
         if skip:
             skip = False
+        elif not is_redirection(word):
+            out.append(word)  # a quoted `'>'` is an argument, not a redirection
         elif word.lstrip("0123456789").startswith("<<") and not word.endswith("<<<"):
             pass  # a heredoc: its body was cut out of the line, no target word follows
         elif _REDIRECTION.fullmatch(word):
             skip = True  # the target (file or string) is the next word
-        elif re.fullmatch(r"\d*(?:>|<|&>)&[\d-]*", word):
-            pass  # 2>&1, >&2, <&-
-        else:
-            out.append(word)
+        # else 2>&1, >&2, <&-: no target word follows
     return tuple(out)
 
 
@@ -191,7 +193,9 @@ _SHELL_STATE = frozenset(
 # Variables whose value the shell runs or reads code from.
 _CODE_VARIABLES = re.compile(
     r"(?:BASH_ENV|ENV|PS4|PROMPT_COMMAND|BASH_ALIASES|BASH_CMDS|SHELLOPTS|BASHOPTS|BASH_FUNC_\w*"
-    r"|GIT_\w*|EDITOR|VISUAL|PAGER|LD_PRELOAD|LD_LIBRARY_PATH|PATH)(?:\[.*\])?\+?=",
+    r"|GIT_\w*|EDITOR|VISUAL|PAGER|LD_PRELOAD|LD_LIBRARY_PATH|PATH|NODE_OPTIONS|npm_config_\w*"
+    r"|NPM_CONFIG_\w*|LESSOPEN|LESSCLOSE|LESSKEY\w*|MANPAGER|MANOPT|BROWSER|PYTEST_ADDOPTS"
+    r"|PYTEST_PLUGINS|RIPGREP_CONFIG_PATH|TAR_OPTIONS)(?:\[.*\])?\+?=",
     flags=re.S,
 )
 # `[[ $n -eq 1 ]]` evaluates `$n`'s value as arithmetic.
@@ -279,45 +283,31 @@ def _refuse_named_variables(name: str, args: tuple[str, ...]) -> None:
 
 
 # Other programs whose options or scripts name a command they run: deny rules cannot see it.
-_CODE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "tar": (
-        "--to-command",
-        "--checkpoint-action",
-        "--use-compress-program",
-        "-I",
-        "--info-script",
-        "-F",
-        "--new-volume-script",
-        "--rsh-command",
-    ),
-    "rsync": ("-e", "--rsh", "--rsync-path"),
-    "scp": ("-S", "-o"),
-    "sftp": ("-S", "-o", "-D"),
-    "zip": ("-TT", "--unzip-command"),
-    "less": ("+!",),
-}
 # awk program text that runs a command: `system(...)`, `print | "cmd"`, `"cmd" | getline`.
 _AWK_RUNS = re.compile(r"system\s*\(|\|")
-# sed's `e` command and `s///e` flag run the pattern space or a command as shell code; `w`
-# writes a file the line does not name as a redirection.
-_SED_RUNS = re.compile(r"(?:^|[;\n{}]|\d|\$|/)\s*[ewWrR]\b|/[gpimIM0-9]*[ew]")
 
 
 def _refuse_code_options(name: str, args: tuple[str, ...]) -> None:
-    for word in args:
-        if any(
-            word == o or word.startswith((o + "=", o) if len(o) == 2 else (o + "=",))
-            for o in _CODE_OPTIONS.get(name, ())
-        ):
-            raise UnverifiableError(f"'{name} {word}' makes {name} run a command")
-    if name in ("awk", "gawk", "mawk", "nawk", "sed") and any(
+    if (module := python_module(name, args)) is not None:  # `python -m pytest -p x`
+        _refuse_code_options(*module)
+    if (word := code_option(name, args)) is not None:
+        raise UnverifiableError(f"'{name} {word}' makes {name} run a command")
+    if name in ("pytest", "py.test") and (word := pytest_plugin(args)) is not None:
+        raise UnverifiableError(f"'pytest {word}' loads a plugin: code the line names")
+    if name in ("awk", "gawk", "mawk", "nawk") and any(
         w in ("-f", "--file") or w.startswith(("--file=", "-f")) for w in args
     ):
         raise UnverifiableError(f"the {name} program is read from a file")
     if name in ("awk", "gawk", "mawk", "nawk") and any(_AWK_RUNS.search(w) for w in args):
         raise UnverifiableError(f"the {name} program may run a command (system, pipes)")
-    if name == "sed" and "--sandbox" not in args and any(_SED_RUNS.search(w) for w in args):
-        raise UnverifiableError("the sed script may run a command (e) or write a file (w)")
+    if name == "sed":
+        # sed's `e` command and `s///e` flag run shell code; `--sandbox` (an option, not a
+        # file name after `--`) makes sed refuse them
+        call = read_sed(args)
+        if call.from_file and not call.sandbox:
+            raise UnverifiableError("the sed program is read from a file")
+        if (call.runs or call.unsure or call.writes) and not call.sandbox:
+            raise UnverifiableError("the sed script may run a command (e) or write a file (w)")
 
 
 def command_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:

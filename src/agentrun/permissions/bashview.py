@@ -15,7 +15,9 @@ from agentrun.permissions.bashrun import (
     commands_run,
 )
 from agentrun.permissions.cmdwrites import Writes, command_writes
+from agentrun.permissions.fdwrites import FdMap, fd_map
 from agentrun.permissions.shellparse import ShellParseError, split_commands
+from agentrun.permissions.shellwords import is_redirection
 
 __all__ = ["BashView", "view_bash"]
 
@@ -23,8 +25,7 @@ __all__ = ["BashView", "view_bash"]
 # optional descriptor number in front; the target is the next word.
 _WRITE_REDIRECTION = re.compile(r"\d*(?:>|>>|>\||&>|&>>|<>|>&)")
 # Targets that are not files a write could change.
-_HARMLESS_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
-_FD_TARGET = re.compile(r"/dev/fd/\d+|/proc/self/fd/\d+")
+_HARMLESS_TARGETS = frozenset({"/dev/null", "/dev/tty"})
 # A target the shell expands at run time (variables, substitutions, globs, braces, `~`: the
 # jailed shell's HOME is not the user's).
 _EXPANDED = re.compile(r"[$`*?\[\]{}]|^~")
@@ -69,17 +70,18 @@ def view_bash(command: str) -> BashView:
     # after a `cd` in the same line, a relative target is relative to a directory the text
     # may not pin down (`cd "$D"`, `cd -`, `cd` in a subshell)
     moves = any(w and w[0] in ("cd", "pushd", "popd") for w in (*parts, *runs))
+    fds = fd_map((*parts, *runs))
     for words in (*parts, *runs):
         for i, word in enumerate(words[:-1]):
-            if not _WRITE_REDIRECTION.fullmatch(word):
+            if not (is_redirection(word) and _WRITE_REDIRECTION.fullmatch(word)):
                 continue
-            target = words[i + 1]
-            if target in _HARMLESS_TARGETS or _FD_TARGET.fullmatch(target):
-                continue
-            opaque = bool(_EXPANDED.search(target)) or (moves and not target.startswith("/"))
-            (unknown_targets if opaque else targets).append(target)
+            for target in _through_fds(words[i + 1], fds, unknown_targets):
+                if target in _HARMLESS_TARGETS:
+                    continue
+                opaque = bool(_EXPANDED.search(target)) or (moves and not target.startswith("/"))
+                (unknown_targets if opaque else targets).append(target)
     local = next((w[0] for w in runs if _local_program(w)), None)
-    found = _option_writes((*parts, *runs), moves)
+    found = _option_writes((*parts, *runs), moves, fds)
     if unparsed:  # a bare `Bash` rule may still run it: what it writes is not known
         found.opaque.append("the line could not be parsed, so the files it writes are unknown")
     return BashView(
@@ -95,7 +97,18 @@ def view_bash(command: str) -> BashView:
     )
 
 
-def _option_writes(commands: tuple[tuple[str, ...], ...], moves: bool) -> Writes:
+def _through_fds(target: str, fds: FdMap, unknown: list[str]) -> list[str]:
+    """The files a write to ``target`` writes: itself, or those the descriptor it names was
+    opened on (``3<f ... >/dev/fd/3``); a descriptor the line does not open is unknown."""
+    resolved = fds.resolve(target)
+    if resolved is None:
+        return [target]
+    if resolved[1]:
+        unknown.append(target)
+    return resolved[0]
+
+
+def _option_writes(commands: tuple[tuple[str, ...], ...], moves: bool, fds: FdMap) -> Writes:
     """What the commands write through options and operands; a path only known at run time
     (expanded by the shell, or relative after a ``cd``) makes the write opaque."""
     found = Writes()
@@ -109,16 +122,25 @@ def _option_writes(commands: tuple[tuple[str, ...], ...], moves: bool) -> Writes
             writes = command_writes(plain)
             found.opaque += writes.opaque
             for listed, into in ((writes.files, found.files), (writes.dirs, found.dirs)):
-                for path, how in listed:
-                    if path == "-" or path in _HARMLESS_TARGETS or _FD_TARGET.fullmatch(path):
-                        continue
-                    if into is found.dirs and path.endswith("/") and path.strip("/"):
-                        path = path.rstrip("/")
-                    if _EXPANDED.search(path) or (moves and not path.startswith("/")):
-                        found.opaque.append(f"{how} writes {path!r}, only known at run time")
-                    else:
-                        into.append((path, how))
+                for written, how in listed:
+                    unknown: list[str] = []
+                    for path in _through_fds(written, fds, unknown):
+                        _add_write(found, into, path, how, moves)
+                    found.opaque += [f"{how} writes {p!r}, a descriptor" for p in unknown]
     return found
+
+
+def _add_write(
+    found: Writes, into: list[tuple[str, str]], path: str, how: str, moves: bool
+) -> None:
+    if path == "-" or path in _HARMLESS_TARGETS:
+        return
+    if into is found.dirs and path.endswith("/") and path.strip("/"):
+        path = path.rstrip("/")
+    if _EXPANDED.search(path) or (moves and not path.startswith("/")):
+        found.opaque.append(f"{how} writes {path!r}, only known at run time")
+    else:
+        into.append((path, how))
 
 
 _SYSTEM_DIRS = ("/bin/", "/usr/bin/", "/usr/local/bin/", "/sbin/", "/usr/sbin/", "/usr/local/sbin/")

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 from agentrun.permissions.gitwrites import git_writes
 from agentrun.permissions.optscan import OptionSpec, find_values, operands
+from agentrun.permissions.pywrites import module_writes
+from agentrun.permissions.runopts import python_module
+from agentrun.permissions.sedscript import read_sed
 
 __all__ = ["Writes", "command_writes"]
 
@@ -138,7 +141,8 @@ _READS_ONLY = {
 _READS_ONLY_LONG = frozenset({"--stdout", "--to-stdout", "--list", "--test"})
 _AWKS = frozenset({"awk", "gawk", "mawk", "nawk"})
 # An awk program printing to a file, or loading code that may (``@load "inplace"``).
-_AWK_WRITES = re.compile(r"\bprint(?:f)?\b[^;{}]*>|@load|@include|\bfflush\b")
+_AWK_WRITES = re.compile(r"@load|@include|\bfflush\b")
+_AWK_PRINT = re.compile(r"\bprintf?\b")
 _AWK_WRITE_OPTIONS = OptionSpec(
     flags="iloOpdDE",
     long_flags=("include", "load", "pretty-print", "profile", "dump-variables", "debug", "exec"),
@@ -183,6 +187,8 @@ _KNOWN = frozenset(
         "unzip",
         "curl",
         "wget",
+        "pytest",
+        "py.test",
     }
     | {"pip", "pip3", "uv", "npm", "pnpm", "yarn", "npx", "openssl"}
 )
@@ -203,6 +209,11 @@ def command_writes(words: tuple[str, ...]) -> Writes:
     if name == "git":
         out.extend(git_writes(args))
         return out
+    module = python_module(name, args) or ((name, args) if name in ("pytest", "py.test") else None)
+    if module is not None:
+        module_files, module_dirs = module_writes(*module)
+        out.files += module_files
+        out.dirs += module_dirs
     if name in _OUTPUT_OPTIONS:
         for opt, value in find_values(args, _OUTPUT_OPTIONS[name]):
             if value is not None:
@@ -309,41 +320,22 @@ def _base(path: str) -> str:
 
 
 def _sed(args: tuple[str, ...], out: Writes) -> None:
-    spec = OptionSpec(short_args="efl", long_args=("expression", "file", "line-length"))
-    in_place: str | None = None
-    for word in args:
-        if word == "--":
-            break
-        if (
-            word.startswith("--")
-            and len(word) > 3
-            and "in-place".startswith(word[2:].split("=", 1)[0])
-        ):
-            in_place = word.split("=", 1)[1] if "=" in word else ""
-        elif word.startswith("-") and not word.startswith("--"):
-            for k, letter in enumerate(word[1:], start=1):
-                if letter in spec.short_args:
-                    break
-                if letter == "i":
-                    in_place = word[k + 1 :]
-                    break
-    if in_place is None:
+    call = read_sed(args)
+    out.files += [(f, "sed w") for f in call.writes if not call.sandbox]
+    if call.unsure and not call.sandbox:
+        out.opaque.append("the sed script may write files it does not name (w)")
+    if call.in_place is None:
         return
-    if "/" in in_place or "*" in in_place:
-        out.opaque.append(f"sed -i{in_place} writes its backups under names it makes")
+    if "/" in call.in_place or "*" in call.in_place:
+        out.opaque.append(f"sed -i{call.in_place} writes its backups under names it makes")
         return
-    files = operands(args, spec)
-    scripted = any(
-        w in ("-e", "-f")
-        or w.startswith(("--e", "--f"))
-        or (w[:1] == "-" and w[1:2] != "-" and ("e" in w or "f" in w))
-        for w in args
-    )
-    for f in files if scripted else files[1:]:
+    if call.from_file and not call.operands:
+        out.opaque.append("sed -i edits files it does not name")
+    for f in call.operands:
         if f != "-":
             out.files.append((f, "sed -i"))
-            if in_place:
-                out.files.append((f + in_place, "sed -i (its backup)"))
+            if call.in_place:
+                out.files.append((f + call.in_place, "sed -i (its backup)"))
 
 
 def _find(args: tuple[str, ...], out: Writes) -> None:
@@ -357,8 +349,30 @@ def _find(args: tuple[str, ...], out: Writes) -> None:
 def _awk(name: str, args: tuple[str, ...], out: Writes) -> None:
     if find_values(args, _AWK_WRITE_OPTIONS):
         out.opaque.append(f"{name}'s options make it write files or load code that may")
-    elif any(_AWK_WRITES.search(w) for w in args):
+    elif any(_AWK_WRITES.search(w) or _awk_prints_to_file(w) for w in args):
         out.opaque.append(f"the {name} program may print to a file")
+
+
+def _awk_prints_to_file(program: str) -> bool:
+    """Whether a ``print``/``printf`` statement redirects (``print > "f"``): a ``>`` outside
+    parentheses and strings before the statement ends (``print ($1 > 5)`` compares)."""
+    for m in _AWK_PRINT.finditer(program):
+        depth, j, n = 0, m.end(), len(program)
+        # (a newline may continue the statement: `print $1, \` or after a comma)
+        while j < n and (depth or program[j] not in ";}"):
+            c = program[j]
+            if c == '"':  # a string literal, with backslash escapes
+                j += 1
+                while j < n and program[j] != '"':
+                    j += 2 if program[j] == "\\" else 1
+            elif c == "(":
+                depth += 1
+            elif c == ")":
+                depth = max(depth - 1, 0)
+            elif c == ">" and not depth:
+                return True
+            j += 1
+    return False
 
 
 def _inline_code(name: str, args: tuple[str, ...], out: Writes) -> None:
@@ -366,6 +380,9 @@ def _inline_code(name: str, args: tuple[str, ...], out: Writes) -> None:
     if key not in _INLINE_CODE:
         return
     letters, longs = _INLINE_CODE[key]
+    if key == "python" and (module := python_module(name, args)) is not None:
+        # `python -m pytest -c setup.cfg`: the words after the module are the module's
+        args = args[: len(args) - len(module[1])]
     given = find_values(args, OptionSpec(flags=letters, long_flags=longs))
     if given:
         out.opaque.append(

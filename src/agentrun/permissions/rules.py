@@ -259,7 +259,23 @@ def _bash_matches(spec: str, command: str, *, any_part: bool) -> bool:
         parts = split_commands(command)
     except ShellParseError:
         return False
-    return bool(parts) and all(bash_spec_matches(spec, p.words) for p in parts)
+    return bool(parts) and all(_spec_covers(spec, p.words) for p in parts)
+
+
+def _spec_covers(spec: str, words: tuple[str, ...]) -> bool:
+    return bash_spec_matches(spec, words) or bash_spec_matches(spec, _without_locale(words))
+
+
+# Assignments that only set a locale, time zone or width: `LC_ALL=C sort f` is `sort f` to an
+# allow rule. Others may change what a program runs or writes (`TAR_OPTIONS=`, `TMPDIR=`).
+_LOCALE_ASSIGNMENT = re.compile(r"(?:LC_[A-Z]+|LANG|LANGUAGE|TZ|COLUMNS|NO_COLOR)=[\w.@:+-]*")
+
+
+def _without_locale(words: tuple[str, ...]) -> tuple[str, ...]:
+    i = 0
+    while i < len(words) - 1 and _LOCALE_ASSIGNMENT.fullmatch(words[i]):
+        i += 1
+    return words[i:]
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
@@ -341,7 +357,7 @@ def bash_covered(rules: Sequence[Rule], view: BashView) -> str | None:
 def _covers(rule: Rule, words: tuple[str, ...]) -> bool:
     if rule.words is not None:
         return words == rule.words  # a grant: exactly what the user approved
-    return bash_spec_matches(rule.spec or "", words)
+    return _spec_covers(rule.spec or "", words)
 
 
 def glob_escape(text: str) -> str:

@@ -21,10 +21,11 @@ from agentrun.permissions.shellwords import (
     _HEREDOC_DELIMITER,
     _PLAIN_ARITHMETIC,
     _PLAIN_PARAMETER,
-    _REDIRECTION_WORD,
+    RedirOp,
     ShellParseError,
     _balanced_parens,
     _strip_keywords,
+    is_redirection,
 )
 
 __all__ = ["ShellParseError", "SimpleCommand", "split_commands"]
@@ -95,7 +96,7 @@ class _Scanner:
         def end_command() -> None:
             nonlocal had_group, pending_op
             end_word()
-            if had_group and words and not _REDIRECTION_WORD.match(words[0]):
+            if had_group and words and not is_redirection(words[0]):
                 raise ShellParseError("words after a ')' subshell")
             cleaned = _strip_keywords(words, plain, opened)
             if cleaned:
@@ -161,12 +162,12 @@ class _Scanner:
                 in_word = True
             elif c in "<>" or (c == "&" and self._peek(1) == ">"):
                 # a redirection: an fd number just before it belongs to it (`2>`)
-                fd = "".join(word) if in_word and "".join(word).isdigit() else ""
+                fd = "".join(word) if in_word and not quoted and "".join(word).isdigit() else ""
                 if fd:
                     word.clear()
                     in_word = False
                 end_word()
-                words.append(fd + self._redirection())
+                words.append(RedirOp(fd + self._redirection()))
                 plain.append(True)
             elif c in _SEPARATORS:
                 empty = not words and not in_word and not nested and not had_group

@@ -11,6 +11,18 @@ class ShellParseError(ValueError):
     """The command line is not understood well enough to vouch for what it runs."""
 
 
+class RedirOp(str):
+    """A redirection operator the scanner read unquoted (``>``, ``2>&1``, ``<<EOF``): only
+    these redirect. A quoted ``'>'`` is a plain ``str`` argument (``grep '>' f``); the type
+    survives slicing and tuples, so later steps tell the two apart without re-parsing."""
+
+    __slots__ = ()
+
+
+def is_redirection(word: str) -> bool:
+    return isinstance(word, RedirOp)
+
+
 # Reserved words that may start a command but are not the command itself; stripping them
 # exposes ``rm`` in ``if x; then rm y; fi`` to the rules.
 _PREFIX_KEYWORDS = frozenset({"if", "then", "else", "elif", "while", "until", "do", "!", "{"})
@@ -47,7 +59,7 @@ def _strip_keywords(words: list[str], plain: list[bool], opened: list[str]) -> l
             raise ShellParseError(f"{word!r} closes nothing")
         opened.pop()
         rest = words[start + 1 :]
-        if rest and not _REDIRECTION_WORD.match(rest[0]):
+        if rest and not is_redirection(rest[0]):
             raise ShellParseError(f"words after {word!r}")
         return rest  # a group's redirections (`{ a; } > f`) are still writes
     if start < len(words) and plain[start] and words[start] == "[[" and words[-1] != "]]":
