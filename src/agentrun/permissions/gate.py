@@ -346,28 +346,6 @@ class Gate(GateGrants, GateFiles, GateWrites):
         grant = "each command of this line" if view.parts else None
         return Decision("ask", "Bash needs approval", grant=grant)
 
-    def _redirect(self, target: str, what: str = "") -> Decision:
-        """A Bash output redirection (or a file a command's option names: ``what`` says
-        which), judged as a Write of its target."""
-        # relative to where the shell is now (a `cd` in an earlier call stays in effect)
-        where = self.shell_cwd() if self.shell_cwd is not None else None
-        path = str(where / target) if where is not None else target
-        d = self._decide("Write", {"file_path": path}, shell=True)
-        if d.behavior == "allow":
-            return d
-        why = f"{what or f'the redirection writes {target}'}: {d.reason}"
-        return Decision(d.behavior, why, d.rule, firm=d.firm)
-
-    def _unknown_target(self, target: str) -> Decision:
-        edit_deny = next((r for r in self.deny if r.tool in ("Edit", "Write")), None)
-        why = f"the redirection target {target!r} is only known at run time"
-        if edit_deny is not None:
-            return Decision("deny", f"{why}, so deny rule {edit_deny} cannot be checked")
-        if self.mode == "bypassPermissions":
-            # it may name a protected path: the jail keeps those read-only to Bash
-            return Decision("allow", "bypassPermissions mode")
-        return self._asked(why)
-
     def _asked(self, reason: str, rule: str | None = None) -> Decision:
         if self.mode == "dontAsk":
             return Decision("deny", f"{reason} (dontAsk mode)", rule)

@@ -1,4 +1,5 @@
-"""How the gate judges the files a Bash line writes besides its redirections (what
+"""How the gate judges the files a Bash line writes: a redirection as a Write of its target (one
+only known at run time as a write anywhere), and besides its redirections (what
 :mod:`agentrun.permissions.cmdwrites` finds): a named file as a Write of it, like a
 redirection; a directory written into as a Write of every name under it; writes the text does
 not show as a write that needs what writing anywhere needs (:class:`GateWrites`, a part of
@@ -15,6 +16,7 @@ from agentrun.permissions.decision import Decision
 from agentrun.permissions.rules import EDIT_TOOLS, Rule
 
 if TYPE_CHECKING:
+    from agentrun.core.types import JSON
     from agentrun.permissions.bashview import BashView
 
 _GLOB = "*?[{"
@@ -32,9 +34,31 @@ class GateWrites:
 
     if TYPE_CHECKING:
 
-        def _redirect(self, target: str, what: str = ...) -> Decision: ...
+        def _decide(self, tool: str, tool_input: JSON, *, shell: bool = False) -> Decision: ...
 
         def _asked(self, reason: str, rule: str | None = None) -> Decision: ...
+
+    def _redirect(self, target: str, what: str = "") -> Decision:
+        """A Bash output redirection (or a file a command's option names: ``what`` says
+        which), judged as a Write of its target."""
+        # relative to where the shell is now (a `cd` in an earlier call stays in effect)
+        where = self.shell_cwd() if self.shell_cwd is not None else None
+        path = str(where / target) if where is not None else target
+        d = self._decide("Write", {"file_path": path}, shell=True)
+        if d.behavior == "allow":
+            return d
+        why = f"{what or f'the redirection writes {target}'}: {d.reason}"
+        return Decision(d.behavior, why, d.rule, firm=d.firm)
+
+    def _unknown_target(self, target: str) -> Decision:
+        edit_deny = next((r for r in self.deny if r.tool in ("Edit", "Write")), None)
+        why = f"the redirection target {target!r} is only known at run time"
+        if edit_deny is not None:
+            return Decision("deny", f"{why}, so deny rule {edit_deny} cannot be checked")
+        if self.mode == "bypassPermissions":
+            # it may name a protected path: the jail keeps those read-only to Bash
+            return Decision("allow", "bypassPermissions mode")
+        return self._asked(why)
 
     def _command_writes(self, view: BashView) -> list[Decision]:
         out = [self._redirect(path, f"{how} writes {path}") for path, how in view.file_writes]
