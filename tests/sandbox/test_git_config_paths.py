@@ -1,0 +1,123 @@
+"""What the user's git config makes git run or read from a workspace, found whatever directory
+git is started in: a hooks path or include file that does not exist yet cannot be reached
+through a symlinked directory on the way, an ``includeIf`` whose condition is false where
+agentrun runs is followed all the same, and programs, aliases, helpers and template
+directories named by path are protected like ``core.hooksPath``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from agentrun.jail.policy import SandboxPolicy
+from conftest import Host, jail_with_files
+
+
+def test_a_missing_hooks_path_cannot_be_reached_through_a_symlinked_ancestor(
+    host: Host,
+) -> None:
+    """``core.hooksPath = tools/git/hooks`` with no ``tools`` yet: ``ln -s other tools``
+    would make ``other/git/hooks`` the hooks the user's next commit runs."""
+    ws = host.workspace
+    subprocess.run(
+        ["git", "-C", str(ws), "config", "core.hooksPath", "tools/git/hooks"], check=True
+    )
+    assert not (ws / "tools").exists()
+    policy = SandboxPolicy.create(ws, home=host.home)
+    with jail_with_files(host, policy) as (shell, _):
+        out = shell.out(
+            "mkdir -p other/git/hooks && echo id > other/git/hooks/pre-commit; "
+            "ln -s other tools; echo made"
+        )
+    assert "made" in out and f"{ws / 'tools'} -> " in out, out
+    assert not os.path.lexists(ws / "tools")
+    assert (ws / "other" / "git" / "hooks" / "pre-commit").exists()
+
+
+def test_a_missing_include_cannot_be_reached_through_a_symlinked_ancestor(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The global config includes ``<dotfiles>/a/b/inc.cfg``; neither ``a`` nor ``b`` exists:
+    a symlink ``a`` made during the session is renamed away, a directory ``a`` stays."""
+    dots = host.workspace
+    config = host.home / ".gitconfig-test"
+    config.write_text(f"[include]\n\tpath = {dots / 'a' / 'b' / 'inc.cfg'}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    policy = SandboxPolicy.create(dots, home=host.home)
+    with jail_with_files(host, policy) as (shell, _):
+        out = shell.out(
+            "mkdir -p o2/b && echo '[core] pager = id' > o2/b/inc.cfg; ln -s o2 a; echo made"
+        )
+        assert "made" in out and f"{dots / 'a'} -> " in out, out
+        assert not os.path.lexists(dots / "a")
+        out = shell.out("mkdir a && mv o2/b a/b; echo moved")
+    assert "moved" in out and f"{dots / 'a' / 'b' / 'inc.cfg'} -> " in out, out
+    assert (dots / "a").is_dir() and not os.path.lexists(dots / "a" / "b" / "inc.cfg")
+
+
+def test_an_include_whose_condition_is_false_here_is_still_protected(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``includeIf "gitdir:..."`` naming another directory: false where agentrun runs, true at
+    the user's next commit there; the file and the paths it names are protected anyway."""
+    dots = host.workspace
+    (dots / "bin").mkdir()
+    (dots / "bin" / "mypager").write_text("#!/bin/sh\ncat\n")
+    (dots / "hooks-work").mkdir()
+    (dots / "work.cfg").write_text(
+        f"[core]\n\thooksPath = {dots / 'hooks-work'}\n\tpager = {dots / 'bin' / 'mypager'}\n"
+    )
+    config = host.home / ".gitconfig-test"
+    config.write_text('[includeIf "gitdir:/nowhere/work/"]\n\tpath = ' + f"{dots / 'work.cfg'}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    policy = SandboxPolicy.create(dots, home=host.home)
+    paths = ("work.cfg", "bin/mypager", "hooks-work/pre-commit")
+    for rel in paths:
+        assert not policy.can_write(dots / rel), rel
+    with jail_with_files(host, policy) as (shell, _):
+        out = shell.out(
+            "for f in work.cfg bin/mypager hooks-work/pre-commit; do "
+            "(echo id >> $f) 2>/dev/null || echo refused-$f; done"
+        )
+    for rel in paths:
+        assert f"refused-{rel}" in out, out
+    assert not (dots / "hooks-work" / "pre-commit").exists()
+
+
+def test_programs_helpers_aliases_and_templates_named_by_the_global_config_are_protected(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``init.templateDir`` (its hooks are copied into every new repository), a credential
+    helper, a ``!`` alias, a textconv and a clean filter, named by absolute or ``~/`` paths."""
+    dots = host.workspace
+    monkeypatch.setenv("HOME", str(dots.parent))
+    tilde = f"~/{dots.name}"
+    (dots / "tmpl" / "hooks").mkdir(parents=True)
+    (dots / "tmpl" / "hooks" / "post-checkout").write_text("#!/bin/sh\n")
+    (dots / "bin").mkdir()
+    for name in ("cred", "lg", "textconv", "clean"):
+        (dots / "bin" / name).write_text("#!/bin/sh\ncat\n")
+    config = host.home / ".gitconfig-test"
+    config.write_text(
+        f"[init]\n\ttemplateDir = {tilde}/tmpl\n"
+        f"[credential]\n\thelper = !{tilde}/bin/cred\n"
+        f'[alias]\n\tlg = "!f() {{ {dots}/bin/lg --x; }}; f"\n'
+        f'[diff "Bin"]\n\ttextconv = {tilde}/bin/textconv\n'
+        f'[filter "x"]\n\tclean = {dots}/bin/clean %f\n'
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    policy = SandboxPolicy.create(dots, home=host.home)
+    paths = ("tmpl/hooks/pre-commit", "bin/cred", "bin/lg", "bin/textconv", "bin/clean")
+    for rel in paths:
+        assert not policy.can_write(dots / rel), rel
+    assert policy.can_write(dots / "notes")
+    with jail_with_files(host, policy) as (shell, _):
+        out = shell.out(
+            "for f in " + " ".join(paths) + "; do "
+            "(echo id >> $f) 2>/dev/null || echo refused-$f; done; echo ok > notes"
+        )
+    for rel in paths:
+        assert f"refused-{rel}" in out, out
+    assert (dots / "notes").read_text() == "ok\n"
