@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +123,49 @@ def test_programs_helpers_aliases_and_templates_named_by_the_global_config_are_p
     for rel in paths:
         assert f"refused-{rel}" in out, out
     assert (dots / "notes").read_text() == "ok\n"
+
+
+def test_path_directories_inside_a_root_are_protected(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ws/bin`` (there) and ``ws/tools/bin`` (not yet) are on PATH: a ``git`` planted there
+    runs at the user's next command, and at the next agentrun's."""
+    ws = host.workspace
+    (ws / "bin").mkdir()
+    monkeypatch.setenv("PATH", f"{ws / 'bin'}:{ws / 'tools' / 'bin'}:{os.environ['PATH']}")
+    policy = SandboxPolicy.create(ws, home=host.home)
+    for rel in ("bin/git", "tools/bin/git"):
+        assert not policy.can_write(ws / rel), rel
+    with jail_with_files(host, policy) as (shell, _):
+        out = shell.out(
+            "(echo id > bin/git) 2>/dev/null || echo refused; "
+            "mkdir -p tools/bin && echo id > tools/bin/git; echo ok > notes"
+        )
+    assert "refused" in out and f"{ws / 'tools' / 'bin'} -> " in out, out
+    assert not (ws / "bin" / "git").exists() and not (ws / "tools" / "bin").exists()
+    assert (ws / "notes").read_text() == "ok\n"
+
+
+def test_the_runtimes_own_git_never_comes_from_a_directory_on_path_it_does_not_trust(
+    tmp_path: Path,
+) -> None:
+    """A ``git`` planted in a workspace directory that is first on PATH is not what the
+    runtime's unconfined git calls run."""
+    planted = tmp_path / "ws" / "bin"
+    planted.mkdir(parents=True)
+    marker = tmp_path / "ran"
+    (planted / "git").write_text(f"#!/bin/sh\ntouch {marker}\necho planted\n")
+    (planted / "git").chmod(0o755)
+    code = "from agentrun.runner.gitcmd import git\nprint(git('.', '--version').stdout)\n"
+    env = {**os.environ, "PATH": f"{planted}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path / "ws",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "git version" in done.stdout, done
+    assert not marker.exists()

@@ -292,11 +292,14 @@ def _home_links(homes: Sequence[Path], writable: Sequence[Path]) -> list[Path]:
 def _user_dirs(writable: Sequence[Path]) -> list[Path]:
     """The directories the environment names for the user's own configuration and programs
     (``XDG_CONFIG_HOME``, ``XDG_DATA_HOME``, ``PYTHONUSERBASE``) when inside a writable root:
-    the user's shells, editors and Python run what they hold, as from a home directory."""
+    the user's shells, editors and Python run what they hold, as from a home directory. So are
+    the PATH directories there (``ws/bin``, ``~/.local/bin`` of a home workspace): the user's
+    shell, and the next agentrun's ``git``, run what they hold."""
     env = os.environ
     out: list[Path] = []
-    for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHONUSERBASE"):
-        raw = env.get(key, "")
+    raws = [env.get(key, "") for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHONUSERBASE")]
+    raws += env.get("PATH", "").split(os.pathsep)
+    for raw in raws:
         if not raw or not Path(raw).is_absolute():
             continue
         path = Path(os.path.realpath(raw))
