@@ -169,3 +169,22 @@ def test_the_runtimes_own_git_never_comes_from_a_directory_on_path_it_does_not_t
     )
     assert "git version" in done.stdout, done
     assert not marker.exists()
+
+
+def test_deep_stow_links_are_found_past_a_big_dot_folder(host: Host) -> None:
+    """``~/.config/nvim/lua/user/plugins/p.lua`` links into the workspace (a dotfiles folder),
+    and a dot-folder of 4100 files sorts before ``.config``: the link is still found."""
+    ws = host.workspace
+    home = host.base / "stowhome"
+    (home / ".aaa").mkdir(parents=True)
+    for n in range(4100):
+        (home / ".aaa" / f"f{n}").touch()
+    target = ws / "nvim" / "lua" / "user" / "plugins" / "p.lua"
+    target.parent.mkdir(parents=True)
+    target.write_text("-- plugin\n")
+    link = home / ".config" / "nvim" / "lua" / "user" / "plugins" / "p.lua"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(target)
+    policy = SandboxPolicy.create(ws, home=home)
+    assert target in policy.protected
+    assert not policy.can_write(target)
