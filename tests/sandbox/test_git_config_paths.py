@@ -188,3 +188,18 @@ def test_deep_stow_links_are_found_past_a_big_dot_folder(host: Host) -> None:
     policy = SandboxPolicy.create(ws, home=home)
     assert target in policy.protected
     assert not policy.can_write(target)
+
+
+def test_the_hooks_paths_of_many_nested_repositories_are_guarded(host: Host) -> None:
+    """70 repositories below the workspace, each with ``core.hooksPath = .githooks``: every
+    one's hooks directory made during the session is renamed away."""
+    ws = host.workspace
+    for n in range(70):
+        (ws / f"r{n}" / ".git").mkdir(parents=True)
+        (ws / f"r{n}" / ".git" / "config").write_text("[core]\n\thooksPath = .githooks\n")
+    policy = SandboxPolicy.create(ws, home=host.home)
+    with jail_with_files(host, policy) as (shell, _):
+        out = shell.out("for n in $(seq 0 69); do mkdir r$n/.githooks; done; echo made")
+    assert "made" in out, out
+    left = [n for n in range(70) if (ws / f"r{n}" / ".githooks").exists()]
+    assert left == [], out
