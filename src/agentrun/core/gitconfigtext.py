@@ -43,11 +43,13 @@ def _read(path: Path, depth: int, seen: set[Path], out: list[tuple[Path, str, st
             if not value:
                 continue
             target = Path(value).expanduser()
-            if not target.is_absolute():
-                target = path.parent / target
-            target = Path(os.path.realpath(target))
-            out.append((path, "include.path", str(target)))
-            _read(target, depth + 1, seen, out)
+            # relative to the including file as named, and as resolved (a symlinked
+            # ~/.gitconfig): whichever git takes, both are followed
+            bases = dict.fromkeys([path.parent, real.parent]) if not target.is_absolute() else {}
+            for where in [Path(os.path.realpath(b / target)) for b in bases] or [target]:
+                where = Path(os.path.realpath(where))
+                out.append((path, "include.path", str(where)))
+                _read(where, depth + 1, seen, out)
         else:
             out.append((path, key, value))
 

@@ -25,7 +25,13 @@ def git_run_paths(roots: Sequence[Path]) -> tuple[Path, ...]:
     out: list[Path] = list(global_run_paths())
     for root in roots:
         out += repo_run_paths(root)
-    return tuple(p for p in dict.fromkeys(out) if any(is_within(p, r) for r in roots))
+    return _inside(out, roots)
+
+
+def _inside(paths: Sequence[Path], roots: Sequence[Path]) -> tuple[Path, ...]:
+    """``paths`` strictly inside one of ``roots`` (a root itself is never made read-only
+    whole: ``alias.b = !cd ~/proj && make`` names the workspace, not a program)."""
+    return tuple(p for p in dict.fromkeys(paths) if any(p != r and is_within(p, r) for r in roots))
 
 
 _NESTED_LIMIT = 2000
@@ -38,7 +44,7 @@ def nested_run_paths(repos: Sequence[Path], roots: Sequence[Path]) -> tuple[Path
     out: list[Path] = []
     for repo in list(dict.fromkeys(repos))[:_NESTED_LIMIT]:
         out += repo_run_paths(repo)
-    return tuple(p for p in dict.fromkeys(out) if any(is_within(p, r) for r in roots))
+    return _inside(out, roots)
 
 
 def repo_run_paths(root: Path) -> list[Path]:
@@ -98,8 +104,10 @@ def _run_paths(files: list[Path], base: Path) -> list[Path]:
         if key in ("core.hookspath", "include.path"):
             where = Path(value).expanduser()
             out.append(Path(os.path.realpath(base / where)))
-        else:
+        elif key == "init.templatedir":
             out += path_words(value, home)
+        else:  # a command: the programs it names, not a directory it changes to
+            out += [p for p in path_words(value, home) if not p.is_dir()]
     return out
 
 
