@@ -203,3 +203,20 @@ def test_the_hooks_paths_of_many_nested_repositories_are_guarded(host: Host) -> 
     assert "made" in out, out
     left = [n for n in range(70) if (ws / f"r{n}" / ".githooks").exists()]
     assert left == [], out
+
+
+def test_a_relative_global_hooks_path_is_guarded_in_the_workspaces_repository(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``core.hooksPath = .githooks`` in the global config: git takes it from every work tree,
+    so the workspace's ``.githooks`` made during the session would run at the next commit."""
+    ws = host.workspace
+    assert (ws / ".git").exists()
+    config = host.home / ".gitconfig-test"
+    config.write_text("[core]\n\thooksPath = .githooks\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    policy = SandboxPolicy.create(ws, home=host.home)
+    with jail_with_files(host, policy) as (shell, _):
+        out = shell.out("mkdir .githooks && echo id > .githooks/pre-commit; echo made")
+    assert "made" in out and f"{ws / '.githooks'} -> " in out, out
+    assert not (ws / ".githooks").exists()

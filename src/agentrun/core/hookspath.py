@@ -23,8 +23,9 @@ def git_run_paths(roots: Sequence[Path]) -> tuple[Path, ...]:
     (with the programs it names by path: ``core.pager = ~/dotfiles/pager``), when inside one
     of the roots."""
     out: list[Path] = list(global_run_paths())
+    hooks = _global_relative_hooks()
     for root in roots:
-        out += repo_run_paths(root)
+        out += repo_run_paths(root, hooks)
     return _inside(out, roots)
 
 
@@ -42,16 +43,20 @@ each); more are not checked (a residual, for huge trees)."""
 def nested_run_paths(repos: Sequence[Path], roots: Sequence[Path]) -> tuple[Path, ...]:
     """:func:`git_run_paths` of repositories found below the roots (``ws/sub/.git``)."""
     out: list[Path] = []
+    hooks = _global_relative_hooks()
     for repo in list(dict.fromkeys(repos))[:_NESTED_LIMIT]:
-        out += repo_run_paths(repo)
+        out += repo_run_paths(repo, hooks)
     return _inside(out, roots)
 
 
-def repo_run_paths(root: Path) -> list[Path]:
-    """:func:`git_run_paths` of the one repository ``root`` lies in (wherever they lead)."""
+def repo_run_paths(root: Path, global_hooks: Sequence[str] = ()) -> list[Path]:
+    """:func:`git_run_paths` of the one repository ``root`` lies in (wherever they lead), and
+    its ``global_hooks`` (a relative ``core.hooksPath`` of the global config: git takes it
+    from each work tree)."""
     top = _work_tree(root)
     if top is None:
         return []
+    hooks = [Path(os.path.realpath(top / h)) for h in global_hooks]
     gitdir = _gitdir(top)
     if gitdir is None:
         return []
@@ -62,7 +67,17 @@ def repo_run_paths(root: Path) -> list[Path]:
         common = ""
     if common:
         files.append(Path(os.path.normpath(gitdir / common)) / "config")
-    return _run_paths(files, top)
+    return hooks + _run_paths(files, top)
+
+
+def _global_relative_hooks() -> list[str]:
+    from agentrun.core.gitconfigtext import config_entries
+
+    return [
+        value
+        for _, key, value in config_entries(_global_files())
+        if key == "core.hookspath" and value and not value.startswith(("/", "~"))
+    ]
 
 
 _RUN_KEYS = re.compile(
