@@ -104,7 +104,7 @@ def test_programs_helpers_aliases_and_templates_named_by_the_global_config_are_p
     config = host.home / ".gitconfig-test"
     config.write_text(
         f"[init]\n\ttemplateDir = {tilde}/tmpl\n"
-        f"[credential]\n\thelper = !{tilde}/bin/cred\n"
+        f"[credential]\n\thelper = !$HOME/{dots.name}/bin/cred\n"
         f'[alias]\n\tlg = "!f() {{ {dots}/bin/lg --x; }}; f"\n'
         f'[diff "Bin"]\n\ttextconv = {tilde}/bin/textconv\n'
         f'[filter "x"]\n\tclean = {dots}/bin/clean %f\n'

@@ -122,8 +122,10 @@ _WORD_SPLIT = re.compile(r"""[\s;|&()'"`<>=!,]+""")
 
 
 def path_words(value: str, home: Path) -> list[Path]:
-    """The absolute or ``~/`` path-like words of a command or path value, resolved."""
+    """The absolute or ``~/`` (``$HOME/``) path-like words of a command or path value,
+    resolved."""
     out: list[Path] = []
+    value = value.replace("${HOME}", "~").replace("$HOME", "~")
     for word in _WORD_SPLIT.split(value):
         if word.startswith("~/") or word == "~":
             word = str(home / word[2:])
