@@ -17,6 +17,7 @@ from typing import Any
 
 from agentrun.core.errors import ConfigError
 from agentrun.core.vocab import DEFAULT_AGENT, PERMISSION_MODES
+from agentrun.runner.gitcmd import git_program
 
 FIELDS = frozenset(
     {
@@ -250,7 +251,7 @@ def _agent(task: Task, where: Path, base: Path, bad: Any) -> Task | None:
 
 def _rev_parse(repo: Path, ref: str) -> str | None:
     done = subprocess.run(
-        ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        [git_program(), "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,

@@ -4,20 +4,17 @@ there (``include.path = ../shared.gitconfig``, whose ``core.pager`` runs at the 
 log``): the user's git runs what they hold, so the sandbox and the gate protect them like
 ``.git``.
 
-Read once per session start. Git's config files are only scanned as text; ``git config`` runs
-only when one of them names ``hooksPath`` or includes another file (the usual repository has
-neither: no process is started)."""
+Read once per session start. Git's config files are only read as text (every include followed,
+whatever its condition: :mod:`agentrun.core.gitconfigtext`); no process is started."""
 
 from __future__ import annotations
 
 import os
-import subprocess
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from agentrun.core.pathutil import is_within
-
-_MARKS = (b"hookspath", b"include")
 
 
 def git_run_paths(roots: Sequence[Path]) -> tuple[Path, ...]:
@@ -26,71 +23,106 @@ def git_run_paths(roots: Sequence[Path]) -> tuple[Path, ...]:
     (with the programs it names by path: ``core.pager = ~/dotfiles/pager``), when inside one
     of the roots."""
     out: list[Path] = list(global_run_paths())
+    hooks = _global_relative_hooks()
     for root in roots:
-        out += repo_run_paths(root)
-    return tuple(p for p in dict.fromkeys(out) if any(is_within(p, r) for r in roots))
+        out += repo_run_paths(root, hooks)
+    return _inside(out, roots)
 
 
-_NESTED_LIMIT = 64
-"""Repositories below the roots asked (one ``git config`` each, only when a config file
-mentions a hooks path or an include); more are not checked (a residual, for huge trees)."""
+def _inside(paths: Sequence[Path], roots: Sequence[Path]) -> tuple[Path, ...]:
+    """``paths`` strictly inside one of ``roots`` (a root itself is never made read-only
+    whole: ``alias.b = !cd ~/proj && make`` names the workspace, not a program)."""
+    return tuple(p for p in dict.fromkeys(paths) if any(p != r and is_within(p, r) for r in roots))
+
+
+_NESTED_LIMIT = 2000
+"""Repositories below the roots whose config files are read (as text, a few microseconds
+each); more are not checked (a residual, for huge trees)."""
 
 
 def nested_run_paths(repos: Sequence[Path], roots: Sequence[Path]) -> tuple[Path, ...]:
     """:func:`git_run_paths` of repositories found below the roots (``ws/sub/.git``)."""
     out: list[Path] = []
+    hooks = _global_relative_hooks()
     for repo in list(dict.fromkeys(repos))[:_NESTED_LIMIT]:
-        out += repo_run_paths(repo)
-    return tuple(p for p in dict.fromkeys(out) if any(is_within(p, r) for r in roots))
+        out += repo_run_paths(repo, hooks)
+    return _inside(out, roots)
 
 
-def repo_run_paths(root: Path) -> list[Path]:
-    """:func:`git_run_paths` of the one repository ``root`` lies in (wherever they lead)."""
+def repo_run_paths(root: Path, global_hooks: Sequence[str] = ()) -> list[Path]:
+    """:func:`git_run_paths` of the one repository ``root`` lies in (wherever they lead), and
+    its ``global_hooks`` (a relative ``core.hooksPath`` of the global config: git takes it
+    from each work tree)."""
     top = _work_tree(root)
-    if top is None or not _mentioned(top):
+    if top is None:
         return []
-    out: list[Path] = []
-    for origin, key, value in _configured(root):
-        # hooksPath is relative to the work tree; an include to the file naming it
-        where = top if key == "core.hookspath" else (top / origin).parent
-        out.append(Path(os.path.realpath(where / value)))
-    return out
+    hooks = [Path(os.path.realpath(top / h)) for h in global_hooks]
+    gitdir = _gitdir(top)
+    if gitdir is None:
+        return []
+    files = [gitdir / "config", gitdir / "config.worktree"]
+    try:
+        common = (gitdir / "commondir").read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        common = ""
+    if common:
+        files.append(Path(os.path.normpath(gitdir / common)) / "config")
+    return hooks + _run_paths(files, top)
 
 
-_PROGRAM_KEYS = (
-    r"^(core\.(pager|editor|sshcommand|fsmonitor|askpass)|sequence\.editor|diff\.external"
-    r"|gpg\.program|gpg\..*\.program|pager\..*|interactive\.difffilter)$"
+def _global_relative_hooks() -> list[str]:
+    from agentrun.core.gitconfigtext import config_entries
+
+    return [
+        value
+        for _, key, value in config_entries(_global_files())
+        if key == "core.hookspath" and value and not value.startswith(("/", "~"))
+    ]
+
+
+_RUN_KEYS = re.compile(
+    r"^(core\.(hookspath|pager|editor|sshcommand|fsmonitor|askpass|gitproxy)|include\.path"
+    r"|sequence\.editor|diff\.external|gpg\.program|gpg\..+\.program|pager\..+"
+    r"|interactive\.difffilter|init\.templatedir|credential\.(.+\.)?helper|alias\..+"
+    r"|diff\..+\.(textconv|command)|filter\..+\.(clean|smudge|process)|merge\..+\.driver"
+    r"|(diff|merge)tool\..+\.(cmd|path)|uploadpack\.packobjectshook|protocol\..+"
+    r"|remote\..+\.(uploadpack|receivepack|vcs)|(browser|man)\..+\.(cmd|path)|web\.browser"
+    r"|core\.(worktree|excludesfile|attributesfile)|ssh\.variant)$",
+    re.IGNORECASE,
 )
-"""Global keys whose value is a command the user's git runs: its first word, when a path."""
+"""Keys whose value names a program git runs, a directory it copies hooks from, or a file it
+reads: every absolute or ``~/`` word of their values counts (``!~/bin/x --y`` for an alias,
+``~/tmpl`` for ``init.templateDir``)."""
 
 
 def global_run_paths() -> list[Path]:
     """The user's global git config files (``GIT_CONFIG_GLOBAL``, ``~/.gitconfig``,
     ``$XDG_CONFIG_HOME/git/config``) and what they make git run or read: their
-    ``core.hooksPath``, included files, and programs named by path. Read only when one of the
-    files mentions such a key (no process is started otherwise)."""
+    ``core.hooksPath``, every included file (whatever its ``includeIf`` condition), template
+    directory and programs named by path. Read as text; no process is started."""
     files = _global_files()
-    out: list[Path] = [Path(os.path.realpath(f)) for f in files if f.exists()]
-    marks: tuple[bytes, ...] = (
-        *_MARKS,
-        b"pager",
-        b"editor",
-        b"sshcommand",
-        b"fsmonitor",
-        b"askpass",
-    )
-    marks += (b"program", b"external", b"difffilter")
-    if not any(m in _text(f) for f in files for m in marks):
-        return out
+    out: list[Path] = [Path(os.path.realpath(f)) for f in files if os.path.lexists(f)]
     home = Path(os.environ.get("HOME") or Path.home())
-    for origin, key, value in _configured(None, _KEYS):
-        base = Path(origin).parent if key != "core.hookspath" else home
-        out.append(Path(os.path.realpath(base / value)))
-    for _, _, value in _configured(None, _PROGRAM_KEYS, typed=False):
-        word = value.strip().removeprefix("!").split(maxsplit=1)
-        program = Path(word[0]).expanduser() if word else None
-        if program is not None and program.is_absolute():
-            out.append(Path(os.path.realpath(program)))
+    return out + _run_paths(files, home)
+
+
+def _run_paths(files: list[Path], base: Path) -> list[Path]:
+    """What ``files`` (and their includes) make git run or read; a relative
+    ``core.hooksPath`` is taken from ``base`` (the work tree, or the home directory)."""
+    from agentrun.core.gitconfigtext import config_entries, path_words
+
+    home = Path(os.environ.get("HOME") or Path.home())
+    out: list[Path] = []
+    for _, key, value in config_entries(files):
+        if not _RUN_KEYS.match(key):
+            continue
+        if key in ("core.hookspath", "include.path"):
+            where = Path(value).expanduser()
+            out.append(Path(os.path.realpath(base / where)))
+        elif key == "init.templatedir":
+            out += path_words(value, home)
+        else:  # a command: the programs it names, not a directory it changes to
+            out += [p for p in path_words(value, home) if not p.is_dir()]
     return out
 
 
@@ -101,44 +133,12 @@ def _global_files() -> list[Path]:
     return [Path(env.get("GIT_CONFIG_GLOBAL") or home / ".gitconfig"), xdg / "git" / "config"]
 
 
-def _text(f: Path) -> bytes:
-    try:
-        return f.read_bytes().lower()
-    except OSError:
-        return b""
-
-
 def _work_tree(root: Path) -> Path | None:
     """The work tree top ``root`` lies in: the nearest directory holding a ``.git``."""
     for d in (root, *root.parents):
         if os.path.lexists(d / ".git"):
             return d
     return None
-
-
-def _mentioned(top: Path) -> bool:
-    """Whether any config file git would read may set ``core.hooksPath``."""
-    env = os.environ
-    if env.get("GIT_CONFIG_COUNT") or env.get("GIT_CONFIG_PARAMETERS"):
-        return True
-    files = [*_global_files(), Path(env.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig")]
-    gitdir = _gitdir(top)
-    if gitdir is not None:
-        files += [gitdir / "config", gitdir / "config.worktree"]
-        try:
-            common = (gitdir / "commondir").read_text().strip()
-        except (OSError, UnicodeDecodeError):
-            common = ""
-        if common:
-            files.append(Path(os.path.normpath(gitdir / common)) / "config")
-    for f in files:
-        try:
-            text = f.read_bytes().lower()
-        except OSError:
-            continue
-        if any(m in text for m in _MARKS):
-            return True
-    return False
 
 
 def _gitdir(top: Path) -> Path | None:
@@ -152,37 +152,3 @@ def _gitdir(top: Path) -> Path | None:
     if not line.startswith("gitdir:"):
         return None
     return Path(os.path.normpath(top / line.removeprefix("gitdir:").strip()))
-
-
-_KEYS = r"^(core\.hookspath|include\.path|includeif\..*\.path)$"
-
-
-def _configured(
-    root: Path | None, keys: str = _KEYS, *, typed: bool = True
-) -> list[tuple[str, str, str]]:
-    """``core.hooksPath`` and the include paths (or other ``keys``) as the user's git in
-    ``root`` sees them (None: the global config, includes followed), ``~`` expanded when
-    ``typed``: (the file setting it, relative to the work tree or absolute; key; value)."""
-    where = (
-        ["-C", str(root), "config"] if root is not None else ["config", "--global", "--includes"]
-    )
-    argv = ["git", *where, "--show-origin", "-z", *(["--type=path"] if typed else [])]
-    try:
-        done = subprocess.run(
-            [*argv, "--get-regexp", keys],
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return []
-    if done.returncode != 0:
-        return []
-    fields = done.stdout.decode(errors="replace").split("\0")
-    out: list[tuple[str, str, str]] = []
-    for origin, entry in zip(fields[0::2], fields[1::2], strict=False):
-        key, _, value = entry.partition("\n")
-        if origin.startswith("file:") and value:
-            out.append((origin.removeprefix("file:"), key.lower(), value))
-    return out

@@ -89,13 +89,15 @@ class Watcher:
         self._at_tops = [
             {f"{t}/{name}" if t else name for t in tops for name in AT_ROOT} for tops in self._tops
         ]
-        for i, top in enumerate(self._roots):
-            self._at_tops[i].update(_rel(g, top) for g in guard if g != top and is_within(g, top))
         # `.config` of `.config/git`: must stay a directory (a symlink made there would lead
         # the host's git to a config elsewhere).
         self._at_parents = [
             {p.rsplit("/", 1)[0] for p in paths if "/" in p} for paths in self._at_tops
         ]
+        for i, top in enumerate(self._roots):
+            for g in guard:
+                if g != top and is_within(g, top):
+                    self._add_guard(i, _rel(g, top))
         self._skip = tuple(skip)
         self._lock = threading.Lock()
         self._notices: list[str] = []
@@ -155,9 +157,7 @@ class Watcher:
                     continue
                 rel = _rel(path, top)
                 parent, _, name = rel.rpartition("/")
-                self._at_tops[i].add(rel)
-                if parent:
-                    self._at_parents[i].add(parent)
+                self._add_guard(i, rel)
                 try:
                     fd = open_dir(self._root_fds[i], parent)
                 except OSError:
@@ -166,6 +166,17 @@ class Watcher:
                     self._check_entry(i, fd, parent, name, initial=True)
                 finally:
                     os.close(fd)
+
+    def _add_guard(self, i: int, rel: str) -> None:
+        """Guard ``rel`` below root ``i`` by name, and every component on the way to it as a
+        parent: it must stay a real directory. A path that does not exist yet
+        (``tools/git/hooks``) could otherwise be led elsewhere by a symlink made on the way
+        (``ln -s other tools``); a directory made there is watched and scanned as it appears,
+        so what is then made at ``rel`` below it is renamed away all the same."""
+        self._at_tops[i].add(rel)
+        parts = rel.split("/")
+        for n in range(1, len(parts)):
+            self._at_parents[i].add("/".join(parts[:n]))
 
     def close(self) -> None:
         """Stop watching; a last check first, so nothing created just before the end stays."""

@@ -248,12 +248,14 @@ class SandboxPolicy:
 def _home_links(homes: Sequence[Path], writable: Sequence[Path]) -> list[Path]:
     """Where symbolic links in the home directories' dot-entries lead, when that is inside a
     writable root (``~/.config/nvim`` -> a dotfiles folder, as stow makes them): the user's
-    tools run what they reach through them, so those targets are bound read-only. Walks a
-    few levels of each dot-entry, and a bounded number of entries (start-up cost)."""
+    tools run what they reach through them, so those targets are bound read-only. Walks each
+    dot-entry deep (caches and package trees skipped), each with its own entry budget: only
+    symlinks are followed to their targets, so the walk costs one ``scandir`` a directory."""
     if not writable:
         return []
     out: list[Path] = []
-    budget = [_LINK_SCAN_BUDGET]
+    budget = [0]
+    total = _LINK_SCAN_TOTAL
 
     def walk(path: Path, depth: int) -> None:
         try:
@@ -261,15 +263,13 @@ def _home_links(homes: Sequence[Path], writable: Sequence[Path]) -> list[Path]:
                 entries = list(it)
         except OSError:
             return
+        budget[0] -= len(entries)
         for e in entries:
-            budget[0] -= 1
-            if budget[0] < 0:
-                return
             if e.is_symlink():
                 real = Path(os.path.realpath(e.path))
                 if any(is_within(real, r) for r in writable):
                     out.append(real)
-            elif depth > 0 and e.is_dir(follow_symlinks=False):
+            elif depth > 0 and budget[0] > 0 and _walked(e):
                 walk(Path(e.path), depth - 1)
 
     for home in homes:
@@ -285,18 +285,28 @@ def _home_links(homes: Sequence[Path], writable: Sequence[Path]) -> list[Path]:
                 if any(is_within(real, r) for r in writable):
                     out.append(real)
             elif name not in _LINK_SCAN_SKIP and entry.is_dir():
-                walk(entry, 2)
+                # each dot-entry its own budget: one big folder hides no other
+                start = budget[0] = min(_LINK_SCAN_BUDGET, total)
+                walk(entry, _LINK_SCAN_DEPTH)
+                total -= start - budget[0]
     return list(dict.fromkeys(out))
+
+
+def _walked(e: os.DirEntry[str]) -> bool:
+    return e.is_dir(follow_symlinks=False) and e.name not in _LINK_SCAN_SKIP
 
 
 def _user_dirs(writable: Sequence[Path]) -> list[Path]:
     """The directories the environment names for the user's own configuration and programs
     (``XDG_CONFIG_HOME``, ``XDG_DATA_HOME``, ``PYTHONUSERBASE``) when inside a writable root:
-    the user's shells, editors and Python run what they hold, as from a home directory."""
+    the user's shells, editors and Python run what they hold, as from a home directory. So are
+    the PATH directories there (``ws/bin``, ``~/.local/bin`` of a home workspace): the user's
+    shell, and the next agentrun's ``git``, run what they hold."""
     env = os.environ
     out: list[Path] = []
-    for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHONUSERBASE"):
-        raw = env.get(key, "")
+    raws = [env.get(key, "") for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHONUSERBASE")]
+    raws += env.get("PATH", "").split(os.pathsep)
+    for raw in raws:
         if not raw or not Path(raw).is_absolute():
             continue
         path = Path(os.path.realpath(raw))
@@ -305,11 +315,17 @@ def _user_dirs(writable: Sequence[Path]) -> list[Path]:
     return out
 
 
-_LINK_SCAN_BUDGET = 4000
+_LINK_SCAN_BUDGET = 10000
+"""Entries looked at in each dot-entry of a home directory (about 8 ms each at most here)."""
+_LINK_SCAN_TOTAL = 80000
+"""And in all of them: a ceiling on the start-up cost of a pathological home."""
+_LINK_SCAN_DEPTH = 8
 _LINK_SCAN_SKIP = frozenset(
     {".cache", ".agentrun", ".npm", ".cargo", ".rustup", ".git", ".pyenv", ".m2", ".nvm", ".gradle"}
+    | {"node_modules", "__pycache__", "site-packages", "Trash", "Cache", "Code Cache", "GPUCache"}
 )
-"""Caches and toolchains: big, and made by their tools, not by a dotfiles manager."""
+"""Caches, toolchains and package trees: big, and made by their tools, not by a dotfiles
+manager."""
 
 
 @functools.cache
