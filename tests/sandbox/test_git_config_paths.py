@@ -146,6 +146,26 @@ def test_path_directories_inside_a_root_are_protected(
     assert (ws / "notes").read_text() == "ok\n"
 
 
+def test_an_activated_project_venv_stays_writable(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project's own package trees on PATH (``.venv/bin``, ``node_modules/.bin``): the code
+    beside them is the project's and writable anyway, so installing into them keeps working;
+    a plain ``ws/bin`` on the same PATH stays protected."""
+    ws = host.workspace
+    venv_bin = ws / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (ws / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    node_bin = ws / "node_modules" / ".bin"
+    node_bin.mkdir(parents=True)
+    (ws / "bin").mkdir()
+    monkeypatch.setenv("PATH", f"{venv_bin}:{node_bin}:{ws / 'bin'}:{os.environ['PATH']}")
+    policy = SandboxPolicy.create(ws, home=host.home)
+    assert policy.can_write(venv_bin / "pytest")
+    assert policy.can_write(node_bin / "eslint")
+    assert not policy.can_write(ws / "bin" / "git")
+
+
 def test_the_runtimes_own_git_never_comes_from_a_directory_on_path_it_does_not_trust(
     tmp_path: Path,
 ) -> None:

@@ -37,7 +37,6 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from agentrun.core.hookspath import nested_run_paths
 from agentrun.core.pathutil import is_within
 from agentrun.jail import policy
 from agentrun.jail.gitfound import (
@@ -57,6 +56,7 @@ from agentrun.jail.gittrees import (
     sockets_in,
 )
 from agentrun.jail.inotify import IN_IGNORED, IN_ISDIR, IN_Q_OVERFLOW, Inotify
+from agentrun.jail.watchguards import WatchGuards
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ AT_ROOT = policy.AT_ROOT
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
-class Watcher:
+class Watcher(WatchGuards):
     """The scan at the jail's start, then inotify on every directory of ``roots``."""
 
     def __init__(
@@ -135,48 +135,6 @@ class Watcher:
         self._thread = threading.Thread(target=self._run, name="agentrun-gitwatch", daemon=True)
         self._thread.start()
         return self.found
-
-    def _follow_root_links(self) -> None:
-        """Where a root's protected path leads through a symlink inside the roots (a home
-        directory whose ``.gitconfig`` or ``.config`` links into a dotfiles folder): that path
-        is protected too, existing or made later."""
-        for i, paths in enumerate([set(p) for p in self._at_tops]):
-            for rel in paths:
-                real = Path(os.path.realpath(self._roots[i] / rel))
-                for j, other in enumerate(self._roots):
-                    if real != other and is_within(real, other):
-                        self._at_tops[j].add(_rel(real, other))
-
-    def _guard_nested(self) -> None:
-        """What the repositories found below the roots make the user's git run from the roots
-        (``sub/.githooks`` for ``core.hooksPath = .githooks`` in ``sub``): guarded like
-        :data:`AT_ROOT` from now on, and bound read-only when there already."""
-        for path in nested_run_paths(self.found.repos, self._roots):
-            for i, top in enumerate(self._roots):
-                if path == top or not is_within(path, top) or self._root_fds[i] < 0:
-                    continue
-                rel = _rel(path, top)
-                parent, _, name = rel.rpartition("/")
-                self._add_guard(i, rel)
-                try:
-                    fd = open_dir(self._root_fds[i], parent)
-                except OSError:
-                    continue
-                try:
-                    self._check_entry(i, fd, parent, name, initial=True)
-                finally:
-                    os.close(fd)
-
-    def _add_guard(self, i: int, rel: str) -> None:
-        """Guard ``rel`` below root ``i`` by name, and every component on the way to it as a
-        parent: it must stay a real directory. A path that does not exist yet
-        (``tools/git/hooks``) could otherwise be led elsewhere by a symlink made on the way
-        (``ln -s other tools``); a directory made there is watched and scanned as it appears,
-        so what is then made at ``rel`` below it is renamed away all the same."""
-        self._at_tops[i].add(rel)
-        parts = rel.split("/")
-        for n in range(1, len(parts)):
-            self._at_parents[i].add("/".join(parts[:n]))
 
     def close(self) -> None:
         """Stop watching; a last check first, so nothing created just before the end stays."""

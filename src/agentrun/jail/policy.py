@@ -301,11 +301,15 @@ def _user_dirs(writable: Sequence[Path]) -> list[Path]:
     (``XDG_CONFIG_HOME``, ``XDG_DATA_HOME``, ``PYTHONUSERBASE``) when inside a writable root:
     the user's shells, editors and Python run what they hold, as from a home directory. So are
     the PATH directories there (``ws/bin``, ``~/.local/bin`` of a home workspace): the user's
-    shell, and the next agentrun's ``git``, run what they hold."""
+    shell, and the next agentrun's ``git``, run what they hold. Except a project's own package
+    tree on PATH (an activated ``.venv/bin``, ``node_modules/.bin``): the code beside it
+    (``site-packages``, ``node_modules``) is the project's, writable like its sources and run
+    the same way, so keeping its ``bin`` read-only would only break installing into it."""
     env = os.environ
     out: list[Path] = []
     raws = [env.get(key, "") for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHONUSERBASE")]
-    raws += env.get("PATH", "").split(os.pathsep)
+    paths = env.get("PATH", "").split(os.pathsep)
+    raws += [p for p in paths if p and not _package_bin(Path(p))]
     for raw in raws:
         if not raw or not Path(raw).is_absolute():
             continue
@@ -313,6 +317,13 @@ def _user_dirs(writable: Sequence[Path]) -> list[Path]:
         if any(path != r and is_within(path, r) for r in writable):
             out.append(path)
     return out
+
+
+def _package_bin(path: Path) -> bool:
+    """A virtualenv's ``bin`` (a ``pyvenv.cfg`` beside it) or ``node_modules/.bin``."""
+    if path.name == ".bin" and path.parent.name == "node_modules":
+        return True
+    return path.name == "bin" and (path.parent / "pyvenv.cfg").is_file()
 
 
 _LINK_SCAN_BUDGET = 10000
