@@ -3,8 +3,10 @@ for command-line runs a home of its own with no API key, token or model from the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,3 +67,20 @@ def agents_ws(
     monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     return work
+
+
+def bash_p(ws: Path, capsys: pytest.CaptureFixture[str], commands: list[str], *argv: str) -> Any:
+    """The result line of ``agentrun -p`` (in process, ``--output-format json``) whose scripted
+    model calls Bash once per command in one turn, then says "Done."."""
+    from agentrun.cli.app import main  # here, so the workspace helpers stay light
+
+    script = ws.parent / "script.json"
+    turn = {"tool_calls": [{"name": "Bash", "input": {"command": c}} for c in commands]}
+    script.write_text(json.dumps({"turns": [turn, {"text": "Done."}]}))
+    code = main(
+        ["--cwd", str(ws), "-p", "go", "--model", f"script:{script}", "--output-format", "json",
+         *argv]
+    )  # fmt: skip
+    out, _ = capsys.readouterr()
+    assert code == 0
+    return json.loads(out)

@@ -9,12 +9,10 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from agentrun.cli.app import main
-from wskit import isolated_ws
+from wskit import bash_p, isolated_ws
 
 HOOK = "#!/bin/sh\necho PWNED > pwned\n"
 SETTINGS = json.dumps(
@@ -38,17 +36,7 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return work
 
 
-def run(ws: Path, capsys: pytest.CaptureFixture[str], commands: list[str], *argv: str) -> Any:
-    script = ws.parent / "script.json"
-    turn = {"tool_calls": [{"name": "Bash", "input": {"command": c}} for c in commands]}
-    script.write_text(json.dumps({"turns": [turn, {"text": "Done."}]}))
-    code = main(
-        ["--cwd", str(ws), "-p", "go", "--model", f"script:{script}", "--output-format", "json",
-         *argv]
-    )  # fmt: skip
-    out, _ = capsys.readouterr()
-    assert code == 0
-    return json.loads(out)
+run = bash_p
 
 
 ATTACK = [

@@ -4,13 +4,11 @@ past a quoted ``'<'``, through a sed ``w``); now each is denied and the file is 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from agentrun.cli.app import main
+from wskit import bash_p, isolated_ws
 
 ATTACK = [
     "echo PWNED 3<README.md >/proc/self/fd/3",
@@ -27,30 +25,12 @@ RULES = ["Bash(echo:*)", "Bash(git log:*)", "Bash(sort:*)", "Bash(sed -n:*)"]
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AGENTRUN_HOME", str(home / ".agentrun"))
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    work = tmp_path / "ws"
-    work.mkdir()
-    (work / "README.md").write_text("orig readme\n")
-    (work / "data.txt").write_text("b\na\nc\n")
-    return work
+    return isolated_ws(
+        tmp_path, monkeypatch, {"README.md": "orig readme\n", "data.txt": "b\na\nc\n"}
+    )
 
 
-def run(ws: Path, capsys: pytest.CaptureFixture[str], commands: list[str], *argv: str) -> Any:
-    script = ws.parent / "script.json"
-    turn = {"tool_calls": [{"name": "Bash", "input": {"command": c}} for c in commands]}
-    script.write_text(json.dumps({"turns": [turn, {"text": "Done."}]}))
-    code = main(
-        ["--cwd", str(ws), "-p", "go", "--model", f"script:{script}", "--output-format", "json",
-         *argv]
-    )  # fmt: skip
-    out, _ = capsys.readouterr()
-    assert code == 0
-    return json.loads(out)
+run = bash_p
 
 
 def test_write_spellings_are_denied_and_write_nothing(

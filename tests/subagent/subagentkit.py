@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agentrun.core.types import ModelRequest
 from agentrun.runner.api import RunResult
 from wskit import agents_ws
 
@@ -77,3 +79,35 @@ def gone(pid: int, seconds: float = DEADLINE_S) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def bg_threads() -> list[threading.Thread]:
+    """The background agents' threads still alive."""
+    return [t for t in threading.enumerate() if t.name.startswith("bg-agent_") and t.is_alive()]
+
+
+def wait_for(path: Path, seconds: float = DEADLINE_S) -> bool:
+    """Whether ``path`` exists within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def runner_agents(ws: Path) -> None:
+    """A lead with Task and Bash, and a ``runner`` child with Bash (a child has only tools its
+    parent has); :func:`runner_turn` answers the runner."""
+    agent(ws, "lead", "Task, Bash")
+    agent(ws, "runner", "Bash", body="You run commands.")
+
+
+def runner_turn(request: ModelRequest, marker: str) -> Any | None:
+    """The runner child's answer (None for the lead's requests): first a jailed command that
+    touches ``started`` and then runs ``marker`` (a long sleep), then its closing text."""
+    if not request.system.startswith("You run commands."):
+        return None
+    if len(request.messages) == 1:
+        return {"tool_calls": [{"name": "Bash", "input": {"command": f"touch started; {marker}"}}]}
+    return "the command ended"

@@ -9,11 +9,11 @@ import json
 import os
 import re
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from subagentkit import agent, bg_threads, runner_agents, runner_turn, task, wait_for
 
 from agentrun.core.events import AssistantEvent, Event, ResultEvent, SubagentEvent
 from agentrun.core.types import ModelRequest
@@ -21,6 +21,7 @@ from agentrun.models.function import FunctionModel
 from agentrun.models.scripted import ScriptedModel
 from agentrun.runner.api import AgentSession, run
 from agentrun.subagent.background import FRAME
+from wskit import agents_ws
 
 WAIT_S = 60.0  # generous: a loaded machine still meets it; a broken launch never does
 
@@ -40,26 +41,7 @@ NOTIFICATION = re.compile(
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "ws"
-    (work / ".claude" / "agents").mkdir(parents=True)
-    (work / "a.txt").write_text("hello\n")
-    monkeypatch.setenv("AGENTRUN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    return work
-
-
-def agent(ws: Path, name: str, tools: str, body: str = "", **fields: str) -> None:
-    lines = ["---", f"name: {name}", f"description: The {name} agent.", f"tools: {tools}"]
-    lines += [f"{k}: {v}" for k, v in fields.items()]
-    lines += ["---", body or f"You are {name}."]
-    (ws / ".claude" / "agents" / f"{name}.md").write_text("\n".join(lines) + "\n")
-
-
-def task(name: str, prompt: str = "do it", **extra: Any) -> dict[str, Any]:
-    return {
-        "name": "Task",
-        "input": {"description": f"run {name}", "prompt": prompt, "subagent_type": name, **extra},
-    }
+    return agents_ws(tmp_path, monkeypatch, {"a.txt": "hello\n"})
 
 
 def texts(request: ModelRequest) -> list[str]:
@@ -78,10 +60,6 @@ def notification(request: ModelRequest) -> re.Match[str]:
     found = [m for t in texts(request) if (m := NOTIFICATION.fullmatch(t))]
     assert len(found) == 1, texts(request)
     return found[0]
-
-
-def bg_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("bg-agent_") and t.is_alive()]
 
 
 def test_a_launch_returns_at_once_the_parent_works_on_and_p_waits_for_the_result(
@@ -278,20 +256,13 @@ def test_kill_shell_stops_a_background_agent(ws: Path) -> None:
 
 
 def test_interrupt_kills_the_background_agent_and_its_jailed_command(ws: Path) -> None:
-    agent(ws, "lead", "Task, Bash")  # a child has only tools its parent has
-    agent(ws, "runner", "Bash", body="You run commands.")
+    runner_agents(ws)
     lead: list[ModelRequest] = []
     marker = f"sleep {4000 + os.getpid() % 1000}.5"
 
     def answer(request: ModelRequest) -> Any:
-        if request.system.startswith("You run commands."):
-            if len(request.messages) == 1:
-                return {
-                    "tool_calls": [
-                        {"name": "Bash", "input": {"command": f"touch started; {marker}"}}
-                    ]
-                }
-            return "the command ended"
+        if (child := runner_turn(request, marker)) is not None:
+            return child
         lead.append(request)
         if len(lead) == 1:
             return {"tool_calls": [task("runner", run_in_background=True)]}
@@ -303,9 +274,7 @@ def test_interrupt_kills_the_background_agent_and_its_jailed_command(ws: Path) -
     try:
 
         def interrupt_once_running() -> None:
-            deadline = time.monotonic() + WAIT_S
-            while not (ws / "started").exists() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_for(ws / "started", WAIT_S)
             session.interrupt()
 
         stopper = threading.Thread(target=interrupt_once_running)
@@ -344,19 +313,12 @@ def sleepers(marker: str) -> list[int]:
 
 
 def test_closing_the_session_stops_a_running_background_agent(ws: Path) -> None:
-    agent(ws, "lead", "Task, Bash")  # a child has only tools its parent has
-    agent(ws, "runner", "Bash", body="You run commands.")
+    runner_agents(ws)
     marker = f"sleep {5000 + os.getpid() % 1000}.5"
 
     def answer(request: ModelRequest) -> Any:
-        if request.system.startswith("You run commands."):
-            if len(request.messages) == 1:
-                return {
-                    "tool_calls": [
-                        {"name": "Bash", "input": {"command": f"touch started; {marker}"}}
-                    ]
-                }
-            return "the command ended"
+        if (child := runner_turn(request, marker)) is not None:
+            return child
         if len(request.messages) == 1:
             return {"tool_calls": [task("runner", run_in_background=True)]}
         return "back to the user"
@@ -368,9 +330,7 @@ def test_closing_the_session_stops_a_running_background_agent(ws: Path) -> None:
     try:
         result = session.send("go")
         assert result.result == "back to the user"
-        deadline = time.monotonic() + WAIT_S
-        while not (ws / "started").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(ws / "started", WAIT_S)
         assert bg_threads()  # still running after the prompt came back
     finally:
         session.close()

@@ -11,12 +11,11 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from subagentkit import agent, make_ws, results_of, task
+from subagentkit import agent, bg_threads, make_ws, results_of, task, wait_for
 
 from agentrun.core.events import Event, ResultEvent, SubagentEvent
 from agentrun.core.types import ModelRequest
@@ -33,19 +32,6 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     work = make_ws(tmp_path, monkeypatch)
     (work / "a.txt").write_text("hello\n")
     return work
-
-
-def bg_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("bg-agent_") and t.is_alive()]
-
-
-def wait_for(path: Path) -> bool:
-    deadline = time.monotonic() + WAIT_S
-    while not path.exists():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def last_user_texts(request: ModelRequest) -> list[str]:
