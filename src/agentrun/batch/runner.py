@@ -4,18 +4,15 @@ or Ray's object store)."""
 
 from __future__ import annotations
 
-import os
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentrun.batch import worktree
 from agentrun.batch.patch import patch
+from agentrun.core.envscope import scoped_env
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
-
     from agentrun.batch.tasks import Task
     from agentrun.core.types import Usage
 
@@ -45,7 +42,7 @@ def run_task(
         checkout = worktree.create(
             Path(work_root), task.id, repo=task.repo, ref=task.ref, workspace=task.workspace
         )
-        with _env(task.env):
+        with scoped_env(task.env):
             options = RunOptions(
                 agent=task.agent,
                 cwd=checkout,
@@ -94,17 +91,3 @@ def run_task(
 
 def _usage(usage: Usage) -> dict[str, int]:
     return usage.to_dict()
-
-
-@contextmanager
-def _env(extra: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in extra}
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

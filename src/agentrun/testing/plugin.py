@@ -112,24 +112,16 @@ def _agentrun_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     if live_allowed(request) or not uses_agentrun(request.node):
         yield
         return
+    from agentrun.core.envscope import scoped_env
     from agentrun.testing.guard import ENV_VAR, guarding
 
     server: RefusingServer = request.getfixturevalue("_agentrun_refusing_server")
     request.node.stash[_REFUSED_BEFORE] = (server, _refused(server))
     # Set and restored by hand, not through monkeypatch: the test's own monkeypatch must be able
     # to point ANTHROPIC_BASE_URL at a fake server and have its undo land on our value.
-    saved = {name: os.environ.get(name) for name in ("ANTHROPIC_BASE_URL", ENV_VAR)}
-    os.environ["ANTHROPIC_BASE_URL"] = server.url
-    os.environ[ENV_VAR] = "0"
-    try:
-        with guarding():  # holds even if the test unsets the variables above
-            yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    # The guard holds even if the test unsets those variables.
+    with scoped_env({"ANTHROPIC_BASE_URL": server.url, ENV_VAR: "0"}), guarding():
+        yield
 
 
 @pytest.hookimpl(wrapper=True)
