@@ -10,29 +10,15 @@ SDK's import stays out of the parent); two rows read its numbers:
 from __future__ import annotations
 
 import functools
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
+from childsession import cache_outcome, child_json
 from harness import Outcome, Side
-
-HERE = Path(__file__).resolve().parent
 
 
 @functools.cache
 def _session(turns: int) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, str(HERE / "long_session.py"), "--turns", str(turns)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"long session failed:\n{out.stderr[-2000:]}")
-    data: dict[str, Any] = json.loads(out.stdout)
-    return data
+    return child_json("long_session.py", "long session", "--turns", str(turns))
 
 
 def _turns(quick: bool) -> int:
@@ -42,19 +28,10 @@ def _turns(quick: bool) -> int:
 def long_cache_share(*, quick: bool, rounds: int) -> Outcome:
     turns = _turns(quick)
     data = _session(turns)
-    share = 100.0 * data["cache_read"] / max(1, data["total_input"])
-    return Outcome(
+    return cache_outcome(
         f"long session: cache share, {turns} turns, 50k window, {data['compactions']} compactions",
-        Side("cache reads", share, share, share, unit="%"),
-        None,
-        ">= 80%",
-        share >= 80.0,
-        None,
-        note=(
-            f"input {data['total_input']:,} tokens: cache reads {data['cache_read']:,}, "
-            f"cache writes {data['cache_write']:,}, uncached {data['uncached']:,}"
-        ),
-        rounds=1,
+        data,
+        80.0,
     )
 
 

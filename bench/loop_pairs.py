@@ -14,20 +14,16 @@ with a size it must stay proportional to, measured in the same run:
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from childsession import cache_outcome, child_json
 from harness import Outcome, Side
-
-HERE = Path(__file__).resolve().parent
 
 
 def _workspace(prefix: str, *, result_kb: int = 1) -> Path:
@@ -104,43 +100,15 @@ def _stats(values: list[float]) -> tuple[float, float, float]:
 
 def cache_share(*, quick: bool, rounds: int) -> Outcome:
     """Run the 30-turn session in a child process so the SDK's import cost stays out of ours."""
-    out = subprocess.run(
-        [sys.executable, str(HERE / "cache_session.py"), "--turns", "30"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"cache session failed:\n{out.stderr[-2000:]}")
-    data = json.loads(out.stdout)
-    share = 100.0 * data["cache_read"] / max(1, data["total_input"])
-    side = Side("cache reads", share, share, share, unit="%")
-    return Outcome(
-        "share of input tokens served from cache, 30-turn session via the fake API",
-        side,
-        None,
-        ">= 90%",
-        share >= 90.0,
-        None,
-        note=(
-            f"input {data['total_input']:,} tokens: cache reads {data['cache_read']:,}, "
-            f"cache writes {data['cache_write']:,}, uncached {data['uncached']:,}"
-        ),
-        rounds=1,
+    data = child_json("cache_session.py", "cache session", "--turns", "30")
+    return cache_outcome(
+        "share of input tokens served from cache, 30-turn session via the fake API", data, 90.0
     )
 
 
 def peak_memory(*, quick: bool, rounds: int) -> Outcome:
     turns = 200 if quick else 1000
-    out = subprocess.run(
-        [sys.executable, str(HERE / "memory_session.py"), "--turns", str(turns)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"memory session failed:\n{out.stderr[-2000:]}")
-    data = json.loads(out.stdout)
+    data = child_json("memory_session.py", "memory session", "--turns", str(turns))
     grown = data["peak_rss_growth_mb"]
     transcript = data["transcript_mb"]
     ratio = grown / transcript if transcript else float("inf")
