@@ -11,7 +11,7 @@ import re
 
 __all__ = ["code_input", "script_args_write"]
 
-_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?|pypy\d*")
+_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?|pypy\d*(?:\.\d+)?")
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "fish", "rbash"})
 # interpreter -> (short options giving code on the line, short options taking a value)
 _INTERPRETERS: dict[str, tuple[str, str]] = {
@@ -24,7 +24,16 @@ _INTERPRETERS: dict[str, tuple[str, str]] = {
     "deno": ("", ""),
     "php": ("rR", "cdfzBE"),
     "lua": ("e", "l"),
+    "luajit": ("e", "l"),
+    # others that read commands from stdin and can write files or run programs: in a
+    # `find -exec` payload, with or without a script operand, they are not covered
+    **dict.fromkeys(("tclsh", "wish", "irb", "jshell", "racket", "guile", "sbcl"), ("", "")),
+    **dict.fromkeys(("ghci", "R", "Rscript", "julia", "swipl", "pwsh", "osascript"), ("", "")),
+    **dict.fromkeys(("ed", "ex", "vi", "vim", "nvim", "emacs", "gdb", "sqlite3"), ("", "")),
+    **dict.fromkeys(("dc", "m4", "jjs", "scala", "kotlin", "elixir", "erl"), ("", "")),
 }
+# `python3.12`, `perl5.36`, `lua5.4`, `php8.2`: the interpreter without its version
+_VERSIONED = re.compile(r"(?<=[a-z])\d[\d.]*$")
 _LONG_VALUES = frozenset({"--require", "--import", "--loader", "--eval", "--print", "--rcfile"})
 _ONLY_PRINTS = frozenset({"--version", "--help"})
 # a path that is the program's own stdin or a descriptor it inherited
@@ -35,7 +44,7 @@ def code_input(name: str, args: tuple[str, ...], in_exec: bool = False) -> str |
     """Why ``name args`` runs code (or a makefile, a configuration) the line does not show, or
     None. ``in_exec``: it is a ``find -exec`` payload, where a script it names is not covered
     by a rule for ``find``."""
-    key = "python" if _PYTHON.fullmatch(name) else name
+    key = "python" if _PYTHON.fullmatch(name) else _VERSIONED.sub("", name)
     if key in _INTERPRETERS or key in _SHELLS:
         # (run directly under a rule naming it, an interpreter reading stdin is an opaque
         # write: see script_args_write)
@@ -136,7 +145,6 @@ _MAKE_CODE_LONG = (
     "--include-dir",
     "--environment-overrides",
 )
-_ASSIGNMENT = re.compile(r"[^-=\s][^=\s]*=", flags=re.S)
 
 
 def _make(name: str, args: tuple[str, ...]) -> str | None:
@@ -152,7 +160,7 @@ def _make(name: str, args: tuple[str, ...]) -> str | None:
                 return f"'{name} {word}' changes the recipes {name} runs"
             continue
         if not word.startswith("-"):
-            if _ASSIGNMENT.match(word):
+            if "=" in word:  # `X=y`, `X = y`, `X!=cmd` (run by the shell as make starts)
                 return f"the override {word!r} may change the commands {name}'s recipes run"
             continue
         for k, letter in enumerate(word[1:], start=1):
@@ -200,7 +208,7 @@ def script_args_write(name: str, args: tuple[str, ...]) -> str | None:
     pytest's own read-only ones, a test file read from stdin, or words handed on to an npm /
     yarn / pnpm script (``npm run lint -- --fix``, ``-o F``), or code an interpreter reads from
     stdin or a descriptor (``perl <<< CODE``, ``node /dev/stdin``)."""
-    key = "python" if _PYTHON.fullmatch(name) else name
+    key = "python" if _PYTHON.fullmatch(name) else _VERSIONED.sub("", name)
     if key in _INTERPRETERS or key in _SHELLS:
         return _interpreter(name, key, args, False)
     if name in ("pytest", "py.test"):

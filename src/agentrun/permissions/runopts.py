@@ -42,7 +42,7 @@ CODE_OPTIONS: dict[str, tuple[str, ...]] = {
     "diff3": ("--diff-program",),
     "pandoc": ("--filter", "-F", "--lua-filter", "-L"),
     "sort": ("--compress-program",),
-    "rg": ("--pre", "--pre-glob"),
+    "rg": ("--pre", "--pre-glob", "--hostname-bin"),
     "man": ("-P", "--pager", "-H", "--html"),
     **{tool: _NPM for tool in ("npm", "npx", "yarn", "pnpm", "pnpx")},
 }
