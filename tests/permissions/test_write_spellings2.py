@@ -88,6 +88,7 @@ VARIANTS = [
     (["Bash(find:*)"], "find . -exec perl5.36 \\; <<< 'x'"),
     (["Bash(find:*)"], "find . -exec /usr/bin/python3.12 - \\; <<< 'x'"),
     (["Bash(find:*)"], "find . -exec ed \\; <<< 'x'"),
+    (["Bash(find:*)"], "find . -exec python3 -m code \\; <<< 'x'"),
     (["Bash(find:*)"], "find . -exec node -e 'x' \\;"),
     (["Bash(make test:*)"], "make test 'X != touch README.md'"),
     (["Bash(rg:*)"], "rg --hostname-bin=./x --hyperlink-format=default orig"),

@@ -76,7 +76,9 @@ def _interpreter(name: str, key: str, args: tuple[str, ...], in_exec: bool) -> s
             continue
         for k, letter in enumerate(word[1:], start=1):
             if key == "python" and letter == "m":
-                return None  # a module, judged by its name
+                # a module (`-m code`, `-m pdb F` read stdin or a file): judged by its name,
+                # which a rule for `find` does not give
+                return f"find runs {name} -m, code the rule does not name" if in_exec else None
             if letter in code and word[0] == "-":
                 if key in _SHELLS:
                     return None  # `sh -c CODE`: the payload is checked like the line
