@@ -127,7 +127,7 @@ def _awk(name: str, args: tuple[str, ...]) -> str | None:
                 i += 0 if rest else 1  # gawk's own library (an opaque write, judged elsewhere)
                 break
             if letter == "W":
-                if not value.startswith("v"):  # `-W version` only prints
+                if not (value and "version".startswith(value)):  # `-W version` only prints
                     return f"'{name} -W {value}' may read code from a file"
                 i += 0 if rest else 1
                 break
