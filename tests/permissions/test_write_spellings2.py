@@ -124,6 +124,7 @@ VARIANTS = [
     (["Bash(pytest:*)"], "pytest --benchmark-json=README.md"),
     (["Bash(py.test:*)"], "py.test --some-plugin-out README.md"),
     (["Bash(pytest:*)"], "pytest -q /dev/stdin <<< 'x'"),
+    (["Bash(pytest:*)"], "pytest -q @/dev/stdin <<< '--benchmark-json=README.md'"),
 ]
 # (allow rules, command): reads that the rules must keep allowing
 READS = [

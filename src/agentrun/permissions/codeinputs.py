@@ -277,6 +277,8 @@ def _pytest(args: tuple[str, ...]) -> str | None:
         if not word.startswith("-") or word == "-":
             if _STDIN_PATH.fullmatch(word):
                 return f"pytest reads tests from {word}"
+            if word.startswith("@"):  # an argument file: options the line does not show
+                return f"pytest reads more options from {word[1:]!r}"
             continue
         for k, letter in enumerate(word[1:], start=1):
             if letter in _PYTEST_SHORT_VALUES:
