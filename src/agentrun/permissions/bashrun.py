@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from agentrun.permissions.codeinputs import code_input
 from agentrun.permissions.gitrules import git_refusal
 from agentrun.permissions.runopts import code_option, pytest_plugin, python_module
 from agentrun.permissions.sedscript import read_sed
@@ -77,11 +78,21 @@ def _words_run(words: tuple[str, ...], depth: int) -> list[tuple[str, ...]]:
                     rest = variant[i + 1 :]
                     end = next((j for j, w in enumerate(rest) if w in (";", "+")), len(rest))
                     if rest[:end]:
+                        _refuse_exec_payload(rest[:end])
                         out.extend(_words_run(rest[:end], depth + 1))
         payload = _payload(base, _without_redirections(variant[1:]))
         if payload is not None:
             out.extend(commands_run(payload, depth + 1))
     return out
+
+
+def _refuse_exec_payload(words: tuple[str, ...]) -> None:
+    """A ``find -exec`` payload starting an interpreter: the code it runs (stdin, a script the
+    line names) is not covered by a rule for ``find``."""
+    for variant in command_variants(words):
+        plain = _without_redirections(variant)
+        if plain and (why := code_input(plain[0].rsplit("/", 1)[-1], plain[1:], True)):
+            raise UnverifiableError(why)
 
 
 def _payload(name: str, args: tuple[str, ...]) -> str | None:
@@ -193,8 +204,9 @@ _SHELL_STATE = frozenset(
 # Variables whose value the shell runs or reads code from.
 _CODE_VARIABLES = re.compile(
     r"(?:BASH_ENV|ENV|PS4|PROMPT_COMMAND|BASH_ALIASES|BASH_CMDS|SHELLOPTS|BASHOPTS|BASH_FUNC_\w*"
-    r"|GIT_\w*|EDITOR|VISUAL|PAGER|LD_PRELOAD|LD_LIBRARY_PATH|PATH|NODE_OPTIONS|npm_config_\w*"
-    r"|NPM_CONFIG_\w*|LESSOPEN|LESSCLOSE|LESSKEY\w*|MANPAGER|MANOPT|BROWSER|PYTEST_ADDOPTS"
+    r"|GIT_\w*|EDITOR|VISUAL|PAGER|LD_PRELOAD|LD_LIBRARY_PATH|PATH|NODE_OPTIONS|(?i:npm_config_)\w*"
+    r"|YARN_\w*|PNPM_\w*|MAKEFLAGS|GNUMAKEFLAGS|MFLAGS|MAKEFILES|MAKELEVEL|LESSOPEN|LESSCLOSE"
+    r"|LESSKEY\w*|MANPAGER|MANOPT|BROWSER|PYTEST_ADDOPTS"
     r"|PYTEST_PLUGINS|RIPGREP_CONFIG_PATH|TAR_OPTIONS)(?:\[.*\])?\+?=",
     flags=re.S,
 )
@@ -290,6 +302,12 @@ _AWK_RUNS = re.compile(r"system\s*\(|\|")
 def _refuse_code_options(name: str, args: tuple[str, ...]) -> None:
     if (module := python_module(name, args)) is not None:  # `python -m pytest -p x`
         _refuse_code_options(*module)
+    if (why := code_input(name, _without_redirections(args))) is not None:
+        raise UnverifiableError(why)
+    if name in ("npm", "npx", "yarn", "pnpm", "pnpx") and any(
+        w.startswith("--config.") for w in args
+    ):
+        raise UnverifiableError(f"'{name} --config.KEY' sets configuration that may run code")
     if (word := code_option(name, args)) is not None:
         raise UnverifiableError(f"'{name} {word}' makes {name} run a command")
     if name in ("pytest", "py.test") and (word := pytest_plugin(args)) is not None:

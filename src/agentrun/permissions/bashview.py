@@ -15,7 +15,9 @@ from agentrun.permissions.bashrun import (
     commands_run,
 )
 from agentrun.permissions.cmdwrites import Writes, command_writes
+from agentrun.permissions.codeinputs import script_args_write
 from agentrun.permissions.fdwrites import FdMap, fd_map
+from agentrun.permissions.runopts import python_module
 from agentrun.permissions.shellparse import ShellParseError, split_commands
 from agentrun.permissions.shellwords import is_redirection
 
@@ -121,6 +123,8 @@ def _option_writes(commands: tuple[tuple[str, ...], ...], moves: bool, fds: FdMa
             seen.add(plain)
             writes = command_writes(plain)
             found.opaque += writes.opaque
+            if plain and (why := _script_args_write(plain)) is not None:
+                found.opaque.append(why)
             for listed, into in ((writes.files, found.files), (writes.dirs, found.dirs)):
                 for written, how in listed:
                     unknown: list[str] = []
@@ -128,6 +132,13 @@ def _option_writes(commands: tuple[tuple[str, ...], ...], moves: bool, fds: FdMa
                         _add_write(found, into, path, how, moves)
                     found.opaque += [f"{how} writes {p!r}, a descriptor" for p in unknown]
     return found
+
+
+def _script_args_write(words: tuple[str, ...]) -> str | None:
+    name, args = words[0].rsplit("/", 1)[-1], words[1:]
+    if (module := python_module(name, args)) is not None:
+        name, args = module
+    return script_args_write(name, args)
 
 
 def _add_write(

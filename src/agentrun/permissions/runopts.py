@@ -12,7 +12,12 @@ __all__ = ["code_option", "pytest_plugin", "python_module"]
 
 _PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?|pypy\d*")
 
-_NPM = ("--node-options", "--script-shell", "--require", "--import", "--loader", "--call", "-c")
+# (configuration files and directories whose .npmrc or package.json may set the others)
+_NPM = (
+    *("--node-options", "--script-shell", "--require", "--import", "--loader", "--call", "-c"),
+    *("--userconfig", "--globalconfig", "--prefix", "-C", "--cwd", "--dir", "--use-yarnrc"),
+    *("--onload-script", "--init-module", "--shell", "--rc-filename"),
+)
 
 CODE_OPTIONS: dict[str, tuple[str, ...]] = {
     "tar": (
@@ -37,7 +42,7 @@ CODE_OPTIONS: dict[str, tuple[str, ...]] = {
     "diff3": ("--diff-program",),
     "pandoc": ("--filter", "-F", "--lua-filter", "-L"),
     "sort": ("--compress-program",),
-    "rg": ("--pre", "--pre-glob"),
+    "rg": ("--pre", "--pre-glob", "--hostname-bin"),
     "man": ("-P", "--pager", "-H", "--html"),
     **{tool: _NPM for tool in ("npm", "npx", "yarn", "pnpm", "pnpx")},
 }
