@@ -323,7 +323,10 @@ def _package_bin(path: Path) -> bool:
     """A virtualenv's ``bin`` (a ``pyvenv.cfg`` beside it) or ``node_modules/.bin``."""
     if path.name == ".bin" and path.parent.name == "node_modules":
         return True
-    return path.name == "bin" and (path.parent / "pyvenv.cfg").is_file()
+    try:
+        return path.name == "bin" and (path.parent / "pyvenv.cfg").is_file()
+    except OSError:  # a PATH entry this user cannot look into (another user's home)
+        return False
 
 
 _LINK_SCAN_BUDGET = 10000
