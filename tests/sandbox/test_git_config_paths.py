@@ -166,6 +166,22 @@ def test_an_activated_project_venv_stays_writable(
     assert not policy.can_write(ws / "bin" / "git")
 
 
+def test_a_path_entry_that_cannot_be_looked_into_is_skipped(
+    host: Host, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Another user's ``~/.cargo/bin`` on PATH: the policy must still be made (as uid 65534
+    this raised PermissionError, and every jail start failed)."""
+    locked = tmp_path / "locked"
+    (locked / "bin").mkdir(parents=True)
+    locked.chmod(0)
+    try:
+        monkeypatch.setenv("PATH", f"{locked / 'bin'}:{os.environ['PATH']}")
+        policy = SandboxPolicy.create(host.workspace, home=host.home)
+        assert policy.can_write(host.workspace / "notes")
+    finally:
+        locked.chmod(0o755)
+
+
 def test_the_runtimes_own_git_never_comes_from_a_directory_on_path_it_does_not_trust(
     tmp_path: Path,
 ) -> None:
